@@ -1,0 +1,436 @@
+/*
+ * calendar.c — renders one agent's schedule as an iCalendar feed (include/calendar.h).
+ *
+ * Owns what a feed says and how its text is made safe. libical builds and
+ * serialises the standard properties and the VEVENTs (escaping, CRLF, folding at
+ * 75 octets on UTF-8 boundaries); the X- lines are escaped and folded here,
+ * because libical 3.0.16 leaves ',' and ';' raw in X- values. All text is first
+ * cleaned to well-formed UTF-8 without control characters other than TAB and LF.
+ *
+ * calendar_render() may be called from any thread: it reads no clock, and its
+ * libical calls are serialised by a lock of this module's (see below). The
+ * first render makes libical read zone.tab once; no zone is ever loaded.
+ */
+#include "calendar.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libical/ical.h>
+
+#define CAL_PRODID          "-//staffd//staffd 0.1//EN"
+#define CAL_REFRESH_SECONDS 3600
+#define CAL_REFRESH_TEXT    "PT1H"
+/* RFC 5545 3.1: a physical line holds at most 75 octets, CRLF not counted. */
+#define CAL_LINE_OCTETS 75
+/* DATE-TIME has four year digits: 9999-12-31T23:59:59Z is the last instant. */
+#define CAL_TIME_MAX ((sd_time)253402300799)
+
+struct cal_buf {
+    char *data;
+    size_t len, cap;
+};
+
+/*
+ * libical 3.0.16 has shared state that is not locked: its first
+ * icaltimezone_get_utc_timezone() (called for every UTC time) reads zone.tab
+ * and sets globals, and each list it allocates bumps a global counter (pvl.c).
+ * Rendering costs about 6 us an event, so renders take turns rather than race.
+ */
+static pthread_mutex_t cal_libical_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int cal_buf_reserve(struct cal_buf *b, size_t extra)
+{
+    if (extra < b->cap - b->len)
+        return 0;
+    if (extra > SIZE_MAX / 2 - b->len)
+        return -ENOMEM;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap - b->len <= extra)
+        cap *= 2;
+    char *p = realloc(b->data, cap);
+    if (p == NULL)
+        return -ENOMEM;
+    b->data = p;
+    b->cap = cap;
+    return 0;
+}
+
+/* Appends n bytes and keeps the buffer NUL-terminated. */
+static int cal_buf_add(struct cal_buf *b, const char *s, size_t n)
+{
+    int rc = cal_buf_reserve(b, n);
+    if (rc != 0)
+        return rc;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+static int cal_buf_puts(struct cal_buf *b, const char *s)
+{
+    return cal_buf_add(b, s, strlen(s));
+}
+
+/* Length (1..4) of the well-formed UTF-8 sequence at s, or 0 if there is none (RFC 3629). */
+static size_t cal_utf8_len(const unsigned char *s)
+{
+    unsigned c = s[0];
+    /* The range checks stop at the terminating NUL, so no read passes it. */
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        return (s[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        unsigned lo = c == 0xE0 ? 0xA0 : 0x80; /* no overlongs */
+        unsigned hi = c == 0xED ? 0x9F : 0xBF; /* no surrogates */
+        return s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 ? 3 : 0;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        unsigned lo = c == 0xF0 ? 0x90 : 0x80; /* no overlongs */
+        unsigned hi = c == 0xF4 ? 0x8F : 0xBF; /* nothing past U+10FFFF */
+        return s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80 ? 4 : 0;
+    }
+    return 0;
+}
+
+/*
+ * Copies text to a malloc'd *out that libical and clients can carry faithfully:
+ * CRLF and a lone CR become LF (libical silently drops CR, gluing lines
+ * together), other control characters are dropped (they have no escape in
+ * RFC 5545 TEXT and libical would emit them raw), and bytes that are not UTF-8
+ * become U+FFFD, so that folding on character boundaries is well defined.
+ */
+static int cal_text_clean(const char *in, char **out)
+{
+    size_t n = strlen(in);
+    char *dst = NULL;
+    size_t len = 0;
+    int rc = -ENOMEM;
+
+    /* Worst case: every byte is invalid and becomes a 3-byte U+FFFD. */
+    if (n > (SIZE_MAX - 1) / 3)
+        goto out;
+    dst = malloc(3 * n + 1);
+    if (dst == NULL)
+        goto out;
+    const unsigned char *s = (const unsigned char *)in;
+    while (*s) {
+        size_t k = cal_utf8_len(s);
+        if (k == 0) {
+            memcpy(dst + len, "\xEF\xBF\xBD", 3);
+            len += 3;
+            s++;
+        } else if (*s == '\r') {
+            dst[len++] = '\n';
+            s += s[1] == '\n' ? 2 : 1;
+        } else if ((*s < 0x20 && *s != '\t' && *s != '\n') || *s == 0x7F) {
+            s++;
+        } else {
+            memcpy(dst + len, s, k);
+            len += k;
+            s += k;
+        }
+    }
+    dst[len] = '\0';
+    *out = dst;
+    dst = NULL;
+    rc = 0;
+out:
+    free(dst);
+    return rc;
+}
+
+/*
+ * Appends "name:value" as one content line with value escaped as TEXT
+ * (RFC 5545 3.3.11), folded like libical folds: at most 75 octets a line, never
+ * inside a UTF-8 sequence. It also keeps each escape pair on one line: the RFC
+ * does not ask for that, but a client that unescapes before it unfolds then
+ * still reads the value right. value must be clean (cal_text_clean).
+ */
+static int cal_put_x_line(struct cal_buf *b, const char *name, const char *value)
+{
+    struct cal_buf line = {0};
+    int rc = cal_buf_puts(&line, name);
+    if (rc == 0)
+        rc = cal_buf_add(&line, ":", 1);
+    for (const char *v = value; rc == 0 && *v; v++) {
+        switch (*v) {
+        case '\\':
+            rc = cal_buf_add(&line, "\\\\", 2);
+            break;
+        case ';':
+            rc = cal_buf_add(&line, "\\;", 2);
+            break;
+        case ',':
+            rc = cal_buf_add(&line, "\\,", 2);
+            break;
+        case '\n':
+            rc = cal_buf_add(&line, "\\n", 2);
+            break;
+        default:
+            rc = cal_buf_add(&line, v, 1);
+            break;
+        }
+    }
+    if (rc != 0)
+        goto out;
+
+    size_t used = 0, room = CAL_LINE_OCTETS;
+    const char *p = line.data;
+    while (rc == 0 && *p) {
+        size_t k = *p == '\\' ? 2 : cal_utf8_len((const unsigned char *)p);
+        if (k == 0)
+            k = 1; /* unreachable for clean input; never stall */
+        if (used + k > room) {
+            /* A continuation line starts with a space, which counts. */
+            rc = cal_buf_add(b, "\r\n ", 3);
+            used = 0;
+            room = CAL_LINE_OCTETS - 1;
+        }
+        if (rc == 0)
+            rc = cal_buf_add(b, p, k);
+        used += k;
+        p += k;
+    }
+    if (rc == 0)
+        rc = cal_buf_add(b, "\r\n", 2);
+out:
+    free(line.data);
+    return rc;
+}
+
+/*
+ * Serialises prop onto b and frees it. A NULL prop is a libical allocation
+ * failure. Calls chain: once rc is non-zero, props are only freed, so a run of
+ * calls needs one check at its end.
+ */
+static int cal_put_prop(struct cal_buf *b, icalproperty *prop, int rc)
+{
+    char *text = NULL;
+
+    if (rc == 0 && prop == NULL)
+        rc = -ENOMEM;
+    if (rc == 0) {
+        text = icalproperty_as_ical_string_r(prop);
+        rc = text ? cal_buf_puts(b, text) : -ENOMEM;
+    }
+    if (text)
+        icalmemory_free_buffer(text);
+    if (prop)
+        icalproperty_free(prop);
+    return rc;
+}
+
+/* Like cal_put_prop, but comp takes ownership of prop. */
+static int cal_add_prop(icalcomponent *comp, icalproperty *prop, int rc)
+{
+    if (rc == 0 && prop == NULL)
+        rc = -ENOMEM;
+    if (rc == 0)
+        icalcomponent_add_property(comp, prop);
+    else if (prop)
+        icalproperty_free(prop);
+    return rc;
+}
+
+static struct icaltimetype cal_time(sd_time t)
+{
+    /* The UTC zone is built in: this loads no zone and gives a "...Z" time. */
+    return icaltime_from_timet_with_zone((time_t)t, 0, icaltimezone_get_utc_timezone());
+}
+
+static int cal_put_hhmm(struct cal_buf *b, sd_time t)
+{
+    /* Only the UTC time of day; no calendar arithmetic, so no libc time zone state. */
+    int s = (int)(t % 86400);
+    char hhmm[6] = {(char)('0' + s / 36000),      (char)('0' + s / 3600 % 10), ':',
+                    (char)('0' + s % 3600 / 600), (char)('0' + s % 600 / 60),  '\0'};
+    return cal_buf_add(b, hhmm, 5);
+}
+
+/* The DESCRIPTION text, cleaned, or NULL when there is nothing to say. */
+static int cal_describe(const struct cal_event *ev, char **out)
+{
+    struct cal_buf d = {0};
+    int rc = 0;
+
+    *out = NULL;
+    if (ev->n_breaks > 0)
+        rc = cal_buf_puts(&d, "Breaks: ");
+    for (int i = 0; rc == 0 && i < ev->n_breaks; i++) {
+        const struct cal_break *br = &ev->breaks[i];
+        if (i > 0)
+            rc = cal_buf_puts(&d, ", ");
+        if (rc == 0)
+            rc = cal_put_hhmm(&d, br->start);
+        if (rc == 0)
+            rc = cal_buf_puts(&d, "\xE2\x80\x93"); /* EN DASH */
+        if (rc == 0)
+            rc = cal_put_hhmm(&d, br->end);
+        if (rc == 0)
+            rc = cal_buf_puts(&d, br->paid ? " UTC (paid)" : " UTC (unpaid)");
+    }
+    if (rc == 0 && ev->description != NULL && ev->description[0] != '\0') {
+        if (d.len > 0)
+            rc = cal_buf_puts(&d, "\n\n");
+        if (rc == 0)
+            rc = cal_buf_puts(&d, ev->description);
+    }
+    if (rc == 0 && d.len > 0)
+        rc = cal_text_clean(d.data, out);
+    free(d.data);
+    return rc;
+}
+
+static bool cal_time_ok(sd_time t)
+{
+    return t >= 0 && t <= CAL_TIME_MAX;
+}
+
+/* A UID is an identifier, not display text: refuse what cleaning would alter. */
+static bool cal_uid_ok(const char *uid)
+{
+    if (uid == NULL || uid[0] == '\0')
+        return false;
+    for (const unsigned char *s = (const unsigned char *)uid; *s;) {
+        size_t k = cal_utf8_len(s);
+        if (k == 0 || *s < 0x20 || *s == 0x7F)
+            return false;
+        s += k;
+    }
+    return true;
+}
+
+static int cal_event_check(const struct cal_event *ev)
+{
+    if (!cal_uid_ok(ev->uid) || ev->summary == NULL || ev->sequence < 0)
+        return -EINVAL;
+    if (!cal_time_ok(ev->start) || !cal_time_ok(ev->end) || ev->end <= ev->start ||
+        !cal_time_ok(ev->last_modified))
+        return -EINVAL;
+    if (ev->n_breaks < 0 || (ev->n_breaks > 0 && ev->breaks == NULL))
+        return -EINVAL;
+    for (int i = 0; i < ev->n_breaks; i++) {
+        const struct cal_break *br = &ev->breaks[i];
+        if (br->end <= br->start || br->start < ev->start || br->end > ev->end)
+            return -EINVAL;
+    }
+    return 0;
+}
+
+static int cal_put_event(struct cal_buf *b, const struct cal_event *ev)
+{
+    icalcomponent *vev = NULL;
+    char *summary = NULL, *desc = NULL, *text = NULL;
+    int rc = cal_text_clean(ev->summary, &summary);
+
+    if (rc == 0)
+        rc = cal_describe(ev, &desc);
+    if (rc != 0)
+        goto out;
+    vev = icalcomponent_new(ICAL_VEVENT_COMPONENT);
+    if (vev == NULL) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    struct icaltimetype changed = cal_time(ev->last_modified);
+    rc = cal_add_prop(vev, icalproperty_new_uid(ev->uid), rc);
+    rc = cal_add_prop(vev, icalproperty_new_dtstamp(changed), rc);
+    rc = cal_add_prop(vev, icalproperty_new_dtstart(cal_time(ev->start)), rc);
+    rc = cal_add_prop(vev, icalproperty_new_dtend(cal_time(ev->end)), rc);
+    rc = cal_add_prop(vev, icalproperty_new_sequence(ev->sequence), rc);
+    rc = cal_add_prop(
+        vev, icalproperty_new_status(ev->cancelled ? ICAL_STATUS_CANCELLED : ICAL_STATUS_CONFIRMED),
+        rc);
+    rc = cal_add_prop(vev, icalproperty_new_summary(summary), rc);
+    if (desc != NULL)
+        rc = cal_add_prop(vev, icalproperty_new_description(desc), rc);
+    rc = cal_add_prop(vev, icalproperty_new_transp(ICAL_TRANSP_OPAQUE), rc);
+    rc = cal_add_prop(vev, icalproperty_new_lastmodified(changed), rc);
+    if (rc != 0)
+        goto out;
+    text = icalcomponent_as_ical_string_r(vev);
+    rc = text ? cal_buf_puts(b, text) : -ENOMEM;
+out:
+    if (text)
+        icalmemory_free_buffer(text);
+    if (vev)
+        icalcomponent_free(vev);
+    free(desc);
+    free(summary);
+    return rc;
+}
+
+static int cal_feed_check(const struct cal_feed *feed)
+{
+    if (feed->name == NULL || feed->n_events < 0 || (feed->n_events > 0 && feed->events == NULL))
+        return -EINVAL;
+    for (int i = 0; i < feed->n_events; i++)
+        if (cal_event_check(&feed->events[i]) != 0)
+            return -EINVAL;
+    return 0;
+}
+
+int calendar_render(const struct cal_feed *feed, char **out, size_t *out_len)
+{
+    struct cal_buf b = {0};
+    char *name = NULL;
+    bool locked = false;
+    int rc = -EINVAL;
+
+    if (out == NULL || out_len == NULL)
+        goto out;
+    *out = NULL;
+    *out_len = 0;
+    if (feed == NULL || cal_feed_check(feed) != 0)
+        goto out;
+    rc = cal_text_clean(feed->name, &name);
+    if (rc == 0)
+        rc = cal_buf_reserve(&b, 512 + (size_t)feed->n_events * 640);
+    if (rc == 0)
+        rc = -pthread_mutex_lock(&cal_libical_lock);
+    if (rc != 0)
+        goto out;
+    locked = true;
+
+    /*
+     * The calendar's own lines are serialised one by one rather than as a
+     * VCALENDAR component, so that the hand-escaped X- lines can sit next to
+     * the standard properties they mirror.
+     */
+    rc = cal_buf_puts(&b, "BEGIN:VCALENDAR\r\n");
+    rc = cal_put_prop(&b, icalproperty_new_version("2.0"), rc);
+    rc = cal_put_prop(&b, icalproperty_new_prodid(CAL_PRODID), rc);
+    rc = cal_put_prop(&b, icalproperty_new_calscale("GREGORIAN"), rc);
+    rc = cal_put_prop(&b, icalproperty_new_method(ICAL_METHOD_PUBLISH), rc);
+    rc = cal_put_prop(&b, icalproperty_new_name(name), rc);
+    if (rc == 0)
+        rc = cal_put_x_line(&b, "X-WR-CALNAME", name);
+    /* libical adds ";VALUE=DURATION", which RFC 7986 requires here. */
+    rc = cal_put_prop(
+        &b, icalproperty_new_refreshinterval(icaldurationtype_from_int(CAL_REFRESH_SECONDS)), rc);
+    if (rc == 0)
+        rc = cal_put_x_line(&b, "X-PUBLISHED-TTL", CAL_REFRESH_TEXT);
+    for (int i = 0; rc == 0 && i < feed->n_events; i++)
+        rc = cal_put_event(&b, &feed->events[i]);
+    if (rc == 0)
+        rc = cal_buf_puts(&b, "END:VCALENDAR\r\n");
+    if (rc != 0)
+        goto out;
+
+    *out = b.data;
+    *out_len = b.len;
+    b.data = NULL;
+out:
+    if (locked)
+        pthread_mutex_unlock(&cal_libical_lock);
+    free(b.data);
+    free(name);
+    return rc;
+}

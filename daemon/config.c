@@ -1,0 +1,209 @@
+/*
+ * config.c — parsing and validation of the configuration file (see
+ * include/config.h). Unknown keys are errors: a misspelt key silently
+ * ignored is a setting an operator believes in and does not have.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "log.h"
+
+enum key_type { KEY_STR, KEY_INT, KEY_BOOL, KEY_ADDR, KEY_LEVEL };
+
+struct key {
+    const char *name;
+    enum key_type type;
+    size_t offset;
+    size_t size; /* for strings */
+    long long min, max;
+};
+
+#define STR(f)          KEY_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f)
+#define INT(f, lo, hi)  KEY_INT, offsetof(struct config, f), sizeof(((struct config *)0)->f), lo, hi
+#define BOOL(f)         KEY_BOOL, offsetof(struct config, f), 0
+#define ADDR(f)         KEY_ADDR, offsetof(struct config, f), sizeof(((struct config *)0)->f)
+#define LEVEL(f)        KEY_LEVEL, offsetof(struct config, f), sizeof(((struct config *)0)->f)
+
+static const struct key keys[] = {
+    {"database", STR(database), 0, 0},
+    {"listen_address", ADDR(listen_address), 0, 0},
+    {"listen_port", INT(listen_port, 0, 65535)},
+    {"horizon_days", INT(horizon_days, 1, 56)},
+    {"debounce_ms", INT(debounce_ms, 0, 600000)},
+    {"max_debounce_ms", INT(max_debounce_ms, 0, 3600000)},
+    {"cancelled_grace_days", INT(cancelled_grace_days, 0, 365)},
+    {"migrate_on_start", BOOL(migrate_on_start), 0, 0},
+    {"log_level", LEVEL(log_level), 0, 0},
+    {"plan_seed", INT(plan_seed, 0, LLONG_MAX)},
+};
+
+void config_defaults(struct config *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->listen_address, sizeof c->listen_address, "127.0.0.1");
+    c->listen_port = 8080;
+    c->horizon_days = 14;
+    c->debounce_ms = 300;
+    c->max_debounce_ms = 2000;
+    c->cancelled_grace_days = 7;
+    c->migrate_on_start = true;
+    snprintf(c->log_level, sizeof c->log_level, "info");
+    c->plan_seed = 1;
+}
+
+const char *config_default_path(void)
+{
+    const char *env = getenv("STAFFD_CONFIG");
+    if (env != NULL && *env != '\0')
+        return env;
+    if (access("/etc/staffd/staffd.conf", R_OK) == 0)
+        return "/etc/staffd/staffd.conf";
+    return NULL;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t l = strlen(s);
+    while (l > 0 && isspace((unsigned char)s[l - 1]))
+        s[--l] = '\0';
+    return s;
+}
+
+/* Sets one key; returns NULL or a static description of what is wrong. */
+static const char *set_key(struct config *c, const struct key *k, const char *v)
+{
+    char *dst = (char *)c + k->offset;
+    switch (k->type) {
+    case KEY_STR:
+        if (strlen(v) >= k->size)
+            return "value too long";
+        memcpy(dst, v, strlen(v) + 1);
+        return NULL;
+    case KEY_ADDR: {
+        unsigned char buf[sizeof(struct in6_addr)];
+        if (strlen(v) >= k->size ||
+            (inet_pton(AF_INET, v, buf) != 1 && inet_pton(AF_INET6, v, buf) != 1))
+            return "not an IPv4 or IPv6 address literal";
+        memcpy(dst, v, strlen(v) + 1);
+        return NULL;
+    }
+    case KEY_LEVEL: {
+        enum log_level lvl;
+        if (log_parse_level(v, &lvl) < 0)
+            return "not one of error, warning, notice, info, debug";
+        memcpy(dst, v, strlen(v) + 1);
+        return NULL;
+    }
+    case KEY_BOOL:
+        if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "on") == 0 ||
+            strcmp(v, "1") == 0)
+            *(bool *)dst = true;
+        else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "off") == 0 ||
+                 strcmp(v, "0") == 0)
+            *(bool *)dst = false;
+        else
+            return "not a boolean (yes or no)";
+        return NULL;
+    case KEY_INT: {
+        char *end;
+        errno = 0;
+        long long n = strtoll(v, &end, 10);
+        if (errno != 0 || end == v || *end != '\0')
+            return "not a whole number";
+        if (n < k->min || n > k->max)
+            return "out of range";
+        if (k->size == sizeof(int))
+            *(int *)dst = (int)n;
+        else
+            *(long long *)dst = n;
+        return NULL;
+    }
+    }
+    return "unknown type";
+}
+
+int config_load(const char *path, struct config *out, char *err, size_t err_len)
+{
+    struct config c;
+    config_defaults(&c);
+    int rc = 0;
+    FILE *f = NULL;
+    if (path == NULL)
+        goto done;
+    f = fopen(path, "r");
+    if (f == NULL) {
+        rc = -errno;
+        snprintf(err, err_len, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    char line[CONFIG_STR_MAX + 128];
+    int lineno = 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        lineno++;
+        if (strchr(line, '\n') == NULL && !feof(f)) {
+            snprintf(err, err_len, "%s:%d: line too long", path, lineno);
+            rc = -EINVAL;
+            goto out;
+        }
+        char *s = trim(line);
+        if (*s == '\0' || *s == '#')
+            continue;
+        char *eq = strchr(s, '=');
+        if (eq == NULL) {
+            snprintf(err, err_len, "%s:%d: expected 'key = value'", path, lineno);
+            rc = -EINVAL;
+            goto out;
+        }
+        *eq = '\0';
+        char *key = trim(s), *val = trim(eq + 1);
+        /* Allow "value" in double quotes, so a value may hold leading spaces or '#'. */
+        size_t vl = strlen(val);
+        if (vl >= 2 && val[0] == '"' && val[vl - 1] == '"') {
+            val[vl - 1] = '\0';
+            val++;
+        }
+        const struct key *k = NULL;
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+            if (strcmp(keys[i].name, key) == 0)
+                k = &keys[i];
+        if (k == NULL) {
+            snprintf(err, err_len, "%s:%d: unknown key '%s'", path, lineno, key);
+            rc = -EINVAL;
+            goto out;
+        }
+        const char *why = set_key(&c, k, val);
+        if (why != NULL) {
+            snprintf(err, err_len, "%s:%d: %s: %s", path, lineno, key, why);
+            rc = -EINVAL;
+            goto out;
+        }
+    }
+    if (ferror(f)) {
+        rc = -EIO;
+        snprintf(err, err_len, "%s: read error", path);
+        goto out;
+    }
+done:
+    if (c.max_debounce_ms < c.debounce_ms) {
+        snprintf(err, err_len, "%s: max_debounce_ms must not be below debounce_ms",
+                 path ? path : "defaults");
+        rc = -EINVAL;
+        goto out;
+    }
+    *out = c;
+out:
+    if (f != NULL)
+        fclose(f);
+    return rc;
+}

@@ -1,0 +1,281 @@
+/*
+ * feeds.c — rendered calendars by agent, and tokens by hash (see
+ * include/feeds.h). Both tables are sorted arrays searched by bsearch: they
+ * change only when a run lands or a token is issued, and are read on every
+ * request.
+ */
+#include "feeds.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar.h"
+
+const char feeds_tokens_sql[] =
+    "SELECT token_sha256, agent_id FROM staffd.feed_tokens WHERE revoked_at IS NULL";
+
+const char feeds_shifts_sql[] =
+    "SELECT a.id, a.name, s.id, q.name, extract(epoch FROM s.starts)::bigint,"
+    " extract(epoch FROM s.ends)::bigint, s.status = 'cancelled', s.sequence,"
+    " extract(epoch FROM s.updated_at)::bigint,"
+    " (SELECT extract(epoch FROM max(t.issued_at))::bigint FROM staffd.feed_tokens t"
+    "   WHERE t.agent_id = a.id)"
+    " FROM staffd.agents a"
+    " LEFT JOIN staffd.shifts s ON s.agent_id = a.id AND s.ends > now() - interval '30 days'"
+    "  AND (s.status = 'scheduled' OR s.starts > now() - $2::int * interval '1 day')"
+    " LEFT JOIN staffd.queues q ON q.id = s.queue_id"
+    " WHERE EXISTS (SELECT 1 FROM staffd.feed_tokens t WHERE t.agent_id = a.id"
+    "   AND t.revoked_at IS NULL)"
+    "  AND ($1::bigint[] IS NULL OR a.id = ANY ($1::bigint[]))"
+    " ORDER BY a.id, s.starts, s.id";
+
+struct feed_entry {
+    int64_t agent_id;
+    char *body;
+    size_t len;
+    char etag[40];
+    sd_time last_modified;
+};
+
+struct token_entry {
+    unsigned char hash[32];
+    int64_t agent_id;
+};
+
+struct feeds {
+    struct feed_entry *feeds;
+    int n_feeds;
+    struct token_entry *tokens;
+    int n_tokens;
+};
+
+struct feeds_batch {
+    struct feed_entry *v;
+    int n;
+};
+
+int feeds_new(struct feeds **out)
+{
+    *out = calloc(1, sizeof **out);
+    return *out ? 0 : -ENOMEM;
+}
+
+static void entries_free(struct feed_entry *v, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(v[i].body);
+    free(v);
+}
+
+void feeds_free(struct feeds *f)
+{
+    if (f == NULL)
+        return;
+    entries_free(f->feeds, f->n_feeds);
+    free(f->tokens);
+    free(f);
+}
+
+void feeds_batch_free(struct feeds_batch *b)
+{
+    if (b == NULL)
+        return;
+    entries_free(b->v, b->n);
+    free(b);
+}
+
+void feeds_hash_token(const char *token, size_t len, unsigned char out[32])
+{
+    unsigned int n = 32;
+    EVP_Digest(token, len, out, &n, EVP_sha256(), NULL);
+}
+
+static int cmp_token(const void *a, const void *b)
+{
+    return memcmp(((const struct token_entry *)a)->hash, ((const struct token_entry *)b)->hash, 32);
+}
+
+static int cmp_feed(const void *a, const void *b)
+{
+    int64_t x = ((const struct feed_entry *)a)->agent_id, y = ((const struct feed_entry *)b)->agent_id;
+    return x < y ? -1 : x > y;
+}
+
+int feeds_set_tokens(struct feeds *f, const PGresult *r)
+{
+    int n = PQntuples(r);
+    struct token_entry *t = calloc((size_t)(n ? n : 1), sizeof *t);
+    if (t == NULL)
+        return -ENOMEM;
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        size_t blen = 0;
+        unsigned char *raw = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 0), &blen);
+        if (raw != NULL && blen == 32) {
+            memcpy(t[k].hash, raw, 32);
+            t[k].agent_id = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+            k++;
+        }
+        PQfreemem(raw);
+    }
+    qsort(t, (size_t)k, sizeof *t, cmp_token);
+    free(f->tokens);
+    f->tokens = t;
+    f->n_tokens = k;
+    return 0;
+}
+
+static void etag_of(const char *body, size_t len, char out[40])
+{
+    unsigned char h[32];
+    unsigned int n = 32;
+    EVP_Digest(body, len, h, &n, EVP_sha256(), NULL);
+    out[0] = '"';
+    for (int i = 0; i < 16; i++)
+        snprintf(out + 1 + 2 * i, 3, "%02x", h[i]);
+    out[33] = '"';
+    out[34] = '\0';
+}
+
+/* Renders rows [from, to) of one agent. */
+static int render_agent(const PGresult *r, int from, int to, struct feed_entry *e)
+{
+    int n = 0, rc;
+    struct cal_event *ev = calloc((size_t)(to - from), sizeof *ev);
+    char (*summary)[160] = calloc((size_t)(to - from), sizeof *summary);
+    char name[256];
+    if (ev == NULL || summary == NULL) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    e->agent_id = strtoll(PQgetvalue(r, from, 0), NULL, 10);
+    e->last_modified = PQgetisnull(r, from, 9) ? 0 : strtoll(PQgetvalue(r, from, 9), NULL, 10);
+    for (int i = from; i < to; i++) {
+        if (PQgetisnull(r, i, 2))
+            continue; /* an agent with a feed but no shifts yet */
+        struct cal_event *c = &ev[n];
+        snprintf(summary[n], sizeof summary[n], "Shift: %s", PQgetvalue(r, i, 3));
+        c->uid = PQgetvalue(r, i, 2);
+        c->start = strtoll(PQgetvalue(r, i, 4), NULL, 10);
+        c->end = strtoll(PQgetvalue(r, i, 5), NULL, 10);
+        c->cancelled = PQgetvalue(r, i, 6)[0] == 't';
+        c->sequence = atoi(PQgetvalue(r, i, 7));
+        c->last_modified = strtoll(PQgetvalue(r, i, 8), NULL, 10);
+        c->summary = summary[n];
+        if (c->last_modified > e->last_modified)
+            e->last_modified = c->last_modified;
+        n++;
+    }
+    snprintf(name, sizeof name, "%s: shifts", PQgetvalue(r, from, 1));
+    struct cal_feed feed = {.name = name, .n_events = n, .events = ev};
+    rc = calendar_render(&feed, &e->body, &e->len);
+    if (rc == 0)
+        etag_of(e->body, e->len, e->etag);
+out:
+    free(ev);
+    free(summary);
+    return rc;
+}
+
+int feeds_render(const PGresult *r, struct feeds_batch **out)
+{
+    int rows = PQntuples(r), rc = 0;
+    struct feeds_batch *b = calloc(1, sizeof *b);
+    if (b == NULL)
+        return -ENOMEM;
+    b->v = calloc((size_t)(rows ? rows : 1), sizeof *b->v);
+    if (b->v == NULL) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (int i = 0; i < rows;) {
+        int j = i;
+        while (j < rows && strcmp(PQgetvalue(r, j, 0), PQgetvalue(r, i, 0)) == 0)
+            j++;
+        rc = render_agent(r, i, j, &b->v[b->n]);
+        if (rc < 0)
+            goto out;
+        b->n++;
+        i = j;
+    }
+out:
+    if (rc < 0) {
+        feeds_batch_free(b);
+        b = NULL;
+    }
+    *out = b;
+    return rc;
+}
+
+int feeds_install(struct feeds *f, struct feeds_batch *b, int full)
+{
+    int changed = 0;
+    qsort(b->v, (size_t)b->n, sizeof *b->v, cmp_feed);
+    /* Merge the sorted cache with the sorted batch. */
+    struct feed_entry *m = calloc((size_t)(f->n_feeds + b->n + 1), sizeof *m);
+    if (m == NULL) {
+        feeds_batch_free(b);
+        return -ENOMEM;
+    }
+    int i = 0, j = 0, k = 0;
+    while (i < f->n_feeds || j < b->n) {
+        if (j >= b->n || (i < f->n_feeds && f->feeds[i].agent_id < b->v[j].agent_id)) {
+            if (full) {
+                free(f->feeds[i].body);
+                changed++;
+            } else {
+                m[k++] = f->feeds[i];
+            }
+            i++;
+        } else if (i >= f->n_feeds || b->v[j].agent_id < f->feeds[i].agent_id) {
+            m[k++] = b->v[j++];
+            changed++;
+        } else {
+            if (f->feeds[i].len != b->v[j].len ||
+                memcmp(f->feeds[i].body, b->v[j].body, b->v[j].len) != 0)
+                changed++;
+            free(f->feeds[i++].body);
+            m[k++] = b->v[j++];
+        }
+    }
+    free(f->feeds);
+    f->feeds = m;
+    f->n_feeds = k;
+    free(b->v);
+    free(b);
+    return changed;
+}
+
+int feeds_lookup(const struct feeds *f, const char *token, size_t len, struct http_feed *out)
+{
+    struct token_entry key;
+    feeds_hash_token(token, len, key.hash);
+    const struct token_entry *t =
+        bsearch(&key, f->tokens, (size_t)f->n_tokens, sizeof *f->tokens, cmp_token);
+    if (t == NULL)
+        return -ENOENT;
+    struct feed_entry fk = {.agent_id = t->agent_id};
+    const struct feed_entry *e =
+        bsearch(&fk, f->feeds, (size_t)f->n_feeds, sizeof *f->feeds, cmp_feed);
+    if (e == NULL)
+        return -ENOENT;
+    out->body = e->body;
+    out->len = e->len;
+    out->etag = e->etag;
+    out->last_modified = e->last_modified;
+    return 0;
+}
+
+int feeds_count(const struct feeds *f)
+{
+    return f->n_feeds;
+}
+
+int feeds_token_count(const struct feeds *f)
+{
+    return f->n_tokens;
+}

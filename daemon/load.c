@@ -1,0 +1,467 @@
+/*
+ * load.c — the snapshot query and its parsing (see include/load.h).
+ *
+ * Time zones are resolved by PostgreSQL: for every zone in use the query
+ * samples the UTC offset each 15 minutes across the horizon (plus margins)
+ * and keeps the instants where it changes. The planner then converts local
+ * times with that table alone, so it uses exactly the zone rules the database
+ * uses to check HR's rows.
+ */
+#include "load.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HS "(date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
+
+enum {
+    R_BEGIN,
+    R_CLOCK,
+    R_TZ,
+    R_QUEUES,
+    R_DEMAND,
+    R_CONTRACTS,
+    R_AGENTS,
+    R_SKILLS,
+    R_AVAIL,
+    R_TIME_OFF,
+    R_SHIFTS,
+    R_COMMIT,
+    R_COUNT
+};
+
+char *load_snapshot_sql(int days)
+{
+    char *sql = NULL;
+    int n = asprintf(
+        &sql,
+        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"
+        "SELECT extract(epoch FROM now())::bigint, extract(epoch FROM " HS ")::bigint;"
+        "WITH z AS (SELECT DISTINCT time_zone::text AS tz FROM staffd.agents WHERE active"
+        "           UNION SELECT time_zone::text FROM staffd.queues UNION SELECT 'UTC'),"
+        " t AS (SELECT generate_series(" HS " - interval '3 days', " HS
+        " + interval '%d days', interval '15 minutes') AS at),"
+        " o AS (SELECT z.tz, t.at, extract(epoch FROM (t.at AT TIME ZONE z.tz) - (t.at AT TIME "
+        "ZONE 'UTC'))::int AS off FROM z CROSS JOIN t),"
+        " l AS (SELECT tz, at, off, lag(off) OVER (PARTITION BY tz ORDER BY at) AS prev FROM o)"
+        " SELECT tz, extract(epoch FROM at)::bigint, off FROM l"
+        " WHERE prev IS NULL OR prev <> off ORDER BY tz, at;"
+        "SELECT id, name, channel, service_level, target_seconds, max_occupancy, concurrency,"
+        " coalesce(patience_seconds, 0), shrinkage FROM staffd.queues ORDER BY id;"
+        "SELECT queue_id, extract(epoch FROM interval_start)::bigint, interval_minutes, contacts,"
+        " aht_seconds FROM staffd.demand WHERE interval_start < " HS " + interval '%d days'"
+        " AND interval_start + interval_minutes * interval '1 minute' > " HS
+        " ORDER BY queue_id, interval_start;"
+        "SELECT id, name, min_minutes_per_week, max_minutes_per_week, max_days_per_week,"
+        " max_consecutive_days, min_rest_minutes, shift_start_step_minutes,"
+        " array_to_string(shift_lengths_minutes, ',') FROM staffd.contracts ORDER BY id;"
+        "SELECT id, name, time_zone, contract_id FROM staffd.agents WHERE active ORDER BY id;"
+        "SELECT agent_id, queue_id FROM staffd.agent_skills ORDER BY agent_id, queue_id;"
+        "SELECT id, agent_id, weekday, extract(epoch FROM start_time)::int / 60,"
+        " extract(epoch FROM end_time)::int / 60, valid_from - date '1970-01-01',"
+        " valid_until - date '1970-01-01' FROM staffd.availability ORDER BY agent_id, id;"
+        "SELECT id, agent_id, extract(epoch FROM starts)::bigint, extract(epoch FROM ends)::bigint"
+        " FROM staffd.time_off WHERE ends > " HS " - interval '8 days' AND starts < " HS
+        " + interval '%d days' ORDER BY agent_id, starts;"
+        "SELECT id, agent_id, queue_id, extract(epoch FROM starts)::bigint,"
+        " extract(epoch FROM ends)::bigint, status = 'cancelled', sequence FROM staffd.shifts"
+        " WHERE ends > " HS " - interval '8 days' ORDER BY agent_id, starts;"
+        "COMMIT",
+        days + 3, days, days);
+    return n < 0 ? NULL : sql;
+}
+
+static char *dupstr(const char *s)
+{
+    return strdup(s != NULL ? s : "");
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Index of id in a sorted array of ids, -1 if absent. */
+static int find_id(const int64_t *ids, int n, int64_t id)
+{
+    const int64_t *p = bsearch(&id, ids, (size_t)n, sizeof *ids, cmp_i64);
+    return p ? (int)(p - ids) : -1;
+}
+
+static int64_t v64(const PGresult *r, int row, int col)
+{
+    return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+static double vdbl(const PGresult *r, int row, int col)
+{
+    return strtod(PQgetvalue(r, row, col), NULL);
+}
+
+static int add_error(struct snapshot *s, const char *table, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int add_error(struct snapshot *s, const char *table, const char *key, const char *fmt, ...)
+{
+    struct input_error *ne = realloc(s->errors, (size_t)(s->n_errors + 1) * sizeof *ne);
+    if (ne == NULL)
+        return -ENOMEM;
+    s->errors = ne;
+    struct input_error *e = &ne[s->n_errors++];
+    snprintf(e->table, sizeof e->table, "%s", table);
+    snprintf(e->key, sizeof e->key, "%s", key);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->message, sizeof e->message, fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+static int check_shape(PGresult *const *res, int n, char *err, size_t err_len)
+{
+    static const int cols[R_COUNT] = {
+        [R_CLOCK] = 2,     [R_TZ] = 3,     [R_QUEUES] = 9,   [R_DEMAND] = 5,
+        [R_CONTRACTS] = 9, [R_AGENTS] = 4, [R_SKILLS] = 2,   [R_AVAIL] = 7,
+        [R_TIME_OFF] = 4,  [R_SHIFTS] = 7,
+    };
+    if (n != R_COUNT) {
+        snprintf(err, err_len, "snapshot query returned %d results, expected %d", n, R_COUNT);
+        return -EINVAL;
+    }
+    for (int i = R_CLOCK; i < R_COMMIT; i++) {
+        if (PQresultStatus(res[i]) != PGRES_TUPLES_OK || PQnfields(res[i]) != cols[i]) {
+            snprintf(err, err_len, "snapshot result %d has an unexpected shape", i);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+static int load_tzs(const PGresult *r, struct snapshot *s)
+{
+    int rows = PQntuples(r);
+    s->tzs = calloc((size_t)(rows ? rows : 1), sizeof *s->tzs);
+    if (s->tzs == NULL)
+        return -ENOMEM;
+    for (int i = 0; i < rows;) {
+        int j = i;
+        while (j < rows && strcmp(PQgetvalue(r, j, 0), PQgetvalue(r, i, 0)) == 0)
+            j++;
+        struct tz_table *tz = &s->tzs[s->n_tzs++];
+        tz->name = dupstr(PQgetvalue(r, i, 0));
+        tz->n = j - i;
+        tz->from = malloc((size_t)tz->n * sizeof *tz->from);
+        tz->offset = malloc((size_t)tz->n * sizeof *tz->offset);
+        if (!tz->name || !tz->from || !tz->offset)
+            return -ENOMEM;
+        for (int k = 0; k < tz->n; k++) {
+            tz->from[k] = v64(r, i + k, 1);
+            tz->offset[k] = (int32_t)v64(r, i + k, 2);
+        }
+        /* The first sample's offset also holds before the sampled range. */
+        tz->from[0] = INT64_MIN / 2;
+        i = j;
+    }
+    return 0;
+}
+
+static int find_tz(const struct snapshot *s, const char *name)
+{
+    for (int i = 0; i < s->n_tzs; i++)
+        if (strcmp(s->tzs[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+static enum channel parse_channel(const char *c)
+{
+    if (strcmp(c, "chat") == 0)
+        return CHANNEL_CHAT;
+    if (strcmp(c, "email") == 0)
+        return CHANNEL_EMAIL;
+    return CHANNEL_VOICE;
+}
+
+static int load_queues(const PGresult *r, struct snapshot *s, int64_t **ids)
+{
+    int rows = PQntuples(r);
+    s->queues = calloc((size_t)(rows ? rows : 1), sizeof *s->queues);
+    *ids = malloc((size_t)(rows ? rows : 1) * sizeof **ids);
+    if (s->queues == NULL || *ids == NULL)
+        return -ENOMEM;
+    for (int i = 0; i < rows; i++) {
+        struct queue *q = &s->queues[i];
+        q->id = (*ids)[i] = v64(r, i, 0);
+        q->name = dupstr(PQgetvalue(r, i, 1));
+        if (q->name == NULL)
+            return -ENOMEM;
+        q->channel = parse_channel(PQgetvalue(r, i, 2));
+        q->service_level = vdbl(r, i, 3);
+        q->target_seconds = vdbl(r, i, 4);
+        q->max_occupancy = vdbl(r, i, 5);
+        q->concurrency = (int)v64(r, i, 6);
+        q->patience_seconds = vdbl(r, i, 7);
+        q->shrinkage = vdbl(r, i, 8);
+        s->n_queues++;
+    }
+    return 0;
+}
+
+static int load_demand(const PGresult *r, struct snapshot *s, const int64_t *qids)
+{
+    size_t n = (size_t)s->n_queues * (size_t)s->n_cells;
+    s->contacts = calloc(n ? n : 1, sizeof *s->contacts);
+    s->aht = calloc(n ? n : 1, sizeof *s->aht);
+    unsigned char *filled = calloc(n ? n : 1, 1);
+    int rc = 0;
+    if (!s->contacts || !s->aht || !filled) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (int i = 0; i < PQntuples(r); i++) {
+        int q = find_id(qids, s->n_queues, v64(r, i, 0));
+        sd_time start = v64(r, i, 1);
+        int minutes = (int)v64(r, i, 2);
+        int cells = minutes / 15;
+        double contacts = vdbl(r, i, 3), aht = vdbl(r, i, 4);
+        if (q < 0)
+            continue;
+        int64_t c0 = (start - s->horizon_start) / SD_CELL_SECONDS;
+        bool overlap = false;
+        for (int k = 0; k < cells; k++) {
+            int64_t c = c0 + k;
+            if (c >= 0 && c < s->n_cells && filled[(size_t)q * (size_t)s->n_cells + (size_t)c])
+                overlap = true;
+        }
+        if (overlap) {
+            char key[64];
+            snprintf(key, sizeof key, "queue_id=%lld interval_start=%lld", (long long)qids[q],
+                     (long long)start);
+            rc = add_error(s, "demand", key,
+                           "overlaps another demand row of the same queue; this row is ignored");
+            if (rc < 0)
+                goto out;
+            continue;
+        }
+        /* A 30- or 60-minute forecast is spread evenly over its 15-minute cells. */
+        for (int k = 0; k < cells; k++) {
+            int64_t c = c0 + k;
+            if (c < 0 || c >= s->n_cells)
+                continue;
+            size_t idx = (size_t)q * (size_t)s->n_cells + (size_t)c;
+            filled[idx] = 1;
+            s->contacts[idx] = contacts / cells;
+            s->aht[idx] = aht;
+        }
+    }
+out:
+    free(filled);
+    return rc;
+}
+
+static int load_contracts(const PGresult *r, struct snapshot *s, int64_t **ids)
+{
+    int rows = PQntuples(r);
+    s->contracts = calloc((size_t)(rows ? rows : 1), sizeof *s->contracts);
+    *ids = malloc((size_t)(rows ? rows : 1) * sizeof **ids);
+    if (s->contracts == NULL || *ids == NULL)
+        return -ENOMEM;
+    for (int i = 0; i < rows; i++) {
+        struct contract *c = &s->contracts[i];
+        c->id = (*ids)[i] = v64(r, i, 0);
+        c->name = dupstr(PQgetvalue(r, i, 1));
+        c->min_minutes_per_week = (int)v64(r, i, 2);
+        c->max_minutes_per_week = (int)v64(r, i, 3);
+        c->max_days_per_week = (int)v64(r, i, 4);
+        c->max_consecutive_days = (int)v64(r, i, 5);
+        c->min_rest_minutes = (int)v64(r, i, 6);
+        c->shift_start_step_minutes = (int)v64(r, i, 7);
+        const char *lens = PQgetvalue(r, i, 8);
+        int count = 1;
+        for (const char *p = lens; *p; p++)
+            count += *p == ',';
+        c->shift_lengths_minutes = malloc((size_t)count * sizeof *c->shift_lengths_minutes);
+        if (c->name == NULL || c->shift_lengths_minutes == NULL)
+            return -ENOMEM;
+        const char *p = lens;
+        while (*p) {
+            char *end;
+            long v = strtol(p, &end, 10);
+            if (end == p)
+                break;
+            c->shift_lengths_minutes[c->n_lengths++] = (int)v;
+            p = *end == ',' ? end + 1 : end;
+        }
+        s->n_contracts++;
+    }
+    return 0;
+}
+
+static int load_agents(PGresult *const *res, struct snapshot *s, const int64_t *qids,
+                       const int64_t *cids, int64_t **ids)
+{
+    const PGresult *r = res[R_AGENTS];
+    int rows = PQntuples(r);
+    int rc = 0;
+    char key[64];
+    s->agents = calloc((size_t)(rows ? rows : 1), sizeof *s->agents);
+    *ids = malloc((size_t)(rows ? rows : 1) * sizeof **ids);
+    if (s->agents == NULL || *ids == NULL)
+        return -ENOMEM;
+    for (int i = 0; i < rows; i++) {
+        struct agent *a = &s->agents[i];
+        a->id = (*ids)[i] = v64(r, i, 0);
+        a->name = dupstr(PQgetvalue(r, i, 1));
+        if (a->name == NULL)
+            return -ENOMEM;
+        a->tz = find_tz(s, PQgetvalue(r, i, 2));
+        a->contract = find_id(cids, s->n_contracts, v64(r, i, 3));
+        if (a->tz < 0 || a->contract < 0)
+            return -EINVAL; /* the schema's constraints make this impossible */
+        s->n_agents++;
+    }
+
+    const PGresult *sk = res[R_SKILLS];
+    for (int i = 0; i < PQntuples(sk); i++) {
+        int a = find_id(*ids, s->n_agents, v64(sk, i, 0));
+        int q = find_id(qids, s->n_queues, v64(sk, i, 1));
+        if (a < 0 || q < 0)
+            continue;
+        struct agent *ag = &s->agents[a];
+        int *ns = realloc(ag->skills, (size_t)(ag->n_skills + 1) * sizeof *ns);
+        if (ns == NULL)
+            return -ENOMEM;
+        ag->skills = ns;
+        ag->skills[ag->n_skills++] = q;
+    }
+
+    const PGresult *av = res[R_AVAIL];
+    for (int i = 0; i < PQntuples(av); i++) {
+        int a = find_id(*ids, s->n_agents, v64(av, i, 1));
+        if (a < 0)
+            continue;
+        struct agent *ag = &s->agents[a];
+        struct window w = {
+            .weekday = (int)v64(av, i, 2),
+            .start_min = (int)v64(av, i, 3),
+            .end_min = (int)v64(av, i, 4),
+            .valid_from = PQgetisnull(av, i, 5) ? INT32_MIN : (int32_t)v64(av, i, 5),
+            .valid_until = PQgetisnull(av, i, 6) ? INT32_MAX : (int32_t)v64(av, i, 6),
+        };
+        const struct contract *c = &s->contracts[ag->contract];
+        int len = (w.end_min <= w.start_min ? w.end_min + 1440 : w.end_min) - w.start_min;
+        int shortest = INT32_MAX;
+        for (int l = 0; l < c->n_lengths; l++)
+            if (c->shift_lengths_minutes[l] < shortest)
+                shortest = c->shift_lengths_minutes[l];
+        if (len < shortest) {
+            snprintf(key, sizeof key, "id=%s", PQgetvalue(av, i, 0));
+            rc = add_error(s, "availability", key,
+                           "window of %d minutes is shorter than the shortest shift of contract "
+                           "'%s' (%d minutes): no shift fits in it",
+                           len, c->name, shortest);
+            if (rc < 0)
+                return rc;
+        }
+        struct window *nw = realloc(ag->windows, (size_t)(ag->n_windows + 1) * sizeof *nw);
+        if (nw == NULL)
+            return -ENOMEM;
+        ag->windows = nw;
+        ag->windows[ag->n_windows++] = w;
+    }
+
+    const PGresult *to = res[R_TIME_OFF];
+    for (int i = 0; i < PQntuples(to); i++) {
+        int a = find_id(*ids, s->n_agents, v64(to, i, 1));
+        if (a < 0)
+            continue;
+        struct agent *ag = &s->agents[a];
+        struct span *ns = realloc(ag->time_off, (size_t)(ag->n_time_off + 1) * sizeof *ns);
+        if (ns == NULL)
+            return -ENOMEM;
+        ag->time_off = ns;
+        ag->time_off[ag->n_time_off++] = (struct span){v64(to, i, 2), v64(to, i, 3)};
+    }
+
+    for (int a = 0; a < s->n_agents; a++) {
+        const struct agent *ag = &s->agents[a];
+        snprintf(key, sizeof key, "id=%lld", (long long)ag->id);
+        if (ag->n_skills == 0)
+            rc = add_error(s, "agents", key,
+                           "agent '%s' has no skills (staffd.agent_skills): not scheduled",
+                           ag->name);
+        else if (ag->n_windows == 0)
+            rc = add_error(s, "agents", key,
+                           "agent '%s' has no availability (staffd.availability): not scheduled",
+                           ag->name);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int load_published(const PGresult *r, struct snapshot *s, const int64_t *aids,
+                          const int64_t *qids)
+{
+    int rows = PQntuples(r);
+    s->published = calloc((size_t)(rows ? rows : 1), sizeof *s->published);
+    if (s->published == NULL)
+        return -ENOMEM;
+    for (int i = 0; i < rows; i++) {
+        struct published_shift *p = &s->published[s->n_published++];
+        snprintf(p->uuid, sizeof p->uuid, "%s", PQgetvalue(r, i, 0));
+        p->agent_id = v64(r, i, 1);
+        p->queue_id = v64(r, i, 2);
+        p->agent = find_id(aids, s->n_agents, p->agent_id);
+        p->queue = find_id(qids, s->n_queues, p->queue_id);
+        p->start = v64(r, i, 3);
+        p->end = v64(r, i, 4);
+        p->cancelled = PQgetvalue(r, i, 5)[0] == 't';
+        p->sequence = (int)v64(r, i, 6);
+    }
+    return 0;
+}
+
+int load_snapshot(PGresult *const *res, int n, int horizon_days, struct snapshot *s, char *err,
+                  size_t err_len)
+{
+    int64_t *qids = NULL, *cids = NULL, *aids = NULL;
+    *s = (struct snapshot){0};
+    int rc = check_shape(res, n, err, err_len);
+    if (rc < 0)
+        return rc;
+    if (PQntuples(res[R_CLOCK]) != 1) {
+        snprintf(err, err_len, "snapshot clock row missing");
+        return -EINVAL;
+    }
+    s->now = v64(res[R_CLOCK], 0, 0);
+    s->horizon_start = v64(res[R_CLOCK], 0, 1);
+    s->horizon_days = horizon_days;
+    s->n_cells = horizon_days * 86400 / SD_CELL_SECONDS;
+
+    rc = load_tzs(res[R_TZ], s);
+    if (rc == 0)
+        rc = load_queues(res[R_QUEUES], s, &qids);
+    if (rc == 0)
+        rc = load_demand(res[R_DEMAND], s, qids);
+    if (rc == 0)
+        rc = load_contracts(res[R_CONTRACTS], s, &cids);
+    if (rc == 0)
+        rc = load_agents(res, s, qids, cids, &aids);
+    if (rc == 0)
+        rc = load_published(res[R_SHIFTS], s, aids, qids);
+    if (rc < 0) {
+        snprintf(err, err_len, "loading the snapshot: %s", strerror(-rc));
+        snapshot_free(s);
+    }
+    free(qids);
+    free(cids);
+    free(aids);
+    return rc;
+}

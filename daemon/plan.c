@@ -1,0 +1,102 @@
+/*
+ * plan.c — a planning run from snapshot to plan (see include/plan.h).
+ * Requirements are computed per cell and rounded per queue (one queue, one
+ * group of agents in this first version); coverage is counted from the
+ * shifts, and the service level expected in each cell is predicted for the
+ * agents actually scheduled, after shrinkage.
+ */
+#include "plan.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "schedule.h"
+#include "staffing.h"
+
+static struct staffing_params cell_params(const struct queue *q, double contacts, double aht)
+{
+    struct staffing_params p = {
+        .contacts = contacts,
+        .interval_seconds = SD_CELL_SECONDS,
+        .aht_seconds = aht > 0 ? aht : 1,
+        .service_level = q->service_level,
+        .target_seconds = q->target_seconds,
+        .patience_seconds = q->patience_seconds,
+        .max_occupancy = q->max_occupancy,
+        .shrinkage = q->shrinkage,
+        .concurrency = q->concurrency > 0 ? q->concurrency : 1,
+    };
+    return p;
+}
+
+int plan_requirements(const struct snapshot *s, double *out)
+{
+    for (int q = 0; q < s->n_queues; q++) {
+        const struct queue *qu = &s->queues[q];
+        for (int c = 0; c < s->n_cells; c++) {
+            size_t i = (size_t)q * (size_t)s->n_cells + (size_t)c;
+            double contacts = s->contacts[i];
+            out[i] = 0;
+            if (contacts <= 0)
+                continue;
+            struct staffing_params p = cell_params(qu, contacts, s->aht[i]);
+            struct staffing_requirement r;
+            int rc = staffing_required(&p, &r);
+            if (rc < 0)
+                return rc;
+            out[i] = r.scheduled_rounded;
+        }
+    }
+    return 0;
+}
+
+int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan *out)
+{
+    int rc;
+    size_t n = (size_t)s->n_queues * (size_t)s->n_cells;
+    *out = (struct plan){0};
+    out->required = calloc(n ? n : 1, sizeof *out->required);
+    out->shortage = calloc(n ? n : 1, sizeof *out->shortage);
+    out->service_level = calloc(n ? n : 1, sizeof *out->service_level);
+    if (!out->required || !out->shortage || !out->service_level) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    rc = plan_requirements(s, out->required);
+    if (rc < 0)
+        goto fail;
+
+    struct schedule_params sp = {.seed = p->seed, .cancel = p->cancel};
+    rc = schedule_build(s, &sp, out);
+    if (rc < 0)
+        goto fail;
+
+    double short_sum = 0, sq = 0;
+    for (int q = 0; q < s->n_queues; q++) {
+        const struct queue *qu = &s->queues[q];
+        for (int c = 0; c < s->n_cells; c++) {
+            size_t i = (size_t)q * (size_t)s->n_cells + (size_t)c;
+            double sh = out->required[i] - out->scheduled[i];
+            out->shortage[i] = sh > 0 ? sh : 0;
+            short_sum += out->shortage[i];
+            sq += out->shortage[i] * out->shortage[i];
+            out->service_level[i] = 1;
+            if (s->contacts[i] > 0) {
+                struct staffing_params sp2 = cell_params(qu, s->contacts[i], s->aht[i]);
+                struct staffing_prediction pr;
+                double productive = out->scheduled[i] * (1 - qu->shrinkage);
+                if (staffing_predict(&sp2, productive, &pr) == 0 && isfinite(pr.service_level))
+                    out->service_level[i] = pr.service_level;
+                else
+                    out->service_level[i] = 0;
+            }
+        }
+    }
+    out->shortage_minutes = short_sum * (SD_CELL_SECONDS / 60);
+    out->objective = sq;
+    return 0;
+fail:
+    plan_free(out);
+    return rc;
+}

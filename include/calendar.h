@@ -1,0 +1,50 @@
+/*
+ * calendar.h — renders one agent's schedule as an iCalendar (RFC 5545) feed.
+ *
+ * Pure: no I/O, no clock, no time-zone files. All times are written in UTC
+ * ("...Z"), so no VTIMEZONE is needed. Output is byte-identical for identical
+ * input (DTSTAMP and LAST-MODIFIED come from the event, never from "now"), which
+ * keeps the feed's ETag stable. Serialisation, escaping and folding are
+ * libical's; X- properties are sanitised here because libical does not escape
+ * them. See ../shared/docs/FEEDS.md.
+ *
+ * Use:
+ *   struct cal_feed f = {.name = "Ana's shifts", .events = ev, .n_events = n};
+ *   char *body; size_t len;
+ *   if (calendar_render(&f, &body, &len) == 0) { ...; free(body); }
+ */
+#ifndef STAFFD_CALENDAR_H
+#define STAFFD_CALENDAR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model.h"
+
+struct cal_break {
+    sd_time start, end;
+    bool paid;
+};
+
+struct cal_event {
+    const char *uid;         /* the shift's UUID, minted once */
+    sd_time start, end;
+    sd_time last_modified;   /* the row's last change: DTSTAMP and LAST-MODIFIED */
+    int sequence;
+    bool cancelled;          /* STATUS:CANCELLED instead of CONFIRMED */
+    const char *summary;     /* e.g. "Shift: chat-sv" */
+    const char *description; /* may be NULL */
+    int n_breaks;
+    const struct cal_break *breaks; /* listed in DESCRIPTION */
+};
+
+struct cal_feed {
+    const char *name;  /* NAME and X-WR-CALNAME; any UTF-8 */
+    int n_events;
+    const struct cal_event *events; /* rendered in the order given */
+};
+
+/* Renders the feed into a malloc'd NUL-terminated buffer (CRLF line ends). 0 or -errno. */
+int calendar_render(const struct cal_feed *feed, char **out, size_t *out_len);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * config.h — the `key = value` configuration file (see docs/interfaces.md).
+ *
+ * One table describes every key: name, type, default, bounds, and whether a
+ * reload can change it without a restart of a component. config_load()
+ * either fills a whole new struct or leaves the caller's untouched and says
+ * which line is wrong, so a failed SIGHUP reload keeps the old configuration.
+ */
+#ifndef STAFFD_CONFIG_H
+#define STAFFD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_STR_MAX 1024
+
+struct config {
+    char database[CONFIG_STR_MAX];
+    char listen_address[64];
+    int listen_port;
+    int horizon_days;
+    int debounce_ms;
+    int max_debounce_ms;
+    int cancelled_grace_days;
+    bool migrate_on_start;
+    char log_level[16];
+    long long plan_seed;
+};
+
+/* Built-in defaults. */
+void config_defaults(struct config *c);
+/*
+ * Reads `path` over the defaults into *out. Returns 0, or -EINVAL / -errno with
+ * "FILE:LINE: what is wrong" in err. *out is written only on success.
+ */
+int config_load(const char *path, struct config *out, char *err, size_t err_len);
+/* The file to use: $STAFFD_CONFIG, else /etc/staffd/staffd.conf if it exists, else NULL. */
+const char *config_default_path(void);
+
+#endif

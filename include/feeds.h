@@ -1,0 +1,54 @@
+/*
+ * feeds.h — the in-memory cache of every agent's rendered calendar.
+ *
+ * The loop thread owns the cache: it installs token tables and rendered
+ * feeds, and answers lookups for the HTTP server. Rendering (calendar.c) runs
+ * on a worker thread from a PGresult of feeds_shifts_sql: feeds_render()
+ * touches nothing shared. Tokens are known only by their SHA-256, like in
+ * the database; a lookup hashes the presented token and searches the table,
+ * the same work for a hit and a miss.
+ *
+ * Use:
+ *   db_exec(feeds_tokens_sql)       -> feeds_set_tokens(cache, result)
+ *   db_exec(feeds_shifts_sql, ids)  -> worker: feeds_render(result, &batch)
+ *                                   -> loop:   feeds_install(cache, batch)
+ *   http: feeds_lookup(cache, token, len, &feed)
+ */
+#ifndef STAFFD_FEEDS_H
+#define STAFFD_FEEDS_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http.h"
+
+struct feeds;
+struct feeds_batch;
+
+extern const char feeds_tokens_sql[];
+/* $1: bigint[] of agent ids, or NULL for every agent with a live token; $2: grace days. */
+extern const char feeds_shifts_sql[];
+
+int feeds_new(struct feeds **out);
+void feeds_free(struct feeds *f);
+
+/* Replaces the token table from a feeds_tokens_sql result. 0, -EINVAL or -ENOMEM. */
+int feeds_set_tokens(struct feeds *f, const PGresult *r);
+/* Renders every agent in a feeds_shifts_sql result. Thread-safe. 0 or -errno. */
+int feeds_render(const PGresult *r, struct feeds_batch **out);
+/*
+ * Installs a batch (taking ownership). With `full`, agents absent from the
+ * batch are dropped from the cache. Returns how many feeds changed bytes.
+ */
+int feeds_install(struct feeds *f, struct feeds_batch *b, int full);
+void feeds_batch_free(struct feeds_batch *b);
+
+int feeds_lookup(const struct feeds *f, const char *token, size_t len, struct http_feed *out);
+int feeds_count(const struct feeds *f);
+int feeds_token_count(const struct feeds *f);
+
+/* The SHA-256 of a token, as the database stores it. */
+void feeds_hash_token(const char *token, size_t len, unsigned char out[32]);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * http.h — the HTTP front end: h2o (libuv build) on the daemon's loop.
+ *
+ * Routes: GET /feeds/<token>.ics, GET /healthz, GET /metrics. The server owns
+ * nothing of the daemon's state; it asks the callbacks in `struct
+ * http_handlers` for content on the loop thread and copies what it sends into
+ * the request's memory pool, so the caller may replace its data at any time.
+ *
+ * Use:
+ *   struct http_server *srv;
+ *   http_start(loop, "127.0.0.1", 8080, &handlers, &srv);   // listening now
+ *   ...
+ *   http_stop(srv, on_closed, arg);   // closes the listener and every connection;
+ *                                     // on_closed runs once all handles are closed
+ */
+#ifndef STAFFD_HTTP_H
+#define STAFFD_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "model.h"
+
+struct http_feed {
+    const char *body; /* valid until the callback's caller returns */
+    size_t len;
+    const char *etag; /* strong ETag including quotes, e.g. "\"3f2a...\"" */
+    sd_time last_modified;
+};
+
+struct http_handlers {
+    void *ctx;
+    /*
+     * Looks a feed up by its token (the path segment between "/feeds/" and
+     * ".ics", already checked to be 1..128 characters of [A-Za-z0-9_-]).
+     * Returns 0 and fills *out, or -ENOENT for an unknown or revoked token.
+     */
+    int (*feed)(void *ctx, const char *token, size_t token_len, struct http_feed *out);
+    /* Returns a malloc'd JSON body and sets *status (200 or 503). */
+    char *(*healthz)(void *ctx, int *status);
+    /* Returns a malloc'd Prometheus text-format body. */
+    char *(*metrics)(void *ctx);
+};
+
+struct http_stats {
+    uint64_t requests;
+    uint64_t feed_hits, feed_not_modified, feed_not_found;
+};
+
+struct http_server;
+
+int http_start(uv_loop_t *loop, const char *address, int port, const struct http_handlers *h,
+               struct http_server **out);
+void http_get_stats(const struct http_server *srv, struct http_stats *out);
+/* The TCP port actually bound (useful after asking for port 0). */
+int http_port(const struct http_server *srv);
+void http_stop(struct http_server *srv, void (*on_closed)(void *arg), void *arg);
+
+#endif

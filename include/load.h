@@ -1,0 +1,24 @@
+/*
+ * load.h — reading a planning snapshot from PostgreSQL.
+ *
+ * load_snapshot_sql() gives one multi-statement query (a REPEATABLE READ, READ
+ * ONLY transaction, so every table is seen at the same instant) for
+ * db_exec(); load_snapshot() turns its results into a `struct snapshot`.
+ * Parsing is pure and may run on a worker thread (PGresults are read-only).
+ * Rows the planner cannot use are skipped and listed in snapshot.errors.
+ */
+#ifndef STAFFD_LOAD_H
+#define STAFFD_LOAD_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+#include "model.h"
+
+/* malloc'd SQL text. */
+char *load_snapshot_sql(int horizon_days);
+/* 0, -EINVAL (unexpected result shape: err says where) or -ENOMEM. */
+int load_snapshot(PGresult *const *results, int n, int horizon_days, struct snapshot *out, char *err,
+                  size_t err_len);
+
+#endif

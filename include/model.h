@@ -1,0 +1,161 @@
+/*
+ * model.h — the immutable planning snapshot and the plan computed from it.
+ *
+ * load.c builds a `struct snapshot` from one REPEATABLE READ transaction; the
+ * planner (plan.c, schedule.c, staffing.c) reads it from a worker thread and
+ * never changes it; store.c turns the resulting `struct plan` into one write
+ * transaction. All instants are UTC seconds since the Unix epoch; local
+ * wall-clock times are resolved through `struct tz_table`, whose offsets come
+ * from PostgreSQL's own time-zone database, so the planner does no I/O.
+ *
+ * Arrays are owned by the struct that holds them; snapshot_free() and
+ * plan_free() release everything.
+ */
+#ifndef STAFFD_MODEL_H
+#define STAFFD_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef int64_t sd_time; /* seconds since 1970-01-01T00:00:00Z */
+
+#define SD_CELL_SECONDS 900 /* demand is planned on a 15-minute grid */
+#define SD_UUID_LEN     36
+
+enum channel { CHANNEL_VOICE = 0, CHANNEL_CHAT = 1, CHANNEL_EMAIL = 2 };
+
+/* UTC offset history of one IANA zone across the horizon (plus margins). */
+struct tz_table {
+    char *name;
+    int n;           /* >= 1 */
+    sd_time *from;   /* offset[i] is in force from from[i]; from[0] is before the horizon */
+    int32_t *offset; /* seconds east of UTC */
+};
+
+struct queue {
+    int64_t id;
+    char *name;
+    enum channel channel;
+    double service_level;    /* fraction answered within target_seconds */
+    double target_seconds;
+    double max_occupancy;    /* (0, 1]; 1 = no cap */
+    int concurrency;         /* contacts an agent handles at once (chat) */
+    double patience_seconds; /* > 0: Erlang A with abandonment; 0: Erlang C */
+    double shrinkage;        /* [0, 1): share of paid time not on queue */
+};
+
+struct contract {
+    int64_t id;
+    char *name;
+    int min_minutes_per_week;
+    int max_minutes_per_week;
+    int max_days_per_week;
+    int max_consecutive_days;
+    int min_rest_minutes;
+    int shift_start_step_minutes;
+    int n_lengths;
+    int *shift_lengths_minutes;
+};
+
+/* A recurring weekly window in the owner's local time. */
+struct window {
+    int weekday;     /* ISO 1 (Monday) .. 7 (Sunday), the day the window starts */
+    int start_min;   /* minutes after local midnight */
+    int end_min;     /* <= start_min: the window runs past midnight */
+    int32_t valid_from;  /* local date as days since 1970-01-01, INT32_MIN if open */
+    int32_t valid_until; /* inclusive, INT32_MAX if open */
+};
+
+struct span {
+    sd_time start, end; /* [start, end) */
+};
+
+struct agent {
+    int64_t id;
+    char *name;
+    int tz;       /* index into snapshot.tzs */
+    int contract; /* index into snapshot.contracts */
+    int n_skills;
+    int *skills; /* queue indices, ascending */
+    int n_windows;
+    struct window *windows;
+    int n_time_off;
+    struct span *time_off;
+};
+
+/* A shift as currently published (table staffd.shifts). */
+struct published_shift {
+    char uuid[SD_UUID_LEN + 1];
+    int agent; /* index into snapshot.agents, -1 if the agent is gone or inactive */
+    int queue; /* index into snapshot.queues, -1 if the queue is gone */
+    int64_t agent_id, queue_id;
+    sd_time start, end;
+    bool cancelled;
+    int sequence;
+};
+
+/* An input row the planner cannot use; reported to staffd.input_errors and the log. */
+struct input_error {
+    char table[32];
+    char key[64];
+    char message[256];
+};
+
+struct snapshot {
+    sd_time now;           /* the database's clock when the snapshot was taken */
+    sd_time horizon_start; /* first planned instant, a multiple of SD_CELL_SECONDS */
+    int horizon_days;
+    int n_cells; /* per queue: horizon_days * 96 */
+
+    int n_tzs;
+    struct tz_table *tzs;
+    int n_queues;
+    struct queue *queues;
+    double *contacts; /* [queue * n_cells + cell], arrivals in the 15-minute cell */
+    double *aht;      /* seconds; 0 where there is no demand */
+    int n_contracts;
+    struct contract *contracts;
+    int n_agents;
+    struct agent *agents;
+    int n_published;
+    struct published_shift *published;
+    int n_errors;
+    struct input_error *errors;
+};
+
+/* A shift the planner wants to exist. */
+struct planned_shift {
+    int agent;
+    int queue;
+    sd_time start, end;
+};
+
+struct plan {
+    int n_shifts;
+    struct planned_shift *shifts;
+    /* Per [queue * n_cells + cell]: */
+    double *required;         /* agents to schedule, shrinkage included */
+    int *scheduled;           /* agents on the queue in that cell */
+    double *shortage;         /* max(0, required - scheduled) */
+    double *service_level;    /* predicted for the scheduled agents */
+    double shortage_minutes;  /* sum of shortage * 15 */
+    double objective;
+};
+
+void snapshot_free(struct snapshot *s);
+void plan_free(struct plan *p);
+
+/* Local wall-clock <-> UTC through a tz_table. */
+int32_t tz_offset_at(const struct tz_table *tz, sd_time t);
+/*
+ * UTC instant of local date `day` (days since epoch) at `minute` after local
+ * midnight. A local time skipped by a spring-forward gap maps to the instant the
+ * gap ends; an ambiguous one (autumn) to its first occurrence.
+ */
+sd_time tz_local_to_utc(const struct tz_table *tz, int32_t day, int minute);
+/* Local date (days since epoch) containing instant t. */
+int32_t tz_local_day(const struct tz_table *tz, sd_time t);
+/* ISO weekday 1..7 of a date given as days since 1970-01-01 (a Thursday). */
+int day_weekday(int32_t day);
+
+#endif

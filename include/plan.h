@@ -1,0 +1,28 @@
+/*
+ * plan.h — one planning run over an immutable snapshot: requirements per
+ * queue and 15-minute cell (staffing.c), shifts (schedule.c), then coverage,
+ * shortage and the service level expected for what was scheduled.
+ *
+ * Pure and thread-safe: run it on the thread pool. Same snapshot and seed,
+ * same plan.
+ */
+#ifndef STAFFD_PLAN_H
+#define STAFFD_PLAN_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "model.h"
+
+struct plan_params {
+    uint64_t seed;
+    const atomic_bool *cancel; /* may be NULL */
+};
+
+/* Fills *out (plan_free() it). 0, -ECANCELED, -ENOMEM. */
+int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan *out);
+
+/* Fills out[queue * n_cells + cell] with agents to schedule. 0 or -errno. */
+int plan_requirements(const struct snapshot *s, double *out);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * store.h — turns a finished plan into the one statement that lands it
+ * (staffd.publish_run, migrations/0002_publish_run.sql).
+ *
+ * Pure: builds the SQL text and its parameters; the daemon sends them with
+ * db_exec() and reads back the run id and the agents whose feeds changed.
+ * Building the parameters is heavy for big sites, so it runs on the worker
+ * thread with the plan.
+ */
+#ifndef STAFFD_STORE_H
+#define STAFFD_STORE_H
+
+#include "model.h"
+#include "publish.h"
+
+#define STORE_NPARAMS 11
+
+extern const char store_publish_sql[];
+extern const char store_failed_sql[];
+
+struct store_run_info {
+    double started_at; /* Unix seconds */
+    const char *reason;
+    const char *message; /* may be NULL */
+};
+
+/* Fills params[0..STORE_NPARAMS-1] with malloc'd strings. 0 or -ENOMEM. */
+int store_build_params(const struct snapshot *s, const struct plan *p, const struct publish_op *ops,
+                       int n_ops, const struct store_run_info *info, char **params);
+void store_free_params(char **params);
+
+#endif

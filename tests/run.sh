@@ -1,0 +1,84 @@
+#!/bin/sh
+# Runs the whole suite: every unit test binary, then the integration tests
+# against a throwaway PostgreSQL that this script starts and stops. Prints a
+# last line "N passed, N failed" and exits non-zero on any failure.
+#   tests/run.sh SANITIZER_BUILD_DIR PLAIN_BUILD_DIR
+set -u
+asan=${1:-build/asan}
+plain=${2:-build/plain}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+passed=0
+failed=0
+failures=""
+out=$(mktemp -d)
+pgdir="$top/var/test-pg"
+pgport=${STAFFD_TEST_PGPORT:-54339}
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$top/tests/lsan.supp:print_suppressions=0}
+
+note_fail() {
+    failed=$((failed + 1))
+    failures="$failures $1"
+}
+
+cleanup() {
+    sh tools/pg.sh stop "$pgdir" >/dev/null 2>&1 || true
+    rm -rf "$out"
+}
+trap cleanup EXIT INT TERM
+
+echo "== starting PostgreSQL for the tests"
+rm -rf "$pgdir"
+if ! sh tools/pg.sh start "$pgdir" "$pgport"; then
+    echo "cannot start PostgreSQL"; echo "0 passed, 1 failed"; exit 1
+fi
+eval "$(sh tools/pg.sh env "$pgdir" "$pgport")"
+export STAFFD_BIN="$top/$asan/staffd" STAFFD_VALGRIND_BIN="$top/$plain/staffd" STAFFD_PG_DIR="$pgdir"
+export STAFFD_TEST_DATA="$top/tests/data"
+
+echo "== unit tests ($asan)"
+for t in "$asan"/tests/test_*; do
+    [ -x "$t" ] || continue
+    name=$(basename "$t")
+    log="$out/$name.log"
+    "$t" >"$log" 2>&1
+    rc=$?
+    # cmocka prints "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s)..."
+    p=$(sed -n 's/^\[  PASSED  \] \([0-9][0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+    f=$(sed -n 's/^\[  FAILED  \] \([0-9][0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+    p=${p:-0}; f=${f:-0}
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    passed=$((passed + p)); failed=$((failed + f))
+    if [ "$f" -ne 0 ]; then
+        failures="$failures $name"
+        echo "FAIL: $name (exit $rc)"; tail -n 40 "$log"
+    else
+        echo "ok: $name ($p tests)"
+    fi
+done
+
+echo "== integration tests"
+for t in tests/integration/test_*.py; do
+    [ -f "$t" ] || continue
+    name=$(basename "$t" .py)
+    log="$out/$name.log"
+    timeout 600 /usr/bin/python3 "$t" >"$log" 2>&1
+    rc=$?
+    p=$(grep -c '^PASS: ' "$log")
+    f=$(grep -c '^FAIL: ' "$log")
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    passed=$((passed + p)); failed=$((failed + f))
+    if [ "$f" -ne 0 ]; then
+        failures="$failures $name"
+        echo "FAIL: $name (exit $rc)"; grep -v '^PASS: ' "$log" | tail -n 60
+    else
+        echo "ok: $name ($p tests)"
+    fi
+done
+
+[ -n "$failures" ] && echo "failed:$failures"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
