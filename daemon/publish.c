@@ -76,9 +76,13 @@ int publish_diff(const struct snapshot *s, const struct plan *p, struct publish_
         const struct planned_shift *ps = &p->shifts[k];
         if (match[k] >= 0)
             continue;
+        const struct tz_table *tz = &s->tzs[s->agents[ps->agent].tz];
+        int32_t day = tz_local_day(tz, ps->start);
         for (int i = first[ps->agent]; i >= 0; i = next[i]) {
             const struct published_shift *pub = &s->published[i];
-            if (!taken[i] && pub->start < ps->end && ps->start < pub->end && pub->start >= s->now) {
+            /* Same local day too: a shift moved to another day is another event. */
+            if (!taken[i] && pub->start < ps->end && ps->start < pub->end && pub->start >= s->now &&
+                tz_local_day(tz, pub->start) == day) {
                 taken[i] = true;
                 match[k] = i;
                 break;

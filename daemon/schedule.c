@@ -332,6 +332,28 @@ int schedule_build(const struct snapshot *s, const struct schedule_params *param
         order[a] = a;
     }
 
+    /*
+     * Warm start: a published shift that is still a valid option and still
+     * covers demand is kept before anything else is considered, so a change
+     * for one agent does not ripple through everybody's calendar.
+     */
+    for (int a = 0; a < na; a++) {
+        for (int i = pub_first[a]; i >= 0; i = pub_next[i]) {
+            const struct published_shift *p = &s->published[i];
+            for (int k = 0; k < nopts[a]; k++) {
+                const struct shift_option *o = &opts[a][k];
+                if (o->start != p->start || o->end != p->end || o->queue != p->queue)
+                    continue;
+                if (builder_can_add(&b, a, o) && builder_value(&b, o) > 0) {
+                    rc = builder_add(&b, a, o->queue, o->start, o->end, o->day);
+                    if (rc < 0)
+                        goto out;
+                }
+                break;
+            }
+        }
+    }
+
     uint64_t rng = params->seed;
     for (;;) {
         for (int i = na - 1; i > 0; i--) {

@@ -97,13 +97,25 @@ static void erlang_b_init(struct erlang_b *e, double a)
 }
 
 /* Forward recursion: relative errors do not grow (each step adds 1 to a
- * positive quantity), so it is stable at any n. */
+ * positive quantity), so it is stable at any n. Four steps are folded into
+ * 1/B(k+4) = c + p / B(k), with c = 1 + q4 (1 + q3 (1 + q2)), p = q1 q2 q3 q4,
+ * q_i = (k+i)/a: c and p do not depend on the running value, so the chain
+ * that limits speed is one multiply-add per four steps instead of four. */
 static void erlang_b_up(struct erlang_b *e, long to)
 {
     double ib = e->inv_b;
+    long k = e->n;
 
-    for (long k = e->n + 1; k <= to && ib < INV_B_HUGE; k++)
-        ib = 1.0 + ib * ((double)k * e->inv_a);
+    for (; k + 4 <= to && ib < INV_B_HUGE; k += 4) {
+        double kk = (double)k;
+        double q1 = (kk + 1.0) * e->inv_a, q2 = (kk + 2.0) * e->inv_a;
+        double q3 = (kk + 3.0) * e->inv_a, q4 = (kk + 4.0) * e->inv_a;
+        double c = 1.0 + q4 * (1.0 + q3 * (1.0 + q2));
+        double p = (q1 * q2) * (q3 * q4);
+        ib = c + p * ib;
+    }
+    for (; k < to && ib < INV_B_HUGE; k++)
+        ib = 1.0 + ib * ((double)(k + 1) * e->inv_a);
     e->inv_b = ib < INV_B_HUGE ? ib : INFINITY;
     e->n = to;
 }
@@ -195,54 +207,75 @@ struct kummer {
     double v;     /* V / G */
 };
 
-static int kummer_sum(double a, double z, bool weighted, struct kummer *out)
+/* The sums a caller needs; the others are left out of the loops. */
+enum { SUM_U = 1, SUM_V = 2 };
+
+static inline __attribute__((always_inline)) int kummer_body(double a, double z, bool want_u,
+                                                             bool want_v, struct kummer *out)
 {
     double peak = z - a > 1.0 ? floor(z - a) : 0.0;
     double log_peak = peak > 0.0 ? peak * log(z) - log_rising(a + 1.0, peak) : 0.0;
+    double d = 1.0 / (a + peak + 1.0); /* 1/(a+k+1): weight factor of t_k, and t_{k+1}/t_k = z d */
     double s = 1.0, u = 0.0, v = 0.0, t, terms = 0.0;
     int rc = 0;
 
-    if (weighted) {
-        double d = 1.0 / (a + peak + 1.0);
+    if (want_u)
         u = (peak + 1.0) * d;
-        v = (a + 1.0) * d;
-    }
+    if (want_v)
+        v = d; /* V is (a+1) times this sum */
 
-    /* Upward: t_k / t_{k-1} = z / (a + k) < 1 and falling. */
+    /* Upward from the peak, two terms a step (one division gives both weight
+     * factors). Every later ratio is below rn = z d < 1, so the rest is below
+     * t rn / (1 - rn), tested without dividing. */
     t = 1.0;
-    for (double k = peak + 1.0; z > 0.0; k += 1.0) {
-        double r = z / (a + k);
-        double d = 1.0 / (a + k + 1.0);
-        t *= r;
-        s += t;
-        if (weighted) {
-            u += t * (k + 1.0) * d;
-            v += t * (a + 1.0) * d;
-        }
-        double rest = r < 1.0 ? t * r / (1.0 - r) : INFINITY;
-        if (rest <= SERIES_EPS * s &&
-            (!weighted || (rest <= SERIES_EPS * u && rest * (a + 1.0) * d <= SERIES_EPS * v)))
+    for (double k = peak + 1.0; z > 0.0; k += 2.0) {
+        double e1 = a + k + 1.0, e2 = e1 + 1.0;
+        double q = 1.0 / (e1 * e2);
+        double d1 = e2 * q, d2 = e1 * q; /* 1/(a+k+1), 1/(a+k+2) */
+        double r1 = z * d, r2 = z * d1;  /* t_k / t_{k-1}, t_{k+1} / t_k */
+        double t1 = t * r1, t2 = t * (r1 * r2);
+        s += t1 + t2;
+        if (want_u)
+            u += t1 * (k + 1.0) * d1 + t2 * (k + 2.0) * d2;
+        if (want_v)
+            v += t1 * d1 + t2 * d2;
+        t = t2;
+        d = d2;
+        double rn = z * d;
+        double rest = t * rn, room = SERIES_EPS * (1.0 - rn);
+        if (rest <= room * s && (!want_u || rest <= room * u) && (!want_v || rest * d <= room * v))
             break;
-        if (++terms > SERIES_MAX_TERMS) {
+        terms += 2.0;
+        if (terms > SERIES_MAX_TERMS) {
             rc = -ERANGE;
             goto out;
         }
     }
 
-    /* Downward: t_{k-1} / t_k = (a + k) / z <= 1 and falling. */
+    /* Downward from the peak: t_{k-1} / t_k = (a + k) / z <= 1, falling. */
     t = 1.0;
+    double inv_z = 1.0 / z;
     for (double k = peak; k >= 1.0; k -= 1.0) {
-        double r = (a + k) / z;
-        double d = 1.0 / (a + k);
+        double r = (a + k) * inv_z;
         t *= r;
         s += t;
-        if (weighted) {
-            u += t * k * d;
-            v += t * (a + 1.0) * d;
+        double rest = t * (k - 1.0); /* at most k - 1 terms left, none above t */
+        if (r < 1.0 && t * r < rest * (1.0 - r))
+            rest = t * r / (1.0 - r);
+        bool done = rest <= SERIES_EPS * s;
+        if (want_u || want_v) {
+            /* Weights of the rest: U's fall with k, V's are at most 1/(a+1). */
+            double dk = 1.0 / (a + k); /* t_{k-1}'s weight factor */
+            if (want_u) {
+                u += t * k * dk;
+                done = done && rest * k * dk <= SERIES_EPS * u;
+            }
+            if (want_v) {
+                v += t * dk;
+                done = done && rest <= SERIES_EPS * (a + 1.0) * v;
+            }
         }
-        double rest = fmin(r < 1.0 ? t * r / (1.0 - r) : INFINITY, t * (k - 1.0));
-        if (rest <= SERIES_EPS * s &&
-            (!weighted || (rest * k * d <= SERIES_EPS * u && rest <= SERIES_EPS * v)))
+        if (done)
             break;
         if (++terms > SERIES_MAX_TERMS) {
             rc = -ERANGE;
@@ -252,12 +285,31 @@ static int kummer_sum(double a, double z, bool weighted, struct kummer *out)
 
     out->log_g = log_peak + log(s);
     out->u = u / s;
-    out->v = v / s;
+    out->v = (a + 1.0) * v / s;
 out:
     return rc;
 }
 
+static int kummer_sum(double a, double z, unsigned want, struct kummer *out)
+{
+    /* One specialised copy of the loops per combination. */
+    switch (want) {
+    case SUM_U | SUM_V:
+        return kummer_body(a, z, true, true, out);
+    case SUM_V:
+        return kummer_body(a, z, false, true, out);
+    case SUM_U:
+        return kummer_body(a, z, true, false, out);
+    default:
+        return kummer_body(a, z, false, false, out);
+    }
+}
+
 /* ---- one integer server count ------------------------------------------ */
+
+/* Which Erlang A figures a caller reads: the service level needs two series,
+ * the abandonment figures (abandonment, ASA, occupancy) one. */
+enum { NEED_SL = 1, NEED_ABANDON = 2, NEED_ALL = 3 };
 
 static void predict_zero_demand(struct staffing_prediction *out)
 {
@@ -316,13 +368,12 @@ static void erlang_c_eval(const struct model *m, double s, double inv_b,
  *   occupancy = a (1 - abandonment) / s.
  * Derivation in docs/staffing.md; all ratios are formed in log space.
  */
-static int erlang_a_eval(const struct model *m, double s, double inv_b,
+static int erlang_a_eval(const struct model *m, double s, double inv_b, unsigned need,
                          struct staffing_prediction *out)
 {
     double x = s * m->ratio;
     double y = m->a * m->ratio;
     struct kummer g, g2;
-    double pw, f = 0.0, served;
     int rc;
 
     if (!isfinite(inv_b)) {
@@ -333,33 +384,43 @@ static int erlang_a_eval(const struct model *m, double s, double inv_b,
         };
         return 0;
     }
-    rc = kummer_sum(x, y, true, &g);
+    rc = kummer_sum(x, y, (need & NEED_ABANDON ? SUM_U : 0) | (need & NEED_SL ? SUM_V : 0), &g);
     if (rc < 0)
         goto out;
-    pw = inv_b > 1.0 ? 1.0 / (1.0 + exp(log(inv_b - 1.0) - g.log_g)) : 1.0;
-    served = x / (x + 1.0) * g.v; /* P(served | wait) = 1 - U/S */
+    double pw = inv_b > 1.0 ? 1.0 / (1.0 + exp(log(inv_b - 1.0) - g.log_g)) : 1.0;
+    *out = (struct staffing_prediction){
+        .wait_probability = pw,
+        .service_level = NAN,
+        .asa_seconds = NAN,
+        .occupancy = NAN,
+        .abandonment = NAN,
+    };
 
-    if (m->target > 0.0) {
-        double w = exp(-m->tau);
-        rc = kummer_sum(x + 1.0, y * w, false, &g2);
-        if (rc < 0)
-            goto out;
-        double log_k = -(x + 1.0) * m->tau - y * expm1(-m->tau);
-        f = x / (x + 1.0) * (g.v - exp(log_k + g2.log_g - g.log_g));
-        f = fmin(fmax(f, 0.0), served);
+    if (need & NEED_SL) {
+        double served = x / (x + 1.0) * g.v; /* P(served | wait) */
+        double f = 0.0;                      /* P(served within T | wait) */
+        if (m->target > 0.0) {
+            rc = kummer_sum(x + 1.0, y * exp(-m->tau), 0, &g2);
+            if (rc < 0)
+                goto out;
+            double log_k = -(x + 1.0) * m->tau - y * expm1(-m->tau);
+            f = x / (x + 1.0) * (g.v - exp(log_k + g2.log_g - g.log_g));
+            f = f < 0.0 ? 0.0 : f > served ? served : f;
+        }
+        out->service_level = 1.0 - pw * (1.0 - f);
     }
-
-    out->wait_probability = pw;
-    out->service_level = 1.0 - pw * (1.0 - f);
-    out->abandonment = pw * g.u;
-    out->asa_seconds = out->abandonment * m->patience;
-    out->occupancy = m->a * (1.0 - out->abandonment) / s;
+    if (need & NEED_ABANDON) {
+        out->abandonment = pw * g.u;
+        out->asa_seconds = out->abandonment * m->patience;
+        out->occupancy = m->a * (1.0 - out->abandonment) / s;
+    }
 out:
     return rc;
 }
 
-/* Prediction for an integer number of agents. */
-static int model_eval(const struct model *m, struct erlang_b *eb, long agents,
+/* Prediction for an integer number of agents. Erlang A computes only the
+ * figures in `need` (the rest are NAN); Erlang C is cheap and fills all. */
+static int model_eval(const struct model *m, struct erlang_b *eb, long agents, unsigned need,
                       struct staffing_prediction *out)
 {
     long s = agents * m->conc;
@@ -374,7 +435,7 @@ static int model_eval(const struct model *m, struct erlang_b *eb, long agents,
     }
     erlang_b_seek(eb, s);
     if (m->patience > 0.0)
-        return erlang_a_eval(m, (double)s, eb->inv_b, out);
+        return erlang_a_eval(m, (double)s, eb->inv_b, need, out);
     erlang_c_eval(m, (double)s, eb->inv_b, out);
     return 0;
 }
@@ -383,62 +444,77 @@ static int model_eval(const struct model *m, struct erlang_b *eb, long agents,
 
 enum goal { GOAL_SL, GOAL_ASA, GOAL_OCCUPANCY };
 
-/* >= 0 when the prediction meets the goal; increasing in the agent count. */
-static double goal_score(enum goal goal, double target, const struct staffing_prediction *p)
-{
-    switch (goal) {
-    case GOAL_SL:
-        return p->service_level - target;
-    case GOAL_ASA:
-        return target - p->asa_seconds;
-    case GOAL_OCCUPANCY:
-        return target - p->occupancy;
-    }
-    return -INFINITY;
-}
-
-/* Where the metric crosses the target between n-1 (score g0 < 0) and n
- * (score g1 >= 0), under staffing_predict()'s linear interpolation. */
-static double crossing(long n, double g0, double g1)
-{
-    if (!isfinite(g0))
-        return (double)n; /* below n the metric is infinite: n itself */
-    return (double)(n - 1) + fmin(1.0, -g0 / (g1 - g0));
-}
-
+/* One evaluated agent count. `raw` is the margin by which the metric meets the
+ * target (>= 0: met), linear in the metric, so it also gives the fractional
+ * crossing; `g` is a monotone transform of the same margin that is close to
+ * linear in the agent count, used only to steer the search: SL saturates
+ * towards 1 but log(1 - SL) keeps falling about linearly, ASA falls about
+ * exponentially, and Erlang C occupancy is a / (n c). */
 struct probe {
     long n;
-    double g; /* goal_score() at n */
+    double raw;
+    double g;
 };
 
-/* Root of the line through two probes, or NAN when they do not define one. */
-static double secant_root(struct probe p, struct probe q)
+static struct probe probe_score(enum goal goal, double target, long n,
+                                const struct staffing_prediction *p)
 {
-    if (p.n < 0 || q.n < 0 || p.n == q.n || !isfinite(p.g) || !isfinite(q.g) || p.g == q.g)
+    struct probe pr = {.n = n};
+
+    switch (goal) {
+    case GOAL_SL:
+        pr.raw = p->service_level - target;
+        pr.g = p->service_level < 1.0 ? log1p(-target) - log1p(-p->service_level) : INFINITY;
+        break;
+    case GOAL_ASA:
+        pr.raw = target - p->asa_seconds;
+        pr.g = p->asa_seconds > 0.0 ? log(target) - log(p->asa_seconds) : INFINITY;
+        break;
+    case GOAL_OCCUPANCY:
+        pr.raw = target - p->occupancy;
+        pr.g = 1.0 / target - 1.0 / p->occupancy;
+        break;
+    }
+    return pr;
+}
+
+/* Where the metric crosses the target between n-1 (margin r0 < 0) and n
+ * (margin r1 >= 0), under staffing_predict()'s linear interpolation. */
+static double crossing(long n, double r0, double r1)
+{
+    if (!isfinite(r0))
+        return (double)n; /* below n the metric is infinite: n itself */
+    return (double)(n - 1) + fmin(1.0, -r0 / (r1 - r0));
+}
+
+/* Root of the line through two probes' g, or NAN when they define none. */
+static double secant_root(struct probe p, double pg, struct probe q, double qg)
+{
+    if (p.n < 0 || q.n < 0 || p.n == q.n || !isfinite(pg) || !isfinite(qg) || pg == qg)
         return NAN;
-    return (double)q.n - q.g * (double)(q.n - p.n) / (q.g - p.g);
+    return (double)q.n - qg * (double)(q.n - p.n) / (qg - pg);
 }
 
 /*
- * The smallest agent count whose score is >= 0, given a count `lo` known to
- * fail (with its score) and a guess above it. Scores are monotone in the
- * count, so: probe the guess; gallop away from it (steps doubling, or a secant
- * through the last two probes on that side) until the answer is bracketed; then
- * regula falsi with the Illinois modification (halve the score of an end that
- * stayed put twice, so estimates cannot stall on one side). Estimates are
- * rounded up: if the model were linear the answer would be ceil(root), and
- * its left neighbour is the next probe. With a decent guess this takes three
- * or four model evaluations.
+ * The smallest agent count that meets the goal, given a count `lo` known to
+ * fail and a guess above it. Margins are monotone in the count, so: probe the
+ * guess; move away from it (a secant through the last two probes on that
+ * side, else a step that doubles) until the answer is bracketed; then regula
+ * falsi with the Illinois modification (halve the g of an end that stayed put
+ * twice, so estimates cannot stall on one side), bisecting when g is not
+ * finite. Estimates are rounded up, since the answer is the first count at
+ * or above the root; its left neighbour is then the next probe. With a guess
+ * within a few sqrt(a) this takes four to six model evaluations.
  */
 static int search_min(const struct model *m, struct erlang_b *eb, enum goal goal, double target,
                       struct probe lo, long guess, long *n_out, double *frac_out)
 {
-    struct probe hi = {.n = -1, .g = 0.0};
-    struct probe lo_prev = {.n = -1, .g = 0.0}, hi_prev = {.n = -1, .g = 0.0};
+    struct probe hi = {.n = -1};
+    struct probe lo_prev = {.n = -1}, hi_prev = {.n = -1};
     bool lo_probed = false;
-    double lo_est = lo.g, hi_est = 0.0; /* scores steering the estimates */
+    double lo_g = lo.g, hi_g = 0.0; /* g steering the bracketed estimates */
     long probe = guess > lo.n ? guess : lo.n + 1;
-    long step = 1;
+    long step = (long)ceil(0.25 * sqrt(m->a) / (double)m->conc);
     int last = 0;
     int rc = 0;
 
@@ -449,24 +525,24 @@ static int search_min(const struct model *m, struct erlang_b *eb, enum goal goal
             rc = -ERANGE;
             goto out;
         }
-        rc = model_eval(m, eb, probe, &pred);
+        rc = model_eval(m, eb, probe, goal == GOAL_SL ? NEED_SL : NEED_ABANDON, &pred);
         if (rc < 0)
             goto out;
-        struct probe here = {.n = probe, .g = goal_score(goal, target, &pred)};
-        if (here.g >= 0.0) {
+        struct probe here = probe_score(goal, target, probe, &pred);
+        if (here.raw >= 0.0) {
             hi_prev = hi;
             hi = here;
-            hi_est = here.g;
+            hi_g = here.g;
             if (last > 0)
-                lo_est *= 0.5;
+                lo_g *= 0.5;
             last = 1;
         } else {
             lo_prev = lo_probed ? lo : (struct probe){.n = -1};
             lo = here;
-            lo_est = here.g;
+            lo_g = here.g;
             lo_probed = true;
             if (last < 0)
-                hi_est *= 0.5;
+                hi_g *= 0.5;
             last = -1;
         }
         if (hi.n >= 0 && hi.n - lo.n <= 1)
@@ -475,21 +551,22 @@ static int search_min(const struct model *m, struct erlang_b *eb, enum goal goal
         double est;
         long next;
         if (hi.n < 0) {
-            /* Gallop up. */
-            est = secant_root(lo_prev, lo);
-            next = isfinite(est) && est < (double)(lo.n + 4 * step) ? (long)ceil(est) : lo.n + step;
+            /* Below the answer: move up. */
+            est = secant_root(lo_prev, lo_prev.g, lo, lo.g);
+            next = isfinite(est) && est > (double)lo.n && est < (double)lo.n + 16.0 * (double)step
+                       ? (long)ceil(est)
+                       : lo.n + step;
             step *= 2;
         } else if (!lo_probed) {
-            /* Gallop down towards the caller's (uninformative) lower bound. */
-            est = secant_root(hi_prev, hi);
-            next = isfinite(est) && est > (double)(hi.n - 4 * step) ? (long)ceil(est) - 1
-                                                                   : hi.n - step;
+            /* Above it, lower bound still the caller's: move down. */
+            est = secant_root(hi_prev, hi_prev.g, hi, hi.g);
+            next = isfinite(est) && est < (double)hi.n && est > (double)hi.n - 16.0 * (double)step
+                       ? (long)ceil(est) - 1
+                       : hi.n - step;
             step *= 2;
         } else {
             /* Bracketed. */
-            est = NAN;
-            if (isfinite(lo_est) && isfinite(hi_est) && hi_est > lo_est)
-                est = (double)lo.n - lo_est * (double)(hi.n - lo.n) / (hi_est - lo_est);
+            est = secant_root(lo, lo_g, hi, hi_g);
             next = isfinite(est) ? (long)ceil(est) : lo.n + (hi.n - lo.n) / 2;
         }
         if (next <= lo.n)
@@ -499,7 +576,7 @@ static int search_min(const struct model *m, struct erlang_b *eb, enum goal goal
         probe = next;
     }
     *n_out = hi.n;
-    *frac_out = crossing(hi.n, lo.g, hi.g);
+    *frac_out = crossing(hi.n, lo.raw, hi.raw);
 out:
     return rc;
 }
@@ -561,15 +638,13 @@ static bool shrinkage_ok(double shrinkage)
     return isfinite(shrinkage) && shrinkage >= 0.0 && shrinkage < 1.0;
 }
 
-/* Fill a requirement from its fractional agent count. */
-static int requirement_fill(double fractional, double shrinkage, struct staffing_requirement *out)
+/* Fill a requirement from its integer and fractional agent counts. */
+static int requirement_fill(int agents, double fractional, double shrinkage,
+                            struct staffing_requirement *out)
 {
-    int agents, scheduled_rounded;
+    int scheduled_rounded;
     int rc;
 
-    rc = staffing_round(fractional, &agents);
-    if (rc < 0)
-        goto out;
     double scheduled = (double)agents / (1.0 - shrinkage);
     rc = staffing_round(scheduled, &scheduled_rounded);
     if (rc < 0)
@@ -608,9 +683,8 @@ int staffing_required(const struct staffing_params *p, struct staffing_requireme
 {
     struct model m;
     struct erlang_b eb;
-    double fractional = 0.0;
-    long n;
-    double frac;
+    long agents = 0, n;
+    double fractional = 0.0, frac;
     int rc;
 
     rc = model_init(p, &m);
@@ -633,28 +707,30 @@ int staffing_required(const struct staffing_params *p, struct staffing_requireme
     erlang_b_init(&eb, m.a);
     enum goal goal = asa_goal ? GOAL_ASA : GOAL_SL;
     double target = asa_goal ? p->target_asa : p->service_level;
-    /* Square-root staffing guess: a + sqrt(a) servers. */
-    long guess = (long)ceil((m.a + sqrt(m.a)) / (double)m.conc);
-    struct probe lo = {.n = 0, .g = -target}; /* zero agents: nobody is answered */
+    struct staffing_prediction pred;
+    long lo_n = 0;
+    double guess_traffic;
     if (m.patience == 0.0) {
-        /* Erlang C needs more servers than the traffic; up to that it fails. */
-        lo.n = (long)floor(m.a / (double)m.conc);
-        lo.g = goal == GOAL_SL ? -target : -INFINITY;
-    } else if (goal == GOAL_SL) {
-        /* Erlang A: the Erlang C count is a good guess (abandonment shortens
-         * the queue), and it leaves the Erlang B recursion nearby. */
-        struct model c = m;
-        c.patience = 0.0;
-        struct probe unstable = {.n = (long)floor(m.a / (double)m.conc), .g = -target};
-        rc = search_min(&c, &eb, GOAL_SL, target, unstable, guess, &guess, &frac);
-        if (rc < 0)
-            goto out;
+        /* Erlang C fails up to the traffic; square-root staffing above it. */
+        lo_n = (long)floor(m.a / (double)m.conc);
+        guess_traffic = m.a + 0.5 * sqrt(m.a);
     } else {
-        lo.g = target - m.patience; /* zero agents: everyone waits their patience */
+        /* Erlang A: a fluid model (everyone waits patience * ln(a / s) and the
+         * s servers answer s / a of the arrivals) gives the servers for a
+         * heavily loaded queue; add half a square-root margin for the rest. */
+        double fluid = asa_goal ? m.a * (1.0 - target / m.patience)
+                                : m.a * fmax(target, exp(-m.tau));
+        guess_traffic = fluid + 0.5 * sqrt(m.a);
     }
-    rc = search_min(&m, &eb, goal, target, lo, guess, &n, &frac);
+    rc = model_eval(&m, &eb, lo_n, NEED_ALL, &pred);
     if (rc < 0)
         goto out;
+    long guess = (long)ceil(guess_traffic / (double)m.conc);
+    rc = search_min(&m, &eb, goal, target, probe_score(goal, target, lo_n, &pred), guess, &n,
+                    &frac);
+    if (rc < 0)
+        goto out;
+    agents = n;
     fractional = frac;
 
     if (p->max_occupancy < 1.0) {
@@ -662,16 +738,23 @@ int staffing_required(const struct staffing_params *p, struct staffing_requireme
             occupancy_closed_form(&m, p->max_occupancy, &n, &frac);
         } else {
             /* Abandonment lowers occupancy, so the Erlang C count is an upper bound. */
-            occupancy_closed_form(&m, p->max_occupancy, &guess, &frac);
+            long upper;
+            occupancy_closed_form(&m, p->max_occupancy, &upper, &frac);
+            rc = model_eval(&m, &eb, 0, NEED_ALL, &pred);
+            if (rc < 0)
+                goto out;
             rc = search_min(&m, &eb, GOAL_OCCUPANCY, p->max_occupancy,
-                            (struct probe){.n = 0, .g = p->max_occupancy - 1.0}, guess, &n, &frac);
+                            probe_score(GOAL_OCCUPANCY, p->max_occupancy, 0, &pred), upper, &n,
+                            &frac);
             if (rc < 0)
                 goto out;
         }
+        /* Each fractional count lies in (n - 1, n], so the larger n has the larger. */
+        agents = n > agents ? n : agents;
         fractional = fmax(fractional, frac);
     }
 fill:
-    rc = requirement_fill(fractional, p->shrinkage, out);
+    rc = requirement_fill((int)agents, fractional, p->shrinkage, out);
 out:
     return rc;
 }
@@ -695,10 +778,10 @@ int staffing_predict(const struct staffing_params *p, double agents, struct staf
     erlang_b_init(&eb, m.a);
     long k = (long)floor(agents);
     double f = agents - (double)k;
-    rc = model_eval(&m, &eb, k, &lo);
+    rc = model_eval(&m, &eb, k, NEED_ALL, &lo);
     if (rc < 0 || f == 0.0)
         goto done;
-    rc = model_eval(&m, &eb, k + 1, &hi);
+    rc = model_eval(&m, &eb, k + 1, NEED_ALL, &hi);
     if (rc < 0)
         goto out;
     /* (1-f) x0 + f x1 rather than x0 + f (x1 - x0): an infinite ASA at k stays
@@ -728,10 +811,14 @@ int staffing_email(double contacts, double aht_seconds, double window_seconds, d
         goto out;
     /* Workload spread evenly over the window, at the occupancy agents sustain. */
     double fractional = contacts * aht_seconds / (window_seconds * occupancy);
+    int agents;
     rc = -ERANGE;
     if (!(fractional <= STAFFING_MAX_AGENTS))
         goto out;
-    rc = requirement_fill(fractional, shrinkage, out);
+    rc = staffing_round(fractional, &agents);
+    if (rc < 0)
+        goto out;
+    rc = requirement_fill(agents, fractional, shrinkage, out);
 out:
     return rc;
 }
@@ -749,7 +836,11 @@ int staffing_combine(const struct staffing_requirement *parts, size_t n, double 
             goto out;
         sum += parts[i].agents_fractional;
     }
-    rc = requirement_fill(sum, shrinkage, out);
+    int agents;
+    rc = staffing_round(sum, &agents);
+    if (rc < 0)
+        goto out;
+    rc = requirement_fill(agents, sum, shrinkage, out);
 out:
     return rc;
 }

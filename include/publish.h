@@ -3,8 +3,8 @@
  *
  * Pure. Compares the shifts a plan wants with the shifts already published
  * and yields the smallest set of writes that keeps calendar identities
- * stable: a planned shift that overlaps a published one of the same agent
- * takes over its UUID (unchanged: no write; changed: SEQUENCE + 1); a
+ * stable: a planned shift that overlaps a published one of the same agent on
+ * the same local day takes over its UUID (unchanged: no write; changed: SEQUENCE + 1); a
  * published shift that no planned shift takes over is cancelled (SEQUENCE +
  * 1); anything else is new. Calendar clients key on UID and SEQUENCE, so this
  * is what makes an agent's calendar show a moved shift rather than a deleted

@@ -19,6 +19,11 @@
 # http://127.0.0.1:PORT), MAKE (make), STAFFD_BIN (build/staffd).
 set -eu
 
+# A relative STAFFD_CONFIG is relative to where the script was started.
+case ${STAFFD_CONFIG:-} in
+"" | /*) ;;
+*) STAFFD_CONFIG=$(pwd)/$STAFFD_CONFIG ;;
+esac
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
@@ -29,6 +34,8 @@ pg_dir=$root/var/pg
 staffd=${STAFFD_BIN:-build/staffd}
 
 say() { printf '%s\n' "demo: $*"; }
+# A connection string for display: passwords masked.
+shown() { printf '%s' "$1" | sed 's/password=[^[:space:]]*/password=***/g; s|\(://[^:/@]*:\)[^@]*@|\1***@|'; }
 die() { printf '%s\n' "demo: $*" >&2; exit 1; }
 
 # --- cleanup: daemon first, then the cluster we started -------------------------
@@ -81,7 +88,7 @@ if [ -n "${STAFFD_CONFIG:-}" ]; then
     conninfo=$(conf_value database)
     v=$(conf_value listen_port); [ -z "$v" ] || http_port=$v
     v=$(conf_value listen_address); [ -z "$v" ] || http_address=$v
-    say "using $config (database: ${conninfo:-libpq environment})"
+    say "using $config (database: $(shown "${conninfo:-libpq environment}"))"
 else
     config=var/staffd.conf
     if [ -n "${PGHOST:-}" ] || [ -n "${PGDATABASE:-}" ]; then
@@ -184,8 +191,9 @@ cat <<EOF
 
 Health:   $local_url/healthz
 Metrics:  $local_url/metrics
-Database: ${conninfo:-libpq environment}   (try: SELECT * FROM staffd.runs;
-          staffd.coverage, staffd.hiring_needs, staffd.candidate_ranking)
+Database: $(shown "${conninfo:-libpq environment}")
+          (try SELECT * FROM staffd.runs; staffd.coverage, staffd.hiring_needs,
+          staffd.candidate_ranking)
 
 Subscribe to a feed URL from a calendar app:
   Google Calendar  Settings > Other calendars (+) > From URL > paste > Add calendar

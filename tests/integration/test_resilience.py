@@ -202,6 +202,7 @@ FROM staffd.queues q CROSS JOIN generate_series(0, 499) g WHERE q.name LIKE 'bul
             require(p.returncode == 0, "exit %d: %s" % (p.returncode, (p.stdout + p.stderr).strip()[-300:]))
             require("configuration OK" in p.stdout + p.stderr, "output %r lacks 'configuration OK'"
                     % (p.stdout + p.stderr)[-300:])
+            harness.require_no_sanitizer_report(p.stdout + p.stderr, "check-config")
         t.case("resilience_check_config_good_ok", check_good)
 
         def check_bad():
@@ -215,6 +216,7 @@ FROM staffd.queues q CROSS JOIN generate_series(0, 499) g WHERE q.name LIKE 'bul
             out = (p.stdout + p.stderr).strip()
             require(p.returncode != 0, "exit 0 for listen_port = banana: %r" % out[-300:])
             require("configuration OK" not in out, "says 'configuration OK' for a bad file")
+            harness.require_no_sanitizer_report(out, "check-config")
             require(re.search(r"listen_port|line\s*%d\b|:%d\b" % (idx + 1, idx + 1), out),
                     "message names neither the key nor line %d: %r" % (idx + 1, out[-300:]))
         t.case("resilience_check_config_bad_fails_naming_key", check_bad)
@@ -230,6 +232,7 @@ FROM staffd.queues q CROSS JOIN generate_series(0, 499) g WHERE q.name LIKE 'bul
             require(migration_tables(s1), "no table recording applied migrations (name containing 'migration')")
             p = h.migrate(db=db)
             require(p.returncode == 0, "second migrate exit %d: %s" % (p.returncode, (p.stderr + p.stdout)[-300:]))
+            harness.require_no_sanitizer_report(p.stderr + p.stdout, "second migrate")
             s2 = schema_snapshot(h, db)
             require(s1["relations"] == s2["relations"] and s1["functions"] == s2["functions"],
                     "second migrate changed the schema objects")
@@ -255,6 +258,8 @@ FROM staffd.queues q CROSS JOIN generate_series(0, 499) g WHERE q.name LIKE 'bul
             bad = [o for o in outs if o[0] != 0]
             if bad:
                 raise TestFailure("concurrent migrate exit codes %s: %s" % ([o[0] for o in outs], bad[0][1][-300:]))
+            for rc, out in outs:
+                harness.require_no_sanitizer_report(out, "concurrent migrate")
             s = schema_snapshot(h, db)
             require("staffd.runs:r" in s["relations"], "schema not applied")
             ref = st.get("migrated")

@@ -192,7 +192,7 @@ def main():
 SELECT d.interval_start, c.required, c.scheduled, c.shortage
 FROM staffd.demand d
 LEFT JOIN staffd.coverage c ON c.queue_id = d.queue_id AND c.interval_start = d.interval_start
-WHERE d.queue_id = %d AND d.contacts > 0
+WHERE d.queue_id = %d AND d.contacts > 0 AND d.interval_start >= now()
   AND d.interval_start < coalesce(
         (SELECT horizon_end FROM staffd.runs WHERE status = 'succeeded' ORDER BY id DESC LIMIT 1),
         %s + interval '7 days')
@@ -276,7 +276,7 @@ SELECT staffd.issue_feed_url(id) FROM staffd.agents WHERE name = 'Noor de Vries'
             fx = state["fx"]
             r = h.get(fx.feeds["Astrid Lind"])
             require(r.status == 200, "HTTP %d" % r.status)
-            text = r.body.decode("utf-8")
+            text = r.body.decode("utf-8").replace("\r\n ", "").replace("\r\n\t", "")  # unfold
             tzids = set()
             for line in text.split("\r\n"):
                 if line.startswith(("DTSTART", "DTEND")) and "TZID=" in line:

@@ -91,7 +91,6 @@ def main():
             st["sigterm_runs"] = h.runs_after(st["before_change"])
             h.stop(timeout=5)
         t.case("shutdown_sigterm_during_large_run_exits_0_within_5s", restart_then_change_and_stop, after=up)
-        during = ["shutdown_sigterm_during_large_run_exits_0_within_5s"]
 
         def no_half_run():
             problems = consistency_problems(h)
@@ -99,6 +98,8 @@ def main():
         t.case("shutdown_no_half_written_run", no_half_run, after=up)
 
         def shifts_whole():
+            require(not h.alive(), "the daemon is still running")
+            require("shifts_before" in st, "the change was not made")
             last_ok = h.scalar("SELECT max(id) FROM staffd.runs WHERE status = 'succeeded'")
             now = h.sql(SHIFTS_SNAPSHOT)
             if last_ok == st["last_ok_before"]:
@@ -115,7 +116,7 @@ def main():
                                  "ON q.id = c.queue_id WHERE q.name LIKE 'big-q%'")
                 require(int(cov_q) == 3, "run %s succeeded but coverage covers %s of the 3 new queues (%s rows "
                                          "from other runs)" % (last_ok, cov_q, stale))
-        t.case("shutdown_published_schedule_is_one_whole_run", shifts_whole, after=during)
+        t.case("shutdown_published_schedule_is_one_whole_run", shifts_whole, after=up)
 
         def restart_plans():
             before = h.max_run_id()

@@ -22,9 +22,13 @@
 
 static struct snapshot snap_with(struct published_shift *pub, int n, sd_time now)
 {
+    static sd_time from[1] = {INT64_MIN / 2};
+    static int32_t off[1] = {0};
+    static struct tz_table utc = {.name = (char *)"UTC", .n = 1, .from = from, .offset = off};
     static struct agent agents[2] = {{.id = 1}, {.id = 2}};
     struct snapshot s = {.now = now, .horizon_start = 0, .horizon_days = 14, .n_agents = 2,
-                         .agents = agents, .n_published = n, .published = pub};
+                         .agents = agents, .n_published = n, .published = pub, .n_tzs = 1,
+                         .tzs = &utc};
     return s;
 }
 
@@ -149,6 +153,22 @@ static void test_exact_match_wins_over_overlap(void **state)
     free(ops);
 }
 
+static void test_overlap_on_another_local_day_is_a_new_event(void **state)
+{
+    (void)state;
+    /* A night shift 22:00-02:00 replaced by one starting at 00:00 the next day. */
+    struct published_shift p[1] = {pub("n", 0, 22 * H, 26 * H, false, 0)};
+    struct snapshot s = snap_with(p, 1, 0);
+    struct planned_shift sh[1] = {{0, 0, 24 * H, 28 * H}};
+    struct plan pl = {.n_shifts = 1, .shifts = sh};
+    struct publish_op *ops;
+    int n;
+    assert_int_equal(publish_diff(&s, &pl, &ops, &n), 0);
+    assert_int_equal(count(ops, n, PUBLISH_CANCEL), 1);
+    assert_int_equal(count(ops, n, PUBLISH_INSERT), 1);
+    free(ops);
+}
+
 static void test_gone_agent_shifts_cancelled(void **state)
 {
     (void)state;
@@ -224,6 +244,7 @@ int main(void)
         cmocka_unit_test(test_started_and_far_shifts_are_left_alone),
         cmocka_unit_test(test_cancelled_shift_comes_back_with_its_uid),
         cmocka_unit_test(test_exact_match_wins_over_overlap),
+        cmocka_unit_test(test_overlap_on_another_local_day_is_a_new_event),
         cmocka_unit_test(test_gone_agent_shifts_cancelled),
         cmocka_unit_test(test_config_parses_and_reports_lines),
     };
