@@ -79,7 +79,7 @@ PREFIX ?= /usr/local
 install: $(BUILD)/staffd
 	install -D -m 0755 $(BUILD)/staffd $(DESTDIR)$(PREFIX)/bin/staffd
 	install -D -m 0644 systemd/staffd.service $(DESTDIR)/etc/systemd/system/staffd.service
-	install -D -m 0640 systemd/staffd.conf.example $(DESTDIR)/etc/staffd/staffd.conf
+	install -D -m 0644 systemd/staffd.conf.example $(DESTDIR)/etc/staffd/staffd.conf
 
 clean:
 	rm -rf build

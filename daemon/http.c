@@ -722,9 +722,9 @@ static void find_inside(uv_handle_t *handle, void *arg)
 static void on_reaped(uv_handle_t *handle);
 
 /*
- * Closes a throw-away handle and looks again from its close callback. Close
- * callbacks run in batches, one batch per loop iteration, so by the time ours
- * runs, handles closed before it in the previous step have gone too.
+ * Closes a throw-away handle and looks again from its close callback: close
+ * callbacks run in one batch per loop iteration, so each round gives libuv a
+ * full batch to finish what h2o closed before.
  */
 static void reap(struct http_server *srv)
 {
@@ -739,8 +739,7 @@ static void on_reaped(uv_handle_t *handle)
 
     uv_walk(srv->loop, find_inside, &probe);
     if (probe.found) {
-        fprintf(stderr, "REAP AGAIN\n");
-        reap(srv); /* h2o closed its timers with no callback; wait until libuv is done */
+        reap(srv); /* a timer of h2o's context is still closing: its memory is ours */
         return;
     }
     void (*cb)(void *) = srv->on_closed;
@@ -751,10 +750,16 @@ static void on_reaped(uv_handle_t *handle)
 }
 
 /*
- * Runs once the listener and every connection are closed. h2o asserts that no
- * timeout entry is linked when its context is disposed, so this must not come
- * earlier; and the context's uv timers are closed without a callback, so their
- * memory (inside *srv) is released only once libuv has finished with them.
+ * Runs once the listener and every connection are closed, always from a close
+ * callback. Order matters:
+ *  - h2o_context_dispose() asserts that no timeout entry is linked, so it must
+ *    come after the last connection is gone;
+ *  - it uv_close()s the context's timers with no callback, and those live in
+ *    *srv, so srv is freed only once uv_walk() no longer sees them (its queue's
+ *    uv_async is closed in the same batch, so it is gone by then too);
+ *  - in 2.2.5 it also ends with uv_run(loop, UV_RUN_NOWAIT) to finish those
+ *    closes: a nested loop turn. That is harmless in the close phase, where we
+ *    are (no I/O poll in progress), but it consumes a pending uv_stop().
  */
 static void maybe_finish(struct http_server *srv)
 {

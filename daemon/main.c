@@ -3,6 +3,7 @@
  * Exit status: 0 success, 1 runtime failure, 2 usage or configuration error.
  */
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +144,11 @@ int main(int argc, char **argv)
     }
     if (!path_given)
         path = config_default_path();
+    /*
+     * OpenSSL (feed token hashes, ETags) initialises itself on first use; done
+     * from a worker thread, that thread's error state is never freed. Do it here.
+     */
+    OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);
     if (cmd == NULL)
         return usage_error("no command given (run, migrate, check-config)");
     if (strcmp(cmd, "run") == 0)

@@ -40,7 +40,7 @@
 #define STAFFING_MAX_ERLANGS     100000.0 /* offered traffic A */
 #define STAFFING_MAX_AGENTS      10000000.0
 #define STAFFING_MAX_CONCURRENCY 100
-#define STAFFING_MAX_PATIENCE    1e7 /* patience_seconds / aht_seconds */
+#define STAFFING_MAX_PATIENCE    1e5 /* patience_seconds / aht_seconds */
 
 struct staffing_params {
     double contacts;         /* arrivals in the interval, >= 0 */
