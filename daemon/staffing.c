@@ -405,14 +405,24 @@ static int erlang_a_eval(const struct model *m, double s, double inv_b, unsigned
                 goto out;
             double log_k = -(x + 1.0) * m->tau - y * expm1(-m->tau);
             f = x / (x + 1.0) * (g.v - exp(log_k + g2.log_g - g.log_g));
-            f = f < 0.0 ? 0.0 : f > served ? served : f;
+            /* F S = x int_0^z e^phi(s) ds with phi(s) = x ln(1-s) + y s concave,
+             * z = 1 - e^-tau, so F <= x z e^(max phi) / S. Deep in overload
+             * F is astronomically small and the difference above is rounding
+             * noise (~1e-11 at 10^4 Erlangs); this exact bound removes it. */
+            double z = -expm1(-m->tau), peak = 1.0 - x / y;
+            double phi_max = peak <= 0.0 ? 0.0
+                             : peak >= z ? -x * m->tau - y * expm1(-m->tau)
+                                         : x * log(x / y) + y - x;
+            double cap = x * z * exp(phi_max - g.log_g) * (1.0 + 1e-9);
+            f = f < 0.0 ? 0.0 : fmin(f, fmin(served, cap));
         }
         out->service_level = 1.0 - pw * (1.0 - f);
     }
     if (need & NEED_ABANDON) {
         out->abandonment = pw * g.u;
         out->asa_seconds = out->abandonment * m->patience;
-        out->occupancy = m->a * (1.0 - out->abandonment) / s;
+        /* Carried load never exceeds the servers; rounding in deep overload can. */
+        out->occupancy = fmin(1.0, m->a * (1.0 - out->abandonment) / s);
     }
 out:
     return rc;

@@ -65,6 +65,9 @@ path=${url#http://127.0.0.1:$port}
 # nginx serving the same bytes, one worker like staffd's one loop thread.
 mkdir -p "$work/www$(dirname "$path")"
 cp "$work/feed.ics" "$work/www$path"
+# As root, nginx's worker runs unprivileged: let it read the file.
+chmod 755 "$work"
+chmod -R a+rX "$work/www"
 cat >"$work/nginx.conf" <<NGINX
 worker_processes 1;
 daemon off;
