@@ -143,8 +143,7 @@ static void erlang_b_seek(struct erlang_b *e, long n)
         erlang_b_up(e, n);
         return;
     }
-    if (e->valid && n < e->n && isfinite(e->inv_b) && (double)n > e->a &&
-        e->n - n <= n - start) {
+    if (e->valid && n < e->n && isfinite(e->inv_b) && (double)n > e->a && e->n - n <= n - start) {
         erlang_b_down(e, n);
         return;
     }
@@ -728,16 +727,16 @@ int staffing_required(const struct staffing_params *p, struct staffing_requireme
         /* Erlang A: a fluid model (everyone waits patience * ln(a / s) and the
          * s servers answer s / a of the arrivals) gives the servers for a
          * heavily loaded queue; add half a square-root margin for the rest. */
-        double fluid = asa_goal ? m.a * (1.0 - target / m.patience)
-                                : m.a * fmax(target, exp(-m.tau));
+        double fluid =
+            asa_goal ? m.a * (1.0 - target / m.patience) : m.a * fmax(target, exp(-m.tau));
         guess_traffic = fluid + 0.5 * sqrt(m.a);
     }
     rc = model_eval(&m, &eb, lo_n, NEED_ALL, &pred);
     if (rc < 0)
         goto out;
     long guess = (long)ceil(guess_traffic / (double)m.conc);
-    rc = search_min(&m, &eb, goal, target, probe_score(goal, target, lo_n, &pred), guess, &n,
-                    &frac);
+    rc =
+        search_min(&m, &eb, goal, target, probe_score(goal, target, lo_n, &pred), guess, &n, &frac);
     if (rc < 0)
         goto out;
     agents = n;
@@ -769,7 +768,8 @@ out:
     return rc;
 }
 
-int staffing_predict(const struct staffing_params *p, double agents, struct staffing_prediction *out)
+int staffing_predict(const struct staffing_params *p, double agents,
+                     struct staffing_prediction *out)
 {
     struct model m;
     struct erlang_b eb;

@@ -105,7 +105,7 @@ STAFFING_MUSTCHECK int staffing_email(double contacts, double aht_seconds, doubl
 /*
  * Round a fractional agent count up to an integer, once. A value within 1e-9
  * (relative, at least 1e-9 absolute) above an integer rounds down to it, so
- * floating-point noise (14 / 0.7 = 20.000000000000004) never costs an agent.
+ * floating-point noise (21 / (1 - 0.3) = 30.000000000000004) never costs an agent.
  */
 STAFFING_MUSTCHECK int staffing_round(double agents, int *out);
 

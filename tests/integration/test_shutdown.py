@@ -74,8 +74,8 @@ def main():
         t.case("shutdown_sigterm_idle_exits_0_within_5s", idle_stop, after=up)
 
         def restart_then_change_and_stop():
+            before = h.max_run_id()  # read first: the run at start may land at once
             h.start()
-            before = h.max_run_id()
             h.wait_run_after(before, timeout=20)  # the run at start
             h.wait_quiet(quiet=0.5, timeout=30)
             st["before_change"] = h.max_run_id()

@@ -270,8 +270,12 @@ static void test_worked_example_shrinkage(void **state)
     assert_int_equal(r.agents, 14);
     assert_true(r.agents_fractional > 13.0 && r.agents_fractional <= 14.0);
     assert_near(r.scheduled, 14.0 / 0.7, 1e-12);
-    /* 14 / 0.7 is 20.000000000000004 in binary: must not cost a 21st agent. */
     assert_int_equal(r.scheduled_rounded, 20);
+    /* 21 / (1 - 0.3) is 30.000000000000004 in binary: no 31st agent for that. */
+    struct staffing_requirement part = {.agents = 21, .agents_fractional = 21.0}, all;
+    assert_int_equal(staffing_combine(&part, 1, 0.3, &all), 0);
+    assert_true(all.scheduled > 30.0);
+    assert_int_equal(all.scheduled_rounded, 30);
 
     p.shrinkage = 0.0;
     r = require(&p);
@@ -370,8 +374,8 @@ static void test_erlang_c_matches_definition(void **state)
 static void test_erlang_c_requirement_scan(void **state)
 {
     (void)state;
-    static const double loads[] = {0.1, 0.5, 1.0, 2.0, 7.3, 20.0, 55.0, 100.0, 480.0, 1000.0,
-                                   3100.0, 5000.0, 10000.0};
+    static const double loads[] = {0.1,   0.5,   1.0,    2.0,    7.3,    20.0,   55.0,
+                                   100.0, 480.0, 1000.0, 3100.0, 5000.0, 10000.0};
     static const double levels[] = {0.5, 0.8, 0.95};
     for (size_t i = 0; i < sizeof loads / sizeof loads[0]; i++) {
         for (size_t j = 0; j < sizeof levels / sizeof levels[0]; j++) {
@@ -478,8 +482,8 @@ static void test_zero_demand(void **state)
         assert_true(r.scheduled == 0.0);
         assert_int_equal(r.scheduled_rounded, 0);
         struct staffing_prediction x = predict(&cases[i], 0.0);
-        assert_true(x.service_level == 1.0 && x.wait_probability == 0.0 &&
-                    x.asa_seconds == 0.0 && x.occupancy == 0.0 && x.abandonment == 0.0);
+        assert_true(x.service_level == 1.0 && x.wait_probability == 0.0 && x.asa_seconds == 0.0 &&
+                    x.occupancy == 0.0 && x.abandonment == 0.0);
         x = predict(&cases[i], 3.5);
         assert_true(x.service_level == 1.0 && x.occupancy == 0.0);
     }
@@ -560,9 +564,9 @@ static void test_requirement_is_minimal(void **state)
             seed = seed * 6364136223846793005u + 1442695040888963407u;
             u[k] = (double)(seed >> 11) * 0x1.0p-53;
         }
-        struct staffing_params p = traffic(exp(log(0.02) + u[0] * log(5e5)) > 10000.0
-                                               ? 10000.0 * u[0]
-                                               : exp(log(0.02) + u[0] * log(5e5)));
+        struct staffing_params p =
+            traffic(exp(log(0.02) + u[0] * log(5e5)) > 10000.0 ? 10000.0 * u[0]
+                                                               : exp(log(0.02) + u[0] * log(5e5)));
         p.aht_seconds = 30.0 + 600.0 * u[1];
         p.contacts *= 180.0 / p.aht_seconds; /* keep the traffic */
         p.service_level = 0.05 + 0.94 * u[2];
@@ -615,8 +619,8 @@ static void test_robust_extremes(void **state)
             struct staffing_params p = traffic(a);
             p.patience_seconds = ratios[j] * p.aht_seconds;
             bool erlang_a = ratios[j] > 0.0;
-            double counts[] = {0.0, 1.0, floor(a * 0.5), floor(a), a, ceil(a), a + sqrt(a),
-                               2.0 * a + 10.0, 1e7};
+            double counts[] = {0.0,     1.0,         floor(a * 0.5), floor(a), a,
+                               ceil(a), a + sqrt(a), 2.0 * a + 10.0, 1e7};
             for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
                 struct staffing_prediction x = predict(&p, counts[k]);
                 assert_sane(&x, erlang_a);
@@ -778,8 +782,8 @@ static void test_round_once(void **state)
 {
     (void)state;
     int n = -1;
-    assert_int_equal(staffing_round(14.0 / 0.7, &n), 0);
-    assert_int_equal(n, 20);
+    assert_int_equal(staffing_round(21.0 / (1.0 - 0.3), &n), 0); /* 30.000000000000004 */
+    assert_int_equal(n, 30);
     assert_int_equal(staffing_round(20.5, &n), 0);
     assert_int_equal(n, 21);
     assert_int_equal(staffing_round(20.0000001, &n), 0); /* real excess, not noise */
@@ -814,9 +818,8 @@ static void test_round_once(void **state)
     assert_near(all.scheduled, all.agents / 0.75, 1e-12);
     assert_int_equal(all.scheduled_rounded, (int)ceil(all.agents / 0.75 - 1e-9));
 
-    struct staffing_requirement thirds[3] = {{.agents_fractional = 2.3},
-                                             {.agents_fractional = 2.3},
-                                             {.agents_fractional = 2.3}};
+    struct staffing_requirement thirds[3] = {
+        {.agents_fractional = 2.3}, {.agents_fractional = 2.3}, {.agents_fractional = 2.3}};
     assert_int_equal(staffing_combine(thirds, 3, 0.0, &all), 0);
     assert_int_equal(all.agents, 7); /* not 3 + 3 + 3 */
     assert_int_equal(staffing_combine(NULL, 0, 0.0, &all), 0);
