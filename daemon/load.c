@@ -31,6 +31,9 @@ enum {
     R_AVAIL,
     R_TIME_OFF,
     R_SHIFTS,
+    R_CANDIDATES,
+    R_CAND_SKILLS,
+    R_CAND_AVAIL,
     R_COMMIT,
     R_COUNT
 };
@@ -43,7 +46,9 @@ char *load_snapshot_sql(int days)
         "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"
         "SELECT extract(epoch FROM now())::bigint, extract(epoch FROM " HS ")::bigint;"
         "WITH z AS (SELECT DISTINCT time_zone::text AS tz FROM staffd.agents WHERE active"
-        "           UNION SELECT time_zone::text FROM staffd.queues UNION SELECT 'UTC'),"
+        "           UNION SELECT time_zone::text FROM staffd.queues UNION SELECT 'UTC'"
+        "           UNION SELECT time_zone::text FROM staffd.candidates"
+        "           WHERE status IN ('applied', 'screening', 'interview', 'offer')),"
         " t AS (SELECT generate_series(" HS " - interval '3 days', " HS
         " + interval '%d days', interval '15 minutes') AS at),"
         " o AS (SELECT z.tz, t.at, extract(epoch FROM (t.at AT TIME ZONE z.tz) - (t.at AT TIME "
@@ -52,7 +57,7 @@ char *load_snapshot_sql(int days)
         " SELECT tz, extract(epoch FROM at)::bigint, off FROM l"
         " WHERE prev IS NULL OR prev <> off ORDER BY tz, at;"
         "SELECT id, name, channel, service_level, target_seconds, max_occupancy, concurrency,"
-        " coalesce(patience_seconds, 0), shrinkage FROM staffd.queues ORDER BY id;"
+        " coalesce(patience_seconds, 0), shrinkage, time_zone FROM staffd.queues ORDER BY id;"
         "SELECT queue_id, extract(epoch FROM interval_start)::bigint, interval_minutes, contacts,"
         " aht_seconds FROM staffd.demand WHERE interval_start < " HS " + interval '%d days'"
         " AND interval_start + interval_minutes * interval '1 minute' > " HS
@@ -71,6 +76,15 @@ char *load_snapshot_sql(int days)
         "SELECT id, agent_id, queue_id, extract(epoch FROM starts)::bigint,"
         " extract(epoch FROM ends)::bigint, status = 'cancelled', sequence FROM staffd.shifts"
         " WHERE ends > " HS " - interval '8 days' ORDER BY agent_id, starts;"
+        "SELECT id, name, source, time_zone, minutes_per_week_wanted, coalesce(assessment_score, "
+        "-1)"
+        " FROM staffd.candidates WHERE status IN ('applied', 'screening', 'interview', 'offer')"
+        " ORDER BY id;"
+        "SELECT candidate_id, queue_id FROM staffd.candidate_skills ORDER BY candidate_id, "
+        "queue_id;"
+        "SELECT id, candidate_id, weekday, extract(epoch FROM start_time)::int / 60,"
+        " extract(epoch FROM end_time)::int / 60 FROM staffd.candidate_availability"
+        " ORDER BY candidate_id, id;"
         "COMMIT",
         days + 3, days, days);
     return n < 0 ? NULL : sql;
@@ -126,9 +140,10 @@ static int add_error(struct snapshot *s, const char *table, const char *key, con
 static int check_shape(PGresult *const *res, int n, char *err, size_t err_len)
 {
     static const int cols[R_COUNT] = {
-        [R_CLOCK] = 2,     [R_TZ] = 3,     [R_QUEUES] = 9,   [R_DEMAND] = 5,
-        [R_CONTRACTS] = 9, [R_AGENTS] = 4, [R_SKILLS] = 2,   [R_AVAIL] = 7,
-        [R_TIME_OFF] = 4,  [R_SHIFTS] = 7,
+        [R_CLOCK] = 2,      [R_TZ] = 3,     [R_QUEUES] = 10,    [R_DEMAND] = 5,
+        [R_CONTRACTS] = 9,  [R_AGENTS] = 4, [R_SKILLS] = 2,     [R_AVAIL] = 7,
+        [R_TIME_OFF] = 4,   [R_SHIFTS] = 7, [R_CANDIDATES] = 6, [R_CAND_SKILLS] = 2,
+        [R_CAND_AVAIL] = 5,
     };
     if (n != R_COUNT) {
         snprintf(err, err_len, "snapshot query returned %d results, expected %d", n, R_COUNT);
@@ -208,6 +223,9 @@ static int load_queues(const PGresult *r, struct snapshot *s, int64_t **ids)
         q->concurrency = (int)v64(r, i, 6);
         q->patience_seconds = vdbl(r, i, 7);
         q->shrinkage = vdbl(r, i, 8);
+        q->tz = find_tz(s, PQgetvalue(r, i, 9));
+        if (q->tz < 0)
+            return -EINVAL;
         s->n_queues++;
     }
     return 0;
@@ -428,6 +446,75 @@ static int load_published(const PGresult *r, struct snapshot *s, const int64_t *
     return 0;
 }
 
+static int load_candidates(PGresult *const *res, struct snapshot *s, const int64_t *qids)
+{
+    const PGresult *r = res[R_CANDIDATES];
+    int rows = PQntuples(r);
+    s->candidates = calloc((size_t)(rows ? rows : 1), sizeof *s->candidates);
+    int64_t *ids = malloc((size_t)(rows ? rows : 1) * sizeof *ids);
+    int rc = 0;
+    if (s->candidates == NULL || ids == NULL) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (int i = 0; i < rows; i++) {
+        struct candidate *c = &s->candidates[s->n_candidates];
+        c->id = ids[i] = v64(r, i, 0);
+        c->name = dupstr(PQgetvalue(r, i, 1));
+        c->source = dupstr(PQgetvalue(r, i, 2));
+        c->tz = find_tz(s, PQgetvalue(r, i, 3));
+        c->minutes_per_week = (int)v64(r, i, 4);
+        c->score = vdbl(r, i, 5);
+        s->n_candidates++;
+        if (c->name == NULL || c->source == NULL) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        if (c->tz < 0) {
+            rc = -EINVAL;
+            goto out;
+        }
+    }
+    const PGresult *sk = res[R_CAND_SKILLS];
+    for (int i = 0; i < PQntuples(sk); i++) {
+        int c = find_id(ids, s->n_candidates, v64(sk, i, 0));
+        int q = find_id(qids, s->n_queues, v64(sk, i, 1));
+        if (c < 0 || q < 0)
+            continue;
+        struct candidate *cd = &s->candidates[c];
+        int *ns = realloc(cd->skills, (size_t)(cd->n_skills + 1) * sizeof *ns);
+        if (ns == NULL) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        cd->skills = ns;
+        cd->skills[cd->n_skills++] = q;
+    }
+    const PGresult *av = res[R_CAND_AVAIL];
+    for (int i = 0; i < PQntuples(av); i++) {
+        int c = find_id(ids, s->n_candidates, v64(av, i, 1));
+        if (c < 0)
+            continue;
+        struct candidate *cd = &s->candidates[c];
+        struct window *nw = realloc(cd->windows, (size_t)(cd->n_windows + 1) * sizeof *nw);
+        if (nw == NULL) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        cd->windows = nw;
+        cd->windows[cd->n_windows++] = (struct window){
+            .weekday = (int)v64(av, i, 2),
+            .start_min = (int)v64(av, i, 3),
+            .end_min = (int)v64(av, i, 4),
+            .valid_from = INT32_MIN,
+            .valid_until = INT32_MAX,
+        };
+    }
+out:
+    free(ids);
+    return rc;
+}
+
 int load_snapshot(PGresult *const *res, int n, int horizon_days, struct snapshot *s, char *err,
                   size_t err_len)
 {
@@ -456,6 +543,8 @@ int load_snapshot(PGresult *const *res, int n, int horizon_days, struct snapshot
         rc = load_agents(res, s, qids, cids, &aids);
     if (rc == 0)
         rc = load_published(res[R_SHIFTS], s, aids, qids);
+    if (rc == 0)
+        rc = load_candidates(res, s, qids);
     if (rc < 0) {
         snprintf(err, err_len, "loading the snapshot: %s", strerror(-rc));
         snapshot_free(s);

@@ -13,6 +13,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "migrate.h"
+#include "requirements_cli.h"
 
 #define STAFFD_VERSION "0.1.0"
 
@@ -24,6 +25,7 @@ static const char usage_text[] =
     "    staffd run [-c FILE]\n"
     "    staffd migrate [-c FILE]\n"
     "    staffd check-config [-c FILE]\n"
+    "    staffd requirements [-c FILE] --queue NAME | --csv FILE [OPTIONS]\n"
     "    staffd --help | --version\n"
     "\n"
     "DESCRIPTION\n"
@@ -41,6 +43,10 @@ static const char usage_text[] =
     "                  other instances run: an advisory lock serialises migrations.\n"
     "    check-config  Parse the configuration file; print \"configuration OK\" or the\n"
     "                  error with its line number.\n"
+    "    requirements  Print, per interval of a queue's forecast (or of a CSV file), the\n"
+    "                  agents required, the service level, ASA, occupancy and\n"
+    "                  abandonment predicted; --agents N answers the inverse question.\n"
+    "                  `staffd requirements --help` lists its options.\n"
     "\n"
     "OPTIONS\n"
     "    -c, --config FILE  Configuration file. Default: $STAFFD_CONFIG, else\n"
@@ -114,6 +120,9 @@ int main(int argc, char **argv)
 {
     const char *cmd = NULL, *path = NULL;
     bool path_given = false;
+    /* Tools with options of their own parse their own arguments. */
+    if (argc > 1 && strcmp(argv[1], "requirements") == 0)
+        return requirements_main(argc - 1, argv + 1);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {

@@ -36,6 +36,13 @@ void snapshot_free(struct snapshot *s)
     }
     free(s->agents);
     free(s->published);
+    for (int i = 0; i < s->n_candidates; i++) {
+        free(s->candidates[i].name);
+        free(s->candidates[i].source);
+        free(s->candidates[i].skills);
+        free(s->candidates[i].windows);
+    }
+    free(s->candidates);
     free(s->errors);
     *s = (struct snapshot){0};
 }

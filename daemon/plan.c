@@ -30,10 +30,47 @@ static struct staffing_params cell_params(const struct queue *q, double contacts
     return p;
 }
 
+/*
+ * Email is deferrable: each message's work may be done any time within the
+ * response goal (target_seconds, e.g. 4 h) after it arrives. Spreading every
+ * cell's work evenly over the goal that follows gives, per cell, the workload
+ * to clear; agents = workload / (cell * occupancy), then shrinkage, rounded once.
+ */
+static int email_requirements(const struct snapshot *s, int q, double *out)
+{
+    const struct queue *qu = &s->queues[q];
+    int window = (int)(qu->target_seconds / SD_CELL_SECONDS);
+    if (window < 1)
+        window = 1;
+    double occupancy = qu->max_occupancy > 0 ? qu->max_occupancy : 1;
+    size_t base = (size_t)q * (size_t)s->n_cells;
+    double load = 0; /* work (agent-seconds per cell) due in the current cell */
+    for (int c = 0; c < s->n_cells; c++) {
+        load += s->contacts[base + (size_t)c] * s->aht[base + (size_t)c] / window;
+        if (c >= window)
+            load -= s->contacts[base + (size_t)(c - window)] * s->aht[base + (size_t)(c - window)] /
+                    window;
+        if (load < 1e-9)
+            load = 0;
+        struct staffing_requirement r;
+        int rc = staffing_email(load, 1, SD_CELL_SECONDS, occupancy, qu->shrinkage, &r);
+        if (rc < 0)
+            return rc;
+        out[base + (size_t)c] = r.scheduled_rounded;
+    }
+    return 0;
+}
+
 int plan_requirements(const struct snapshot *s, double *out)
 {
     for (int q = 0; q < s->n_queues; q++) {
         const struct queue *qu = &s->queues[q];
+        if (qu->channel == CHANNEL_EMAIL) {
+            int rc = email_requirements(s, q, out);
+            if (rc < 0)
+                return rc;
+            continue;
+        }
         for (int c = 0; c < s->n_cells; c++) {
             size_t i = (size_t)q * (size_t)s->n_cells + (size_t)c;
             double contacts = s->contacts[i];
@@ -82,7 +119,11 @@ int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan 
             short_sum += out->shortage[i];
             sq += out->shortage[i] * out->shortage[i];
             out->service_level[i] = 1;
-            if (s->contacts[i] > 0) {
+            if (qu->channel == CHANNEL_EMAIL) {
+                /* No queueing model: the share of the cell's workload covered. */
+                out->service_level[i] =
+                    out->required[i] > 0 ? fmin(1.0, out->scheduled[i] / out->required[i]) : 1;
+            } else if (s->contacts[i] > 0) {
                 struct staffing_params sp2 = cell_params(qu, s->contacts[i], s->aht[i]);
                 struct staffing_prediction pr;
                 double productive = out->scheduled[i] * (1 - qu->shrinkage);

@@ -141,16 +141,15 @@ static void erlang_b_seek(struct erlang_b *e, long n)
 
     if (e->valid && n >= e->n && e->n >= start) {
         erlang_b_up(e, n);
-        return;
+    } else if (e->valid && n < e->n && isfinite(e->inv_b) && (double)n > e->a &&
+               e->n - n <= n - start) {
+        erlang_b_down(e, n); /* stable above a */
+    } else {
+        e->n = start;
+        e->inv_b = ib0;
+        e->valid = true;
+        erlang_b_up(e, n);
     }
-    if (e->valid && n < e->n && isfinite(e->inv_b) && (double)n > e->a && e->n - n <= n - start) {
-        erlang_b_down(e, n);
-        return;
-    }
-    e->n = start;
-    e->inv_b = ib0;
-    e->valid = true;
-    erlang_b_up(e, n);
 }
 
 /* ---- Erlang A series ---------------------------------------------------- */
@@ -373,7 +372,7 @@ static int erlang_a_eval(const struct model *m, double s, double inv_b, unsigned
     double x = s * m->ratio;
     double y = m->a * m->ratio;
     struct kummer g, g2;
-    int rc;
+    int rc = 0;
 
     if (!isfinite(inv_b)) {
         /* B < 1e-300: nobody waits. */
@@ -381,7 +380,7 @@ static int erlang_a_eval(const struct model *m, double s, double inv_b, unsigned
             .service_level = 1.0,
             .occupancy = m->a / s,
         };
-        return 0;
+        goto out;
     }
     rc = kummer_sum(x, y, (need & NEED_ABANDON ? SUM_U : 0) | (need & NEED_SL ? SUM_V : 0), &g);
     if (rc < 0)
@@ -433,20 +432,20 @@ static int model_eval(const struct model *m, struct erlang_b *eb, long agents, u
                       struct staffing_prediction *out)
 {
     long s = agents * m->conc;
+    int rc = 0;
 
     if (m->a == 0.0) {
         predict_zero_demand(out);
-        return 0;
-    }
-    if (s == 0 || (m->patience == 0.0 && (double)s <= m->a)) {
+    } else if (s == 0 || (m->patience == 0.0 && (double)s <= m->a)) {
         predict_saturated(m, s == 0, out);
-        return 0;
+    } else {
+        erlang_b_seek(eb, s);
+        if (m->patience > 0.0)
+            rc = erlang_a_eval(m, (double)s, eb->inv_b, need, out);
+        else
+            erlang_c_eval(m, (double)s, eb->inv_b, out);
     }
-    erlang_b_seek(eb, s);
-    if (m->patience > 0.0)
-        return erlang_a_eval(m, (double)s, eb->inv_b, need, out);
-    erlang_c_eval(m, (double)s, eb->inv_b, out);
-    return 0;
+    return rc;
 }
 
 /* ---- requirement search ------------------------------------------------ */

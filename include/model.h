@@ -35,8 +35,9 @@ struct tz_table {
 struct queue {
     int64_t id;
     char *name;
+    int tz; /* index into snapshot.tzs: where its hiring needs are expressed */
     enum channel channel;
-    double service_level;    /* fraction answered within target_seconds */
+    double service_level; /* fraction answered within target_seconds */
     double target_seconds;
     double max_occupancy;    /* (0, 1]; 1 = no cap */
     int concurrency;         /* contacts an agent handles at once (chat) */
@@ -59,9 +60,9 @@ struct contract {
 
 /* A recurring weekly window in the owner's local time. */
 struct window {
-    int weekday;     /* ISO 1 (Monday) .. 7 (Sunday), the day the window starts */
-    int start_min;   /* minutes after local midnight */
-    int end_min;     /* <= start_min: the window runs past midnight */
+    int weekday;         /* ISO 1 (Monday) .. 7 (Sunday), the day the window starts */
+    int start_min;       /* minutes after local midnight */
+    int end_min;         /* <= start_min: the window runs past midnight */
     int32_t valid_from;  /* local date as days since 1970-01-01, INT32_MIN if open */
     int32_t valid_until; /* inclusive, INT32_MAX if open */
 };
@@ -81,6 +82,20 @@ struct agent {
     struct window *windows;
     int n_time_off;
     struct span *time_off;
+};
+
+/* An applicant in an open status (applied, screening, interview, offer). */
+struct candidate {
+    int64_t id;
+    char *name;
+    char *source;         /* student, rural, customer, referral, other */
+    int tz;               /* index into snapshot.tzs */
+    int minutes_per_week; /* wanted */
+    double score;         /* assessment score 0..100, or -1 when not assessed */
+    int n_skills;
+    int *skills; /* queue indices, ascending */
+    int n_windows;
+    struct window *windows;
 };
 
 /* A shift as currently published (table staffd.shifts). */
@@ -119,6 +134,8 @@ struct snapshot {
     struct agent *agents;
     int n_published;
     struct published_shift *published;
+    int n_candidates;
+    struct candidate *candidates;
     int n_errors;
     struct input_error *errors;
 };
@@ -134,11 +151,11 @@ struct plan {
     int n_shifts;
     struct planned_shift *shifts;
     /* Per [queue * n_cells + cell]: */
-    double *required;         /* agents to schedule, shrinkage included */
-    int *scheduled;           /* agents on the queue in that cell */
-    double *shortage;         /* max(0, required - scheduled) */
-    double *service_level;    /* predicted for the scheduled agents */
-    double shortage_minutes;  /* sum of shortage * 15 */
+    double *required;        /* agents to schedule, shrinkage included */
+    int *scheduled;          /* agents on the queue in that cell */
+    double *shortage;        /* max(0, required - scheduled) */
+    double *service_level;   /* predicted for the scheduled agents */
+    double shortage_minutes; /* sum of shortage * 15 */
     double objective;
 };
 

@@ -56,9 +56,9 @@ struct staffing_params {
 };
 
 struct staffing_requirement {
-    int agents;               /* productive agents, integer: ceil of agents_fractional */
-    double agents_fractional; /* smallest real agent count meeting every target, with
-                               * staffing_predict()'s interpolation; add these across queues */
+    int agents;               /* productive agents: the least integer count meeting every target */
+    double agents_fractional; /* the least real count doing so under staffing_predict()'s
+                               * interpolation, in (agents - 1, agents]; add these across queues */
     double scheduled;         /* agents / (1 - shrinkage), not rounded */
     int scheduled_rounded;    /* staffing_round(scheduled) */
 };
@@ -87,7 +87,8 @@ STAFFING_MUSTCHECK int staffing_required(const struct staffing_params *p,
  * n = k + f (integer k, 0 < f < 1) means k agents for (1 - f) of the interval
  * and k + 1 for the rest: every figure is interpolated linearly between the
  * integer counts k and k + 1. So predictions are monotone in `agents`, and
- * predicting at a requirement's agents_fractional meets its target exactly.
+ * predicting at a requirement's agents_fractional meets its binding target
+ * exactly.
  */
 STAFFING_MUSTCHECK int staffing_predict(const struct staffing_params *p, double agents,
                                         struct staffing_prediction *out);
