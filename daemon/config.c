@@ -27,11 +27,11 @@ struct key {
     long long min, max;
 };
 
-#define STR(f)          KEY_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f)
-#define INT(f, lo, hi)  KEY_INT, offsetof(struct config, f), sizeof(((struct config *)0)->f), lo, hi
-#define BOOL(f)         KEY_BOOL, offsetof(struct config, f), 0
-#define ADDR(f)         KEY_ADDR, offsetof(struct config, f), sizeof(((struct config *)0)->f)
-#define LEVEL(f)        KEY_LEVEL, offsetof(struct config, f), sizeof(((struct config *)0)->f)
+#define STR(f)         KEY_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f)
+#define INT(f, lo, hi) KEY_INT, offsetof(struct config, f), sizeof(((struct config *)0)->f), lo, hi
+#define BOOL(f)        KEY_BOOL, offsetof(struct config, f), 0
+#define ADDR(f)        KEY_ADDR, offsetof(struct config, f), sizeof(((struct config *)0)->f)
+#define LEVEL(f)       KEY_LEVEL, offsetof(struct config, f), sizeof(((struct config *)0)->f)
 
 static const struct key keys[] = {
     {"database", STR(database), 0, 0},

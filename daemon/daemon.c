@@ -330,8 +330,8 @@ static void plan_work(uv_work_t *req)
     struct plan_job *j = req->data;
     double t0 = mono_now();
     struct publish_op *ops = NULL;
-    j->rc = load_snapshot(j->results, j->n_results, j->horizon_days, &j->snap, j->err,
-                          sizeof j->err);
+    j->rc =
+        load_snapshot(j->results, j->n_results, j->horizon_days, &j->snap, j->err, sizeof j->err);
     for (int i = 0; i < j->n_results; i++)
         PQclear(j->results[i]);
     free(j->results);
@@ -606,10 +606,10 @@ static char *http_metrics_cb(void *ctx)
         "staffd_feed_requests_total{outcome=\"hit\"} %" PRIu64 "\n"
         "staffd_feed_requests_total{outcome=\"not_modified\"} %" PRIu64 "\n"
         "staffd_feed_requests_total{outcome=\"not_found\"} %" PRIu64 "\n",
-        d->db != NULL && db_connected(d->db), d->db_reconnects, d->notifications,
-        d->runs_succeeded, d->runs_failed, d->runs_abandoned, d->last_run_shortage,
-        d->last_plan_seconds, d->last_agents, d->last_shifts, d->last_input_errors,
-        feeds_count(d->feeds), hs.requests, hs.feed_hits, hs.feed_not_modified, hs.feed_not_found);
+        d->db != NULL && db_connected(d->db), d->db_reconnects, d->notifications, d->runs_succeeded,
+        d->runs_failed, d->runs_abandoned, d->last_run_shortage, d->last_plan_seconds,
+        d->last_agents, d->last_shifts, d->last_input_errors, feeds_count(d->feeds), hs.requests,
+        hs.feed_hits, hs.feed_not_modified, hs.feed_not_found);
     return n < 0 ? NULL : body;
 }
 
@@ -801,8 +801,8 @@ static void daemon_stop(struct daemon *d, int code)
     atomic_store(&d->cancel, true);
     sd_notify(0, "STOPPING=1");
     uv_handle_t *handles[] = {
-        (uv_handle_t *)&d->sig_term, (uv_handle_t *)&d->sig_int,    (uv_handle_t *)&d->sig_hup,
-        (uv_handle_t *)&d->debounce, (uv_handle_t *)&d->watchdog,   (uv_handle_t *)&d->replan,
+        (uv_handle_t *)&d->sig_term, (uv_handle_t *)&d->sig_int,       (uv_handle_t *)&d->sig_hup,
+        (uv_handle_t *)&d->debounce, (uv_handle_t *)&d->watchdog,      (uv_handle_t *)&d->replan,
         (uv_handle_t *)&d->refresh,  (uv_handle_t *)&d->migrate_retry,
     };
     for (size_t i = 0; i < sizeof handles / sizeof handles[0]; i++)
@@ -847,8 +847,7 @@ int daemon_run(const char *config_path)
     uv_signal_start(&d->sig_hup, on_signal, SIGHUP);
     signal(SIGPIPE, SIG_IGN);
 
-    uv_timer_t *timers[] = {&d->debounce, &d->watchdog, &d->replan, &d->refresh,
-                            &d->migrate_retry};
+    uv_timer_t *timers[] = {&d->debounce, &d->watchdog, &d->replan, &d->refresh, &d->migrate_retry};
     for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
         uv_timer_init(&d->loop, timers[i]);
         timers[i]->data = d;

@@ -101,7 +101,8 @@ static int cmp_token(const void *a, const void *b)
 
 static int cmp_feed(const void *a, const void *b)
 {
-    int64_t x = ((const struct feed_entry *)a)->agent_id, y = ((const struct feed_entry *)b)->agent_id;
+    int64_t x = ((const struct feed_entry *)a)->agent_id,
+            y = ((const struct feed_entry *)b)->agent_id;
     return x < y ? -1 : x > y;
 }
 
@@ -146,7 +147,7 @@ static int render_agent(const PGresult *r, int from, int to, struct feed_entry *
 {
     int n = 0, rc;
     struct cal_event *ev = calloc((size_t)(to - from), sizeof *ev);
-    char (*summary)[160] = calloc((size_t)(to - from), sizeof *summary);
+    char(*summary)[160] = calloc((size_t)(to - from), sizeof *summary);
     char name[256];
     if (ev == NULL || summary == NULL) {
         rc = -ENOMEM;

@@ -97,8 +97,8 @@ int publish_diff(const struct snapshot *s, const struct plan *p, struct publish_
         } else {
             const struct published_shift *pub = &s->published[i];
             const struct planned_shift *ps = &p->shifts[k];
-            bool same = pub->start == ps->start && pub->end == ps->end &&
-                        pub->queue == ps->queue && !pub->cancelled;
+            bool same = pub->start == ps->start && pub->end == ps->end && pub->queue == ps->queue &&
+                        !pub->cancelled;
             if (!same)
                 rc = ops_push(&ops, (struct publish_op){PUBLISH_UPDATE, k, i, pub->sequence + 1});
         }

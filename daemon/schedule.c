@@ -180,7 +180,8 @@ static int builder_add(struct builder *b, int agent, int queue, sd_time st, sd_t
 
     const struct snapshot *s = b->s;
     sd_time hs = s->horizon_start;
-    int64_t c0 = (st - hs) / SD_CELL_SECONDS, c1 = (en - hs + SD_CELL_SECONDS - 1) / SD_CELL_SECONDS;
+    int64_t c0 = (st - hs) / SD_CELL_SECONDS,
+            c1 = (en - hs + SD_CELL_SECONDS - 1) / SD_CELL_SECONDS;
     if (st < hs)
         c0 = 0;
     if (c1 > s->n_cells)
@@ -273,7 +274,8 @@ static bool published_match(const struct snapshot *s, const int *pub_first, cons
     return false;
 }
 
-int schedule_build(const struct snapshot *s, const struct schedule_params *params, struct plan *plan)
+int schedule_build(const struct snapshot *s, const struct schedule_params *params,
+                   struct plan *plan)
 {
     int rc = 0;
     int na = s->n_agents;
@@ -474,7 +476,8 @@ int schedule_check(const struct snapshot *s, const struct planned_shift *shifts,
         if (p->end <= p->start)
             FAIL("agent %lld: shift ends before it starts", (long long)a->id);
         if (!agent_skilled(a, p->queue))
-            FAIL("agent %lld: not skilled for queue %s", (long long)a->id, s->queues[p->queue].name);
+            FAIL("agent %lld: not skilled for queue %s", (long long)a->id,
+                 s->queues[p->queue].name);
         if (!started) {
             bool len_ok = false;
             for (int l = 0; l < c->n_lengths; l++)

@@ -129,7 +129,8 @@ int store_build_params(const struct snapshot *s, const struct plan *p, const str
             size_t i = (size_t)q * (size_t)s->n_cells + (size_t)c;
             const char *sep = (q == 0 && c == 0) ? "" : ",";
             sb_addf(&b[0], "%s%lld", sep, (long long)s->queues[q].id);
-            sb_addf(&b[1], "%s%lld", sep, (long long)(s->horizon_start + (sd_time)c * SD_CELL_SECONDS));
+            sb_addf(&b[1], "%s%lld", sep,
+                    (long long)(s->horizon_start + (sd_time)c * SD_CELL_SECONDS));
             sb_addf(&b[2], "%s%.6g", sep, p->required[i]);
             sb_addf(&b[3], "%s%d", sep, p->scheduled[i]);
             sb_addf(&b[4], "%s%.6g", sep, p->shortage[i]);

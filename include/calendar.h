@@ -27,9 +27,9 @@ struct cal_break {
 };
 
 struct cal_event {
-    const char *uid;         /* the shift's UUID, minted once */
+    const char *uid; /* the shift's UUID, minted once */
     sd_time start, end;
-    sd_time last_modified;   /* the row's last change: DTSTAMP and LAST-MODIFIED */
+    sd_time last_modified; /* the row's last change: DTSTAMP and LAST-MODIFIED */
     int sequence;
     bool cancelled;          /* STATUS:CANCELLED instead of CONFIRMED */
     const char *summary;     /* e.g. "Shift: chat-sv" */
@@ -39,7 +39,7 @@ struct cal_event {
 };
 
 struct cal_feed {
-    const char *name;  /* NAME and X-WR-CALNAME; any UTF-8 */
+    const char *name; /* NAME and X-WR-CALNAME; any UTF-8 */
     int n_events;
     const struct cal_event *events; /* rendered in the order given */
 };

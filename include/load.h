@@ -18,7 +18,7 @@
 /* malloc'd SQL text. */
 char *load_snapshot_sql(int horizon_days);
 /* 0, -EINVAL (unexpected result shape: err says where) or -ENOMEM. */
-int load_snapshot(PGresult *const *results, int n, int horizon_days, struct snapshot *out, char *err,
-                  size_t err_len);
+int load_snapshot(PGresult *const *results, int n, int horizon_days, struct snapshot *out,
+                  char *err, size_t err_len);
 
 #endif

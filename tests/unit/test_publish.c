@@ -26,8 +26,14 @@ static struct snapshot snap_with(struct published_shift *pub, int n, sd_time now
     static int32_t off[1] = {0};
     static struct tz_table utc = {.name = (char *)"UTC", .n = 1, .from = from, .offset = off};
     static struct agent agents[2] = {{.id = 1}, {.id = 2}};
-    struct snapshot s = {.now = now, .horizon_start = 0, .horizon_days = 14, .n_agents = 2,
-                         .agents = agents, .n_published = n, .published = pub, .n_tzs = 1,
+    struct snapshot s = {.now = now,
+                         .horizon_start = 0,
+                         .horizon_days = 14,
+                         .n_agents = 2,
+                         .agents = agents,
+                         .n_published = n,
+                         .published = pub,
+                         .n_tzs = 1,
                          .tzs = &utc};
     return s;
 }
@@ -35,8 +41,12 @@ static struct snapshot snap_with(struct published_shift *pub, int n, sd_time now
 static struct published_shift pub(const char *uuid, int agent, sd_time start, sd_time end,
                                   bool cancelled, int seq)
 {
-    struct published_shift p = {.agent = agent, .queue = 0, .start = start, .end = end,
-                                .cancelled = cancelled, .sequence = seq};
+    struct published_shift p = {.agent = agent,
+                                .queue = 0,
+                                .start = start,
+                                .end = end,
+                                .cancelled = cancelled,
+                                .sequence = seq};
     snprintf(p.uuid, sizeof p.uuid, "%s", uuid);
     return p;
 }
@@ -109,7 +119,7 @@ static void test_started_and_far_shifts_are_left_alone(void **state)
     (void)state;
     /* "a" is under way (now = 12 h), "z" lies past the 14-day horizon. */
     struct published_shift p[2] = {pub("a", 0, 10 * H, 18 * H, false, 0),
-                                    pub("z", 0, 15 * 24 * H, 15 * 24 * H + 8 * H, false, 0)};
+                                   pub("z", 0, 15 * 24 * H, 15 * 24 * H + 8 * H, false, 0)};
     struct snapshot s = snap_with(p, 2, 12 * H);
     struct plan pl = {0};
     struct publish_op *ops;

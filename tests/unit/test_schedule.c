@@ -40,7 +40,7 @@ static void tz_stockholm(struct tz_table *tz)
     static sd_time from[3];
     static int32_t off[3];
     from[0] = INT64_MIN / 2;
-    off[0] = 7200; /* summer 2025 */
+    off[0] = 7200;          /* summer 2025 */
     from[1] = 1761440400LL; /* 2025-10-26 01:00 UTC */
     off[1] = 3600;
     from[2] = SPRING_2026;
@@ -121,18 +121,32 @@ static void fixture_init(struct fixture *f, int32_t first_day, int days)
     memset(f, 0, sizeof *f);
     tz_stockholm(&f->tz[0]);
     tz_utc(&f->tz[1]);
-    f->q[0] = (struct queue){.id = 1, .name = (char *)"chat-sv", .service_level = 0.8,
-                             .target_seconds = 20, .max_occupancy = 1, .concurrency = 1};
+    f->q[0] = (struct queue){.id = 1,
+                             .name = (char *)"chat-sv",
+                             .service_level = 0.8,
+                             .target_seconds = 20,
+                             .max_occupancy = 1,
+                             .concurrency = 1};
     f->lengths[0] = 240;
     f->lengths[1] = 480;
-    f->c[0] = (struct contract){.id = 1, .name = (char *)"ft", .max_minutes_per_week = 2400,
-                                .max_days_per_week = 5, .max_consecutive_days = 5,
-                                .min_rest_minutes = 660, .shift_start_step_minutes = 30,
-                                .n_lengths = 2, .shift_lengths_minutes = f->lengths};
+    f->c[0] = (struct contract){.id = 1,
+                                .name = (char *)"ft",
+                                .max_minutes_per_week = 2400,
+                                .max_days_per_week = 5,
+                                .max_consecutive_days = 5,
+                                .min_rest_minutes = 660,
+                                .shift_start_step_minutes = 30,
+                                .n_lengths = 2,
+                                .shift_lengths_minutes = f->lengths};
     for (int i = 0; i < 8; i++) {
         f->skills[i][0] = 0;
-        f->a[i] = (struct agent){.id = 100 + i, .name = (char *)"agent", .tz = 0, .contract = 0,
-                                 .n_skills = 1, .skills = f->skills[i], .windows = f->w[i],
+        f->a[i] = (struct agent){.id = 100 + i,
+                                 .name = (char *)"agent",
+                                 .tz = 0,
+                                 .contract = 0,
+                                 .n_skills = 1,
+                                 .skills = f->skills[i],
+                                 .windows = f->w[i],
                                  .time_off = f->off[i]};
     }
     f->s.horizon_start = (sd_time)first_day * DAY;
@@ -381,8 +395,10 @@ static void random_fixture(struct fixture *f, uint64_t *rng)
             add_window(ag, 1 + (int)(rng_next(rng) % 7), start, (start + len) % 1440);
         }
         if (rng_next(rng) % 2) {
-            sd_time t = f->s.horizon_start + (sd_time)(rng_next(rng) % (uint64_t)(f->s.horizon_days * DAY));
-            ag->time_off[ag->n_time_off++] = (struct span){t, t + 3600 * (1 + (sd_time)(rng_next(rng) % 48))};
+            sd_time t =
+                f->s.horizon_start + (sd_time)(rng_next(rng) % (uint64_t)(f->s.horizon_days * DAY));
+            ag->time_off[ag->n_time_off++] =
+                (struct span){t, t + 3600 * (1 + (sd_time)(rng_next(rng) % 48))};
         }
     }
 }
@@ -456,7 +472,9 @@ static void test_started_shift_is_kept(void **state)
     add_window(&f.a[0], 1, 480, 1200);
     add_window(&f.a[0], 2, 480, 1200);
     /* A published shift under way (even outside today's availability) stays as it is. */
-    struct published_shift pub = {.agent = 0, .queue = 0, .start = (sd_time)d0 * DAY + 3600,
+    struct published_shift pub = {.agent = 0,
+                                  .queue = 0,
+                                  .start = (sd_time)d0 * DAY + 3600,
                                   .end = (sd_time)d0 * DAY + 5 * 3600};
     f.s.now = (sd_time)d0 * DAY + 2 * 3600;
     f.s.n_published = 1;
