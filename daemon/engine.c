@@ -1,0 +1,1787 @@
+/*
+ * engine.c — the rostering engine (see include/engine.h, docs/engine.md).
+ *
+ * Owns the generic model (builder, finalize), the exact per-agent dynamic
+ * program, the local search around it, the threads, and the from-scratch
+ * checker. Layout of this file: builder; preparation; checker; DP; search;
+ * solve.
+ *
+ * The search keeps every agent feasible at all times: the initial roster is
+ * built agent by agent by the DP (a resource-constrained shortest path over
+ * days), and each move re-checks the whole horizon of every agent it touches
+ * (O(days)) before it is scored. Cell penalties are updated incrementally from
+ * a coverage array. Moves: change one agent-day, swap agent-days or blocks of
+ * days between two agents, swap two days of one agent, re-optimise one agent
+ * (whole horizon or a window of days) by DP, and ruin-and-recreate several
+ * agents by DP. Acceptance is late acceptance (LAHC), which needs no
+ * temperature tuning and lets the search cross plateaus of equal cost.
+ */
+#include "engine.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define NO_FIX (-2)
+
+enum wish_what { WISH_TYPE = 0, WISH_OPTION = 1 };
+
+struct wish {
+    int agent, day, what, x;
+    bool want;
+    double weight;
+    enum engine_kind kind;
+};
+
+/* An option after finalize, sorted by (agent, day). */
+struct popt {
+    int type;
+    int64_t start, end;
+    int minutes;
+    int cover_off, n_cover;
+    double cost; /* soft wishes that hit this option */
+    int cls;     /* DP class within its agent-day: equal (type, end) as far as rules care */
+    int slot;    /* same (day, type, start, end, cells) across agents: swap partner */
+    bool banned; /* day off, frozen elsewhere, or type forbidden for the agent */
+};
+
+struct addopt {
+    int agent, day, seq;
+    struct popt o;
+};
+
+/* What the DP must track for one agent (only rules that can bind). */
+struct aprep {
+    int g; /* gcd of the agent's option minutes: the DP counts minutes in units of g */
+    bool track_mins, track_wmin, track_wdays, track_wk, track_type, track_end;
+    int n_cnt;
+    int cnt_type[ENGINE_MAX_COUNTED];
+    int cnt_max[ENGINE_MAX_COUNTED];
+    int cap_work, cap_off;
+};
+
+struct engine_instance {
+    int D, A, T;
+    bool final;
+    /* cells */
+    int n_cells, cap_cells;
+    int *req;
+    double *under, *over;
+    int *curve_off, *curve_n; /* into curve: cumulative shortage penalty, n + 1 entries */
+    double *curve;
+    int n_curve, cap_curve;
+    /* options as added */
+    int n_add, cap_add;
+    struct addopt *add;
+    int n_cov, cap_cov;
+    int *cov_cell, *cov_amt;
+    int *n_per_ad; /* [A*D] */
+    /* agents */
+    struct engine_agent_rules *rules;
+    int *type_max;   /* [A*T] */
+    uint8_t *forbid; /* [A*T*T] */
+    int *weekend;    /* [A*D], -1 */
+    uint8_t *dayoff; /* [A*D] */
+    int *fixed;      /* [A*D], NO_FIX */
+    int *target;
+    double *t_under, *t_over;
+    int n_wish, cap_wish;
+    struct wish *wish;
+    /* prepared */
+    int *ad_start; /* [A*D+1] into po */
+    struct popt *po;
+    double *offcost;   /* [A*D] */
+    int *maxmin;       /* [A*D] largest allowed option minutes that day */
+    int *cls_start;    /* [A*D+1] into cls_type / cls_end */
+    int *cls_type;
+    int64_t *cls_end;
+    struct aprep *ap;
+    int *cnt_index; /* [A*T]: which DP counter tracks the type, -1 */
+};
+
+/* ---------------------------------------------------------------- builder */
+
+void engine_rules_default(struct engine_agent_rules *r)
+{
+    memset(r, 0, sizeof *r);
+    r->max_minutes = ENGINE_UNLIMITED;
+    r->max_week_minutes = ENGINE_UNLIMITED;
+    r->max_week_days = 7;
+    r->min_consecutive = 1;
+    r->max_consecutive = ENGINE_UNLIMITED;
+    r->min_consecutive_off = 1;
+    r->max_weekends = ENGINE_UNLIMITED;
+}
+
+struct engine_instance *engine_instance_new(int n_days, int n_agents, int n_types)
+{
+    if (n_days <= 0 || n_agents <= 0 || n_types <= 0 || n_days > 4000 || n_types > 4000)
+        return NULL;
+    struct engine_instance *I = calloc(1, sizeof *I);
+    if (I == NULL)
+        return NULL;
+    I->D = n_days;
+    I->A = n_agents;
+    I->T = n_types;
+    size_t ad = (size_t)n_agents * (size_t)n_days;
+    I->n_per_ad = calloc(ad, sizeof *I->n_per_ad);
+    I->rules = calloc((size_t)n_agents, sizeof *I->rules);
+    I->type_max = malloc((size_t)n_agents * (size_t)n_types * sizeof *I->type_max);
+    I->forbid = calloc((size_t)n_agents * (size_t)n_types * (size_t)n_types, 1);
+    I->weekend = malloc(ad * sizeof *I->weekend);
+    I->dayoff = calloc(ad, 1);
+    I->fixed = malloc(ad * sizeof *I->fixed);
+    I->target = calloc((size_t)n_agents, sizeof *I->target);
+    I->t_under = calloc((size_t)n_agents, sizeof *I->t_under);
+    I->t_over = calloc((size_t)n_agents, sizeof *I->t_over);
+    if (!I->n_per_ad || !I->rules || !I->type_max || !I->forbid || !I->weekend || !I->dayoff ||
+        !I->fixed || !I->target || !I->t_under || !I->t_over) {
+        engine_instance_free(I);
+        return NULL;
+    }
+    for (int a = 0; a < n_agents; a++)
+        engine_rules_default(&I->rules[a]);
+    for (size_t i = 0; i < (size_t)n_agents * (size_t)n_types; i++)
+        I->type_max[i] = ENGINE_UNLIMITED;
+    for (size_t i = 0; i < ad; i++) {
+        I->weekend[i] = -1;
+        I->fixed[i] = NO_FIX;
+    }
+    return I;
+}
+
+void engine_instance_free(struct engine_instance *I)
+{
+    if (I == NULL)
+        return;
+    free(I->req);
+    free(I->under);
+    free(I->over);
+    free(I->curve_off);
+    free(I->curve_n);
+    free(I->curve);
+    free(I->add);
+    free(I->cov_cell);
+    free(I->cov_amt);
+    free(I->n_per_ad);
+    free(I->rules);
+    free(I->type_max);
+    free(I->forbid);
+    free(I->weekend);
+    free(I->dayoff);
+    free(I->fixed);
+    free(I->target);
+    free(I->t_under);
+    free(I->t_over);
+    free(I->wish);
+    free(I->ad_start);
+    free(I->po);
+    free(I->offcost);
+    free(I->maxmin);
+    free(I->cls_start);
+    free(I->cls_type);
+    free(I->cls_end);
+    free(I->ap);
+    free(I->cnt_index);
+    free(I);
+}
+
+/* Grows *p (elements of size sz) to hold at least need; 0 or -ENOMEM. */
+static int grow(void **p, int *cap, int need, size_t sz)
+{
+    if (need <= *cap)
+        return 0;
+    int c = *cap ? *cap : 16;
+    while (c < need) {
+        if (c > INT_MAX / 2)
+            return -ENOMEM;
+        c *= 2;
+    }
+    void *n = realloc(*p, (size_t)c * sz);
+    if (n == NULL)
+        return -ENOMEM;
+    *p = n;
+    *cap = c;
+    return 0;
+}
+
+static bool agent_day_ok(const struct engine_instance *I, int a, int d)
+{
+    return I && !I->final && a >= 0 && a < I->A && d >= 0 && d < I->D;
+}
+
+int engine_cell_add(struct engine_instance *I, int requirement, double under, double over)
+{
+    if (I == NULL || I->final || requirement < 0 || under < 0 || over < 0)
+        return -EINVAL;
+    int c = I->cap_cells;
+    if (I->n_cells == INT_MAX - 1)
+        return -ENOMEM;
+    int need = I->n_cells + 1;
+    if (grow((void **)&I->req, &c, need, sizeof *I->req) < 0)
+        return -ENOMEM;
+    c = I->cap_cells;
+    if (grow((void **)&I->under, &c, need, sizeof *I->under) < 0)
+        return -ENOMEM;
+    c = I->cap_cells;
+    if (grow((void **)&I->over, &c, need, sizeof *I->over) < 0)
+        return -ENOMEM;
+    c = I->cap_cells;
+    if (grow((void **)&I->curve_off, &c, need, sizeof *I->curve_off) < 0)
+        return -ENOMEM;
+    c = I->cap_cells;
+    if (grow((void **)&I->curve_n, &c, need, sizeof *I->curve_n) < 0)
+        return -ENOMEM;
+    I->cap_cells = c;
+    int i = I->n_cells++;
+    I->req[i] = requirement;
+    I->under[i] = under;
+    I->over[i] = over;
+    I->curve_off[i] = 0;
+    I->curve_n[i] = 0;
+    return i;
+}
+
+int engine_cell_set_shortage_curve(struct engine_instance *I, int cell, const double *marginal,
+                                   int n)
+{
+    if (I == NULL || I->final || cell < 0 || cell >= I->n_cells || marginal == NULL || n <= 0 ||
+        n > 100000)
+        return -EINVAL;
+    if (grow((void **)&I->curve, &I->cap_curve, I->n_curve + n + 1, sizeof *I->curve) < 0)
+        return -ENOMEM;
+    I->curve_off[cell] = I->n_curve;
+    I->curve_n[cell] = n;
+    double s = 0;
+    I->curve[I->n_curve++] = 0;
+    for (int k = 0; k < n; k++) {
+        if (marginal[k] < 0)
+            return -EINVAL;
+        s += marginal[k];
+        I->curve[I->n_curve++] = s;
+    }
+    return 0;
+}
+
+int engine_option_add(struct engine_instance *I, int agent, int day, const struct engine_option *o)
+{
+    if (!agent_day_ok(I, agent, day) || o == NULL || o->type < 0 || o->type >= I->T ||
+        o->minutes < 0 || o->end < o->start || o->n_cover < 0 || (o->n_cover > 0 && !o->cells))
+        return -EINVAL;
+    for (int k = 0; k < o->n_cover; k++)
+        if (o->cells[k] < 0 || o->cells[k] >= I->n_cells || (o->amounts && o->amounts[k] < 0))
+            return -EINVAL;
+    if (I->n_per_ad[agent * I->D + day] >= 32000)
+        return -ERANGE;
+    if (grow((void **)&I->add, &I->cap_add, I->n_add + 1, sizeof *I->add) < 0)
+        return -ENOMEM;
+    int c = I->cap_cov;
+    if (grow((void **)&I->cov_cell, &c, I->n_cov + o->n_cover, sizeof *I->cov_cell) < 0)
+        return -ENOMEM;
+    c = I->cap_cov;
+    if (grow((void **)&I->cov_amt, &c, I->n_cov + o->n_cover, sizeof *I->cov_amt) < 0)
+        return -ENOMEM;
+    I->cap_cov = c;
+    struct addopt *ao = &I->add[I->n_add++];
+    memset(ao, 0, sizeof *ao);
+    ao->agent = agent;
+    ao->day = day;
+    ao->seq = I->n_per_ad[agent * I->D + day]++;
+    ao->o.type = o->type;
+    ao->o.start = o->start;
+    ao->o.end = o->end;
+    ao->o.minutes = o->minutes;
+    ao->o.cover_off = I->n_cov;
+    ao->o.n_cover = o->n_cover;
+    for (int k = 0; k < o->n_cover; k++) {
+        I->cov_cell[I->n_cov] = o->cells[k];
+        I->cov_amt[I->n_cov] = o->amounts ? o->amounts[k] : 1;
+        I->n_cov++;
+    }
+    return ao->seq;
+}
+
+int engine_agent_set_rules(struct engine_instance *I, int agent, const struct engine_agent_rules *r)
+{
+    if (!agent_day_ok(I, agent, 0) || r == NULL || r->min_rest_minutes < 0 || r->min_minutes < 0 ||
+        r->max_minutes < 0 || r->min_week_minutes < 0 || r->max_week_minutes < 0 ||
+        r->max_week_days < 0 || r->week_offset < 0 || r->week_offset > 6 ||
+        r->min_consecutive < 1 || r->max_consecutive < 1 || r->min_consecutive_off < 1 ||
+        r->max_weekends < 0)
+        return -EINVAL;
+    I->rules[agent] = *r;
+    return 0;
+}
+
+int engine_agent_set_type_max(struct engine_instance *I, int agent, int type, int max)
+{
+    if (!agent_day_ok(I, agent, 0) || type < 0 || type >= I->T || max < 0)
+        return -EINVAL;
+    I->type_max[agent * I->T + type] = max;
+    return 0;
+}
+
+int engine_forbid_succession(struct engine_instance *I, int agent, int first, int next)
+{
+    if (I == NULL || I->final || agent < -1 || agent >= I->A || first < 0 || first >= I->T ||
+        next < 0 || next >= I->T)
+        return -EINVAL;
+    for (int a = agent < 0 ? 0 : agent; a < (agent < 0 ? I->A : agent + 1); a++)
+        I->forbid[((size_t)a * (size_t)I->T + (size_t)first) * (size_t)I->T + (size_t)next] = 1;
+    return 0;
+}
+
+int engine_agent_set_weekend(struct engine_instance *I, int agent, int day, int weekend)
+{
+    if (!agent_day_ok(I, agent, day) || weekend < -1 || weekend >= I->D)
+        return -EINVAL;
+    I->weekend[agent * I->D + day] = weekend;
+    return 0;
+}
+
+int engine_agent_day_off(struct engine_instance *I, int agent, int day)
+{
+    if (!agent_day_ok(I, agent, day))
+        return -EINVAL;
+    I->dayoff[agent * I->D + day] = 1;
+    return 0;
+}
+
+int engine_agent_fix(struct engine_instance *I, int agent, int day, int option)
+{
+    if (!agent_day_ok(I, agent, day) || option < -1)
+        return -EINVAL;
+    I->fixed[agent * I->D + day] = option;
+    return 0;
+}
+
+static int wish_add(struct engine_instance *I, int agent, int day, int what, int x, bool want,
+                    double weight, enum engine_kind kind)
+{
+    if (!agent_day_ok(I, agent, day) || x < -1 || !(weight >= 0) || kind < 0 ||
+        kind >= ENGINE_KIND_COUNT)
+        return -EINVAL;
+    if (grow((void **)&I->wish, &I->cap_wish, I->n_wish + 1, sizeof *I->wish) < 0)
+        return -ENOMEM;
+    I->wish[I->n_wish++] = (struct wish){agent, day, what, x, want, weight, kind};
+    return 0;
+}
+
+int engine_wish_type(struct engine_instance *I, int agent, int day, int type, bool want,
+                     double weight, enum engine_kind kind)
+{
+    if (I && type >= I->T)
+        return -EINVAL;
+    return wish_add(I, agent, day, WISH_TYPE, type, want, weight, kind);
+}
+
+int engine_wish_option(struct engine_instance *I, int agent, int day, int option, bool want,
+                       double weight, enum engine_kind kind)
+{
+    return wish_add(I, agent, day, WISH_OPTION, option, want, weight, kind);
+}
+
+int engine_agent_target_minutes(struct engine_instance *I, int agent, int target, double under,
+                                double over)
+{
+    if (!agent_day_ok(I, agent, 0) || target < 0 || !(under >= 0) || !(over >= 0))
+        return -EINVAL;
+    I->target[agent] = target;
+    I->t_under[agent] = under;
+    I->t_over[agent] = over;
+    return 0;
+}
+
+int engine_n_days(const struct engine_instance *I)
+{
+    return I->D;
+}
+
+int engine_n_agents(const struct engine_instance *I)
+{
+    return I->A;
+}
+
+int engine_n_cells(const struct engine_instance *I)
+{
+    return I->n_cells;
+}
+
+int engine_n_options(const struct engine_instance *I, int agent, int day)
+{
+    if (I == NULL || agent < 0 || agent >= I->A || day < 0 || day >= I->D)
+        return -EINVAL;
+    return I->n_per_ad[agent * I->D + day];
+}
+
+int engine_option_type(const struct engine_instance *I, int agent, int day, int option)
+{
+    if (!I || !I->final || engine_n_options(I, agent, day) <= option || option < 0)
+        return -EINVAL;
+    return I->po[I->ad_start[agent * I->D + day] + option].type;
+}
+
+/* ------------------------------------------------------------ preparation */
+
+static int cmp_add(const void *x, const void *y)
+{
+    const struct addopt *a = x, *b = y;
+    if (a->agent != b->agent)
+        return a->agent < b->agent ? -1 : 1;
+    if (a->day != b->day)
+        return a->day < b->day ? -1 : 1;
+    return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+static int gcd(int a, int b)
+{
+    while (b) {
+        int t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* Does wish w hit the choice (option index o of its agent-day, -1 off)? */
+static bool wish_hits(const struct engine_instance *I, const struct wish *w, int o)
+{
+    bool match;
+    if (w->what == WISH_OPTION) {
+        match = o == w->x;
+    } else {
+        int t = o < 0 ? -1 : I->po[I->ad_start[w->agent * I->D + w->day] + o].type;
+        match = t == w->x;
+    }
+    return w->want ? !match : match;
+}
+
+/* Slot: options of different agents that are the same shift (for swaps). */
+struct slotkey {
+    int day, type, n_cover, cover_off, idx;
+    int64_t start, end;
+};
+
+static const struct engine_instance *slot_inst; /* only during finalize's qsort */
+
+static int cmp_slot(const void *x, const void *y)
+{
+    const struct slotkey *a = x, *b = y;
+    if (a->day != b->day)
+        return a->day < b->day ? -1 : 1;
+    if (a->type != b->type)
+        return a->type < b->type ? -1 : 1;
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    if (a->end != b->end)
+        return a->end < b->end ? -1 : 1;
+    if (a->n_cover != b->n_cover)
+        return a->n_cover < b->n_cover ? -1 : 1;
+    for (int k = 0; k < a->n_cover; k++) {
+        int ca = slot_inst->cov_cell[a->cover_off + k], cb = slot_inst->cov_cell[b->cover_off + k];
+        if (ca != cb)
+            return ca < cb ? -1 : 1;
+        ca = slot_inst->cov_amt[a->cover_off + k];
+        cb = slot_inst->cov_amt[b->cover_off + k];
+        if (ca != cb)
+            return ca < cb ? -1 : 1;
+    }
+    return (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+static bool slot_same(const struct slotkey *a, const struct slotkey *b)
+{
+    struct slotkey x = *a, y = *b;
+    x.idx = y.idx = 0;
+    return cmp_slot(&x, &y) == 0;
+}
+
+static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int prepare_slots(struct engine_instance *I)
+{
+    int n = I->n_add;
+    struct slotkey *k = malloc((size_t)(n ? n : 1) * sizeof *k);
+    if (k == NULL)
+        return -ENOMEM;
+    for (int i = 0; i < n; i++) {
+        const struct addopt *ao = &I->add[i];
+        k[i] = (struct slotkey){ao->day,          ao->o.type,  ao->o.n_cover, ao->o.cover_off,
+                                i,                ao->o.start, ao->o.end};
+    }
+    pthread_mutex_lock(&slot_lock);
+    slot_inst = I;
+    qsort(k, (size_t)n, sizeof *k, cmp_slot);
+    slot_inst = I;
+    int s = -1;
+    for (int i = 0; i < n; i++) {
+        if (i == 0 || !slot_same(&k[i - 1], &k[i]))
+            s++;
+        I->po[k[i].idx].slot = s;
+    }
+    slot_inst = NULL;
+    pthread_mutex_unlock(&slot_lock);
+    free(k);
+    return 0;
+}
+
+int engine_instance_finalize(struct engine_instance *I)
+{
+    if (I == NULL || I->final)
+        return -EINVAL;
+    int D = I->D, A = I->A, T = I->T, rc = -ENOMEM;
+    size_t ad = (size_t)A * (size_t)D;
+    /* Covers of one option are sorted by cell so that slots compare equal. */
+    for (int i = 0; i < I->n_add; i++) {
+        struct popt *o = &I->add[i].o;
+        for (int x = 1; x < o->n_cover; x++)
+            for (int y = x; y > 0; y--) {
+                int p = o->cover_off + y;
+                if (I->cov_cell[p - 1] <= I->cov_cell[p])
+                    break;
+                int t = I->cov_cell[p];
+                I->cov_cell[p] = I->cov_cell[p - 1];
+                I->cov_cell[p - 1] = t;
+                t = I->cov_amt[p];
+                I->cov_amt[p] = I->cov_amt[p - 1];
+                I->cov_amt[p - 1] = t;
+            }
+    }
+    qsort(I->add, (size_t)I->n_add, sizeof *I->add, cmp_add);
+    I->ad_start = malloc((ad + 1) * sizeof *I->ad_start);
+    I->po = malloc((size_t)(I->n_add ? I->n_add : 1) * sizeof *I->po);
+    I->offcost = calloc(ad, sizeof *I->offcost);
+    I->maxmin = calloc(ad, sizeof *I->maxmin);
+    I->cls_start = malloc((ad + 1) * sizeof *I->cls_start);
+    I->cls_type = malloc((size_t)(I->n_add ? I->n_add : 1) * sizeof *I->cls_type);
+    I->cls_end = malloc((size_t)(I->n_add ? I->n_add : 1) * sizeof *I->cls_end);
+    I->ap = calloc((size_t)A, sizeof *I->ap);
+    I->cnt_index = malloc((size_t)A * (size_t)T * sizeof *I->cnt_index);
+    int *tcount = calloc((size_t)T, sizeof *tcount);
+    if (!I->ad_start || !I->po || !I->offcost || !I->maxmin || !I->cls_start || !I->cls_type ||
+        !I->cls_end || !I->ap || !I->cnt_index || !tcount)
+        goto out;
+    {
+        size_t j = 0;
+        for (size_t i = 0; i < ad; i++) {
+            I->ad_start[i] = (int)j;
+            j += (size_t)I->n_per_ad[i];
+        }
+        I->ad_start[ad] = (int)j;
+    }
+    for (int i = 0; i < I->n_add; i++)
+        I->po[i] = I->add[i].o;
+    rc = prepare_slots(I);
+    if (rc < 0)
+        goto out;
+    rc = -ERANGE;
+    for (int a = 0; a < A; a++) {
+        const struct engine_agent_rules *r = &I->rules[a];
+        for (int d = 0; d < D; d++) {
+            int ix = a * D + d, fx = I->fixed[ix];
+            if (fx >= I->n_per_ad[ix]) {
+                rc = -EINVAL;
+                goto out;
+            }
+            for (int j = I->ad_start[ix]; j < I->ad_start[ix + 1]; j++) {
+                struct popt *o = &I->po[j];
+                o->banned = I->dayoff[ix] || (fx != NO_FIX && fx != j - I->ad_start[ix]) ||
+                            I->type_max[a * T + o->type] == 0 ||
+                            o->minutes > r->max_minutes || o->minutes > r->max_week_minutes ||
+                            r->max_week_days == 0;
+            }
+        }
+    }
+    /* Wishes become costs per option and per day off. */
+    for (int i = 0; i < I->n_wish; i++) {
+        const struct wish *w = &I->wish[i];
+        int ix = w->agent * D + w->day;
+        if (w->what == WISH_OPTION && w->x >= I->n_per_ad[ix]) {
+            rc = -EINVAL;
+            goto out;
+        }
+        if (wish_hits(I, w, -1))
+            I->offcost[ix] += w->weight;
+        for (int j = I->ad_start[ix]; j < I->ad_start[ix + 1]; j++)
+            if (wish_hits(I, w, j - I->ad_start[ix]))
+                I->po[j].cost += w->weight;
+    }
+    /* What the DP tracks, per agent. */
+    int ncls = 0;
+    for (int a = 0; a < A; a++) {
+        const struct engine_agent_rules *r = &I->rules[a];
+        struct aprep *p = &I->ap[a];
+        int g = 0, allowed_days = 0, n_wk = 0;
+        int64_t maxsum = 0;
+        memset(tcount, 0, (size_t)T * sizeof *tcount);
+        for (int t1 = 0; t1 < T; t1++)
+            for (int t2 = 0; t2 < T; t2++)
+                if (I->forbid[((size_t)a * (size_t)T + (size_t)t1) * (size_t)T + (size_t)t2])
+                    p->track_type = true;
+        for (int d = 0; d < D; d++) {
+            int ix = a * D + d, mm = 0;
+            bool any = false;
+            uint8_t seen[1];
+            (void)seen;
+            for (int j = I->ad_start[ix]; j < I->ad_start[ix + 1]; j++) {
+                const struct popt *o = &I->po[j];
+                if (o->banned)
+                    continue;
+                any = true;
+                g = gcd(g, o->minutes);
+                if (o->minutes > mm)
+                    mm = o->minutes;
+            }
+            /* A type is counted once per day it is available. */
+            for (int t = 0; t < T; t++)
+                for (int j = I->ad_start[ix]; j < I->ad_start[ix + 1]; j++)
+                    if (!I->po[j].banned && I->po[j].type == t) {
+                        tcount[t]++;
+                        break;
+                    }
+            I->maxmin[ix] = mm;
+            maxsum += mm;
+            allowed_days += any;
+            if (d + 1 < D) {
+                int64_t maxend = INT64_MIN, minstart = INT64_MAX;
+                for (int j = I->ad_start[ix]; j < I->ad_start[ix + 1]; j++)
+                    if (I->po[j].end > maxend)
+                        maxend = I->po[j].end;
+                for (int j = I->ad_start[ix + 1]; j < I->ad_start[ix + 2]; j++)
+                    if (I->po[j].start < minstart)
+                        minstart = I->po[j].start;
+                if (maxend != INT64_MIN && minstart != INT64_MAX &&
+                    minstart - maxend < (int64_t)r->min_rest_minutes * 60)
+                    p->track_end = true;
+            }
+        }
+        (void)allowed_days;
+        p->g = g > 0 ? g : 1;
+        p->track_mins = r->min_minutes > 0 || (r->max_minutes < maxsum) || I->t_under[a] > 0 ||
+                        I->t_over[a] > 0;
+        if (p->track_mins && maxsum / p->g > 60000)
+            goto out;
+        p->track_wmin = r->min_week_minutes > 0 || r->max_week_minutes < ENGINE_UNLIMITED;
+        if (p->track_wmin && (int64_t)7 * 24 * 60 / p->g > 60000)
+            goto out;
+        p->track_wdays = r->max_week_days < 7;
+        for (int d = 0; d < D; d++)
+            if (I->weekend[a * D + d] >= 0 &&
+                (d == 0 || I->weekend[a * D + d - 1] != I->weekend[a * D + d]))
+                n_wk++;
+        p->track_wk = r->max_weekends < n_wk;
+        if (p->track_wk && r->max_weekends > 250)
+            goto out;
+        p->n_cnt = 0;
+        for (int t = 0; t < T; t++) {
+            int m = I->type_max[a * T + t];
+            I->cnt_index[a * T + t] = -1;
+            if (m > 0 && m < tcount[t] &&
+                (r->max_minutes == ENGINE_UNLIMITED || true)) {
+                if (p->n_cnt == ENGINE_MAX_COUNTED || m > 250) {
+                    rc = -ERANGE;
+                    goto out;
+                }
+                I->cnt_index[a * T + t] = p->n_cnt;
+                p->cnt_type[p->n_cnt] = t;
+                p->cnt_max[p->n_cnt] = m;
+                p->n_cnt++;
+            }
+        }
+        int maxc = r->max_consecutive < 250 ? r->max_consecutive : 0;
+        if (r->min_consecutive > 250 || r->min_consecutive_off > 250)
+            goto out;
+        p->cap_work = maxc > r->min_consecutive ? maxc : r->min_consecutive;
+        p->cap_off = r->min_consecutive_off;
+        /* Classes: options of one day that look the same to the next day's rules. */
+        for (int d = 0; d < D; d++) {
+            int ix = a * D + d;
+            I->cls_start[ix] = ncls;
+            for (int j = I->ad_start[ix]; j < I->ad_start[ix + 1]; j++) {
+                struct popt *o = &I->po[j];
+                int ty = p->track_type ? o->type : 0;
+                int64_t en = p->track_end ? o->end : 0;
+                int c;
+                for (c = I->cls_start[ix]; c < ncls; c++)
+                    if (I->cls_type[c] == ty && I->cls_end[c] == en)
+                        break;
+                if (c == ncls) {
+                    I->cls_type[ncls] = ty;
+                    I->cls_end[ncls] = en;
+                    ncls++;
+                }
+                o->cls = c - I->cls_start[ix];
+                if (o->cls > 60000)
+                    goto out;
+            }
+        }
+    }
+    I->cls_start[ad] = ncls;
+    I->final = true;
+    rc = 0;
+out:
+    free(tcount);
+    return rc;
+}
+
+/* --------------------------------------------------------------- scoring */
+
+static double cell_pen(const struct engine_instance *I, int c, int cov)
+{
+    int r = I->req[c];
+    if (cov >= r)
+        return I->over[c] * (double)(cov - r);
+    int s = r - cov, n = I->curve_n[c];
+    if (n == 0)
+        return I->under[c] * (double)s;
+    const double *cum = I->curve + I->curve_off[c];
+    if (s <= n)
+        return cum[s];
+    return cum[n] + (double)(s - n) * (cum[n] - cum[n - 1]);
+}
+
+static double fair_pen(const struct engine_instance *I, int a, int minutes)
+{
+    int t = I->target[a];
+    if (minutes < t)
+        return I->t_under[a] * (double)(t - minutes);
+    return I->t_over[a] * (double)(minutes - t);
+}
+
+static const struct popt *opt_of(const struct engine_instance *I, int a, int d, int o)
+{
+    return &I->po[I->ad_start[a * I->D + d] + o];
+}
+
+/*
+ * Every hard rule over one agent's horizon, from scratch. Counts violations
+ * per rule into by_rule (may be NULL) and describes the first in why. With
+ * stop, returns at the first violation (the search's feasibility test).
+ */
+static int agent_scan(const struct engine_instance *I, int a, const int *row, bool stop,
+                      int *by_rule, char *why, size_t why_len)
+{
+    const struct engine_agent_rules *r = &I->rules[a];
+    int D = I->D, T = I->T, n = 0;
+#define VIOL(rule, ...)                                                                            \
+    do {                                                                                           \
+        if (by_rule)                                                                               \
+            by_rule[rule]++;                                                                       \
+        if (n == 0 && why && why_len)                                                              \
+            snprintf(why, why_len, __VA_ARGS__);                                                   \
+        n++;                                                                                       \
+        if (stop)                                                                                  \
+            return n;                                                                              \
+    } while (0)
+    int cnt_small[64];
+    int *cnt = T <= 64 ? cnt_small : calloc((size_t)T, sizeof *cnt);
+    if (cnt == NULL)
+        return -ENOMEM;
+    memset(cnt, 0, (size_t)(T <= 64 ? 64 : T) * sizeof *cnt);
+    long total = 0;
+    for (int d = 0; d < D; d++) {
+        int ix = a * D + d, ch = row[d];
+        if (ch < -1 || ch >= I->n_per_ad[ix]) {
+            VIOL(ENGINE_RULE_CHOICE, "agent %d day %d: option %d does not exist", a, d, ch);
+            continue;
+        }
+        if (I->fixed[ix] != NO_FIX && I->fixed[ix] != ch)
+            VIOL(ENGINE_RULE_FIXED, "agent %d day %d: frozen choice changed", a, d);
+        if (ch < 0)
+            continue;
+        const struct popt *o = opt_of(I, a, d, ch);
+        if (I->dayoff[ix])
+            VIOL(ENGINE_RULE_DAY_OFF, "agent %d works on day off %d", a, d);
+        cnt[o->type]++;
+        total += o->minutes;
+        if (d > 0 && row[d - 1] >= 0 && row[d - 1] < I->n_per_ad[ix - 1]) {
+            const struct popt *p = opt_of(I, a, d - 1, row[d - 1]);
+            if (I->forbid[((size_t)a * (size_t)T + (size_t)p->type) * (size_t)T + (size_t)o->type])
+                VIOL(ENGINE_RULE_SUCCESSION, "agent %d day %d: type %d may not follow %d", a, d,
+                     o->type, p->type);
+            if (o->start - p->end < (int64_t)r->min_rest_minutes * 60)
+                VIOL(ENGINE_RULE_REST, "agent %d day %d: rest too short", a, d);
+        }
+    }
+    for (int t = 0; t < T; t++)
+        if (cnt[t] > I->type_max[a * T + t])
+            VIOL(ENGINE_RULE_TYPE_MAX, "agent %d: %d of type %d, max %d", a, cnt[t], t,
+                 I->type_max[a * T + t]);
+    if (cnt != cnt_small)
+        free(cnt);
+    if (total < r->min_minutes || total > r->max_minutes)
+        VIOL(ENGINE_RULE_MINUTES, "agent %d: %ld minutes outside [%d, %d]", a, total,
+             r->min_minutes, r->max_minutes);
+    /* Weeks: [ws, ws + 7) with ws = -week_offset + 7k. */
+    for (int ws = -r->week_offset; ws < D; ws += 7) {
+        long m = 0;
+        int days = 0;
+        for (int d = ws < 0 ? 0 : ws; d < ws + 7 && d < D; d++) {
+            int ch = row[d];
+            if (ch >= 0 && ch < I->n_per_ad[a * D + d]) {
+                m += opt_of(I, a, d, ch)->minutes;
+                days++;
+            }
+        }
+        bool whole = ws >= 0 && ws + 7 <= D;
+        if (m > r->max_week_minutes || (whole && m < r->min_week_minutes))
+            VIOL(ENGINE_RULE_WEEK_MINUTES, "agent %d: %ld minutes in the week from day %d", a, m,
+                 ws);
+        if (days > r->max_week_days)
+            VIOL(ENGINE_RULE_WEEK_DAYS, "agent %d: %d days in the week from day %d", a, days, ws);
+    }
+    /* Runs of work and of days off; runs touching an edge are exempt from minimums. */
+    for (int d = 0; d < D;) {
+        bool w = row[d] >= 0;
+        int e = d;
+        while (e < D && (row[e] >= 0) == w)
+            e++;
+        int len = e - d;
+        bool edge = d == 0 || e == D;
+        if (w && len > r->max_consecutive)
+            VIOL(ENGINE_RULE_MAX_CONSECUTIVE, "agent %d: %d days in a row from day %d", a, len,
+                 d);
+        if (w && !edge && len < r->min_consecutive)
+            VIOL(ENGINE_RULE_MIN_CONSECUTIVE, "agent %d: only %d days in a row from day %d", a,
+                 len, d);
+        if (!w && !edge && len < r->min_consecutive_off)
+            VIOL(ENGINE_RULE_MIN_DAYS_OFF, "agent %d: only %d days off from day %d", a, len, d);
+        d = e;
+    }
+    int wk = 0;
+    for (int d = 0; d < D; d++) {
+        int w = I->weekend[a * D + d];
+        if (w < 0 || row[d] < 0)
+            continue;
+        /* Count a weekend once: at its first worked day. */
+        bool earlier = false;
+        for (int e = d - 1; e >= 0 && I->weekend[a * D + e] == w; e--)
+            if (row[e] >= 0)
+                earlier = true;
+        wk += !earlier;
+    }
+    if (wk > r->max_weekends)
+        VIOL(ENGINE_RULE_WEEKENDS, "agent %d: %d weekends, max %d", a, wk, r->max_weekends);
+#undef VIOL
+    return n;
+}
+
+int engine_check(const struct engine_instance *I, const int *choice, struct engine_report *rep)
+{
+    if (I == NULL || !I->final || choice == NULL || rep == NULL)
+        return -EINVAL;
+    memset(rep, 0, sizeof *rep);
+    int D = I->D, rc = 0;
+    int *cov = calloc((size_t)(I->n_cells ? I->n_cells : 1), sizeof *cov);
+    if (cov == NULL)
+        return -ENOMEM;
+    for (int a = 0; a < I->A; a++) {
+        int v = agent_scan(I, a, choice + (size_t)a * (size_t)D, false, rep->by_rule,
+                           rep->violations ? NULL : rep->first, sizeof rep->first);
+        if (v < 0) {
+            rc = v;
+            goto out;
+        }
+        rep->violations += v;
+        int minutes = 0;
+        for (int d = 0; d < D; d++) {
+            int ch = choice[a * D + d];
+            if (ch < -1 || ch >= I->n_per_ad[a * D + d])
+                continue;
+            if (ch >= 0) {
+                const struct popt *o = opt_of(I, a, d, ch);
+                minutes += o->minutes;
+                for (int k = 0; k < o->n_cover; k++)
+                    cov[I->cov_cell[o->cover_off + k]] += I->cov_amt[o->cover_off + k];
+            }
+        }
+        rep->by_kind[ENGINE_KIND_FAIRNESS] += fair_pen(I, a, minutes);
+    }
+    for (int i = 0; i < I->n_wish; i++) {
+        const struct wish *w = &I->wish[i];
+        int ch = choice[w->agent * D + w->day];
+        if (ch < -1 || ch >= I->n_per_ad[w->agent * D + w->day])
+            continue;
+        if (wish_hits(I, w, ch))
+            rep->by_kind[w->kind] += w->weight;
+    }
+    for (int c = 0; c < I->n_cells; c++) {
+        double p = cell_pen(I, c, cov[c]);
+        rep->by_kind[cov[c] < I->req[c] ? ENGINE_KIND_UNDER : ENGINE_KIND_OVER] += p;
+    }
+    for (int k = 0; k < ENGINE_KIND_COUNT; k++)
+        rep->objective += rep->by_kind[k];
+out:
+    free(cov);
+    return rc;
+}
+
+/* -------------------------------------------------------------------- DP */
+
+struct dp_key {
+    uint16_t last; /* 0: off yesterday (or nothing yet); else class + 1 of yesterday's option */
+    uint16_t mins; /* minutes so far / g */
+    uint16_t wmin; /* minutes this week / g */
+    uint8_t run;   /* length of the current run (work if last > 0, else off), capped */
+    uint8_t flag;  /* the current run started on day 0 */
+    uint8_t wk;    /* weekends used */
+    uint8_t wdays; /* days worked this week */
+    uint8_t cnt[ENGINE_MAX_COUNTED];
+};
+
+struct dp_node {
+    struct dp_key k;
+    double cost;
+    int32_t parent;
+    int16_t choice;
+};
+
+struct dp_work {
+    int D;
+    struct dp_node **layer;
+    int *n, *cap;
+    int32_t *hash;
+    int hcap;
+    double *ocost; /* per option of the agent, index relative to its first option */
+    long *maxrem;  /* [D+1] minutes still reachable from day d on */
+};
+
+static void dp_work_free(struct dp_work *w)
+{
+    if (w->layer)
+        for (int d = 0; d <= w->D; d++)
+            free(w->layer[d]);
+    free(w->layer);
+    free(w->n);
+    free(w->cap);
+    free(w->hash);
+    free(w->ocost);
+    free(w->maxrem);
+    memset(w, 0, sizeof *w);
+}
+
+static int dp_work_init(struct dp_work *w, const struct engine_instance *I)
+{
+    memset(w, 0, sizeof *w);
+    w->D = I->D;
+    int maxopts = 1;
+    for (int a = 0; a < I->A; a++) {
+        int n = I->ad_start[(a + 1) * I->D] - I->ad_start[a * I->D];
+        if (n > maxopts)
+            maxopts = n;
+    }
+    w->layer = calloc((size_t)I->D + 1, sizeof *w->layer);
+    w->n = calloc((size_t)I->D + 1, sizeof *w->n);
+    w->cap = calloc((size_t)I->D + 1, sizeof *w->cap);
+    w->ocost = malloc((size_t)maxopts * sizeof *w->ocost);
+    w->maxrem = malloc(((size_t)I->D + 1) * sizeof *w->maxrem);
+    w->hcap = 1024;
+    w->hash = malloc((size_t)w->hcap * sizeof *w->hash);
+    if (!w->layer || !w->n || !w->cap || !w->ocost || !w->maxrem || !w->hash) {
+        dp_work_free(w);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+static uint64_t key_hash(const struct dp_key *k)
+{
+    uint64_t x, y;
+    memcpy(&x, k, 8);
+    memcpy(&y, (const char *)k + 8, 8);
+    uint64_t h = x * 0x9E3779B97F4A7C15ULL ^ (y + 0x632BE59BD9B4E019ULL) * 0xC2B2AE3D27D4EB4FULL;
+    return h ^ (h >> 29);
+}
+
+/* Inserts or improves a node of layer d; 0 or -ENOMEM. */
+static int dp_push(struct dp_work *w, int d, const struct dp_key *k, double cost, int parent,
+                   int choice)
+{
+    if (w->n[d] * 2 >= w->hcap) {
+        /* Rehash the layer into a table twice the size. */
+        int hc = w->hcap * 2;
+        int32_t *h = malloc((size_t)hc * sizeof *h);
+        if (h == NULL)
+            return -ENOMEM;
+        memset(h, 0xff, (size_t)hc * sizeof *h);
+        for (int i = 0; i < w->n[d]; i++) {
+            uint64_t p = key_hash(&w->layer[d][i].k) & (uint64_t)(hc - 1);
+            while (h[p] >= 0)
+                p = (p + 1) & (uint64_t)(hc - 1);
+            h[p] = i;
+        }
+        free(w->hash);
+        w->hash = h;
+        w->hcap = hc;
+    }
+    uint64_t p = key_hash(k) & (uint64_t)(w->hcap - 1);
+    while (w->hash[p] >= 0) {
+        struct dp_node *nd = &w->layer[d][w->hash[p]];
+        if (memcmp(&nd->k, k, sizeof *k) == 0) {
+            if (cost < nd->cost) {
+                nd->cost = cost;
+                nd->parent = parent;
+                nd->choice = (int16_t)choice;
+            }
+            return 0;
+        }
+        p = (p + 1) & (uint64_t)(w->hcap - 1);
+    }
+    if (grow((void **)&w->layer[d], &w->cap[d], w->n[d] + 1, sizeof(struct dp_node)) < 0)
+        return -ENOMEM;
+    w->hash[p] = w->n[d];
+    w->layer[d][w->n[d]++] = (struct dp_node){*k, cost, parent, (int16_t)choice};
+    return 0;
+}
+
+/*
+ * The cheapest feasible horizon of agent a. ocost[j] is the cost of its j-th
+ * option (relative to the agent's first), offc[d] the cost of a day off;
+ * restrict_ (may be NULL) pins day d to restrict_[d] unless it is NO_FIX.
+ * Fills choice[D] and *cost (fairness included). 0, -ENOENT, -ENOMEM.
+ */
+static int dp_agent(const struct engine_instance *I, struct dp_work *w, int a,
+                    const double *offc, const int *restrict_, int *choice, double *cost)
+{
+    const struct engine_agent_rules *r = &I->rules[a];
+    const struct aprep *p = &I->ap[a];
+    int D = I->D, T = I->T, base = I->ad_start[a * D];
+    int g = p->g;
+    w->maxrem[D] = 0;
+    for (int d = D - 1; d >= 0; d--) {
+        int ix = a * D + d;
+        long mm = I->maxmin[ix];
+        if (restrict_ && restrict_[d] != NO_FIX)
+            mm = restrict_[d] < 0 ? 0 : opt_of(I, a, d, restrict_[d])->minutes;
+        w->maxrem[d] = w->maxrem[d + 1] + mm;
+    }
+    struct dp_key k0;
+    memset(&k0, 0, sizeof k0);
+    k0.flag = 1;
+    w->n[0] = 0;
+    memset(w->hash, 0xff, (size_t)w->hcap * sizeof *w->hash);
+    if (dp_push(w, 0, &k0, 0, -1, -1) < 0)
+        return -ENOMEM;
+    for (int d = 0; d < D; d++) {
+        int ix = a * D + d, fx = I->fixed[ix];
+        if (restrict_ && restrict_[d] != NO_FIX)
+            fx = restrict_[d];
+        bool newweek = d > 0 && (d + r->week_offset) % 7 == 0;
+        bool whole = d - 7 >= 0;
+        int wkd = I->weekend[ix];
+        bool wk_cont = d > 0 && wkd >= 0 && I->weekend[ix - 1] == wkd;
+        w->n[d + 1] = 0;
+        memset(w->hash, 0xff, (size_t)w->hcap * sizeof *w->hash);
+        for (int i = 0; i < w->n[d]; i++) {
+            struct dp_key k = w->layer[d][i].k;
+            double c = w->layer[d][i].cost;
+            if (newweek) {
+                if (p->track_wmin && whole && (long)k.wmin * g < r->min_week_minutes)
+                    continue;
+                k.wmin = 0;
+                k.wdays = 0;
+            }
+            /* Day off. */
+            if (fx == NO_FIX || fx == -1) {
+                struct dp_key nk = k;
+                bool ok = true;
+                if (k.last > 0) {
+                    ok = k.flag || k.run >= r->min_consecutive;
+                    nk.run = 1;
+                    nk.flag = 0;
+                } else if (k.run == 0) {
+                    nk.run = 1;
+                    nk.flag = 1;
+                } else if (nk.run < p->cap_off) {
+                    nk.run++;
+                }
+                nk.last = 0;
+                if (ok && p->track_mins && (long)k.mins * g + w->maxrem[d + 1] < r->min_minutes)
+                    ok = false;
+                if (ok && dp_push(w, d + 1, &nk, c + offc[d], i, -1) < 0)
+                    return -ENOMEM;
+            }
+            /* Each option. */
+            int c0 = I->cls_start[ix - 0];
+            for (int j = I->ad_start[ix]; j < I->ad_start[ix + 1]; j++) {
+                const struct popt *o = &I->po[j];
+                int oi = j - I->ad_start[ix];
+                if (o->banned && fx != oi)
+                    continue;
+                if (fx != NO_FIX && fx != oi)
+                    continue;
+                struct dp_key nk = k;
+                if (k.last > 0) {
+                    int pc = I->cls_start[ix - 1] + k.last - 1;
+                    if (p->track_type &&
+                        I->forbid[((size_t)a * (size_t)T + (size_t)I->cls_type[pc]) * (size_t)T +
+                                  (size_t)o->type])
+                        continue;
+                    if (p->track_end &&
+                        o->start - I->cls_end[pc] < (int64_t)r->min_rest_minutes * 60)
+                        continue;
+                    if (k.run + 1 > r->max_consecutive)
+                        continue;
+                    if (nk.run < p->cap_work)
+                        nk.run++;
+                } else if (k.run == 0) {
+                    nk.run = 1;
+                    nk.flag = 1;
+                } else {
+                    if (!k.flag && k.run < r->min_consecutive_off)
+                        continue;
+                    nk.run = 1;
+                    nk.flag = 0;
+                }
+                nk.last = (uint16_t)(o->cls + 1);
+                if (p->track_mins) {
+                    long m = (long)k.mins + o->minutes / g;
+                    if (m * g > r->max_minutes || m * g + w->maxrem[d + 1] < r->min_minutes)
+                        continue;
+                    nk.mins = (uint16_t)m;
+                }
+                if (p->track_wmin) {
+                    long m = (long)k.wmin + o->minutes / g;
+                    if (m * g > r->max_week_minutes)
+                        continue;
+                    nk.wmin = (uint16_t)m;
+                }
+                if (p->track_wdays) {
+                    if (k.wdays + 1 > r->max_week_days)
+                        continue;
+                    nk.wdays++;
+                }
+                if (p->track_wk && wkd >= 0 && !(wk_cont && k.last > 0)) {
+                    if (k.wk + 1 > r->max_weekends)
+                        continue;
+                    nk.wk++;
+                }
+                int ci = I->cnt_index[a * T + o->type];
+                if (ci >= 0) {
+                    if (k.cnt[ci] + 1 > p->cnt_max[ci])
+                        continue;
+                    nk.cnt[ci]++;
+                }
+                if (dp_push(w, d + 1, &nk, c + w->ocost[j - base], i, oi) < 0)
+                    return -ENOMEM;
+            }
+            (void)c0;
+        }
+    }
+    int best = -1;
+    double bc = INFINITY;
+    bool lastwhole = (D + r->week_offset) % 7 == 0 && D >= 7;
+    for (int i = 0; i < w->n[D]; i++) {
+        const struct dp_node *nd = &w->layer[D][i];
+        if (p->track_mins && (long)nd->k.mins * g < r->min_minutes)
+            continue;
+        if (p->track_wmin && lastwhole && (long)nd->k.wmin * g < r->min_week_minutes)
+            continue;
+        double c = nd->cost + (p->track_mins ? fair_pen(I, a, nd->k.mins * g) : 0);
+        if (c < bc) {
+            bc = c;
+            best = i;
+        }
+    }
+    if (best < 0)
+        return -ENOENT;
+    for (int d = D, i = best; d > 0; d--) {
+        const struct dp_node *nd = &w->layer[d][i];
+        choice[d - 1] = nd->choice;
+        i = nd->parent;
+    }
+    *cost = bc;
+    return 0;
+}
+
+/* Fills w->ocost and offc for agent a against coverage cov (which excludes a). */
+static void dp_costs(const struct engine_instance *I, struct dp_work *w, int a, const int *cov,
+                     double *offc)
+{
+    int D = I->D, base = I->ad_start[a * D];
+    for (int j = base; j < I->ad_start[(a + 1) * D]; j++) {
+        const struct popt *o = &I->po[j];
+        double c = o->cost;
+        for (int k = 0; k < o->n_cover; k++) {
+            int cell = I->cov_cell[o->cover_off + k], amt = I->cov_amt[o->cover_off + k];
+            int cv = cov ? cov[cell] : 0;
+            c += cell_pen(I, cell, cv + amt) - cell_pen(I, cell, cv);
+        }
+        w->ocost[j - base] = c;
+    }
+    for (int d = 0; d < D; d++)
+        offc[d] = I->offcost[a * D + d];
+}
+
+int engine_best_pattern(const struct engine_instance *I, int agent, const int *coverage,
+                        int *choice, double *cost)
+{
+    if (I == NULL || !I->final || agent < 0 || agent >= I->A || choice == NULL || cost == NULL)
+        return -EINVAL;
+    struct dp_work w;
+    int rc = dp_work_init(&w, I);
+    if (rc < 0)
+        return rc;
+    double *offc = malloc((size_t)I->D * sizeof *offc);
+    if (offc == NULL) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    dp_costs(I, &w, agent, coverage, offc);
+    rc = dp_agent(I, &w, agent, offc, NULL, choice, cost);
+out:
+    free(offc);
+    dp_work_free(&w);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- search */
+
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static int rng_int(uint64_t *s, int n)
+{
+    return (int)(rng_next(s) % (uint64_t)n);
+}
+
+static double rng_unit(uint64_t *s)
+{
+    return (double)(rng_next(s) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+#define LAHC_LEN 2000
+
+struct search {
+    const struct engine_instance *I;
+    const struct engine_params *P;
+    int thread;
+    uint64_t rng;
+    struct dp_work w;
+    int *cur, *best, *cov, *mins, *row, *row2, *save, *order;
+    double *offc;
+    double cur_cost, best_cost;
+    double hist[LAHC_LEN];
+    long iter;
+    bool cancelled;
+    int rc;
+    int infeasible_agent;
+    struct timespec t0;
+};
+
+static double now_s(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) * 1e-9;
+}
+
+/* Sets S->cur[a][d] to nc, updating coverage and minutes; returns the cost change. */
+static double set_day(struct search *S, int a, int d, int nc)
+{
+    const struct engine_instance *I = S->I;
+    int D = I->D, ix = a * D + d, oc = S->cur[ix];
+    if (oc == nc)
+        return 0;
+    double delta = 0;
+    int m0 = S->mins[a], m1 = m0;
+    if (oc >= 0) {
+        const struct popt *o = opt_of(I, a, d, oc);
+        delta -= o->cost;
+        m1 -= o->minutes;
+        for (int k = 0; k < o->n_cover; k++) {
+            int c = I->cov_cell[o->cover_off + k], amt = I->cov_amt[o->cover_off + k];
+            delta += cell_pen(I, c, S->cov[c] - amt) - cell_pen(I, c, S->cov[c]);
+            S->cov[c] -= amt;
+        }
+    } else {
+        delta -= I->offcost[ix];
+    }
+    if (nc >= 0) {
+        const struct popt *o = opt_of(I, a, d, nc);
+        delta += o->cost;
+        m1 += o->minutes;
+        for (int k = 0; k < o->n_cover; k++) {
+            int c = I->cov_cell[o->cover_off + k], amt = I->cov_amt[o->cover_off + k];
+            delta += cell_pen(I, c, S->cov[c] + amt) - cell_pen(I, c, S->cov[c]);
+            S->cov[c] += amt;
+        }
+    } else {
+        delta += I->offcost[ix];
+    }
+    if (m1 != m0)
+        delta += fair_pen(I, a, m1) - fair_pen(I, a, m0);
+    S->mins[a] = m1;
+    S->cur[ix] = nc;
+    return delta;
+}
+
+/* Sets agent a's whole row; returns the cost change. */
+static double set_row(struct search *S, int a, const int *row)
+{
+    double delta = 0;
+    for (int d = 0; d < S->I->D; d++)
+        delta += set_day(S, a, d, row[d]);
+    return delta;
+}
+
+static bool row_ok(const struct search *S, int a, const int *row)
+{
+    return agent_scan(S->I, a, row, true, NULL, NULL, 0) == 0;
+}
+
+/* Late acceptance: accept a candidate of cost c? */
+static bool lahc_accept(struct search *S, double c)
+{
+    int v = (int)(S->iter % LAHC_LEN);
+    bool ok = c <= S->cur_cost + 1e-9 || c <= S->hist[v] + 1e-9;
+    return ok;
+}
+
+static void lahc_after(struct search *S)
+{
+    int v = (int)(S->iter % LAHC_LEN);
+    if (S->cur_cost < S->hist[v])
+        S->hist[v] = S->cur_cost;
+}
+
+static void note_best(struct search *S)
+{
+    if (S->cur_cost < S->best_cost - 1e-9) {
+        S->best_cost = S->cur_cost;
+        memcpy(S->best, S->cur, (size_t)S->I->A * (size_t)S->I->D * sizeof *S->best);
+    }
+}
+
+/* Removes agent a from the coverage, DPs its horizon (restricted), puts it back. */
+static int reopt_agent(struct search *S, int a, const int *restrict_, double *delta)
+{
+    const struct engine_instance *I = S->I;
+    int D = I->D;
+    int *row = S->cur + (size_t)a * (size_t)D;
+    memcpy(S->save, row, (size_t)D * sizeof *row);
+    double d1 = 0;
+    for (int d = 0; d < D; d++)
+        d1 += set_day(S, a, d, -1);
+    dp_costs(I, &S->w, a, S->cov, S->offc);
+    double dc;
+    int rc = dp_agent(I, &S->w, a, S->offc, restrict_, S->row, &dc);
+    if (rc < 0) {
+        /* Put back what was there (infeasible only before construction ends). */
+        d1 += set_row(S, a, S->save);
+        *delta = d1;
+        return rc;
+    }
+    d1 += set_row(S, a, S->row);
+    *delta = d1;
+    return 0;
+}
+
+static int construct(struct search *S)
+{
+    const struct engine_instance *I = S->I;
+    int A = I->A;
+    for (int i = 0; i < A; i++)
+        S->order[i] = i;
+    for (int i = A - 1; i > 0; i--) {
+        int j = rng_int(&S->rng, i + 1), t = S->order[i];
+        S->order[i] = S->order[j];
+        S->order[j] = t;
+    }
+    for (int i = 0; i < A; i++) {
+        double dl;
+        int rc = reopt_agent(S, S->order[i], NULL, &dl);
+        if (rc == -ENOENT) {
+            S->infeasible_agent = S->order[i];
+            return -EDOM;
+        }
+        if (rc < 0)
+            return rc;
+    }
+    /* Costs from scratch once everybody is feasible. */
+    struct engine_report rep;
+    int rc = engine_check(I, S->cur, &rep);
+    if (rc < 0)
+        return rc;
+    S->cur_cost = rep.objective;
+    S->best_cost = INFINITY;
+    note_best(S);
+    for (int i = 0; i < LAHC_LEN; i++)
+        S->hist[i] = S->cur_cost;
+    return 0;
+}
+
+/* Option of agent b on day d with the same slot as option oa of agent a, or -2. */
+static int same_slot(const struct engine_instance *I, int a, int b, int d, int oa)
+{
+    if (oa < 0)
+        return -1;
+    int s = opt_of(I, a, d, oa)->slot, ix = b * I->D + d;
+    for (int j = I->ad_start[ix]; j < I->ad_start[ix + 1]; j++)
+        if (I->po[j].slot == s && !I->po[j].banned)
+            return j - I->ad_start[ix];
+    return -2;
+}
+
+/* Applies a tentative change of rows a (row) and b (row2, b may be -1); LAHC decides. */
+static void try_rows(struct search *S, int a, int b, int d0, int d1)
+{
+    const struct engine_instance *I = S->I;
+    int D = I->D;
+    if (!row_ok(S, a, S->row) || (b >= 0 && !row_ok(S, b, S->row2)))
+        return;
+    int *ra = S->cur + (size_t)a * (size_t)D;
+    int *rb = b >= 0 ? S->cur + (size_t)b * (size_t)D : NULL;
+    int olda[64], oldb[64];
+    double delta = 0;
+    for (int d = d0; d <= d1; d++) {
+        olda[d - d0] = ra[d];
+        if (rb)
+            oldb[d - d0] = rb[d];
+    }
+    for (int d = d0; d <= d1; d++) {
+        delta += set_day(S, a, d, S->row[d]);
+        if (rb)
+            delta += set_day(S, b, d, S->row2[d]);
+    }
+    if (lahc_accept(S, S->cur_cost + delta)) {
+        S->cur_cost += delta;
+        return;
+    }
+    for (int d = d1; d >= d0; d--) {
+        if (rb)
+            set_day(S, b, d, oldb[d - d0]);
+        set_day(S, a, d, olda[d - d0]);
+    }
+}
+
+/* One small move: change one day, swap days or blocks between agents, swap two days. */
+static void small_move(struct search *S)
+{
+    const struct engine_instance *I = S->I;
+    int D = I->D, A = I->A;
+    int a = rng_int(&S->rng, A);
+    int *ra = S->cur + (size_t)a * (size_t)D;
+    memcpy(S->row, ra, (size_t)D * sizeof *ra);
+    int kind = rng_int(&S->rng, 10);
+    if (kind < 3) {
+        int d = rng_int(&S->rng, D), n = I->n_per_ad[a * D + d];
+        int nc = rng_int(&S->rng, n + 1) - 1;
+        if (nc == ra[d] || (nc >= 0 && opt_of(I, a, d, nc)->banned))
+            return;
+        S->row[d] = nc;
+        try_rows(S, a, -1, d, d);
+    } else if (kind < 8) {
+        if (A < 2)
+            return;
+        int b = rng_int(&S->rng, A - 1);
+        b += b >= a;
+        int *rb = S->cur + (size_t)b * (size_t)D;
+        memcpy(S->row2, rb, (size_t)D * sizeof *rb);
+        int len = kind < 5 ? 1 : 1 + rng_int(&S->rng, D < 7 ? D : 7);
+        int d0 = rng_int(&S->rng, D - len + 1), d1 = d0 + len - 1;
+        bool diff = false;
+        for (int d = d0; d <= d1; d++) {
+            int x = same_slot(I, b, a, d, rb[d]), y = same_slot(I, a, b, d, ra[d]);
+            if (x == -2 || y == -2)
+                return;
+            S->row[d] = x;
+            S->row2[d] = y;
+            diff |= x != ra[d];
+        }
+        if (!diff)
+            return;
+        try_rows(S, a, b, d0, d1);
+    } else {
+        /* Swap two days of one agent (moves a work day along its run structure). */
+        int d = rng_int(&S->rng, D), e = d + 1 + rng_int(&S->rng, 3);
+        if (e >= D || ra[d] == ra[e])
+            return;
+        S->row[d] = ra[e];
+        S->row[e] = ra[d];
+        if ((S->row[d] >= 0 && opt_of(I, a, d, S->row[d])->slot != opt_of(I, a, e, ra[e])->slot &&
+             false))
+            return;
+        /* Same option index on another day need not be the same shift; match by type. */
+        if (S->row[d] >= 0) {
+            int t = opt_of(I, a, e, ra[e])->type, f = -2;
+            for (int j = 0; j < I->n_per_ad[a * D + d]; j++)
+                if (opt_of(I, a, d, j)->type == t && !opt_of(I, a, d, j)->banned) {
+                    f = j;
+                    break;
+                }
+            if (f == -2)
+                return;
+            S->row[d] = f;
+        }
+        if (S->row[e] >= 0) {
+            int t = opt_of(I, a, d, ra[d])->type, f = -2;
+            for (int j = 0; j < I->n_per_ad[a * D + e]; j++)
+                if (opt_of(I, a, e, j)->type == t && !opt_of(I, a, e, j)->banned) {
+                    f = j;
+                    break;
+                }
+            if (f == -2)
+                return;
+            S->row[e] = f;
+        }
+        try_rows(S, a, -1, d, e);
+    }
+}
+
+/* Ruin k agents (whole horizon or a window), recreate them one by one by DP. */
+static int ruin_recreate(struct search *S, int k, int win0, int win1)
+{
+    const struct engine_instance *I = S->I;
+    int A = I->A, D = I->D;
+    if (k > A)
+        k = A;
+    /* Choose k distinct agents. */
+    for (int i = 0; i < A; i++)
+        S->order[i] = i;
+    for (int i = 0; i < k; i++) {
+        int j = i + rng_int(&S->rng, A - i), t = S->order[i];
+        S->order[i] = S->order[j];
+        S->order[j] = t;
+    }
+    int *saved = S->order + A; /* k * D choices */
+    int *restr = saved + (size_t)A * (size_t)D;
+    double delta = 0;
+    for (int i = 0; i < k; i++) {
+        int a = S->order[i];
+        memcpy(saved + (size_t)i * (size_t)D, S->cur + (size_t)a * (size_t)D,
+               (size_t)D * sizeof *saved);
+    }
+    /* Ruin: the agents leave the window (their other days stay as they are). */
+    for (int i = 0; i < k; i++) {
+        int a = S->order[i];
+        for (int d = win0; d <= win1; d++)
+            delta += set_day(S, a, d, -1);
+    }
+    int rc = 0;
+    for (int i = 0; i < k; i++) {
+        int a = S->order[i];
+        for (int d = 0; d < D; d++)
+            restr[d] = (d >= win0 && d <= win1) ? NO_FIX : saved[(size_t)i * (size_t)D + d];
+        /* The DP sees a's own window emptied: a contributes nothing there. */
+        int *row = S->cur + (size_t)a * (size_t)D;
+        memcpy(S->save, row, (size_t)D * sizeof *row);
+        double d1 = 0;
+        for (int d = 0; d < D; d++)
+            d1 += set_day(S, a, d, -1);
+        dp_costs(I, &S->w, a, S->cov, S->offc);
+        double dc;
+        rc = dp_agent(I, &S->w, a, S->offc, restr, S->row, &dc);
+        if (rc < 0) {
+            /* The old row is feasible and respects restr, so this is -ENOMEM only. */
+            d1 += set_row(S, a, saved + (size_t)i * (size_t)D);
+        } else {
+            d1 += set_row(S, a, S->row);
+        }
+        delta += d1;
+        if (rc == -ENOENT)
+            rc = 0;
+        if (rc < 0)
+            break;
+    }
+    if (rc == 0 && lahc_accept(S, S->cur_cost + delta)) {
+        S->cur_cost += delta;
+        return 0;
+    }
+    for (int i = k - 1; i >= 0; i--)
+        set_row(S, S->order[i], saved + (size_t)i * (size_t)D);
+    return rc;
+}
+
+static bool should_stop(struct search *S)
+{
+    const struct engine_params *P = S->P;
+    if (P->iterations > 0 && S->iter >= P->iterations)
+        return true;
+    if (P->cancel && atomic_load(P->cancel)) {
+        S->cancelled = true;
+        return true;
+    }
+    if (P->seconds > 0 && now_s(&S->t0) >= P->seconds)
+        return true;
+    return false;
+}
+
+static void *search_run(void *arg)
+{
+    struct search *S = arg;
+    const struct engine_instance *I = S->I;
+    int D = I->D, A = I->A;
+    S->rc = construct(S);
+    if (S->rc < 0)
+        return NULL;
+    /* Recompute the true cost now and then so rounding never drifts. */
+    long next_resync = 100000;
+    while (!should_stop(S)) {
+        double u = rng_unit(&S->rng);
+        int rc = 0;
+        if (u < 0.004) {
+            int k = 1 + rng_int(&S->rng, A < 4 ? A : 4);
+            rc = ruin_recreate(S, k, 0, D - 1);
+        } else if (u < 0.012) {
+            int len = 3 + rng_int(&S->rng, D < 11 ? D - 2 : 9);
+            if (len > D)
+                len = D;
+            int d0 = rng_int(&S->rng, D - len + 1);
+            int k = 2 + rng_int(&S->rng, A < 8 ? A - 1 : 7);
+            if (k > A)
+                k = A;
+            rc = ruin_recreate(S, k, d0, d0 + len - 1);
+        } else {
+            for (int i = 0; i < 64; i++)
+                small_move(S);
+        }
+        if (rc < 0) {
+            S->rc = rc;
+            return NULL;
+        }
+        note_best(S);
+        lahc_after(S);
+        S->iter++;
+        if (S->iter >= next_resync) {
+            next_resync += 100000;
+            struct engine_report rep;
+            if (engine_check(I, S->cur, &rep) == 0)
+                S->cur_cost = rep.objective;
+        }
+    }
+    return NULL;
+}
+
+static void search_free(struct search *S)
+{
+    dp_work_free(&S->w);
+    free(S->cur);
+    free(S->best);
+    free(S->cov);
+    free(S->mins);
+    free(S->row);
+    free(S->row2);
+    free(S->save);
+    free(S->order);
+    free(S->offc);
+}
+
+static int search_init(struct search *S, const struct engine_instance *I,
+                       const struct engine_params *P, int thread)
+{
+    memset(S, 0, sizeof *S);
+    S->I = I;
+    S->P = P;
+    S->thread = thread;
+    S->infeasible_agent = -1;
+    S->rng = P->seed * 0x2545F4914F6CDD1DULL + (uint64_t)thread * 0x9E3779B97F4A7C15ULL + 1;
+    rng_next(&S->rng);
+    size_t ad = (size_t)I->A * (size_t)I->D;
+    S->cur = malloc(ad * sizeof *S->cur);
+    S->best = malloc(ad * sizeof *S->best);
+    S->cov = calloc((size_t)(I->n_cells ? I->n_cells : 1), sizeof *S->cov);
+    S->mins = calloc((size_t)I->A, sizeof *S->mins);
+    S->row = malloc((size_t)I->D * sizeof *S->row);
+    S->row2 = malloc((size_t)I->D * sizeof *S->row2);
+    S->save = malloc((size_t)I->D * sizeof *S->save);
+    S->order = malloc(((size_t)I->A + 2 * ad + (size_t)I->D) * sizeof *S->order);
+    S->offc = malloc((size_t)I->D * sizeof *S->offc);
+    if (!S->cur || !S->best || !S->cov || !S->mins || !S->row || !S->row2 || !S->save ||
+        !S->order || !S->offc || dp_work_init(&S->w, I) < 0)
+        return -ENOMEM;
+    for (size_t i = 0; i < ad; i++)
+        S->cur[i] = -1;
+    return 0;
+}
+
+/* ----------------------------------------------------------------- solve */
+
+int engine_solve(const struct engine_instance *I, const struct engine_params *P,
+                 struct engine_solution *out)
+{
+    if (I == NULL || P == NULL || out == NULL || !I->final)
+        return -EINVAL;
+    memset(out, 0, sizeof *out);
+    out->infeasible_agent = -1;
+    if (P->iterations <= 0 && !(P->seconds > 0))
+        return -EINVAL;
+    int nt = P->threads <= 0 ? 1 : P->threads;
+    if (nt > 64)
+        return -EINVAL;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct search *S = calloc((size_t)nt, sizeof *S);
+    pthread_t *th = calloc((size_t)nt, sizeof *th);
+    bool *started = calloc((size_t)nt, sizeof *started);
+    int rc = -ENOMEM, win = -1;
+    if (!S || !th || !started)
+        goto out;
+    for (int t = 0; t < nt; t++) {
+        rc = search_init(&S[t], I, P, t);
+        S[t].t0 = t0;
+        if (rc < 0)
+            goto out;
+    }
+    for (int t = 1; t < nt; t++)
+        started[t] = pthread_create(&th[t], NULL, search_run, &S[t]) == 0;
+    search_run(&S[0]);
+    for (int t = 1; t < nt; t++)
+        if (started[t])
+            pthread_join(th[t], NULL);
+        else
+            search_run(&S[t]); /* no thread: run it here, the result is the same */
+    for (int t = 0; t < nt; t++) {
+        if (S[t].rc < 0) {
+            rc = S[t].rc;
+            out->infeasible_agent = S[t].infeasible_agent;
+            goto out;
+        }
+        if (win < 0 || S[t].best_cost < S[win].best_cost - 1e-9)
+            win = t;
+    }
+    size_t ad = (size_t)I->A * (size_t)I->D;
+    out->choice = malloc(ad * sizeof *out->choice);
+    if (out->choice == NULL) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    memcpy(out->choice, S[win].best, ad * sizeof *out->choice);
+    out->n_agents = I->A;
+    out->n_days = I->D;
+    out->thread = win;
+    out->iterations = S[win].iter;
+    for (int t = 0; t < nt; t++)
+        out->cancelled |= S[t].cancelled;
+    rc = engine_check(I, out->choice, &out->report);
+out:
+    if (S)
+        for (int t = 0; t < nt; t++)
+            search_free(&S[t]);
+    free(S);
+    free(th);
+    free(started);
+    if (rc < 0) {
+        free(out->choice);
+        out->choice = NULL;
+    }
+    return rc;
+}
+
+void engine_solution_free(struct engine_solution *s)
+{
+    if (s == NULL)
+        return;
+    free(s->choice);
+    s->choice = NULL;
+}

@@ -1,0 +1,195 @@
+/*
+ * engine.h — the rostering engine: one generic model for contact centres and
+ * the Curtois rostering benchmark (docs/NRP.md), solved by dynamic
+ * programming per agent plus local search (docs/engine.md).
+ *
+ * Pure (no I/O), deterministic for a given seed and iteration budget, thread
+ * safe: a finalized instance is read-only and may be solved from several
+ * threads at once.
+ *
+ * Use: engine_instance_new(); add cells (engine_cell_add), options per agent
+ * and day (engine_option_add), per-agent rules, soft wishes; then
+ * engine_instance_finalize(). engine_solve() returns one option (or -1, the
+ * day off) per agent and day that breaks no hard rule; demand that cannot be
+ * met shows up as cell shortage. engine_check() re-evaluates any assignment
+ * from scratch. engine_best_pattern() asks the per-agent DP for the best
+ * horizon of one agent against a given coverage (recruitment: "what could this
+ * candidate cover").
+ *
+ * Conventions: days are 0..n_days-1; instants are seconds (any epoch, only
+ * differences matter); every function returns 0 (or an index) on success and
+ * a negative errno on failure.
+ */
+#ifndef STAFFD_ENGINE_H
+#define STAFFD_ENGINE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ENGINE_UNLIMITED   INT32_MAX
+#define ENGINE_MAX_COUNTED 6 /* bounded option types per agent the DP tracks */
+
+/* What a soft penalty is reported as (the breakdown of the objective). */
+enum engine_kind {
+    ENGINE_KIND_UNDER = 0,   /* cell shortage */
+    ENGINE_KIND_OVER,        /* cell surplus */
+    ENGINE_KIND_REQUEST_ON,  /* a wish to work something that was not granted */
+    ENGINE_KIND_REQUEST_OFF, /* a wish not to work something that was not granted */
+    ENGINE_KIND_PREFERENCE,
+    ENGINE_KIND_STABILITY, /* differs from the published roster */
+    ENGINE_KIND_FAIRNESS,  /* minutes away from the agent's target */
+    ENGINE_KIND_COUNT
+};
+
+/* Hard rules, as counted by engine_check(). */
+enum engine_rule {
+    ENGINE_RULE_CHOICE = 0,    /* option index out of range */
+    ENGINE_RULE_DAY_OFF,       /* works on a fixed day off */
+    ENGINE_RULE_FIXED,         /* differs from a frozen choice */
+    ENGINE_RULE_SUCCESSION,    /* forbidden type pair on consecutive days */
+    ENGINE_RULE_REST,          /* less than the minimum rest, or overlap */
+    ENGINE_RULE_TYPE_MAX,      /* too many options of one type */
+    ENGINE_RULE_MINUTES,       /* total minutes outside [min, max] */
+    ENGINE_RULE_WEEK_MINUTES,  /* minutes of a week outside [min, max] */
+    ENGINE_RULE_WEEK_DAYS,     /* too many days in a week */
+    ENGINE_RULE_MAX_CONSECUTIVE,
+    ENGINE_RULE_MIN_CONSECUTIVE,
+    ENGINE_RULE_MIN_DAYS_OFF,
+    ENGINE_RULE_WEEKENDS,
+    ENGINE_RULE_COUNT
+};
+
+/*
+ * Per-agent hard rules; engine_rules_default() sets "no limit" everywhere.
+ * Minimum run lengths (work and off) exempt runs touching the first or the
+ * last day. Weeks are 7-day blocks: day 0 lies week_offset days after the
+ * start of its week (0 when day 0 is the first day of a week); the minimum per
+ * week binds only weeks wholly inside the horizon, the maximum binds all.
+ */
+struct engine_agent_rules {
+    int min_rest_minutes; /* between the end of one day's option and the next day's start */
+    int min_minutes, max_minutes;
+    int min_week_minutes, max_week_minutes;
+    int max_week_days;
+    int week_offset;
+    int min_consecutive, max_consecutive; /* working days */
+    int min_consecutive_off;
+    int max_weekends; /* see engine_agent_set_weekend() */
+};
+
+/* A concrete shift one agent may work on one day. */
+struct engine_option {
+    int type;              /* 0..n_types-1: successions, counts, wishes by type */
+    int64_t start, end;    /* instants for rest and overlap checks */
+    int minutes;           /* paid minutes counted against the limits */
+    int n_cover;           /* demand cells it covers */
+    const int *cells;      /* [n_cover] cell indexes */
+    const int *amounts;    /* [n_cover] or NULL for 1 each */
+};
+
+struct engine_params {
+    uint64_t seed;
+    long iterations; /* per thread; <= 0: no iteration limit */
+    double seconds;  /* wall clock; <= 0: no time limit (then iterations must be > 0) */
+    int threads;     /* independent searches with different seeds; 0 means 1 */
+    const atomic_bool *cancel; /* may be NULL; the best solution so far is returned */
+};
+
+struct engine_report {
+    double objective;
+    double by_kind[ENGINE_KIND_COUNT];
+    int violations; /* hard violations, 0 for any solution engine_solve() returns */
+    int by_rule[ENGINE_RULE_COUNT];
+    char first[160]; /* the first violation, for a log line */
+};
+
+struct engine_solution {
+    int n_agents, n_days;
+    int *choice; /* [agent * n_days + day]: option index for that agent-day, or -1 */
+    struct engine_report report; /* engine_check() of choice */
+    long iterations;             /* done by the winning thread */
+    int thread;                  /* which search won */
+    bool cancelled;
+    int infeasible_agent; /* -1, or the agent with no feasible horizon (-EDOM) */
+};
+
+struct engine_instance;
+
+struct engine_instance *engine_instance_new(int n_days, int n_agents, int n_types);
+void engine_instance_free(struct engine_instance *inst);
+void engine_rules_default(struct engine_agent_rules *r);
+
+/* Returns the new cell's index. Penalty: under * shortage + over * surplus. */
+int engine_cell_add(struct engine_instance *inst, int requirement, double under, double over);
+/*
+ * Convex shortage: the k-th agent missing (k = 0, 1, ...) costs marginal[k]
+ * (the last entry repeats), replacing the linear under weight. Marginals
+ * should not decrease, or the model is no longer convex.
+ */
+int engine_cell_set_shortage_curve(struct engine_instance *inst, int cell, const double *marginal,
+                                   int n);
+/* Returns the option's index within (agent, day): 0, 1, ... in the order added. */
+int engine_option_add(struct engine_instance *inst, int agent, int day,
+                      const struct engine_option *o);
+
+int engine_agent_set_rules(struct engine_instance *inst, int agent,
+                           const struct engine_agent_rules *r);
+/* At most max options of this type over the horizon (0 forbids the type). */
+int engine_agent_set_type_max(struct engine_instance *inst, int agent, int type, int max);
+/* type `next` may not follow `first` on the next day; agent -1 = every agent. */
+int engine_forbid_succession(struct engine_instance *inst, int agent, int first, int next);
+/* Marks day as part of weekend number `weekend` (0..n_days-1; its days must be consecutive). */
+int engine_agent_set_weekend(struct engine_instance *inst, int agent, int day, int weekend);
+/* Hard: the agent does not work that day. */
+int engine_agent_day_off(struct engine_instance *inst, int agent, int day);
+/* Hard (frozen): the agent-day keeps `option` (-1: off). */
+int engine_agent_fix(struct engine_instance *inst, int agent, int day, int option);
+
+/*
+ * Soft wishes. want: penalty `weight` unless the agent-day gets it; !want:
+ * penalty if it does. type or option -1 means the day off. Reported under `kind`.
+ */
+int engine_wish_type(struct engine_instance *inst, int agent, int day, int type, bool want,
+                     double weight, enum engine_kind kind);
+int engine_wish_option(struct engine_instance *inst, int agent, int day, int option, bool want,
+                       double weight, enum engine_kind kind);
+/* Fairness: penalty per minute below / above target over the horizon (ENGINE_KIND_FAIRNESS). */
+int engine_agent_target_minutes(struct engine_instance *inst, int agent, int target, double under,
+                                double over);
+
+/* Freezes the instance; nothing can be added afterwards. -EINVAL, -ERANGE, -ENOMEM. */
+int engine_instance_finalize(struct engine_instance *inst);
+
+int engine_n_days(const struct engine_instance *inst);
+int engine_n_agents(const struct engine_instance *inst);
+int engine_n_cells(const struct engine_instance *inst);
+/* Number of options of (agent, day); -EINVAL when out of range. */
+int engine_n_options(const struct engine_instance *inst, int agent, int day);
+/* The type of option `option` of (agent, day), or -EINVAL. */
+int engine_option_type(const struct engine_instance *inst, int agent, int day, int option);
+
+/*
+ * Solves. On success (0) *out owns a choice array (engine_solution_free()).
+ * -EDOM when some agent has no feasible horizon at all (out->infeasible_agent
+ * says which), -EINVAL for bad parameters, -ENOMEM. Cancellation is not an
+ * error: the best solution found so far comes back with out->cancelled set.
+ */
+int engine_solve(const struct engine_instance *inst, const struct engine_params *p,
+                 struct engine_solution *out);
+void engine_solution_free(struct engine_solution *s);
+
+/* Recomputes objective, breakdown and hard violations of choice from scratch. */
+int engine_check(const struct engine_instance *inst, const int *choice, struct engine_report *rep);
+
+/*
+ * The best horizon for one agent given the coverage of every cell by the
+ * others (coverage[n_cells]; NULL = nobody), exactly by DP. choice[n_days] is
+ * filled; *cost is the objective change the agent brings (negative: gain).
+ * -ENOENT when the agent has no feasible horizon.
+ */
+int engine_best_pattern(const struct engine_instance *inst, int agent, const int *coverage,
+                        int *choice, double *cost);
+
+#endif

@@ -1,0 +1,152 @@
+/*
+ * recruit.h — recruitment: the shortage a planning run leaves, turned into
+ * hiring needs and a ranking of applicants (DESIGN.md, "Recruitment"; the
+ * model and its parameters are in docs/recruitment.md).
+ *
+ * Pure (no I/O) and thread-safe, like plan.c: call it on the worker thread
+ * right after plan_run(), on the same snapshot and plan.
+ *
+ *     struct recruit_params rp;
+ *     recruit_params_default(&rp);
+ *     rp.seed = seed; rp.cancel = &cancel;
+ *     struct recruit_result rr;
+ *     if (recruit_run(&snap, &plan, &rp, &rr) == 0) {
+ *         cJSON *j = recruit_to_json(&snap, &rr);  // GET /api/recruitment, store
+ *         char *t = recruit_format_text(&snap, &rr, 10);  // `staffd recruit`
+ *         ...
+ *         recruit_result_free(&rr);
+ *     }
+ *
+ * Hiring needs aggregate the shortage left per queue and 15-minute cell by
+ * local weekday and time of day in the queue's own zone, merge adjacent short
+ * cells into blocks and group weekdays with similar blocks. Candidates are
+ * ranked greedily: each one by the shortage they would add on top of those
+ * ranked above, where what a person "could cover" is the pattern the
+ * scheduler itself (schedule_build) finds for them alone under a default
+ * contract, so no scheduling rule is written twice.
+ */
+#ifndef STAFFD_RECRUIT_H
+#define STAFFD_RECRUIT_H
+
+#include <cJSON.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model.h"
+
+/* The default contract a candidate is evaluated (and tried in --what-if) under. */
+#define RECRUIT_MAX_LENGTHS 4
+
+struct recruit_params {
+    /* Hiring needs. */
+    double attrition_per_month; /* share of staff leaving per month [0.03] */
+    double weeks_to_productive; /* from hire to working on the queue [4] */
+    double hours_per_hire;      /* weekly hours a typical new hire works [20] */
+    double min_cell_shortage;   /* a weekly slot counts as short from this many agents [0.5] */
+    int max_gap_minutes;        /* a calmer stretch this short does not split a block [30] */
+    int min_block_minutes;      /* shorter blocks are left to re-planning, not hiring [60] */
+    int group_tolerance_minutes; /* weekdays group when start and end differ <= this [60] */
+    double min_need_hours;       /* needs below this many shortage hours/week are dropped [1] */
+    /* Ranking. */
+    double score_weight;   /* value = minutes x (1 - w/2 + w x score/100) [0.4] */
+    double unscored_score; /* score assumed for a candidate not yet assessed [50] */
+    uint64_t seed;         /* passed to schedule_build() */
+    const atomic_bool *cancel; /* may be NULL; checked between candidates */
+};
+
+/* Fills in the documented defaults (the values in brackets above). */
+void recruit_params_default(struct recruit_params *p);
+
+struct recruit_need {
+    int queue;                /* index into snapshot.queues */
+    unsigned weekdays;        /* bit (d - 1) set for ISO weekday d */
+    int start_min, end_min;   /* local time in the queue's zone; end <= start runs past midnight */
+    double shortage_hours;    /* agent-hours per week short in this block, all its weekdays */
+    double peak_agents;       /* most agents short at once (weekly average of a cell) */
+    double hours_per_hire;    /* what one hire can give this block per week */
+    double agents_exact;      /* hires, attrition and ramp-up included, before rounding */
+    int agents;               /* ceil(agents_exact) */
+    char label[128];          /* "weekday evenings 17:00–22:00 Europe/Stockholm" */
+    char reason[320];         /* one line: why these hires */
+};
+
+struct recruit_ranked {
+    int candidate;          /* index into snapshot.candidates */
+    int rank;               /* 1 = best */
+    double minutes_per_week; /* shortage agent-minutes per week this person adds */
+    double value;           /* minutes_per_week weighted by the assessment score */
+    double *queue_minutes;  /* [n_queues] per-week share of minutes_per_week */
+    int n_shifts;           /* the pattern found over the horizon */
+    struct planned_shift *shifts;
+    char explanation[320];
+};
+
+struct recruit_result {
+    double weeks;                /* future part of the horizon, in weeks */
+    double shortage_per_week;    /* agent-minutes/week left by the plan (future cells) */
+    int n_needs;
+    struct recruit_need *needs;  /* largest first */
+    int n_ranked;                /* == snapshot.n_candidates */
+    struct recruit_ranked *ranked; /* rank order */
+    struct recruit_params params;
+};
+
+/* Needs and ranking. 0, -ECANCELED or -ENOMEM; *out is zeroed on failure. */
+int recruit_run(const struct snapshot *s, const struct plan *plan, const struct recruit_params *p,
+                struct recruit_result *out);
+/* The two halves alone (recruit_run calls both). *out malloc'd, NULL when *n == 0. */
+int recruit_needs(const struct snapshot *s, const struct plan *plan,
+                  const struct recruit_params *p, struct recruit_need **out, int *n);
+int recruit_rank(const struct snapshot *s, const struct plan *plan, const struct recruit_params *p,
+                 struct recruit_ranked **out, int *n);
+void recruit_ranked_free(struct recruit_ranked *r, int n);
+void recruit_result_free(struct recruit_result *r);
+
+/*
+ * The default contract for a candidate: lengths {240, 300, 360, 480} minutes
+ * up to the minutes wanted (or the wanted minutes themselves, rounded down to
+ * 15, when even 240 is more), start step 30, at most the wanted minutes and 5
+ * days a week, 5 days in a row, 11 h rest. `lengths` must hold
+ * RECRUIT_MAX_LENGTHS ints and outlive *out.
+ */
+void recruit_default_contract(const struct candidate *c, int *lengths, struct contract *out);
+/* The agent a candidate would be: shares c's skills and windows; no time off. */
+void recruit_candidate_agent(const struct candidate *c, int contract, struct agent *out);
+/* Index into snapshot.candidates of the candidate with this id, or -1. */
+int recruit_find_candidate(const struct snapshot *s, int64_t id);
+
+/* Per queue: the plan before and after adding candidates as agents. */
+struct recruit_queue_change {
+    double shortage_before, shortage_after; /* agent-minutes per week, future cells */
+    double sl_before, sl_after; /* contacts-weighted expected service level; -1: no demand */
+};
+struct recruit_what_if {
+    int n_queues;
+    struct recruit_queue_change *queues; /* [n_queues] */
+    int n_candidates;
+    int *candidates;            /* indices into snapshot.candidates */
+    double *minutes_per_week;   /* [n_candidates] scheduled for each hypothetical agent */
+};
+/*
+ * Plans again (plan_run, same seed) with the given candidates added as agents
+ * under recruit_default_contract(), and compares with `base` (the plan of s).
+ * 0, -EINVAL (bad index), -ECANCELED or -ENOMEM.
+ */
+int recruit_what_if(const struct snapshot *s, const struct plan *base, const int *candidates,
+                    int n, const struct recruit_params *p, struct recruit_what_if *out);
+void recruit_what_if_free(struct recruit_what_if *w);
+
+/*
+ * {"weeks", "shortage_minutes_per_week", "params": {...}, "needs": [...],
+ *  "candidates": [...]} — the shape staffd.publish_recruitment() reads (see
+ * docs/recruitment.md). Candidates carry ids, never names or e-mail
+ * addresses. NULL on allocation failure; cJSON_Delete() it.
+ */
+cJSON *recruit_to_json(const struct snapshot *s, const struct recruit_result *r);
+/* Readable tables for a terminal: needs, then the first `top` candidates. malloc'd or NULL. */
+char *recruit_format_text(const struct snapshot *s, const struct recruit_result *r, int top);
+/* The --what-if table: per queue shortage and service level, before and after. */
+char *recruit_format_what_if(const struct snapshot *s, const struct recruit_what_if *w);
+
+#endif
