@@ -34,6 +34,7 @@
 #include "migrate.h"
 #include "plan.h"
 #include "publish.h"
+#include "recruit.h"
 #include "store.h"
 
 #define NOTIFY_CHANNEL      "staffd_changed"
@@ -82,6 +83,7 @@ struct daemon {
     double last_plan_seconds;
     int last_agents, last_shifts, last_input_errors;
     uint64_t db_reconnects;
+    char *recruitment; /* JSON of the last stored run's hiring needs and ranking */
 };
 
 struct plan_job {
@@ -100,6 +102,7 @@ struct plan_job {
     struct plan plan;
     int n_ops;
     char *params[STORE_NPARAMS];
+    char *recruitment; /* JSON, also served by GET /api/recruitment once stored */
     double seconds;
 };
 
@@ -113,6 +116,7 @@ struct render_job {
 };
 
 static void run_start(struct daemon *d, const char *reason);
+static void job_free(struct plan_job *j);
 static void feeds_refresh(struct daemon *d, const char *agents);
 static void tokens_refresh(struct daemon *d);
 
@@ -317,11 +321,12 @@ static void stored(void *arg, int status, PGresult **res, int n, const char *err
                       j->plan.n_shifts, j->plan.shortage_minutes);
         if (strcmp(changed, "{}") != 0)
             feeds_refresh(d, changed);
+        /* What GET /api/recruitment serves: the recruitment of the last run that landed. */
+        free(d->recruitment);
+        d->recruitment = j->recruitment;
+        j->recruitment = NULL;
     }
-    snapshot_free(&j->snap);
-    plan_free(&j->plan);
-    store_free_params(j->params);
-    free(j);
+    job_free(j);
     run_finish(d);
 }
 
@@ -344,9 +349,30 @@ static void plan_work(uv_work_t *req)
         snprintf(j->err, sizeof j->err, "planning: %s", strerror(-j->rc));
         return;
     }
+    /* Recruitment reads the shortage this plan leaves. */
+    struct recruit_params rp;
+    struct recruit_result rr = {0};
+    recruit_params_default(&rp);
+    rp.seed = j->seed;
+    rp.cancel = &j->d->cancel;
+    j->rc = recruit_run(&j->snap, &j->plan, &rp, &rr);
+    if (j->rc < 0) {
+        snprintf(j->err, sizeof j->err, "recruitment: %s", strerror(-j->rc));
+        return;
+    }
+    cJSON *rj = recruit_to_json(&j->snap, &rr);
+    j->recruitment = rj != NULL ? cJSON_PrintUnformatted(rj) : NULL;
+    cJSON_Delete(rj);
+    recruit_result_free(&rr);
+    if (j->recruitment == NULL) {
+        j->rc = -ENOMEM;
+        snprintf(j->err, sizeof j->err, "recruitment: %s", strerror(ENOMEM));
+        return;
+    }
     j->rc = publish_diff(&j->snap, &j->plan, &ops, &j->n_ops);
     if (j->rc == 0) {
-        struct store_run_info info = {.started_at = j->started_at, .reason = j->reason};
+        struct store_run_info info = {
+            .started_at = j->started_at, .reason = j->reason, .recruitment = j->recruitment};
         j->rc = store_build_params(&j->snap, &j->plan, ops, j->n_ops, &info, j->params);
     }
     if (j->rc < 0)
@@ -365,6 +391,7 @@ static void job_free(struct plan_job *j)
     snapshot_free(&j->snap);
     plan_free(&j->plan);
     store_free_params(j->params);
+    free(j->recruitment);
     free(j);
 }
 
@@ -876,6 +903,7 @@ int daemon_run(const char *config_path)
     }
     int code = d->exit_code;
     feeds_free(d->feeds);
+    free(d->recruitment);
     free(d);
     /* libical keeps its zone index for the life of the process; give it back. */
     icaltimezone_free_builtin_timezones();

@@ -11,7 +11,7 @@
  *
  * Routing, conditional requests (RFC 7232) and HTTP dates are done here; h2o
  * only parses HTTP/1.x and writes responses. h2c upgrades, compression and
- * redirects are deliberately off (see docs/FEEDS.md).
+ * redirects are deliberately off (see FEEDS.md in the design docs).
  */
 #include "http.h"
 
@@ -150,6 +150,8 @@ static int make_time(int64_t year, int month, int day, int tod, sd_time *out)
  */
 static int http_date_parse(const char *s, size_t len, sd_time now, sd_time *out)
 {
+    if (s == NULL || len == 0)
+        return -EINVAL;
     const char *comma = memchr(s, ',', len);
     if (len == IMF_DATE_LEN && comma == s + 3) {
         /* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
@@ -253,14 +255,33 @@ static bool if_none_match_hits(const char *v, size_t len, h2o_iovec_t etag)
 }
 
 /*
+ * Whether `tag` is one entity-tag ([W/]"etagc*"), so that it can go into a
+ * header as is: h2o writes header values verbatim, CR and LF included.
+ */
+static bool valid_etag(const char *tag)
+{
+    size_t len = strlen(tag);
+    h2o_iovec_t t = opaque_tag(tag, len);
+    if (t.len < 2 || t.base[0] != '"' || t.base[t.len - 1] != '"')
+        return false;
+    for (size_t i = 1; i + 1 < t.len; i++) {
+        unsigned char c = (unsigned char)t.base[i];
+        if (c < 0x21 || c == '"' || c == 0x7f)
+            return false;
+    }
+    return true;
+}
+
+/*
  * Decides whether a GET/HEAD for a feed gets 304. If-Modified-Since counts only
  * when the request has no If-None-Match (RFC 7232 6), and is ignored unless it
  * parses and is not in the future: a server that answered 304 to any IMS froze
- * Apple clients (docs/FEEDS.md).
+ * Apple clients (FEEDS.md).
  */
 static bool not_modified(h2o_req_t *req, const struct http_feed *feed)
 {
     bool has_inm = false;
+    /* Without an ETag only "*" can match. */
     h2o_iovec_t etag =
         feed->etag != NULL ? opaque_tag(feed->etag, strlen(feed->etag)) : h2o_iovec_init(NULL, 0);
     for (ssize_t i = -1; (i = h2o_find_header(&req->headers, H2O_TOKEN_IF_NONE_MATCH, i)) != -1;) {
@@ -409,8 +430,9 @@ static void serve_feed(struct http_server *srv, h2o_req_t *req, h2o_iovec_t toke
     char last_modified[DATE_BUF];
 
     /*
-     * Hits and misses both go through the caller's lookup, so the time to a
-     * 404 says nothing about whether a token exists. Never log the token.
+     * Hits and misses take the same path through the caller's lookup (which
+     * should itself compare in constant time), so a 404 comes no faster than a
+     * hit and timing does not reveal which tokens exist. Never log the token.
      */
     int rc = srv->handlers.feed(srv->handlers.ctx, tok.base, tok.len, &feed);
     if (rc == -ENOENT) {
@@ -424,8 +446,12 @@ static void serve_feed(struct http_server *srv, h2o_req_t *req, h2o_iovec_t toke
         return;
     }
 
+    if (feed.etag != NULL && !valid_etag(feed.etag)) {
+        log_warn("http: feed callback gave a malformed ETag; sending none");
+        feed.etag = NULL;
+    }
     add_policy_headers(req, "private, max-age=0");
-    if (feed.etag != NULL && feed.etag[0] != '\0')
+    if (feed.etag != NULL)
         add_header(req, H2O_TOKEN_ETAG, pool_strdup(req, feed.etag));
     if (http_date_format(feed.last_modified, last_modified) == 0)
         add_header(req, H2O_TOKEN_LAST_MODIFIED, pool_strdup(req, last_modified));

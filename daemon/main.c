@@ -13,6 +13,8 @@
 #include "daemon.h"
 #include "log.h"
 #include "migrate.h"
+#include "nrp.h"
+#include "recruit.h"
 #include "requirements_cli.h"
 
 #define STAFFD_VERSION "0.1.0"
@@ -26,6 +28,8 @@ static const char usage_text[] =
     "    staffd migrate [-c FILE]\n"
     "    staffd check-config [-c FILE]\n"
     "    staffd requirements [-c FILE] --queue NAME | --csv FILE [OPTIONS]\n"
+    "    staffd recruit [-c FILE] [--top N] [--what-if ID...]\n"
+    "    staffd nrp FILE [--seconds S] [--seed N] [--solution-out F] [--check F]\n"
     "    staffd --help | --version\n"
     "\n"
     "DESCRIPTION\n"
@@ -47,6 +51,13 @@ static const char usage_text[] =
     "                  agents required, the service level, ASA, occupancy and\n"
     "                  abandonment predicted; --agents N answers the inverse question.\n"
     "                  `staffd requirements --help` lists its options.\n"
+    "    recruit       Print the hiring needs (the shortage no agent can cover, as\n"
+    "                  profiles to recruit) and the applicants ranked by the shortage\n"
+    "                  each could cover; --what-if ID... plans with those applicants\n"
+    "                  as hypothetical agents and prints the change, writing nothing.\n"
+    "    nrp           Solve a Curtois & Qu rostering benchmark instance with the\n"
+    "                  scheduling engine; print the objective and its breakdown and\n"
+    "                  write the solution; --check verifies a solution file.\n"
     "\n"
     "OPTIONS\n"
     "    -c, --config FILE  Configuration file. Default: $STAFFD_CONFIG, else\n"
@@ -123,6 +134,10 @@ int main(int argc, char **argv)
     /* Tools with options of their own parse their own arguments. */
     if (argc > 1 && strcmp(argv[1], "requirements") == 0)
         return requirements_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "recruit") == 0)
+        return recruit_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "nrp") == 0)
+        return nrp_main(argc - 1, argv + 1);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {

@@ -14,10 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One statement, so the run, its shifts, coverage and recruitment land together or not at all. */
 const char store_publish_sql[] =
-    "SELECT run_id, changed_agents FROM staffd.publish_run($1::jsonb, $2::jsonb, $3::jsonb,"
-    " $4::jsonb, $5::bigint[], $6::bigint[], $7::float8[], $8::int[], $9::float8[], $10::float8[],"
-    " $11::jsonb)";
+    "SELECT r.run_id, r.changed_agents, staffd.publish_recruitment(r.run_id, $12::jsonb)"
+    " FROM staffd.publish_run($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::bigint[],"
+    " $6::bigint[], $7::float8[], $8::int[], $9::float8[], $10::float8[], $11::jsonb) AS r";
 
 const char store_failed_sql[] = "SELECT staffd.record_failed_run($1::float8, $2, $3, $4)";
 
@@ -157,6 +158,7 @@ int store_build_params(const struct snapshot *s, const struct plan *p, const str
         cJSON_AddItemToArray(errs, o);
     }
     params[10] = json_take(errs);
+    params[11] = strdup(info->recruitment != NULL ? info->recruitment : "{}");
 
     for (int k = 0; k < STORE_NPARAMS; k++)
         if (params[k] == NULL)

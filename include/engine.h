@@ -45,15 +45,15 @@ enum engine_kind {
 
 /* Hard rules, as counted by engine_check(). */
 enum engine_rule {
-    ENGINE_RULE_CHOICE = 0,    /* option index out of range */
-    ENGINE_RULE_DAY_OFF,       /* works on a fixed day off */
-    ENGINE_RULE_FIXED,         /* differs from a frozen choice */
-    ENGINE_RULE_SUCCESSION,    /* forbidden type pair on consecutive days */
-    ENGINE_RULE_REST,          /* less than the minimum rest, or overlap */
-    ENGINE_RULE_TYPE_MAX,      /* too many options of one type */
-    ENGINE_RULE_MINUTES,       /* total minutes outside [min, max] */
-    ENGINE_RULE_WEEK_MINUTES,  /* minutes of a week outside [min, max] */
-    ENGINE_RULE_WEEK_DAYS,     /* too many days in a week */
+    ENGINE_RULE_CHOICE = 0,   /* option index out of range */
+    ENGINE_RULE_DAY_OFF,      /* works on a fixed day off */
+    ENGINE_RULE_FIXED,        /* differs from a frozen choice */
+    ENGINE_RULE_SUCCESSION,   /* forbidden type pair on consecutive days */
+    ENGINE_RULE_REST,         /* less than the minimum rest, or overlap */
+    ENGINE_RULE_TYPE_MAX,     /* too many options of one type */
+    ENGINE_RULE_MINUTES,      /* total minutes outside [min, max] */
+    ENGINE_RULE_WEEK_MINUTES, /* minutes of a week outside [min, max] */
+    ENGINE_RULE_WEEK_DAYS,    /* too many days in a week */
     ENGINE_RULE_MAX_CONSECUTIVE,
     ENGINE_RULE_MIN_CONSECUTIVE,
     ENGINE_RULE_MIN_DAYS_OFF,
@@ -81,19 +81,19 @@ struct engine_agent_rules {
 
 /* A concrete shift one agent may work on one day. */
 struct engine_option {
-    int type;              /* 0..n_types-1: successions, counts, wishes by type */
-    int64_t start, end;    /* instants for rest and overlap checks */
-    int minutes;           /* paid minutes counted against the limits */
-    int n_cover;           /* demand cells it covers */
-    const int *cells;      /* [n_cover] cell indexes */
-    const int *amounts;    /* [n_cover] or NULL for 1 each */
+    int type;           /* 0..n_types-1: successions, counts, wishes by type */
+    int64_t start, end; /* instants for rest and overlap checks */
+    int minutes;        /* paid minutes counted against the limits */
+    int n_cover;        /* demand cells it covers */
+    const int *cells;   /* [n_cover] cell indexes */
+    const int *amounts; /* [n_cover] or NULL for 1 each */
 };
 
 struct engine_params {
     uint64_t seed;
-    long iterations; /* per thread; <= 0: no iteration limit */
-    double seconds;  /* wall clock; <= 0: no time limit (then iterations must be > 0) */
-    int threads;     /* independent searches with different seeds; 0 means 1 */
+    long iterations;           /* per thread; <= 0: no iteration limit */
+    double seconds;            /* wall clock; <= 0: no time limit (then iterations must be > 0) */
+    int threads;               /* independent searches with different seeds; 0 means 1 */
     const atomic_bool *cancel; /* may be NULL; the best solution so far is returned */
 };
 

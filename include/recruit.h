@@ -40,18 +40,18 @@
 
 struct recruit_params {
     /* Hiring needs. */
-    double attrition_per_month; /* share of staff leaving per month [0.03] */
-    double weeks_to_productive; /* from hire to working on the queue [4] */
-    double hours_per_hire;      /* weekly hours a typical new hire works [20] */
-    double min_cell_shortage;   /* a weekly slot counts as short from this many agents [0.5] */
-    int max_gap_minutes;        /* a calmer stretch this short does not split a block [30] */
-    int min_block_minutes;      /* shorter blocks are left to re-planning, not hiring [60] */
+    double attrition_per_month;  /* share of staff leaving per month [0.03] */
+    double weeks_to_productive;  /* from hire to working on the queue [4] */
+    double hours_per_hire;       /* weekly hours a typical new hire works [20] */
+    double min_cell_shortage;    /* a weekly slot counts as short from this many agents [0.5] */
+    int max_gap_minutes;         /* a calmer stretch this short does not split a block [30] */
+    int min_block_minutes;       /* shorter blocks are left to re-planning, not hiring [60] */
     int group_tolerance_minutes; /* weekdays group when start and end differ <= this [60] */
     double min_need_hours;       /* needs below this many shortage hours/week are dropped [1] */
     /* Ranking. */
-    double score_weight;   /* value = minutes x (1 - w/2 + w x score/100) [0.4] */
-    double unscored_score; /* score assumed for a candidate not yet assessed [50] */
-    uint64_t seed;         /* passed to schedule_build() */
+    double score_weight;       /* value = minutes x (1 - w/2 + w x score/100) [0.4] */
+    double unscored_score;     /* score assumed for a candidate not yet assessed [50] */
+    uint64_t seed;             /* passed to schedule_build() */
     const atomic_bool *cancel; /* may be NULL; checked between candidates */
 };
 
@@ -59,35 +59,35 @@ struct recruit_params {
 void recruit_params_default(struct recruit_params *p);
 
 struct recruit_need {
-    int queue;                /* index into snapshot.queues */
-    unsigned weekdays;        /* bit (d - 1) set for ISO weekday d */
-    int start_min, end_min;   /* local time in the queue's zone; end <= start runs past midnight */
-    double shortage_hours;    /* agent-hours per week short in this block, all its weekdays */
-    double peak_agents;       /* most agents short at once (weekly average of a cell) */
-    double hours_per_hire;    /* what one hire can give this block per week */
-    double agents_exact;      /* hires, attrition and ramp-up included, before rounding */
-    int agents;               /* ceil(agents_exact) */
-    char label[128];          /* "weekday evenings 17:00–22:00 Europe/Stockholm" */
-    char reason[320];         /* one line: why these hires */
+    int queue;              /* index into snapshot.queues */
+    unsigned weekdays;      /* bit (d - 1) set for ISO weekday d */
+    int start_min, end_min; /* local time in the queue's zone; end <= start runs past midnight */
+    double shortage_hours;  /* agent-hours per week short in this block, all its weekdays */
+    double peak_agents;     /* most agents short at once (weekly average of a cell) */
+    double hours_per_hire;  /* what one hire can give this block per week */
+    double agents_exact;    /* hires, attrition and ramp-up included, before rounding */
+    int agents;             /* to hire: shortage rounded up, allowance to nearest */
+    char label[128];        /* "weekday evenings 17:00–22:00 Europe/Stockholm" */
+    char reason[320];       /* one line: why these hires */
 };
 
 struct recruit_ranked {
-    int candidate;          /* index into snapshot.candidates */
-    int rank;               /* 1 = best */
+    int candidate;           /* index into snapshot.candidates */
+    int rank;                /* 1 = best */
     double minutes_per_week; /* shortage agent-minutes per week this person adds */
-    double value;           /* minutes_per_week weighted by the assessment score */
-    double *queue_minutes;  /* [n_queues] per-week share of minutes_per_week */
-    int n_shifts;           /* the pattern found over the horizon */
+    double value;            /* minutes_per_week weighted by the assessment score */
+    double *queue_minutes;   /* [n_queues] per-week share of minutes_per_week */
+    int n_shifts;            /* the pattern found over the horizon */
     struct planned_shift *shifts;
     char explanation[320];
 };
 
 struct recruit_result {
-    double weeks;                /* future part of the horizon, in weeks */
-    double shortage_per_week;    /* agent-minutes/week left by the plan (future cells) */
+    double weeks;             /* future part of the horizon, in weeks */
+    double shortage_per_week; /* agent-minutes/week left by the plan (future cells) */
     int n_needs;
-    struct recruit_need *needs;  /* largest first */
-    int n_ranked;                /* == snapshot.n_candidates */
+    struct recruit_need *needs;    /* largest first */
+    int n_ranked;                  /* == snapshot.n_candidates */
     struct recruit_ranked *ranked; /* rank order */
     struct recruit_params params;
 };
@@ -96,8 +96,8 @@ struct recruit_result {
 int recruit_run(const struct snapshot *s, const struct plan *plan, const struct recruit_params *p,
                 struct recruit_result *out);
 /* The two halves alone (recruit_run calls both). *out malloc'd, NULL when *n == 0. */
-int recruit_needs(const struct snapshot *s, const struct plan *plan,
-                  const struct recruit_params *p, struct recruit_need **out, int *n);
+int recruit_needs(const struct snapshot *s, const struct plan *plan, const struct recruit_params *p,
+                  struct recruit_need **out, int *n);
 int recruit_rank(const struct snapshot *s, const struct plan *plan, const struct recruit_params *p,
                  struct recruit_ranked **out, int *n);
 void recruit_ranked_free(struct recruit_ranked *r, int n);
@@ -125,16 +125,16 @@ struct recruit_what_if {
     int n_queues;
     struct recruit_queue_change *queues; /* [n_queues] */
     int n_candidates;
-    int *candidates;            /* indices into snapshot.candidates */
-    double *minutes_per_week;   /* [n_candidates] scheduled for each hypothetical agent */
+    int *candidates;          /* indices into snapshot.candidates */
+    double *minutes_per_week; /* [n_candidates] scheduled for each hypothetical agent */
 };
 /*
  * Plans again (plan_run, same seed) with the given candidates added as agents
  * under recruit_default_contract(), and compares with `base` (the plan of s).
  * 0, -EINVAL (bad index), -ECANCELED or -ENOMEM.
  */
-int recruit_what_if(const struct snapshot *s, const struct plan *base, const int *candidates,
-                    int n, const struct recruit_params *p, struct recruit_what_if *out);
+int recruit_what_if(const struct snapshot *s, const struct plan *base, const int *candidates, int n,
+                    const struct recruit_params *p, struct recruit_what_if *out);
 void recruit_what_if_free(struct recruit_what_if *w);
 
 /*
@@ -148,5 +148,15 @@ cJSON *recruit_to_json(const struct snapshot *s, const struct recruit_result *r)
 char *recruit_format_text(const struct snapshot *s, const struct recruit_result *r, int top);
 /* The --what-if table: per queue shortage and service level, before and after. */
 char *recruit_format_what_if(const struct snapshot *s, const struct recruit_what_if *w);
+/* {"candidate_ids", "queues": [{before/after}], "scheduled_minutes_per_week"}; NULL on OOM. */
+cJSON *recruit_what_if_to_json(const struct snapshot *s, const struct recruit_what_if *w);
+
+/*
+ * `staffd recruit [-c FILE] [--top N] [--json] [--what-if ID...]`
+ * (daemon/recruit_cli.c, blocking libpq; writes nothing). argv[0] is
+ * "recruit". Returns the exit status: 0, 1 runtime failure, 2 usage,
+ * configuration or unknown/closed candidate.
+ */
+int recruit_main(int argc, char **argv);
 
 #endif

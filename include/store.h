@@ -13,7 +13,7 @@
 #include "model.h"
 #include "publish.h"
 
-#define STORE_NPARAMS 11
+#define STORE_NPARAMS 12
 
 extern const char store_publish_sql[];
 extern const char store_failed_sql[];
@@ -21,7 +21,8 @@ extern const char store_failed_sql[];
 struct store_run_info {
     double started_at; /* Unix seconds */
     const char *reason;
-    const char *message; /* may be NULL */
+    const char *message;     /* may be NULL */
+    const char *recruitment; /* JSON of recruit_to_json(), or NULL for none */
 };
 
 /* Fills params[0..STORE_NPARAMS-1] with malloc'd strings. 0 or -ENOMEM. */

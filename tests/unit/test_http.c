@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "http.h"
+#include "log.h"
 
 #define MAX_EXCHANGES 48
 #define MAX_HEADERS   32
@@ -57,6 +58,7 @@ static const struct fake_feed feeds[] = {
     {"tok_A-1", CAL_BODY, "\"v1\"", LM_TOK},
     {"leap", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "\"leap-7\"", LM_LEAP},
     {LONG_TOKEN, "long", "\"long\"", LM_TOK},
+    {"injected", "x", "\"a\"\r\nSet-Cookie: x=1", LM_TOK}, /* a broken caller */
 };
 
 struct fixture;
@@ -434,6 +436,7 @@ static void test_feed_hit(void **state)
     int query = add_request(f, GET("/feeds/tok_A-1.ics?x=1", ""));
     int leap = add_request(f, GET("/feeds/leap.ics", ""));
     int longest = add_request(f, GET("/feeds/" LONG_TOKEN ".ics", ""));
+    int injected = add_request(f, GET("/feeds/injected.ics", ""));
     char cal_len[32];
     snprintf(cal_len, sizeof(cal_len), "%zu", strlen(CAL_BODY));
     run_server(f, client_sequential);
@@ -476,8 +479,16 @@ static void test_feed_hit(void **state)
     assert_int_equal(r.status, 200);
     assert_string_equal(r.body, "long");
     response_free(&r);
-    assert_int_equal(f->last_token_len, 128);
-    assert_int_equal(f->last_token_strlen, 128); /* NUL-terminated where the callback sees it */
+    /* A malformed ETag from the callback is dropped, never written into the headers. */
+    get_response(f, injected, false, &r);
+    assert_int_equal(r.status, 200);
+    assert_null(header(&r, "etag"));
+    assert_null(header(&r, "set-cookie"));
+    assert_string_equal(r.body, "x");
+    response_free(&r);
+    /* The callback saw a NUL-terminated token of the right length. */
+    assert_int_equal(f->last_token_len, 8);
+    assert_int_equal(f->last_token_strlen, 8);
 }
 
 static void test_if_none_match(void **state)
@@ -830,17 +841,22 @@ static void test_body_copied(void **state)
     assert_filled(f, 1, 'B');
 }
 
-/* Connections still open when the server stops: one idle after a keep-alive
- * response, one in the middle of its request headers. */
+/*
+ * Connections still open when the server stops: one idle after a keep-alive
+ * response, one in the middle of its request headers, one with a response
+ * much larger than the socket buffers still being written to it.
+ */
 static void client_live(struct fixture *f)
 {
     static const char req[] = "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n";
+    static const char big[] = "GET /feeds/big.ics HTTP/1.1\r\nHost: t\r\n\r\n";
     char buf[4096];
-    int a = client_connect(f->port), b = client_connect(f->port);
-    if (a < 0 || b < 0)
+    int a = client_connect(f->port), b = client_connect(f->port), c = client_connect(f->port);
+    if (a < 0 || b < 0 || c < 0)
         goto out;
     send_all(a, req, sizeof(req) - 1);
     send_all(b, "GET /feeds/tok_A-1.ics HTTP/1.1\r\nHo", 35);
+    send_all(c, big, sizeof(big) - 1);
     /* Read a's keep-alive response (headers then its small body). */
     size_t n = 0;
     while (n < sizeof(buf) - 1 && memmem(buf, n, HEALTH_BODY, strlen(HEALTH_BODY)) == NULL) {
@@ -849,14 +865,19 @@ static void client_live(struct fixture *f)
             goto out;
         n += (size_t)r;
     }
+    usleep(300 * 1000); /* let the server start writing to c */
     wake_loop(f);
-    /* Both must now see EOF from the server, well before the receive timeout. */
+    /* All must now see the end of the stream, well before the receive timeout. */
     f->eof_after_stop = read_n(a, buf, 1) == 0 && read_n(b, buf, 1) == 0;
+    free(f->raw[0]);
+    f->raw[0] = read_all(c, &f->raw_len[0]);
 out:
     if (a >= 0)
         close(a);
     if (b >= 0)
         close(b);
+    if (c >= 0)
+        close(c);
 }
 
 static void test_stop_closes_live_connections(void **state)
@@ -869,6 +890,10 @@ static void test_stop_closes_live_connections(void **state)
     assert_true(f->eof_after_stop);
     /* Not by h2o's 10 s request timeout: the stop closed them. */
     assert_true(t1.tv_sec - t0.tv_sec < 5);
+    /* The big response had started and was cut short by the stop. */
+    assert_int_equal(f->big_calls, 1);
+    assert_non_null(f->raw[0]);
+    assert_true(f->raw_len[0] < BIG_LEN);
 }
 
 static void on_closed_flag(void *arg)
@@ -913,6 +938,7 @@ static void test_start_errors(void **state)
 
 int main(void)
 {
+    log_set_level(LOG_LVL_WARNING); /* no "listening on" line per test */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_feed_hit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_if_none_match, setup, teardown),

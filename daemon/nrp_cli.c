@@ -1,0 +1,199 @@
+/*
+ * nrp_cli.c — `staffd nrp`: solve, check or export a Curtois & Qu instance.
+ *
+ *   staffd nrp FILE [--seconds S] [--seed N] [--iterations N] [--threads N]
+ *                   [--solution-out F]        solve, print objective + breakdown
+ *   staffd nrp FILE --check SOLUTION          judge a solution file independently
+ *   staffd nrp FILE --write-lp F              the instance as an integer program
+ *
+ * main.c calls nrp_main() with argv[0] == "nrp". Exit status: 0 success (and
+ * for --check: no hard violation), 1 hard violations, 2 usage or input error.
+ * Every solution the engine produces is also judged by nrp_check(), and the
+ * two evaluations must agree.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine.h"
+#include "nrp.h"
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: staffd nrp FILE [--seconds S] [--seed N] [--iterations N] "
+                    "[--threads N] [--solution-out F]\n"
+                    "       staffd nrp FILE --check SOLUTION\n"
+                    "       staffd nrp FILE --write-lp F\n");
+}
+
+static void print_result(const struct nrp_result *r)
+{
+    printf("objective %ld\n", r->objective);
+    printf("  shift-on requests  %ld\n", r->on);
+    printf("  shift-off requests %ld\n", r->off);
+    printf("  cover under        %ld\n", r->under);
+    printf("  cover over         %ld\n", r->over);
+    printf("hard violations %d\n", r->violations);
+    static const char *names[NRP_RULES] = {
+        "",
+        "one shift per day",
+        "forbidden succession",
+        "max shifts per type",
+        "total minutes",
+        "max consecutive shifts",
+        "min consecutive shifts",
+        "min consecutive days off",
+        "max weekends",
+        "days off",
+    };
+    for (int i = 1; i < NRP_RULES; i++)
+        if (r->by_rule[i])
+            printf("  rule %d (%s): %d\n", i, names[i], r->by_rule[i]);
+    if (r->violations)
+        printf("  first: %s\n", r->first);
+}
+
+static int parse_num(const char *s, double *v)
+{
+    char *end;
+    errno = 0;
+    *v = strtod(s, &end);
+    return (end == s || *end || errno) ? -EINVAL : 0;
+}
+
+int nrp_main(int argc, char **argv)
+{
+    const char *file = NULL, *check = NULL, *lp = NULL, *sol_out = NULL;
+    struct engine_params p = {.seed = 1, .iterations = 0, .seconds = 0, .threads = 2};
+    bool seconds_given = false;
+    int status = 2;
+    struct nrp_instance inst;
+    struct engine_instance *E = NULL;
+    struct engine_solution sol = {0};
+    int *assign = NULL;
+    char err[256] = "";
+    memset(&inst, 0, sizeof inst);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        double v;
+        bool has = i + 1 < argc;
+        if (strcmp(a, "--seconds") == 0 && has && parse_num(argv[i + 1], &v) == 0 && v >= 0) {
+            p.seconds = v;
+            seconds_given = true;
+            i++;
+        } else if (strcmp(a, "--seed") == 0 && has && parse_num(argv[i + 1], &v) == 0 && v >= 0) {
+            p.seed = (uint64_t)v;
+            i++;
+        } else if (strcmp(a, "--iterations") == 0 && has && parse_num(argv[i + 1], &v) == 0 &&
+                   v >= 0) {
+            p.iterations = (long)v;
+            i++;
+        } else if (strcmp(a, "--threads") == 0 && has && parse_num(argv[i + 1], &v) == 0 &&
+                   v >= 1 && v <= 64) {
+            p.threads = (int)v;
+            i++;
+        } else if (strcmp(a, "--solution-out") == 0 && has) {
+            sol_out = argv[++i];
+        } else if (strcmp(a, "--check") == 0 && has) {
+            check = argv[++i];
+        } else if (strcmp(a, "--write-lp") == 0 && has) {
+            lp = argv[++i];
+        } else if (a[0] != '-' && file == NULL) {
+            file = a;
+        } else {
+            usage();
+            goto out;
+        }
+    }
+    if (file == NULL) {
+        usage();
+        goto out;
+    }
+    if (nrp_load(file, &inst, err, sizeof err) < 0) {
+        fprintf(stderr, "staffd nrp: %s\n", err);
+        goto out;
+    }
+    printf("instance %s: %d staff, %d shift types, %d days, %d on / %d off requests, "
+           "%d cover lines\n",
+           file, inst.n_staff, inst.n_shifts, inst.days, inst.n_on, inst.n_off, inst.n_cover);
+    assign = malloc((size_t)inst.n_staff * (size_t)inst.days * sizeof *assign);
+    if (assign == NULL)
+        goto out;
+    if (lp) {
+        FILE *f = fopen(lp, "w");
+        int rc = f ? nrp_write_lp(&inst, f) : -errno;
+        if (f && fclose(f) != 0 && rc == 0)
+            rc = -EIO;
+        if (rc < 0) {
+            fprintf(stderr, "staffd nrp: %s: %s\n", lp, strerror(-rc));
+            goto out;
+        }
+        printf("wrote %s\n", lp);
+        status = 0;
+        goto out;
+    }
+    if (check) {
+        int extra;
+        struct nrp_result r;
+        if (nrp_solution_load(&inst, check, assign, &extra, err, sizeof err) < 0) {
+            fprintf(stderr, "staffd nrp: %s: %s\n", check, err);
+            goto out;
+        }
+        nrp_check(&inst, assign, extra, &r);
+        print_result(&r);
+        status = r.violations ? 1 : 0;
+        goto out;
+    }
+    if (!seconds_given && p.iterations <= 0)
+        p.seconds = 10;
+    int rc = nrp_to_engine(&inst, &E);
+    if (rc < 0) {
+        fprintf(stderr, "staffd nrp: cannot build the model: %s\n", strerror(-rc));
+        goto out;
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rc = engine_solve(E, &p, &sol);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (rc < 0) {
+        if (rc == -EDOM)
+            fprintf(stderr, "staffd nrp: staff %s has no feasible roster\n",
+                    inst.staff[sol.infeasible_agent].id);
+        else
+            fprintf(stderr, "staffd nrp: engine: %s\n", strerror(-rc));
+        goto out;
+    }
+    for (int i = 0; i < inst.n_staff * inst.days; i++)
+        assign[i] = sol.choice[i]; /* option j of every agent-day is shift type j */
+    struct nrp_result r;
+    nrp_check(&inst, assign, 0, &r);
+    print_result(&r);
+    printf("engine objective %.0f (violations %d), %ld iterations, thread %d, %.2f s\n",
+           sol.report.objective, sol.report.violations, sol.iterations, sol.thread,
+           (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9);
+    if (fabs(sol.report.objective - (double)r.objective) > 0.5 || sol.report.violations) {
+        fprintf(stderr, "staffd nrp: engine and checker disagree\n");
+        status = 1;
+        goto out;
+    }
+    if (sol_out) {
+        FILE *f = fopen(sol_out, "w");
+        rc = f ? nrp_solution_write(&inst, assign, f) : -errno;
+        if (f && fclose(f) != 0 && rc == 0)
+            rc = -EIO;
+        if (rc < 0) {
+            fprintf(stderr, "staffd nrp: %s: %s\n", sol_out, strerror(-rc));
+            goto out;
+        }
+    }
+    status = r.violations ? 1 : 0;
+out:
+    engine_solution_free(&sol);
+    engine_instance_free(E);
+    nrp_free(&inst);
+    free(assign);
+    return status;
+}

@@ -1,0 +1,1540 @@
+/*
+ * recruit.c — hiring needs and applicant ranking from a plan's shortage (see
+ * include/recruit.h; the model is explained in docs/recruitment.md).
+ *
+ * Owns: turning plan.shortage into weekly profiles per queue (needs), the
+ * greedy ranking of snapshot.candidates, the --what-if re-plan, and their
+ * JSON and text renderings. Pure: no I/O; text comes back as malloc'd strings.
+ *
+ * What a candidate "could cover" is never computed by rules of our own: the
+ * candidate becomes the only agent of a shallow copy of the snapshot, under a
+ * default contract, and schedule_build() plans them against the shortage that
+ * is still uncovered. Its shifts are their pattern; the shortage they remove is
+ * their value.
+ */
+#include "recruit.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+#include "schedule.h"
+
+#define SLOTS_PER_DAY  (86400 / SD_CELL_SECONDS)
+#define WEEK_SLOTS     (7 * SLOTS_PER_DAY)
+#define SLOT_MINUTES   (SD_CELL_SECONDS / 60)
+#define DAYS_PER_MONTH 30.4375
+
+/* The default contract a candidate is judged under (docs/recruitment.md). */
+static const int default_lengths[RECRUIT_MAX_LENGTHS] = {240, 300, 360, 480};
+#define DEFAULT_STEP       30
+#define DEFAULT_MAX_DAYS   5
+#define DEFAULT_MAX_CONSEC 5
+#define DEFAULT_REST       660
+#define DEFAULT_LONGEST    480
+
+void recruit_params_default(struct recruit_params *p)
+{
+    *p = (struct recruit_params){
+        .attrition_per_month = 0.03,
+        .weeks_to_productive = 4,
+        .hours_per_hire = 20,
+        .min_cell_shortage = 0.5,
+        .max_gap_minutes = 30,
+        .min_block_minutes = 60,
+        .group_tolerance_minutes = 60,
+        .min_need_hours = 1,
+        .score_weight = 0.4,
+        .unscored_score = 50,
+        .seed = 1,
+        .cancel = NULL,
+    };
+}
+
+/* snprintf that may cut the text short on purpose: these are one-line messages. */
+__attribute__((format(printf, 3, 4))) static void say(char *buf, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
+    if (w < 0 && len > 0)
+        buf[0] = '\0';
+}
+
+/* ---- horizon ------------------------------------------------------------- */
+
+/* Cells before `now` cannot be staffed any more by anyone: they are not a need. */
+static int first_future_cell(const struct snapshot *s)
+{
+    if (s->now <= s->horizon_start)
+        return 0;
+    int64_t c = (s->now - s->horizon_start + SD_CELL_SECONDS - 1) / SD_CELL_SECONDS;
+    return c > s->n_cells ? s->n_cells : (int)c;
+}
+
+static double future_weeks(const struct snapshot *s)
+{
+    return (double)(s->n_cells - first_future_cell(s)) * SD_CELL_SECONDS / (7.0 * 86400);
+}
+
+static size_t cell_index(const struct snapshot *s, int queue, int cell)
+{
+    return (size_t)queue * (size_t)s->n_cells + (size_t)cell;
+}
+
+/* Cells [*c0, *c1) a shift spans, clipped to the horizon (as schedule.c counts them). */
+static void shift_cells(const struct snapshot *s, sd_time st, sd_time en, int *c0, int *c1)
+{
+    sd_time hs = s->horizon_start;
+    int64_t a = st < hs ? 0 : (st - hs) / SD_CELL_SECONDS;
+    int64_t b = (en - hs + SD_CELL_SECONDS - 1) / SD_CELL_SECONDS;
+    if (b > s->n_cells)
+        b = s->n_cells;
+    if (b < a)
+        b = a;
+    *c0 = (int)a;
+    *c1 = (int)b;
+}
+
+static const struct tz_table *tz_of(const struct snapshot *s, int tz)
+{
+    return tz >= 0 && tz < s->n_tzs ? &s->tzs[tz] : NULL;
+}
+
+static const char *tz_name(const struct snapshot *s, int tz)
+{
+    const struct tz_table *t = tz_of(s, tz);
+    return t != NULL && t->name != NULL ? t->name : "UTC";
+}
+
+static int32_t offset_at(const struct tz_table *tz, sd_time t)
+{
+    return tz != NULL ? tz_offset_at(tz, t) : 0;
+}
+
+static int64_t floor_div64(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    if (a % b != 0 && ((a < 0) != (b < 0)))
+        q--;
+    return q;
+}
+
+/* ---- words for weekly time blocks --------------------------------------- */
+
+static const char *const wd_abbr[7] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+static const char *const wd_name[7] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                       "Friday", "Saturday", "Sunday"};
+
+#define MASK_WEEKDAYS 0x1Fu
+#define MASK_WEEKEND  0x60u
+#define MASK_ALL      0x7Fu
+
+static int popcount7(unsigned m)
+{
+    int n = 0;
+    for (int d = 0; d < 7; d++)
+        n += (m >> d) & 1u;
+    return n;
+}
+
+/*
+ * "weekday", "weekend", "daily", "Monday", "Mon–Thu", "Mon, Wed", "Mon–Fri,
+ * Sun" (plural: "weekdays", "weekends", "every day", "Mondays").
+ */
+static void days_words(unsigned mask, bool plural, char *buf, size_t len)
+{
+    if (mask == MASK_WEEKDAYS) {
+        say(buf, len, "%s", plural ? "weekdays" : "weekday");
+        return;
+    }
+    if (mask == MASK_WEEKEND) {
+        say(buf, len, "%s", plural ? "weekends" : "weekend");
+        return;
+    }
+    if (mask == MASK_ALL) {
+        say(buf, len, "%s", plural ? "every day" : "daily");
+        return;
+    }
+    if (popcount7(mask) == 1) {
+        for (int d = 0; d < 7; d++)
+            if (mask & (1u << d))
+                say(buf, len, "%s%s", wd_name[d], plural ? "s" : "");
+        return;
+    }
+    /* Three or more days in a row read as a range. */
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int d = 0; d < 7 && used < len;) {
+        if (!(mask & (1u << d))) {
+            d++;
+            continue;
+        }
+        int e = d;
+        while (e + 1 < 7 && (mask & (1u << (e + 1))))
+            e++;
+        int w;
+        if (e - d >= 2)
+            w = snprintf(buf + used, len - used, "%s%s–%s", used ? ", " : "", wd_abbr[d],
+                         wd_abbr[e]);
+        else if (e > d)
+            w = snprintf(buf + used, len - used, "%s%s, %s", used ? ", " : "", wd_abbr[d],
+                         wd_abbr[e]);
+        else
+            w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", wd_abbr[d]);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+        d = e + 1;
+    }
+}
+
+/* Part of the day a block mostly lies in; NULL for blocks of 10 h or more. */
+static const char *part_of_day(int start_min, int end_min)
+{
+    int len = end_min - start_min;
+    if (len >= 600)
+        return NULL;
+    int mid = (start_min + len / 2) % 1440;
+    /* 20:00-24:00 is an evening; 22:00-02:00 a night. */
+    if (mid >= 22 * 60 + 30 || mid < 5 * 60)
+        return "nights";
+    if (mid >= 17 * 60)
+        return "evenings";
+    if (len >= 360)
+        return "daytime";
+    return mid < 12 * 60 ? "mornings" : "afternoons";
+}
+
+/* "HH:MM"; 1440 prints as 24:00 so that a block ending at midnight reads as such. */
+static void hhmm(int minute, char *buf, size_t len)
+{
+    if (minute != 1440)
+        minute = ((minute % 1440) + 1440) % 1440;
+    snprintf(buf, len, "%02d:%02d", minute / 60, minute % 60);
+}
+
+/* end_min as stored: past midnight wraps (end <= start), midnight itself stays 1440. */
+static int stored_end(int end_min)
+{
+    return end_min == 1440 ? 1440 : end_min % 1440;
+}
+
+/*
+ * "weekday evenings 17:00–22:00 Europe/Stockholm". end_min counts from the
+ * start day's midnight (may exceed 1440).
+ */
+static void block_label(unsigned mask, int start_min, int end_min, const char *zone, char *buf,
+                        size_t len)
+{
+    char days[64], a[8], b[8];
+    const char *part = part_of_day(start_min, end_min);
+    hhmm(start_min, a, sizeof a);
+    hhmm(stored_end(end_min), b, sizeof b);
+    if (part == NULL) {
+        days_words(mask, true, days, sizeof days);
+        say(buf, len, "%s %s–%s %s", days, a, b, zone);
+    } else if (mask == MASK_ALL) {
+        say(buf, len, "%s every day %s–%s %s", part, a, b, zone);
+    } else {
+        days_words(mask, false, days, sizeof days);
+        say(buf, len, "%s %s %s–%s %s", days, part, a, b, zone);
+    }
+}
+
+/* ---- hiring needs --------------------------------------------------------- */
+
+/* A run of short slots in one queue's local week; e may pass midnight (e > 96). */
+struct block {
+    int wd; /* 0 = Monday */
+    int s, e;
+    double hours, peak;
+    bool taken;
+};
+
+struct block_vec {
+    struct block *v;
+    int n, cap;
+};
+
+static int block_push(struct block_vec *bv, struct block b)
+{
+    if (bv->n == bv->cap) {
+        int cap = bv->cap ? bv->cap * 2 : 32;
+        struct block *nv = realloc(bv->v, (size_t)cap * sizeof *nv);
+        if (nv == NULL)
+            return -ENOMEM;
+        bv->v = nv;
+        bv->cap = cap;
+    }
+    bv->v[bv->n++] = b;
+    return 0;
+}
+
+/*
+ * Weekly average shortage of one queue per local weekday x 15-minute slot:
+ * each future cell lands on the slot its start has in the queue's zone, and
+ * each slot is averaged over the times the horizon saw it.
+ */
+static void weekly_average(const struct snapshot *s, const struct plan *plan, int q, double *avg)
+{
+    double sum[WEEK_SLOTS] = {0};
+    int seen[WEEK_SLOTS] = {0};
+    const struct tz_table *tz = tz_of(s, s->queues[q].tz);
+    for (int c = first_future_cell(s); c < s->n_cells; c++) {
+        sd_time t = s->horizon_start + (sd_time)c * SD_CELL_SECONDS;
+        sd_time local = t + offset_at(tz, t);
+        int64_t day = floor_div64(local, 86400);
+        int slot = (int)((local - day * 86400) / SD_CELL_SECONDS);
+        int k = (day_weekday((int32_t)day) - 1) * SLOTS_PER_DAY + slot;
+        sum[k] += plan->shortage[cell_index(s, q, c)];
+        seen[k]++;
+    }
+    for (int k = 0; k < WEEK_SLOTS; k++)
+        avg[k] = seen[k] ? sum[k] / seen[k] : 0;
+}
+
+/* Short slots merged into runs per local day (a short calm stretch does not split one). */
+static int day_runs(const bool *is_short, int max_gap_slots, struct block_vec *out)
+{
+    for (int d = 0; d < 7; d++) {
+        const bool *sh = is_short + d * SLOTS_PER_DAY;
+        int i = 0;
+        while (i < SLOTS_PER_DAY) {
+            if (!sh[i]) {
+                i++;
+                continue;
+            }
+            int st = i, en = i + 1, j = i + 1;
+            while (j < SLOTS_PER_DAY) {
+                if (sh[j]) {
+                    en = ++j;
+                    continue;
+                }
+                int g = j;
+                while (g < SLOTS_PER_DAY && !sh[g])
+                    g++;
+                if (g < SLOTS_PER_DAY && g - j <= max_gap_slots) {
+                    j = g;
+                    continue;
+                }
+                break;
+            }
+            int rc = block_push(out, (struct block){.wd = d, .s = st, .e = en});
+            if (rc < 0)
+                return rc;
+            i = en;
+        }
+    }
+    return 0;
+}
+
+/*
+ * An evening that runs on past midnight is one block ("17:00–02:00"), not two:
+ * a run reaching 24:00 takes the next day's run from 00:00, unless either is a
+ * whole day (a 24-hour gap reads better as days) or the two would overlap.
+ */
+static void join_midnight(struct block_vec *bv)
+{
+    for (int i = 0; i < bv->n; i++) {
+        struct block *a = &bv->v[i];
+        if (a->taken || a->e != SLOTS_PER_DAY || a->s == 0)
+            continue;
+        for (int j = 0; j < bv->n; j++) {
+            struct block *b = &bv->v[j];
+            if (j == i || b->taken || b->wd != (a->wd + 1) % 7 || b->s != 0 ||
+                b->e >= SLOTS_PER_DAY || b->e >= a->s)
+                continue;
+            a->e = SLOTS_PER_DAY + b->e;
+            b->taken = true; /* consumed */
+            break;
+        }
+    }
+    int n = 0;
+    for (int i = 0; i < bv->n; i++)
+        if (!bv->v[i].taken)
+            bv->v[n++] = bv->v[i];
+    bv->n = n;
+}
+
+static int cmp_block_hours(const void *x, const void *y)
+{
+    const struct block *a = x, *b = y;
+    if (a->hours != b->hours)
+        return a->hours > b->hours ? -1 : 1;
+    if (a->wd != b->wd)
+        return a->wd < b->wd ? -1 : 1;
+    return (a->s > b->s) - (a->s < b->s);
+}
+
+static int cmp_need(const void *x, const void *y)
+{
+    const struct recruit_need *a = x, *b = y;
+    if (a->shortage_hours != b->shortage_hours)
+        return a->shortage_hours > b->shortage_hours ? -1 : 1;
+    if (a->queue != b->queue)
+        return a->queue < b->queue ? -1 : 1;
+    if (a->weekdays != b->weekdays) {
+        unsigned la = a->weekdays & -a->weekdays, lb = b->weekdays & -b->weekdays;
+        if (la != lb)
+            return la < lb ? -1 : 1;
+        return a->weekdays < b->weekdays ? -1 : 1;
+    }
+    return (a->start_min > b->start_min) - (a->start_min < b->start_min);
+}
+
+struct need_vec {
+    struct recruit_need *v;
+    int n, cap;
+};
+
+static int need_push(struct need_vec *nv, const struct recruit_need *need)
+{
+    if (nv->n == nv->cap) {
+        int cap = nv->cap ? nv->cap * 2 : 16;
+        struct recruit_need *v = realloc(nv->v, (size_t)cap * sizeof *v);
+        if (v == NULL)
+            return -ENOMEM;
+        nv->v = v;
+        nv->cap = cap;
+    }
+    nv->v[nv->n++] = *need;
+    return 0;
+}
+
+/*
+ * The hires a group of blocks calls for: its weekly shortage hours over what
+ * one hire can give it (their weekly hours, but no more than one shift a day on
+ * at most 5 of its days), never fewer than the most agents short at once, then
+ * raised for the attrition expected while the hires ramp up.
+ */
+static void size_need(const struct snapshot *s, const struct recruit_params *p,
+                      struct recruit_need *nd)
+{
+    int ndays = popcount7(nd->weekdays);
+    int end = nd->end_min <= nd->start_min ? nd->end_min + 1440 : nd->end_min;
+    double len_h = (end - nd->start_min) / 60.0;
+    double shift_h = len_h < DEFAULT_LONGEST / 60.0 ? len_h : DEFAULT_LONGEST / 60.0;
+    double cap = (ndays < DEFAULT_MAX_DAYS ? ndays : DEFAULT_MAX_DAYS) * shift_h;
+    nd->hours_per_hire = p->hours_per_hire < cap ? p->hours_per_hire : cap;
+    double base = nd->hours_per_hire > 0 ? nd->shortage_hours / nd->hours_per_hire : 0;
+    if (base < nd->peak_agents)
+        base = nd->peak_agents;
+    double months = p->weeks_to_productive * 7.0 / DAYS_PER_MONTH;
+    double factor = 1 + p->attrition_per_month * months;
+    nd->agents_exact = base * factor;
+    /*
+     * Whole people: enough to cover the shortage today (base rounded up), and
+     * the attrition allowance rounded to the nearest person, so that a 3 %
+     * allowance does not turn every round number into one more hire.
+     */
+    int cover = (int)ceil(base - 1e-9), allowed = (int)lround(nd->agents_exact);
+    nd->agents = cover > allowed ? cover : allowed;
+    if (nd->agents < 1)
+        nd->agents = 1;
+
+    const struct queue *qu = &s->queues[nd->queue];
+    say(nd->reason, sizeof nd->reason,
+        "%s is short %.1f agent-hours a week %s, up to %.1f agents at once: %.1f hires "
+        "at about %.0f h/week, +%.1f %% for attrition (%.0f %%/month over %.0f weeks to "
+        "productive), so %d",
+        qu->name, nd->shortage_hours, nd->label, nd->peak_agents, base, nd->hours_per_hire,
+        (factor - 1) * 100, p->attrition_per_month * 100, p->weeks_to_productive, nd->agents);
+}
+
+static int queue_needs(const struct snapshot *s, const struct plan *plan,
+                       const struct recruit_params *p, int q, struct need_vec *out)
+{
+    double avg[WEEK_SLOTS];
+    bool is_short[WEEK_SLOTS];
+    struct block_vec bv = {0};
+    int rc;
+
+    weekly_average(s, plan, q, avg);
+    for (int k = 0; k < WEEK_SLOTS; k++)
+        is_short[k] = avg[k] > 0 && avg[k] >= p->min_cell_shortage;
+    rc = day_runs(is_short, p->max_gap_minutes / SLOT_MINUTES, &bv);
+    if (rc < 0)
+        goto out;
+    join_midnight(&bv);
+
+    int n = 0;
+    for (int i = 0; i < bv.n; i++) {
+        struct block *b = &bv.v[i];
+        if ((b->e - b->s) * SLOT_MINUTES < p->min_block_minutes)
+            continue;
+        b->hours = b->peak = 0;
+        for (int k = b->s; k < b->e; k++) {
+            double v = avg[(b->wd * SLOTS_PER_DAY + k) % WEEK_SLOTS];
+            b->hours += v * SLOT_MINUTES / 60.0;
+            if (v > b->peak)
+                b->peak = v;
+        }
+        bv.v[n++] = *b;
+    }
+    bv.n = n;
+    if (bv.n > 1)
+        qsort(bv.v, (size_t)bv.n, sizeof *bv.v, cmp_block_hours);
+
+    /* Weekdays with a similar block become one profile, seeded by the largest. */
+    int tol = p->group_tolerance_minutes / SLOT_MINUTES;
+    for (int i = 0; i < bv.n; i++) {
+        struct block *seed = &bv.v[i];
+        if (seed->taken)
+            continue;
+        seed->taken = true;
+        unsigned mask = 1u << seed->wd;
+        int gs = seed->s, ge = seed->e;
+        double hours = seed->hours, peak = seed->peak;
+        for (int j = i + 1; j < bv.n; j++) {
+            struct block *b = &bv.v[j];
+            if (b->taken || (mask & (1u << b->wd)) || abs(b->s - seed->s) > tol ||
+                abs(b->e - seed->e) > tol)
+                continue;
+            int ns = b->s < gs ? b->s : gs, ne = b->e > ge ? b->e : ge;
+            if (ne - ns >= SLOTS_PER_DAY)
+                continue; /* the envelope must stay a time of day */
+            b->taken = true;
+            mask |= 1u << b->wd;
+            gs = ns;
+            ge = ne;
+            hours += b->hours;
+            if (b->peak > peak)
+                peak = b->peak;
+        }
+        if (hours < p->min_need_hours)
+            continue;
+        struct recruit_need nd = {
+            .queue = q,
+            .weekdays = mask,
+            .start_min = gs * SLOT_MINUTES,
+            .end_min = stored_end(ge * SLOT_MINUTES),
+            .shortage_hours = hours,
+            .peak_agents = peak,
+        };
+        block_label(mask, gs * SLOT_MINUTES, ge * SLOT_MINUTES, tz_name(s, s->queues[q].tz),
+                    nd.label, sizeof nd.label);
+        size_need(s, p, &nd);
+        rc = need_push(out, &nd);
+        if (rc < 0)
+            goto out;
+    }
+out:
+    free(bv.v);
+    return rc;
+}
+
+int recruit_needs(const struct snapshot *s, const struct plan *plan, const struct recruit_params *p,
+                  struct recruit_need **out, int *n)
+{
+    struct need_vec nv = {0};
+    int rc = 0;
+    for (int q = 0; q < s->n_queues; q++) {
+        rc = queue_needs(s, plan, p, q, &nv);
+        if (rc < 0)
+            break;
+    }
+    if (rc < 0) {
+        free(nv.v);
+        nv = (struct need_vec){0};
+    } else if (nv.n > 1) {
+        qsort(nv.v, (size_t)nv.n, sizeof *nv.v, cmp_need);
+    }
+    *out = nv.v;
+    *n = nv.n;
+    return rc;
+}
+
+/* ---- candidates as agents --------------------------------------------- */
+
+void recruit_default_contract(const struct candidate *c, int *lengths, struct contract *out)
+{
+    int n = 0;
+    for (int i = 0; i < RECRUIT_MAX_LENGTHS; i++)
+        if (default_lengths[i] <= c->minutes_per_week)
+            lengths[n++] = default_lengths[i];
+    /* Someone who wants less than 4 h a week works one shorter shift. */
+    if (n == 0 && c->minutes_per_week >= 15)
+        lengths[n++] = c->minutes_per_week / 15 * 15;
+    *out = (struct contract){
+        .id = 0,
+        .name = (char *)"recruitment default",
+        .min_minutes_per_week = 0,
+        .max_minutes_per_week = c->minutes_per_week,
+        .max_days_per_week = DEFAULT_MAX_DAYS,
+        .max_consecutive_days = DEFAULT_MAX_CONSEC,
+        .min_rest_minutes = DEFAULT_REST,
+        .shift_start_step_minutes = DEFAULT_STEP,
+        .n_lengths = n,
+        .shift_lengths_minutes = lengths,
+    };
+}
+
+void recruit_candidate_agent(const struct candidate *c, int contract, struct agent *out)
+{
+    /* A negative id: never mistaken for a real agent in a message or a check. */
+    *out = (struct agent){
+        .id = -c->id,
+        .name = c->name,
+        .tz = c->tz,
+        .contract = contract,
+        .n_skills = c->n_skills,
+        .skills = c->skills,
+        .n_windows = c->n_windows,
+        .windows = c->windows,
+    };
+}
+
+int recruit_find_candidate(const struct snapshot *s, int64_t id)
+{
+    for (int i = 0; i < s->n_candidates; i++)
+        if (s->candidates[i].id == id)
+            return i;
+    return -1;
+}
+
+/* ---- ranking -------------------------------------------------------------- */
+
+struct ranker {
+    const struct snapshot *s;
+    const struct recruit_params *p;
+    double *residual;    /* shortage not yet covered, per queue cell */
+    double *queue_left;  /* per queue: sum of residual */
+    const double *left0; /* per queue: the plan's shortage, before anyone was ranked */
+    double weeks;
+};
+
+/*
+ * The pattern schedule_build() finds for candidate c alone against the
+ * residual shortage, and the agent-minutes of it that the residual needs.
+ */
+static int evaluate(const struct ranker *r, const struct candidate *c, double *minutes,
+                    struct planned_shift **shifts, int *n_shifts)
+{
+    const struct snapshot *s = r->s;
+    int rc = 0;
+    *minutes = 0;
+    *shifts = NULL;
+    *n_shifts = 0;
+    bool useful = false;
+    for (int k = 0; k < c->n_skills; k++)
+        useful |=
+            c->skills[k] >= 0 && c->skills[k] < s->n_queues && r->queue_left[c->skills[k]] > 0;
+    if (!useful || c->n_windows == 0 || c->tz < 0 || c->tz >= s->n_tzs)
+        return 0;
+
+    int lengths[RECRUIT_MAX_LENGTHS];
+    struct contract ct;
+    struct agent ag;
+    recruit_default_contract(c, lengths, &ct);
+    if (ct.n_lengths == 0)
+        return 0;
+    recruit_candidate_agent(c, 0, &ag);
+    struct snapshot one = *s;
+    one.n_agents = 1;
+    one.agents = &ag;
+    one.n_contracts = 1;
+    one.contracts = &ct;
+    one.n_published = 0;
+    one.published = NULL;
+    one.n_candidates = 0;
+    one.candidates = NULL;
+
+    struct plan tmp = {.required = r->residual};
+    struct schedule_params sp = {.seed = r->p->seed, .cancel = NULL};
+    rc = schedule_build(&one, &sp, &tmp);
+    if (rc < 0)
+        goto out;
+    double covered = 0;
+    for (int i = 0; i < tmp.n_shifts; i++) {
+        int c0, c1;
+        shift_cells(s, tmp.shifts[i].start, tmp.shifts[i].end, &c0, &c1);
+        for (int cell = c0; cell < c1; cell++) {
+            double left = r->residual[cell_index(s, tmp.shifts[i].queue, cell)];
+            covered += left < 1 ? (left > 0 ? left : 0) : 1;
+        }
+    }
+    *minutes = covered * SLOT_MINUTES;
+    *shifts = tmp.shifts;
+    *n_shifts = tmp.n_shifts;
+    tmp.shifts = NULL;
+out:
+    free(tmp.shifts);
+    free(tmp.scheduled);
+    return rc;
+}
+
+static double score_of(const struct recruit_params *p, const struct candidate *c)
+{
+    return c->score >= 0 ? c->score : p->unscored_score;
+}
+
+/* Horizon minutes to per-week minutes, never above what the person wants to work. */
+static double per_week(const struct ranker *r, const struct candidate *c, double minutes)
+{
+    if (r->weeks <= 0)
+        return 0;
+    double w = minutes / r->weeks;
+    return w > c->minutes_per_week ? c->minutes_per_week : w;
+}
+
+static double rank_value(const struct recruit_params *p, const struct candidate *c, double mpw)
+{
+    double w = p->score_weight;
+    return mpw * (1 - w / 2 + w * score_of(p, c) / 100);
+}
+
+/* Lazy greedy: a max-heap of values, each computed against the residual of some round. */
+struct entry {
+    double value;
+    double score;
+    int64_t id;
+    int idx;
+};
+
+static bool entry_before(const struct entry *a, const struct entry *b)
+{
+    if (a->value != b->value)
+        return a->value > b->value;
+    if (a->score != b->score)
+        return a->score > b->score;
+    return a->id < b->id;
+}
+
+static void heap_push(struct entry *h, int *n, struct entry e)
+{
+    int i = (*n)++;
+    while (i > 0) {
+        int up = (i - 1) / 2;
+        if (!entry_before(&e, &h[up]))
+            break;
+        h[i] = h[up];
+        i = up;
+    }
+    h[i] = e;
+}
+
+static struct entry heap_pop(struct entry *h, int *n)
+{
+    struct entry top = h[0], last = h[--(*n)];
+    int i = 0;
+    for (;;) {
+        int l = 2 * i + 1, best = i;
+        const struct entry *bv = &last;
+        if (l < *n && entry_before(&h[l], bv)) {
+            best = l;
+            bv = &h[l];
+        }
+        if (l + 1 < *n && entry_before(&h[l + 1], bv))
+            best = l + 1;
+        if (best == i)
+            break;
+        h[i] = h[best];
+        i = best;
+    }
+    if (*n > 0)
+        h[i] = last;
+    return top;
+}
+
+/* Per-candidate bookkeeping of the greedy. */
+struct cand_state {
+    double first_minutes; /* per week against the plan's whole shortage */
+    double minutes;       /* per week at the last evaluation */
+    int stamp;            /* round of the last evaluation */
+    int n_shifts;
+    struct planned_shift *shifts;
+};
+
+/* "11 h/week" or "2.5 h/week". */
+static void hours_words(double minutes, char *buf, size_t len)
+{
+    double h = minutes / 60;
+    if (h >= 9.95)
+        snprintf(buf, len, "%.0f h/week", h);
+    else
+        snprintf(buf, len, "%.1f h/week", h);
+}
+
+/* Weekdays and local hours of a candidate's pattern, in their own zone. */
+static void pattern_words(const struct snapshot *s, const struct candidate *c,
+                          const struct planned_shift *sh, int n, char *buf, size_t len)
+{
+    const struct tz_table *tz = tz_of(s, c->tz);
+    unsigned mask = 0;
+    int lo = 1440 * 2, hi = -1;
+    for (int i = 0; i < n; i++) {
+        sd_time local = sh[i].start + offset_at(tz, sh[i].start);
+        int64_t day = floor_div64(local, 86400);
+        int st = (int)((local - day * 86400) / 60);
+        int en = st + (int)((sh[i].end - sh[i].start) / 60);
+        mask |= 1u << (day_weekday((int32_t)day) - 1);
+        if (st < lo)
+            lo = st;
+        if (en > hi)
+            hi = en;
+    }
+    if (hi - lo >= 1440)
+        hi = lo + 1440;
+    block_label(mask, lo, hi, tz_name(s, c->tz), buf, len);
+}
+
+/* The short queues (up to three) c has no skill for. */
+static void skills_words(const struct snapshot *s, const struct candidate *c, const double *left0,
+                         char *buf, size_t len)
+{
+    size_t used = 0;
+    int listed = 0;
+    buf[0] = '\0';
+    for (int q = 0; q < s->n_queues && used < len && listed < 3; q++) {
+        if (left0[q] <= 0)
+            continue;
+        bool has = false;
+        for (int k = 0; k < c->n_skills; k++)
+            has |= c->skills[k] == q;
+        if (has)
+            continue;
+        int w = snprintf(buf + used, len - used, "%s%s", listed ? ", " : "", s->queues[q].name);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+        listed++;
+    }
+}
+
+static void explain(const struct ranker *r, const struct candidate *c, const struct cand_state *cs,
+                    struct recruit_ranked *out)
+{
+    const struct snapshot *s = r->s;
+    const struct recruit_params *p = r->p;
+    char h[32], pattern[160], tail[96];
+    if (c->score >= 0)
+        snprintf(tail, sizeof tail, "; assessment %.0f", c->score);
+    else
+        snprintf(tail, sizeof tail, "; not assessed yet (counted as %.0f)", p->unscored_score);
+
+    if (out->minutes_per_week > 0) {
+        hours_words(out->minutes_per_week, h, sizeof h);
+        pattern_words(s, c, out->shifts, out->n_shifts, pattern, sizeof pattern);
+        int main_q = -1, others = 0;
+        for (int q = 0; q < s->n_queues; q++) {
+            if (out->queue_minutes[q] <= 0)
+                continue;
+            others++;
+            if (main_q < 0 || out->queue_minutes[q] > out->queue_minutes[main_q])
+                main_q = q;
+        }
+        char what[160];
+        if (others <= 1) {
+            say(what, sizeof what, "%s of %s shortage", h, s->queues[main_q].name);
+        } else {
+            size_t used = (size_t)snprintf(what, sizeof what, "%s of shortage (", h);
+            int listed = 0;
+            for (int q = 0; q < s->n_queues && used < sizeof what; q++) {
+                if (out->queue_minutes[q] <= 0)
+                    continue;
+                char qh[32];
+                hours_words(out->queue_minutes[q], qh, sizeof qh);
+                qh[strcspn(qh, "/")] = '\0';
+                int w = snprintf(what + used, sizeof what - used, "%s%s %s", listed ? ", " : "",
+                                 s->queues[q].name, qh);
+                if (w < 0)
+                    break;
+                used += (size_t)w;
+                listed++;
+            }
+            if (used < sizeof what)
+                snprintf(what + used, sizeof what - used, ")");
+        }
+        char before[80] = "";
+        if (cs->first_minutes - out->minutes_per_week >= 30) {
+            char fh[32];
+            hours_words(cs->first_minutes, fh, sizeof fh);
+            say(before, sizeof before, " (%s before those ranked above)", fh);
+        }
+        say(out->explanation, sizeof out->explanation, "could cover %s, %s%s%s", what, pattern,
+            before, tail);
+        return;
+    }
+
+    /* Nothing to add: say which of the usual reasons it is. */
+    if (c->n_windows == 0) {
+        say(out->explanation, sizeof out->explanation, "covers nothing: gave no availability%s",
+            tail);
+        return;
+    }
+    if (cs->first_minutes > 0) {
+        hours_words(cs->first_minutes, h, sizeof h);
+        say(out->explanation, sizeof out->explanation,
+            "covers nothing more: the %s this person could cover is covered by those "
+            "ranked above%s",
+            h, tail);
+        return;
+    }
+    bool any_skill_short = false;
+    for (int k = 0; k < c->n_skills; k++)
+        any_skill_short |=
+            c->skills[k] >= 0 && c->skills[k] < s->n_queues && r->left0[c->skills[k]] > 0;
+    if (any_skill_short) {
+        say(out->explanation, sizeof out->explanation,
+            "covers nothing: no shift inside this person's availability meets a shortage on "
+            "their queues%s",
+            tail);
+        return;
+    }
+    char missing[160];
+    skills_words(s, c, r->left0, missing, sizeof missing);
+    if (missing[0] != '\0')
+        say(out->explanation, sizeof out->explanation,
+            "covers nothing: lacks the skills of the short queues (%s)%s", missing, tail);
+    else
+        say(out->explanation, sizeof out->explanation, "covers nothing: no queue is short%s", tail);
+}
+
+void recruit_ranked_free(struct recruit_ranked *r, int n)
+{
+    if (r == NULL)
+        return;
+    for (int i = 0; i < n; i++) {
+        free(r[i].queue_minutes);
+        free(r[i].shifts);
+    }
+    free(r);
+}
+
+int recruit_rank(const struct snapshot *s, const struct plan *plan, const struct recruit_params *p,
+                 struct recruit_ranked **out, int *n_out)
+{
+    int nc = s->n_candidates, rc = 0, heap_n = 0, next_rank = 0;
+    size_t ncov = (size_t)s->n_queues * (size_t)s->n_cells;
+    struct ranker r = {.s = s, .p = p, .weeks = future_weeks(s)};
+    r.residual = malloc((ncov ? ncov : 1) * sizeof *r.residual);
+    r.queue_left = calloc((size_t)(s->n_queues ? s->n_queues : 1), sizeof *r.queue_left);
+    double *left0 = calloc((size_t)(s->n_queues ? s->n_queues : 1), sizeof *left0);
+    struct cand_state *cs = calloc((size_t)(nc ? nc : 1), sizeof *cs);
+    struct entry *heap = malloc((size_t)(nc ? nc : 1) * sizeof *heap);
+    struct recruit_ranked *res = calloc((size_t)(nc ? nc : 1), sizeof *res);
+    *out = NULL;
+    *n_out = 0;
+    if (!r.residual || !r.queue_left || !left0 || !cs || !heap || !res) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (int i = 0; i < nc; i++) {
+        res[i].queue_minutes = calloc((size_t)(s->n_queues ? s->n_queues : 1), sizeof(double));
+        if (res[i].queue_minutes == NULL) {
+            rc = -ENOMEM;
+            goto out;
+        }
+    }
+
+    int c0 = first_future_cell(s);
+    for (int q = 0; q < s->n_queues; q++) {
+        for (int c = 0; c < s->n_cells; c++) {
+            size_t k = cell_index(s, q, c);
+            r.residual[k] = c < c0 ? 0 : plan->shortage[k];
+            r.queue_left[q] += r.residual[k];
+        }
+        left0[q] = r.queue_left[q];
+    }
+    r.left0 = left0;
+
+    /* Round 0: everyone against the whole shortage. */
+    for (int i = 0; i < nc; i++) {
+        if (p->cancel != NULL && atomic_load(p->cancel)) {
+            rc = -ECANCELED;
+            goto out;
+        }
+        const struct candidate *c = &s->candidates[i];
+        double m;
+        rc = evaluate(&r, c, &m, &cs[i].shifts, &cs[i].n_shifts);
+        if (rc < 0)
+            goto out;
+        cs[i].first_minutes = cs[i].minutes = per_week(&r, c, m);
+        cs[i].stamp = 0;
+        heap_push(heap, &heap_n,
+                  (struct entry){rank_value(p, c, cs[i].minutes), score_of(p, c), c->id, i});
+    }
+
+    /*
+     * Take the best value computed against the current residual. A value from
+     * an earlier round is an upper bound (what is left only shrinks), so it is
+     * recomputed and pushed back; zero stays zero.
+     */
+    while (heap_n > 0) {
+        struct entry e = heap_pop(heap, &heap_n);
+        int i = e.idx;
+        const struct candidate *c = &s->candidates[i];
+        if (cs[i].stamp != next_rank && e.value > 0) {
+            if (p->cancel != NULL && atomic_load(p->cancel)) {
+                rc = -ECANCELED;
+                goto out;
+            }
+            free(cs[i].shifts);
+            cs[i].shifts = NULL;
+            double m;
+            rc = evaluate(&r, c, &m, &cs[i].shifts, &cs[i].n_shifts);
+            if (rc < 0)
+                goto out;
+            cs[i].minutes = per_week(&r, c, m);
+            cs[i].stamp = next_rank;
+            double v = rank_value(p, c, cs[i].minutes);
+            /*
+             * Unchanged, it is still ahead of everything in the heap (their
+             * values are upper bounds, ties were ordered before): take it now
+             * rather than recompute every equal rival first. Where shortage is
+             * plentiful, that keeps the greedy at about 2 evaluations each.
+             */
+            if (v != e.value) {
+                e.value = v;
+                heap_push(heap, &heap_n, e);
+                continue;
+            }
+        }
+
+        struct recruit_ranked *rk = &res[next_rank++];
+        rk->candidate = i;
+        rk->rank = next_rank;
+        rk->value = e.value;
+        if (e.value > 0) {
+            /* Attribute the per-week figure to queues, then take it off the residual. */
+            double raw = 0;
+            for (int k = 0; k < cs[i].n_shifts; k++) {
+                const struct planned_shift *sh = &cs[i].shifts[k];
+                int a, b;
+                shift_cells(s, sh->start, sh->end, &a, &b);
+                for (int cell = a; cell < b; cell++) {
+                    size_t x = cell_index(s, sh->queue, cell);
+                    double take = r.residual[x] < 1 ? r.residual[x] : 1;
+                    if (take <= 0)
+                        continue;
+                    rk->queue_minutes[sh->queue] += take * SLOT_MINUTES;
+                    raw += take * SLOT_MINUTES;
+                    r.residual[x] -= take;
+                    r.queue_left[sh->queue] -= take;
+                }
+            }
+            rk->minutes_per_week = cs[i].minutes;
+            double scale = raw > 0 ? cs[i].minutes / raw : 0;
+            for (int q = 0; q < s->n_queues; q++)
+                rk->queue_minutes[q] *= scale;
+            rk->n_shifts = cs[i].n_shifts;
+            rk->shifts = cs[i].shifts;
+            cs[i].shifts = NULL;
+            cs[i].n_shifts = 0;
+        } else {
+            rk->value = 0;
+            rk->minutes_per_week = 0;
+        }
+        explain(&r, c, &cs[i], rk);
+        free(cs[i].shifts);
+        cs[i].shifts = NULL;
+    }
+    *out = res;
+    *n_out = nc;
+    res = NULL;
+out:
+    if (cs != NULL)
+        for (int i = 0; i < nc; i++)
+            free(cs[i].shifts);
+    recruit_ranked_free(res, nc);
+    free(cs);
+    free(heap);
+    free(left0);
+    free(r.residual);
+    free(r.queue_left);
+    return rc;
+}
+
+void recruit_result_free(struct recruit_result *r)
+{
+    if (r == NULL)
+        return;
+    free(r->needs);
+    recruit_ranked_free(r->ranked, r->n_ranked);
+    *r = (struct recruit_result){0};
+}
+
+static double shortage_per_week(const struct snapshot *s, const struct plan *plan, int queue)
+{
+    double weeks = future_weeks(s), sum = 0;
+    if (weeks <= 0)
+        return 0;
+    for (int c = first_future_cell(s); c < s->n_cells; c++)
+        sum += plan->shortage[cell_index(s, queue, c)];
+    return sum * SLOT_MINUTES / weeks;
+}
+
+int recruit_run(const struct snapshot *s, const struct plan *plan, const struct recruit_params *p,
+                struct recruit_result *out)
+{
+    int rc;
+    *out = (struct recruit_result){.params = *p, .weeks = future_weeks(s)};
+    out->params.cancel = NULL;
+    for (int q = 0; q < s->n_queues; q++)
+        out->shortage_per_week += shortage_per_week(s, plan, q);
+    rc = recruit_needs(s, plan, p, &out->needs, &out->n_needs);
+    if (rc == 0)
+        rc = recruit_rank(s, plan, p, &out->ranked, &out->n_ranked);
+    if (rc < 0)
+        recruit_result_free(out);
+    return rc;
+}
+
+/* ---- what if ------------------------------------------------------------ */
+
+static double service_level(const struct snapshot *s, const struct plan *plan, int queue)
+{
+    double w = 0, sum = 0;
+    for (int c = first_future_cell(s); c < s->n_cells; c++) {
+        size_t k = cell_index(s, queue, c);
+        if (s->contacts[k] <= 0)
+            continue;
+        w += s->contacts[k];
+        sum += s->contacts[k] * plan->service_level[k];
+    }
+    return w > 0 ? sum / w : -1;
+}
+
+void recruit_what_if_free(struct recruit_what_if *w)
+{
+    if (w == NULL)
+        return;
+    free(w->queues);
+    free(w->candidates);
+    free(w->minutes_per_week);
+    *w = (struct recruit_what_if){0};
+}
+
+int recruit_what_if(const struct snapshot *s, const struct plan *base, const int *candidates, int n,
+                    const struct recruit_params *p, struct recruit_what_if *out)
+{
+    int rc = 0;
+    struct plan after = {0};
+    struct snapshot ext = *s;
+    int na = s->n_agents, nk = s->n_contracts;
+    *out = (struct recruit_what_if){0};
+    for (int i = 0; i < n; i++)
+        if (candidates[i] < 0 || candidates[i] >= s->n_candidates)
+            return -EINVAL;
+
+    struct agent *agents = malloc((size_t)(na + n + 1) * sizeof *agents);
+    struct contract *contracts = malloc((size_t)(nk + n + 1) * sizeof *contracts);
+    int *lengths = malloc((size_t)(n + 1) * RECRUIT_MAX_LENGTHS * sizeof *lengths);
+    struct published_shift *pub = malloc((size_t)(base->n_shifts + 1) * sizeof *pub);
+    out->n_queues = s->n_queues;
+    out->queues = calloc((size_t)(s->n_queues + 1), sizeof *out->queues);
+    out->n_candidates = n;
+    out->candidates = malloc((size_t)(n + 1) * sizeof *out->candidates);
+    out->minutes_per_week = calloc((size_t)(n + 1), sizeof *out->minutes_per_week);
+    if (!agents || !contracts || !lengths || !pub || !out->queues || !out->candidates ||
+        !out->minutes_per_week) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    if (na > 0)
+        memcpy(agents, s->agents, (size_t)na * sizeof *agents);
+    if (nk > 0)
+        memcpy(contracts, s->contracts, (size_t)nk * sizeof *contracts);
+    for (int i = 0; i < n; i++) {
+        const struct candidate *c = &s->candidates[candidates[i]];
+        recruit_default_contract(c, &lengths[i * RECRUIT_MAX_LENGTHS], &contracts[nk + i]);
+        recruit_candidate_agent(c, nk + i, &agents[na + i]);
+        out->candidates[i] = candidates[i];
+    }
+    ext.agents = agents;
+    ext.n_agents = na + n;
+    ext.contracts = contracts;
+    ext.n_contracts = nk + n;
+    /*
+     * The base plan stands in for the published schedule, so the builder's
+     * warm start keeps today's shifts and the hires fill what is left: the
+     * difference is then the hires' doing, not a reshuffle of everyone.
+     */
+    int np = 0;
+    for (int i = 0; i < base->n_shifts; i++) {
+        const struct planned_shift *sh = &base->shifts[i];
+        if (sh->agent < 0 || sh->agent >= na || sh->queue < 0 || sh->queue >= s->n_queues)
+            continue;
+        pub[np++] = (struct published_shift){.agent = sh->agent,
+                                             .queue = sh->queue,
+                                             .agent_id = s->agents[sh->agent].id,
+                                             .queue_id = s->queues[sh->queue].id,
+                                             .start = sh->start,
+                                             .end = sh->end};
+    }
+    ext.published = pub;
+    ext.n_published = np;
+
+    struct plan_params pp = {.seed = p->seed, .cancel = p->cancel};
+    rc = plan_run(&ext, &pp, &after);
+    if (rc < 0)
+        goto out;
+    for (int q = 0; q < s->n_queues; q++) {
+        out->queues[q] = (struct recruit_queue_change){
+            .shortage_before = shortage_per_week(s, base, q),
+            .shortage_after = shortage_per_week(s, &after, q),
+            .sl_before = service_level(s, base, q),
+            .sl_after = service_level(s, &after, q),
+        };
+    }
+    double weeks = future_weeks(s);
+    for (int i = 0; i < after.n_shifts; i++) {
+        const struct planned_shift *sh = &after.shifts[i];
+        if (sh->agent >= na && sh->agent < na + n && weeks > 0 && sh->start >= s->now)
+            out->minutes_per_week[sh->agent - na] += (double)(sh->end - sh->start) / 60 / weeks;
+    }
+    /* Partial ISO weeks at the horizon's ends allow a full week's minutes in a few days. */
+    for (int i = 0; i < n; i++) {
+        double wanted = s->candidates[candidates[i]].minutes_per_week;
+        if (out->minutes_per_week[i] > wanted)
+            out->minutes_per_week[i] = wanted;
+    }
+out:
+    plan_free(&after);
+    free(agents);
+    free(contracts);
+    free(lengths);
+    free(pub);
+    if (rc < 0)
+        recruit_what_if_free(out);
+    return rc;
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static double round1(double x)
+{
+    return round(x * 10) / 10;
+}
+
+cJSON *recruit_to_json(const struct snapshot *s, const struct recruit_result *r)
+{
+    bool ok = true;
+    cJSON *root = cJSON_CreateObject();
+    if (root == NULL)
+        return NULL;
+#define ADD(expr) ok = ok && (expr) != NULL
+    ADD(cJSON_AddNumberToObject(root, "weeks", round(r->weeks * 100) / 100));
+    ADD(cJSON_AddNumberToObject(root, "shortage_minutes_per_week", round1(r->shortage_per_week)));
+    cJSON *pr = cJSON_AddObjectToObject(root, "params");
+    ADD(pr);
+    if (pr != NULL) {
+        ADD(cJSON_AddNumberToObject(pr, "attrition_per_month", r->params.attrition_per_month));
+        ADD(cJSON_AddNumberToObject(pr, "weeks_to_productive", r->params.weeks_to_productive));
+        ADD(cJSON_AddNumberToObject(pr, "hours_per_hire", r->params.hours_per_hire));
+        ADD(cJSON_AddNumberToObject(pr, "score_weight", r->params.score_weight));
+        ADD(cJSON_AddNumberToObject(pr, "unscored_score", r->params.unscored_score));
+    }
+    cJSON *needs = cJSON_AddArrayToObject(root, "needs");
+    ADD(needs);
+    for (int i = 0; ok && i < r->n_needs; i++) {
+        const struct recruit_need *nd = &r->needs[i];
+        const struct queue *q = &s->queues[nd->queue];
+        cJSON *o = cJSON_CreateObject();
+        ok = o != NULL && cJSON_AddItemToArray(needs, o);
+        if (!ok) {
+            cJSON_Delete(o);
+            break;
+        }
+        char a[8], b[8];
+        hhmm(nd->start_min, a, sizeof a);
+        hhmm(nd->end_min, b, sizeof b);
+        ADD(cJSON_AddNumberToObject(o, "queue_id", (double)q->id));
+        ADD(cJSON_AddStringToObject(o, "queue", q->name));
+        ADD(cJSON_AddStringToObject(o, "time_zone", tz_name(s, q->tz)));
+        cJSON *days = cJSON_AddArrayToObject(o, "weekdays");
+        ADD(days);
+        for (int d = 0; ok && d < 7; d++)
+            if (nd->weekdays & (1u << d))
+                ok = cJSON_AddItemToArray(days, cJSON_CreateNumber(d + 1));
+        ADD(cJSON_AddStringToObject(o, "start", a));
+        ADD(cJSON_AddStringToObject(o, "end", b));
+        ADD(cJSON_AddNumberToObject(o, "agents_needed", nd->agents));
+        ADD(cJSON_AddNumberToObject(o, "agents_exact", round(nd->agents_exact * 100) / 100));
+        ADD(cJSON_AddNumberToObject(o, "hours_per_hire", round1(nd->hours_per_hire)));
+        ADD(cJSON_AddNumberToObject(o, "shortage_hours_per_week", round1(nd->shortage_hours)));
+        ADD(cJSON_AddNumberToObject(o, "peak_agents_short", round1(nd->peak_agents)));
+        ADD(cJSON_AddStringToObject(o, "label", nd->label));
+        ADD(cJSON_AddStringToObject(o, "reason", nd->reason));
+    }
+    cJSON *cands = cJSON_AddArrayToObject(root, "candidates");
+    ADD(cands);
+    for (int i = 0; ok && i < r->n_ranked; i++) {
+        const struct recruit_ranked *rk = &r->ranked[i];
+        const struct candidate *c = &s->candidates[rk->candidate];
+        cJSON *o = cJSON_CreateObject();
+        ok = o != NULL && cJSON_AddItemToArray(cands, o);
+        if (!ok) {
+            cJSON_Delete(o);
+            break;
+        }
+        ADD(cJSON_AddNumberToObject(o, "rank", rk->rank));
+        ADD(cJSON_AddNumberToObject(o, "candidate_id", (double)c->id));
+        ADD(cJSON_AddStringToObject(o, "source", c->source != NULL ? c->source : "other"));
+        if (c->score >= 0)
+            ADD(cJSON_AddNumberToObject(o, "score", c->score));
+        else
+            ADD(cJSON_AddNullToObject(o, "score"));
+        ADD(cJSON_AddNumberToObject(o, "minutes_per_week", round1(rk->minutes_per_week)));
+        ADD(cJSON_AddNumberToObject(o, "value", round1(rk->value)));
+        cJSON *qs = cJSON_AddArrayToObject(o, "queues");
+        ADD(qs);
+        for (int q = 0; ok && q < s->n_queues; q++) {
+            if (rk->queue_minutes[q] <= 0)
+                continue;
+            cJSON *qo = cJSON_CreateObject();
+            ok = qo != NULL && cJSON_AddItemToArray(qs, qo);
+            if (!ok) {
+                cJSON_Delete(qo);
+                break;
+            }
+            ADD(cJSON_AddNumberToObject(qo, "queue_id", (double)s->queues[q].id));
+            ADD(cJSON_AddStringToObject(qo, "queue", s->queues[q].name));
+            ADD(cJSON_AddNumberToObject(qo, "minutes_per_week", round1(rk->queue_minutes[q])));
+        }
+        ADD(cJSON_AddStringToObject(o, "explanation", rk->explanation));
+    }
+#undef ADD
+    if (!ok) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}
+
+/* ---- text --------------------------------------------------------------- */
+
+struct sbuf {
+    char *p;
+    size_t n, cap;
+    bool oom;
+};
+
+__attribute__((format(printf, 2, 3))) static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+    if (b->oom)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int w = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, ap);
+        va_end(ap);
+        if (w < 0) {
+            b->oom = true;
+            return;
+        }
+        if (b->p != NULL && (size_t)w < b->cap - b->n) {
+            b->n += (size_t)w;
+            return;
+        }
+        size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)w;
+        char *np = realloc(b->p, cap);
+        if (np == NULL) {
+            b->oom = true;
+            return;
+        }
+        b->p = np;
+        b->cap = cap;
+    }
+}
+
+/* Display width of UTF-8 text: code points, which is right for what we print. */
+static int text_width(const char *t)
+{
+    int w = 0;
+    for (; *t; t++)
+        w += ((unsigned char)*t & 0xC0) != 0x80;
+    return w;
+}
+
+/* t cut to at most `width` columns (on a code point boundary), then padded. */
+static void sb_cell(struct sbuf *b, const char *t, int width, bool right)
+{
+    char cut[256];
+    size_t i = 0;
+    int w = 0;
+    while (t[i] && i + 4 < sizeof cut) {
+        if (((unsigned char)t[i] & 0xC0) != 0x80) {
+            if (w == width)
+                break;
+            w++;
+        }
+        cut[i] = t[i];
+        i++;
+    }
+    cut[i] = '\0';
+    int pad = width - text_width(cut);
+    if (right)
+        sb_printf(b, "%*s%s", pad > 0 ? pad : 0, "", cut);
+    else
+        sb_printf(b, "%s%*s", cut, pad > 0 ? pad : 0, "");
+}
+
+static char *sb_finish(struct sbuf *b)
+{
+    if (b->oom || b->p == NULL) {
+        free(b->p);
+        return NULL;
+    }
+    return b->p;
+}
+
+char *recruit_format_text(const struct snapshot *s, const struct recruit_result *r, int top)
+{
+    struct sbuf b = {0};
+    const struct recruit_params *p = &r->params;
+    sb_printf(&b,
+              "Shortage left after planning: %.1f agent-hours a week over the next %.1f weeks.\n\n",
+              r->shortage_per_week / 60, r->weeks);
+
+    sb_printf(&b,
+              "Hiring needs (%.0f %%/month attrition, %.0f weeks to productive, about %.0f h/week "
+              "per hire)\n",
+              p->attrition_per_month * 100, p->weeks_to_productive, p->hours_per_hire);
+    if (r->n_needs == 0) {
+        sb_printf(&b, "  none: what is short is below %.0f h/week in every block\n",
+                  p->min_need_hours);
+    } else {
+        sb_printf(&b, "  %-3s %-12s %-52s %5s %9s %11s\n", "#", "queue", "when", "hires",
+                  "h/wk each", "short h/wk");
+        for (int i = 0; i < r->n_needs; i++) {
+            const struct recruit_need *nd = &r->needs[i];
+            char num[16];
+            snprintf(num, sizeof num, "%d", i + 1);
+            sb_printf(&b, "  ");
+            sb_cell(&b, num, 3, false);
+            sb_printf(&b, " ");
+            sb_cell(&b, s->queues[nd->queue].name, 12, false);
+            sb_printf(&b, " ");
+            sb_cell(&b, nd->label, 52, false);
+            sb_printf(&b, " %5d %9.0f %11.1f\n", nd->agents, nd->hours_per_hire,
+                      nd->shortage_hours);
+            sb_printf(&b, "      %s\n", nd->reason);
+        }
+    }
+
+    int shown = top < r->n_ranked ? top : r->n_ranked;
+    if (shown < 0)
+        shown = 0;
+    sb_printf(&b,
+              "\nCandidates (%d open; best first, each ranked by what they add to those above)\n",
+              r->n_ranked);
+    if (r->n_ranked == 0)
+        sb_printf(&b, "  none: no candidate in an open status (applied, screening, interview, "
+                      "offer)\n");
+    else if (shown > 0)
+        sb_printf(&b, "  %4s %-8s %-22s %-9s %5s %10s  %s\n", "rank", "id", "name", "source",
+                  "score", "adds h/wk", "explanation");
+    for (int i = 0; i < shown; i++) {
+        const struct recruit_ranked *rk = &r->ranked[i];
+        const struct candidate *c = &s->candidates[rk->candidate];
+        char id[24], score[16];
+        snprintf(id, sizeof id, "%lld", (long long)c->id);
+        if (c->score >= 0)
+            snprintf(score, sizeof score, "%.0f", c->score);
+        else
+            snprintf(score, sizeof score, "-");
+        sb_printf(&b, "  %4d ", rk->rank);
+        sb_cell(&b, id, 8, false);
+        sb_printf(&b, " ");
+        sb_cell(&b, c->name != NULL ? c->name : "", 22, false);
+        sb_printf(&b, " ");
+        sb_cell(&b, c->source != NULL ? c->source : "", 9, false);
+        sb_printf(&b, " ");
+        sb_cell(&b, score, 5, true);
+        sb_printf(&b, " %10.1f  %s\n", rk->minutes_per_week / 60, rk->explanation);
+    }
+    if (shown < r->n_ranked && shown > 0)
+        sb_printf(&b, "  ... %d more (--top N)\n", r->n_ranked - shown);
+    return sb_finish(&b);
+}
+
+char *recruit_format_what_if(const struct snapshot *s, const struct recruit_what_if *w)
+{
+    struct sbuf b = {0};
+    sb_printf(&b, "What if hired (default contract; planned again with the same seed):");
+    for (int i = 0; i < w->n_candidates; i++) {
+        const struct candidate *c = &s->candidates[w->candidates[i]];
+        sb_printf(&b, "%s %lld %s", i ? "," : "", (long long)c->id, c->name ? c->name : "");
+    }
+    sb_printf(&b, "\n  %-12s %31s %23s\n", "queue", "shortage agent-min/week", "service level");
+    sb_printf(&b, "  %-12s %9s %9s %11s %11s %11s\n", "", "before", "after", "change", "before",
+              "after");
+    for (int q = 0; q < w->n_queues; q++) {
+        const struct recruit_queue_change *ch = &w->queues[q];
+        char slb[16], sla[16];
+        if (ch->sl_before >= 0)
+            snprintf(slb, sizeof slb, "%.1f %%", ch->sl_before * 100);
+        else
+            snprintf(slb, sizeof slb, "no demand");
+        if (ch->sl_after >= 0)
+            snprintf(sla, sizeof sla, "%.1f %%", ch->sl_after * 100);
+        else
+            snprintf(sla, sizeof sla, "no demand");
+        sb_printf(&b, "  ");
+        sb_cell(&b, s->queues[q].name, 12, false);
+        sb_printf(&b, " %9.0f %9.0f %+11.0f %11s %11s\n", ch->shortage_before, ch->shortage_after,
+                  ch->shortage_after - ch->shortage_before, slb, sla);
+    }
+    for (int i = 0; i < w->n_candidates; i++) {
+        const struct candidate *c = &s->candidates[w->candidates[i]];
+        sb_printf(&b, "  candidate %lld would be scheduled %.1f h/week\n", (long long)c->id,
+                  w->minutes_per_week[i] / 60);
+    }
+    return sb_finish(&b);
+}
+
+cJSON *recruit_what_if_to_json(const struct snapshot *s, const struct recruit_what_if *w)
+{
+    bool ok = true;
+    cJSON *root = cJSON_CreateObject();
+    if (root == NULL)
+        return NULL;
+#define ADD(expr) ok = ok && (expr) != NULL
+    cJSON *ids = cJSON_AddArrayToObject(root, "candidate_ids");
+    cJSON *mins = cJSON_AddArrayToObject(root, "scheduled_minutes_per_week");
+    cJSON *qs = cJSON_AddArrayToObject(root, "queues");
+    ok = ids != NULL && mins != NULL && qs != NULL;
+    for (int i = 0; ok && i < w->n_candidates; i++) {
+        ok = cJSON_AddItemToArray(ids,
+                                  cJSON_CreateNumber((double)s->candidates[w->candidates[i]].id)) &&
+             cJSON_AddItemToArray(mins, cJSON_CreateNumber(round1(w->minutes_per_week[i])));
+    }
+    for (int q = 0; ok && q < w->n_queues; q++) {
+        const struct recruit_queue_change *ch = &w->queues[q];
+        cJSON *o = cJSON_CreateObject();
+        ok = o != NULL && cJSON_AddItemToArray(qs, o);
+        if (!ok) {
+            cJSON_Delete(o);
+            break;
+        }
+        ADD(cJSON_AddNumberToObject(o, "queue_id", (double)s->queues[q].id));
+        ADD(cJSON_AddStringToObject(o, "queue", s->queues[q].name));
+        ADD(cJSON_AddNumberToObject(o, "shortage_minutes_per_week_before",
+                                    round1(ch->shortage_before)));
+        ADD(cJSON_AddNumberToObject(o, "shortage_minutes_per_week_after",
+                                    round1(ch->shortage_after)));
+        if (ch->sl_before >= 0)
+            ADD(cJSON_AddNumberToObject(o, "service_level_before",
+                                        round(ch->sl_before * 10000) / 10000));
+        else
+            ADD(cJSON_AddNullToObject(o, "service_level_before"));
+        if (ch->sl_after >= 0)
+            ADD(cJSON_AddNumberToObject(o, "service_level_after",
+                                        round(ch->sl_after * 10000) / 10000));
+        else
+            ADD(cJSON_AddNullToObject(o, "service_level_after"));
+    }
+#undef ADD
+    if (!ok) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}

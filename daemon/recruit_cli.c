@@ -1,0 +1,354 @@
+/*
+ * recruit_cli.c — `staffd recruit`: hiring needs and the best candidates for
+ * what the current data leaves short, and --what-if a few were hired.
+ *
+ * Owns the command line only: it reads the configuration, loads one snapshot
+ * with blocking libpq (a CLI may block; the daemon never does), runs
+ * plan_run() and recruit_run() exactly as a planning run would, and prints
+ * recruit_format_text() / recruit_format_what_if() (or JSON with --json). It
+ * writes nothing to the database. main.c calls recruit_main(argc - 1, argv + 1).
+ */
+#include <errno.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "load.h"
+#include "plan.h"
+#include "recruit.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE   2
+
+static const char recruit_usage[] =
+    "usage: staffd recruit [-c FILE] [--top N] [--json] [--what-if ID...]\n"
+    "\n"
+    "Plans the current data once (as the daemon would, without writing anything) and\n"
+    "prints the hiring needs left by the shortage and the open candidates ranked by\n"
+    "the shortage each would add on top of those ranked above.\n"
+    "\n"
+    "  -c, --config FILE  configuration file (default: $STAFFD_CONFIG, else\n"
+    "                     /etc/staffd/staffd.conf if it exists, else built-in defaults)\n"
+    "  --top N            candidates to list (default 10; 0 lists none)\n"
+    "  --json             print the result as JSON (the shape of GET /api/recruitment)\n"
+    "  --what-if ID...    plan again with these candidates hired under the default\n"
+    "                     contract and print the change in shortage (agent-minutes a\n"
+    "                     week) and in expected service level per queue\n"
+    "  -h, --help         this help\n";
+
+struct options {
+    const char *config;
+    bool config_given;
+    int top;
+    bool json;
+    int n_ids;
+    long long *ids;
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fputs("staffd recruit: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs("\nTry 'staffd recruit --help'.\n", stderr);
+    return EXIT_USAGE;
+}
+
+static bool parse_number(const char *t, long long min, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(t, &end, 10);
+    if (errno != 0 || end == t || *end != '\0' || v < min)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* 0 to go on, -1 when --help was printed, else an exit status. */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        long long v;
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(recruit_usage, stdout);
+            return -1;
+        } else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("%s needs a file", a);
+            o->config = argv[++i];
+            o->config_given = true;
+        } else if (strncmp(a, "--config=", 9) == 0) {
+            o->config = a + 9;
+            o->config_given = true;
+        } else if (strcmp(a, "--top") == 0 || strncmp(a, "--top=", 6) == 0) {
+            const char *n = a[5] == '=' ? a + 6 : (i + 1 < argc ? argv[++i] : NULL);
+            if (n == NULL || !parse_number(n, 0, &v) || v > 1000000)
+                return usage_error("--top needs a number of candidates (0 or more), not '%s'",
+                                   n ? n : "");
+            o->top = (int)v;
+        } else if (strcmp(a, "--json") == 0) {
+            o->json = true;
+        } else if (strcmp(a, "--what-if") == 0) {
+            int first = i + 1;
+            while (i + 1 < argc && argv[i + 1][0] != '-')
+                i++;
+            if (i + 1 == first)
+                return usage_error("%s needs at least one candidate id", a);
+            long long *ids = realloc(o->ids, (size_t)(o->n_ids + i + 1 - first) * sizeof *ids);
+            if (ids == NULL)
+                return usage_error("%s", "out of memory");
+            o->ids = ids;
+            for (int k = first; k <= i; k++) {
+                if (!parse_number(argv[k], 1, &v))
+                    return usage_error("--what-if takes candidate ids (positive integers), not "
+                                       "'%s'",
+                                       argv[k]);
+                bool dup = false;
+                for (int j = 0; j < o->n_ids; j++)
+                    dup |= o->ids[j] == v;
+                if (!dup)
+                    o->ids[o->n_ids++] = v;
+            }
+        } else {
+            return usage_error("unknown argument '%s'", a);
+        }
+    }
+    return 0;
+}
+
+/* libpq messages end in a newline; ours do not. */
+static const char *trimmed(const char *msg, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", msg != NULL ? msg : "");
+    size_t l = strlen(buf);
+    while (l > 0 && (buf[l - 1] == '\n' || buf[l - 1] == ' '))
+        buf[--l] = '\0';
+    return buf;
+}
+
+/*
+ * Why a --what-if id is not in the snapshot: no such row, or not an open
+ * applicant. Writes the message; returns the exit status.
+ */
+static int explain_unusable(PGconn *conn, long long id)
+{
+    char idtext[32], msg[256];
+    snprintf(idtext, sizeof idtext, "%lld", id);
+    const char *params[1] = {idtext};
+    PGresult *r = PQexecParams(conn, "SELECT status FROM staffd.candidates WHERE id = $1::bigint",
+                               1, NULL, params, NULL, NULL, 0);
+    int rc = EXIT_USAGE;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        fprintf(stderr, "staffd recruit: looking up candidate %lld: %s\n", id,
+                trimmed(PQerrorMessage(conn), msg, sizeof msg));
+        rc = EXIT_RUNTIME;
+    } else if (PQntuples(r) == 0) {
+        fprintf(stderr, "staffd recruit: there is no candidate with id %lld\n", id);
+    } else {
+        fprintf(stderr,
+                "staffd recruit: candidate %lld is '%s'; only open applicants (applied, "
+                "screening, interview, offer) can be tried with --what-if\n",
+                id, PQgetvalue(r, 0, 0));
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* Sends the snapshot query and keeps every result; 0 or an exit status. */
+static int read_snapshot(PGconn *conn, int horizon_days, struct snapshot *snap)
+{
+    char err[512];
+    int rc = 0, n = 0, cap = 0;
+    PGresult **res = NULL;
+    char *sql = load_snapshot_sql(horizon_days);
+    if (sql == NULL || !PQsendQuery(conn, sql)) {
+        fprintf(stderr, "staffd recruit: sending the snapshot query: %s\n",
+                sql == NULL ? "out of memory" : trimmed(PQerrorMessage(conn), err, sizeof err));
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    PGresult *r;
+    while ((r = PQgetResult(conn)) != NULL) {
+        ExecStatusType st = PQresultStatus(r);
+        if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && rc == 0) {
+            fprintf(stderr, "staffd recruit: reading the snapshot: %s\n",
+                    trimmed(PQresultErrorMessage(r), err, sizeof err));
+            rc = EXIT_RUNTIME;
+        }
+        if (n == cap) {
+            int ncap = cap ? cap * 2 : 16;
+            PGresult **nr = realloc(res, (size_t)ncap * sizeof *nr);
+            if (nr == NULL) {
+                PQclear(r);
+                rc = EXIT_RUNTIME;
+                continue; /* drain the connection all the same */
+            }
+            res = nr;
+            cap = ncap;
+        }
+        res[n++] = r;
+    }
+    if (rc != 0)
+        goto out;
+    if (load_snapshot(res, n, horizon_days, snap, err, sizeof err) < 0) {
+        fprintf(stderr, "staffd recruit: %s\n", err);
+        rc = EXIT_RUNTIME;
+    }
+out:
+    for (int i = 0; i < n; i++)
+        PQclear(res[i]);
+    free(res);
+    free(sql);
+    return rc;
+}
+
+static int print_json(cJSON *j)
+{
+    char *t = j != NULL ? cJSON_Print(j) : NULL;
+    if (t == NULL) {
+        fprintf(stderr, "staffd recruit: out of memory\n");
+        return EXIT_RUNTIME;
+    }
+    puts(t);
+    free(t);
+    return 0;
+}
+
+int recruit_main(int argc, char **argv)
+{
+    struct options o = {.top = 10};
+    struct config cfg;
+    struct snapshot snap = {0};
+    struct plan plan = {0};
+    struct recruit_result rr = {0};
+    struct recruit_what_if wi = {0};
+    bool have_wi = false;
+    int *idx = NULL;
+    cJSON *json = NULL;
+    char *text = NULL;
+    PGconn *conn = NULL;
+    char err[512];
+    int rc = parse_args(argc, argv, &o);
+    if (rc != 0) {
+        rc = rc < 0 ? 0 : rc;
+        goto out;
+    }
+    if (!o.config_given)
+        o.config = config_default_path();
+    if (config_load(o.config, &cfg, err, sizeof err) < 0) {
+        fprintf(stderr, "staffd recruit: %s\n", err);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+
+    conn = PQconnectdb(cfg.database);
+    if (PQstatus(conn) != CONNECTION_OK) {
+        fprintf(stderr, "staffd recruit: connecting to PostgreSQL: %s\n",
+                trimmed(PQerrorMessage(conn), err, sizeof err));
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    rc = read_snapshot(conn, cfg.horizon_days, &snap);
+    if (rc != 0)
+        goto out;
+
+    idx = malloc((size_t)(o.n_ids + 1) * sizeof *idx);
+    if (idx == NULL) {
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    for (int i = 0; i < o.n_ids; i++) {
+        idx[i] = recruit_find_candidate(&snap, (int64_t)o.ids[i]);
+        if (idx[i] < 0) {
+            rc = explain_unusable(conn, o.ids[i]);
+            goto out;
+        }
+    }
+    /* Everything needed is in memory: do not hold the connection while planning. */
+    PQfinish(conn);
+    conn = NULL;
+
+    if (snap.n_errors > 0)
+        fprintf(stderr,
+                "staffd recruit: %d input row(s) skipped as unusable (the daemon lists them in "
+                "staffd.input_errors)\n",
+                snap.n_errors);
+    struct plan_params pp = {.seed = (uint64_t)cfg.plan_seed};
+    struct recruit_params rp;
+    recruit_params_default(&rp);
+    rp.seed = (uint64_t)cfg.plan_seed;
+    int e = plan_run(&snap, &pp, &plan);
+    if (e == 0)
+        e = recruit_run(&snap, &plan, &rp, &rr);
+    if (e == 0 && o.n_ids > 0) {
+        e = recruit_what_if(&snap, &plan, idx, o.n_ids, &rp, &wi);
+        have_wi = e == 0;
+    }
+    if (e < 0) {
+        fprintf(stderr, "staffd recruit: planning failed: %s\n", strerror(-e));
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+
+    if (o.json) {
+        json = recruit_to_json(&snap, &rr);
+        if (json != NULL && have_wi) {
+            cJSON *w = recruit_what_if_to_json(&snap, &wi);
+            if (w == NULL || !cJSON_AddItemToObject(json, "what_if", w)) {
+                cJSON_Delete(w);
+                cJSON_Delete(json);
+                json = NULL;
+            }
+        }
+        /* The API leaves names out; a person at the terminal may see them. */
+        cJSON *cands = json != NULL ? cJSON_GetObjectItem(json, "candidates") : NULL;
+        for (int i = 0; cands != NULL && i < rr.n_ranked; i++) {
+            cJSON *c = cJSON_GetArrayItem(cands, i);
+            const char *name = snap.candidates[rr.ranked[i].candidate].name;
+            if (c != NULL && cJSON_AddStringToObject(c, "name", name ? name : "") == NULL) {
+                cJSON_Delete(json);
+                json = NULL;
+                break;
+            }
+        }
+        rc = print_json(json);
+        goto out;
+    }
+    text = recruit_format_text(&snap, &rr, o.top);
+    if (text == NULL) {
+        fprintf(stderr, "staffd recruit: out of memory\n");
+        rc = EXIT_RUNTIME;
+        goto out;
+    }
+    fputs(text, stdout);
+    if (have_wi) {
+        free(text);
+        text = recruit_format_what_if(&snap, &wi);
+        if (text == NULL) {
+            fprintf(stderr, "staffd recruit: out of memory\n");
+            rc = EXIT_RUNTIME;
+            goto out;
+        }
+        fputs("\n", stdout);
+        fputs(text, stdout);
+    }
+    rc = 0;
+out:
+    if (fflush(stdout) != 0 && rc == 0)
+        rc = EXIT_RUNTIME;
+    free(text);
+    cJSON_Delete(json);
+    recruit_what_if_free(&wi);
+    recruit_result_free(&rr);
+    plan_free(&plan);
+    snapshot_free(&snap);
+    free(idx);
+    free(o.ids);
+    if (conn != NULL)
+        PQfinish(conn);
+    return rc;
+}

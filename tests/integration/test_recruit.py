@@ -1,0 +1,260 @@
+#!/usr/bin/python3
+"""Recruitment against a real PostgreSQL and the real daemon.
+
+Bad applicant rows are refused with a message naming the rule; staffd.hire()
+turns an open applicant into an agent (availability and skills copied) with
+clear errors for unknown, closed or already hired applicants and unknown
+contracts, and the next planning run schedules the new agent; `staffd
+recruit` ranks only open applicants (an evening student where the fixture is
+short in the evening), answers --what-if, and refuses closed or unknown ids;
+the daemon's run writes hiring_needs and candidate_ranking without rejected or
+withdrawn applicants.
+"""
+
+import json
+import os
+import re
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import lit, require  # noqa: E402
+
+OPEN = ("applied", "screening", "interview", "offer")
+
+# name, source, status, score, minutes wanted, queue skills, (weekdays, start, end)
+CANDIDATES = [
+    ("Evening Student", "student", "applied", 70, 1200, ["voice-sv"], (range(1, 8), "16:00", "23:00")),
+    ("Second Student", "student", "interview", None, 900, ["voice-sv"], (range(1, 8), "16:00", "23:00")),
+    ("Night Owl", "rural", "screening", 55, 1200, ["voice-sv", "chat-en"], (range(1, 8), "22:00", "06:00")),
+    ("Finnish Speaker", "customer", "offer", 80, 1200, ["voice-fi"], (range(1, 6), "08:00", "16:00")),
+    ("No Skills", "other", "applied", None, 600, [], (range(1, 6), "09:00", "17:00")),
+    ("Rejected Person", "student", "rejected", 99, 1200, ["voice-sv"], (range(1, 8), "16:00", "23:00")),
+    ("Withdrawn Person", "student", "withdrawn", 99, 1200, ["voice-sv"], (range(1, 8), "16:00", "23:00")),
+]
+
+# (case, SQL that must fail, regex the ERROR line must match). {c} is an open candidate id.
+BAD_ROWS = [
+    ("recruit_bad_candidate_unknown_time_zone_refused",
+     "INSERT INTO staffd.candidates (name, time_zone, minutes_per_week_wanted) VALUES ('X', 'Mars/Olympus', 600)",
+     r"time_zone_must_be_an_iana_name"),
+    ("recruit_bad_candidate_status_bogus_refused",
+     "INSERT INTO staffd.candidates (name, time_zone, minutes_per_week_wanted, status) "
+     "VALUES ('X', 'Europe/Stockholm', 600, 'bogus')",
+     r"candidate_status_is_known"),
+    ("recruit_bad_candidate_minutes_too_few_refused",
+     "INSERT INTO staffd.candidates (name, time_zone, minutes_per_week_wanted) VALUES ('X', 'UTC', 30)",
+     r"candidate_minutes_per_week_wanted_between_60_and_3600"),
+    ("recruit_bad_candidate_minutes_too_many_refused",
+     "INSERT INTO staffd.candidates (name, time_zone, minutes_per_week_wanted) VALUES ('X', 'UTC', 5000)",
+     r"candidate_minutes_per_week_wanted_between_60_and_3600"),
+    ("recruit_bad_candidate_weekday_8_refused",
+     "INSERT INTO staffd.candidate_availability (candidate_id, weekday, start_time, end_time) "
+     "VALUES ({c}, 8, '08:00', '12:00')",
+     r"candidate_availability_weekday_is_iso_1_to_7"),
+    ("recruit_bad_candidate_empty_window_refused",
+     "INSERT INTO staffd.candidate_availability (candidate_id, weekday, start_time, end_time) "
+     "VALUES ({c}, 1, '08:00', '08:00')",
+     r"candidate_availability_window_not_empty"),
+    ("recruit_bad_candidate_score_above_100_refused",
+     "UPDATE staffd.candidates SET assessment_score = 101 WHERE id = {c}",
+     r"candidate_assessment_score_between_0_and_100"),
+    ("recruit_bad_candidate_source_unknown_refused",
+     "INSERT INTO staffd.candidates (name, time_zone, minutes_per_week_wanted, source) "
+     "VALUES ('X', 'UTC', 600, 'headhunter')",
+     r"candidate_source_is_known"),
+    ("recruit_bad_candidate_unknown_queue_skill_refused",
+     "INSERT INTO staffd.candidate_skills (candidate_id, queue_id) VALUES ({c}, 987654321)",
+     r"foreign key"),
+    ("recruit_bad_candidate_hired_agent_on_open_status_refused",
+     "UPDATE staffd.candidates SET hired_agent_id = (SELECT min(id) FROM staffd.agents) WHERE id = {c}",
+     r"candidate_hired_agent_only_when_hired"),
+]
+
+
+def candidates_sql():
+    out = []
+    for name, source, status, score, minutes, skills, (days, st, et) in CANDIDATES:
+        email = name.lower().replace(" ", ".") + "@example.com"
+        out.append("INSERT INTO staffd.candidates (name, email, source, time_zone, minutes_per_week_wanted, "
+                   "status, assessment_score) VALUES (%s, %s, %s, 'Europe/Stockholm', %d, %s, %s);"
+                   % (lit(name), lit(email), lit(source), minutes, lit(status), lit(score)))
+        for q in skills:
+            out.append("INSERT INTO staffd.candidate_skills (candidate_id, queue_id) SELECT c.id, q.id "
+                       "FROM staffd.candidates c, staffd.queues q WHERE c.name = %s AND q.name = %s;"
+                       % (lit(name), lit(q)))
+        for d in days:
+            out.append("INSERT INTO staffd.candidate_availability (candidate_id, weekday, start_time, end_time) "
+                       "SELECT id, %d, %s, %s FROM staffd.candidates WHERE name = %s;"
+                       % (d, lit(st), lit(et), lit(name)))
+    return "\n".join(out)
+
+
+def main():
+    t = harness.Tests()
+    h = harness.Harness("recruit", horizon_days=7)
+    st = {}
+
+    def body():
+        def setup():
+            h.setup_database()
+            fx = h.load_fixture(days=7)
+            h.sql(candidates_sql(), single_transaction=True)
+            st["fx"] = fx
+            st["cand"] = {r[0]: int(r[1]) for r in h.sql("SELECT name, id FROM staffd.candidates")}
+            h.start()
+            h.wait_succeeded_runs(1, timeout=30)
+            h.wait_quiet(quiet=0.5, timeout=30)
+        t.case("recruit_setup_daemon_plans_with_candidates", setup)
+        up = ["recruit_setup_daemon_plans_with_candidates"]
+
+        def refused(sql, pattern):
+            text = sql.format(c=st["cand"]["Evening Student"])
+            err = h.sql_error(text)
+            require(err is not None, "accepted: %s" % text)
+            require(re.search(pattern, err.error_line, re.I),
+                    "refused, but the message does not name the rule (/%s/): %s" % (pattern, err.error_line))
+        for name, sql, pattern in BAD_ROWS:
+            t.case(name, refused, sql, pattern, after=up)
+
+        # -- staffd recruit (the CLI) -------------------------------------------
+
+        def recruit(*args):
+            p = h.command(["recruit", "-c", h.conf] + list(args), timeout=120)
+            harness.require_no_sanitizer_report(p.stderr, "staffd recruit")
+            if p.returncode == 2 and "unknown command" in p.stderr:
+                raise harness.TestFailure("`staffd recruit` is not wired in main.c yet: %s" % p.stderr.strip())
+            return p
+
+        def cli_json():
+            p = recruit("--json", "--top", "3")
+            require(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr.strip()[-400:]))
+            j = json.loads(p.stdout)
+            ranked = {c["candidate_id"]: c for c in j["candidates"]}
+            cand = st["cand"]
+            for closed in ("Rejected Person", "Withdrawn Person"):
+                require(cand[closed] not in ranked, "%s is ranked: %s" % (closed, ranked.get(cand[closed])))
+            n_open = int(h.scalar("SELECT count(*) FROM staffd.candidates WHERE status IN %s" % (OPEN,)))
+            require(len(j["candidates"]) == n_open, "%d ranked, %d open" % (len(j["candidates"]), n_open))
+            require([c["rank"] for c in j["candidates"]] == list(range(1, n_open + 1)), "ranks not 1..N")
+            ev = ranked[cand["Evening Student"]]
+            require(ev["minutes_per_week"] > 0, "the evening student covers nothing: %s" % ev)
+            require("voice-sv" in ev["explanation"], "explanation: %s" % ev["explanation"])
+            ns = ranked[cand["No Skills"]]
+            require(ns["minutes_per_week"] == 0 and "covers nothing" in ns["explanation"],
+                    "the applicant without skills: %s" % ns)
+            # The second student, same window, is ranked by what is left after the first.
+            second = ranked[cand["Second Student"]]
+            require(second["rank"] > ev["rank"] or second["minutes_per_week"] <= ev["minutes_per_week"],
+                    "second student %s vs first %s" % (second, ev))
+            queues = {n["queue"] for n in j["needs"]}
+            require("voice-sv" in queues, "no hiring need for voice-sv (far short): %s" % sorted(queues))
+            for n in j["needs"]:
+                require(n["agents_needed"] >= 1 and n["reason"], "need without agents or reason: %s" % n)
+                require(all(1 <= d <= 7 for d in n["weekdays"]), "weekdays %s" % n["weekdays"])
+            st["json"] = j
+        t.case("recruit_cli_ranks_only_open_candidates", cli_json, after=up)
+
+        def cli_text():
+            p = recruit("--top", "2")
+            require(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr.strip()[-400:]))
+            require("Hiring needs" in p.stdout and "Candidates" in p.stdout, p.stdout[:400])
+            require("Evening Student" in p.stdout or "Night Owl" in p.stdout,
+                    "neither student nor night owl among the top two: %s" % p.stdout[-800:])
+            require("more (--top N)" in p.stdout, "no note about the rest")
+        t.case("recruit_cli_text_table", cli_text, after=up)
+
+        def what_if():
+            before = h.sql("SELECT count(*), coalesce(sum(sequence), 0) FROM staffd.shifts")[0]
+            p = recruit("--top", "0", "--what-if", str(st["cand"]["Evening Student"]))
+            require(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr.strip()[-400:]))
+            m = re.search(r"^\s+voice-sv\s+(\d+)\s+(\d+)\s+([+-]\d+)", p.stdout, re.M)
+            require(m, "no voice-sv row in: %s" % p.stdout[-600:])
+            require(int(m.group(2)) < int(m.group(1)), "voice-sv shortage did not fall: %s" % m.group(0))
+            require(h.sql("SELECT count(*), coalesce(sum(sequence), 0) FROM staffd.shifts")[0] == before,
+                    "--what-if wrote to the database")
+            p = recruit("--what-if", str(st["cand"]["Rejected Person"]))
+            require(p.returncode == 2 and "rejected" in p.stderr, "closed id: exit %d, %s" % (p.returncode, p.stderr))
+            p = recruit("--what-if", "987654321")
+            require(p.returncode == 2 and "no candidate with id 987654321" in p.stderr,
+                    "unknown id: exit %d, %s" % (p.returncode, p.stderr))
+        t.case("recruit_cli_what_if", what_if, after=up)
+
+        # -- staffd.hire ------------------------------------------------------
+
+        def hire_errors():
+            cand = st["cand"]
+            c = st["fx"].contracts["part-time"]
+            cases = [
+                ("SELECT staffd.hire(987654321, %d)" % c, r"no candidate with id 987654321"),
+                ("SELECT staffd.hire(%d, %d)" % (cand["Rejected Person"], c), r"is rejected"),
+                ("SELECT staffd.hire(%d, %d)" % (cand["Withdrawn Person"], c), r"is withdrawn"),
+                ("SELECT staffd.hire(%d, 987654321)" % cand["Evening Student"], r"no contract with id 987654321"),
+                ("SELECT staffd.hire(NULL, %d)" % c, r"needs both ids"),
+            ]
+            for sql, pattern in cases:
+                err = h.sql_error(sql)
+                require(err is not None, "accepted: %s" % sql)
+                require(re.search(pattern, err.error_line), "%s: %s" % (sql, err.error_line))
+            require(h.scalar("SELECT status FROM staffd.candidates WHERE id = %d" % cand["Evening Student"])
+                    == "applied", "a failed hire changed the candidate")
+        t.case("recruit_hire_refuses_with_clear_errors", hire_errors, after=up)
+
+        def hire():
+            cand = st["cand"]["Evening Student"]
+            contract = st["fx"].contracts["part-time"]
+            st["run_before_hire"] = h.wait_quiet(quiet=0.3, timeout=30)
+            agent = int(h.scalar("SELECT staffd.hire(%d, %d)" % (cand, contract)))
+            st["agent"] = agent
+            row = h.sql("SELECT a.name, a.email, a.time_zone, a.contract_id, a.active, a.hired_on = current_date "
+                        "FROM staffd.agents a WHERE a.id = %d" % agent)[0]
+            require(row == ["Evening Student", "evening.student@example.com", "Europe/Stockholm", str(contract),
+                            "t", "t"], "agent row %s" % row)
+            same = h.sql("""
+SELECT (SELECT array_agg(ARRAY[weekday::text, start_time::text, end_time::text] ORDER BY weekday, start_time)
+          FROM staffd.availability WHERE agent_id = %(a)d)
+     = (SELECT array_agg(ARRAY[weekday::text, start_time::text, end_time::text] ORDER BY weekday, start_time)
+          FROM staffd.candidate_availability WHERE candidate_id = %(c)d),
+       (SELECT array_agg(queue_id ORDER BY queue_id) FROM staffd.agent_skills WHERE agent_id = %(a)d)
+     = (SELECT array_agg(queue_id ORDER BY queue_id) FROM staffd.candidate_skills WHERE candidate_id = %(c)d)
+""" % {"a": agent, "c": cand})[0]
+            require(same == ["t", "t"], "availability/skills copied: %s" % same)
+            require(h.sql("SELECT status, hired_agent_id FROM staffd.candidates WHERE id = %d" % cand)[0]
+                    == ["hired", str(agent)], "candidate not marked hired")
+            err = h.sql_error("SELECT staffd.hire(%d, %d)" % (cand, contract))
+            require(err is not None and "already hired" in err.error_line,
+                    "second hire: %s" % (err.error_line if err else "accepted"))
+        t.case("recruit_hire_makes_an_agent", hire, after=up)
+
+        def scheduled():
+            rid = h.wait_run_after(st["run_before_hire"], timeout=20)
+            n = int(h.scalar("SELECT count(*) FROM staffd.shifts WHERE agent_id = %d AND status = 'scheduled'"
+                             % st["agent"]))
+            require(n > 0, "run #%d scheduled no shift for the hired agent %d" % (rid, st["agent"]))
+        t.case("recruit_next_run_schedules_the_hired_agent", scheduled, after=["recruit_hire_makes_an_agent"])
+
+        # -- what the daemon writes (needs the lead's wiring of publish_recruitment) --
+
+        def daemon_outputs():
+            h.wait_quiet(quiet=0.5, timeout=30)
+            ranked = h.sql("SELECT r.candidate_id, c.status FROM staffd.candidate_ranking r "
+                           "JOIN staffd.candidates c ON c.id = r.candidate_id")
+            require(ranked, "staffd.candidate_ranking is empty after a run (publish_recruitment not wired yet?)")
+            statuses = {row[1] for row in ranked}
+            require(statuses <= set(OPEN), "closed applicants ranked by the daemon: %s" % statuses)
+            n_open = int(h.scalar("SELECT count(*) FROM staffd.candidates WHERE status IN %s" % (OPEN,)))
+            require(len(ranked) == n_open, "%d ranked, %d open" % (len(ranked), n_open))
+            needs = int(h.scalar("SELECT count(*) FROM staffd.hiring_needs"))
+            require(needs > 0, "staffd.hiring_needs is empty although voice-sv is far short")
+            view = h.sql("SELECT rank, name FROM staffd.current_candidate_ranking ORDER BY rank")
+            require(len(view) == n_open and view[0][0] == "1", "current_candidate_ranking: %s" % view[:3])
+        t.case("recruit_daemon_writes_needs_and_ranking_of_open_candidates", daemon_outputs, after=up)
+
+        t.case("recruit_daemon_stops_cleanly", h.stop, after=up)
+
+    harness.main_guard(t, h, body)
+
+
+if __name__ == "__main__":
+    main()

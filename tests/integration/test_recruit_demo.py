@@ -1,0 +1,65 @@
+#!/usr/bin/python3
+"""On the demo data: hiring the top-ranked applicant lowers the shortage the next
+run realises by the amount the ranking predicted, within 10 %."""
+import os
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import REPO, require  # noqa: E402
+
+
+def main():
+    t = harness.Tests()
+    h = harness.Harness("recruitdemo", horizon_days=14, debounce_ms=100)
+    st = {}
+
+    def body():
+        def start():
+            h.setup_database()
+            p = harness.subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f",
+                                        os.path.join(REPO, "demo", "demo.sql")],
+                                       env=harness.psql_env(h.db), capture_output=True, text=True,
+                                       cwd=REPO, timeout=300)
+            require(p.returncode == 0, "demo.sql failed: %s" % p.stderr[-500:])
+            h.start()
+            h.wait_succeeded_runs(1, timeout=120)
+            h.wait_quiet(quiet=1.0, timeout=120)
+        t.case("recruit_demo_planned", start)
+
+        def hire_top():
+            rows = h.sql("""SELECT r.candidate_id, r.shortage_minutes_per_week, r.run_id, x.shortage_minutes,
+                                   x.horizon_start, x.horizon_end
+                            FROM staffd.candidate_ranking r JOIN staffd.runs x ON x.id = r.run_id
+                            WHERE r.rank = 1""")
+            require(rows, "no ranked candidate on the demo data")
+            cand, per_week, run_id, shortage_before = int(rows[0][0]), float(rows[0][1]), int(rows[0][2]), float(rows[0][3])
+            require(per_week > 0, "the top candidate covers nothing")
+            weeks = float(h.scalar("SELECT extract(epoch FROM horizon_end - horizon_start) / 604800 "
+                                   "FROM staffd.runs WHERE id = %d" % run_id))
+            contract = h.scalar("SELECT id FROM staffd.contracts ORDER BY max_minutes_per_week LIMIT 1")
+            before = h.max_run_id()
+            h.sql("SELECT staffd.hire(%d, %s)" % (cand, contract))
+            h.wait_run_after(before, timeout=60)
+            h.wait_quiet(quiet=1.0, timeout=60)
+            after = float(h.scalar("SELECT shortage_minutes FROM staffd.runs WHERE status = 'succeeded' "
+                                   "ORDER BY id DESC LIMIT 1"))
+            predicted = per_week * weeks
+            realised = shortage_before - after
+            harness.note("top candidate %d: predicted %.0f, realised %.0f agent-minutes over %.1f weeks"
+                         % (cand, predicted, realised, weeks))
+            require(abs(realised - predicted) <= 0.10 * predicted,
+                    "predicted a drop of %.0f agent-minutes, realised %.0f" % (predicted, realised))
+        t.case("recruit_demo_hiring_top_candidate_lowers_shortage_as_predicted", hire_top,
+               after=["recruit_demo_planned"])
+
+        def stop():
+            h.stop(timeout=5)
+        t.case("recruit_demo_daemon_stops_cleanly", stop, after=["recruit_demo_planned"])
+
+    harness.main_guard(t, h, body)
+
+
+if __name__ == "__main__":
+    main()
