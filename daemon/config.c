@@ -17,7 +17,7 @@
 
 #include "log.h"
 
-enum key_type { KEY_STR, KEY_INT, KEY_BOOL, KEY_ADDR, KEY_LEVEL };
+enum key_type { KEY_STR, KEY_INT, KEY_BOOL, KEY_ADDR, KEY_LEVEL, KEY_SHA256 };
 
 struct key {
     const char *name;
@@ -32,6 +32,7 @@ struct key {
 #define BOOL(f)        KEY_BOOL, offsetof(struct config, f), 0
 #define ADDR(f)        KEY_ADDR, offsetof(struct config, f), sizeof(((struct config *)0)->f)
 #define LEVEL(f)       KEY_LEVEL, offsetof(struct config, f), sizeof(((struct config *)0)->f)
+#define SHA256(f)      KEY_SHA256, offsetof(struct config, f), sizeof(((struct config *)0)->f)
 
 static const struct key keys[] = {
     {"database", STR(database), 0, 0},
@@ -44,6 +45,8 @@ static const struct key keys[] = {
     {"migrate_on_start", BOOL(migrate_on_start), 0, 0},
     {"log_level", LEVEL(log_level), 0, 0},
     {"plan_seed", INT(plan_seed, 0, LLONG_MAX)},
+    {"admin_token_sha256", SHA256(admin_token_sha256), 0, 0},
+    {"api_allow_remote", BOOL(api_allow_remote), 0, 0},
 };
 
 void config_defaults(struct config *c)
@@ -96,6 +99,14 @@ static const char *set_key(struct config *c, const struct key *k, const char *v)
             (inet_pton(AF_INET, v, buf) != 1 && inet_pton(AF_INET6, v, buf) != 1))
             return "not an IPv4 or IPv6 address literal";
         memcpy(dst, v, strlen(v) + 1);
+        return NULL;
+    }
+    case KEY_SHA256: {
+        size_t n = strlen(v);
+        if (n != 64 || strspn(v, "0123456789abcdefABCDEF") != 64)
+            return "not a SHA-256 in hex (64 characters; e.g. printf %s TOKEN | sha256sum)";
+        for (size_t i = 0; i <= n; i++)
+            dst[i] = (char)tolower((unsigned char)v[i]);
         return NULL;
     }
     case KEY_LEVEL: {

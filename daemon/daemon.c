@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libical/ical.h>
+#include <openssl/crypto.h>
+#include <strings.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -640,10 +642,56 @@ static char *http_metrics_cb(void *ctx)
     return n < 0 ? NULL : body;
 }
 
+static char *api_error(int *status, int code, const char *message)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "error", message);
+    char *body = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    *status = code;
+    return body;
+}
+
+/*
+ * The admin API (GET /api/recruitment): applicants' data, so it answers only
+ * with the admin token, and by default only on loopback. The token is known
+ * by its SHA-256 alone and compared in constant time.
+ */
+static char *http_api_cb(void *ctx, const char *name, size_t name_len, const char *authorization,
+                         int loopback, int *status)
+{
+    struct daemon *d = ctx;
+    if (!(name_len == 11 && memcmp(name, "recruitment", 11) == 0))
+        return api_error(status, 404, "no such API; try /api/recruitment");
+    if (!loopback && !d->cfg.api_allow_remote)
+        return api_error(status, 403, "the API answers only on loopback (api_allow_remote = no)");
+    if (d->cfg.admin_token_sha256[0] == '\0')
+        return api_error(status, 403,
+                         "the API is off: set admin_token_sha256 in the configuration");
+    static const char bearer[] = "Bearer ";
+    if (authorization == NULL || strncasecmp(authorization, bearer, sizeof bearer - 1) != 0)
+        return api_error(status, 401, "an admin token is required (Authorization: Bearer TOKEN)");
+    const char *token = authorization + sizeof bearer - 1;
+    unsigned char got[32], want[32];
+    feeds_hash_token(token, strlen(token), got);
+    for (int i = 0; i < 32; i++) {
+        unsigned int byte = 0;
+        sscanf(d->cfg.admin_token_sha256 + 2 * i, "%2x", &byte);
+        want[i] = (unsigned char)byte;
+    }
+    if (CRYPTO_memcmp(got, want, 32) != 0)
+        return api_error(status, 401, "the admin token is not valid");
+    if (d->recruitment == NULL)
+        return api_error(status, 503, "no planning run has landed yet");
+    *status = 200;
+    return strdup(d->recruitment);
+}
+
 static const struct http_handlers http_handlers_tmpl = {
     .feed = http_feed_cb,
     .healthz = http_healthz_cb,
     .metrics = http_metrics_cb,
+    .api = http_api_cb,
 };
 
 /* ---- start, reload, stop ----------------------------------------------- */

@@ -31,6 +31,7 @@
 #include "log.h"
 
 #define FEED_PREFIX    "/feeds/"
+#define API_PREFIX     "/api/"
 #define FEED_SUFFIX    ".ics"
 #define TOKEN_MAX      128
 #define MAX_BODY_BYTES (16 * 1024) /* we accept no request bodies; bound what h2o buffers */
@@ -479,6 +480,43 @@ static void serve_generated(h2o_req_t *req, char *body, int status, const char *
     free(body);
 }
 
+/* Whether the request comes from this machine (127.0.0.0/8 or ::1). */
+static int peer_is_loopback(h2o_req_t *req)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
+    if (len == 0)
+        return 0;
+    if (ss.ss_family == AF_INET)
+        return (ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr) >> 24) == 127;
+    if (ss.ss_family == AF_INET6) {
+        const struct in6_addr *a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+        if (IN6_IS_ADDR_LOOPBACK(a))
+            return 1;
+        return IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127;
+    }
+    return 0;
+}
+
+/* /api/<name>: access control is the callback's; the header is passed as sent. */
+static void serve_api(struct http_server *srv, h2o_req_t *req, h2o_iovec_t name)
+{
+    char *auth = NULL;
+    ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
+    if (i != -1) {
+        h2o_iovec_t v = req->headers.entries[i].value;
+        auth = h2o_mem_alloc_pool(&req->pool, v.len + 1);
+        memcpy(auth, v.base, v.len);
+        auth[v.len] = '\0';
+    }
+    int status = 500;
+    char *body = srv->handlers.api(srv->handlers.ctx, name.base, name.len, auth,
+                                   peer_is_loopback(req), &status);
+    if (status == 401)
+        add_header(req, H2O_TOKEN_WWW_AUTHENTICATE, "Bearer realm=\"staffd\"");
+    serve_generated(req, body, status, "application/json");
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     struct http_server *srv = ((struct http_route *)self)->srv;
@@ -506,6 +544,17 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         }
         char *body = srv->handlers.metrics(srv->handlers.ctx);
         serve_generated(req, body, 200, "text/plain; version=0.0.4; charset=utf-8");
+        return 0;
+    }
+    if (path.len > sizeof(API_PREFIX) - 1 &&
+        memcmp(path.base, API_PREFIX, sizeof(API_PREFIX) - 1) == 0 && srv->handlers.api != NULL) {
+        if (!get_or_head) {
+            send_not_allowed(req);
+            return 0;
+        }
+        serve_api(srv, req,
+                  h2o_iovec_init(path.base + sizeof(API_PREFIX) - 1,
+                                 path.len - (sizeof(API_PREFIX) - 1)));
         return 0;
     }
     h2o_iovec_t token = feed_token(path);

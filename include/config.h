@@ -25,6 +25,8 @@ struct config {
     bool migrate_on_start;
     char log_level[16];
     long long plan_seed;
+    char admin_token_sha256[65]; /* hex SHA-256 of the admin API token; empty: API off */
+    bool api_allow_remote;       /* answer /api/ from other hosts than loopback */
 };
 
 /* Built-in defaults. */

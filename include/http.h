@@ -41,6 +41,14 @@ struct http_handlers {
     char *(*healthz)(void *ctx, int *status);
     /* Returns a malloc'd Prometheus text-format body. */
     char *(*metrics)(void *ctx);
+    /*
+     * Optional (NULL: 404). GET /api/<name>: `authorization` is the request's
+     * Authorization header (NULL if absent), `loopback` whether the peer is on
+     * 127.0.0.0/8 or ::1. Returns a malloc'd JSON body and sets *status (200,
+     * 401, 403, 404, 503); on 401 the server adds WWW-Authenticate: Bearer.
+     */
+    char *(*api)(void *ctx, const char *name, size_t name_len, const char *authorization,
+                 int loopback, int *status);
 };
 
 struct http_stats {
