@@ -97,6 +97,12 @@ struct fixture {
     char *raw[MAX_EXCHANGES];
     size_t raw_len[MAX_EXCHANGES];
     int eof_after_stop; /* 1 if the live connections saw EOF after http_stop */
+
+    /* What the fake API callback saw. */
+    int api_calls;
+    char api_name[64];
+    char api_auth[128];
+    int api_loopback;
 };
 
 static int fake_feed(void *ctx, const char *token, size_t len, struct http_feed *out)
@@ -141,6 +147,18 @@ static char *fake_metrics(void *ctx)
 {
     (void)ctx;
     return strdup("# TYPE staffd_up gauge\nstaffd_up 1\n");
+}
+
+static char *fake_api(void *ctx, const char *name, size_t name_len, const char *authorization,
+                      int loopback, int *status)
+{
+    struct fixture *f = ctx;
+    f->api_calls++;
+    snprintf(f->api_name, sizeof f->api_name, "%.*s", (int)name_len, name);
+    snprintf(f->api_auth, sizeof f->api_auth, "%s", authorization ? authorization : "(none)");
+    f->api_loopback = loopback;
+    *status = authorization != NULL ? 200 : 401;
+    return strdup(authorization != NULL ? "{\"ok\":true}" : "{\"error\":\"token\"}");
 }
 
 /* ---- client side (second thread: no cmocka calls here) ---- */
@@ -259,7 +277,11 @@ static void on_done(uv_async_t *a)
 
 static void run_server(struct fixture *f, client_fn client)
 {
-    struct http_handlers h = {f, fake_feed, fake_healthz, fake_metrics};
+    struct http_handlers h = {.ctx = f,
+                              .feed = fake_feed,
+                              .healthz = fake_healthz,
+                              .metrics = fake_metrics,
+                              .api = fake_api};
 
     assert_int_equal(uv_loop_init(&f->loop), 0);
     assert_int_equal(http_start(&f->loop, "127.0.0.1", 0, &h, &f->srv), 0);
@@ -670,6 +692,37 @@ static void test_health_and_metrics(void **state)
     response_free(&r);
 }
 
+static void test_api_route(void **state)
+{
+    struct fixture *f = *state;
+    int anon = add_request(f, GET("/api/recruitment", ""));
+    int authed = add_request(f, GET("/api/recruitment", "Authorization: Bearer abc\r\n"));
+    int post = add_request(f, "POST /api/recruitment HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n"
+                              "Connection: close\r\n\r\n");
+    run_server(f, client_sequential);
+
+    struct response r;
+    get_response(f, anon, false, &r);
+    assert_int_equal(r.status, 401);
+    assert_header(&r, "www-authenticate", "Bearer realm=\"staffd\"");
+    assert_header(&r, "content-type", "application/json");
+    response_free(&r);
+
+    get_response(f, authed, false, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "{\"ok\":true}");
+    response_free(&r);
+    /* The callback saw the name after /api/, the header as sent, and a loopback peer. */
+    assert_string_equal(f->api_name, "recruitment");
+    assert_string_equal(f->api_auth, "Bearer abc");
+    assert_int_equal(f->api_loopback, 1);
+
+    get_response(f, post, false, &r);
+    assert_int_equal(r.status, 405);
+    response_free(&r);
+    assert_int_equal(f->api_calls, 2);
+}
+
 static void test_health_ok_and_failure(void **state)
 {
     struct fixture *f = *state;
@@ -904,7 +957,8 @@ static void on_closed_flag(void *arg)
 static void test_start_errors(void **state)
 {
     (void)state;
-    struct http_handlers h = {NULL, fake_feed, fake_healthz, fake_metrics};
+    struct http_handlers h = {
+        .ctx = NULL, .feed = fake_feed, .healthz = fake_healthz, .metrics = fake_metrics};
     struct http_server *srv = NULL, *srv2 = NULL;
     uv_loop_t loop;
     bool closed = false;
@@ -946,6 +1000,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
         cmocka_unit_test_setup_teardown(test_health_and_metrics, setup, teardown),
         cmocka_unit_test_setup_teardown(test_health_ok_and_failure, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_api_route, setup, teardown),
         cmocka_unit_test_setup_teardown(test_method_not_allowed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keep_alive_framing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_garbage_does_not_stop_service, setup, teardown),
