@@ -17,7 +17,7 @@
 
 #include "log.h"
 
-enum key_type { KEY_STR, KEY_INT, KEY_BOOL, KEY_ADDR, KEY_LEVEL, KEY_SHA256 };
+enum key_type { KEY_STR, KEY_INT, KEY_BOOL, KEY_ADDR, KEY_LEVEL, KEY_SHA256, KEY_DOUBLE };
 
 struct key {
     const char *name;
@@ -29,6 +29,7 @@ struct key {
 
 #define STR(f)         KEY_STR, offsetof(struct config, f), sizeof(((struct config *)0)->f)
 #define INT(f, lo, hi) KEY_INT, offsetof(struct config, f), sizeof(((struct config *)0)->f), lo, hi
+#define DBL(f, lo, hi) KEY_DOUBLE, offsetof(struct config, f), sizeof(double), lo, hi
 #define BOOL(f)        KEY_BOOL, offsetof(struct config, f), 0
 #define ADDR(f)        KEY_ADDR, offsetof(struct config, f), sizeof(((struct config *)0)->f)
 #define LEVEL(f)       KEY_LEVEL, offsetof(struct config, f), sizeof(((struct config *)0)->f)
@@ -45,6 +46,10 @@ static const struct key keys[] = {
     {"migrate_on_start", BOOL(migrate_on_start), 0, 0},
     {"log_level", LEVEL(log_level), 0, 0},
     {"plan_seed", INT(plan_seed, 0, LLONG_MAX)},
+    {"plan_seconds", DBL(plan_seconds, 0, 3600)},
+    {"plan_iterations", INT(plan_iterations, 0, LLONG_MAX)},
+    {"plan_threads", INT(plan_threads, 1, 64)},
+    {"freeze_hours", INT(freeze_hours, 0, 720)},
     {"admin_token_sha256", SHA256(admin_token_sha256), 0, 0},
     {"api_allow_remote", BOOL(api_allow_remote), 0, 0},
 };
@@ -61,6 +66,10 @@ void config_defaults(struct config *c)
     c->migrate_on_start = true;
     snprintf(c->log_level, sizeof c->log_level, "info");
     c->plan_seed = 1;
+    c->plan_seconds = 1.0;
+    c->plan_iterations = 0;
+    c->plan_threads = 2;
+    c->freeze_hours = 48;
 }
 
 const char *config_default_path(void)
@@ -114,6 +123,17 @@ static const char *set_key(struct config *c, const struct key *k, const char *v)
         if (log_parse_level(v, &lvl) < 0)
             return "not one of error, warning, notice, info, debug";
         memcpy(dst, v, strlen(v) + 1);
+        return NULL;
+    }
+    case KEY_DOUBLE: {
+        char *end;
+        errno = 0;
+        double x = strtod(v, &end);
+        if (errno != 0 || end == v || *end != '\0' || x != x)
+            return "not a number";
+        if (x < (double)k->min || x > (double)k->max)
+            return "out of range";
+        *(double *)dst = x;
         return NULL;
     }
     case KEY_BOOL:
@@ -206,6 +226,12 @@ int config_load(const char *path, struct config *out, char *err, size_t err_len)
         goto out;
     }
 done:
+    if (c.plan_seconds <= 0 && c.plan_iterations <= 0) {
+        snprintf(err, err_len, "%s: plan_seconds and plan_iterations cannot both be 0",
+                 path ? path : "defaults");
+        rc = -EINVAL;
+        goto out;
+    }
     if (c.max_debounce_ms < c.debounce_ms) {
         snprintf(err, err_len, "%s: max_debounce_ms must not be below debounce_ms",
                  path ? path : "defaults");

@@ -95,6 +95,10 @@ struct plan_job {
     int n_results;
     int horizon_days;
     uint64_t seed;
+    long iterations;
+    double budget_seconds;
+    int threads;
+    int freeze_hours;
     double started_at;
     char reason[64];
     /* Filled by the worker. */
@@ -345,7 +349,12 @@ static void plan_work(uv_work_t *req)
     j->results = NULL;
     if (j->rc < 0)
         return;
-    struct plan_params pp = {.seed = j->seed, .cancel = &j->d->cancel};
+    j->snap.freeze_until = j->snap.now + (sd_time)j->freeze_hours * 3600;
+    struct plan_params pp = {.seed = j->seed,
+                             .iterations = j->iterations,
+                             .seconds = j->budget_seconds,
+                             .threads = j->threads,
+                             .cancel = &j->d->cancel};
     j->rc = plan_run(&j->snap, &pp, &j->plan);
     if (j->rc < 0) {
         snprintf(j->err, sizeof j->err, "planning: %s", strerror(-j->rc));
@@ -412,6 +421,9 @@ static void plan_after(uv_work_t *req, int status)
     for (int i = 0; i < j->snap.n_errors && i < 50; i++)
         log_warn("input error: %s %s: %s", j->snap.errors[i].table, j->snap.errors[i].key,
                  j->snap.errors[i].message);
+    for (int i = 0; i < j->plan.n_warnings && i < 50; i++)
+        log_warn("planning: %s %s: %s", j->plan.warnings[i].table, j->plan.warnings[i].key,
+                 j->plan.warnings[i].message);
     if (j->rc < 0) {
         log_err("run (%s) failed: %s", j->reason, j->err);
         d->runs_failed++;
@@ -465,6 +477,10 @@ static void snapshot_loaded(void *arg, int status, PGresult **res, int n, const 
     }
     j->horizon_days = d->cfg.horizon_days;
     j->seed = (uint64_t)d->cfg.plan_seed;
+    j->iterations = (long)d->cfg.plan_iterations;
+    j->budget_seconds = d->cfg.plan_iterations > 0 ? 0 : d->cfg.plan_seconds;
+    j->threads = d->cfg.plan_threads;
+    j->freeze_hours = d->cfg.freeze_hours;
     j->started_at = wall_now();
     snprintf(j->reason, sizeof j->reason, "%s", d->pending_reason);
     d->run_state = RUN_PLANNING;

@@ -56,6 +56,7 @@ void plan_free(struct plan *p)
     free(p->scheduled);
     free(p->shortage);
     free(p->service_level);
+    free(p->warnings);
     *p = (struct plan){0};
 }
 

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "roster.h"
 #include "schedule.h"
 #include "staffing.h"
 
@@ -104,8 +105,18 @@ int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan 
     if (rc < 0)
         goto fail;
 
-    struct schedule_params sp = {.seed = p->seed, .cancel = p->cancel};
-    rc = schedule_build(s, &sp, out);
+    if (p->iterations <= 0 && p->seconds <= 0) {
+        /* No search budget: the greedy builder alone (fast, used for what-if estimates). */
+        struct schedule_params sp = {.seed = p->seed, .cancel = p->cancel};
+        rc = schedule_build(s, &sp, out);
+    } else {
+        struct roster_params rp = {.seed = p->seed,
+                                   .iterations = p->iterations,
+                                   .seconds = p->seconds,
+                                   .threads = p->threads,
+                                   .cancel = p->cancel};
+        rc = roster_build(s, &rp, out);
+    }
     if (rc < 0)
         goto fail;
 

@@ -310,13 +310,17 @@ int schedule_build(const struct snapshot *s, const struct schedule_params *param
         pub_first[a] = -1;
     }
 
-    /* Shifts already under way are facts, not choices. */
+    /*
+     * Shifts already under way are facts, not choices; so are those inside the
+     * freeze window, unless the agent can no longer work them.
+     */
     for (int i = s->n_published - 1; i >= 0; i--) {
         const struct published_shift *p = &s->published[i];
         pub_next[i] = -1;
         if (p->cancelled || p->agent < 0 || p->queue < 0)
             continue;
-        if (p->start < s->now) {
+        if (p->start < s->now || (p->start < s->freeze_until &&
+                                  schedule_shift_valid(s, p->agent, p->queue, p->start, p->end))) {
             int32_t day = tz_local_day(&s->tzs[s->agents[p->agent].tz], p->start);
             rc = builder_add(&b, p->agent, p->queue, p->start, p->end, day);
             if (rc < 0)
@@ -417,6 +421,21 @@ out:
 }
 
 /* ---- independent checker ---------------------------------------------- */
+
+static bool inside_availability(const struct snapshot *s, const struct agent *a, sd_time st,
+                                sd_time en);
+
+bool schedule_shift_valid(const struct snapshot *s, int agent, int queue, sd_time start,
+                          sd_time end)
+{
+    const struct agent *a = &s->agents[agent];
+    const struct contract *c = &s->contracts[a->contract];
+    bool len_ok = false;
+    for (int l = 0; l < c->n_lengths; l++)
+        len_ok |= end - start == (sd_time)c->shift_lengths_minutes[l] * 60;
+    return len_ok && agent_skilled(a, queue) && !overlaps_time_off(a, start, end) &&
+           inside_availability(s, a, start, end);
+}
 
 static int cmp_by_agent_start(const void *x, const void *y)
 {

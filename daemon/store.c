@@ -147,14 +147,17 @@ int store_build_params(const struct snapshot *s, const struct plan *p, const str
         params[4 + k] = b[k].p;
     }
 
+    /* Rows the loader could not use and rules the planner had to relax, alike. */
     cJSON *errs = cJSON_CreateArray();
-    for (int i = 0; errs && i < s->n_errors; i++) {
+    for (int i = 0; errs && i < s->n_errors + p->n_warnings; i++) {
+        const struct input_error *e =
+            i < s->n_errors ? &s->errors[i] : &p->warnings[i - s->n_errors];
         cJSON *o = cJSON_CreateObject();
         if (o == NULL)
             break;
-        cJSON_AddStringToObject(o, "t", s->errors[i].table);
-        cJSON_AddStringToObject(o, "k", s->errors[i].key);
-        cJSON_AddStringToObject(o, "m", s->errors[i].message);
+        cJSON_AddStringToObject(o, "t", e->table);
+        cJSON_AddStringToObject(o, "k", e->key);
+        cJSON_AddStringToObject(o, "m", e->message);
         cJSON_AddItemToArray(errs, o);
     }
     params[10] = json_take(errs);

@@ -25,6 +25,11 @@ struct config {
     bool migrate_on_start;
     char log_level[16];
     long long plan_seed;
+    double plan_seconds;       /* engine wall-clock budget per run */
+    long long plan_iterations; /* engine iteration budget per thread; 0: by time (reproducible when
+                                  > 0) */
+    int plan_threads;
+    int freeze_hours;            /* no shift starting within this many hours changes */
     char admin_token_sha256[65]; /* hex SHA-256 of the admin API token; empty: API off */
     bool api_allow_remote;       /* answer /api/ from other hosts than loopback */
 };

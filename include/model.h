@@ -119,6 +119,7 @@ struct input_error {
 struct snapshot {
     sd_time now;           /* the database's clock when the snapshot was taken */
     sd_time horizon_start; /* first planned instant, a multiple of SD_CELL_SECONDS */
+    sd_time freeze_until;  /* no new or changed shift may start before this (>= now) */
     int horizon_days;
     int n_cells; /* per queue: horizon_days * 96 */
 
@@ -157,6 +158,9 @@ struct plan {
     double *service_level;   /* predicted for the scheduled agents */
     double shortage_minutes; /* sum of shortage * 15 */
     double objective;
+    /* Rules the planner had to relax for an agent (e.g. an unreachable weekly minimum). */
+    int n_warnings;
+    struct input_error *warnings;
 };
 
 void snapshot_free(struct snapshot *s);

@@ -16,6 +16,9 @@
 
 struct plan_params {
     uint64_t seed;
+    long iterations;           /* engine budget per search thread; <= 0: by time only */
+    double seconds;            /* engine wall-clock budget; <= 0: by iterations only */
+    int threads;               /* independent searches (0: 1) */
     const atomic_bool *cancel; /* may be NULL */
 };
 

@@ -16,6 +16,7 @@
 #define STAFFD_SCHEDULE_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,10 @@ int schedule_options_for_agent(const struct snapshot *s, int agent, struct shift
  * s->now) are kept as they are. 0, -ECANCELED or -ENOMEM.
  */
 int schedule_build(const struct snapshot *s, const struct schedule_params *p, struct plan *plan);
+
+/* Whether the agent may still work this shift: length, skill, availability, time off. */
+bool schedule_shift_valid(const struct snapshot *s, int agent, int queue, sd_time start,
+                          sd_time end);
 
 /*
  * Checks shifts against every rule. Returns 0 when all hold, else -EINVAL

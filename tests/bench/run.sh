@@ -108,3 +108,9 @@ echo "== change latency on the demo data (default debounce 300 ms)"
 
 echo "== staffing maths"
 "$work/bench_staffing"
+
+echo "== recruitment: 5,000 applicants ranked against a 1,000-agent site"
+cc -std=c17 -O2 -D_GNU_SOURCE -Iinclude $(pkg-config --cflags libcjson libpq) \
+    -o "$work/bench_recruit" tests/bench/bench_recruit.c build/plain/libstaffd.a \
+    $(pkg-config --libs libpq libuv libcjson libical libh2o libsystemd libcrypto) -lm -lpthread
+"$work/bench_recruit"

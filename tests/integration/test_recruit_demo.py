@@ -13,6 +13,8 @@ from harness import REPO, require  # noqa: E402
 def main():
     t = harness.Tests()
     h = harness.Harness("recruitdemo", horizon_days=14, debounce_ms=100)
+    # A reproducible engine budget: the comparison is between plans, not between timings.
+    h.settings["plan_iterations"] = 200000
     st = {}
 
     def body():
@@ -38,7 +40,16 @@ def main():
             require(per_week > 0, "the top candidate covers nothing")
             weeks = float(h.scalar("SELECT extract(epoch FROM horizon_end - horizon_start) / 604800 "
                                    "FROM staffd.runs WHERE id = %d" % run_id))
-            contract = h.scalar("SELECT id FROM staffd.contracts ORDER BY max_minutes_per_week LIMIT 1")
+            # Hire under the default contract the ranking assumes (docs/recruitment.md): the
+            # lengths of 4, 5, 6 and 8 h up to the hours wanted, a 30-minute step, at most the
+            # minutes wanted and 5 days a week, 5 in a row, 11 h of rest.
+            wanted = int(h.scalar("SELECT minutes_per_week_wanted FROM staffd.candidates WHERE id = %d" % cand))
+            lengths = [m for m in (240, 300, 360, 480) if m <= wanted] or [wanted // 15 * 15]
+            contract = h.scalar(
+                "INSERT INTO staffd.contracts (name, min_minutes_per_week, max_minutes_per_week,"
+                " max_days_per_week, max_consecutive_days, min_rest_minutes, shift_lengths_minutes,"
+                " shift_start_step_minutes) VALUES ('as ranked', 0, %d, 5, 5, 660, '{%s}', 30)"
+                " RETURNING id" % (wanted, ",".join(str(m) for m in lengths)))
             before = h.max_run_id()
             h.sql("SELECT staffd.hire(%d, %s)" % (cand, contract))
             h.wait_run_after(before, timeout=60)
