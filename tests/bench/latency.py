@@ -1,17 +1,19 @@
 #!/usr/bin/python3
 """From a committed availability INSERT to the changed feed being served.
 
-Each trial removes one of the agent's availability windows on a day it works
-(its shift there is cancelled), waits for that to reach the feed, then puts
-the window back and measures from the INSERT's commit until the feed served
-over HTTP has changed again. Prints median and p95 over the trials.
+Each trial adds a new agent (contract, skill, private feed URL, no availability
+yet: an empty calendar), waits until that settles, then INSERTs the agent's
+weekly availability in one statement and measures from the commit until the
+feed served over HTTP has changed (the agent now has shifts). Prints median and
+p95 over the trials.
 
-Usage: latency.py FEED_URL AGENT_ID [TRIALS]   (libpq environment names the database)
+Usage: latency.py BASE_URL [TRIALS]   (libpq environment names the database)
 """
 import statistics
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 
@@ -22,58 +24,52 @@ def psql(sql):
 
 
 def etag(url):
-    with urllib.request.urlopen(url, timeout=5) as r:
-        return r.headers["ETag"]
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.headers["ETag"]
+    except urllib.error.HTTPError as e:
+        if e.code == 404:
+            return None
+        raise
 
 
-def wait_change(url, old, deadline_s=30.0):
+def wait_for(pred, what, deadline_s=30.0):
     start = time.monotonic()
     while time.monotonic() - start < deadline_s:
-        e = etag(url)
-        if e != old:
-            return time.monotonic()
+        v = pred()
+        if v:
+            return time.monotonic(), v
         time.sleep(0.005)
-    raise SystemExit("feed did not change within %.0f s" % deadline_s)
+    raise SystemExit("%s: not within %.0f s" % (what, deadline_s))
 
 
 def main():
-    url, agent = sys.argv[1], int(sys.argv[2])
-    trials = int(sys.argv[3]) if len(sys.argv) > 3 else 20
-    ins, dels = [], []
-    for _ in range(trials):
-        # A future weekday on which the agent has a scheduled shift.
-        row = psql(
-            "SELECT a.id, a.weekday, a.start_time, a.end_time, coalesce(a.valid_from::text, ''),"
-            " coalesce(a.valid_until::text, '') FROM staffd.availability a"
-            f" JOIN staffd.agents g ON g.id = a.agent_id WHERE a.agent_id = {agent}"
-            " AND EXISTS (SELECT 1 FROM staffd.shifts s WHERE s.agent_id = a.agent_id"
-            "  AND s.status = 'scheduled' AND s.starts > now() + interval '1 day'"
-            "  AND extract(isodow FROM s.starts AT TIME ZONE g.time_zone) = a.weekday)"
-            " ORDER BY a.weekday LIMIT 1")
-        if not row:
-            raise SystemExit("agent %d has no window with a future shift" % agent)
-        wid, wd, st, en, vf, vu = row.split("|")
+    base = sys.argv[1].rstrip("/")
+    trials = int(sys.argv[2]) if len(sys.argv) > 2 else 20
+    # The queue with the most shortage after 17:00 local, and a contract for evenings.
+    queue = psql("SELECT q.id FROM staffd.coverage c JOIN staffd.queues q ON q.id = c.queue_id"
+                 " GROUP BY q.id ORDER BY sum(c.shortage) DESC LIMIT 1")
+    zone = psql(f"SELECT time_zone FROM staffd.queues WHERE id = {queue}")
+    contract = psql("SELECT id FROM staffd.contracts ORDER BY max_minutes_per_week DESC LIMIT 1")
+    times = []
+    for i in range(trials):
+        agent = psql(f"INSERT INTO staffd.agents (name, email, time_zone, contract_id)"
+                     f" VALUES ('Latency Probe {i}', 'probe{i}@example.com', '{zone}', {contract})"
+                     f" RETURNING id")
+        psql(f"INSERT INTO staffd.agent_skills VALUES ({agent}, {queue})")
+        url = psql(f"SELECT staffd.issue_feed_url({agent})")
+        url = base + url[url.index("/feeds/"):]
+        _, before = wait_for(lambda: etag(url), "feed of the new agent")
+        time.sleep(1.5)  # let the run the new agent caused land
         before = etag(url)
-        t0 = time.monotonic()
-        psql(f"DELETE FROM staffd.availability WHERE id = {wid}")
+        psql("INSERT INTO staffd.availability (agent_id, weekday, start_time, end_time)"
+             f" SELECT {agent}, d, '08:00', '22:00' FROM generate_series(1, 7) AS d")
         t_commit = time.monotonic()
-        t1 = wait_change(url, before)
-        dels.append(t1 - t_commit)
-        mid = etag(url)
-        vf = f"'{vf}'" if vf else "NULL"
-        vu = f"'{vu}'" if vu else "NULL"
-        psql("INSERT INTO staffd.availability (agent_id, weekday, start_time, end_time,"
-             f" valid_from, valid_until) VALUES ({agent}, {wd}, '{st}', '{en}', {vf}, {vu})")
-        t_commit = time.monotonic()
-        t2 = wait_change(url, mid)
-        ins.append(t2 - t_commit)
-        del t0
-        time.sleep(0.2)
+        t_changed, _ = wait_for(lambda: etag(url) != before, "feed change after the INSERT")
+        times.append(t_changed - t_commit)
     q = lambda v, p: sorted(v)[min(len(v) - 1, int(round(p * (len(v) - 1))))]
     print("availability INSERT -> feed changed: median %.3f s, p95 %.3f s, max %.3f s (%d trials)"
-          % (statistics.median(ins), q(ins, 0.95), max(ins), len(ins)))
-    print("availability DELETE -> feed changed: median %.3f s, p95 %.3f s, max %.3f s (%d trials)"
-          % (statistics.median(dels), q(dels, 0.95), max(dels), len(dels)))
+          % (statistics.median(times), q(times, 0.95), max(times), len(times)))
 
 
 if __name__ == "__main__":

@@ -104,7 +104,7 @@ echo "nginx:  $(tr '\n' ' ' <"$work/n.txt")-> median $n req/s"
 awk -v s="$s" -v n="$n" 'BEGIN {printf "ratio staffd/nginx: %.2f (target >= 0.80)\n", s / n}'
 
 echo "== change latency on the demo data (default debounce 300 ms)"
-/usr/bin/python3 tests/bench/latency.py "$url" "$agent" "${LATENCY_TRIALS:-20}"
+/usr/bin/python3 tests/bench/latency.py "http://127.0.0.1:$port" "${LATENCY_TRIALS:-20}"
 
 echo "== staffing maths"
 "$work/bench_staffing"
