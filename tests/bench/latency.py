@@ -4,7 +4,8 @@
 Each trial adds a new agent (contract, skill, private feed URL, no availability
 yet: an empty calendar), waits until that settles, then INSERTs the agent's
 weekly availability in one statement and measures from the commit until the
-feed served over HTTP has changed (the agent now has shifts). Prints median and
+feed served over HTTP has changed (the agent now has shifts); then deletes the
+probe again, so every trial starts from the same schedule. Prints median and
 p95 over the trials.
 
 Usage: latency.py BASE_URL [TRIALS]   (libpq environment names the database)
@@ -67,6 +68,9 @@ def main():
         t_commit = time.monotonic()
         t_changed, _ = wait_for(lambda: etag(url) != before, "feed change after the INSERT")
         times.append(t_changed - t_commit)
+        # Remove the probe, so every trial starts from the same schedule and shortage.
+        psql(f"DELETE FROM staffd.agents WHERE id = {agent}")
+        time.sleep(1.5)
     q = lambda v, p: sorted(v)[min(len(v) - 1, int(round(p * (len(v) - 1))))]
     print("availability INSERT -> feed changed: median %.3f s, p95 %.3f s, max %.3f s (%d trials)"
           % (statistics.median(times), q(times, 0.95), max(times), len(times)))
