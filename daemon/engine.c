@@ -948,6 +948,12 @@ struct dp_node {
     int16_t choice;
 };
 
+struct dp_sortent {
+    uint64_t group; /* everything but the resources that only have a maximum */
+    double cost;
+    int idx;
+};
+
 struct dp_work {
     int D;
     struct dp_node **layer;
@@ -956,6 +962,10 @@ struct dp_work {
     int hcap;
     double *ocost; /* per option of the agent, index relative to its first option */
     long *maxrem;  /* [D+1] minutes still reachable from day d on */
+    struct dp_sortent *se; /* dominance filter scratch */
+    int se_cap;
+    double *lb;  /* [(D+1)*(D+1)] bound: cost from day d on when k more days must be worked */
+    double *tmp; /* [D] */
 };
 
 static void dp_work_free(struct dp_work *w)
@@ -969,6 +979,9 @@ static void dp_work_free(struct dp_work *w)
     free(w->hash);
     free(w->ocost);
     free(w->maxrem);
+    free(w->se);
+    free(w->lb);
+    free(w->tmp);
     memset(w, 0, sizeof *w);
 }
 
@@ -989,6 +1002,14 @@ static int dp_work_init(struct dp_work *w, const struct engine_instance *I)
     w->maxrem = malloc(((size_t)I->D + 1) * sizeof *w->maxrem);
     w->hcap = 1024;
     w->hash = malloc((size_t)w->hcap * sizeof *w->hash);
+    if (I->D <= 400) {
+        w->lb = malloc(((size_t)I->D + 1) * ((size_t)I->D + 1) * sizeof *w->lb);
+        w->tmp = malloc(3 * (size_t)I->D * sizeof *w->tmp);
+        if (!w->lb || !w->tmp) {
+            dp_work_free(w);
+            return -ENOMEM;
+        }
+    }
     if (!w->layer || !w->n || !w->cap || !w->ocost || !w->maxrem || !w->hash) {
         dp_work_free(w);
         return -ENOMEM;
@@ -1046,14 +1067,153 @@ static int dp_push(struct dp_work *w, int d, const struct dp_key *k, double cost
     return 0;
 }
 
+static int cmp_sortent(const void *x, const void *y)
+{
+    const struct dp_sortent *a = x, *b = y;
+    if (a->group != b->group)
+        return a->group < b->group ? -1 : 1;
+    if (a->cost != b->cost)
+        return a->cost < b->cost ? -1 : 1;
+    return (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+/*
+ * Dominance between labels of one layer: weekends used and the bounded type
+ * counts only have maxima, and nothing later depends on them otherwise, so
+ * a label with the same other fields, no more of each of those and no higher
+ * cost can do whatever the other can, at least as cheaply. Removes the
+ * dominated labels of layer d (order of the survivors kept). 0 or -ENOMEM.
+ */
+static int dp_dominance(struct dp_work *w, int d, int n_cnt)
+{
+    int n = w->n[d];
+    if (grow((void **)&w->se, &w->se_cap, n, sizeof *w->se) < 0)
+        return -ENOMEM;
+    struct dp_node *L = w->layer[d];
+    for (int i = 0; i < n; i++) {
+        const struct dp_key *k = &L[i].k;
+        w->se[i].group = (uint64_t)k->last << 48 | (uint64_t)k->mins << 32 |
+                         (uint64_t)k->wmin << 16 | (uint64_t)k->run << 4 |
+                         (uint64_t)(k->flag & 1) << 3 | (uint64_t)(k->wdays & 7);
+        w->se[i].cost = L[i].cost;
+        w->se[i].idx = i;
+    }
+    qsort(w->se, (size_t)n, sizeof *w->se, cmp_sortent);
+    /* se[g0..kept) holds the kept labels of the current group (in cost order). */
+    int g0 = 0, kept = 0;
+    for (int i = 0; i < n; i++) {
+        if (i == 0 || w->se[i].group != w->se[i - 1].group)
+            g0 = kept;
+        const struct dp_key *k = &L[w->se[i].idx].k;
+        bool dom = false;
+        for (int j = g0; j < kept && !dom; j++) {
+            const struct dp_key *q = &L[w->se[j].idx].k;
+            if (q->wk > k->wk)
+                continue;
+            int c = 0;
+            while (c < n_cnt && q->cnt[c] <= k->cnt[c])
+                c++;
+            dom = c == n_cnt;
+        }
+        if (!dom)
+            w->se[kept++] = w->se[i];
+    }
+    if (kept == n)
+        return 0;
+    /* Keep the survivors in their original order (stable, deterministic). */
+    uint8_t *alive = (uint8_t *)w->hash; /* the hash table is rebuilt per layer anyway */
+    memset(alive, 0, (size_t)n);
+    for (int i = 0; i < kept; i++)
+        alive[w->se[i].idx] = 1;
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (alive[i])
+            L[m++] = L[i];
+    w->n[d] = m;
+    return 0;
+}
+
+/*
+ * Lower bounds for pruning: w->lb[d * (D + 1) + k] is no more than the cost
+ * of days d..D-1 when at least k of them are worked (each day at its cheapest
+ * allowed choice, plus the k smallest extra costs of working instead).
+ * Returns the most minutes an option of the agent can bring (for k).
+ */
+static long dp_bounds(const struct engine_instance *I, struct dp_work *w, int a, const double *offc,
+                      const int *restrict_)
+{
+    int D = I->D, base = I->ad_start[a * D];
+    long maxm = 1;
+    double *best = w->tmp, *extra = w->tmp + D, *sorted = w->tmp + 2 * D;
+    for (int d = 0; d < D; d++) {
+        int ix = a * D + d, fx = I->fixed[ix];
+        if (restrict_ && restrict_[d] != NO_FIX)
+            fx = restrict_[d];
+        double off = (fx == NO_FIX || fx == -1) ? offc[d] : INFINITY, on = INFINITY;
+        for (int j = I->ad_start[ix]; j < I->ad_start[ix + 1]; j++) {
+            int oi = j - I->ad_start[ix];
+            if ((fx != NO_FIX && fx != oi) || (I->po[j].banned && fx != oi))
+                continue;
+            if (w->ocost[j - base] < on)
+                on = w->ocost[j - base];
+            if (I->po[j].minutes > maxm)
+                maxm = I->po[j].minutes;
+        }
+        best[d] = off < on ? off : on;
+        extra[d] = on - best[d]; /* INFINITY: cannot work that day */
+    }
+    /* From the last day back: row d = best[d] + row d+1, with extra[d] merged in. */
+    double suf = 0;
+    int ns = 0;
+    for (int k = 0; k <= D; k++)
+        w->lb[(size_t)D * (size_t)(D + 1) + (size_t)k] = k == 0 ? 0 : INFINITY;
+    for (int d = D - 1; d >= 0; d--) {
+        suf += best[d];
+        double *row = w->lb + (size_t)d * (size_t)(D + 1);
+        if (isfinite(extra[d])) {
+            /* insertion into the sorted extras */
+            int q = ns++;
+            while (q > 0 && sorted[q - 1] > extra[d]) {
+                sorted[q] = sorted[q - 1];
+                q--;
+            }
+            sorted[q] = extra[d];
+        }
+        double acc = suf;
+        row[0] = suf;
+        for (int k = 1; k <= D; k++) {
+            if (k <= ns) {
+                acc += sorted[k - 1];
+                row[k] = acc;
+            } else {
+                row[k] = INFINITY;
+            }
+        }
+    }
+    return maxm;
+}
+
+static inline double dp_lb(const struct dp_work *w, int D, int d, bool need_days, long min_minutes,
+                          long mins, long maxm)
+{
+    long k = 0;
+    if (need_days && mins < min_minutes)
+        k = (min_minutes - mins + maxm - 1) / maxm;
+    if (k > D - d)
+        return INFINITY;
+    return w->lb[(size_t)d * (size_t)(D + 1) + (size_t)k];
+}
+
 /*
  * The cheapest feasible horizon of agent a. ocost[j] is the cost of its j-th
  * option (relative to the agent's first), offc[d] the cost of a day off;
  * restrict_ (may be NULL) pins day d to restrict_[d] unless it is NO_FIX.
+ * ub: the cost of a horizon known to be feasible (INFINITY if none): labels
+ * that cannot end below it are pruned, which keeps the DP exact.
  * Fills choice[D] and *cost (fairness included). 0, -ENOENT, -ENOMEM.
  */
 static int dp_agent(const struct engine_instance *I, struct dp_work *w, int a, const double *offc,
-                    const int *restrict_, int *choice, double *cost)
+                    const int *restrict_, double ub, int *choice, double *cost)
 {
     const struct engine_agent_rules *r = &I->rules[a];
     const struct aprep *p = &I->ap[a];
@@ -1074,6 +1234,11 @@ static int dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
     memset(w->hash, 0xff, (size_t)w->hcap * sizeof *w->hash);
     if (dp_push(w, 0, &k0, 0, -1, -1) < 0)
         return -ENOMEM;
+    bool dominance = (p->n_cnt > 0 || p->track_wk) && !getenv("ENGINE_NODOM");
+    bool bound = isfinite(ub) && w->lb != NULL && !getenv("ENGINE_NOBOUND");
+    long maxm = bound ? dp_bounds(I, w, a, offc, restrict_) : 1;
+    ub += 1e-9;
+    bool need_days = p->track_mins && r->min_minutes > 0;
     for (int d = 0; d < D; d++) {
         int ix = a * D + d, fx = I->fixed[ix];
         if (restrict_ && restrict_[d] != NO_FIX)
@@ -1082,6 +1247,8 @@ static int dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
         bool whole = d - 7 >= 0;
         int wkd = I->weekend[ix];
         bool wk_cont = d > 0 && wkd >= 0 && I->weekend[ix - 1] == wkd;
+        if (dominance && w->n[d] > 16 && dp_dominance(w, d, p->n_cnt) < 0)
+            return -ENOMEM;
         w->n[d + 1] = 0;
         memset(w->hash, 0xff, (size_t)w->hcap * sizeof *w->hash);
         for (int i = 0; i < w->n[d]; i++) {
@@ -1109,6 +1276,10 @@ static int dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
                 }
                 nk.last = 0;
                 if (ok && p->track_mins && (long)k.mins * g + w->maxrem[d + 1] < r->min_minutes)
+                    ok = false;
+                if (ok && bound &&
+                    c + offc[d] + dp_lb(w, D, d + 1, need_days, r->min_minutes, (long)nk.mins * g,
+                                        maxm) > ub)
                     ok = false;
                 if (ok && dp_push(w, d + 1, &nk, c + offc[d], i, -1) < 0)
                     return -ENOMEM;
@@ -1173,11 +1344,16 @@ static int dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
                         continue;
                     nk.cnt[ci]++;
                 }
-                if (dp_push(w, d + 1, &nk, c + w->ocost[j - base], i, oi) < 0)
+                double nc = c + w->ocost[j - base];
+                if (bound && nc + dp_lb(w, D, d + 1, need_days, r->min_minutes,
+                                        (long)nk.mins * g, maxm) > ub)
+                    continue;
+                if (dp_push(w, d + 1, &nk, nc, i, oi) < 0)
                     return -ENOMEM;
             }
         }
     }
+    if (getenv("ENGINE_LAYERS")) { for (int d = 0; d <= D; d++) fprintf(stderr, "%d ", w->n[d]); fprintf(stderr, " ub %g\n", ub); }
     int best = -1;
     double bc = INFINITY;
     bool lastwhole = (D + r->week_offset) % 7 == 0 && D >= 7;
@@ -1247,7 +1423,7 @@ int engine_best_pattern(const struct engine_instance *I, int agent, const int *c
         goto out;
     }
     dp_costs(I, &w, agent, coverage, offc, NULL);
-    rc = dp_agent(I, &w, agent, offc, NULL, choice, cost);
+    rc = dp_agent(I, &w, agent, offc, NULL, INFINITY, choice, cost);
 out:
     free(offc);
     dp_work_free(&w);
@@ -1374,6 +1550,34 @@ static void note_best(struct search *S)
     }
 }
 
+/*
+ * The DP cost of row (agent a, costs just filled by dp_costs) if it is a
+ * feasible horizon that respects restrict_, else INFINITY: an upper bound
+ * for dp_agent.
+ */
+static double row_bound(const struct search *S, int a, const int *row, const int *restrict_)
+{
+    const struct engine_instance *I = S->I;
+    int D = I->D, base = I->ad_start[a * D], m = 0;
+    double c = 0;
+    for (int d = 0; d < D; d++) {
+        if (restrict_ && restrict_[d] != NO_FIX && restrict_[d] != row[d])
+            return INFINITY;
+        if (row[d] < 0) {
+            c += S->offc[d];
+        } else {
+            int j = I->ad_start[a * D + d] + row[d];
+            c += S->w.ocost[j - base];
+            m += I->po[j].minutes;
+        }
+    }
+    if (!row_ok(S, a, row))
+        return INFINITY;
+    if (I->ap[a].track_mins)
+        c += fair_pen(I, a, m);
+    return c;
+}
+
 /* Removes agent a from the coverage, DPs its horizon (restricted), puts it back. */
 static int reopt_agent(struct search *S, int a, const int *restrict_, double *delta)
 {
@@ -1386,7 +1590,8 @@ static int reopt_agent(struct search *S, int a, const int *restrict_, double *de
         d1 += set_day(S, a, d, -1);
     dp_costs(I, &S->w, a, S->cov, S->offc, &S->rng);
     double dc;
-    int rc = dp_agent(I, &S->w, a, S->offc, restrict_, S->row, &dc);
+    int rc = dp_agent(I, &S->w, a, S->offc, restrict_, row_bound(S, a, S->save, restrict_), S->row,
+                      &dc);
     if (rc < 0) {
         /* Put back what was there (infeasible only before construction ends). */
         d1 += set_row(S, a, S->save);
@@ -1592,7 +1797,13 @@ static int ruin_recreate(struct search *S, int k, int win0, int win1)
                 d1 += set_day(S, a, d, -1);
             dp_costs(I, &S->w, a, S->cov, S->offc, &S->rng);
             double dc;
-            rc = dp_agent(I, &S->w, a, S->offc, restr, S->row, &dc);
+            /* Bound: the better of the agent's row before the ruin and before this pass. */
+            double ub = row_bound(S, a, saved + (size_t)i * (size_t)D, restr);
+            if (pass > 0) {
+                double ub2 = row_bound(S, a, S->save, restr);
+                ub = ub2 < ub ? ub2 : ub;
+            }
+            rc = dp_agent(I, &S->w, a, S->offc, restr, ub, S->row, &dc);
             S->n_dp++;
             if (rc < 0)
                 d1 += set_row(S, a, pass ? S->save : saved + (size_t)i * (size_t)D);
@@ -1702,6 +1913,9 @@ static void *search_run(void *arg)
 
 static void search_free(struct search *S)
 {
+    if (getenv("ENGINE_STATS"))
+        fprintf(stderr, "thread %d: iter %ld dp %ld rr %ld acc %ld best %.0f t %.2f\n", S->thread,
+                S->iter, S->n_dp, S->n_rr, S->n_rr_acc, S->best_cost, now_s(&S->t0));
     dp_work_free(&S->w);
     free(S->cur);
     free(S->best);
