@@ -114,3 +114,10 @@ cc -std=c17 -O2 -D_GNU_SOURCE -Iinclude $(pkg-config --cflags libcjson libpq) \
     -o "$work/bench_recruit" tests/bench/bench_recruit.c build/plain/libstaffd.a \
     $(pkg-config --libs libpq libuv libcjson libical libh2o libsystemd libcrypto) -lm -lpthread
 "$work/bench_recruit"
+
+# 4. Contact-centre scale (100 / 1,000 / 10,000 agents, 28 days) and the LP
+#    bound on the 100-agent site: long (about 20 minutes), so only on request.
+if [ "${BENCH_SCALE:-0}" = 1 ]; then
+    echo "== scale: time to the quality plateau, shortage, memory (docs/scale.md)"
+    sh tests/bench/scale.sh
+fi
