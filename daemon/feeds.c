@@ -2,7 +2,8 @@
  * feeds.c — rendered calendars by agent, and tokens by hash (see
  * include/feeds.h). Both tables are sorted arrays searched by bsearch: they
  * change only when a run lands or a token is issued, and are read on every
- * request.
+ * request. Each shift's breaks come with it, in order, as one text column
+ * ("start:end:paid,..." in Unix seconds), and are listed in its DESCRIPTION.
  */
 #include "feeds.h"
 
@@ -23,7 +24,10 @@ const char feeds_shifts_sql[] =
     " extract(epoch FROM s.ends)::bigint, s.status = 'cancelled', s.sequence,"
     " extract(epoch FROM s.updated_at)::bigint,"
     " (SELECT extract(epoch FROM max(t.issued_at))::bigint FROM staffd.feed_tokens t"
-    "   WHERE t.agent_id = a.id)"
+    "   WHERE t.agent_id = a.id),"
+    " (SELECT string_agg(extract(epoch FROM b.starts)::bigint || ':'"
+    "   || extract(epoch FROM b.ends)::bigint || ':' || b.paid::int, ',' ORDER BY b.starts)"
+    "   FROM staffd.shift_breaks b WHERE b.shift_id = s.id)"
     " FROM staffd.agents a"
     " LEFT JOIN staffd.shifts s ON s.agent_id = a.id AND s.ends > now() - interval '30 days'"
     "  AND (s.status = 'scheduled' OR s.starts > now() - $2::int * interval '1 day')"
@@ -142,14 +146,54 @@ static void etag_of(const char *body, size_t len, char out[40])
     out[34] = '\0';
 }
 
+/*
+ * Parses a breaks column ("start:end:paid,...") into br[0..max); keeps only
+ * breaks inside [start, end), so that a stray row cannot make the feed fail.
+ */
+static int parse_breaks(const char *text, sd_time start, sd_time end, struct cal_break *br, int max)
+{
+    int n = 0;
+    const char *p = text;
+    while (*p && n < max) {
+        char *q;
+        long long bs = strtoll(p, &q, 10);
+        if (*q != ':')
+            break;
+        long long be = strtoll(q + 1, &q, 10);
+        if (*q != ':')
+            break;
+        long paid = strtol(q + 1, &q, 10);
+        if (bs >= start && be <= end && be > bs)
+            br[n++] = (struct cal_break){.start = bs, .end = be, .paid = paid != 0};
+        if (*q != ',')
+            break;
+        p = q + 1;
+    }
+    return n;
+}
+
 /* Renders rows [from, to) of one agent. */
 static int render_agent(const PGresult *r, int from, int to, struct feed_entry *e)
 {
     int n = 0, rc;
     struct cal_event *ev = calloc((size_t)(to - from), sizeof *ev);
     char(*summary)[160] = calloc((size_t)(to - from), sizeof *summary);
+    struct cal_break *breaks = NULL;
+    int n_breaks = 0, used = 0;
     char name[256];
     if (ev == NULL || summary == NULL) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    /* One allocation for every break of the agent: count the fields first. */
+    for (int i = from; i < to; i++) {
+        if (PQgetisnull(r, i, 10))
+            continue;
+        n_breaks++;
+        for (const char *p = PQgetvalue(r, i, 10); *p; p++)
+            n_breaks += *p == ',';
+    }
+    if (n_breaks > 0 && (breaks = calloc((size_t)n_breaks, sizeof *breaks)) == NULL) {
         rc = -ENOMEM;
         goto out;
     }
@@ -167,6 +211,12 @@ static int render_agent(const PGresult *r, int from, int to, struct feed_entry *
         c->sequence = atoi(PQgetvalue(r, i, 7));
         c->last_modified = strtoll(PQgetvalue(r, i, 8), NULL, 10);
         c->summary = summary[n];
+        if (!PQgetisnull(r, i, 10) && !c->cancelled) {
+            c->breaks = &breaks[used];
+            c->n_breaks = parse_breaks(PQgetvalue(r, i, 10), c->start, c->end, &breaks[used],
+                                       n_breaks - used);
+            used += c->n_breaks;
+        }
         if (c->last_modified > e->last_modified)
             e->last_modified = c->last_modified;
         n++;
@@ -179,6 +229,7 @@ static int render_agent(const PGresult *r, int from, int to, struct feed_entry *
 out:
     free(ev);
     free(summary);
+    free(breaks);
     return rc;
 }
 

@@ -9,6 +9,7 @@
  */
 #include "load.h"
 
+#include <cJSON.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -34,6 +35,9 @@ enum {
     R_CANDIDATES,
     R_CAND_SKILLS,
     R_CAND_AVAIL,
+    R_PREFS,
+    R_BREAKS,
+    R_RECENT,
     R_COMMIT,
     R_COUNT
 };
@@ -64,7 +68,8 @@ char *load_snapshot_sql(int days)
         " ORDER BY queue_id, interval_start;"
         "SELECT id, name, min_minutes_per_week, max_minutes_per_week, max_days_per_week,"
         " max_consecutive_days, min_rest_minutes, shift_start_step_minutes,"
-        " array_to_string(shift_lengths_minutes, ',') FROM staffd.contracts ORDER BY id;"
+        " array_to_string(shift_lengths_minutes, ','), break_rules::text,"
+        " staffd.break_rules_problem(break_rules) FROM staffd.contracts ORDER BY id;"
         "SELECT id, name, time_zone, contract_id FROM staffd.agents WHERE active ORDER BY id;"
         "SELECT agent_id, queue_id FROM staffd.agent_skills ORDER BY agent_id, queue_id;"
         "SELECT id, agent_id, weekday, extract(epoch FROM start_time)::int / 60,"
@@ -85,8 +90,24 @@ char *load_snapshot_sql(int days)
         "SELECT id, candidate_id, weekday, extract(epoch FROM start_time)::int / 60,"
         " extract(epoch FROM end_time)::int / 60 FROM staffd.candidate_availability"
         " ORDER BY candidate_id, id;"
+        "SELECT id, agent_id, coalesce(weekday, 0), on_date - date '1970-01-01',"
+        " extract(epoch FROM start_time)::int / 60, extract(epoch FROM end_time)::int / 60,"
+        " kind = 'avoid', weight FROM staffd.preferences"
+        " WHERE on_date IS NULL OR (on_date >= (" HS " AT TIME ZONE 'UTC')::date - 2"
+        " AND on_date <= (" HS " AT TIME ZONE 'UTC')::date + %d) ORDER BY agent_id, id;"
+        "SELECT b.shift_id, extract(epoch FROM b.starts)::bigint,"
+        " extract(epoch FROM b.ends)::bigint, b.paid"
+        " FROM staffd.shift_breaks b JOIN staffd.shifts s ON s.id = b.shift_id"
+        " WHERE s.ends > " HS " - interval '8 days' ORDER BY b.shift_id, b.starts;"
+        "SELECT s.agent_id,"
+        " count(*) FILTER (WHERE extract(isodow FROM s.starts AT TIME ZONE a.time_zone) >= 6),"
+        " count(*) FILTER (WHERE (s.starts AT TIME ZONE a.time_zone)::time >= time '00:00'"
+        "  + %d * interval '1 minute')"
+        " FROM staffd.shifts s JOIN staffd.agents a ON a.id = s.agent_id"
+        " WHERE a.active AND s.status = 'scheduled' AND s.starts >= " HS " - interval '28 days'"
+        " AND s.starts < " HS " GROUP BY s.agent_id ORDER BY s.agent_id;"
         "COMMIT",
-        days + 3, days, days);
+        days + 3, days, days, days + 2, SD_LATE_MINUTE);
     return n < 0 ? NULL : sql;
 }
 
@@ -141,9 +162,9 @@ static int check_shape(PGresult *const *res, int n, char *err, size_t err_len)
 {
     static const int cols[R_COUNT] = {
         [R_CLOCK] = 2,      [R_TZ] = 3,     [R_QUEUES] = 10,    [R_DEMAND] = 5,
-        [R_CONTRACTS] = 9,  [R_AGENTS] = 4, [R_SKILLS] = 2,     [R_AVAIL] = 7,
+        [R_CONTRACTS] = 11, [R_AGENTS] = 4, [R_SKILLS] = 2,     [R_AVAIL] = 7,
         [R_TIME_OFF] = 4,   [R_SHIFTS] = 7, [R_CANDIDATES] = 6, [R_CAND_SKILLS] = 2,
-        [R_CAND_AVAIL] = 5,
+        [R_CAND_AVAIL] = 5, [R_PREFS] = 8,  [R_BREAKS] = 4,     [R_RECENT] = 3,
     };
     if (n != R_COUNT) {
         snprintf(err, err_len, "snapshot query returned %d results, expected %d", n, R_COUNT);
@@ -283,6 +304,76 @@ out:
     return rc;
 }
 
+/* An integer member of a break rule, or dflt when absent; false if present but not an integer. */
+static bool rule_int(const cJSON *o, const char *key, int dflt, int *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    *out = dflt;
+    if (v == NULL)
+        return true;
+    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble)
+        return false;
+    *out = (int)v->valuedouble;
+    return true;
+}
+
+static bool rule_bool(const cJSON *o, const char *key, bool *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    *out = false;
+    if (v == NULL)
+        return true;
+    if (!cJSON_IsBool(v))
+        return false;
+    *out = cJSON_IsTrue(v);
+    return true;
+}
+
+/*
+ * contracts.break_rules (already checked by staffd.break_rules_problem(); a
+ * row that predates that check and fails it is reported, and its contract
+ * planned without breaks). 0, -EINVAL for rules that do not parse, -ENOMEM.
+ */
+static int parse_break_rules(const char *text, struct contract *c)
+{
+    cJSON *j = cJSON_Parse(text);
+    int rc = 0;
+    if (j == NULL || !cJSON_IsArray(j)) {
+        cJSON_Delete(j);
+        return -EINVAL;
+    }
+    int n = cJSON_GetArraySize(j);
+    c->break_rules = calloc((size_t)(n ? n : 1), sizeof *c->break_rules);
+    if (c->break_rules == NULL) {
+        cJSON_Delete(j);
+        return -ENOMEM;
+    }
+    const cJSON *o;
+    cJSON_ArrayForEach(o, j)
+    {
+        struct break_rule *br = &c->break_rules[c->n_break_rules];
+        bool ok = cJSON_IsObject(o) &&
+                  rule_int(o, "min_shift_minutes", -1, &br->min_shift_minutes) &&
+                  rule_int(o, "max_shift_minutes", INT32_MAX, &br->max_shift_minutes) &&
+                  rule_int(o, "minutes", -1, &br->minutes) && rule_bool(o, "paid", &br->paid) &&
+                  rule_int(o, "earliest_after", -1, &br->earliest_after) &&
+                  rule_int(o, "latest_after", -1, &br->latest_after) &&
+                  rule_bool(o, "in_each_half", &br->in_each_half);
+        if (!ok || br->min_shift_minutes < 0 || br->minutes <= 0 || br->minutes % 15 != 0) {
+            rc = -EINVAL;
+            break;
+        }
+        c->n_break_rules++;
+    }
+    cJSON_Delete(j);
+    if (rc < 0) {
+        free(c->break_rules);
+        c->break_rules = NULL;
+        c->n_break_rules = 0;
+    }
+    return rc;
+}
+
 static int load_contracts(const PGresult *r, struct snapshot *s, int64_t **ids)
 {
     int rows = PQntuples(r);
@@ -317,6 +408,18 @@ static int load_contracts(const PGresult *r, struct snapshot *s, int64_t **ids)
             p = *end == ',' ? end + 1 : end;
         }
         s->n_contracts++;
+        int brc = PQgetisnull(r, i, 10) ? parse_break_rules(PQgetvalue(r, i, 9), c) : -EINVAL;
+        if (brc == -ENOMEM)
+            return brc;
+        if (brc < 0) {
+            char key[64];
+            snprintf(key, sizeof key, "id=%lld", (long long)c->id);
+            brc = add_error(s, "contracts", key,
+                            "break_rules of contract '%s' are invalid (%s): planned without breaks",
+                            c->name, PQgetisnull(r, i, 10) ? "unreadable" : PQgetvalue(r, i, 10));
+            if (brc < 0)
+                return brc;
+        }
     }
     return 0;
 }
@@ -446,6 +549,89 @@ static int load_published(const PGresult *r, struct snapshot *s, const int64_t *
     return 0;
 }
 
+static int load_prefs(const PGresult *r, struct snapshot *s, const int64_t *aids)
+{
+    for (int i = 0; i < PQntuples(r); i++) {
+        int a = find_id(aids, s->n_agents, v64(r, i, 1));
+        if (a < 0)
+            continue;
+        struct agent *ag = &s->agents[a];
+        struct preference *np = realloc(ag->prefs, (size_t)(ag->n_prefs + 1) * sizeof *np);
+        if (np == NULL)
+            return -ENOMEM;
+        ag->prefs = np;
+        bool window = !PQgetisnull(r, i, 4) && !PQgetisnull(r, i, 5);
+        ag->prefs[ag->n_prefs++] = (struct preference){
+            .id = v64(r, i, 0),
+            .weekday = (int)v64(r, i, 2),
+            .date = PQgetisnull(r, i, 3) ? INT32_MIN : (int32_t)v64(r, i, 3),
+            .start_min = window ? (int)v64(r, i, 4) : -1,
+            .end_min = window ? (int)v64(r, i, 5) : -1,
+            .avoid = PQgetvalue(r, i, 6)[0] == 't',
+            .weight = vdbl(r, i, 7),
+        };
+    }
+    return 0;
+}
+
+static void load_recent(const PGresult *r, struct snapshot *s, const int64_t *aids)
+{
+    for (int i = 0; i < PQntuples(r); i++) {
+        int a = find_id(aids, s->n_agents, v64(r, i, 0));
+        if (a < 0)
+            continue;
+        s->agents[a].recent_weekend_shifts = (int)v64(r, i, 1);
+        s->agents[a].recent_late_shifts = (int)v64(r, i, 2);
+    }
+}
+
+struct uuid_index {
+    const char *uuid;
+    int idx;
+};
+
+static int cmp_uuid_index(const void *a, const void *b)
+{
+    return strcmp(((const struct uuid_index *)a)->uuid, ((const struct uuid_index *)b)->uuid);
+}
+
+/* Breaks of the published shifts; rows come ordered by shift, then start. */
+static int load_published_breaks(const PGresult *r, struct snapshot *s)
+{
+    int rows = PQntuples(r), rc = 0;
+    struct uuid_index *ix = malloc((size_t)(s->n_published ? s->n_published : 1) * sizeof *ix);
+    s->published_breaks = calloc((size_t)(rows ? rows : 1), sizeof *s->published_breaks);
+    if (ix == NULL || s->published_breaks == NULL) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (int i = 0; i < s->n_published; i++)
+        ix[i] = (struct uuid_index){s->published[i].uuid, i};
+    qsort(ix, (size_t)s->n_published, sizeof *ix, cmp_uuid_index);
+    for (int i = 0; i < rows; i++) {
+        struct uuid_index key = {PQgetvalue(r, i, 0), -1};
+        const struct uuid_index *hit =
+            bsearch(&key, ix, (size_t)s->n_published, sizeof *ix, cmp_uuid_index);
+        if (hit == NULL)
+            continue;
+        struct published_shift *p = &s->published[hit->idx];
+        if (p->n_breaks == 0)
+            p->first_break = s->n_published_breaks;
+        else if (p->first_break + p->n_breaks != s->n_published_breaks)
+            continue; /* not contiguous: cannot happen with the query's order */
+        s->published_breaks[s->n_published_breaks++] = (struct shift_break){
+            .shift = hit->idx,
+            .start = v64(r, i, 1),
+            .end = v64(r, i, 2),
+            .paid = PQgetvalue(r, i, 3)[0] == 't',
+        };
+        p->n_breaks++;
+    }
+out:
+    free(ix);
+    return rc;
+}
+
 static int load_candidates(PGresult *const *res, struct snapshot *s, const int64_t *qids)
 {
     const PGresult *r = res[R_CANDIDATES];
@@ -542,7 +728,13 @@ int load_snapshot(PGresult *const *res, int n, int horizon_days, struct snapshot
     if (rc == 0)
         rc = load_agents(res, s, qids, cids, &aids);
     if (rc == 0)
+        rc = load_prefs(res[R_PREFS], s, aids);
+    if (rc == 0)
+        load_recent(res[R_RECENT], s, aids);
+    if (rc == 0)
         rc = load_published(res[R_SHIFTS], s, aids, qids);
+    if (rc == 0)
+        rc = load_published_breaks(res[R_BREAKS], s);
     if (rc == 0)
         rc = load_candidates(res, s, qids);
     if (rc < 0) {

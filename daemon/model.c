@@ -26,6 +26,7 @@ void snapshot_free(struct snapshot *s)
     for (int i = 0; i < s->n_contracts; i++) {
         free(s->contracts[i].name);
         free(s->contracts[i].shift_lengths_minutes);
+        free(s->contracts[i].break_rules);
     }
     free(s->contracts);
     for (int i = 0; i < s->n_agents; i++) {
@@ -33,9 +34,11 @@ void snapshot_free(struct snapshot *s)
         free(s->agents[i].skills);
         free(s->agents[i].windows);
         free(s->agents[i].time_off);
+        free(s->agents[i].prefs);
     }
     free(s->agents);
     free(s->published);
+    free(s->published_breaks);
     for (int i = 0; i < s->n_candidates; i++) {
         free(s->candidates[i].name);
         free(s->candidates[i].source);
@@ -52,6 +55,7 @@ void plan_free(struct plan *p)
     if (p == NULL)
         return;
     free(p->shifts);
+    free(p->breaks);
     free(p->required);
     free(p->scheduled);
     free(p->shortage);

@@ -2,8 +2,8 @@
  * plan.c — a planning run from snapshot to plan (see include/plan.h).
  * Requirements are computed per cell and rounded per queue (one queue, one
  * group of agents in this first version); coverage is counted from the
- * shifts, and the service level expected in each cell is predicted for the
- * agents actually scheduled, after shrinkage.
+ * shifts less their breaks (breaks.c), and the service level expected in each
+ * cell is predicted for the agents actually scheduled, after shrinkage.
  */
 #include "plan.h"
 
@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "breaks.h"
 #include "roster.h"
 #include "schedule.h"
 #include "staffing.h"
@@ -109,7 +110,10 @@ int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan 
         /* No search budget: the greedy builder alone (fast, used for what-if estimates). */
         struct schedule_params sp = {.seed = p->seed, .cancel = p->cancel};
         rc = schedule_build(s, &sp, out);
+        if (rc == 0)
+            rc = breaks_place(s, out);
     } else {
+        /* The roster places the breaks itself. */
         struct roster_params rp = {.seed = p->seed,
                                    .iterations = p->iterations,
                                    .seconds = p->seconds,

@@ -16,6 +16,11 @@
  * it, since offering work in a gap does not move anything an agent was told. An agent whose
  * contract minimum cannot be met (too little availability) gets the minimum relaxed, with a warning
  * that names the agent, so everybody else is still planned.
+ *
+ * Preferences are wishes on options or days off (add_preferences); fairness is
+ * a target of minutes per agent (add_fair_shares) and wishes against weekend
+ * and late options for agents who had more of them lately (add_unpopular).
+ * Breaks are placed once the roster is chosen (breaks.c).
  */
 #include "roster.h"
 
@@ -25,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "breaks.h"
 #include "engine.h"
 #include "schedule.h"
 
@@ -35,6 +41,29 @@
 /* Changing a published shift: this much, plus up to STABILITY_NEAR for one about to start. */
 #define STABILITY_BASE 16.0
 #define STABILITY_NEAR 100.0
+/* A preference of weight 1 costs like an hour of the first agent missing (4 cells at 1). */
+#define PREF_UNIT 4.0
+/*
+ * Fairness, per minute away from the agent's fair share over the horizon. Below
+ * OVER_COST per cell's minutes (0.01 / 15), so no shift is added only to reach a
+ * share, and far below a shortage, so no cell is left short for it.
+ */
+#define FAIR_UNDER 0.0005
+#define FAIR_OVER  0.002
+/*
+ * A target makes the engine's DP carry each agent's total minutes, about four
+ * times the work per agent (10,000 agents over 28 days: 34 s before the search
+ * starts). Under a wall-clock budget, fair shares are set only while the site
+ * is at most this many agent-days per second of budget; with an iteration
+ * budget always.
+ */
+#define FAIR_AGENT_DAYS_PER_SECOND 3000.0
+/*
+ * Weekend and late shifts: per shift more than the site's average an agent
+ * worked of them in the four weeks before the horizon, this much against each
+ * such option.
+ */
+#define UNPOPULAR_UNIT 0.5
 
 struct build {
     const struct snapshot *s;
@@ -46,7 +75,9 @@ struct build {
     struct shift_option **opts;
     int **day_first; /* [agent][day]: index into opts[agent] of the day's option 0 */
     int *n_opts;
-    bool *relax_min; /* agents whose weekly minimum is not applied */
+    bool *relax_min;  /* agents whose weekly minimum is not applied */
+    int *week_offset; /* per agent: engine day 0's offset into its ISO week */
+    bool fair;        /* set fair shares of hours (FAIR_AGENT_DAYS_PER_SECOND) */
 };
 
 static int32_t floor_div(int64_t a, int64_t b)
@@ -95,6 +126,90 @@ static double stability_weight(const struct snapshot *s, sd_time start)
     if (days < 0)
         days = 0;
     return STABILITY_BASE + STABILITY_NEAR * exp(-days / 2.0);
+}
+
+static bool pref_on(const struct preference *p, int32_t day)
+{
+    return p->date != INT32_MIN ? p->date == day : p->weekday == day_weekday(day);
+}
+
+/* The preference's window on local date `day`, as instants. */
+static struct span pref_window(const struct tz_table *tz, const struct preference *p, int32_t day)
+{
+    sd_time from = tz_local_to_utc(tz, day, p->start_min);
+    sd_time to = p->end_min > p->start_min ? tz_local_to_utc(tz, day, p->end_min)
+                                           : tz_local_to_utc(tz, day + 1, p->end_min);
+    return (struct span){from, to};
+}
+
+static bool overlaps(const struct shift_option *o, struct span w)
+{
+    return o->start < w.end && w.start < o->end;
+}
+
+static double pref_weight(const struct preference *p)
+{
+    double w = PREF_UNIT * p->weight;
+    /* The engine's annealing is scaled by its smallest weight: keep wishes above OVER_COST. */
+    return w > OVER_COST ? w : OVER_COST;
+}
+
+/*
+ * Preferences as wishes (docs/interfaces.md). Whole day: avoid = a penalty for
+ * working that day, prefer = a penalty for the day off. With a window: avoid =
+ * a penalty on every option that overlaps the window (of that day, or of the
+ * day before or after, for windows past midnight); prefer = a penalty on the
+ * day's options that do not overlap it, when some option of the day does.
+ */
+static int add_preferences(struct build *b, int a)
+{
+    const struct snapshot *s = b->s;
+    const struct agent *ag = &s->agents[a];
+    const struct tz_table *tz = &s->tzs[ag->tz];
+    const struct shift_option *o = b->opts[a];
+    int n = b->n_opts[a], rc = 0;
+    if (ag->n_prefs == 0)
+        return 0;
+    for (int i = 0; i < n && rc == 0;) {
+        int j = i;
+        while (j < n && o[j].day == o[i].day)
+            j++;
+        int32_t day = o[i].day;
+        int eday = day - b->base;
+        for (int k = 0; k < ag->n_prefs && rc == 0; k++) {
+            const struct preference *p = &ag->prefs[k];
+            if (p->start_min < 0 && pref_on(p, day))
+                rc = engine_wish_type(b->inst, a, eday, -1, p->avoid, pref_weight(p),
+                                      ENGINE_KIND_PREFERENCE);
+        }
+        for (int x = i; x < j && rc == 0; x++) {
+            double w = 0;
+            for (int k = 0; k < ag->n_prefs; k++) {
+                const struct preference *p = &ag->prefs[k];
+                if (p->start_min < 0)
+                    continue;
+                if (p->avoid) {
+                    for (int32_t dd = day - 1; dd <= day + 1; dd++) {
+                        if (pref_on(p, dd) && overlaps(&o[x], pref_window(tz, p, dd))) {
+                            w += pref_weight(p);
+                            break;
+                        }
+                    }
+                } else if (pref_on(p, day)) {
+                    struct span win = pref_window(tz, p, day);
+                    bool some = false;
+                    for (int y = i; y < j && !some; y++)
+                        some = overlaps(&o[y], win);
+                    if (some && !overlaps(&o[x], win))
+                        w += pref_weight(p);
+                }
+            }
+            if (w > 0)
+                rc = engine_wish_option(b->inst, a, eday, x - i, false, w, ENGINE_KIND_PREFERENCE);
+        }
+        i = j;
+    }
+    return rc;
 }
 
 static int build_agent(struct build *b, int a, int *cells)
@@ -206,7 +321,170 @@ static int build_agent(struct build *b, int a, int *cells)
     r.max_consecutive = c->max_consecutive_days;
     /* Day 0's offset into its ISO week: 1969-12-29 (day -3) was a Monday. */
     r.week_offset = (int)((b->base + 3) - floor_div((int64_t)b->base + 3, 7) * 7);
-    return engine_agent_set_rules(b->inst, a, &r);
+    b->week_offset[a] = r.week_offset;
+    rc = engine_agent_set_rules(b->inst, a, &r);
+    if (rc == 0)
+        rc = add_preferences(b, a);
+    return rc;
+}
+
+/*
+ * The most an agent could work over the horizon: per ISO week, the longest
+ * option of each day, at most max_days_per_week of them, at most the weekly
+ * maximum.
+ */
+static long agent_reach(const struct build *b, int a)
+{
+    const struct contract *c = &b->s->contracts[b->s->agents[a].contract];
+    const struct shift_option *o = b->opts[a];
+    int n = b->n_opts[a];
+    long total = 0;
+    int day_max[7];
+    for (int w0 = -b->week_offset[a]; w0 < b->n_days; w0 += 7) {
+        for (int k = 0; k < 7; k++)
+            day_max[k] = 0;
+        for (int i = 0; i < n; i++) {
+            int d = o[i].day - b->base - w0;
+            int m = (int)((o[i].end - o[i].start) / 60);
+            if (d >= 0 && d < 7 && m > day_max[d])
+                day_max[d] = m;
+        }
+        /* The max_days_per_week longest days (insertion sort, descending). */
+        for (int k = 1; k < 7; k++)
+            for (int m = k; m > 0 && day_max[m] > day_max[m - 1]; m--) {
+                int t = day_max[m];
+                day_max[m] = day_max[m - 1];
+                day_max[m - 1] = t;
+            }
+        long week = 0;
+        for (int k = 0; k < 7 && k < c->max_days_per_week; k++)
+            week += day_max[k];
+        total += week < c->max_minutes_per_week ? week : c->max_minutes_per_week;
+    }
+    return total;
+}
+
+/*
+ * Fairness: each agent's fair share of the work is what it could work at most
+ * (agent_reach) times the site's utilisation, the demand the agents could
+ * cover (per cell, at most as many agents as have an option there) over
+ * everything they could work. Minutes under or over the share cost a little.
+ */
+static int add_fair_shares(struct build *b, const double *required)
+{
+    const struct snapshot *s = b->s;
+    size_t ncov = (size_t)s->n_queues * (size_t)s->n_cells;
+    int *avail = calloc(ncov ? ncov : 1, sizeof *avail);
+    int *stamp = calloc(ncov ? ncov : 1, sizeof *stamp);
+    long *reach = calloc((size_t)(s->n_agents ? s->n_agents : 1), sizeof *reach);
+    int rc = 0;
+    if (!avail || !stamp || !reach) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    double capacity = 0, coverable = 0;
+    for (int a = 0; a < s->n_agents; a++) {
+        if (b->n_opts[a] == 0)
+            continue;
+        for (int i = 0; i < b->n_opts[a]; i++) {
+            const struct shift_option *o = &b->opts[a][i];
+            int64_t c0 = (o->start - s->horizon_start) / SD_CELL_SECONDS;
+            int64_t c1 = (o->end - s->horizon_start + SD_CELL_SECONDS - 1) / SD_CELL_SECONDS;
+            for (int64_t c = c0 < 0 ? 0 : c0; c < c1 && c < s->n_cells; c++) {
+                size_t ix = (size_t)o->queue * (size_t)s->n_cells + (size_t)c;
+                if (stamp[ix] != a + 1) {
+                    stamp[ix] = a + 1;
+                    avail[ix]++;
+                }
+            }
+        }
+        reach[a] = agent_reach(b, a);
+        capacity += (double)reach[a];
+    }
+    for (size_t i = 0; i < ncov; i++) {
+        double need = ceil(required[i] - 1e-9);
+        coverable += need < avail[i] ? need : avail[i];
+    }
+    coverable *= SD_CELL_SECONDS / 60;
+    double u = capacity > 0 ? coverable / capacity : 0;
+    if (u > 1)
+        u = 1;
+    for (int a = 0; a < s->n_agents && rc == 0; a++) {
+        if (b->n_opts[a] == 0)
+            continue;
+        rc = engine_agent_target_minutes(b->inst, a, (int)lround(u * (double)reach[a]), FAIR_UNDER,
+                                         FAIR_OVER);
+    }
+out:
+    free(avail);
+    free(stamp);
+    free(reach);
+    return rc;
+}
+
+static bool is_weekend(const struct shift_option *o)
+{
+    return day_weekday(o->day) >= 6;
+}
+
+static bool is_late(const struct tz_table *tz, const struct shift_option *o)
+{
+    sd_time local = o->start + tz_offset_at(tz, o->start);
+    return (int)((local % 86400 + 86400) % 86400 / 60) >= SD_LATE_MINUTE;
+}
+
+/*
+ * Spreading weekend and late shifts over time: an agent who worked more of
+ * them than the average agent who can work them (in the four weeks before the
+ * horizon, agent.recent_*) gets a small wish against each such option,
+ * UNPOPULAR_UNIT per shift above the average; so the next ones go to those who
+ * had fewer, wherever coverage does not care who works.
+ */
+static int add_unpopular(struct build *b)
+{
+    const struct snapshot *s = b->s;
+    double sum_w = 0, sum_l = 0;
+    int n_w = 0, n_l = 0, rc = 0;
+    bool history = false;
+    for (int a = 0; a < s->n_agents && !history; a++)
+        history = s->agents[a].recent_weekend_shifts > 0 || s->agents[a].recent_late_shifts > 0;
+    if (!history)
+        return 0;
+    for (int a = 0; a < s->n_agents; a++) {
+        const struct tz_table *tz = &s->tzs[s->agents[a].tz];
+        bool w = false, l = false;
+        for (int i = 0; i < b->n_opts[a]; i++) {
+            w |= is_weekend(&b->opts[a][i]);
+            l |= is_late(tz, &b->opts[a][i]);
+        }
+        if (w) {
+            sum_w += s->agents[a].recent_weekend_shifts;
+            n_w++;
+        }
+        if (l) {
+            sum_l += s->agents[a].recent_late_shifts;
+            n_l++;
+        }
+    }
+    double avg_w = n_w ? sum_w / n_w : 0, avg_l = n_l ? sum_l / n_l : 0;
+    for (int a = 0; a < s->n_agents && rc == 0; a++) {
+        const struct agent *ag = &s->agents[a];
+        const struct tz_table *tz = &s->tzs[ag->tz];
+        double ww = UNPOPULAR_UNIT * (ag->recent_weekend_shifts - avg_w);
+        double wl = UNPOPULAR_UNIT * (ag->recent_late_shifts - avg_l);
+        /* The engine scales its annealing by its smallest weight: none below OVER_COST. */
+        ww = ww > 0 ? fmax(ww, OVER_COST) : 0;
+        wl = wl > 0 ? fmax(wl, OVER_COST) : 0;
+        for (int i = 0; i < b->n_opts[a] && rc == 0 && (ww > 0 || wl > 0); i++) {
+            const struct shift_option *o = &b->opts[a][i];
+            double w = (is_weekend(o) ? ww : 0) + (is_late(tz, o) ? wl : 0);
+            int day = o->day - b->base;
+            if (w > 0)
+                rc = engine_wish_option(b->inst, a, day, i - b->day_first[a][day], false, w,
+                                        ENGINE_KIND_FAIRNESS);
+        }
+    }
+    return rc;
 }
 
 static int build_instance(struct build *b, const double *required)
@@ -235,6 +513,10 @@ static int build_instance(struct build *b, const double *required)
     }
     for (int a = 0; a < s->n_agents && rc >= 0; a++)
         rc = build_agent(b, a, cells);
+    if (rc >= 0 && b->fair)
+        rc = add_fair_shares(b, required);
+    if (rc >= 0)
+        rc = add_unpopular(b);
     if (rc >= 0)
         rc = engine_instance_finalize(b->inst);
 out:
@@ -281,12 +563,16 @@ int roster_build(const struct snapshot *s, const struct roster_params *p, struct
     int na = s->n_agents > 0 ? s->n_agents : 1;
     b.base = floor_div(s->horizon_start, 86400) - 1;
     b.n_days = s->horizon_days + 3;
+    b.fair = p->seconds <= 0 ||
+             (double)s->n_agents * s->horizon_days <= FAIR_AGENT_DAYS_PER_SECOND * p->seconds;
     b.opts = calloc((size_t)na, sizeof *b.opts);
     b.day_first = calloc((size_t)na, sizeof *b.day_first);
     b.n_opts = calloc((size_t)na, sizeof *b.n_opts);
     b.relax_min = calloc((size_t)na, sizeof *b.relax_min);
+    b.week_offset = calloc((size_t)na, sizeof *b.week_offset);
     plan->scheduled = calloc(ncov ? ncov : 1, sizeof *plan->scheduled);
-    if (!b.opts || !b.day_first || !b.n_opts || !b.relax_min || !plan->scheduled) {
+    if (!b.opts || !b.day_first || !b.n_opts || !b.relax_min || !b.week_offset ||
+        !plan->scheduled) {
         rc = -ENOMEM;
         goto out;
     }
@@ -347,6 +633,7 @@ int roster_build(const struct snapshot *s, const struct roster_params *p, struct
                 plan->scheduled[(size_t)o->queue * (size_t)s->n_cells + (size_t)c]++;
         }
     }
+    rc = breaks_place(s, plan);
 out:
     engine_solution_free(&sol);
     if (b.opts != NULL)
@@ -355,5 +642,6 @@ out:
     free(b.day_first);
     free(b.n_opts);
     free(b.relax_min);
+    free(b.week_offset);
     return rc;
 }

@@ -3,6 +3,12 @@
  * Shift changes and errors go as JSON (cJSON); coverage, the bulk of the
  * data, goes as PostgreSQL array literals, which the server unnests without
  * a JSON parse per cell.
+ *
+ * Breaks travel inside the shift they belong to ("b" of each insert and
+ * update, migrations/0004_breaks_preferences.sql). A shift that publish_diff()
+ * leaves alone but whose breaks the plan moved (its published breaks no longer
+ * fit the contract's rules, or predate them) is sent as an update too, with
+ * SEQUENCE + 1, so calendars pick up the new breaks.
  */
 #include "store.h"
 
@@ -13,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "breaks.h"
 
 /* One statement, so the run, its shifts, coverage and recruitment land together or not at all. */
 const char store_publish_sql[] =
@@ -73,6 +81,55 @@ static void json_num(cJSON *o, const char *k, double v)
     cJSON_AddItemToObject(o, k, cJSON_CreateNumber(v));
 }
 
+/* Where each planned shift's breaks are in p->breaks (ordered by shift). */
+static int break_ranges(const struct plan *p, int **first, int **count)
+{
+    int n = p->n_shifts ? p->n_shifts : 1;
+    *first = calloc((size_t)n, sizeof **first);
+    *count = calloc((size_t)n, sizeof **count);
+    if (*first == NULL || *count == NULL)
+        return -ENOMEM;
+    for (int i = p->n_breaks - 1; i >= 0; i--) {
+        int k = p->breaks[i].shift;
+        if (k < 0 || k >= p->n_shifts)
+            continue;
+        (*first)[k] = i;
+        (*count)[k]++;
+    }
+    return 0;
+}
+
+static const struct shift_break *breaks_of(const struct plan *p, const int *first, const int *count,
+                                           int k)
+{
+    return count[k] > 0 ? &p->breaks[first[k]] : NULL;
+}
+
+static void json_breaks(cJSON *o, const struct shift_break *b, int n)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (int i = 0; arr && i < n; i++) {
+        cJSON *x = cJSON_CreateObject();
+        if (x == NULL)
+            break;
+        json_num(x, "s", (double)b[i].start);
+        json_num(x, "e", (double)b[i].end);
+        cJSON_AddBoolToObject(x, "p", b[i].paid);
+        cJSON_AddItemToArray(arr, x);
+    }
+    cJSON_AddItemToObject(o, "b", arr);
+}
+
+static bool same_breaks(const struct shift_break *a, int na, const struct shift_break *b, int nb)
+{
+    if (na != nb)
+        return false;
+    for (int i = 0; i < na; i++)
+        if (a[i].start != b[i].start || a[i].end != b[i].end || a[i].paid != b[i].paid)
+            return false;
+    return true;
+}
+
 int store_build_params(const struct snapshot *s, const struct plan *p, const struct publish_op *ops,
                        int n_ops, const struct store_run_info *info, char **params)
 {
@@ -93,12 +150,21 @@ int store_build_params(const struct snapshot *s, const struct plan *p, const str
     }
     params[0] = json_take(run);
 
+    int *bfirst = NULL, *bcount = NULL;
+    bool *has_op = calloc((size_t)(p->n_shifts ? p->n_shifts : 1), sizeof *has_op);
+    bool *pub_op = calloc((size_t)(s->n_published ? s->n_published : 1), sizeof *pub_op);
+    int *twins = malloc((size_t)(p->n_shifts ? p->n_shifts : 1) * sizeof *twins);
+    if (break_ranges(p, &bfirst, &bcount) < 0 || has_op == NULL || pub_op == NULL ||
+        twins == NULL || breaks_published_twins(s, p, twins) < 0)
+        rc = -ENOMEM;
     cJSON *ins = cJSON_CreateArray(), *upd = cJSON_CreateArray(), *can = cJSON_CreateArray();
-    for (int i = 0; ins && upd && can && i < n_ops; i++) {
+    for (int i = 0; rc == 0 && ins && upd && can && i < n_ops; i++) {
         const struct publish_op *op = &ops[i];
         cJSON *o = cJSON_CreateObject();
         if (o == NULL)
             break;
+        if (op->published >= 0 && op->published < s->n_published)
+            pub_op[op->published] = true;
         if (op->kind == PUBLISH_CANCEL) {
             cJSON_AddStringToObject(o, "id", s->published[op->published].uuid);
             json_num(o, "seq", op->sequence);
@@ -106,9 +172,11 @@ int store_build_params(const struct snapshot *s, const struct plan *p, const str
             continue;
         }
         const struct planned_shift *ps = &p->shifts[op->shift];
+        has_op[op->shift] = true;
         json_num(o, "q", (double)s->queues[ps->queue].id);
         json_num(o, "s", (double)ps->start);
         json_num(o, "e", (double)ps->end);
+        json_breaks(o, breaks_of(p, bfirst, bcount, op->shift), bcount[op->shift]);
         if (op->kind == PUBLISH_INSERT) {
             json_num(o, "a", (double)s->agents[ps->agent].id);
             cJSON_AddItemToArray(ins, o);
@@ -118,6 +186,33 @@ int store_build_params(const struct snapshot *s, const struct plan *p, const str
             cJSON_AddItemToArray(upd, o);
         }
     }
+    /* Unchanged shifts whose breaks moved. */
+    for (int k = 0; rc == 0 && upd && k < p->n_shifts; k++) {
+        const struct planned_shift *ps = &p->shifts[k];
+        int twin = has_op[k] ? -1 : twins[k];
+        if (twin < 0 || pub_op[twin] || ps->start < s->now)
+            continue;
+        const struct published_shift *pub = &s->published[twin];
+        const struct shift_break *pb =
+            pub->n_breaks > 0 ? &s->published_breaks[pub->first_break] : NULL;
+        if (same_breaks(pb, pub->n_breaks, breaks_of(p, bfirst, bcount, k), bcount[k]))
+            continue;
+        cJSON *o = cJSON_CreateObject();
+        if (o == NULL)
+            break;
+        cJSON_AddStringToObject(o, "id", pub->uuid);
+        json_num(o, "q", (double)s->queues[ps->queue].id);
+        json_num(o, "s", (double)ps->start);
+        json_num(o, "e", (double)ps->end);
+        json_num(o, "seq", pub->sequence + 1);
+        json_breaks(o, breaks_of(p, bfirst, bcount, k), bcount[k]);
+        cJSON_AddItemToArray(upd, o);
+    }
+    free(bfirst);
+    free(bcount);
+    free(has_op);
+    free(pub_op);
+    free(twins);
     params[1] = json_take(ins);
     params[2] = json_take(upd);
     params[3] = json_take(can);

@@ -31,7 +31,7 @@ BEGIN;
 SET LOCAL staffd.writer = 'on';
 TRUNCATE staffd.runs, staffd.shifts, staffd.shift_breaks, staffd.coverage,
          staffd.hiring_needs, staffd.candidate_ranking, staffd.input_errors,
-         staffd.feed_tokens, staffd.time_off, staffd.availability, staffd.agent_skills,
+         staffd.feed_tokens, staffd.preferences, staffd.time_off, staffd.availability, staffd.agent_skills,
          staffd.agents, staffd.contracts, staffd.demand,
          staffd.candidate_skills, staffd.candidate_availability, staffd.candidates,
          staffd.queues

@@ -5,7 +5,10 @@
  * ONLY transaction, so every table is seen at the same instant) for
  * db_exec(); load_snapshot() turns its results into a `struct snapshot`.
  * Parsing is pure and may run on a worker thread (PGresults are read-only).
- * Rows the planner cannot use are skipped and listed in snapshot.errors.
+ * Rows the planner cannot use are skipped and listed in snapshot.errors. The
+ * snapshot includes each contract's break rules, the agents' preferences, the
+ * breaks of the published shifts, and each agent's weekend and late shifts of
+ * the 28 days before the horizon.
  */
 #ifndef STAFFD_LOAD_H
 #define STAFFD_LOAD_H

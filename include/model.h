@@ -19,7 +19,8 @@
 
 typedef int64_t sd_time; /* seconds since 1970-01-01T00:00:00Z */
 
-#define SD_CELL_SECONDS 900 /* demand is planned on a 15-minute grid */
+#define SD_CELL_SECONDS 900       /* demand is planned on a 15-minute grid */
+#define SD_LATE_MINUTE  (18 * 60) /* a shift starting at or after 18:00 local time is "late" */
 #define SD_UUID_LEN     36
 
 enum channel { CHANNEL_VOICE = 0, CHANNEL_CHAT = 1, CHANNEL_EMAIL = 2 };
@@ -45,6 +46,23 @@ struct queue {
     double shrinkage;        /* [0, 1): share of paid time not on queue */
 };
 
+/*
+ * One element of contracts.break_rules (format: docs/interfaces.md). A shift of
+ * min_shift_minutes..max_shift_minutes gets a break of `minutes`, starting
+ * earliest_after..latest_after minutes after the start of the shift (or of
+ * each half of it, with in_each_half). -1 in earliest/latest_after: the
+ * default, the middle half of the shift (or half).
+ */
+struct break_rule {
+    int min_shift_minutes;
+    int max_shift_minutes; /* INT32_MAX when open */
+    int minutes;           /* a multiple of 15 */
+    bool paid;
+    int earliest_after; /* -1: default */
+    int latest_after;   /* -1: default */
+    bool in_each_half;
+};
+
 struct contract {
     int64_t id;
     char *name;
@@ -56,6 +74,8 @@ struct contract {
     int shift_start_step_minutes;
     int n_lengths;
     int *shift_lengths_minutes;
+    int n_break_rules;
+    struct break_rule *break_rules;
 };
 
 /* A recurring weekly window in the owner's local time. */
@@ -71,6 +91,20 @@ struct span {
     sd_time start, end; /* [start, end) */
 };
 
+/*
+ * A wish of an agent's (table staffd.preferences) about a weekday or a date,
+ * optionally narrowed to a local window; semantics in docs/interfaces.md.
+ */
+struct preference {
+    int64_t id;
+    int weekday;   /* ISO 1..7, or 0 when `date` is set */
+    int32_t date;  /* local date (days since epoch), INT32_MIN when `weekday` is set */
+    int start_min; /* local window, minutes after midnight; -1: the whole day */
+    int end_min;   /* <= start_min: the window runs past midnight */
+    bool avoid;    /* avoid, else prefer */
+    double weight; /* > 0; 1 = an hour of one missing agent */
+};
+
 struct agent {
     int64_t id;
     char *name;
@@ -82,6 +116,10 @@ struct agent {
     struct window *windows;
     int n_time_off;
     struct span *time_off;
+    int n_prefs;
+    struct preference *prefs; /* ordered by id */
+    /* Shifts worked in the 28 days before the horizon on a local Saturday or Sunday, and late. */
+    int recent_weekend_shifts, recent_late_shifts;
 };
 
 /* An applicant in an open status (applied, screening, interview, offer). */
@@ -107,6 +145,18 @@ struct published_shift {
     sd_time start, end;
     bool cancelled;
     int sequence;
+    int first_break, n_breaks; /* its rows in snapshot.published_breaks */
+};
+
+/*
+ * A break inside a shift (table staffd.shift_breaks). `shift` indexes
+ * snapshot.published (published breaks) or plan.shifts (planned breaks);
+ * arrays of breaks are ordered by shift, then start.
+ */
+struct shift_break {
+    int shift;
+    sd_time start, end;
+    bool paid;
 };
 
 /* An input row the planner cannot use; reported to staffd.input_errors and the log. */
@@ -135,6 +185,8 @@ struct snapshot {
     struct agent *agents;
     int n_published;
     struct published_shift *published;
+    int n_published_breaks;
+    struct shift_break *published_breaks;
     int n_candidates;
     struct candidate *candidates;
     int n_errors;
@@ -151,9 +203,11 @@ struct planned_shift {
 struct plan {
     int n_shifts;
     struct planned_shift *shifts;
+    int n_breaks;
+    struct shift_break *breaks; /* breaks.c: by shift (index into shifts), then start */
     /* Per [queue * n_cells + cell]: */
     double *required;        /* agents to schedule, shrinkage included */
-    int *scheduled;          /* agents on the queue in that cell */
+    int *scheduled;          /* agents on the queue in that cell, not on a break */
     double *shortage;        /* max(0, required - scheduled) */
     double *service_level;   /* predicted for the scheduled agents */
     double shortage_minutes; /* sum of shortage * 15 */

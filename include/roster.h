@@ -3,10 +3,13 @@
  *
  * Pure. Builds one engine instance from a snapshot and a requirement (options
  * from schedule_options_for_agent(), cells per queue and 15 minutes, contract
- * rules per agent in its local weeks, stability wishes, the freeze window),
- * solves it and writes plan->shifts and plan->scheduled. Same snapshot, seed
- * and iteration budget give the same plan; a wall-clock budget gives the best
- * plan found in that time.
+ * rules per agent in its local weeks, stability wishes, the freeze window,
+ * the agents' preferences as wishes, a fair share of hours per agent, wishes
+ * that rotate weekend and late shifts), solves it, places the breaks
+ * (breaks_place()) and writes plan->shifts, plan->breaks and plan->scheduled
+ * (agents on a break not counted). Same snapshot, seed and iteration budget
+ * give the same plan; a wall-clock budget gives the best plan found in that
+ * time. docs/interfaces.md ("Breaks", "Preferences", "Fairness") has the rules.
  */
 #ifndef STAFFD_ROSTER_H
 #define STAFFD_ROSTER_H
@@ -24,7 +27,8 @@ struct roster_params {
     const atomic_bool *cancel; /* may be NULL */
 };
 
-/* Reads plan->required; fills plan->shifts, plan->scheduled, plan->warnings. 0 or -errno. */
+/* Reads plan->required; fills plan->shifts, plan->breaks, plan->scheduled, plan->warnings. 0 or
+ * -errno. */
 int roster_build(const struct snapshot *s, const struct roster_params *p, struct plan *plan);
 
 #endif

@@ -4,6 +4,8 @@
  *
  * Pure: builds the SQL text and its parameters; the daemon sends them with
  * db_exec() and reads back the run id and the agents whose feeds changed.
+ * Each shift's breaks travel inside its insert or update (migration 0004), and
+ * a shift whose breaks alone changed is sent as an update with SEQUENCE + 1.
  * Building the parameters is heavy for big sites, so it runs on the worker
  * thread with the plan.
  */

@@ -50,12 +50,16 @@ def main():
                 " max_days_per_week, max_consecutive_days, min_rest_minutes, shift_lengths_minutes,"
                 " shift_start_step_minutes) VALUES ('as ranked', 0, %d, 5, 5, 660, '{%s}', 30)"
                 " RETURNING id" % (wanted, ",".join(str(m) for m in lengths)))
+            # The new contract is a change too: let the run it causes land first.
+            h.wait_run_after(run_id, timeout=60)
+            h.wait_quiet(quiet=1.0, timeout=60)
             before = h.max_run_id()
+            shortage_before = float(h.scalar("SELECT shortage_minutes FROM staffd.runs WHERE id = %d" % before))
             h.sql("SELECT staffd.hire(%d, %s)" % (cand, contract))
             h.wait_run_after(before, timeout=60)
             h.wait_quiet(quiet=1.0, timeout=60)
             after = float(h.scalar("SELECT shortage_minutes FROM staffd.runs WHERE status = 'succeeded' "
-                                   "ORDER BY id DESC LIMIT 1"))
+                                   "AND id > %d ORDER BY id LIMIT 1" % before))
             predicted = per_week * weeks
             realised = shortage_before - after
             harness.note("top candidate %d: predicted %.0f, realised %.0f agent-minutes over %.1f weeks"

@@ -1,0 +1,377 @@
+/*
+ * Tests of the contact-centre roster (roster.c) on small snapshots:
+ * preferences (avoid a weekday, prefer an evening, avoid a window, prefer a
+ * date), fair shares of hours, weekend shifts going to whoever had fewer
+ * lately, breaks placed after the search, determinism, and no broken rule
+ * (schedule_check) in any of it.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "breaks.h"
+#include "model.h"
+#include "roster.h"
+#include "schedule.h"
+
+#define DAY    86400LL
+#define MONDAY 19723 /* 2024-01-01 */
+#define HS     ((sd_time)MONDAY * DAY)
+#define NDAYS  7
+#define NCELLS (NDAYS * 96)
+#define NAG    2
+
+struct rf {
+    struct snapshot s;
+    struct tz_table tz;
+    sd_time from;
+    int32_t off;
+    struct queue q;
+    struct contract c;
+    int lengths[2];
+    struct break_rule rules[2];
+    struct agent ag[NAG];
+    struct window win[NAG][7];
+    int skills[1];
+    struct preference prefs[NAG][4];
+    double contacts[NCELLS], aht[NCELLS];
+    double required[NCELLS];
+};
+
+/* Two identical agents, available every day 08:00-23:00, shifts of `length` minutes. */
+static void rf_init(struct rf *f, int length)
+{
+    memset(f, 0, sizeof *f);
+    f->from = INT64_MIN / 2;
+    f->tz = (struct tz_table){.name = (char *)"UTC", .n = 1, .from = &f->from, .offset = &f->off};
+    f->q = (struct queue){.id = 1, .name = (char *)"q", .concurrency = 1};
+    f->lengths[0] = length;
+    f->c = (struct contract){.id = 1,
+                             .name = (char *)"c",
+                             .max_minutes_per_week = 2400,
+                             .max_days_per_week = 5,
+                             .max_consecutive_days = 5,
+                             .min_rest_minutes = 660,
+                             .shift_start_step_minutes = 60,
+                             .n_lengths = 1,
+                             .shift_lengths_minutes = f->lengths};
+    f->skills[0] = 0;
+    for (int a = 0; a < NAG; a++) {
+        for (int d = 0; d < 7; d++)
+            f->win[a][d] = (struct window){.weekday = d + 1,
+                                           .start_min = 8 * 60,
+                                           .end_min = 23 * 60,
+                                           .valid_from = INT32_MIN,
+                                           .valid_until = INT32_MAX};
+        f->ag[a] = (struct agent){.id = a + 1,
+                                  .name = (char *)(a == 0 ? "Ana" : "Bo"),
+                                  .contract = 0,
+                                  .n_skills = 1,
+                                  .skills = f->skills,
+                                  .n_windows = 7,
+                                  .windows = f->win[a],
+                                  .prefs = f->prefs[a]};
+    }
+    f->s = (struct snapshot){.now = HS,
+                             .horizon_start = HS,
+                             .freeze_until = HS,
+                             .horizon_days = NDAYS,
+                             .n_cells = NCELLS,
+                             .n_tzs = 1,
+                             .tzs = &f->tz,
+                             .n_queues = 1,
+                             .queues = &f->q,
+                             .contacts = f->contacts,
+                             .aht = f->aht,
+                             .n_contracts = 1,
+                             .contracts = &f->c,
+                             .n_agents = NAG,
+                             .agents = f->ag};
+}
+
+/* `agents` needed on day d (0 = Monday) from hour h0 to h1. */
+static void need(struct rf *f, int d, double h0, double h1, double agents)
+{
+    for (int c = (int)(h0 * 4); c < (int)(h1 * 4); c++)
+        f->required[d * 96 + c] = agents;
+}
+
+static void add_pref(struct rf *f, int a, int weekday, int32_t date, int start_h, int end_h,
+                     bool avoid, double weight)
+{
+    struct agent *ag = &f->ag[a];
+    ag->prefs[ag->n_prefs++] = (struct preference){
+        .id = ag->n_prefs + 1,
+        .weekday = weekday,
+        .date = date,
+        .start_min = start_h < 0 ? -1 : start_h * 60,
+        .end_min = end_h < 0 ? -1 : end_h * 60,
+        .avoid = avoid,
+        .weight = weight,
+    };
+}
+
+static void solve(struct rf *f, uint64_t seed, struct plan *p)
+{
+    *p = (struct plan){0};
+    p->required = f->required;
+    struct roster_params rp = {.seed = seed, .iterations = 3000, .threads = 1};
+    assert_int_equal(roster_build(&f->s, &rp, p), 0);
+    char why[256] = "";
+    int rc = schedule_check(&f->s, p->shifts, p->n_shifts, why, sizeof why);
+    if (rc != 0)
+        fail_msg("a rule is broken: %s", why);
+}
+
+static void release(struct plan *p)
+{
+    p->required = NULL; /* the fixture's */
+    plan_free(p);
+}
+
+/* The shift agent a works on day d (0 = Monday), or NULL. */
+static const struct planned_shift *shift_on(const struct plan *p, int a, int d)
+{
+    for (int i = 0; i < p->n_shifts; i++)
+        if (p->shifts[i].agent == a && (p->shifts[i].start - HS) / DAY == d)
+            return &p->shifts[i];
+    return NULL;
+}
+
+static int shifts_of(const struct plan *p, int a)
+{
+    int n = 0;
+    for (int i = 0; i < p->n_shifts; i++)
+        n += p->shifts[i].agent == a;
+    return n;
+}
+
+static void test_avoid_mondays(void **state)
+{
+    (void)state;
+    for (int avoider = 0; avoider < NAG; avoider++) {
+        for (uint64_t seed = 1; seed <= 3; seed++) {
+            struct rf f;
+            struct plan p;
+            rf_init(&f, 480);
+            need(&f, 0, 9, 17, 1);
+            add_pref(&f, avoider, 1, INT32_MIN, -1, -1, true, 1);
+            solve(&f, seed, &p);
+            const struct planned_shift *mine = shift_on(&p, avoider, 0);
+            const struct planned_shift *other = shift_on(&p, 1 - avoider, 0);
+            assert_null(mine);
+            assert_non_null(other);
+            assert_true(other->start == HS + 9 * 3600 && other->end == HS + 17 * 3600);
+            release(&p);
+        }
+    }
+}
+
+static void test_avoid_monday_yields_when_nobody_else_can(void **state)
+{
+    (void)state;
+    /* Only the avoider can work Mondays: a preference never leaves the queue short. */
+    struct rf f;
+    struct plan p;
+    rf_init(&f, 480);
+    need(&f, 0, 9, 17, 1);
+    add_pref(&f, 0, 1, INT32_MIN, -1, -1, true, 1);
+    f.ag[1].n_windows = 6;
+    f.ag[1].windows = &f.win[1][1]; /* Tuesday to Sunday */
+    solve(&f, 1, &p);
+    assert_non_null(shift_on(&p, 0, 0));
+    release(&p);
+}
+
+static void test_prefer_evening_gets_evening(void **state)
+{
+    (void)state;
+    for (int fan = 0; fan < NAG; fan++) {
+        for (uint64_t seed = 1; seed <= 3; seed++) {
+            struct rf f;
+            struct plan p;
+            rf_init(&f, 240);
+            need(&f, 0, 9, 13, 1);
+            need(&f, 0, 18, 22, 1);
+            add_pref(&f, fan, 1, INT32_MIN, 17, 23, false, 1);
+            solve(&f, seed, &p);
+            const struct planned_shift *eve = shift_on(&p, fan, 0);
+            const struct planned_shift *morning = shift_on(&p, 1 - fan, 0);
+            assert_non_null(eve);
+            assert_non_null(morning);
+            assert_true(eve->start == HS + 18 * 3600);
+            assert_true(morning->start == HS + 9 * 3600);
+            release(&p);
+        }
+    }
+}
+
+static void test_avoid_window_and_prefer_date(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        struct rf f;
+        struct plan p;
+        rf_init(&f, 240);
+        need(&f, 0, 9, 13, 1);
+        need(&f, 0, 18, 22, 1);
+        /* Agent 0 avoids Monday mornings, agent 1 Monday evenings (past midnight). */
+        add_pref(&f, 0, 1, INT32_MIN, 7, 12, true, 1);
+        add_pref(&f, 1, 1, INT32_MIN, 17, 1, true, 1);
+        /* Tuesday: one shift; agent 1 wishes to work that date. */
+        need(&f, 1, 10, 14, 1);
+        add_pref(&f, 1, 0, MONDAY + 1, -1, -1, false, 2);
+        solve(&f, seed, &p);
+        assert_true(shift_on(&p, 0, 0) != NULL && shift_on(&p, 0, 0)->start == HS + 18 * 3600);
+        assert_true(shift_on(&p, 1, 0) != NULL && shift_on(&p, 1, 0)->start == HS + 9 * 3600);
+        assert_non_null(shift_on(&p, 1, 1));
+        assert_null(shift_on(&p, 0, 1));
+        release(&p);
+    }
+}
+
+static void test_fair_share_of_hours(void **state)
+{
+    (void)state;
+    /* Four shifts for two identical agents: two each, whatever the seed. */
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        struct rf f;
+        struct plan p;
+        rf_init(&f, 480);
+        for (int d = 0; d < 4; d++)
+            need(&f, d, 9, 17, 1);
+        solve(&f, seed, &p);
+        assert_int_equal(p.n_shifts, 4);
+        assert_int_equal(shifts_of(&p, 0), 2);
+        assert_int_equal(shifts_of(&p, 1), 2);
+        release(&p);
+    }
+}
+
+static void test_weekends_to_whoever_had_fewer(void **state)
+{
+    (void)state;
+    for (int busy = 0; busy < NAG; busy++) {
+        for (uint64_t seed = 1; seed <= 3; seed++) {
+            struct rf f;
+            struct plan p;
+            rf_init(&f, 480);
+            need(&f, 5, 9, 17, 1); /* Saturday */
+            need(&f, 1, 9, 17, 1); /* and Tuesday, so both may work */
+            f.ag[busy].recent_weekend_shifts = 6;
+            solve(&f, seed, &p);
+            assert_null(shift_on(&p, busy, 5));
+            assert_non_null(shift_on(&p, 1 - busy, 5));
+            release(&p);
+        }
+    }
+}
+
+static void test_breaks_after_the_search(void **state)
+{
+    (void)state;
+    struct rf f;
+    struct plan p;
+    rf_init(&f, 480);
+    f.rules[0] = (struct break_rule){.min_shift_minutes = 360,
+                                     .max_shift_minutes = INT32_MAX,
+                                     .minutes = 30,
+                                     .earliest_after = 180,
+                                     .latest_after = 300};
+    f.rules[1] = (struct break_rule){.min_shift_minutes = 240,
+                                     .max_shift_minutes = INT32_MAX,
+                                     .minutes = 15,
+                                     .paid = true,
+                                     .earliest_after = -1,
+                                     .latest_after = -1,
+                                     .in_each_half = true};
+    f.c.break_rules = f.rules;
+    f.c.n_break_rules = 2;
+    need(&f, 0, 9, 17, 2);
+    solve(&f, 1, &p);
+    assert_int_equal(p.n_shifts, 2);
+    assert_int_equal(p.n_breaks, 6);
+    int covered = 0, off = 0;
+    for (int k = 0; k < p.n_shifts; k++) {
+        struct shift_break b[8];
+        int n = 0;
+        for (int i = 0; i < p.n_breaks; i++)
+            if (p.breaks[i].shift == k)
+                b[n++] = p.breaks[i];
+        assert_true(breaks_valid(f.rules, 2, p.shifts[k].start, p.shifts[k].end, b, n));
+        covered += (int)((p.shifts[k].end - p.shifts[k].start) / SD_CELL_SECONDS);
+        for (int i = 0; i < n; i++)
+            off += (int)((b[i].end - b[i].start) / SD_CELL_SECONDS);
+    }
+    int scheduled = 0;
+    for (int c = 0; c < NCELLS; c++)
+        scheduled += p.scheduled[c];
+    assert_int_equal(scheduled, covered - off);
+    /* The two lunches are not taken at the same time. */
+    sd_time lunch[2];
+    int nl = 0;
+    for (int i = 0; i < p.n_breaks; i++)
+        if (!p.breaks[i].paid)
+            lunch[nl++] = p.breaks[i].start;
+    assert_int_equal(nl, 2);
+    assert_true(lunch[0] != lunch[1]);
+    release(&p);
+}
+
+static void test_deterministic(void **state)
+{
+    (void)state;
+    struct plan p1, p2;
+    struct rf f;
+    rf_init(&f, 240);
+    for (int d = 0; d < NDAYS; d++) {
+        need(&f, d, 9, 13, 1);
+        need(&f, d, 17, 22, d % 2 ? 2 : 1);
+    }
+    add_pref(&f, 0, 3, INT32_MIN, 18, 22, false, 0.5);
+    add_pref(&f, 1, 6, INT32_MIN, -1, -1, true, 3);
+    f.rules[0] = (struct break_rule){.min_shift_minutes = 240,
+                                     .max_shift_minutes = INT32_MAX,
+                                     .minutes = 15,
+                                     .paid = true,
+                                     .earliest_after = -1,
+                                     .latest_after = -1};
+    f.c.break_rules = f.rules;
+    f.c.n_break_rules = 1;
+    solve(&f, 7, &p1);
+    solve(&f, 7, &p2);
+    assert_int_equal(p1.n_shifts, p2.n_shifts);
+    assert_int_equal(p1.n_breaks, p2.n_breaks);
+    for (int i = 0; i < p1.n_shifts; i++) {
+        assert_int_equal(p1.shifts[i].agent, p2.shifts[i].agent);
+        assert_true(p1.shifts[i].start == p2.shifts[i].start);
+        assert_true(p1.shifts[i].end == p2.shifts[i].end);
+    }
+    for (int i = 0; i < p1.n_breaks; i++)
+        assert_true(p1.breaks[i].start == p2.breaks[i].start &&
+                    p1.breaks[i].shift == p2.breaks[i].shift);
+    assert_memory_equal(p1.scheduled, p2.scheduled, NCELLS * sizeof *p1.scheduled);
+    release(&p1);
+    release(&p2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_avoid_mondays),
+        cmocka_unit_test(test_avoid_monday_yields_when_nobody_else_can),
+        cmocka_unit_test(test_prefer_evening_gets_evening),
+        cmocka_unit_test(test_avoid_window_and_prefer_date),
+        cmocka_unit_test(test_fair_share_of_hours),
+        cmocka_unit_test(test_weekends_to_whoever_had_fewer),
+        cmocka_unit_test(test_breaks_after_the_search),
+        cmocka_unit_test(test_deterministic),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
