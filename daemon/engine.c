@@ -12,8 +12,11 @@
  * (O(days)) before it is scored. Cell penalties are updated incrementally from
  * a coverage array. Moves: change one agent-day, swap agent-days or blocks of
  * days between two agents, swap two days of one agent, re-optimise one agent
- * (whole horizon or a window of days) by DP, and ruin-and-recreate several
- * agents by DP. Acceptance is simulated annealing with a geometric schedule
+ * (whole horizon or a window of days) by DP, ruin-and-recreate several
+ * agents by DP, and swap a block between two agents then repair both by DP.
+ * The DP prunes labels by dominance (weekends and bounded type counts) and
+ * by a lower bound against the cost of a known feasible row, which keeps it
+ * exact and makes a re-optimisation cost a few hundred labels, not 10^5. Acceptance is simulated annealing with a geometric schedule
  * over the budget (iterations if given, else seconds); equal-cost moves are
  * always taken, so the search walks plateaus. DP costs carry a tiny random
  * nudge that picks a random optimum among equals.
@@ -960,12 +963,17 @@ struct dp_work {
     int *n, *cap;
     int32_t *hash;
     int hcap;
+    int32_t *used; /* slots of hash in use (cleared one by one when few) */
+    int n_used, used_cap;
+    uint8_t *alive;
+    int alive_cap;
     double *ocost; /* per option of the agent, index relative to its first option */
     long *maxrem;  /* [D+1] minutes still reachable from day d on */
     struct dp_sortent *se; /* dominance filter scratch */
     int se_cap;
     double *lb;  /* [(D+1)*(D+1)] bound: cost from day d on when k more days must be worked */
-    double *tmp; /* [D] */
+    double *tmp; /* [3 * D + 1] */
+    int *itmp;   /* [3 * (D + 1)] */
 };
 
 static void dp_work_free(struct dp_work *w)
@@ -977,11 +985,14 @@ static void dp_work_free(struct dp_work *w)
     free(w->n);
     free(w->cap);
     free(w->hash);
+    free(w->used);
+    free(w->alive);
     free(w->ocost);
     free(w->maxrem);
     free(w->se);
     free(w->lb);
     free(w->tmp);
+    free(w->itmp);
     memset(w, 0, sizeof *w);
 }
 
@@ -1002,10 +1013,13 @@ static int dp_work_init(struct dp_work *w, const struct engine_instance *I)
     w->maxrem = malloc(((size_t)I->D + 1) * sizeof *w->maxrem);
     w->hcap = 1024;
     w->hash = malloc((size_t)w->hcap * sizeof *w->hash);
+    if (w->hash)
+        memset(w->hash, 0xff, (size_t)w->hcap * sizeof *w->hash);
     if (I->D <= 400) {
         w->lb = malloc(((size_t)I->D + 1) * ((size_t)I->D + 1) * sizeof *w->lb);
-        w->tmp = malloc(3 * (size_t)I->D * sizeof *w->tmp);
-        if (!w->lb || !w->tmp) {
+        w->tmp = malloc((3 * (size_t)I->D + 1) * sizeof *w->tmp);
+        w->itmp = malloc(3 * ((size_t)I->D + 1) * sizeof *w->itmp);
+        if (!w->lb || !w->tmp || !w->itmp) {
             dp_work_free(w);
             return -ENOMEM;
         }
@@ -1026,6 +1040,17 @@ static uint64_t key_hash(const struct dp_key *k)
     return h ^ (h >> 29);
 }
 
+/* Empties the hash table (for the next layer). */
+static void dp_hash_clear(struct dp_work *w)
+{
+    if (w->n_used > w->hcap / 16)
+        memset(w->hash, 0xff, (size_t)w->hcap * sizeof *w->hash);
+    else
+        for (int i = 0; i < w->n_used; i++)
+            w->hash[w->used[i]] = -1;
+    w->n_used = 0;
+}
+
 /* Inserts or improves a node of layer d; 0 or -ENOMEM. */
 static int dp_push(struct dp_work *w, int d, const struct dp_key *k, double cost, int parent,
                    int choice)
@@ -1037,11 +1062,13 @@ static int dp_push(struct dp_work *w, int d, const struct dp_key *k, double cost
         if (h == NULL)
             return -ENOMEM;
         memset(h, 0xff, (size_t)hc * sizeof *h);
+        w->n_used = 0;
         for (int i = 0; i < w->n[d]; i++) {
             uint64_t p = key_hash(&w->layer[d][i].k) & (uint64_t)(hc - 1);
             while (h[p] >= 0)
                 p = (p + 1) & (uint64_t)(hc - 1);
             h[p] = i;
+            w->used[w->n_used++] = (int32_t)p;
         }
         free(w->hash);
         w->hash = h;
@@ -1060,8 +1087,10 @@ static int dp_push(struct dp_work *w, int d, const struct dp_key *k, double cost
         }
         p = (p + 1) & (uint64_t)(w->hcap - 1);
     }
-    if (grow((void **)&w->layer[d], &w->cap[d], w->n[d] + 1, sizeof(struct dp_node)) < 0)
+    if (grow((void **)&w->layer[d], &w->cap[d], w->n[d] + 1, sizeof(struct dp_node)) < 0 ||
+        grow((void **)&w->used, &w->used_cap, w->n_used + 1, sizeof *w->used) < 0)
         return -ENOMEM;
+    w->used[w->n_used++] = (int32_t)p;
     w->hash[p] = w->n[d];
     w->layer[d][w->n[d]++] = (struct dp_node){*k, cost, parent, (int16_t)choice};
     return 0;
@@ -1121,7 +1150,9 @@ static int dp_dominance(struct dp_work *w, int d, int n_cnt)
     if (kept == n)
         return 0;
     /* Keep the survivors in their original order (stable, deterministic). */
-    uint8_t *alive = (uint8_t *)w->hash; /* the hash table is rebuilt per layer anyway */
+    if (grow((void **)&w->alive, &w->alive_cap, n, 1) < 0)
+        return -ENOMEM;
+    uint8_t *alive = w->alive;
     memset(alive, 0, (size_t)n);
     for (int i = 0; i < kept; i++)
         alive[w->se[i].idx] = 1;
@@ -1134,74 +1165,108 @@ static int dp_dominance(struct dp_work *w, int d, int n_cnt)
 }
 
 /*
- * Lower bounds for pruning: w->lb[d * (D + 1) + k] is no more than the cost
- * of days d..D-1 when at least k of them are worked (each day at its cheapest
- * allowed choice, plus the k smallest extra costs of working instead).
- * Returns the most minutes an option of the agent can bring (for k).
+ * Lower bounds for pruning. For the days d..D-1: offsuf[d] is the cost if
+ * every free day is off and every pinned day as pinned; the free days that
+ * may be worked have extra costs (working's cheapest option minus the day
+ * off) and pre[d * (D + 1) + k] is the sum of the k smallest of them. If
+ * between lo and hi more free days must be worked, no horizon costs less than
+ * offsuf[d] + pre[d][j] with j = clamp(number of negative extras, lo, hi).
  */
-static long dp_bounds(const struct engine_instance *I, struct dp_work *w, int a, const double *offc,
-                      const int *restrict_)
+struct dp_bound {
+    double *offsuf, *pre;
+    int *neg, *nfree, *pinw;
+    long maxm, minm; /* largest and smallest option minutes of the agent */
+};
+
+static void dp_bounds(const struct engine_instance *I, struct dp_work *w, int a, const double *offc,
+                      const int *restrict_, struct dp_bound *b)
 {
     int D = I->D, base = I->ad_start[a * D];
-    long maxm = 1;
-    double *best = w->tmp, *extra = w->tmp + D, *sorted = w->tmp + 2 * D;
-    for (int d = 0; d < D; d++) {
+    double *extra = w->tmp, *sorted = w->tmp + D;
+    b->pre = w->lb;
+    b->offsuf = w->tmp + 2 * D;
+    b->neg = w->itmp;
+    b->nfree = w->itmp + (D + 1);
+    b->pinw = w->itmp + 2 * (D + 1);
+    b->maxm = 1;
+    b->minm = LONG_MAX;
+    b->offsuf[D] = 0;
+    b->neg[D] = b->nfree[D] = b->pinw[D] = 0;
+    for (int k = 0; k <= D; k++)
+        b->pre[(size_t)D * (size_t)(D + 1) + (size_t)k] = k == 0 ? 0 : INFINITY;
+    int ns = 0, neg = 0;
+    for (int d = D - 1; d >= 0; d--) {
         int ix = a * D + d, fx = I->fixed[ix];
         if (restrict_ && restrict_[d] != NO_FIX)
             fx = restrict_[d];
-        double off = (fx == NO_FIX || fx == -1) ? offc[d] : INFINITY, on = INFINITY;
+        double on = INFINITY;
         for (int j = I->ad_start[ix]; j < I->ad_start[ix + 1]; j++) {
             int oi = j - I->ad_start[ix];
             if ((fx != NO_FIX && fx != oi) || (I->po[j].banned && fx != oi))
                 continue;
             if (w->ocost[j - base] < on)
                 on = w->ocost[j - base];
-            if (I->po[j].minutes > maxm)
-                maxm = I->po[j].minutes;
+            if (I->po[j].minutes > b->maxm)
+                b->maxm = I->po[j].minutes;
+            if (I->po[j].minutes < b->minm)
+                b->minm = I->po[j].minutes;
         }
-        best[d] = off < on ? off : on;
-        extra[d] = on - best[d]; /* INFINITY: cannot work that day */
-    }
-    /* From the last day back: row d = best[d] + row d+1, with extra[d] merged in. */
-    double suf = 0;
-    int ns = 0;
-    for (int k = 0; k <= D; k++)
-        w->lb[(size_t)D * (size_t)(D + 1) + (size_t)k] = k == 0 ? 0 : INFINITY;
-    for (int d = D - 1; d >= 0; d--) {
-        suf += best[d];
-        double *row = w->lb + (size_t)d * (size_t)(D + 1);
+        b->pinw[d] = b->pinw[d + 1];
+        if (fx == NO_FIX) {
+            b->offsuf[d] = b->offsuf[d + 1] + offc[d];
+            extra[d] = on - offc[d];
+        } else {
+            b->offsuf[d] = b->offsuf[d + 1] + (fx < 0 ? offc[d] : on);
+            b->pinw[d] += fx >= 0;
+            extra[d] = INFINITY;
+        }
         if (isfinite(extra[d])) {
-            /* insertion into the sorted extras */
             int q = ns++;
             while (q > 0 && sorted[q - 1] > extra[d]) {
                 sorted[q] = sorted[q - 1];
                 q--;
             }
             sorted[q] = extra[d];
+            neg += extra[d] < 0;
         }
-        double acc = suf;
-        row[0] = suf;
-        for (int k = 1; k <= D; k++) {
-            if (k <= ns) {
-                acc += sorted[k - 1];
-                row[k] = acc;
-            } else {
-                row[k] = INFINITY;
-            }
+        b->neg[d] = neg;
+        b->nfree[d] = ns;
+        double *row = b->pre + (size_t)d * (size_t)(D + 1), acc = 0;
+        row[0] = 0;
+        for (int k = 1; k <= ns; k++) {
+            acc += sorted[k - 1];
+            row[k] = acc;
         }
     }
-    return maxm;
+    if (b->minm == LONG_MAX || b->minm <= 0)
+        b->minm = 0;
 }
 
-static inline double dp_lb(const struct dp_work *w, int D, int d, bool need_days, long min_minutes,
-                          long mins, long maxm)
+/* The bound from day d on when mins minutes are already worked. */
+static inline double dp_lb(const struct dp_bound *b, const struct engine_agent_rules *r,
+                          bool track_mins, int D, int d, long mins)
 {
-    long k = 0;
-    if (need_days && mins < min_minutes)
-        k = (min_minutes - mins + maxm - 1) / maxm;
-    if (k > D - d)
+    long lo = 0, hi = b->nfree[d];
+    if (track_mins) {
+        if (mins < r->min_minutes) {
+            lo = (r->min_minutes - mins + b->maxm - 1) / b->maxm - b->pinw[d];
+            if (lo < 0)
+                lo = 0;
+        }
+        if (b->minm > 0 && r->max_minutes < ENGINE_UNLIMITED) {
+            long h = (r->max_minutes - mins) / b->minm;
+            if (h < hi)
+                hi = h;
+        }
+    }
+    if (lo > hi)
         return INFINITY;
-    return w->lb[(size_t)d * (size_t)(D + 1) + (size_t)k];
+    long j = b->neg[d];
+    if (j < lo)
+        j = lo;
+    if (j > hi)
+        j = hi;
+    return b->offsuf[d] + b->pre[(size_t)d * (size_t)(D + 1) + (size_t)j];
 }
 
 /*
@@ -1231,14 +1296,15 @@ static int dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
     memset(&k0, 0, sizeof k0);
     k0.flag = 1;
     w->n[0] = 0;
-    memset(w->hash, 0xff, (size_t)w->hcap * sizeof *w->hash);
+    dp_hash_clear(w);
     if (dp_push(w, 0, &k0, 0, -1, -1) < 0)
         return -ENOMEM;
-    bool dominance = (p->n_cnt > 0 || p->track_wk) && !getenv("ENGINE_NODOM");
-    bool bound = isfinite(ub) && w->lb != NULL && !getenv("ENGINE_NOBOUND");
-    long maxm = bound ? dp_bounds(I, w, a, offc, restrict_) : 1;
+    bool dominance = (p->n_cnt > 0 || p->track_wk);
+    bool bound = isfinite(ub) && w->lb != NULL;
+    struct dp_bound bd = {0};
+    if (bound)
+        dp_bounds(I, w, a, offc, restrict_, &bd);
     ub += 1e-9;
-    bool need_days = p->track_mins && r->min_minutes > 0;
     for (int d = 0; d < D; d++) {
         int ix = a * D + d, fx = I->fixed[ix];
         if (restrict_ && restrict_[d] != NO_FIX)
@@ -1247,10 +1313,10 @@ static int dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
         bool whole = d - 7 >= 0;
         int wkd = I->weekend[ix];
         bool wk_cont = d > 0 && wkd >= 0 && I->weekend[ix - 1] == wkd;
-        if (dominance && w->n[d] > 16 && dp_dominance(w, d, p->n_cnt) < 0)
+        if (dominance && w->n[d] > 256 && dp_dominance(w, d, p->n_cnt) < 0)
             return -ENOMEM;
         w->n[d + 1] = 0;
-        memset(w->hash, 0xff, (size_t)w->hcap * sizeof *w->hash);
+        dp_hash_clear(w);
         for (int i = 0; i < w->n[d]; i++) {
             struct dp_key k = w->layer[d][i].k;
             double c = w->layer[d][i].cost;
@@ -1278,8 +1344,7 @@ static int dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
                 if (ok && p->track_mins && (long)k.mins * g + w->maxrem[d + 1] < r->min_minutes)
                     ok = false;
                 if (ok && bound &&
-                    c + offc[d] + dp_lb(w, D, d + 1, need_days, r->min_minutes, (long)nk.mins * g,
-                                        maxm) > ub)
+                    c + offc[d] + dp_lb(&bd, r, p->track_mins, D, d + 1, (long)nk.mins * g) > ub)
                     ok = false;
                 if (ok && dp_push(w, d + 1, &nk, c + offc[d], i, -1) < 0)
                     return -ENOMEM;
@@ -1345,15 +1410,13 @@ static int dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
                     nk.cnt[ci]++;
                 }
                 double nc = c + w->ocost[j - base];
-                if (bound && nc + dp_lb(w, D, d + 1, need_days, r->min_minutes,
-                                        (long)nk.mins * g, maxm) > ub)
+                if (bound && nc + dp_lb(&bd, r, p->track_mins, D, d + 1, (long)nk.mins * g) > ub)
                     continue;
                 if (dp_push(w, d + 1, &nk, nc, i, oi) < 0)
                     return -ENOMEM;
             }
         }
     }
-    if (getenv("ENGINE_LAYERS")) { for (int d = 0; d <= D; d++) fprintf(stderr, "%d ", w->n[d]); fprintf(stderr, " ub %g\n", ub); }
     int best = -1;
     double bc = INFINITY;
     bool lastwhole = (D + r->week_offset) % 7 == 0 && D >= 7;
@@ -1462,8 +1525,8 @@ struct search {
     long iter;
     long step; /* moves tried */
     int passes;
-    long n_dp, n_rr, n_rr_acc;
-    double temp, temp0, temp1, p_rr, p_win;
+    long n_dp, n_rr, n_rr_acc, n_sw, n_sw_acc;
+    double temp, temp0, temp1, p_rr, p_win, p_sw;
     bool cancelled;
     int rc;
     int infeasible_agent;
@@ -1830,6 +1893,75 @@ static int ruin_recreate(struct search *S, int k, int win0, int win1)
     return rc;
 }
 
+/*
+ * Swap a block of days between two agents (same shifts, so the cover of the
+ * block is unchanged), then repair the rest of both horizons by DP with the
+ * block pinned. The DP of each agent is bounded by its old row's cost plus
+ * some slack (what annealing could still accept), so hopeless repairs stop
+ * early; -ENOENT from the DP just rejects the move.
+ */
+static int swap_repair(struct search *S)
+{
+    const struct engine_instance *I = S->I;
+    int A = I->A, D = I->D;
+    if (A < 2)
+        return 0;
+    int ag[2];
+    ag[0] = rng_int(&S->rng, A);
+    ag[1] = rng_int(&S->rng, A - 1);
+    ag[1] += ag[1] >= ag[0];
+    int len = 1 + rng_int(&S->rng, D < 14 ? D : 14);
+    int d0 = rng_int(&S->rng, D - len + 1), d1 = d0 + len - 1;
+    int *saved = S->order + A; /* 2 * D */
+    int *restr = saved + 2 * (size_t)D;
+    int *nw = restr + D; /* the other agent's block, per agent: 2 * D */
+    bool diff = false;
+    for (int x = 0; x < 2; x++)
+        memcpy(saved + (size_t)x * (size_t)D, S->cur + (size_t)ag[x] * (size_t)D,
+               (size_t)D * sizeof *saved);
+    for (int d = d0; d <= d1; d++) {
+        for (int x = 0; x < 2; x++) {
+            int v = same_slot(I, ag[1 - x], ag[x], d, saved[(size_t)(1 - x) * (size_t)D + d]);
+            if (v == -2 || (v >= 0 && I->fixed[ag[x] * D + d] != NO_FIX &&
+                            I->fixed[ag[x] * D + d] != v) ||
+                (v < 0 && I->fixed[ag[x] * D + d] >= 0))
+                return 0;
+            nw[(size_t)x * (size_t)D + d] = v;
+            diff |= v != saved[(size_t)x * (size_t)D + d];
+        }
+    }
+    if (!diff)
+        return 0;
+    double delta = 0, slack = 3 * S->temp + 1e-6;
+    for (int d = d0; d <= d1; d++)
+        for (int x = 0; x < 2; x++)
+            delta += set_day(S, ag[x], d, nw[(size_t)x * (size_t)D + d]);
+    int rc = 0;
+    for (int x = 0; x < 2 && rc == 0; x++) {
+        int a = ag[x];
+        for (int d = 0; d < D; d++)
+            restr[d] = (d >= d0 && d <= d1) ? nw[(size_t)x * (size_t)D + d] : NO_FIX;
+        for (int d = 0; d < D; d++)
+            if (d < d0 || d > d1)
+                delta += set_day(S, a, d, -1);
+        dp_costs(I, &S->w, a, S->cov, S->offc, &S->rng);
+        double ub = row_bound(S, a, saved + (size_t)x * (size_t)D, NULL) + slack, dc;
+        rc = dp_agent(I, &S->w, a, S->offc, restr, ub, S->row, &dc);
+        S->n_dp++;
+        if (rc == 0)
+            delta += set_row(S, a, S->row);
+    }
+    S->n_sw++;
+    if (rc == 0 && accept_move(S, S->cur_cost + delta)) {
+        S->n_sw_acc++;
+        S->cur_cost += delta;
+        return 0;
+    }
+    for (int x = 1; x >= 0; x--)
+        set_row(S, ag[x], saved + (size_t)x * (size_t)D);
+    return rc == -ENOENT ? 0 : rc;
+}
+
 static bool should_stop(struct search *S)
 {
     const struct engine_params *P = S->P;
@@ -1862,6 +1994,7 @@ static void *search_run(void *arg)
     S->temp1 = 0.5 * S->I->minw;
     S->p_rr = 0.002;
     S->p_win = 0.02;
+    S->p_sw = 0.005;
     S->passes = 3;
     int nsmall = 16;
     /* Recompute the true cost now and then so rounding never drifts. */
@@ -1877,7 +2010,9 @@ static void *search_run(void *arg)
         if (u < S->p_rr) {
             int k = 1 + rng_int(&S->rng, A < 4 ? A : 4);
             rc = ruin_recreate(S, k, 0, D - 1);
-        } else if (u < S->p_rr + S->p_win) {
+        } else if (u < S->p_rr + S->p_sw) {
+            rc = swap_repair(S);
+        } else if (u < S->p_rr + S->p_sw + S->p_win) {
             int len = 3 + rng_int(&S->rng, D < 11 ? D - 2 : 9);
             if (len > D)
                 len = D;
@@ -1913,9 +2048,6 @@ static void *search_run(void *arg)
 
 static void search_free(struct search *S)
 {
-    if (getenv("ENGINE_STATS"))
-        fprintf(stderr, "thread %d: iter %ld dp %ld rr %ld acc %ld best %.0f t %.2f\n", S->thread,
-                S->iter, S->n_dp, S->n_rr, S->n_rr_acc, S->best_cost, now_s(&S->t0));
     dp_work_free(&S->w);
     free(S->cur);
     free(S->best);
@@ -1946,7 +2078,7 @@ static int search_init(struct search *S, const struct engine_instance *I,
     S->row = malloc((size_t)I->D * sizeof *S->row);
     S->row2 = malloc((size_t)I->D * sizeof *S->row2);
     S->save = malloc((size_t)I->D * sizeof *S->save);
-    S->order = malloc(((size_t)I->A + 2 * ad + (size_t)I->D) * sizeof *S->order);
+    S->order = malloc(((size_t)I->A + 2 * ad + 4 * (size_t)I->D) * sizeof *S->order);
     S->offc = malloc((size_t)I->D * sizeof *S->offc);
     if (!S->cur || !S->best || !S->cov || !S->mins || !S->row || !S->row2 || !S->save ||
         !S->order || !S->offc || dp_work_init(&S->w, I) < 0)

@@ -31,6 +31,8 @@ for i in $insts; do
     head1=$(head -n 1 "$tmp/i.sol" 2>/dev/null || echo "no solution")
     obj=$(echo "$head1" | sed -n 's/.*objective value *\([-0-9.e+]*\).*/\1/p')
     status=$(echo "$head1" | sed 's/ - objective value.*//')
+    # Without an integer solution CBC writes the LP relaxation's value: not a roster.
+    case $status in *"no integer solution"*) obj=none ;; esac
     # Lower bound from the log ("Objective value ... best possible ..."), if any.
     bound=$(sed -n 's/.*best possible \([-0-9.e+]*\).*/\1/p' "$tmp/cbc.log" | tail -n 1)
     printf "%-9s %-10s %-12s %-12s %-12s %s\n" "$i" "$best" "$ours" "${obj:-none}" "${bound:--}" "$status"

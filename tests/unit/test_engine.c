@@ -507,7 +507,7 @@ static void test_instance1_best_known(void **state)
     assert_int_equal(nrp_load(path, &I, err, sizeof err), 0);
     struct engine_instance *E;
     assert_int_equal(nrp_to_engine(&I, &E), 0);
-    struct engine_params p = {.seed = 1, .iterations = 3000, .threads = 2};
+    struct engine_params p = {.seed = 1, .iterations = 10000, .threads = 2};
     struct engine_solution sol;
     assert_int_equal(engine_solve(E, &p, &sol), 0);
     struct nrp_result r;
