@@ -16,9 +16,9 @@
  * agents by DP, and swap a block between two agents then repair both by DP.
  * The DP prunes labels by dominance (weekends and bounded type counts) and
  * by a lower bound against the cost of a known feasible row, which keeps it
- * exact and makes a re-optimisation cost a few hundred labels, not 10^5. Acceptance is simulated annealing with a geometric schedule
- * over the budget (iterations if given, else seconds); equal-cost moves are
- * always taken, so the search walks plateaus. DP costs carry a tiny random
+ * exact and makes a re-optimisation cost a few hundred labels, not 10^5. Acceptance is simulated
+ * annealing with a geometric schedule over the budget (iterations if given, else seconds);
+ * equal-cost moves are always taken, so the search walks plateaus. DP costs carry a tiny random
  * nudge that picks a random optimum among equals.
  */
 #include "engine.h"
@@ -967,8 +967,8 @@ struct dp_work {
     int n_used, used_cap;
     uint8_t *alive;
     int alive_cap;
-    double *ocost; /* per option of the agent, index relative to its first option */
-    long *maxrem;  /* [D+1] minutes still reachable from day d on */
+    double *ocost;         /* per option of the agent, index relative to its first option */
+    long *maxrem;          /* [D+1] minutes still reachable from day d on */
     struct dp_sortent *se; /* dominance filter scratch */
     int se_cap;
     double *lb;  /* [(D+1)*(D+1)] bound: cost from day d on when k more days must be worked */
@@ -1244,7 +1244,7 @@ static void dp_bounds(const struct engine_instance *I, struct dp_work *w, int a,
 
 /* The bound from day d on when mins minutes are already worked. */
 static inline double dp_lb(const struct dp_bound *b, const struct engine_agent_rules *r,
-                          bool track_mins, int D, int d, long mins)
+                           bool track_mins, int D, int d, long mins)
 {
     long lo = 0, hi = b->nfree[d];
     if (track_mins) {
@@ -1653,8 +1653,8 @@ static int reopt_agent(struct search *S, int a, const int *restrict_, double *de
         d1 += set_day(S, a, d, -1);
     dp_costs(I, &S->w, a, S->cov, S->offc, &S->rng);
     double dc;
-    int rc = dp_agent(I, &S->w, a, S->offc, restrict_, row_bound(S, a, S->save, restrict_), S->row,
-                      &dc);
+    int rc =
+        dp_agent(I, &S->w, a, S->offc, restrict_, row_bound(S, a, S->save, restrict_), S->row, &dc);
     if (rc < 0) {
         /* Put back what was there (infeasible only before construction ends). */
         d1 += set_row(S, a, S->save);
@@ -1922,8 +1922,8 @@ static int swap_repair(struct search *S)
     for (int d = d0; d <= d1; d++) {
         for (int x = 0; x < 2; x++) {
             int v = same_slot(I, ag[1 - x], ag[x], d, saved[(size_t)(1 - x) * (size_t)D + d]);
-            if (v == -2 || (v >= 0 && I->fixed[ag[x] * D + d] != NO_FIX &&
-                            I->fixed[ag[x] * D + d] != v) ||
+            if (v == -2 ||
+                (v >= 0 && I->fixed[ag[x] * D + d] != NO_FIX && I->fixed[ag[x] * D + d] != v) ||
                 (v < 0 && I->fixed[ag[x] * D + d] >= 0))
                 return 0;
             nw[(size_t)x * (size_t)D + d] = v;
