@@ -554,6 +554,35 @@ static int add_warning(struct plan *plan, const struct agent *a, const char *fmt
     return 0;
 }
 
+/* Marks (and warns about) every agent with no feasible horizon; returns how many. */
+static int find_unreachable_minimums(struct build *b, struct plan *plan)
+{
+    const struct snapshot *s = b->s;
+    int found = 0, rc = 0;
+    int *choice = malloc((size_t)b->n_days * sizeof *choice);
+    if (choice == NULL)
+        return -ENOMEM;
+    for (int a = 0; a < s->n_agents; a++) {
+        if (b->relax_min[a] || s->contracts[s->agents[a].contract].min_minutes_per_week <= 0)
+            continue;
+        double cost;
+        if (b->p->cancel != NULL && atomic_load(b->p->cancel))
+            break; /* the solve below returns at once and reports the cancellation */
+        if (engine_best_pattern(b->inst, a, NULL, choice, &cost) != -ENOENT)
+            continue;
+        b->relax_min[a] = true;
+        found++;
+        rc = add_warning(plan, &s->agents[a],
+                         "agent '%s' cannot reach the contract's minimum of %d minutes a week "
+                         "within availability, rest and time off: planned without it",
+                         s->contracts[s->agents[a].contract].min_minutes_per_week);
+        if (rc < 0)
+            break;
+    }
+    free(choice);
+    return rc < 0 ? rc : found;
+}
+
 int roster_build(const struct snapshot *s, const struct roster_params *p, struct plan *plan)
 {
     int rc = 0;
@@ -577,11 +606,27 @@ int roster_build(const struct snapshot *s, const struct roster_params *p, struct
         goto out;
     }
 
-    /* An agent whose minimum cannot be met is planned without it, and named. */
+    /*
+     * An agent whose minimum cannot be met is planned without it, and named.
+     * All such agents are found at once by asking the per-agent DP for any
+     * feasible horizon, so the instance is rebuilt at most once for them; the
+     * solver's own -EDOM below stays as the backstop.
+     */
     for (int attempt = 0; attempt <= s->n_agents; attempt++) {
         rc = build_instance(&b, plan->required);
         if (rc < 0)
             goto out;
+        if (attempt == 0) {
+            rc = find_unreachable_minimums(&b, plan);
+            if (rc < 0)
+                goto out;
+            if (rc > 0) {
+                build_free(&b);
+                rc = build_instance(&b, plan->required);
+                if (rc < 0)
+                    goto out;
+            }
+        }
         struct engine_params ep = {.seed = p->seed,
                                    .iterations = p->iterations,
                                    .seconds = p->seconds,

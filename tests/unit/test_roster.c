@@ -324,6 +324,28 @@ static void test_breaks_after_the_search(void **state)
     release(&p);
 }
 
+static void test_unreachable_minimum_relaxed_and_named(void **state)
+{
+    (void)state;
+    /* Both must work 20 h a week, but Ana is available on Mondays only (8 h at most). */
+    struct rf f;
+    struct plan p;
+    rf_init(&f, 480);
+    f.c.min_minutes_per_week = 1200;
+    for (int d = 0; d < NDAYS; d++)
+        need(&f, d, 9, 17, 1);
+    f.ag[0].n_windows = 1;
+    solve(&f, 1, &p);
+    /* Planned anyway, Ana without the minimum and named in one warning; Bo with it. */
+    assert_int_equal(p.n_warnings, 1);
+    assert_string_equal(p.warnings[0].key, "id=1");
+    assert_non_null(strstr(p.warnings[0].message, "Ana"));
+    assert_non_null(strstr(p.warnings[0].message, "1200"));
+    assert_non_null(shift_on(&p, 0, 0));
+    assert_true(shifts_of(&p, 1) * 480 >= 1200);
+    release(&p);
+}
+
 static void test_deterministic(void **state)
 {
     (void)state;
@@ -371,6 +393,7 @@ int main(void)
         cmocka_unit_test(test_fair_share_of_hours),
         cmocka_unit_test(test_weekends_to_whoever_had_fewer),
         cmocka_unit_test(test_breaks_after_the_search),
+        cmocka_unit_test(test_unreachable_minimum_relaxed_and_named),
         cmocka_unit_test(test_deterministic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
