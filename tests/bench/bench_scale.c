@@ -74,33 +74,69 @@ int main(int argc, char **argv)
     struct plan_params pp = {.seed = 1, .threads = 1};
     const char *lp_path = NULL;
     bool do_plan = true, count_options = false;
-    static const struct option longopts[] = {
-        {"agents", required_argument, NULL, 'n'},  {"csv", required_argument, NULL, 'c'},
-        {"seconds", required_argument, NULL, 'b'}, {"iterations", required_argument, NULL, 'i'},
-        {"seed", required_argument, NULL, 's'},    {"plan-seed", required_argument, NULL, 'p'},
-        {"threads", required_argument, NULL, 't'}, {"load", required_argument, NULL, 'l'},
-        {"step", required_argument, NULL, 'm'},    {"queues", required_argument, NULL, 'q'},
-        {"infeasible", required_argument, NULL, 'k'}, {"lp", required_argument, NULL, 'L'},
-        {"no-plan", no_argument, NULL, 'N'},       {"options", no_argument, NULL, 'O'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"agents", required_argument, NULL, 'n'},
+                                             {"csv", required_argument, NULL, 'c'},
+                                             {"seconds", required_argument, NULL, 'b'},
+                                             {"iterations", required_argument, NULL, 'i'},
+                                             {"seed", required_argument, NULL, 's'},
+                                             {"plan-seed", required_argument, NULL, 'p'},
+                                             {"threads", required_argument, NULL, 't'},
+                                             {"load", required_argument, NULL, 'l'},
+                                             {"step", required_argument, NULL, 'm'},
+                                             {"queues", required_argument, NULL, 'q'},
+                                             {"infeasible", required_argument, NULL, 'k'},
+                                             {"lp", required_argument, NULL, 'L'},
+                                             {"no-plan", no_argument, NULL, 'N'},
+                                             {"options", no_argument, NULL, 'O'},
+                                             {NULL, 0, NULL, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'n': gp.agents = atoi(optarg); break;
-        case 'c': gp.arrivals_csv = optarg; break;
-        case 'b': pp.seconds = atof(optarg); break;
-        case 'i': pp.iterations = atol(optarg); break;
-        case 's': gp.seed = strtoull(optarg, NULL, 10); break;
-        case 'p': pp.seed = strtoull(optarg, NULL, 10); break;
-        case 't': pp.threads = atoi(optarg); break;
-        case 'l': gp.load = atof(optarg); break;
-        case 'm': gp.step_minutes = atoi(optarg); break;
-        case 'q': gp.queues = atoi(optarg); break;
-        case 'k': gp.infeasible = atoi(optarg); break;
-        case 'L': lp_path = optarg; break;
-        case 'N': do_plan = false; break;
-        case 'O': count_options = true; break;
-        default: usage(); return 2;
+        case 'n':
+            gp.agents = atoi(optarg);
+            break;
+        case 'c':
+            gp.arrivals_csv = optarg;
+            break;
+        case 'b':
+            pp.seconds = atof(optarg);
+            break;
+        case 'i':
+            pp.iterations = atol(optarg);
+            break;
+        case 's':
+            gp.seed = strtoull(optarg, NULL, 10);
+            break;
+        case 'p':
+            pp.seed = strtoull(optarg, NULL, 10);
+            break;
+        case 't':
+            pp.threads = atoi(optarg);
+            break;
+        case 'l':
+            gp.load = atof(optarg);
+            break;
+        case 'm':
+            gp.step_minutes = atoi(optarg);
+            break;
+        case 'q':
+            gp.queues = atoi(optarg);
+            break;
+        case 'k':
+            gp.infeasible = atoi(optarg);
+            break;
+        case 'L':
+            lp_path = optarg;
+            break;
+        case 'N':
+            do_plan = false;
+            break;
+        case 'O':
+            count_options = true;
+            break;
+        default:
+            usage();
+            return 2;
         }
     }
     if (gp.arrivals_csv == NULL || gp.agents <= 0) {

@@ -113,10 +113,8 @@ struct zone_def {
 };
 
 static const struct zone_def ZONES[N_ZONES] = {
-    {"Europe/Stockholm", 3600, 7200, 1},
-    {"Europe/London", 0, 3600, 1},
-    {"America/New_York", -18000, -14400, 2},
-    {"America/Chicago", -21600, -18000, 2},
+    {"Europe/Stockholm", 3600, 7200, 1},     {"Europe/London", 0, 3600, 1},
+    {"America/New_York", -18000, -14400, 2}, {"America/Chicago", -21600, -18000, 2},
     {"Asia/Manila", 28800, 28800, 0},
 };
 
@@ -176,11 +174,16 @@ struct queue_def {
 
 /* Taken in this order: the first n make a site of n queues. */
 static const struct queue_def QUEUES[N_TEMPLATES] = {
-    {"voice-sv", CHANNEL_VOICE, Z_STOCKHOLM, L_SV}, {"chat-sv", CHANNEL_CHAT, Z_STOCKHOLM, L_SV},
-    {"voice-en-us", CHANNEL_VOICE, Z_NEW_YORK, L_EN}, {"email-en", CHANNEL_EMAIL, Z_LONDON, L_EN},
-    {"chat-en-gb", CHANNEL_CHAT, Z_LONDON, L_EN},     {"voice-en-gb", CHANNEL_VOICE, Z_LONDON, L_EN},
-    {"voice-es-us", CHANNEL_VOICE, Z_CHICAGO, L_ES},  {"chat-en-us", CHANNEL_CHAT, Z_NEW_YORK, L_EN},
-    {"email-sv", CHANNEL_EMAIL, Z_STOCKHOLM, L_SV},   {"chat-es-us", CHANNEL_CHAT, Z_CHICAGO, L_ES},
+    {"voice-sv", CHANNEL_VOICE, Z_STOCKHOLM, L_SV},
+    {"chat-sv", CHANNEL_CHAT, Z_STOCKHOLM, L_SV},
+    {"voice-en-us", CHANNEL_VOICE, Z_NEW_YORK, L_EN},
+    {"email-en", CHANNEL_EMAIL, Z_LONDON, L_EN},
+    {"chat-en-gb", CHANNEL_CHAT, Z_LONDON, L_EN},
+    {"voice-en-gb", CHANNEL_VOICE, Z_LONDON, L_EN},
+    {"voice-es-us", CHANNEL_VOICE, Z_CHICAGO, L_ES},
+    {"chat-en-us", CHANNEL_CHAT, Z_NEW_YORK, L_EN},
+    {"email-sv", CHANNEL_EMAIL, Z_STOCKHOLM, L_SV},
+    {"chat-es-us", CHANNEL_CHAT, Z_CHICAGO, L_ES},
 };
 
 /* ---------------------------------------------------- the bank's profile */
@@ -314,8 +317,8 @@ static int pick_second(int nq, int primary, enum zone z)
     for (int q = 0; q < nq; q++) {
         if (q == primary)
             continue;
-        bool ok = QUEUES[q].lang == l || (l == L_ES && QUEUES[q].lang == L_EN &&
-                                          QUEUES[q].zone != Z_LONDON);
+        bool ok = QUEUES[q].lang == l ||
+                  (l == L_ES && QUEUES[q].lang == L_EN && QUEUES[q].zone != Z_LONDON);
         /* Offshore agents work one market's hours. */
         if (z == Z_MANILA && QUEUES[q].zone != QUEUES[primary].zone &&
             QUEUES[q].channel != CHANNEL_EMAIL)
@@ -364,8 +367,7 @@ static void add_market_window(struct wvec *w, int weekday, int start, int len, e
     w->days[weekday] = len;
 }
 
-static void make_windows(enum kind k, enum zone market, enum zone home, struct wvec *w,
-                         int *nights)
+static void make_windows(enum kind k, enum zone market, enum zone home, struct wvec *w, int *nights)
 {
     memset(w, 0, sizeof *w);
     if (k == K_FULL) {
@@ -433,8 +435,8 @@ static int make_contract(struct contract *c, int id, const char *name, int min_w
 /* ---------------------------------------------------------- calibration */
 
 /* Requirement minutes of queue q when its base demand is multiplied by scale. */
-static int queue_required(struct snapshot *s, int q, const double *base, double scale,
-                          double *work, double *minutes)
+static int queue_required(struct snapshot *s, int q, const double *base, double scale, double *work,
+                          double *minutes)
 {
     size_t off = (size_t)q * (size_t)s->n_cells;
     for (int c = 0; c < s->n_cells; c++)
@@ -595,12 +597,12 @@ int gen_site(const struct gen_site_params *p, struct snapshot *out, struct gen_s
     /* Contracts. */
     static const int FT_LEN[] = {480}, PT_LEN[] = {240, 300, 360}, ST_LEN[] = {240, 300};
     s->n_contracts = 3;
-    if ((rc = make_contract(&s->contracts[0], 1, "full-time 40h", 1920, 2400, 5, step, FT_LEN,
-                            1)) < 0 ||
+    if ((rc = make_contract(&s->contracts[0], 1, "full-time 40h", 1920, 2400, 5, step, FT_LEN, 1)) <
+            0 ||
         (rc = make_contract(&s->contracts[1], 2, "part-time 12-25h", 720, 1500, 5, step, PT_LEN,
                             3)) < 0 ||
-        (rc = make_contract(&s->contracts[2], 3, "student evenings", 0, 1200, 5, step, ST_LEN,
-                            2)) < 0)
+        (rc = make_contract(&s->contracts[2], 3, "student evenings", 0, 1200, 5, step, ST_LEN, 2)) <
+            0)
         goto fail;
 
     /* Agents. */
@@ -683,11 +685,11 @@ int gen_site(const struct gen_site_params *p, struct snapshot *out, struct gen_s
         int r = rnd_below(100);
         if (pl->kind == K_FULL && infeasible_left > 0) {
             infeasible_left--;
-            off[n_off++] = (struct span){tz_local_to_utc(tz, d0 + 7, 0),
-                                         tz_local_to_utc(tz, d0 + 14, 0)};
+            off[n_off++] =
+                (struct span){tz_local_to_utc(tz, d0 + 7, 0), tz_local_to_utc(tz, d0 + 14, 0)};
         } else if (student && r < 10) {
-            off[n_off++] = (struct span){tz_local_to_utc(tz, monday, 0),
-                                         tz_local_to_utc(tz, monday + 7, 0)};
+            off[n_off++] =
+                (struct span){tz_local_to_utc(tz, monday, 0), tz_local_to_utc(tz, monday + 7, 0)};
         } else if (!student && r < 25) {
             /*
              * One of the agent's working days, counted from the window's start

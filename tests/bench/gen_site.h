@@ -42,12 +42,12 @@ struct gen_site_params {
 struct gen_site_info {
     int zones, queues, agents;
     int full_time, part_time, students;
-    int two_skills;       /* agents with two queues */
-    int time_off_spans;   /* spans of time off in total */
-    int night_windows;    /* windows that run past local midnight */
-    double capacity_min;  /* skilled capacity estimate (agent-minutes over the horizon) */
-    double required_min;  /* sum of the requirement * 15 over every queue and cell */
-    double scale[16];     /* contacts multiplier per queue on the bank's profile */
+    int two_skills;      /* agents with two queues */
+    int time_off_spans;  /* spans of time off in total */
+    int night_windows;   /* windows that run past local midnight */
+    double capacity_min; /* skilled capacity estimate (agent-minutes over the horizon) */
+    double required_min; /* sum of the requirement * 15 over every queue and cell */
+    double scale[16];    /* contacts multiplier per queue on the bank's profile */
 };
 
 /* Fills *out (snapshot_free() it). 0, or -errno with a message in err. */

@@ -103,8 +103,8 @@ int lp_bound_write(const struct snapshot *s, const double *required, const bool 
             cap = nc;
         }
         for (int i = 0; i < n; i++)
-            x[nx++] = (struct xopt){a, o[i].day, o[i].queue, o[i].start, o[i].end,
-                                    (int)((o[i].end - o[i].start) / 60)};
+            x[nx++] = (struct xopt){a,          o[i].day, o[i].queue,
+                                    o[i].start, o[i].end, (int)((o[i].end - o[i].start) / 60)};
         free(o);
     }
     if (nx > 1)
@@ -140,8 +140,8 @@ int lp_bound_write(const struct snapshot *s, const double *required, const bool 
         if (pass == 0) {
             for (size_t k = 0; k < ncells; k++)
                 cell_first[k + 1] += cell_first[k];
-            cell_list = malloc((size_t)(cell_first[ncells] ? cell_first[ncells] : 1) *
-                               sizeof *cell_list);
+            cell_list =
+                malloc((size_t)(cell_first[ncells] ? cell_first[ncells] : 1) * sizeof *cell_list);
             if (cell_list == NULL)
                 goto out;
             memcpy(fill, cell_first, ncells * sizeof *fill);
@@ -200,7 +200,8 @@ int lp_bound_write(const struct snapshot *s, const double *required, const bool 
             k = e;
         }
         /* Weeks: ISO weeks of the agent's local dates (1969-12-29 was a Monday). */
-        int32_t w_first = floor_div7((int64_t)base + 3), w_last = floor_div7((int64_t)base + n_days - 1 + 3);
+        int32_t w_first = floor_div7((int64_t)base + 3),
+                w_last = floor_div7((int64_t)base + n_days - 1 + 3);
         for (int32_t w = w_first; w <= w_last; w++) {
             int32_t mon = w * 7 - 3;
             bool full = mon >= base && mon + 6 <= base + n_days - 1;
