@@ -60,8 +60,11 @@ struct fx {
     char payload[128];
     /* what on_disconnected saw, to check its order against the queries */
     int completed_at_disconnect;
+    int query_on_notify; /* > 0: on_notify queues query slot q[query_on_notify] */
     struct q q[MAX_QUERY];
 };
+
+static void fx_exec(struct fx *fx, int i, const char *sql, int nparams, const char *const *params);
 
 static void on_connected(void *ctx)
 {
@@ -82,6 +85,8 @@ static void on_notify(void *ctx, const char *channel, const char *payload)
     fx->notifies++;
     snprintf(fx->channel, sizeof fx->channel, "%s", channel);
     snprintf(fx->payload, sizeof fx->payload, "%s", payload);
+    if (fx->query_on_notify > 0)
+        fx_exec(fx, fx->query_on_notify, "SELECT 'queued from on_notify'", 0, NULL);
 }
 
 static void on_closed(void *arg)
@@ -297,6 +302,33 @@ static void test_notify(void **state)
     assert_string_equal(fx->payload, "second");
     run_for(fx, 100);
     assert_int_equal(fx->notifies, 2);
+    fx_free(fx);
+}
+
+/*
+ * A handler that queues a query when a notification arrives on an idle
+ * connection (what the daemon does): the query must go out at once, not wait
+ * for unrelated traffic on the socket. The notification comes from another
+ * session, so nothing else will ever wake our socket.
+ */
+static void test_query_from_notify_handler(void **state)
+{
+    (void)state;
+    struct fx *fx = fx_new();
+    fx_connect(fx);
+    fx->query_on_notify = 1;
+    PGconn *other = PQconnectdb("");
+    assert_int_equal(PQstatus(other), CONNECTION_OK);
+    const char *params[] = {test_channel, "from elsewhere"};
+    PGresult *r = PQexecParams(other, "SELECT pg_notify($1, $2)", 2, NULL, params, NULL, NULL, 0);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    PQclear(r);
+    run_until(fx, &fx->notifies, 1, TIMEOUT);
+    run_until(fx, &fx->completed, 1, 2000);
+    assert_false(fx->timed_out);
+    assert_int_equal(fx->q[1].status, 0);
+    assert_string_equal(val(&fx->q[1], 0, 0, 0), "queued from on_notify");
+    PQfinish(other);
     fx_free(fx);
 }
 
@@ -561,6 +593,7 @@ int main(void)
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_query_error),
         cmocka_unit_test(test_notify),
+        cmocka_unit_test(test_query_from_notify_handler),
         cmocka_unit_test(test_fifo),
         cmocka_unit_test(test_not_connected),
         cmocka_unit_test(test_bad_conninfo),
