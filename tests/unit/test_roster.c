@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -346,6 +347,47 @@ static void test_unreachable_minimum_relaxed_and_named(void **state)
     release(&p);
 }
 
+static void test_freeze_keeps_published_unless_unavailable(void **state)
+{
+    (void)state;
+    /* Ana (the only one available) was told Tuesday 09:00-17:00; the demand is now evening. */
+    struct rf f;
+    struct plan p;
+    rf_init(&f, 480);
+    need(&f, 1, 15, 23, 3);
+    f.ag[1].n_windows = 0;
+    struct published_shift pub = {.agent = 0,
+                                  .queue = 0,
+                                  .agent_id = 1,
+                                  .queue_id = 1,
+                                  .start = HS + DAY + 9 * 3600,
+                                  .end = HS + DAY + 17 * 3600};
+    snprintf(pub.uuid, sizeof pub.uuid, "00000000-0000-4000-8000-000000000001");
+    f.s.published = &pub;
+    f.s.n_published = 1;
+    /* Without a freeze the gain is worth the change: the shift moves to the evening. */
+    solve(&f, 1, &p);
+    const struct planned_shift *mine = shift_on(&p, 0, 1);
+    assert_non_null(mine);
+    assert_true(mine->start == HS + DAY + 15 * 3600);
+    release(&p);
+    /* Inside a 48-hour freeze it stands. */
+    f.s.freeze_until = HS + 48 * 3600;
+    solve(&f, 1, &p);
+    mine = shift_on(&p, 0, 1);
+    assert_non_null(mine);
+    assert_true(mine->start == pub.start && mine->end == pub.end);
+    release(&p);
+    /* Frozen, but Ana became unavailable that morning (time off): it goes. */
+    struct span off = {HS + DAY + 10 * 3600, HS + DAY + 11 * 3600};
+    f.ag[0].time_off = &off;
+    f.ag[0].n_time_off = 1;
+    solve(&f, 1, &p);
+    mine = shift_on(&p, 0, 1);
+    assert_true(mine == NULL || mine->start != pub.start);
+    release(&p);
+}
+
 static void test_deterministic(void **state)
 {
     (void)state;
@@ -394,6 +436,7 @@ int main(void)
         cmocka_unit_test(test_weekends_to_whoever_had_fewer),
         cmocka_unit_test(test_breaks_after_the_search),
         cmocka_unit_test(test_unreachable_minimum_relaxed_and_named),
+        cmocka_unit_test(test_freeze_keeps_published_unless_unavailable),
         cmocka_unit_test(test_deterministic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
