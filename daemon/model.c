@@ -64,6 +64,21 @@ void plan_free(struct plan *p)
     *p = (struct plan){0};
 }
 
+void snapshot_span_cells(const struct snapshot *s, sd_time start, sd_time end, int *c0, int *c1)
+{
+    sd_time hs = s->horizon_start;
+    int64_t a = start < hs ? 0 : (start - hs) / SD_CELL_SECONDS;
+    int64_t b = end <= hs ? 0 : (end - hs + SD_CELL_SECONDS - 1) / SD_CELL_SECONDS;
+    if (a > s->n_cells)
+        a = s->n_cells;
+    if (b > s->n_cells)
+        b = s->n_cells;
+    if (b < a)
+        b = a;
+    *c0 = (int)a;
+    *c1 = (int)b;
+}
+
 int32_t tz_offset_at(const struct tz_table *tz, sd_time t)
 {
     /* Binary search for the last transition at or before t. */

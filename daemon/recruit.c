@@ -87,20 +87,6 @@ static size_t cell_index(const struct snapshot *s, int queue, int cell)
     return (size_t)queue * (size_t)s->n_cells + (size_t)cell;
 }
 
-/* Cells [*c0, *c1) a shift spans, clipped to the horizon (as schedule.c counts them). */
-static void shift_cells(const struct snapshot *s, sd_time st, sd_time en, int *c0, int *c1)
-{
-    sd_time hs = s->horizon_start;
-    int64_t a = st < hs ? 0 : (st - hs) / SD_CELL_SECONDS;
-    int64_t b = (en - hs + SD_CELL_SECONDS - 1) / SD_CELL_SECONDS;
-    if (b > s->n_cells)
-        b = s->n_cells;
-    if (b < a)
-        b = a;
-    *c0 = (int)a;
-    *c1 = (int)b;
-}
-
 static const struct tz_table *tz_of(const struct snapshot *s, int tz)
 {
     return tz >= 0 && tz < s->n_tzs ? &s->tzs[tz] : NULL;
@@ -653,7 +639,7 @@ static int evaluate(const struct ranker *r, const struct candidate *c, double *m
     double covered = 0;
     for (int i = 0; i < tmp.n_shifts; i++) {
         int c0, c1;
-        shift_cells(s, tmp.shifts[i].start, tmp.shifts[i].end, &c0, &c1);
+        snapshot_span_cells(s, tmp.shifts[i].start, tmp.shifts[i].end, &c0, &c1);
         for (int cell = c0; cell < c1; cell++) {
             double left = r->residual[cell_index(s, tmp.shifts[i].queue, cell)];
             covered += left < 1 ? (left > 0 ? left : 0) : 1;
@@ -1007,7 +993,7 @@ int recruit_rank(const struct snapshot *s, const struct plan *plan, const struct
             for (int k = 0; k < cs[i].n_shifts; k++) {
                 const struct planned_shift *sh = &cs[i].shifts[k];
                 int a, b;
-                shift_cells(s, sh->start, sh->end, &a, &b);
+                snapshot_span_cells(s, sh->start, sh->end, &a, &b);
                 for (int cell = a; cell < b; cell++) {
                     size_t x = cell_index(s, sh->queue, cell);
                     double take = r.residual[x] < 1 ? r.residual[x] : 1;

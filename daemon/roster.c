@@ -103,12 +103,10 @@ static int cmp_option(const void *x, const void *y)
 static int add_option(struct build *b, int agent, const struct shift_option *o, int *cells)
 {
     const struct snapshot *s = b->s;
-    sd_time hs = s->horizon_start;
-    int64_t c0 = (o->start - hs) / SD_CELL_SECONDS;
-    int64_t c1 = (o->end - hs + SD_CELL_SECONDS - 1) / SD_CELL_SECONDS;
-    int n = 0;
-    for (int64_t c = c0 < 0 ? 0 : c0; c < c1 && c < s->n_cells; c++)
-        cells[n++] = o->queue * s->n_cells + (int)c;
+    int c0, c1, n = 0;
+    snapshot_span_cells(s, o->start, o->end, &c0, &c1);
+    for (int c = c0; c < c1; c++)
+        cells[n++] = o->queue * s->n_cells + c;
     struct engine_option eo = {
         .type = 0,
         .start = o->start,
@@ -388,9 +386,9 @@ static int add_fair_shares(struct build *b, const double *required)
             continue;
         for (int i = 0; i < b->n_opts[a]; i++) {
             const struct shift_option *o = &b->opts[a][i];
-            int64_t c0 = (o->start - s->horizon_start) / SD_CELL_SECONDS;
-            int64_t c1 = (o->end - s->horizon_start + SD_CELL_SECONDS - 1) / SD_CELL_SECONDS;
-            for (int64_t c = c0 < 0 ? 0 : c0; c < c1 && c < s->n_cells; c++) {
+            int c0, c1;
+            snapshot_span_cells(s, o->start, o->end, &c0, &c1);
+            for (int c = c0; c < c1; c++) {
                 size_t ix = (size_t)o->queue * (size_t)s->n_cells + (size_t)c;
                 if (stamp[ix] != a + 1) {
                     stamp[ix] = a + 1;
@@ -671,10 +669,9 @@ int roster_build(const struct snapshot *s, const struct roster_params *p, struct
             }
             plan->shifts = ns;
             plan->shifts[plan->n_shifts++] = (struct planned_shift){a, o->queue, o->start, o->end};
-            sd_time hs = s->horizon_start;
-            int64_t c0 = (o->start - hs) / SD_CELL_SECONDS;
-            int64_t c1 = (o->end - hs + SD_CELL_SECONDS - 1) / SD_CELL_SECONDS;
-            for (int64_t c = c0 < 0 ? 0 : c0; c < c1 && c < s->n_cells; c++)
+            int c0, c1;
+            snapshot_span_cells(s, o->start, o->end, &c0, &c1);
+            for (int c = c0; c < c1; c++)
                 plan->scheduled[(size_t)o->queue * (size_t)s->n_cells + (size_t)c]++;
         }
     }

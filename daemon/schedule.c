@@ -179,14 +179,9 @@ static int builder_add(struct builder *b, int agent, int queue, sd_time st, sd_t
         ad->slot[si] = idx;
 
     const struct snapshot *s = b->s;
-    sd_time hs = s->horizon_start;
-    int64_t c0 = (st - hs) / SD_CELL_SECONDS,
-            c1 = (en - hs + SD_CELL_SECONDS - 1) / SD_CELL_SECONDS;
-    if (st < hs)
-        c0 = 0;
-    if (c1 > s->n_cells)
-        c1 = s->n_cells;
-    for (int64_t c = c0; c < c1; c++)
+    int c0, c1;
+    snapshot_span_cells(s, st, en, &c0, &c1);
+    for (int c = c0; c < c1; c++)
         b->cov[(size_t)queue * (size_t)s->n_cells + (size_t)c]++;
     return 0;
 }
@@ -235,15 +230,12 @@ static bool builder_can_add(const struct builder *b, int agent, const struct shi
 static double builder_value(const struct builder *b, const struct shift_option *o)
 {
     const struct snapshot *s = b->s;
-    sd_time hs = s->horizon_start;
-    int64_t c0 = (o->start - hs) / SD_CELL_SECONDS;
-    int64_t c1 = (o->end - hs + SD_CELL_SECONDS - 1) / SD_CELL_SECONDS;
-    if (c1 > s->n_cells)
-        c1 = s->n_cells;
+    int c0, c1;
+    snapshot_span_cells(s, o->start, o->end, &c0, &c1);
     size_t base = (size_t)o->queue * (size_t)s->n_cells;
     const double *req = b->plan->required;
     double v = 0;
-    for (int64_t c = c0 < 0 ? 0 : c0; c < c1; c++) {
+    for (int c = c0; c < c1; c++) {
         double x = req[base + (size_t)c] - b->cov[base + (size_t)c];
         if (x > 0) {
             double x1 = x - 1 > 0 ? x - 1 : 0;

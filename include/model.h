@@ -220,6 +220,12 @@ struct plan {
 void snapshot_free(struct snapshot *s);
 void plan_free(struct plan *p);
 
+/*
+ * The 15-minute cells [*c0, *c1) that [start, end) touches, clipped to the
+ * horizon (an end inside a cell counts that cell). Empty when outside it.
+ */
+void snapshot_span_cells(const struct snapshot *s, sd_time start, sd_time end, int *c0, int *c1);
+
 /* Local wall-clock <-> UTC through a tz_table. */
 int32_t tz_offset_at(const struct tz_table *tz, sd_time t);
 /*
