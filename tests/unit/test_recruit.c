@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "model.h"
+#include "testutil.h"
 #include "plan.h"
 #include "recruit.h"
 
@@ -24,16 +25,6 @@
 #define CELLS (DAYS * 96)
 #define NQ    2
 #define NC    8
-
-static int32_t civil_days(int y, int m, int d)
-{
-    y -= m <= 2;
-    int era = (y >= 0 ? y : y - 399) / 400;
-    int yoe = y - era * 400;
-    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
 
 /*
  * Two queues (chat-sv in Europe/Stockholm, voice-en in UTC), 14 days from
@@ -72,7 +63,7 @@ static void fx_init(struct fx *f)
     f->q[1].id = 12;
     f->q[1].name = (char *)"voice-en";
     f->q[1].tz = 1;
-    f->s.horizon_start = (sd_time)civil_days(2026, 6, 1) * DAY;
+    f->s.horizon_start = (sd_time)test_civil_days(2026, 6, 1) * DAY;
     f->s.now = f->s.horizon_start - DAY;
     f->s.horizon_days = DAYS;
     f->s.n_cells = CELLS;

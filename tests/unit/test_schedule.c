@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "model.h"
+#include "testutil.h"
 #include "plan.h"
 #include "schedule.h"
 
@@ -23,17 +24,6 @@
 /* 2026-10-25 01:00 UTC: back from +02:00 to +01:00. */
 #define AUTUMN_2026 1792890000LL
 #define DAY         86400LL
-
-static int32_t date_days(int y, int m, int d)
-{
-    /* Days from civil date, proleptic Gregorian. */
-    y -= m <= 2;
-    int era = (y >= 0 ? y : y - 399) / 400;
-    int yoe = y - era * 400;
-    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
 
 static void tz_stockholm(struct tz_table *tz)
 {
@@ -77,12 +67,12 @@ static void test_tz_offsets_and_days(void **state)
     assert_int_equal(tz_offset_at(&tz, AUTUMN_2026 - 1), 7200);
     assert_int_equal(tz_offset_at(&tz, AUTUMN_2026), 3600);
     /* 2026-03-29 is a Sunday; 1970-01-01 a Thursday. */
-    assert_int_equal(day_weekday(date_days(2026, 3, 29)), 7);
+    assert_int_equal(day_weekday(test_civil_days(2026, 3, 29)), 7);
     assert_int_equal(day_weekday(0), 4);
     assert_int_equal(day_weekday(-1), 3);
     /* 23:30 UTC on 28 March is already 29 March in Stockholm. */
-    sd_time t = (sd_time)date_days(2026, 3, 28) * DAY + 23 * 3600 + 1800;
-    assert_int_equal(tz_local_day(&tz, t), date_days(2026, 3, 29));
+    sd_time t = (sd_time)test_civil_days(2026, 3, 28) * DAY + 23 * 3600 + 1800;
+    assert_int_equal(tz_local_day(&tz, t), test_civil_days(2026, 3, 29));
 }
 
 static void test_tz_local_to_utc_across_dst(void **state)
@@ -90,7 +80,7 @@ static void test_tz_local_to_utc_across_dst(void **state)
     (void)state;
     struct tz_table tz;
     tz_stockholm(&tz);
-    int32_t spring = date_days(2026, 3, 29), autumn = date_days(2026, 10, 25);
+    int32_t spring = test_civil_days(2026, 3, 29), autumn = test_civil_days(2026, 10, 25);
     /* 01:00 local on the spring day is still winter time: 00:00 UTC. */
     assert_true(tz_local_to_utc(&tz, spring, 60) == (sd_time)spring * DAY);
     /* 02:30 does not exist: the gap ends at 03:00 local = 01:00 UTC. */
@@ -173,7 +163,7 @@ static void test_options_inside_availability_across_dst(void **state)
     (void)state;
     struct fixture f;
     /* Horizon: Friday 27 March .. Monday 30 March 2026 (spring change on Sunday 29). */
-    int32_t d0 = date_days(2026, 3, 27);
+    int32_t d0 = test_civil_days(2026, 3, 27);
     fixture_init(&f, d0, 4);
     for (int wd = 1; wd <= 7; wd++)
         add_window(&f.a[0], wd, 9 * 60, 17 * 60);
@@ -190,12 +180,12 @@ static void test_options_inside_availability_across_dst(void **state)
         assert_true(o[i].start >= open);
         assert_true(o[i].end <= close);
         assert_int_equal(o[i].day, day);
-        if (day == date_days(2026, 3, 29)) {
+        if (day == test_civil_days(2026, 3, 29)) {
             on_sunday++;
             /* After the change 09:00 local is 07:00 UTC, not 08:00. */
             assert_true(o[i].start >= (sd_time)day * DAY + 7 * 3600);
         }
-        if (day == date_days(2026, 3, 27))
+        if (day == test_civil_days(2026, 3, 27))
             assert_true(o[i].start >= (sd_time)day * DAY + 8 * 3600);
     }
     /* 8-hour shifts fit only at 09:00; 4-hour ones at 09:00..13:00 in steps of 30 min. */
@@ -208,7 +198,7 @@ static void test_options_autumn_night_window(void **state)
     (void)state;
     struct fixture f;
     /* A window 22:00..06:00 on Saturday 24 October, across the autumn change. */
-    int32_t d0 = date_days(2026, 10, 24);
+    int32_t d0 = test_civil_days(2026, 10, 24);
     fixture_init(&f, d0, 2);
     add_window(&f.a[0], 6, 22 * 60, 6 * 60);
     struct shift_option *o;
@@ -230,7 +220,7 @@ static void test_options_skip_time_off_and_past(void **state)
 {
     (void)state;
     struct fixture f;
-    int32_t d0 = date_days(2026, 6, 1); /* a Monday, summer time */
+    int32_t d0 = test_civil_days(2026, 6, 1); /* a Monday, summer time */
     fixture_init(&f, d0, 2);
     add_window(&f.a[0], 1, 9 * 60, 13 * 60);
     add_window(&f.a[0], 2, 9 * 60, 13 * 60);
@@ -260,7 +250,7 @@ static void test_rules_weekly_limits_and_rest(void **state)
 {
     (void)state;
     struct fixture f;
-    int32_t d0 = date_days(2026, 6, 1); /* Monday */
+    int32_t d0 = test_civil_days(2026, 6, 1); /* Monday */
     fixture_init(&f, d0, 14);
     for (int wd = 1; wd <= 7; wd++)
         add_window(&f.a[0], wd, 0, 0 + 1439);
@@ -298,7 +288,7 @@ static void test_checker_catches_each_rule(void **state)
 {
     (void)state;
     struct fixture f;
-    int32_t d0 = date_days(2026, 6, 1);
+    int32_t d0 = test_civil_days(2026, 6, 1);
     fixture_init(&f, d0, 14);
     for (int wd = 1; wd <= 7; wd++)
         add_window(&f.a[0], wd, 6 * 60, 22 * 60);
@@ -373,7 +363,7 @@ static uint64_t rng_next(uint64_t *s)
 
 static void random_fixture(struct fixture *f, uint64_t *rng)
 {
-    int32_t d0 = date_days(2026, 3, 23) + (int32_t)(rng_next(rng) % 220);
+    int32_t d0 = test_civil_days(2026, 3, 23) + (int32_t)(rng_next(rng) % 220);
     fixture_init(f, d0, 7 + (int)(rng_next(rng) % 8));
     f->s.n_agents = 1 + (int)(rng_next(rng) % 8);
     f->s.n_queues = 1 + (int)(rng_next(rng) % 2);
@@ -452,7 +442,7 @@ static void test_cancellation(void **state)
 {
     (void)state;
     struct fixture f;
-    fixture_init(&f, date_days(2026, 6, 1), 7);
+    fixture_init(&f, test_civil_days(2026, 6, 1), 7);
     add_window(&f.a[0], 1, 480, 1200);
     struct plan p = {0};
     fill_requirement(&f, &p, 2);
@@ -467,7 +457,7 @@ static void test_started_shift_is_kept(void **state)
 {
     (void)state;
     struct fixture f;
-    int32_t d0 = date_days(2026, 6, 1);
+    int32_t d0 = test_civil_days(2026, 6, 1);
     fixture_init(&f, d0, 3);
     add_window(&f.a[0], 1, 480, 1200);
     add_window(&f.a[0], 2, 480, 1200);
