@@ -793,7 +793,12 @@ static int agent_scan(const struct engine_instance *I, int a, const int *row, bo
     int *cnt = T <= 64 ? cnt_small : calloc((size_t)T, sizeof *cnt);
     if (cnt == NULL)
         return -ENOMEM;
-    memset(cnt, 0, (size_t)(T <= 64 ? 64 : T) * sizeof *cnt);
+    memset(cnt, 0, (size_t)T * sizeof *cnt);
+    /*
+     * The search (stop) skips the rules finalize proved cannot bind for this
+     * agent; engine_check scans everything.
+     */
+    const struct aprep *ap = stop && I->final ? &I->ap[a] : NULL;
     long total = 0;
     for (int d = 0; d < D; d++) {
         int ix = a * D + d, ch = row[d];
@@ -829,7 +834,7 @@ static int agent_scan(const struct engine_instance *I, int a, const int *row, bo
         VIOL(ENGINE_RULE_MINUTES, "agent %d: %ld minutes outside [%d, %d]", a, total,
              r->min_minutes, r->max_minutes);
     /* Weeks: [ws, ws + 7) with ws = -week_offset + 7k. */
-    for (int ws = -r->week_offset; ws < D; ws += 7) {
+    for (int ws = -r->week_offset; ws < D && (!ap || ap->track_wmin || ap->track_wdays); ws += 7) {
         long m = 0;
         int days = 0;
         for (int d = ws < 0 ? 0 : ws; d < ws + 7 && d < D; d++) {
@@ -864,7 +869,7 @@ static int agent_scan(const struct engine_instance *I, int a, const int *row, bo
         d = e;
     }
     int wk = 0;
-    for (int d = 0; d < D; d++) {
+    for (int d = 0; d < D && (!ap || ap->track_wk); d++) {
         int w = I->weekend[a * D + d];
         if (w < 0 || row[d] < 0)
             continue;
@@ -1096,14 +1101,66 @@ static int dp_push(struct dp_work *w, int d, const struct dp_key *k, double cost
     return 0;
 }
 
-static int cmp_sortent(const void *x, const void *y)
+static inline bool sortent_less(const struct dp_sortent *a, const struct dp_sortent *b)
 {
-    const struct dp_sortent *a = x, *b = y;
     if (a->group != b->group)
-        return a->group < b->group ? -1 : 1;
+        return a->group < b->group;
     if (a->cost != b->cost)
-        return a->cost < b->cost ? -1 : 1;
-    return (a->idx > b->idx) - (a->idx < b->idx);
+        return a->cost < b->cost;
+    return a->idx < b->idx;
+}
+
+/*
+ * Sorts by (group, cost, idx), a total order, so the result is the same on
+ * every libc. A typed quicksort: qsort's callback was a fifth of the
+ * search's time on instance 8. Recurses into the smaller part only.
+ */
+static void sortent_sort(struct dp_sortent *v, int n)
+{
+    while (n > 16) {
+        struct dp_sortent *a = &v[0], *b = &v[n / 2], *c = &v[n - 1], t;
+        /* Median of three as pivot. */
+        struct dp_sortent *m = sortent_less(a, b) ? (sortent_less(b, c)   ? b
+                                                     : sortent_less(a, c) ? c
+                                                                          : a)
+                                                  : (sortent_less(a, c)   ? a
+                                                     : sortent_less(b, c) ? c
+                                                                          : b);
+        struct dp_sortent piv = *m;
+        int i = 0, j = n - 1;
+        for (;;) {
+            while (sortent_less(&v[i], &piv))
+                i++;
+            while (sortent_less(&piv, &v[j]))
+                j--;
+            if (i >= j)
+                break;
+            t = v[i];
+            v[i] = v[j];
+            v[j] = t;
+            i++;
+            j--;
+        }
+        /* v[0..j] <= pivot <= v[j+1..n-1] */
+        int left = j + 1, right = n - left;
+        if (left < right) {
+            sortent_sort(v, left);
+            v += left;
+            n = right;
+        } else {
+            sortent_sort(v + left, right);
+            n = left;
+        }
+    }
+    for (int i = 1; i < n; i++) {
+        struct dp_sortent x = v[i];
+        int j = i - 1;
+        while (j >= 0 && sortent_less(&x, &v[j])) {
+            v[j + 1] = v[j];
+            j--;
+        }
+        v[j + 1] = x;
+    }
 }
 
 /*
@@ -1127,7 +1184,7 @@ static int dp_dominance(struct dp_work *w, int d, int n_cnt)
         w->se[i].cost = L[i].cost;
         w->se[i].idx = i;
     }
-    qsort(w->se, (size_t)n, sizeof *w->se, cmp_sortent);
+    sortent_sort(w->se, n);
     /* se[g0..kept) holds the kept labels of the current group (in cost order). */
     int g0 = 0, kept = 0;
     for (int i = 0; i < n; i++) {
@@ -1610,6 +1667,8 @@ static void note_best(struct search *S)
     if (S->cur_cost < S->best_cost - 1e-9) {
         S->best_cost = S->cur_cost;
         memcpy(S->best, S->cur, (size_t)S->I->A * (size_t)S->I->D * sizeof *S->best);
+        if (S->P->progress)
+            S->P->progress(S->P->progress_ctx, S->thread, now_s(&S->t0), S->best_cost);
     }
 }
 
@@ -1678,6 +1737,14 @@ static int construct(struct search *S)
         S->order[j] = t;
     }
     for (int i = 0; i < A; i++) {
+        /*
+         * Only cancellation stops a construction: without a complete roster
+         * there is nothing to return, so the clock does not.
+         */
+        if (S->P->cancel && atomic_load(S->P->cancel)) {
+            S->cancelled = true;
+            return -ECANCELED;
+        }
         double dl;
         int rc = reopt_agent(S, S->order[i], NULL, &dl);
         if (rc == -ENOENT) {
@@ -1693,7 +1760,6 @@ static int construct(struct search *S)
     if (rc < 0)
         return rc;
     S->cur_cost = rep.objective;
-    S->best_cost = INFINITY;
     note_best(S);
     return 0;
 }
@@ -1813,8 +1879,41 @@ static void small_move(struct search *S)
     }
 }
 
-/* Ruin k agents (whole horizon or a window), recreate them one by one by DP. */
-static int ruin_recreate(struct search *S, int k, int win0, int win1)
+static bool covers_short(const struct search *S, int a, int d, int o);
+
+/*
+ * A focus for a neighbourhood: an agent-day that costs something now (an
+ * unmet wish) or where the agent could cover a short cell. Sampled, so it is
+ * cheap on any size; false when 64 samples find nothing.
+ */
+static bool pick_focus(struct search *S, int *fa, int *fd)
+{
+    const struct engine_instance *I = S->I;
+    int A = I->A, D = I->D;
+    for (int t = 0; t < 64; t++) {
+        int a = rng_int(&S->rng, A), d = rng_int(&S->rng, D), ix = a * D + d;
+        int o = S->cur[ix], n = I->n_per_ad[ix];
+        double c = o >= 0 ? opt_of(I, a, d, o)->cost : I->offcost[ix];
+        bool hit = c > 0;
+        if (!hit && n > 0 && I->fixed[ix] == NO_FIX) {
+            int j = rng_int(&S->rng, n);
+            hit = j != o && !opt_of(I, a, d, j)->banned && covers_short(S, a, d, j);
+        }
+        if (hit) {
+            *fa = a;
+            *fd = d;
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Ruin k agents (whole horizon or a window), recreate them one by one by DP.
+ * focus >= 0: that agent is one of the k, and the others are drawn first
+ * from the agents working on day focus_day (who could trade with it).
+ */
+static int ruin_recreate(struct search *S, int k, int win0, int win1, int focus, int focus_day)
 {
     const struct engine_instance *I = S->I;
     int A = I->A, D = I->D;
@@ -1823,7 +1922,27 @@ static int ruin_recreate(struct search *S, int k, int win0, int win1)
     /* Choose k distinct agents. */
     for (int i = 0; i < A; i++)
         S->order[i] = i;
-    for (int i = 0; i < k; i++) {
+    int i0 = 0;
+    if (focus >= 0) {
+        S->order[0] = focus;
+        S->order[focus] = 0;
+        i0 = 1;
+        /* Agents working on the focus day go to the front, in random order. */
+        int nw = 1;
+        for (int i = 1; i < A; i++)
+            if (S->cur[S->order[i] * D + focus_day] >= 0) {
+                int t = S->order[nw];
+                S->order[nw++] = S->order[i];
+                S->order[i] = t;
+            }
+        for (int i = 1; i < k && i < nw; i++) {
+            int j = i + rng_int(&S->rng, nw - i), t = S->order[i];
+            S->order[i] = S->order[j];
+            S->order[j] = t;
+        }
+        i0 = k < nw ? k : nw;
+    }
+    for (int i = i0; i < k; i++) {
         int j = i + rng_int(&S->rng, A - i), t = S->order[i];
         S->order[i] = S->order[j];
         S->order[j] = t;
@@ -1962,6 +2081,19 @@ static int swap_repair(struct search *S)
     return rc == -ENOENT ? 0 : rc;
 }
 
+/* Would option o of agent a on day d cover a cell that is short now? */
+static bool covers_short(const struct search *S, int a, int d, int o)
+{
+    const struct engine_instance *I = S->I;
+    const struct popt *p = opt_of(I, a, d, o);
+    for (int k = 0; k < p->n_cover; k++) {
+        int c = I->cov_cell[p->cover_off + k];
+        if (S->cov[c] < I->req[c] && I->cov_amt[p->cover_off + k] > 0)
+            return true;
+    }
+    return false;
+}
+
 static bool should_stop(struct search *S)
 {
     const struct engine_params *P = S->P;
@@ -2009,18 +2141,25 @@ static void *search_run(void *arg)
         S->temp = S->temp0 * pow(S->temp1 / S->temp0, prog);
         if (u < S->p_rr) {
             int k = 1 + rng_int(&S->rng, A < 4 ? A : 4);
-            rc = ruin_recreate(S, k, 0, D - 1);
+            rc = ruin_recreate(S, k, 0, D - 1, -1, -1);
         } else if (u < S->p_rr + S->p_sw) {
             rc = swap_repair(S);
         } else if (u < S->p_rr + S->p_sw + S->p_win) {
             int len = 3 + rng_int(&S->rng, D < 11 ? D - 2 : 9);
             if (len > D)
                 len = D;
-            int d0 = rng_int(&S->rng, D - len + 1);
             int k = 2 + rng_int(&S->rng, A < 8 ? A - 1 : 7);
             if (k > A)
                 k = A;
-            rc = ruin_recreate(S, k, d0, d0 + len - 1);
+            int fa = -1, fd = -1, d0;
+            if (pick_focus(S, &fa, &fd)) {
+                d0 = fd - rng_int(&S->rng, len);
+                d0 = d0 < 0 ? 0 : d0 + len > D ? D - len : d0;
+            } else {
+                fa = -1;
+                d0 = rng_int(&S->rng, D - len + 1);
+            }
+            rc = ruin_recreate(S, k, d0, d0 + len - 1, fa, fd);
         } else {
             for (int i = 0; i < nsmall - 1; i++) {
                 small_move(S);
@@ -2071,6 +2210,7 @@ static int search_init(struct search *S, const struct engine_instance *I,
     S->rng = P->seed * 0x2545F4914F6CDD1DULL + (uint64_t)thread * 0x9E3779B97F4A7C15ULL + 1;
     rng_next(&S->rng);
     size_t ad = (size_t)I->A * (size_t)I->D;
+    S->best_cost = INFINITY;
     S->cur = malloc(ad * sizeof *S->cur);
     S->best = malloc(ad * sizeof *S->best);
     S->cov = calloc((size_t)(I->n_cells ? I->n_cells : 1), sizeof *S->cov);
@@ -2125,6 +2265,8 @@ int engine_solve(const struct engine_instance *I, const struct engine_params *P,
         else
             search_run(&S[t]); /* no thread: run it here, the result is the same */
     for (int t = 0; t < nt; t++) {
+        if (S[t].rc == -ECANCELED)
+            continue; /* another thread may have a roster */
         if (S[t].rc < 0) {
             rc = S[t].rc;
             out->infeasible_agent = S[t].infeasible_agent;
@@ -2132,6 +2274,11 @@ int engine_solve(const struct engine_instance *I, const struct engine_params *P,
         }
         if (win < 0 || S[t].best_cost < S[win].best_cost - 1e-9)
             win = t;
+    }
+    if (win < 0) {
+        rc = -ECANCELED;
+        out->cancelled = true;
+        goto out;
     }
     size_t ad = (size_t)I->A * (size_t)I->D;
     out->choice = malloc(ad * sizeof *out->choice);

@@ -2,7 +2,8 @@
  * nrp_cli.c — `staffd nrp`: solve, check or export a Curtois & Qu instance.
  *
  *   staffd nrp FILE [--seconds S] [--seed N] [--iterations N] [--threads N]
- *                   [--solution-out F]        solve, print objective + breakdown
+ *                   [--solution-out F] [--trace]
+ *                                             solve, print objective + breakdown
  *   staffd nrp FILE --check SOLUTION          judge a solution file independently
  *   staffd nrp FILE --write-lp F              the instance as an integer program
  *
@@ -13,6 +14,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +26,7 @@
 static void usage(void)
 {
     fprintf(stderr, "usage: staffd nrp FILE [--seconds S] [--seed N] [--iterations N] "
-                    "[--threads N] [--solution-out F]\n"
+                    "[--threads N] [--solution-out F] [--trace]\n"
                     "       staffd nrp FILE --check SOLUTION\n"
                     "       staffd nrp FILE --write-lp F\n");
 }
@@ -56,6 +58,26 @@ static void print_result(const struct nrp_result *r)
         printf("  first: %s\n", r->first);
 }
 
+/*
+ * --trace: the anytime curve on stderr, one line per new best of a thread,
+ * at most one per 0.1 s per thread so the first second does not flood it.
+ */
+struct trace {
+    pthread_mutex_t mu;
+    double last[64];
+};
+
+static void trace_progress(void *ctx, int thread, double seconds, double best)
+{
+    struct trace *t = ctx;
+    pthread_mutex_lock(&t->mu);
+    if (thread >= 0 && thread < 64 && seconds - t->last[thread] >= 0.1) {
+        t->last[thread] = seconds;
+        fprintf(stderr, "trace %.3f s thread %d best %.0f\n", seconds, thread, best);
+    }
+    pthread_mutex_unlock(&t->mu);
+}
+
 static int parse_num(const char *s, double *v)
 {
     char *end;
@@ -69,6 +91,9 @@ int nrp_main(int argc, char **argv)
     const char *file = NULL, *check = NULL, *lp = NULL, *sol_out = NULL;
     struct engine_params p = {.seed = 1, .iterations = 0, .seconds = 0, .threads = 2};
     bool seconds_given = false;
+    struct trace tr = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    for (int t = 0; t < 64; t++)
+        tr.last[t] = -1;
     int status = 2;
     struct nrp_instance inst;
     struct engine_instance *E = NULL;
@@ -95,6 +120,9 @@ int nrp_main(int argc, char **argv)
                    v >= 1 && v <= 64) {
             p.threads = (int)v;
             i++;
+        } else if (strcmp(a, "--trace") == 0) {
+            p.progress = trace_progress;
+            p.progress_ctx = &tr;
         } else if (strcmp(a, "--solution-out") == 0 && has) {
             sol_out = argv[++i];
         } else if (strcmp(a, "--check") == 0 && has) {

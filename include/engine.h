@@ -94,7 +94,14 @@ struct engine_params {
     long iterations;           /* per thread; <= 0: no iteration limit */
     double seconds;            /* wall clock; <= 0: no time limit (then iterations must be > 0) */
     int threads;               /* independent searches with different seeds; 0 means 1 */
-    const atomic_bool *cancel; /* may be NULL; the best solution so far is returned */
+    const atomic_bool *cancel; /* may be NULL; see engine_solve() */
+    /*
+     * May be NULL. Called from the searching thread each time that thread
+     * finds a new best (after construction, then on every improvement):
+     * anytime curves for benchmarks. Must be thread-safe and quick.
+     */
+    void (*progress)(void *ctx, int thread, double seconds, double best);
+    void *progress_ctx;
 };
 
 struct engine_report {
@@ -173,8 +180,11 @@ int engine_option_type(const struct engine_instance *inst, int agent, int day, i
 /*
  * Solves. On success (0) *out owns a choice array (engine_solution_free()).
  * -EDOM when some agent has no feasible horizon at all (out->infeasible_agent
- * says which), -EINVAL for bad parameters, -ENOMEM. Cancellation is not an
- * error: the best solution found so far comes back with out->cancelled set.
+ * says which), -EINVAL for bad parameters, -ENOMEM. Cancellation after the
+ * first complete roster is not an error: the best solution found so far comes
+ * back with out->cancelled set. Cancelled while the first roster is still
+ * being built (which takes seconds on very large sites): -ECANCELED, with
+ * out->cancelled set and no choice array.
  */
 int engine_solve(const struct engine_instance *inst, const struct engine_params *p,
                  struct engine_solution *out);
