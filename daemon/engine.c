@@ -14,12 +14,16 @@
  * days between two agents, swap two days of one agent, re-optimise one agent
  * (whole horizon or a window of days) by DP, ruin-and-recreate several
  * agents by DP, and swap a block between two agents then repair both by DP.
+ * The windowed ruin is aimed: its window holds an agent-day that costs
+ * something now (an unmet wish) or where the agent could cover a short cell,
+ * and its other agents are drawn from those working that day.
  * The DP prunes labels by dominance (weekends and bounded type counts) and
  * by a lower bound against the cost of a known feasible row, which keeps it
  * exact and makes a re-optimisation cost a few hundred labels, not 10^5. Acceptance is simulated
  * annealing with a geometric schedule over the budget (iterations if given, else seconds);
  * equal-cost moves are always taken, so the search walks plateaus. DP costs carry a tiny random
- * nudge that picks a random optimum among equals.
+ * nudge that picks a random optimum among equals. Threads search independently with two
+ * settings (a portfolio); the best roster wins.
  */
 #include "engine.h"
 
@@ -1808,17 +1812,27 @@ static void try_rows(struct search *S, int a, int b, int d0, int d1)
     }
 }
 
+static bool pick_focus(struct search *S, int *fa, int *fd);
+
 /* One small move: change one day, swap days or blocks between agents, swap two days. */
 static void small_move(struct search *S)
 {
     const struct engine_instance *I = S->I;
     int D = I->D, A = I->A;
-    int a = rng_int(&S->rng, A);
+    /* 30 % of the small moves start from a focus (see pick_focus). */
+    int a = rng_int(&S->rng, A), fd = -1;
+    if (rng_unit(&S->rng) < 0.3) {
+        int fa;
+        if (pick_focus(S, &fa, &fd))
+            a = fa;
+        else
+            fd = -1;
+    }
     int *ra = S->cur + (size_t)a * (size_t)D;
     memcpy(S->row, ra, (size_t)D * sizeof *ra);
     int kind = rng_int(&S->rng, 10);
     if (kind < 3) {
-        int d = rng_int(&S->rng, D), n = I->n_per_ad[a * D + d];
+        int d = fd >= 0 ? fd : rng_int(&S->rng, D), n = I->n_per_ad[a * D + d];
         int nc = rng_int(&S->rng, n + 1) - 1;
         if (nc == ra[d] || (nc >= 0 && opt_of(I, a, d, nc)->banned))
             return;
@@ -2031,6 +2045,16 @@ static int swap_repair(struct search *S)
     ag[1] += ag[1] >= ag[0];
     int len = 1 + rng_int(&S->rng, D < 14 ? D : 14);
     int d0 = rng_int(&S->rng, D - len + 1), d1 = d0 + len - 1;
+    /* Aimed like the windowed ruin: the first agent and the block hold a focus. */
+    int fa, fd;
+    if (pick_focus(S, &fa, &fd)) {
+        ag[0] = fa;
+        ag[1] = rng_int(&S->rng, A - 1);
+        ag[1] += ag[1] >= ag[0];
+        d0 = fd - rng_int(&S->rng, len);
+        d0 = d0 < 0 ? 0 : d0 + len > D ? D - len : d0;
+        d1 = d0 + len - 1;
+    }
     int *saved = S->order + A; /* 2 * D */
     int *restr = saved + 2 * (size_t)D;
     int *nw = restr + D; /* the other agent's block, per agent: 2 * D */

@@ -8,11 +8,14 @@
  *   bench_scale --agents N --csv arrivals_30min.csv [--seconds B | --iterations I]
  *               [--seed S] [--plan-seed P] [--threads T] [--load X] [--step M]
  *               [--queues Q] [--infeasible K] [--lp FILE] [--no-plan] [--options]
+ *               [--cancel-after S]
  *
  * Output: `key value` lines (site_*, options_*, plan_*, lp_*), for scripts.
  * --options counts the shift options the planner will be offered (without
  * planning cost) so that instance size can be told apart from search time.
  * --lp writes the site's LP relaxation (lp_bound.h) after planning.
+ * --cancel-after S raises the plan's cancel flag S seconds into plan_run (what
+ * the daemon does on SIGTERM) and prints how long plan_run took to return.
  *
  * Build (after `make BUILD=build/plain all`):
  *   cc -std=c17 -O2 -D_GNU_SOURCE -Iinclude $(pkg-config --cflags libcjson libpq) \
@@ -22,6 +25,8 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -60,11 +65,26 @@ static void rss_mib(double *peak, double *cur)
     fclose(f);
 }
 
+struct canceller {
+    atomic_bool flag;
+    double after, raised_at;
+};
+
+static void *cancel_later(void *arg)
+{
+    struct canceller *c = arg;
+    struct timespec ts = {(time_t)c->after, (long)((c->after - (double)(time_t)c->after) * 1e9)};
+    nanosleep(&ts, NULL);
+    c->raised_at = now_s();
+    atomic_store(&c->flag, true);
+    return NULL;
+}
+
 static void usage(void)
 {
     fputs("usage: bench_scale --agents N --csv FILE [--seconds B | --iterations I] [--seed S]\n"
           "       [--plan-seed P] [--threads T] [--load X] [--step M] [--queues Q]\n"
-          "       [--infeasible K] [--lp FILE] [--no-plan] [--options]\n",
+          "       [--infeasible K] [--lp FILE] [--no-plan] [--options] [--cancel-after S]\n",
           stderr);
 }
 
@@ -74,6 +94,8 @@ int main(int argc, char **argv)
     struct plan_params pp = {.seed = 1, .threads = 1};
     const char *lp_path = NULL;
     bool do_plan = true, count_options = false;
+    struct canceller canc = {.after = -1};
+    atomic_init(&canc.flag, false);
     static const struct option longopts[] = {{"agents", required_argument, NULL, 'n'},
                                              {"csv", required_argument, NULL, 'c'},
                                              {"seconds", required_argument, NULL, 'b'},
@@ -88,6 +110,7 @@ int main(int argc, char **argv)
                                              {"lp", required_argument, NULL, 'L'},
                                              {"no-plan", no_argument, NULL, 'N'},
                                              {"options", no_argument, NULL, 'O'},
+                                             {"cancel-after", required_argument, NULL, 'C'},
                                              {NULL, 0, NULL, 0}};
     int ch;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -133,6 +156,9 @@ int main(int argc, char **argv)
             break;
         case 'O':
             count_options = true;
+            break;
+        case 'C':
+            canc.after = atof(optarg);
             break;
         default:
             usage();
@@ -194,9 +220,28 @@ int main(int argc, char **argv)
 
     struct plan plan = {0};
     if (do_plan) {
+        pthread_t cth;
+        bool canceller = canc.after >= 0;
+        if (canceller) {
+            pp.cancel = &canc.flag;
+            if (pthread_create(&cth, NULL, cancel_later, &canc) != 0) {
+                fprintf(stderr, "bench_scale: cannot start the canceller thread\n");
+                return 1;
+            }
+        }
         double t1 = now_s();
         rc = plan_run(&s, &pp, &plan);
-        double t_plan = now_s() - t1;
+        double t_end = now_s(), t_plan = t_end - t1;
+        if (canceller) {
+            pthread_join(cth, NULL);
+            printf("plan_cancel_after_s %g\nplan_rc %s\nplan_wall_s %.3f\n", canc.after,
+                   rc == -ECANCELED ? "cancelled" : rc < 0 ? strerror(-rc) : "finished", t_plan);
+            if (t_end >= canc.raised_at)
+                printf("plan_cancel_latency_s %.3f\n", t_end - canc.raised_at);
+            plan_free(&plan);
+            snapshot_free(&s);
+            return rc == -ECANCELED || rc == 0 ? 0 : 1;
+        }
         if (rc < 0) {
             fprintf(stderr, "bench_scale: plan_run: %s\n", strerror(-rc));
             snapshot_free(&s);
