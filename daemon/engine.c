@@ -1907,9 +1907,11 @@ static bool pick_focus(struct search *S, int *fa, int *fd)
     for (int t = 0; t < 64; t++) {
         int a = rng_int(&S->rng, A), d = rng_int(&S->rng, D), ix = a * D + d;
         int o = S->cur[ix], n = I->n_per_ad[ix];
+        if (I->fixed[ix] != NO_FIX || I->dayoff[ix])
+            continue; /* nothing any move may change there */
         double c = o >= 0 ? opt_of(I, a, d, o)->cost : I->offcost[ix];
         bool hit = c > 0;
-        if (!hit && n > 0 && I->fixed[ix] == NO_FIX) {
+        if (!hit && n > 0) {
             int j = rng_int(&S->rng, n);
             hit = j != o && !opt_of(I, a, d, j)->banned && covers_short(S, a, d, j);
         }
@@ -2174,12 +2176,9 @@ static void *search_run(void *arg)
         } else if (u < S->p_rr + S->p_sw) {
             rc = swap_repair(S);
         } else if (u < S->p_rr + S->p_sw + S->p_win) {
-            int len = 3 + rng_int(&S->rng, D < 11 ? D - 2 : 9);
-            if (len > D)
-                len = D;
-            int k = 2 + rng_int(&S->rng, A < 8 ? A - 1 : 7);
-            if (k > A)
-                k = A;
+            /* rng_int(0) would divide by zero: tiny sites (one agent, 1-2 days) exist. */
+            int len = D <= 3 ? D : 3 + rng_int(&S->rng, D < 11 ? D - 2 : 9);
+            int k = A < 2 ? A : 2 + rng_int(&S->rng, A < 8 ? A - 1 : 7);
             int fa = -1, fd = -1, d0;
             if (pick_focus(S, &fa, &fd)) {
                 d0 = fd - rng_int(&S->rng, len);

@@ -60,22 +60,38 @@ static void print_result(const struct nrp_result *r)
 
 /*
  * --trace: the anytime curve on stderr, one line per new best of a thread,
- * at most one per 0.1 s per thread so the first second does not flood it.
+ * at most one per 0.1 s per thread so the first second does not flood it;
+ * what was held back is printed when the solve ends (trace_flush).
  */
 struct trace {
     pthread_mutex_t mu;
-    double last[64];
+    double last[64];   /* time of the last printed line, -1 */
+    double held_t[64]; /* a held-back report: time, best; held_t < 0: none */
+    double held_best[64];
 };
 
 static void trace_progress(void *ctx, int thread, double seconds, double best)
 {
     struct trace *t = ctx;
     pthread_mutex_lock(&t->mu);
-    if (thread >= 0 && thread < 64 && seconds - t->last[thread] >= 0.1) {
-        t->last[thread] = seconds;
-        fprintf(stderr, "trace %.3f s thread %d best %.0f\n", seconds, thread, best);
+    if (thread >= 0 && thread < 64) {
+        if (seconds - t->last[thread] >= 0.1) {
+            t->last[thread] = seconds;
+            t->held_t[thread] = -1;
+            fprintf(stderr, "trace %.3f s thread %d best %.0f\n", seconds, thread, best);
+        } else {
+            t->held_t[thread] = seconds;
+            t->held_best[thread] = best;
+        }
     }
     pthread_mutex_unlock(&t->mu);
+}
+
+static void trace_flush(struct trace *t)
+{
+    for (int i = 0; i < 64; i++)
+        if (t->held_t[i] >= 0)
+            fprintf(stderr, "trace %.3f s thread %d best %.0f\n", t->held_t[i], i, t->held_best[i]);
 }
 
 static int parse_num(const char *s, double *v)
@@ -91,9 +107,10 @@ int nrp_main(int argc, char **argv)
     const char *file = NULL, *check = NULL, *lp = NULL, *sol_out = NULL;
     struct engine_params p = {.seed = 1, .iterations = 0, .seconds = 0, .threads = 2};
     bool seconds_given = false;
-    struct trace tr = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    struct trace tr;
+    pthread_mutex_init(&tr.mu, NULL);
     for (int t = 0; t < 64; t++)
-        tr.last[t] = -1;
+        tr.last[t] = tr.held_t[t] = -1;
     int status = 2;
     struct nrp_instance inst;
     struct engine_instance *E = NULL;
@@ -186,6 +203,8 @@ int nrp_main(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = engine_solve(E, &p, &sol);
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (p.progress)
+        trace_flush(&tr);
     if (rc < 0) {
         if (rc == -EDOM)
             fprintf(stderr, "staffd nrp: staff %s has no feasible roster\n",
@@ -223,5 +242,6 @@ out:
     engine_instance_free(E);
     nrp_free(&inst);
     free(assign);
+    pthread_mutex_destroy(&tr.mu);
     return status;
 }

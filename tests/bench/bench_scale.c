@@ -66,17 +66,23 @@ static void rss_mib(double *peak, double *cur)
 }
 
 struct canceller {
-    atomic_bool flag;
-    double after, raised_at;
+    atomic_bool flag; /* the plan's cancel flag */
+    atomic_bool done; /* plan_run returned first: stop waiting */
+    double after, start, raised_at;
 };
 
+/* Raises the flag `after` seconds past `start`, in 10 ms naps (EINTR-proof). */
 static void *cancel_later(void *arg)
 {
     struct canceller *c = arg;
-    struct timespec ts = {(time_t)c->after, (long)((c->after - (double)(time_t)c->after) * 1e9)};
-    nanosleep(&ts, NULL);
-    c->raised_at = now_s();
-    atomic_store(&c->flag, true);
+    while (!atomic_load(&c->done) && now_s() - c->start < c->after) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (!atomic_load(&c->done)) {
+        c->raised_at = now_s();
+        atomic_store(&c->flag, true);
+    }
     return NULL;
 }
 
@@ -94,8 +100,9 @@ int main(int argc, char **argv)
     struct plan_params pp = {.seed = 1, .threads = 1};
     const char *lp_path = NULL;
     bool do_plan = true, count_options = false;
-    struct canceller canc = {.after = -1};
+    struct canceller canc = {.after = -1, .raised_at = -1};
     atomic_init(&canc.flag, false);
+    atomic_init(&canc.done, false);
     static const struct option longopts[] = {{"agents", required_argument, NULL, 'n'},
                                              {"csv", required_argument, NULL, 'c'},
                                              {"seconds", required_argument, NULL, 'b'},
@@ -157,9 +164,15 @@ int main(int argc, char **argv)
         case 'O':
             count_options = true;
             break;
-        case 'C':
-            canc.after = atof(optarg);
+        case 'C': {
+            char *end;
+            canc.after = strtod(optarg, &end);
+            if (end == optarg || *end || !(canc.after >= 0 && canc.after < 1e6)) {
+                fprintf(stderr, "bench_scale: --cancel-after wants seconds in [0, 1e6)\n");
+                return 2;
+            }
             break;
+        }
         default:
             usage();
             return 2;
@@ -224,6 +237,7 @@ int main(int argc, char **argv)
         bool canceller = canc.after >= 0;
         if (canceller) {
             pp.cancel = &canc.flag;
+            canc.start = now_s();
             if (pthread_create(&cth, NULL, cancel_later, &canc) != 0) {
                 fprintf(stderr, "bench_scale: cannot start the canceller thread\n");
                 return 1;
@@ -233,10 +247,11 @@ int main(int argc, char **argv)
         rc = plan_run(&s, &pp, &plan);
         double t_end = now_s(), t_plan = t_end - t1;
         if (canceller) {
+            atomic_store(&canc.done, true);
             pthread_join(cth, NULL);
             printf("plan_cancel_after_s %g\nplan_rc %s\nplan_wall_s %.3f\n", canc.after,
                    rc == -ECANCELED ? "cancelled" : rc < 0 ? strerror(-rc) : "finished", t_plan);
-            if (t_end >= canc.raised_at)
+            if (canc.raised_at >= 0)
                 printf("plan_cancel_latency_s %.3f\n", t_end - canc.raised_at);
             plan_free(&plan);
             snapshot_free(&s);
