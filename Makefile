@@ -70,10 +70,10 @@ deps:
 	sh tools/deps.sh
 
 format:
-	clang-format -i daemon/*.c include/*.h tests/unit/*.c tests/unit/*.h
+	clang-format -i daemon/*.c include/*.h tests/unit/*.c tests/unit/*.h tests/bench/*.c tests/bench/*.h
 
 format-check:
-	clang-format --dry-run -Werror daemon/*.c include/*.h tests/unit/*.c
+	clang-format --dry-run -Werror daemon/*.c include/*.h tests/unit/*.c tests/unit/*.h tests/bench/*.c tests/bench/*.h
 
 PREFIX ?= /usr/local
 install: $(BUILD)/staffd

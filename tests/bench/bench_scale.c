@@ -250,7 +250,10 @@ int main(int argc, char **argv)
             atomic_store(&canc.done, true);
             pthread_join(cth, NULL);
             printf("plan_cancel_after_s %g\nplan_rc %s\nplan_wall_s %.3f\n", canc.after,
-                   rc == -ECANCELED ? "cancelled" : rc < 0 ? strerror(-rc) : "finished", t_plan);
+                   rc == -ECANCELED ? "cancelled"
+                   : rc < 0         ? strerror(-rc)
+                                    : "finished",
+                   t_plan);
             if (canc.raised_at >= 0)
                 printf("plan_cancel_latency_s %.3f\n", t_end - canc.raised_at);
             plan_free(&plan);
