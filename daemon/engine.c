@@ -27,6 +27,9 @@
  */
 #include "engine.h"
 
+#include "colgen.h"
+#include "engine_internal.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -35,85 +38,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define NO_FIX (-2)
-
-enum wish_what { WISH_TYPE = 0, WISH_OPTION = 1 };
-
-struct wish {
-    int agent, day, what, x;
-    bool want;
-    double weight;
-    enum engine_kind kind;
-};
-
-/* An option after finalize, sorted by (agent, day). */
-struct popt {
-    int type;
-    int64_t start, end;
-    int minutes;
-    int cover_off, n_cover;
-    double cost; /* soft wishes that hit this option */
-    int cls;     /* DP class within its agent-day: equal (type, end) as far as rules care */
-    int slot;    /* same (day, type, start, end, cells) across agents: swap partner */
-    bool banned; /* day off, frozen elsewhere, or type forbidden for the agent */
-};
-
-struct addopt {
-    int agent, day, seq;
-    struct popt o;
-};
-
-/* What the DP must track for one agent (only rules that can bind). */
-struct aprep {
-    int g; /* gcd of the agent's option minutes: the DP counts minutes in units of g */
-    bool track_mins, track_wmin, track_wdays, track_wk, track_type, track_end;
-    int n_cnt;
-    int cnt_type[ENGINE_MAX_COUNTED];
-    int cnt_max[ENGINE_MAX_COUNTED];
-    int cap_work, cap_off;
-};
-
-struct engine_instance {
-    int D, A, T;
-    bool final;
-    /* cells */
-    int n_cells, cap_cells;
-    int *req;
-    double *under, *over;
-    int *curve_off, *curve_n; /* into curve: cumulative shortage penalty, n + 1 entries */
-    double *curve;
-    int n_curve, cap_curve;
-    /* options as added */
-    int n_add, cap_add;
-    struct addopt *add;
-    int n_cov, cap_cov;
-    int *cov_cell, *cov_amt;
-    int *n_per_ad; /* [A*D] */
-    /* agents */
-    struct engine_agent_rules *rules;
-    int *type_max;   /* [A*T] */
-    uint8_t *forbid; /* [A*T*T] */
-    int *weekend;    /* [A*D], -1 */
-    uint8_t *dayoff; /* [A*D] */
-    int *fixed;      /* [A*D], NO_FIX */
-    int *target;
-    double *t_under, *t_over;
-    int n_wish, cap_wish;
-    struct wish *wish;
-    /* prepared */
-    int *ad_start; /* [A*D+1] into po */
-    struct popt *po;
-    double *offcost; /* [A*D] */
-    int *maxmin;     /* [A*D] largest allowed option minutes that day */
-    int *cls_start;  /* [A*D+1] into cls_type / cls_end */
-    int *cls_type;
-    int64_t *cls_end;
-    struct aprep *ap;
-    int *cnt_index; /* [A*T]: which DP counter tracks the type, -1 */
-    double noise;   /* tie-breaking noise per DP cost (see dp_costs) */
-    double minw;    /* smallest positive weight: the unit of the annealing temperature */
-};
 
 /* ---------------------------------------------------------------- builder */
 
@@ -746,28 +670,6 @@ out:
 
 /* --------------------------------------------------------------- scoring */
 
-static double cell_pen(const struct engine_instance *I, int c, int cov)
-{
-    int r = I->req[c];
-    if (cov >= r)
-        return I->over[c] * (double)(cov - r);
-    int s = r - cov, n = I->curve_n[c];
-    if (n == 0)
-        return I->under[c] * (double)s;
-    const double *cum = I->curve + I->curve_off[c];
-    if (s <= n)
-        return cum[s];
-    return cum[n] + (double)(s - n) * (cum[n] - cum[n - 1]);
-}
-
-static double fair_pen(const struct engine_instance *I, int a, int minutes)
-{
-    int t = I->target[a];
-    if (minutes < t)
-        return I->t_under[a] * (double)(t - minutes);
-    return I->t_over[a] * (double)(minutes - t);
-}
-
 static const struct popt *opt_of(const struct engine_instance *I, int a, int d, int o)
 {
     return &I->po[I->ad_start[a * I->D + d] + o];
@@ -942,50 +844,7 @@ out:
 
 /* -------------------------------------------------------------------- DP */
 
-struct dp_key {
-    uint16_t last; /* 0: off yesterday (or nothing yet); else class + 1 of yesterday's option */
-    uint16_t mins; /* minutes so far / g */
-    uint16_t wmin; /* minutes this week / g */
-    uint8_t run;   /* length of the current run (work if last > 0, else off), capped */
-    uint8_t flag;  /* the current run started on day 0 */
-    uint8_t wk;    /* weekends used */
-    uint8_t wdays; /* days worked this week */
-    uint8_t cnt[ENGINE_MAX_COUNTED];
-};
-
-struct dp_node {
-    struct dp_key k;
-    double cost;
-    int32_t parent;
-    int16_t choice;
-};
-
-struct dp_sortent {
-    uint64_t group; /* everything but the resources that only have a maximum */
-    double cost;
-    int idx;
-};
-
-struct dp_work {
-    int D;
-    struct dp_node **layer;
-    int *n, *cap;
-    int32_t *hash;
-    int hcap;
-    int32_t *used; /* slots of hash in use (cleared one by one when few) */
-    int n_used, used_cap;
-    uint8_t *alive;
-    int alive_cap;
-    double *ocost;         /* per option of the agent, index relative to its first option */
-    long *maxrem;          /* [D+1] minutes still reachable from day d on */
-    struct dp_sortent *se; /* dominance filter scratch */
-    int se_cap;
-    double *lb;  /* [(D+1)*(D+1)] bound: cost from day d on when k more days must be worked */
-    double *tmp; /* [3 * D + 1] */
-    int *itmp;   /* [3 * (D + 1)] */
-};
-
-static void dp_work_free(struct dp_work *w)
+void engine_dp_free(struct dp_work *w)
 {
     if (w->layer)
         for (int d = 0; d <= w->D; d++)
@@ -1005,7 +864,7 @@ static void dp_work_free(struct dp_work *w)
     memset(w, 0, sizeof *w);
 }
 
-static int dp_work_init(struct dp_work *w, const struct engine_instance *I)
+int engine_dp_init(struct dp_work *w, const struct engine_instance *I)
 {
     memset(w, 0, sizeof *w);
     w->D = I->D;
@@ -1029,12 +888,12 @@ static int dp_work_init(struct dp_work *w, const struct engine_instance *I)
         w->tmp = malloc((3 * (size_t)I->D + 1) * sizeof *w->tmp);
         w->itmp = malloc(3 * ((size_t)I->D + 1) * sizeof *w->itmp);
         if (!w->lb || !w->tmp || !w->itmp) {
-            dp_work_free(w);
+            engine_dp_free(w);
             return -ENOMEM;
         }
     }
     if (!w->layer || !w->n || !w->cap || !w->ocost || !w->maxrem || !w->hash) {
-        dp_work_free(w);
+        engine_dp_free(w);
         return -ENOMEM;
     }
     return 0;
@@ -1338,7 +1197,7 @@ static inline double dp_lb(const struct dp_bound *b, const struct engine_agent_r
  * that cannot end below it are pruned, which keeps the DP exact.
  * Fills choice[D] and *cost (fairness included). 0, -ENOENT, -ENOMEM.
  */
-static int dp_agent(const struct engine_instance *I, struct dp_work *w, int a, const double *offc,
+int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, const double *offc,
                     const int *restrict_, double ub, int *choice, double *cost)
 {
     const struct engine_agent_rules *r = &I->rules[a];
@@ -1538,7 +1397,7 @@ int engine_best_pattern(const struct engine_instance *I, int agent, const int *c
     if (I == NULL || !I->final || agent < 0 || agent >= I->A || choice == NULL || cost == NULL)
         return -EINVAL;
     struct dp_work w;
-    int rc = dp_work_init(&w, I);
+    int rc = engine_dp_init(&w, I);
     if (rc < 0)
         return rc;
     double *offc = malloc((size_t)I->D * sizeof *offc);
@@ -1547,10 +1406,10 @@ int engine_best_pattern(const struct engine_instance *I, int agent, const int *c
         goto out;
     }
     dp_costs(I, &w, agent, coverage, offc, NULL);
-    rc = dp_agent(I, &w, agent, offc, NULL, INFINITY, choice, cost);
+    rc = engine_dp_agent(I, &w, agent, offc, NULL, INFINITY, choice, cost);
 out:
     free(offc);
-    dp_work_free(&w);
+    engine_dp_free(&w);
     return rc;
 }
 
@@ -1716,8 +1575,8 @@ static int reopt_agent(struct search *S, int a, const int *restrict_, double *de
         d1 += set_day(S, a, d, -1);
     dp_costs(I, &S->w, a, S->cov, S->offc, &S->rng);
     double dc;
-    int rc =
-        dp_agent(I, &S->w, a, S->offc, restrict_, row_bound(S, a, S->save, restrict_), S->row, &dc);
+    int rc = engine_dp_agent(I, &S->w, a, S->offc, restrict_, row_bound(S, a, S->save, restrict_),
+                             S->row, &dc);
     if (rc < 0) {
         /* Put back what was there (infeasible only before construction ends). */
         d1 += set_row(S, a, S->save);
@@ -2001,7 +1860,7 @@ static int ruin_recreate(struct search *S, int k, int win0, int win1, int focus,
                 double ub2 = row_bound(S, a, S->save, restr);
                 ub = ub2 < ub ? ub2 : ub;
             }
-            rc = dp_agent(I, &S->w, a, S->offc, restr, ub, S->row, &dc);
+            rc = engine_dp_agent(I, &S->w, a, S->offc, restr, ub, S->row, &dc);
             S->n_dp++;
             if (rc < 0)
                 d1 += set_row(S, a, pass ? S->save : saved + (size_t)i * (size_t)D);
@@ -2091,7 +1950,7 @@ static int swap_repair(struct search *S)
                 delta += set_day(S, a, d, -1);
         dp_costs(I, &S->w, a, S->cov, S->offc, &S->rng);
         double ub = row_bound(S, a, saved + (size_t)x * (size_t)D, NULL) + slack, dc;
-        rc = dp_agent(I, &S->w, a, S->offc, restr, ub, S->row, &dc);
+        rc = engine_dp_agent(I, &S->w, a, S->offc, restr, ub, S->row, &dc);
         S->n_dp++;
         if (rc == 0)
             delta += set_row(S, a, S->row);
@@ -2134,14 +1993,63 @@ static bool should_stop(struct search *S)
     return false;
 }
 
+/*
+ * Thread 0's start when P->lp_share is set: the roster dived from the LP
+ * relaxation. 1 if it is in place, 0 to construct instead (the LP failed or
+ * ran out of time before its first solution), or a negative error.
+ */
+static int lp_start(struct search *S)
+{
+    const struct engine_instance *I = S->I;
+    const struct engine_params *P = S->P;
+    struct colgen_params cp = {.seconds = P->seconds > 0 ? P->seconds * P->lp_share : 0,
+                               .cancel = P->cancel};
+    struct colgen_result cr;
+    int rc = colgen_solve(I, &cp, &cr);
+    if (rc == -ECANCELED || rc == -ENOMEM || rc == -EDOM) {
+        if (rc == -ECANCELED)
+            S->cancelled = true;
+        return rc;
+    }
+    if (rc < 0 || cr.choice == NULL) {
+        colgen_result_free(&cr);
+        return 0;
+    }
+    int D = I->D;
+    for (int a = 0; a < I->A; a++) {
+        const int *row = cr.choice + (size_t)a * (size_t)D;
+        if (row_ok(S, a, row)) {
+            set_row(S, a, row);
+        } else {
+            double dl;
+            rc = reopt_agent(S, a, NULL, &dl);
+            if (rc < 0)
+                break;
+        }
+    }
+    colgen_result_free(&cr);
+    if (rc < 0)
+        return rc == -ENOENT ? -EDOM : rc;
+    struct engine_report rep;
+    rc = engine_check(I, S->cur, &rep);
+    if (rc < 0)
+        return rc;
+    S->cur_cost = rep.objective;
+    note_best(S);
+    return 1;
+}
+
 static void *search_run(void *arg)
 {
     struct search *S = arg;
     const struct engine_instance *I = S->I;
     int D = I->D, A = I->A;
-    S->rc = construct(S);
+    S->rc = S->thread == 0 && S->P->lp_share > 0 ? lp_start(S) : 0;
+    if (S->rc == 0)
+        S->rc = construct(S);
     if (S->rc < 0)
         return NULL;
+    S->rc = 0;
     /*
      * Measured on the benchmark (docs/engine.md): simulated annealing from 10
      * to 0.5 (in units of the smallest weight, 1 there) beat late acceptance
@@ -2215,7 +2123,7 @@ static void *search_run(void *arg)
 
 static void search_free(struct search *S)
 {
-    dp_work_free(&S->w);
+    engine_dp_free(&S->w);
     free(S->cur);
     free(S->best);
     free(S->cov);
@@ -2249,7 +2157,7 @@ static int search_init(struct search *S, const struct engine_instance *I,
     S->order = malloc(((size_t)I->A + 2 * ad + 4 * (size_t)I->D) * sizeof *S->order);
     S->offc = malloc((size_t)I->D * sizeof *S->offc);
     if (!S->cur || !S->best || !S->cov || !S->mins || !S->row || !S->row2 || !S->save ||
-        !S->order || !S->offc || dp_work_init(&S->w, I) < 0)
+        !S->order || !S->offc || engine_dp_init(&S->w, I) < 0)
         return -ENOMEM;
     for (size_t i = 0; i < ad; i++)
         S->cur[i] = -1;

@@ -2,8 +2,9 @@
  * nrp_cli.c — `staffd nrp`: solve, check or export a Curtois & Qu instance.
  *
  *   staffd nrp FILE [--seconds S] [--seed N] [--iterations N] [--threads N]
- *                   [--solution-out F] [--trace]
+ *                   [--lp-share X] [--solution-out F] [--trace]
  *                                             solve, print objective + breakdown
+ *   staffd nrp FILE --lp [--seconds S]        LP bound by column generation, dived roster
  *   staffd nrp FILE --check SOLUTION          judge a solution file independently
  *   staffd nrp FILE --write-lp F              the instance as an integer program
  *
@@ -20,13 +21,18 @@
 #include <string.h>
 #include <time.h>
 
+#include "colgen.h"
 #include "engine.h"
 #include "nrp.h"
 
 static void usage(void)
 {
     fprintf(stderr, "usage: staffd nrp FILE [--seconds S] [--seed N] [--iterations N] "
-                    "[--threads N] [--solution-out F] [--trace]\n"
+                    "[--threads N] [--lp-share X] [--solution-out F] [--trace]\n"
+                    "       staffd nrp FILE --lp [--seconds S]\n"
+                    "  --lp-share X  share of the time thread 0 spends on the LP relaxation and\n"
+                    "                its dives before searching (default 0.5; 0: off)\n"
+                    "  --lp          only the LP: its value, lower bound and the dived roster\n"
                     "       staffd nrp FILE --check SOLUTION\n"
                     "       staffd nrp FILE --write-lp F\n");
 }
@@ -105,8 +111,9 @@ static int parse_num(const char *s, double *v)
 int nrp_main(int argc, char **argv)
 {
     const char *file = NULL, *check = NULL, *lp = NULL, *sol_out = NULL;
-    struct engine_params p = {.seed = 1, .iterations = 0, .seconds = 0, .threads = 2};
-    bool seconds_given = false;
+    struct engine_params p = {
+        .seed = 1, .iterations = 0, .seconds = 0, .threads = 2, .lp_share = 0.5};
+    bool seconds_given = false, lp_only = false;
     struct trace tr;
     pthread_mutex_init(&tr.mu, NULL);
     for (int t = 0; t < 64; t++)
@@ -137,6 +144,12 @@ int nrp_main(int argc, char **argv)
                    v >= 1 && v <= 64) {
             p.threads = (int)v;
             i++;
+        } else if (strcmp(a, "--lp-share") == 0 && has && parse_num(argv[i + 1], &v) == 0 &&
+                   v >= 0 && v <= 1) {
+            p.lp_share = v;
+            i++;
+        } else if (strcmp(a, "--lp") == 0) {
+            lp_only = true;
         } else if (strcmp(a, "--trace") == 0) {
             p.progress = trace_progress;
             p.progress_ctx = &tr;
@@ -197,6 +210,23 @@ int nrp_main(int argc, char **argv)
     int rc = nrp_to_engine(&inst, &E);
     if (rc < 0) {
         fprintf(stderr, "staffd nrp: cannot build the model: %s\n", strerror(-rc));
+        goto out;
+    }
+    if (lp_only) {
+        struct colgen_params cp = {.seconds = p.seconds};
+        struct colgen_result cr;
+        rc = colgen_solve(E, &cp, &cr);
+        if (rc < 0) {
+            fprintf(stderr, "staffd nrp: column generation: %s\n", strerror(-rc));
+            goto out;
+        }
+        printf(
+            "lp value %.2f, lower bound %.2f%s, %d columns, %d rounds, %d LP solves, root %.2f s\n",
+            cr.lp_value, cr.lp_bound, cr.converged ? " (converged)" : "", cr.columns, cr.rounds,
+            cr.lp_solves, cr.root_seconds);
+        printf("dive objective %.0f, %.2f s\n", cr.objective, cr.seconds);
+        colgen_result_free(&cr);
+        status = 0;
         goto out;
     }
     struct timespec t0, t1;

@@ -12,7 +12,7 @@ set -eu
 #        parser, valgrind, wrk and nginx (benchmarks), curl, clang-format
 # demo/ops: systemd (systemd-analyze for the unit file)
 PACKAGES="build-essential pkg-config libpq-dev libuv1-dev libcjson-dev libical-dev libh2o-dev
-libssl-dev libsystemd-dev libcmocka-dev postgresql python3-icalendar valgrind wrk nginx-light
+libssl-dev libsystemd-dev libglpk-dev libcmocka-dev postgresql python3-icalendar valgrind wrk nginx-light
 curl systemd clang-format"
 
 check_only=no

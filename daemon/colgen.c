@@ -1,0 +1,634 @@
+/*
+ * colgen.c — the LP relaxation of an engine instance by column generation,
+ * and a roster dived from it (see include/colgen.h).
+ *
+ * Why: on the benchmark the LP over whole horizons is very tight (CBC's
+ * bound equals the best known value on several instances), so its solution
+ * says which horizon each agent should work far better than a greedy
+ * construction does, and a dive that follows it lands close to the optimum.
+ * The pricing problem is exactly the engine's per-agent DP (every hard rule
+ * of the agent) with duals as option costs; its bound prunes every label
+ * that cannot price out, which keeps a pricing round cheap.
+ *
+ * GLPK columns: per cell, a surplus slack and one shortage slack per piece
+ * of its (convex) shortage curve; then one column per generated horizon.
+ * Rows: agents' convexity rows (1..A), then one row per cell.
+ */
+#include "colgen.h"
+
+#include "engine.h"
+#include "engine_internal.h"
+
+#include <errno.h>
+#include <glpk.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define RC_EPS 1e-6 /* a column prices out below this reduced cost */
+
+struct cg {
+    const struct engine_instance *I;
+    const struct colgen_params *P;
+    struct timespec t0;
+    glp_prob *lp;
+    glp_smcp smcp;
+    struct dp_work w;
+    double *offc;  /* [D] */
+    double *dual;  /* [n_cells] */
+    double *mu;    /* [A] */
+    double *acc;   /* [n_cells] scratch */
+    int *touched;  /* [n_cells] scratch */
+    int *ind;      /* [2 + n_cells] scratch, GLPK is 1-based */
+    double *val;   /* [2 + n_cells] */
+    int *row;      /* [D] */
+    int *fix_col;  /* [A]: the column an agent is fixed to, -1 */
+    double *bestx; /* [A] */
+    int *bestc;    /* [A] */
+    int *restr;    /* [A*D]: the option the dive pinned agent-day to, NO_FIX */
+    double *ysum;  /* [1 + max options of an agent-day]: scratch of the dive */
+    int n_slack;   /* GLPK columns before the first horizon */
+    int n_col, cap_col;
+    int *col_agent;
+    int *col_row;  /* [cap_col * D] */
+    uint8_t *dead; /* [cap_col]: column fixed to 0 by the dive */
+    uint64_t *col_hash;
+    int rounds, lp_solves;
+};
+
+static double elapsed(const struct cg *G)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - G->t0.tv_sec) + (double)(t.tv_nsec - G->t0.tv_nsec) * 1e-9;
+}
+
+static bool cancelled(const struct cg *G)
+{
+    return G->P->cancel && atomic_load(G->P->cancel);
+}
+
+/* The cost of agent a's horizon row that no cell sees: wishes, hours against target. */
+static double own_cost(const struct engine_instance *I, int a, const int *row)
+{
+    int D = I->D;
+    long minutes = 0;
+    double c = 0;
+    for (int d = 0; d < D; d++) {
+        int ix = a * D + d;
+        if (row[d] < 0) {
+            c += I->offcost[ix];
+        } else {
+            const struct popt *o = &I->po[I->ad_start[ix] + row[d]];
+            c += o->cost;
+            minutes += o->minutes;
+        }
+    }
+    return c + fair_pen(I, a, (int)minutes);
+}
+
+static uint64_t row_hash(int a, const int *row, int D)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ULL * (uint64_t)(a + 1);
+    for (int d = 0; d < D; d++)
+        h = (h ^ (uint64_t)(row[d] + 2)) * 0x100000001B3ULL;
+    return h;
+}
+
+/*
+ * Adds agent a's horizon row as a column: 0, or 1 if the master has it
+ * already. Exact pricing never returns a column already in the master, but
+ * rounding in the simplex can; refusing it keeps the loop finite.
+ */
+static int add_column(struct cg *G, int a, const int *row)
+{
+    const struct engine_instance *I = G->I;
+    int D = I->D;
+    uint64_t h = row_hash(a, row, D);
+    for (int j = 0; j < G->n_col; j++)
+        if (G->col_hash[j] == h && G->col_agent[j] == a &&
+            memcmp(G->col_row + (size_t)j * (size_t)D, row, (size_t)D * sizeof *row) == 0)
+            return 1;
+    if (G->n_col == G->cap_col) {
+        int cap = G->cap_col ? 2 * G->cap_col : 256;
+        int *ca = realloc(G->col_agent, (size_t)cap * sizeof *ca);
+        if (ca == NULL)
+            return -ENOMEM;
+        G->col_agent = ca;
+        int *cr = realloc(G->col_row, (size_t)cap * (size_t)D * sizeof *cr);
+        if (cr == NULL)
+            return -ENOMEM;
+        G->col_row = cr;
+        uint8_t *dd = realloc(G->dead, (size_t)cap);
+        if (dd == NULL)
+            return -ENOMEM;
+        G->dead = dd;
+        uint64_t *ch = realloc(G->col_hash, (size_t)cap * sizeof *ch);
+        if (ch == NULL)
+            return -ENOMEM;
+        G->col_hash = ch;
+        G->cap_col = cap;
+    }
+    int n = 0, len = 1;
+    for (int d = 0; d < D; d++) {
+        if (row[d] < 0)
+            continue;
+        const struct popt *o = &I->po[I->ad_start[a * D + d] + row[d]];
+        for (int k = 0; k < o->n_cover; k++) {
+            int c = I->cov_cell[o->cover_off + k];
+            if (G->acc[c] == 0)
+                G->touched[n++] = c;
+            G->acc[c] += I->cov_amt[o->cover_off + k];
+        }
+    }
+    G->ind[1] = 1 + a;
+    G->val[1] = 1;
+    for (int i = 0; i < n; i++) {
+        int c = G->touched[i];
+        if (G->acc[c] != 0) {
+            len++;
+            G->ind[len] = 1 + I->A + c;
+            G->val[len] = G->acc[c];
+        }
+        G->acc[c] = 0;
+    }
+    int j = glp_add_cols(G->lp, 1);
+    glp_set_col_bnds(G->lp, j, GLP_LO, 0, 0);
+    glp_set_obj_coef(G->lp, j, own_cost(I, a, row));
+    glp_set_mat_col(G->lp, j, len, G->ind, G->val);
+    G->col_agent[G->n_col] = a;
+    G->dead[G->n_col] = 0;
+    G->col_hash[G->n_col] = h;
+    memcpy(G->col_row + (size_t)G->n_col * (size_t)D, row, (size_t)D * sizeof *row);
+    G->n_col++;
+    return 0;
+}
+
+static int build_master(struct cg *G)
+{
+    const struct engine_instance *I = G->I;
+    int A = I->A, C = I->n_cells;
+    glp_add_rows(G->lp, A + C);
+    for (int a = 0; a < A; a++)
+        glp_set_row_bnds(G->lp, 1 + a, GLP_FX, 1, 1);
+    for (int c = 0; c < C; c++) {
+        int r = 1 + A + c;
+        glp_set_row_bnds(G->lp, r, GLP_FX, I->req[c], I->req[c]);
+        int ind[2] = {0, r};
+        double minus[2] = {0, -1}, plus[2] = {0, 1};
+        int j = glp_add_cols(G->lp, 1);
+        glp_set_col_bnds(G->lp, j, GLP_LO, 0, 0);
+        glp_set_obj_coef(G->lp, j, I->over[c]);
+        glp_set_mat_col(G->lp, j, 1, ind, minus);
+        int n = I->curve_n[c];
+        const double *cum = I->curve + I->curve_off[c];
+        /* Convex pieces: the LP fills the cheaper ones first, as cell_pen does. */
+        for (int k = 1; k <= n; k++) {
+            j = glp_add_cols(G->lp, 1);
+            glp_set_col_bnds(G->lp, j, GLP_DB, 0, 1);
+            glp_set_obj_coef(G->lp, j, cum[k] - cum[k - 1]);
+            glp_set_mat_col(G->lp, j, 1, ind, plus);
+        }
+        j = glp_add_cols(G->lp, 1);
+        glp_set_col_bnds(G->lp, j, GLP_LO, 0, 0);
+        glp_set_obj_coef(G->lp, j, n == 0 ? I->under[c] : cum[n] - cum[n - 1]);
+        glp_set_mat_col(G->lp, j, 1, ind, plus);
+    }
+    G->n_slack = glp_get_num_cols(G->lp);
+    /* A first horizon per agent: its cheapest one with nobody's demand counted. */
+    for (int c = 0; c < C; c++)
+        G->dual[c] = 0;
+    int D = I->D, base;
+    for (int a = 0; a < A; a++) {
+        base = I->ad_start[a * D];
+        for (int j = base; j < I->ad_start[(a + 1) * D]; j++)
+            G->w.ocost[j - base] = I->po[j].cost;
+        for (int d = 0; d < D; d++)
+            G->offc[d] = I->offcost[a * D + d];
+        double cost;
+        int rc = engine_dp_agent(I, &G->w, a, G->offc, NULL, INFINITY, G->row, &cost);
+        if (rc == -ENOENT)
+            return -EDOM;
+        if (rc < 0)
+            return rc;
+        rc = add_column(G, a, G->row);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int solve_lp(struct cg *G, double deadline)
+{
+    if (deadline > 0) {
+        double left = deadline - elapsed(G);
+        G->smcp.tm_lim = left > 0.05 ? (int)(left * 1000) : 50;
+    }
+    G->lp_solves++;
+    int rc = glp_simplex(G->lp, &G->smcp);
+    if (rc == GLP_EBADB || rc == GLP_ESING || rc == GLP_ECOND) {
+        glp_adv_basis(G->lp, 0);
+        rc = glp_simplex(G->lp, &G->smcp);
+    }
+    if (rc == GLP_ETMLIM)
+        return -ETIMEDOUT;
+    if (rc != 0 || glp_get_status(G->lp) != GLP_OPT)
+        return -EIO;
+    const struct engine_instance *I = G->I;
+    for (int a = 0; a < I->A; a++)
+        G->mu[a] = glp_get_row_dual(G->lp, 1 + a);
+    for (int c = 0; c < I->n_cells; c++)
+        G->dual[c] = glp_get_row_dual(G->lp, 1 + I->A + c);
+    return 0;
+}
+
+/*
+ * One pricing round over the agents not fixed yet: adds every horizon with
+ * negative reduced cost. *sum_neg gets the sum of the (negative) best reduced
+ * costs, for the Lagrangian bound. Returns the number of columns added.
+ */
+static int price_round(struct cg *G, double *sum_neg)
+{
+    const struct engine_instance *I = G->I;
+    int D = I->D, added = 0;
+    *sum_neg = 0;
+    G->rounds++;
+    for (int a = 0; a < I->A; a++) {
+        if (G->fix_col[a] >= 0)
+            continue;
+        if (cancelled(G))
+            return -ECANCELED;
+        int base = I->ad_start[a * D];
+        for (int j = base; j < I->ad_start[(a + 1) * D]; j++) {
+            const struct popt *o = &I->po[j];
+            double c = o->cost;
+            for (int k = 0; k < o->n_cover; k++)
+                c -= G->dual[I->cov_cell[o->cover_off + k]] * I->cov_amt[o->cover_off + k];
+            G->w.ocost[j - base] = c;
+        }
+        for (int d = 0; d < D; d++)
+            G->offc[d] = I->offcost[a * D + d];
+        double cost;
+        int rc = engine_dp_agent(I, &G->w, a, G->offc, G->restr + (size_t)a * (size_t)D,
+                                 G->mu[a] - RC_EPS, G->row, &cost);
+        if (rc == -ENOENT)
+            continue; /* nothing prices out: the best reduced cost is >= 0 */
+        if (rc < 0)
+            return rc;
+        *sum_neg += cost - G->mu[a];
+        rc = add_column(G, a, G->row);
+        if (rc < 0)
+            return rc;
+        added += rc == 0;
+    }
+    return added;
+}
+
+/* Columns until none prices out, the deadline, or max_rounds. 1 if converged. */
+static int generate(struct cg *G, double deadline, int max_rounds, struct colgen_result *out)
+{
+    for (int r = 0; max_rounds <= 0 || r < max_rounds; r++) {
+        int rc = solve_lp(G, deadline);
+        if (rc < 0)
+            return rc;
+        double z = glp_get_obj_val(G->lp), neg;
+        int added = price_round(G, &neg);
+        if (added < 0)
+            return added;
+        if (out) {
+            out->lp_value = z;
+            if (z + neg > out->lp_bound)
+                out->lp_bound = z + neg;
+        }
+        if (added == 0)
+            return 1;
+        if (deadline > 0 && elapsed(G) >= deadline)
+            return 0;
+    }
+    return solve_lp(G, deadline) < 0 ? -EIO : 0;
+}
+
+/* For every agent, its live column of largest value in the LP. */
+static void largest_columns(struct cg *G)
+{
+    int A = G->I->A;
+    for (int a = 0; a < A; a++) {
+        G->bestx[a] = -1;
+        G->bestc[a] = -1;
+    }
+    for (int j = 0; j < G->n_col; j++) {
+        int a = G->col_agent[j];
+        if (G->dead[j])
+            continue;
+        double x = glp_get_col_prim(G->lp, G->n_slack + 1 + j);
+        if (x > G->bestx[a]) {
+            G->bestx[a] = x;
+            G->bestc[a] = j;
+        }
+    }
+}
+
+static void kill_column(struct cg *G, int j)
+{
+    G->dead[j] = 1;
+    glp_set_col_bnds(G->lp, G->n_slack + 1 + j, GLP_FX, 0, 0);
+}
+
+/* Pins agent a's day d to option o (-1: off) unless no live column allows it. */
+static bool pin(struct cg *G, int a, int d, int o)
+{
+    int D = G->I->D;
+    bool any = false;
+    for (int j = 0; j < G->n_col && !any; j++)
+        any = !G->dead[j] && G->col_agent[j] == a && G->col_row[(size_t)j * (size_t)D + d] == o;
+    if (!any)
+        return false;
+    G->restr[a * D + d] = o;
+    for (int j = 0; j < G->n_col; j++)
+        if (!G->dead[j] && G->col_agent[j] == a && G->col_row[(size_t)j * (size_t)D + d] != o)
+            kill_column(G, j);
+    return true;
+}
+
+/*
+ * Fixes whole horizons: every agent whose best column is all but integral,
+ * else the one closest to integral; columns for the others after each step.
+ * Best where the LP mixes few horizons per agent (instances 5-9).
+ */
+static int dive_columns(struct cg *G, double deadline)
+{
+    int A = G->I->A, left = A;
+    while (left > 0) {
+        largest_columns(G);
+        bool late = deadline > 0 && elapsed(G) >= deadline;
+        int pick = -1, n_fixed = 0;
+        for (int a = 0; a < A; a++) {
+            if (G->fix_col[a] >= 0)
+                continue;
+            if (late || G->bestx[a] >= 0.999) {
+                G->fix_col[a] = G->bestc[a];
+                n_fixed++;
+            } else if (pick < 0 || G->bestx[a] > G->bestx[pick]) {
+                pick = a;
+            }
+        }
+        if (n_fixed == 0 && pick >= 0) {
+            G->fix_col[pick] = G->bestc[pick];
+            n_fixed = 1;
+        }
+        for (int j = 0; j < G->n_col; j++) {
+            int f = G->fix_col[G->col_agent[j]];
+            if (f >= 0 && f != j && !G->dead[j])
+                kill_column(G, j);
+        }
+        left -= n_fixed;
+        if (left == 0 || late)
+            break;
+        int rc = generate(G, deadline, 20, NULL);
+        if (rc == -ETIMEDOUT)
+            continue; /* the next pass fixes the rest as they stand */
+        if (rc < 0)
+            return rc;
+    }
+    for (int a = 0; a < A; a++)
+        if (G->fix_col[a] < 0)
+            return -EIO;
+    return 0;
+}
+
+/*
+ * Pins agent-days, not whole horizons: each step pins every
+ * agent-day the LP already decides (an option carrying all of its value)
+ * and the undecided one whose best option carries the most, then generates
+ * columns under the pins. Gentler than fixing columns: an agent keeps every
+ * horizon that agrees with its pins. Ends when each agent has one column at
+ * 1; when the clock runs out, each agent takes its largest live column.
+ */
+static int dive_days(struct cg *G, double deadline)
+{
+    const struct engine_instance *I = G->I;
+    int A = I->A, D = I->D;
+    for (;;) {
+        largest_columns(G);
+        bool integral = true;
+        for (int a = 0; a < A; a++)
+            integral &= G->bestx[a] >= 0.999;
+        if (integral || (deadline > 0 && elapsed(G) >= deadline))
+            break;
+        int pa = -1, pd = -1, po = 0, n_pinned = 0;
+        double py = -1;
+        for (int a = 0; a < A; a++)
+            for (int d = 0; d < D; d++) {
+                if (G->restr[a * D + d] != NO_FIX || I->fixed[a * D + d] != NO_FIX)
+                    continue;
+                int nopt = I->ad_start[a * D + d + 1] - I->ad_start[a * D + d];
+                for (int o = 0; o <= nopt; o++)
+                    G->ysum[o] = 0;
+                for (int j = 0; j < G->n_col; j++) {
+                    if (G->dead[j] || G->col_agent[j] != a)
+                        continue;
+                    double x = glp_get_col_prim(G->lp, G->n_slack + 1 + j);
+                    if (x > 1e-9)
+                        G->ysum[1 + G->col_row[(size_t)j * (size_t)D + d]] += x;
+                }
+                int bo = 0;
+                for (int o = 1; o <= nopt; o++)
+                    if (G->ysum[o] > G->ysum[bo])
+                        bo = o;
+                if (G->ysum[bo] >= 0.999) {
+                    n_pinned += pin(G, a, d, bo - 1);
+                } else if (G->ysum[bo] > py) {
+                    py = G->ysum[bo];
+                    pa = a;
+                    pd = d;
+                    po = bo - 1;
+                }
+            }
+        if (pa >= 0)
+            n_pinned += pin(G, pa, pd, po);
+        if (n_pinned == 0)
+            break; /* nothing left to decide */
+        int rc = generate(G, deadline, 20, NULL);
+        if (rc == -ETIMEDOUT)
+            break;
+        if (rc < 0)
+            return rc;
+    }
+    /* Whatever is still open takes its largest live column. */
+    largest_columns(G);
+    for (int a = 0; a < A; a++) {
+        if (G->bestc[a] < 0)
+            return -EIO;
+        G->fix_col[a] = G->bestc[a];
+    }
+    return 0;
+}
+
+/* Back to the root master (saved in root, n_root columns) for the next dive. */
+static int restore_root(struct cg *G, glp_prob *root, int n_root)
+{
+    const struct engine_instance *I = G->I;
+    glp_erase_prob(G->lp);
+    glp_copy_prob(G->lp, root, GLP_OFF);
+    G->n_col = n_root;
+    memset(G->dead, 0, (size_t)n_root);
+    for (int a = 0; a < I->A; a++)
+        G->fix_col[a] = -1;
+    for (int i = 0; i < I->A * I->D; i++)
+        G->restr[i] = NO_FIX;
+    return solve_lp(G, 0);
+}
+
+/* The dive's roster into choice (A*D) and its objective. */
+static int take_roster(struct cg *G, int *choice, double *objective)
+{
+    const struct engine_instance *I = G->I;
+    size_t D = (size_t)I->D;
+    for (int a = 0; a < I->A; a++)
+        memcpy(choice + (size_t)a * D, G->col_row + (size_t)G->fix_col[a] * D, D * sizeof *choice);
+    struct engine_report rep;
+    int rc = engine_check(I, choice, &rep);
+    *objective = rep.objective;
+    return rc;
+}
+
+static void cg_free(struct cg *G)
+{
+    if (G->lp)
+        glp_delete_prob(G->lp);
+    engine_dp_free(&G->w);
+    free(G->offc);
+    free(G->dual);
+    free(G->mu);
+    free(G->acc);
+    free(G->touched);
+    free(G->ind);
+    free(G->val);
+    free(G->row);
+    free(G->fix_col);
+    free(G->bestx);
+    free(G->bestc);
+    free(G->col_agent);
+    free(G->col_row);
+    free(G->dead);
+    free(G->col_hash);
+    free(G->restr);
+    free(G->ysum);
+}
+
+int colgen_solve(const struct engine_instance *I, const struct colgen_params *P,
+                 struct colgen_result *out)
+{
+    if (I == NULL || P == NULL || out == NULL || !I->final)
+        return -EINVAL;
+    memset(out, 0, sizeof *out);
+    out->lp_bound = -INFINITY;
+    struct cg G;
+    memset(&G, 0, sizeof G);
+    glp_prob *root = NULL;
+    G.I = I;
+    G.P = P;
+    clock_gettime(CLOCK_MONOTONIC, &G.t0);
+    int A = I->A, D = I->D, C = I->n_cells, rc = -ENOMEM;
+    size_t nc = (size_t)(C > 0 ? C : 1);
+    glp_term_out(GLP_OFF);
+    G.lp = glp_create_prob();
+    G.offc = malloc((size_t)D * sizeof *G.offc);
+    G.dual = calloc(nc, sizeof *G.dual);
+    G.mu = calloc((size_t)A, sizeof *G.mu);
+    G.acc = calloc(nc, sizeof *G.acc);
+    G.touched = malloc(nc * sizeof *G.touched);
+    G.ind = malloc((nc + 2) * sizeof *G.ind);
+    G.val = malloc((nc + 2) * sizeof *G.val);
+    G.row = malloc((size_t)D * sizeof *G.row);
+    G.fix_col = malloc((size_t)A * sizeof *G.fix_col);
+    G.bestx = malloc((size_t)A * sizeof *G.bestx);
+    G.bestc = malloc((size_t)A * sizeof *G.bestc);
+    G.restr = malloc((size_t)A * (size_t)D * sizeof *G.restr);
+    int maxo = 1;
+    for (int i = 0; i < A * D; i++)
+        if (I->ad_start[i + 1] - I->ad_start[i] > maxo)
+            maxo = I->ad_start[i + 1] - I->ad_start[i];
+    G.ysum = malloc(((size_t)maxo + 1) * sizeof *G.ysum);
+    if (!G.lp || !G.offc || !G.dual || !G.mu || !G.acc || !G.touched || !G.ind || !G.val ||
+        !G.row || !G.fix_col || !G.bestx || !G.bestc || !G.restr || !G.ysum ||
+        engine_dp_init(&G.w, I) < 0)
+        goto out;
+    for (int a = 0; a < A; a++)
+        G.fix_col[a] = -1;
+    for (int i = 0; i < A * D; i++)
+        G.restr[i] = NO_FIX;
+    glp_init_smcp(&G.smcp);
+    G.smcp.msg_lev = GLP_MSG_OFF;
+    G.smcp.presolve = GLP_OFF; /* keep the basis between solves */
+    glp_set_obj_dir(G.lp, GLP_MIN);
+    rc = build_master(&G);
+    if (rc < 0)
+        goto out;
+    double total = P->seconds > 0 ? P->seconds : 0;
+    double share = P->root_share > 0 && P->root_share <= 1 ? P->root_share : 0.5;
+    rc = generate(&G, total > 0 ? total * share : 0, 0, out);
+    if (rc == -ETIMEDOUT && G.lp_solves > 1)
+        rc = 0; /* a basis from an earlier solve stands: dive from it */
+    if (rc < 0)
+        goto out;
+    out->converged = rc == 1;
+    out->root_seconds = elapsed(&G);
+    if (out->converged)
+        out->lp_bound = out->lp_value;
+    /*
+     * Two dives from the same root, the better roster wins: pinning
+     * agent-days reaches the optimum where the LP is integral in most
+     * agent-days (10, 11); fixing columns is better where it is not (5-9).
+     */
+    size_t ad = (size_t)A * (size_t)D;
+    out->choice = malloc(ad * sizeof *out->choice);
+    int *other = malloc(ad * sizeof *other);
+    root = glp_create_prob();
+    if (out->choice == NULL || other == NULL || root == NULL) {
+        free(other);
+        rc = -ENOMEM;
+        goto out;
+    }
+    glp_copy_prob(root, G.lp, GLP_OFF);
+    int n_root = G.n_col;
+    double left = total > 0 ? total - elapsed(&G) : 0;
+    rc = dive_columns(&G, total > 0 ? elapsed(&G) + left / 2 : 0);
+    if (rc == 0)
+        rc = take_roster(&G, out->choice, &out->objective);
+    double second;
+    if (rc == 0 && (total <= 0 || elapsed(&G) < total) &&
+        (rc = restore_root(&G, root, n_root)) == 0 && (rc = dive_days(&G, total)) == 0 &&
+        (rc = take_roster(&G, other, &second)) == 0 && second < out->objective) {
+        memcpy(out->choice, other, ad * sizeof *other);
+        out->objective = second;
+    }
+    free(other);
+    if (rc < 0)
+        goto out;
+    rc = 0;
+out:
+    out->columns = G.n_col;
+    out->rounds = G.rounds;
+    out->lp_solves = G.lp_solves;
+    out->seconds = elapsed(&G);
+    if (root)
+        glp_delete_prob(root);
+    cg_free(&G);
+    /* GLPK keeps a per-thread environment; give it back so no thread leaks it. */
+    glp_free_env();
+    if (rc < 0) {
+        free(out->choice);
+        out->choice = NULL;
+    }
+    return rc;
+}
+
+void colgen_result_free(struct colgen_result *r)
+{
+    if (r == NULL)
+        return;
+    free(r->choice);
+    r->choice = NULL;
+}

@@ -1,0 +1,51 @@
+/*
+ * colgen.h — the LP relaxation of an engine instance by column generation,
+ * and a roster dived from it.
+ *
+ * Master: one column per known horizon of an agent (its own cost: wishes and
+ * hours against target), a convexity row per agent, a row per demand cell
+ * with shortage and surplus slacks priced by the cell's penalty. Pricing: the
+ * engine's exact per-agent DP with each unit of cover earning the cell's
+ * dual. When no agent prices out, the LP value is a lower bound on every
+ * roster's objective. The dive then fixes agents to their (near-)integral
+ * columns one group at a time, generating columns for the rest after each
+ * fix, until every agent has one horizon: a feasible roster that the local
+ * search can start from.
+ *
+ *   struct colgen_params p = {.seconds = 5};
+ *   struct colgen_result r;
+ *   if (colgen_solve(inst, &p, &r) == 0) { ... r.lp_bound, r.choice ...; }
+ *   colgen_result_free(&r);
+ *
+ * Pure computation (GLPK's simplex, no I/O); one call uses one thread.
+ */
+#ifndef STAFFD_COLGEN_H
+#define STAFFD_COLGEN_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+struct engine_instance;
+
+struct colgen_params {
+    double seconds;            /* wall clock for everything; <= 0: no limit */
+    double root_share;         /* of seconds for the root LP; 0 means 0.5 */
+    const atomic_bool *cancel; /* may be NULL */
+};
+
+struct colgen_result {
+    double lp_value;  /* root master LP value */
+    double lp_bound;  /* best Lagrangian lower bound seen at the root */
+    bool converged;   /* no column priced out at the root: lp_bound == lp_value */
+    int *choice;      /* [agent * n_days + day] dived roster, NULL if time ran out first */
+    double objective; /* engine_check() of choice */
+    int columns, rounds, lp_solves;
+    double root_seconds, seconds;
+};
+
+/* 0; -EINVAL, -ENOMEM, -ECANCELED, -EDOM (an agent with no feasible horizon), -EIO (LP failed). */
+int colgen_solve(const struct engine_instance *inst, const struct colgen_params *p,
+                 struct colgen_result *out);
+void colgen_result_free(struct colgen_result *r);
+
+#endif

@@ -1,0 +1,172 @@
+/*
+ * engine_internal.h — the engine's prepared model and its per-agent DP, shared
+ * by engine.c (builder, search, checker) and colgen.c (the LP relaxation by
+ * column generation, which prices rosters with the same DP). Not an API:
+ * nothing outside the engine includes this.
+ */
+#ifndef STAFFD_ENGINE_INTERNAL_H
+#define STAFFD_ENGINE_INTERNAL_H
+
+#include "engine.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define NO_FIX (-2)
+
+enum wish_what { WISH_TYPE = 0, WISH_OPTION = 1 };
+
+struct wish {
+    int agent, day, what, x;
+    bool want;
+    double weight;
+    enum engine_kind kind;
+};
+
+/* An option after finalize, sorted by (agent, day). */
+struct popt {
+    int type;
+    int64_t start, end;
+    int minutes;
+    int cover_off, n_cover;
+    double cost; /* soft wishes that hit this option */
+    int cls;     /* DP class within its agent-day: equal (type, end) as far as rules care */
+    int slot;    /* same (day, type, start, end, cells) across agents: swap partner */
+    bool banned; /* day off, frozen elsewhere, or type forbidden for the agent */
+};
+
+struct addopt {
+    int agent, day, seq;
+    struct popt o;
+};
+
+/* What the DP must track for one agent (only rules that can bind). */
+struct aprep {
+    int g; /* gcd of the agent's option minutes: the DP counts minutes in units of g */
+    bool track_mins, track_wmin, track_wdays, track_wk, track_type, track_end;
+    int n_cnt;
+    int cnt_type[ENGINE_MAX_COUNTED];
+    int cnt_max[ENGINE_MAX_COUNTED];
+    int cap_work, cap_off;
+};
+
+struct engine_instance {
+    int D, A, T;
+    bool final;
+    /* cells */
+    int n_cells, cap_cells;
+    int *req;
+    double *under, *over;
+    int *curve_off, *curve_n; /* into curve: cumulative shortage penalty, n + 1 entries */
+    double *curve;
+    int n_curve, cap_curve;
+    /* options as added */
+    int n_add, cap_add;
+    struct addopt *add;
+    int n_cov, cap_cov;
+    int *cov_cell, *cov_amt;
+    int *n_per_ad; /* [A*D] */
+    /* agents */
+    struct engine_agent_rules *rules;
+    int *type_max;   /* [A*T] */
+    uint8_t *forbid; /* [A*T*T] */
+    int *weekend;    /* [A*D], -1 */
+    uint8_t *dayoff; /* [A*D] */
+    int *fixed;      /* [A*D], NO_FIX */
+    int *target;
+    double *t_under, *t_over;
+    int n_wish, cap_wish;
+    struct wish *wish;
+    /* prepared */
+    int *ad_start; /* [A*D+1] into po */
+    struct popt *po;
+    double *offcost; /* [A*D] */
+    int *maxmin;     /* [A*D] largest allowed option minutes that day */
+    int *cls_start;  /* [A*D+1] into cls_type / cls_end */
+    int *cls_type;
+    int64_t *cls_end;
+    struct aprep *ap;
+    int *cnt_index; /* [A*T]: which DP counter tracks the type, -1 */
+    double noise;   /* tie-breaking noise per DP cost (see dp_costs) */
+    double minw;    /* smallest positive weight: the unit of the annealing temperature */
+};
+
+struct dp_key {
+    uint16_t last; /* 0: off yesterday (or nothing yet); else class + 1 of yesterday's option */
+    uint16_t mins; /* minutes so far / g */
+    uint16_t wmin; /* minutes this week / g */
+    uint8_t run;   /* length of the current run (work if last > 0, else off), capped */
+    uint8_t flag;  /* the current run started on day 0 */
+    uint8_t wk;    /* weekends used */
+    uint8_t wdays; /* days worked this week */
+    uint8_t cnt[ENGINE_MAX_COUNTED];
+};
+
+struct dp_node {
+    struct dp_key k;
+    double cost;
+    int32_t parent;
+    int16_t choice;
+};
+
+struct dp_sortent {
+    uint64_t group; /* everything but the resources that only have a maximum */
+    double cost;
+    int idx;
+};
+
+struct dp_work {
+    int D;
+    struct dp_node **layer;
+    int *n, *cap;
+    int32_t *hash;
+    int hcap;
+    int32_t *used; /* slots of hash in use (cleared one by one when few) */
+    int n_used, used_cap;
+    uint8_t *alive;
+    int alive_cap;
+    double *ocost;         /* per option of the agent, index relative to its first option */
+    long *maxrem;          /* [D+1] minutes still reachable from day d on */
+    struct dp_sortent *se; /* dominance filter scratch */
+    int se_cap;
+    double *lb;  /* [(D+1)*(D+1)] bound: cost from day d on when k more days must be worked */
+    double *tmp; /* [3 * D + 1] */
+    int *itmp;   /* [3 * (D + 1)] */
+};
+
+static inline double cell_pen(const struct engine_instance *I, int c, int cov)
+{
+    int r = I->req[c];
+    if (cov >= r)
+        return I->over[c] * (double)(cov - r);
+    int s = r - cov, n = I->curve_n[c];
+    if (n == 0)
+        return I->under[c] * (double)s;
+    const double *cum = I->curve + I->curve_off[c];
+    if (s <= n)
+        return cum[s];
+    return cum[n] + (double)(s - n) * (cum[n] - cum[n - 1]);
+}
+
+static inline double fair_pen(const struct engine_instance *I, int a, int minutes)
+{
+    int t = I->target[a];
+    if (minutes < t)
+        return I->t_under[a] * (double)(t - minutes);
+    return I->t_over[a] * (double)(minutes - t);
+}
+
+int engine_dp_init(struct dp_work *w, const struct engine_instance *I);
+void engine_dp_free(struct dp_work *w);
+
+/*
+ * The cheapest feasible horizon of agent a. w->ocost[j] is the cost of its
+ * j-th option (relative to the agent's first), offc[d] the cost of a day off;
+ * restrict_ (may be NULL) pins day d to restrict_[d] unless it is NO_FIX.
+ * ub: labels that cannot end below it are pruned (INFINITY: none).
+ * Fills choice[D] and *cost (fairness included). 0, -ENOENT, -ENOMEM.
+ */
+int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, const double *offc,
+                    const int *restrict_, double ub, int *choice, double *cost);
+
+#endif
