@@ -465,19 +465,117 @@ static int dive_days(struct cg *G, double deadline)
     return 0;
 }
 
-/* Back to the root master (saved in root, n_root columns) for the next dive. */
-static int restore_root(struct cg *G, glp_prob *root, int n_root)
+/*
+ * Undoes a dive's fixes; the columns it generated stay (a larger pool for
+ * the next dive and the MIP).
+ */
+static int undo_dive(struct cg *G)
 {
     const struct engine_instance *I = G->I;
-    glp_erase_prob(G->lp);
-    glp_copy_prob(G->lp, root, GLP_OFF);
-    G->n_col = n_root;
-    memset(G->dead, 0, (size_t)n_root);
+    for (int j = 0; j < G->n_col; j++)
+        if (G->dead[j]) {
+            G->dead[j] = 0;
+            glp_set_col_bnds(G->lp, G->n_slack + 1 + j, GLP_LO, 0, 0);
+        }
     for (int a = 0; a < I->A; a++)
         G->fix_col[a] = -1;
     for (int i = 0; i < I->A * I->D; i++)
         G->restr[i] = NO_FIX;
     return solve_lp(G, 0);
+}
+
+struct mip_cb {
+    struct cg *G;
+    const int *inc; /* incumbent: a column per agent */
+    bool given;
+};
+
+/* GLPK's branch and bound asks for heuristic solutions: the dived roster, once. */
+static void mip_callback(glp_tree *T, void *info)
+{
+    struct mip_cb *cb = info;
+    struct cg *G = cb->G;
+    const struct engine_instance *I = G->I;
+    if (cancelled(G) || (G->P->seconds > 0 && elapsed(G) >= G->P->seconds)) {
+        glp_ios_terminate(T);
+        return;
+    }
+    if (glp_ios_reason(T) != GLP_IHEUR || cb->given)
+        return;
+    cb->given = true;
+    int n = glp_get_num_cols(G->lp), D = I->D;
+    double *x = calloc((size_t)n + 1, sizeof *x);
+    int *cov = calloc((size_t)(I->n_cells ? I->n_cells : 1), sizeof *cov);
+    if (x && cov) {
+        for (int a = 0; a < I->A; a++) {
+            int j = cb->inc[a];
+            x[G->n_slack + 1 + j] = 1;
+            for (int d = 0; d < D; d++) {
+                int o = G->col_row[(size_t)j * (size_t)D + d];
+                if (o < 0)
+                    continue;
+                const struct popt *po = &I->po[I->ad_start[a * D + d] + o];
+                for (int k = 0; k < po->n_cover; k++)
+                    cov[I->cov_cell[po->cover_off + k]] += I->cov_amt[po->cover_off + k];
+            }
+        }
+        /* Slacks as build_master laid them out: surplus, curve pieces, tail. */
+        for (int c = 0, col = 1; c < I->n_cells; c++) {
+            int miss = I->req[c] - cov[c], pieces = I->curve_n[c];
+            x[col++] = miss < 0 ? -miss : 0;
+            for (int k = 0; k < pieces; k++, miss--)
+                x[col++] = miss > 0 ? 1 : 0;
+            x[col++] = miss > 0 ? miss : 0;
+        }
+        glp_ios_heur_sol(T, x);
+    }
+    free(x);
+    free(cov);
+}
+
+/*
+ * Branch and bound over every column generated so far (price and branch,
+ * no pricing in the tree) from the best dived roster, until the deadline.
+ * Improves inc (a column per agent) when it finds better. 1 if it did.
+ */
+static int restricted_mip(struct cg *G, int *inc, double deadline)
+{
+    const struct engine_instance *I = G->I;
+    int n = glp_get_num_cols(G->lp);
+    for (int j = G->n_slack + 1; j <= n; j++)
+        glp_set_col_kind(G->lp, j, GLP_BV);
+    glp_iocp iocp;
+    glp_init_iocp(&iocp);
+    iocp.msg_lev = GLP_MSG_OFF;
+    iocp.presolve = GLP_OFF; /* the LP relaxation is solved: its basis is the root's */
+
+    struct mip_cb cb = {.G = G, .inc = inc};
+    iocp.cb_func = mip_callback;
+    iocp.cb_info = &cb;
+    if (deadline > 0) {
+        double left = deadline - elapsed(G);
+        if (left < 0.05)
+            return 0;
+        iocp.tm_lim = (int)(left * 1000);
+    }
+    int rc = glp_intopt(G->lp, &iocp);
+    int st = glp_mip_status(G->lp);
+    if ((rc != 0 && rc != GLP_ETMLIM && rc != GLP_ESTOP) || (st != GLP_OPT && st != GLP_FEAS))
+        return 0;
+    int found = 0;
+    for (int a = 0; a < I->A; a++)
+        G->bestc[a] = -1;
+    for (int j = 0; j < G->n_col; j++)
+        if (glp_mip_col_val(G->lp, G->n_slack + 1 + j) > 0.5)
+            G->bestc[G->col_agent[j]] = j;
+    for (int a = 0; a < I->A; a++)
+        if (G->bestc[a] < 0)
+            return 0;
+    for (int a = 0; a < I->A; a++) {
+        found |= inc[a] != G->bestc[a];
+        inc[a] = G->bestc[a];
+    }
+    return found;
 }
 
 /* The dive's roster into choice (A*D) and its objective. */
@@ -526,7 +624,6 @@ int colgen_solve(const struct engine_instance *I, const struct colgen_params *P,
     out->lp_bound = -INFINITY;
     struct cg G;
     memset(&G, 0, sizeof G);
-    glp_prob *root = NULL;
     G.I = I;
     G.P = P;
     clock_gettime(CLOCK_MONOTONIC, &G.t0);
@@ -575,36 +672,51 @@ int colgen_solve(const struct engine_instance *I, const struct colgen_params *P,
         goto out;
     out->converged = rc == 1;
     out->root_seconds = elapsed(&G);
+    if (!out->converged && P->converged_only) {
+        rc = -ETIMEDOUT;
+        goto out;
+    }
     if (out->converged)
         out->lp_bound = out->lp_value;
     /*
      * Two dives from the same root, the better roster wins: pinning
      * agent-days reaches the optimum where the LP is integral in most
      * agent-days (10, 11); fixing columns is better where it is not (5-9).
+     * Then branch and bound over all columns seen, from that roster.
      */
     size_t ad = (size_t)A * (size_t)D;
     out->choice = malloc(ad * sizeof *out->choice);
     int *other = malloc(ad * sizeof *other);
-    root = glp_create_prob();
-    if (out->choice == NULL || other == NULL || root == NULL) {
+    int *inc = malloc((size_t)A * sizeof *inc);
+    if (out->choice == NULL || other == NULL || inc == NULL) {
         free(other);
+        free(inc);
         rc = -ENOMEM;
         goto out;
     }
-    glp_copy_prob(root, G.lp, GLP_OFF);
-    int n_root = G.n_col;
-    double left = total > 0 ? total - elapsed(&G) : 0;
-    rc = dive_columns(&G, total > 0 ? elapsed(&G) + left / 2 : 0);
-    if (rc == 0)
+    double left = total > 0 ? total - elapsed(&G) : 0, second;
+    rc = dive_columns(&G, total > 0 ? elapsed(&G) + left / 3 : 0);
+    if (rc == 0) {
+        memcpy(inc, G.fix_col, (size_t)A * sizeof *inc);
         rc = take_roster(&G, out->choice, &out->objective);
-    double second;
-    if (rc == 0 && (total <= 0 || elapsed(&G) < total) &&
-        (rc = restore_root(&G, root, n_root)) == 0 && (rc = dive_days(&G, total)) == 0 &&
+    }
+    if (rc == 0 && (total <= 0 || elapsed(&G) < total) && (rc = undo_dive(&G)) == 0 &&
+        (rc = dive_days(&G, total > 0 ? elapsed(&G) + (total - elapsed(&G)) / 2 : 0)) == 0 &&
         (rc = take_roster(&G, other, &second)) == 0 && second < out->objective) {
         memcpy(out->choice, other, ad * sizeof *other);
+        memcpy(inc, G.fix_col, (size_t)A * sizeof *inc);
         out->objective = second;
     }
+    if (rc == 0 && out->objective > out->lp_bound + 1e-6 && (total <= 0 || elapsed(&G) < total) &&
+        (rc = undo_dive(&G)) == 0 && restricted_mip(&G, inc, total) == 1) {
+        memcpy(G.fix_col, inc, (size_t)A * sizeof *inc);
+        if ((rc = take_roster(&G, other, &second)) == 0 && second < out->objective) {
+            memcpy(out->choice, other, ad * sizeof *other);
+            out->objective = second;
+        }
+    }
     free(other);
+    free(inc);
     if (rc < 0)
         goto out;
     rc = 0;
@@ -613,8 +725,6 @@ out:
     out->rounds = G.rounds;
     out->lp_solves = G.lp_solves;
     out->seconds = elapsed(&G);
-    if (root)
-        glp_delete_prob(root);
     cg_free(&G);
     /* GLPK keeps a per-thread environment; give it back so no thread leaks it. */
     glp_free_env();

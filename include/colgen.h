@@ -30,6 +30,7 @@ struct engine_instance;
 struct colgen_params {
     double seconds;            /* wall clock for everything; <= 0: no limit */
     double root_share;         /* of seconds for the root LP; 0 means 0.5 */
+    bool converged_only;       /* no dive unless the root converged in time: -ETIMEDOUT */
     const atomic_bool *cancel; /* may be NULL */
 };
 
@@ -43,7 +44,10 @@ struct colgen_result {
     double root_seconds, seconds;
 };
 
-/* 0; -EINVAL, -ENOMEM, -ECANCELED, -EDOM (an agent with no feasible horizon), -EIO (LP failed). */
+/*
+ * 0; -EINVAL, -ENOMEM, -ECANCELED, -EDOM (an agent with no feasible horizon),
+ * -EIO (LP failed), -ETIMEDOUT (no LP solution in time, or see converged_only).
+ */
 int colgen_solve(const struct engine_instance *inst, const struct colgen_params *p,
                  struct colgen_result *out);
 void colgen_result_free(struct colgen_result *r);

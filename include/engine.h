@@ -103,7 +103,7 @@ struct engine_params {
     void (*progress)(void *ctx, int thread, double seconds, double best);
     void *progress_ctx;
     /*
-     * 0: off. Else thread 0 first spends this share of the time budget (all
+     * 0: off. Else the last thread first spends this share of the time budget (all
      * of what it needs under an iteration budget) on the LP relaxation by
      * column generation and a roster dived from it (colgen.h), and searches
      * from that roster instead of a greedy one. Strong where the LP is tight

@@ -190,7 +190,7 @@ static void test_cancel(void **state)
     nrp_free(&I);
 }
 
-/* The engine's thread 0 starts from the dive: deterministic under an iteration budget. */
+/* The engine's last thread starts from the dive: deterministic under an iteration budget. */
 static void test_engine_lp_start(void **state)
 {
     (void)state;
