@@ -31,11 +31,11 @@ static void usage(void)
             "usage: staffd nrp FILE [--seconds S] [--seed N] [--iterations N] "
             "[--threads N] [--lp-share X] [--solution-out F] [--trace]\n"
             "       staffd nrp FILE --lp [--seconds S]\n"
-            "  --lp-share X  share of the time the last thread spends on the LP relaxation and\n"
-            "                its dives before searching (default 0.5; 0: off)\n"
-            "  --lp          only the LP: its value, lower bound and the dived roster\n"
             "       staffd nrp FILE --check SOLUTION\n"
-            "       staffd nrp FILE --write-lp F\n");
+            "       staffd nrp FILE --write-lp F\n"
+            "  --lp-share X  share of the time the last thread spends on the LP relaxation\n"
+            "                and its dives before searching (default 0.5; 0: off)\n"
+            "  --lp          only the LP: its value, lower bound and the dived roster\n");
 }
 
 static void print_result(const struct nrp_result *r)
