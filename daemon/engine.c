@@ -1363,6 +1363,42 @@ int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
     return 0;
 }
 
+int engine_dp_more(const struct engine_instance *I, const struct dp_work *w, int a, double ub,
+                   int k, int *choices, double *costs)
+{
+    const struct engine_agent_rules *r = &I->rules[a];
+    const struct aprep *p = &I->ap[a];
+    int D = I->D, g = p->g, n = 0, idx[16];
+    if (k > 16)
+        k = 16;
+    bool lastwhole = (D + r->week_offset) % 7 == 0 && D >= 7;
+    for (int i = 0; i < w->n[D]; i++) {
+        const struct dp_node *nd = &w->layer[D][i];
+        if (p->track_mins && (long)nd->k.mins * g < r->min_minutes)
+            continue;
+        if (p->track_wmin && lastwhole && (long)nd->k.wmin * g < r->min_week_minutes)
+            continue;
+        double c = nd->cost + (p->track_mins ? fair_pen(I, a, nd->k.mins * g) : 0);
+        if (!(c < ub) || (n == k && c >= costs[n - 1]))
+            continue;
+        int q = n < k ? n++ : n - 1;
+        while (q > 0 && costs[q - 1] > c) {
+            costs[q] = costs[q - 1];
+            idx[q] = idx[q - 1];
+            q--;
+        }
+        costs[q] = c;
+        idx[q] = i;
+    }
+    for (int j = 0; j < n; j++)
+        for (int d = D, i = idx[j]; d > 0; d--) {
+            const struct dp_node *nd = &w->layer[d][i];
+            choices[(size_t)j * (size_t)D + (size_t)(d - 1)] = nd->choice;
+            i = nd->parent;
+        }
+    return n;
+}
+
 static uint64_t rng_next(uint64_t *s);
 static double rng_unit(uint64_t *s);
 
@@ -1451,6 +1487,12 @@ struct search {
     int rc;
     int infeasible_agent;
     struct timespec t0;
+    /* The LP thread: its master, kept for one recombination late in the run. */
+    struct colgen *cg;
+    bool recombined;
+    struct search *all; /* every thread's search, [nt] */
+    int nt;
+    pthread_mutex_t *best_mu; /* guards each thread's best against the LP thread's reads */
 };
 
 static double now_s(const struct timespec *t0)
@@ -1528,8 +1570,12 @@ static bool accept_move(struct search *S, double c)
 static void note_best(struct search *S)
 {
     if (S->cur_cost < S->best_cost - 1e-9) {
+        if (S->best_mu)
+            pthread_mutex_lock(S->best_mu);
         S->best_cost = S->cur_cost;
         memcpy(S->best, S->cur, (size_t)S->I->A * (size_t)S->I->D * sizeof *S->best);
+        if (S->best_mu)
+            pthread_mutex_unlock(S->best_mu);
         if (S->P->progress)
             S->P->progress(S->P->progress_ctx, S->thread, now_s(&S->t0), S->best_cost);
     }
@@ -2012,14 +2058,17 @@ static int lp_start(struct search *S)
                                .converged_only = true,
                                .cancel = P->cancel};
     struct colgen_result cr;
-    int rc = colgen_solve(I, &cp, &cr);
+    int rc = colgen_run(I, &cp, P->seconds > 0 ? &S->cg : NULL, &cr);
     if (rc == -ECANCELED || rc == -ENOMEM || rc == -EDOM) {
         if (rc == -ECANCELED)
             S->cancelled = true;
         return rc;
     }
-    if (rc < 0 || cr.choice == NULL) {
+    /* A dive cut short by the clock fixes agents blindly: worse than a construction. */
+    if (rc < 0 || cr.choice == NULL || !cr.complete) {
         colgen_result_free(&cr);
+        colgen_free(S->cg);
+        S->cg = NULL;
         return 0;
     }
     int D = I->D;
@@ -2046,9 +2095,59 @@ static int lp_start(struct search *S)
     return 1;
 }
 
+/*
+ * Late in the run (three quarters of the budget), the LP thread adds every
+ * thread's best roster to its master and lets branch and bound recombine
+ * agents' horizons from all of them and from the LP's columns: two searches
+ * often hold the better half of a roster each. The master is freed after.
+ */
+static int recombine(struct search *S)
+{
+    const struct engine_instance *I = S->I;
+    size_t ad = (size_t)I->A * (size_t)I->D;
+    int n = 0, rc = -ENOMEM;
+    int *ros = malloc((size_t)S->nt * ad * sizeof *ros);
+    int *choice = malloc(ad * sizeof *choice);
+    if (ros == NULL || choice == NULL)
+        goto out;
+    pthread_mutex_lock(S->best_mu);
+    for (int t = 0; t < S->nt; t++)
+        if (S->all[t].best_cost < INFINITY)
+            memcpy(ros + (size_t)n++ * ad, S->all[t].best, ad * sizeof *ros);
+    pthread_mutex_unlock(S->best_mu);
+    double obj;
+    rc = colgen_recombine(S->cg, ros, n, 0.1 * S->P->seconds, choice, &obj);
+    if (rc == 1 && obj < S->cur_cost - 1e-9) {
+        for (int a = 0; a < I->A; a++)
+            set_row(S, a, choice + (size_t)a * (size_t)I->D);
+        struct engine_report rep;
+        rc = engine_check(I, S->cur, &rep);
+        if (rc == 0) {
+            S->cur_cost = rep.objective;
+            note_best(S);
+        }
+    }
+out:
+    free(ros);
+    free(choice);
+    colgen_free(S->cg);
+    S->cg = NULL;
+    return rc < 0 ? rc : 0;
+}
+
+static void search_main(struct search *S);
+
 static void *search_run(void *arg)
 {
     struct search *S = arg;
+    search_main(S);
+    colgen_free(S->cg); /* on this thread: GLPK's state is per thread */
+    S->cg = NULL;
+    return NULL;
+}
+
+static void search_main(struct search *S)
+{
     const struct engine_instance *I = S->I;
     int D = I->D, A = I->A;
     /*
@@ -2061,7 +2160,7 @@ static void *search_run(void *arg)
     if (S->rc == 0)
         S->rc = construct(S);
     if (S->rc < 0)
-        return NULL;
+        return;
     S->rc = 0;
     /*
      * Measured on the benchmark (docs/engine.md): simulated annealing from 10
@@ -2091,7 +2190,10 @@ static void *search_run(void *arg)
         if (prog > 1)
             prog = 1;
         S->temp = S->temp0 * pow(S->temp1 / S->temp0, prog);
-        if (u < S->p_rr) {
+        if (S->cg && !S->recombined && S->P->seconds > 0 && prog >= 0.75) {
+            S->recombined = true;
+            rc = recombine(S);
+        } else if (u < S->p_rr) {
             int k = 1 + rng_int(&S->rng, A < 4 ? A : 4);
             rc = ruin_recreate(S, k, 0, D - 1, -1, -1);
         } else if (u < S->p_rr + S->p_sw) {
@@ -2119,7 +2221,7 @@ static void *search_run(void *arg)
         }
         if (rc < 0) {
             S->rc = rc;
-            return NULL;
+            return;
         }
         note_best(S);
         S->step++;
@@ -2131,7 +2233,7 @@ static void *search_run(void *arg)
                 S->cur_cost = rep.objective;
         }
     }
-    return NULL;
+    return;
 }
 
 static void search_free(struct search *S)
@@ -2193,6 +2295,8 @@ int engine_solve(const struct engine_instance *I, const struct engine_params *P,
         return -EINVAL;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    pthread_mutex_t best_mu;
+    pthread_mutex_init(&best_mu, NULL);
     struct search *S = calloc((size_t)nt, sizeof *S);
     pthread_t *th = calloc((size_t)nt, sizeof *th);
     bool *started = calloc((size_t)nt, sizeof *started);
@@ -2202,6 +2306,9 @@ int engine_solve(const struct engine_instance *I, const struct engine_params *P,
     for (int t = 0; t < nt; t++) {
         rc = search_init(&S[t], I, P, t);
         S[t].t0 = t0;
+        S[t].all = S;
+        S[t].nt = nt;
+        S[t].best_mu = &best_mu;
         if (rc < 0)
             goto out;
     }
@@ -2250,6 +2357,7 @@ out:
     free(S);
     free(th);
     free(started);
+    pthread_mutex_destroy(&best_mu);
     if (rc < 0) {
         free(out->choice);
         out->choice = NULL;

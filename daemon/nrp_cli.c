@@ -225,7 +225,8 @@ int nrp_main(int argc, char **argv)
             "lp value %.2f, lower bound %.2f%s, %d columns, %d rounds, %d LP solves, root %.2f s\n",
             cr.lp_value, cr.lp_bound, cr.converged ? " (converged)" : "", cr.columns, cr.rounds,
             cr.lp_solves, cr.root_seconds);
-        printf("dive objective %.0f, %.2f s\n", cr.objective, cr.seconds);
+        printf("dive objective %.0f%s, %.2f s\n", cr.objective,
+               cr.complete ? "" : " (cut short by the clock)", cr.seconds);
         colgen_result_free(&cr);
         status = 0;
         goto out;

@@ -40,6 +40,7 @@ struct colgen_result {
     bool converged;   /* no column priced out at the root: lp_bound == lp_value */
     int *choice;      /* [agent * n_days + day] dived roster, NULL if time ran out first */
     double objective; /* engine_check() of choice */
+    bool complete;    /* choice comes from a dive that finished in time (or the MIP) */
     int columns, rounds, lp_solves;
     double root_seconds, seconds;
 };
@@ -51,5 +52,24 @@ struct colgen_result {
 int colgen_solve(const struct engine_instance *inst, const struct colgen_params *p,
                  struct colgen_result *out);
 void colgen_result_free(struct colgen_result *r);
+
+/*
+ * colgen_solve() that keeps the master (every column generated) in *keep on
+ * success, for colgen_recombine(). GLPK's state is per thread: recombine and
+ * free on the thread that ran it.
+ */
+struct colgen;
+int colgen_run(const struct engine_instance *inst, const struct colgen_params *p,
+               struct colgen **keep, struct colgen_result *out);
+/*
+ * Adds every agent's row of n rosters ([n][agents * days]) to the master's
+ * columns and runs branch and bound over all of them for at most seconds,
+ * from the best of the rosters: agents' horizons from different rosters
+ * recombined. 1 and choice, *objective when it found a better roster; 0 if
+ * not; negative errno.
+ */
+int colgen_recombine(struct colgen *g, const int *rosters, int n, double seconds, int *choice,
+                     double *objective);
+void colgen_free(struct colgen *g);
 
 #endif

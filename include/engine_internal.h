@@ -169,4 +169,12 @@ void engine_dp_free(struct dp_work *w);
 int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, const double *offc,
                     const int *restrict_, double ub, int *choice, double *cost);
 
+/*
+ * After engine_dp_agent() on w: up to k (at most 16) horizons of the last
+ * layer that cost less than ub, cheapest first, into choices[j * D] and
+ * costs[j]. Returns how many. Column generation adds them all at once.
+ */
+int engine_dp_more(const struct engine_instance *I, const struct dp_work *w, int a, double ub,
+                   int k, int *choices, double *costs);
+
 #endif
