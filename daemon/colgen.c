@@ -517,7 +517,14 @@ struct mip_cb {
     struct colgen *G;
     const int *inc; /* incumbent: a column per agent */
     bool given;
+    long calls;
 };
+
+/*
+ * Without a clock (an iteration budget: the run must be reproducible) the
+ * branch and bound stops after this many callbacks, a few thousand nodes.
+ */
+#define MIP_CALLS_WITHOUT_CLOCK 20000
 
 /* GLPK's branch and bound asks for heuristic solutions: the dived roster, once. */
 static void mip_callback(glp_tree *T, void *info)
@@ -525,7 +532,9 @@ static void mip_callback(glp_tree *T, void *info)
     struct mip_cb *cb = info;
     struct colgen *G = cb->G;
     const struct engine_instance *I = G->I;
-    if (cancelled(G) || (G->mip_deadline > 0 && elapsed(G) >= G->mip_deadline)) {
+    cb->calls++;
+    if (cancelled(G) || (G->mip_deadline > 0 && elapsed(G) >= G->mip_deadline) ||
+        (G->mip_deadline <= 0 && cb->calls > MIP_CALLS_WITHOUT_CLOCK)) {
         glp_ios_terminate(T);
         return;
     }

@@ -23,7 +23,9 @@
  * annealing with a geometric schedule over the budget (iterations if given, else seconds);
  * equal-cost moves are always taken, so the search walks plateaus. DP costs carry a tiny random
  * nudge that picks a random optimum among equals. Threads search independently with two
- * settings (a portfolio); the best roster wins.
+ * settings (a portfolio); the best roster wins. With P->lp_share the last thread starts from a
+ * roster dived from the LP relaxation (colgen.c) and, late in the run, recombines every
+ * thread's best with the LP's columns by branch and bound.
  */
 #include "engine.h"
 
