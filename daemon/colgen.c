@@ -70,6 +70,13 @@ static double elapsed(const struct colgen *G)
     return (double)(t.tv_sec - G->t0.tv_sec) + (double)(t.tv_nsec - G->t0.tv_nsec) * 1e-9;
 }
 
+/* GLPK's time limits are int milliseconds: at least 50, at most INT_MAX. */
+static int ms_of(double seconds)
+{
+    double ms = seconds * 1000;
+    return ms < 50 ? 50 : ms >= (double)INT_MAX ? INT_MAX : (int)ms;
+}
+
 static bool cancelled(const struct colgen *G)
 {
     return G->P.cancel && atomic_load(G->P.cancel);
@@ -241,7 +248,7 @@ static int solve_lp(struct colgen *G, double deadline)
     G->smcp.tm_lim = INT_MAX;
     if (deadline > 0) {
         double left = deadline - elapsed(G);
-        G->smcp.tm_lim = left > 0.05 ? (int)(left * 1000) : 50;
+        G->smcp.tm_lim = ms_of(left);
     }
     G->lp_solves++;
     int rc = glp_simplex(G->lp, &G->smcp);
@@ -595,7 +602,7 @@ static int restricted_mip(struct colgen *G, int *inc, double deadline)
         double left = deadline - elapsed(G);
         if (left < 0.05)
             return 0;
-        iocp.tm_lim = (int)(left * 1000);
+        iocp.tm_lim = ms_of(left);
     }
     int rc = glp_intopt(G->lp, &iocp);
     int st = glp_mip_status(G->lp);

@@ -163,6 +163,12 @@ int nrp_main(int argc, char **argv)
         } else if (a[0] != '-' && file == NULL) {
             file = a;
         } else {
+            if (a[0] == '-')
+                fprintf(stderr,
+                        "staffd nrp: %s: unknown option, or its value is missing or out of range\n",
+                        a);
+            else
+                fprintf(stderr, "staffd nrp: %s: only one instance file is taken\n", a);
             usage();
             goto out;
         }

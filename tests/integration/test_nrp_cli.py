@@ -1,0 +1,78 @@
+#!/usr/bin/python3
+"""`staffd nrp` end to end on the real binary: a benchmark instance solved to its
+known optimum and written out, the written solution judged by the independent
+checker (and a broken one refused), the LP relaxation's bound, and clear errors
+for bad options. No database is involved."""
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import require  # noqa: E402
+
+INSTANCE = os.path.join(harness.REPO, "tests", "data", "nrp", "Instance3.txt")
+
+
+def staffd(args, timeout=120):
+    binary = os.environ.get("STAFFD_BIN") or os.path.join(harness.REPO, "build", "staffd")
+    return subprocess.run([binary, "nrp"] + args, capture_output=True, text=True, timeout=timeout)
+
+
+def field(out, prefix):
+    for line in out.splitlines():
+        if line.startswith(prefix):
+            return line[len(prefix):].strip()
+    raise harness.TestFailure("no line starting %r in %r" % (prefix, out))
+
+
+def main():
+    t = harness.Tests()
+    tmp = tempfile.mkdtemp(prefix="staffd-nrp-")
+    sol = os.path.join(tmp, "solution.txt")
+
+    def solve():
+        # Instance 3's LP bound equals its best known value, 1001: the LP thread's dive reaches it.
+        p = staffd([INSTANCE, "--seconds", "8", "--seed", "5", "--solution-out", sol])
+        require(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr))
+        require(field(p.stdout, "objective ") == "1001", "objective: %s" % p.stdout)
+        require(field(p.stdout, "hard violations ") == "0", p.stdout)
+        require(os.path.getsize(sol) > 0, "no solution written")
+    t.case("nrp_solves_instance3_to_its_optimum", solve)
+
+    def check():
+        p = staffd([INSTANCE, "--check", sol])
+        require(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr))
+        require(field(p.stdout, "objective ") == "1001", p.stdout)
+        # Two shifts on one staff member's first day break rule 1 (one shift per day).
+        with open(sol) as f:
+            lines = f.read().splitlines()
+        broken = os.path.join(tmp, "broken.txt")
+        with open(broken, "w") as f:
+            f.write("\n".join(lines + lines[-1:]) + "\n")
+        p = staffd([INSTANCE, "--check", broken])
+        require(p.returncode in (1, 2), "a duplicated line was accepted: exit %d %s" % (p.returncode, p.stdout))
+    t.case("nrp_check_judges_the_written_solution", check, after=["nrp_solves_instance3_to_its_optimum"])
+
+    def lp():
+        p = staffd([INSTANCE, "--lp", "--seconds", "10"])
+        require(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr))
+        line = field(p.stdout, "lp value ")
+        require("lower bound 1001.00 (converged)" in line, line)
+        require(field(p.stdout, "dive objective ").startswith("1001,"), p.stdout)
+    t.case("nrp_lp_bound_and_dive", lp)
+
+    def errors():
+        p = staffd([INSTANCE, "--lp-share", "2"])
+        require(p.returncode == 2 and "--lp-share" in p.stderr, "exit %d: %r" % (p.returncode, p.stderr))
+        p = staffd([os.path.join(tmp, "missing.txt")])
+        require(p.returncode == 2 and "missing.txt" in p.stderr, "exit %d: %r" % (p.returncode, p.stderr))
+    t.case("nrp_bad_options_and_files_named", errors)
+
+    t.finish()
+
+
+if __name__ == "__main__":
+    main()
