@@ -1191,6 +1191,20 @@ static inline double dp_lb(const struct dp_bound *b, const struct engine_agent_r
     return b->offsuf[d] + b->pre[(size_t)d * (size_t)(D + 1) + (size_t)j];
 }
 
+/* A last-layer label's total cost (fairness added), INFINITY if it misses a minimum. */
+static double dp_final_cost(const struct engine_instance *I, int a, const struct dp_node *nd)
+{
+    const struct engine_agent_rules *r = &I->rules[a];
+    const struct aprep *p = &I->ap[a];
+    int D = I->D, g = p->g;
+    bool lastwhole = (D + r->week_offset) % 7 == 0 && D >= 7;
+    if (p->track_mins && (long)nd->k.mins * g < r->min_minutes)
+        return INFINITY;
+    if (p->track_wmin && lastwhole && (long)nd->k.wmin * g < r->min_week_minutes)
+        return INFINITY;
+    return nd->cost + (p->track_mins ? fair_pen(I, a, nd->k.mins * g) : 0);
+}
+
 /*
  * The cheapest feasible horizon of agent a. ocost[j] is the cost of its j-th
  * option (relative to the agent's first), offc[d] the cost of a day off;
@@ -1341,14 +1355,8 @@ int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
     }
     int best = -1;
     double bc = INFINITY;
-    bool lastwhole = (D + r->week_offset) % 7 == 0 && D >= 7;
     for (int i = 0; i < w->n[D]; i++) {
-        const struct dp_node *nd = &w->layer[D][i];
-        if (p->track_mins && (long)nd->k.mins * g < r->min_minutes)
-            continue;
-        if (p->track_wmin && lastwhole && (long)nd->k.wmin * g < r->min_week_minutes)
-            continue;
-        double c = nd->cost + (p->track_mins ? fair_pen(I, a, nd->k.mins * g) : 0);
+        double c = dp_final_cost(I, a, &w->layer[D][i]);
         if (c < bc) {
             bc = c;
             best = i;
@@ -1368,19 +1376,11 @@ int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
 int engine_dp_more(const struct engine_instance *I, const struct dp_work *w, int a, double ub,
                    int k, int *choices, double *costs)
 {
-    const struct engine_agent_rules *r = &I->rules[a];
-    const struct aprep *p = &I->ap[a];
-    int D = I->D, g = p->g, n = 0, idx[16];
+    int D = I->D, n = 0, idx[16];
     if (k > 16)
         k = 16;
-    bool lastwhole = (D + r->week_offset) % 7 == 0 && D >= 7;
     for (int i = 0; i < w->n[D]; i++) {
-        const struct dp_node *nd = &w->layer[D][i];
-        if (p->track_mins && (long)nd->k.mins * g < r->min_minutes)
-            continue;
-        if (p->track_wmin && lastwhole && (long)nd->k.wmin * g < r->min_week_minutes)
-            continue;
-        double c = nd->cost + (p->track_mins ? fair_pen(I, a, nd->k.mins * g) : 0);
+        double c = dp_final_cost(I, a, &w->layer[D][i]);
         if (!(c < ub) || (n == k && c >= costs[n - 1]))
             continue;
         int q = n < k ? n++ : n - 1;

@@ -19,6 +19,7 @@
 #include "colgen.h"
 #include "engine.h"
 #include "nrp.h"
+#include "testutil.h"
 
 static int rnd(uint64_t *s, int n)
 {
@@ -135,15 +136,6 @@ static void test_convex_curve(void **state)
     engine_instance_free(E);
 }
 
-static void load(int n, struct nrp_instance *I, struct engine_instance **E)
-{
-    char path[512], err[256];
-    const char *dir = getenv("STAFFD_TEST_DATA");
-    snprintf(path, sizeof path, "%s/nrp/Instance%d.txt", dir && *dir ? dir : "tests/data", n);
-    assert_int_equal(nrp_load(path, I, err, sizeof err), 0);
-    assert_int_equal(nrp_to_engine(I, E), 0);
-}
-
 /* Instances 3 and 4: the LP is integral at the known optima (best_known.csv), 1001 and 1716. */
 static void test_benchmark_optimum(void **state)
 {
@@ -153,7 +145,7 @@ static void test_benchmark_optimum(void **state)
     for (int k = 0; k < 2; k++) {
         struct nrp_instance I;
         struct engine_instance *E;
-        load(inst[k], &I, &E);
+        test_load_benchmark(inst[k], &I, &E);
         struct colgen_params cp = {0};
         struct colgen_result cr;
         assert_int_equal(colgen_solve(E, &cp, &cr), 0);
@@ -176,7 +168,7 @@ static void test_cancel(void **state)
     (void)state;
     struct nrp_instance I;
     struct engine_instance *E;
-    load(9, &I, &E);
+    test_load_benchmark(9, &I, &E);
     atomic_bool stop = true;
     struct colgen_params cp = {.cancel = &stop};
     struct colgen_result cr;
@@ -196,7 +188,7 @@ static void test_engine_lp_start(void **state)
     (void)state;
     struct nrp_instance I;
     struct engine_instance *E;
-    load(6, &I, &E);
+    test_load_benchmark(6, &I, &E);
     struct engine_params p = {.seed = 4, .iterations = 200, .threads = 2, .lp_share = 0.5};
     struct engine_solution a, b;
     assert_int_equal(engine_solve(E, &p, &a), 0);
@@ -221,7 +213,7 @@ static void test_engine_lp_timed(void **state)
     (void)state;
     struct nrp_instance I;
     struct engine_instance *E;
-    load(3, &I, &E);
+    test_load_benchmark(3, &I, &E);
     struct engine_params p = {.seed = 2, .seconds = 2, .threads = 2, .lp_share = 0.5};
     struct engine_solution sol;
     assert_int_equal(engine_solve(E, &p, &sol), 0);

@@ -23,6 +23,7 @@
 
 #include "engine.h"
 #include "nrp.h"
+#include "testutil.h"
 
 static uint64_t rnd(uint64_t *s)
 {
@@ -390,15 +391,6 @@ static void test_random_instances(void **state)
 }
 
 /* Benchmark instance n (tests/data/nrp, or $STAFFD_TEST_DATA/nrp) as an engine instance. */
-static void load_benchmark(int n, struct nrp_instance *I, struct engine_instance **E)
-{
-    char path[512], err[256];
-    const char *dir = getenv("STAFFD_TEST_DATA");
-    snprintf(path, sizeof path, "%s/nrp/Instance%d.txt", dir && *dir ? dir : "tests/data", n);
-    assert_int_equal(nrp_load(path, I, err, sizeof err), 0);
-    assert_int_equal(nrp_to_engine(I, E), 0);
-}
-
 static void test_determinism(void **state)
 {
     (void)state;
@@ -421,7 +413,7 @@ static void test_determinism(void **state)
     /* The NRP instance too, two threads. */
     struct nrp_instance I;
     struct engine_instance *E;
-    load_benchmark(3, &I, &E);
+    test_load_benchmark(3, &I, &E);
     struct engine_params p = {.seed = 9, .iterations = 400, .threads = 2};
     struct engine_solution a, b;
     assert_int_equal(engine_solve(E, &p, &a), 0);
@@ -474,7 +466,7 @@ static void test_cancel(void **state)
     (void)state;
     struct nrp_instance I;
     struct engine_instance *E;
-    load_benchmark(5, &I, &E);
+    test_load_benchmark(5, &I, &E);
     /* Cancelled before it starts: no roster to return, and it says so. */
     atomic_bool flag = true;
     struct cancel_arg c = {.E = E, .flag = &flag};
@@ -531,7 +523,7 @@ static void test_instance1_best_known(void **state)
     (void)state;
     struct nrp_instance I;
     struct engine_instance *E;
-    load_benchmark(1, &I, &E);
+    test_load_benchmark(1, &I, &E);
     struct engine_params p = {.seed = 1, .iterations = 10000, .threads = 2};
     struct engine_solution sol;
     assert_int_equal(engine_solve(E, &p, &sol), 0);
@@ -573,7 +565,7 @@ static void test_progress(void **state)
     (void)state;
     struct nrp_instance I;
     struct engine_instance *E;
-    load_benchmark(2, &I, &E);
+    test_load_benchmark(2, &I, &E);
     struct progress_log log = {.n = {0}};
     pthread_mutex_init(&log.mu, NULL);
     struct engine_params p = {.seed = 3,

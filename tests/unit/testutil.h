@@ -17,4 +17,21 @@ static inline int32_t test_civil_days(int y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
+#ifdef STAFFD_NRP_H
+#include <stdio.h>
+#include <stdlib.h>
+/*
+ * Benchmark instance n (tests/data/nrp, or $STAFFD_TEST_DATA/nrp) as parsed and
+ * as an engine model. Include cmocka.h and nrp.h before this header.
+ */
+static inline void test_load_benchmark(int n, struct nrp_instance *I, struct engine_instance **E)
+{
+    char path[512], err[256];
+    const char *dir = getenv("STAFFD_TEST_DATA");
+    snprintf(path, sizeof path, "%s/nrp/Instance%d.txt", dir && *dir ? dir : "tests/data", n);
+    assert_int_equal(nrp_load(path, I, err, sizeof err), 0);
+    assert_int_equal(nrp_to_engine(I, E), 0);
+}
+#endif
+
 #endif
