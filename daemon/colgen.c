@@ -29,6 +29,13 @@
 
 #define RC_EPS 1e-6 /* a column prices out below this reduced cost */
 
+/* A generated horizon; its option per day is in col_row. */
+struct column {
+    int agent;
+    bool dead;     /* fixed to 0 by the dive */
+    uint64_t hash; /* of (agent, row): duplicates are refused */
+};
+
 struct colgen {
     const struct engine_instance *I;
     struct colgen_params P;
@@ -55,10 +62,8 @@ struct colgen {
     double *ysum;  /* [1 + max options of an agent-day]: scratch of the dive */
     int n_slack;   /* GLPK columns before the first horizon */
     int n_col, cap_col;
-    int *col_agent;
-    int *col_row;  /* [cap_col * D] */
-    uint8_t *dead; /* [cap_col]: column fixed to 0 by the dive */
-    uint64_t *col_hash;
+    struct column *col; /* [cap_col] */
+    int *col_row;       /* [cap_col * D] */
     int rounds, lp_solves;
     bool late; /* the last dive ran out of time and fixed the rest as they stood */
 };
@@ -121,7 +126,7 @@ static int add_column_at(struct colgen *G, int a, const int *row, int *col)
     int D = I->D;
     uint64_t h = row_hash(a, row, D);
     for (int j = 0; j < G->n_col; j++)
-        if (G->col_hash[j] == h && G->col_agent[j] == a &&
+        if (G->col[j].hash == h && G->col[j].agent == a &&
             memcmp(G->col_row + (size_t)j * (size_t)D, row, (size_t)D * sizeof *row) == 0) {
             if (col)
                 *col = j;
@@ -131,22 +136,14 @@ static int add_column_at(struct colgen *G, int a, const int *row, int *col)
         *col = G->n_col;
     if (G->n_col == G->cap_col) {
         int cap = G->cap_col ? 2 * G->cap_col : 256;
-        int *ca = realloc(G->col_agent, (size_t)cap * sizeof *ca);
-        if (ca == NULL)
+        struct column *nc = realloc(G->col, (size_t)cap * sizeof *nc);
+        if (nc == NULL)
             return -ENOMEM;
-        G->col_agent = ca;
+        G->col = nc;
         int *cr = realloc(G->col_row, (size_t)cap * (size_t)D * sizeof *cr);
         if (cr == NULL)
             return -ENOMEM;
         G->col_row = cr;
-        uint8_t *dd = realloc(G->dead, (size_t)cap);
-        if (dd == NULL)
-            return -ENOMEM;
-        G->dead = dd;
-        uint64_t *ch = realloc(G->col_hash, (size_t)cap * sizeof *ch);
-        if (ch == NULL)
-            return -ENOMEM;
-        G->col_hash = ch;
         G->cap_col = cap;
     }
     int n = 0, len = 1;
@@ -176,9 +173,7 @@ static int add_column_at(struct colgen *G, int a, const int *row, int *col)
     glp_set_col_bnds(G->lp, j, GLP_LO, 0, 0);
     glp_set_obj_coef(G->lp, j, own_cost(I, a, row));
     glp_set_mat_col(G->lp, j, len, G->ind, G->val);
-    G->col_agent[G->n_col] = a;
-    G->dead[G->n_col] = 0;
-    G->col_hash[G->n_col] = h;
+    G->col[G->n_col] = (struct column){.agent = a, .dead = false, .hash = h};
     memcpy(G->col_row + (size_t)G->n_col * (size_t)D, row, (size_t)D * sizeof *row);
     G->n_col++;
     return 0;
@@ -346,8 +341,8 @@ static void largest_columns(struct colgen *G)
         G->bestc[a] = -1;
     }
     for (int j = 0; j < G->n_col; j++) {
-        int a = G->col_agent[j];
-        if (G->dead[j])
+        int a = G->col[j].agent;
+        if (G->col[j].dead)
             continue;
         double x = glp_get_col_prim(G->lp, G->n_slack + 1 + j);
         if (x > G->bestx[a]) {
@@ -359,7 +354,7 @@ static void largest_columns(struct colgen *G)
 
 static void kill_column(struct colgen *G, int j)
 {
-    G->dead[j] = 1;
+    G->col[j].dead = true;
     glp_set_col_bnds(G->lp, G->n_slack + 1 + j, GLP_FX, 0, 0);
 }
 
@@ -369,12 +364,12 @@ static bool pin(struct colgen *G, int a, int d, int o)
     int D = G->I->D;
     bool any = false;
     for (int j = 0; j < G->n_col && !any; j++)
-        any = !G->dead[j] && G->col_agent[j] == a && G->col_row[(size_t)j * (size_t)D + d] == o;
+        any = !G->col[j].dead && G->col[j].agent == a && G->col_row[(size_t)j * (size_t)D + d] == o;
     if (!any)
         return false;
     G->restr[a * D + d] = o;
     for (int j = 0; j < G->n_col; j++)
-        if (!G->dead[j] && G->col_agent[j] == a && G->col_row[(size_t)j * (size_t)D + d] != o)
+        if (!G->col[j].dead && G->col[j].agent == a && G->col_row[(size_t)j * (size_t)D + d] != o)
             kill_column(G, j);
     return true;
 }
@@ -407,8 +402,8 @@ static int dive_columns(struct colgen *G, double deadline)
             n_fixed = 1;
         }
         for (int j = 0; j < G->n_col; j++) {
-            int f = G->fix_col[G->col_agent[j]];
-            if (f >= 0 && f != j && !G->dead[j])
+            int f = G->fix_col[G->col[j].agent];
+            if (f >= 0 && f != j && !G->col[j].dead)
                 kill_column(G, j);
         }
         left -= n_fixed;
@@ -460,7 +455,7 @@ static int dive_days(struct colgen *G, double deadline)
                 for (int o = 0; o <= nopt; o++)
                     G->ysum[o] = 0;
                 for (int j = 0; j < G->n_col; j++) {
-                    if (G->dead[j] || G->col_agent[j] != a)
+                    if (G->col[j].dead || G->col[j].agent != a)
                         continue;
                     double x = glp_get_col_prim(G->lp, G->n_slack + 1 + j);
                     if (x > 1e-9)
@@ -509,8 +504,8 @@ static int undo_dive(struct colgen *G, double deadline)
 {
     const struct engine_instance *I = G->I;
     for (int j = 0; j < G->n_col; j++)
-        if (G->dead[j]) {
-            G->dead[j] = 0;
+        if (G->col[j].dead) {
+            G->col[j].dead = false;
             glp_set_col_bnds(G->lp, G->n_slack + 1 + j, GLP_LO, 0, 0);
         }
     for (int a = 0; a < I->A; a++)
@@ -613,7 +608,7 @@ static int restricted_mip(struct colgen *G, int *inc, double deadline)
         G->bestc[a] = -1;
     for (int j = 0; j < G->n_col; j++)
         if (glp_mip_col_val(G->lp, G->n_slack + 1 + j) > 0.5)
-            G->bestc[G->col_agent[j]] = j;
+            G->bestc[G->col[j].agent] = j;
     for (int a = 0; a < I->A; a++)
         if (G->bestc[a] < 0)
             return 0;
@@ -654,10 +649,8 @@ static void cg_free(struct colgen *G)
     free(G->fix_col);
     free(G->bestx);
     free(G->bestc);
-    free(G->col_agent);
+    free(G->col);
     free(G->col_row);
-    free(G->dead);
-    free(G->col_hash);
     free(G->restr);
     free(G->ysum);
 }
