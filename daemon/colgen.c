@@ -722,6 +722,8 @@ int colgen_run(const struct engine_instance *I, const struct colgen_params *P, s
     if (rc < 0)
         goto out;
     out->converged = rc == 1;
+    if (out->converged && P->root_done)
+        atomic_store(P->root_done, true);
     out->root_seconds = elapsed(G);
     if (!out->converged && P->converged_only) {
         rc = -ETIMEDOUT;

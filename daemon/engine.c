@@ -1492,10 +1492,28 @@ struct search {
     /* The LP thread: its master, kept for one recombination late in the run. */
     struct colgen *cg;
     bool recombined;
-    struct search *all; /* every thread's search, [nt] */
+    int pooled; /* rosters the recombination had */
+    int *snap;  /* [(RECOMBINE_SNAPS + 1) * A * D]: bests of finished segments, then the current */
+    int n_snap;
+    double seg_cost;      /* best of the current segment */
+    bool segments;        /* annealing in segments (see RECOMBINE_SNAPS) */
+    double seg_base;      /* progress when the segments began; -1: not (yet) */
+    atomic_bool *lp_root; /* the LP thread's root converged */
+    struct search *all;   /* every thread's search, [nt] */
     int nt;
     pthread_mutex_t *best_mu; /* guards each thread's best against the LP thread's reads */
 };
+
+/*
+ * While the LP thread's root has converged (it will recombine at 3/4 of the
+ * run), the other threads run RECOMBINE_SNAPS short annealings of SEGMENT of
+ * the run each from fresh constructions, not one long one: the recombination
+ * needs rosters that differ, and independent runs hold different good
+ * horizons of an agent where one trajectory's bests hold much the same.
+ */
+#define RECOMBINE_SNAPS 4
+#define SEGMENT         0.15
+#define SEGMENTS_END    0.7 /* the recombination comes at 0.75 */
 
 static double now_s(const struct timespec *t0)
 {
@@ -1580,6 +1598,11 @@ static void note_best(struct search *S)
             pthread_mutex_unlock(S->best_mu);
         if (S->P->progress)
             S->P->progress(S->P->progress_ctx, S->thread, now_s(&S->t0), S->best_cost);
+    }
+    if (S->segments && S->cur_cost < S->seg_cost - 1e-9) {
+        size_t ad = (size_t)S->I->A * (size_t)S->I->D;
+        S->seg_cost = S->cur_cost;
+        memcpy(S->snap + (size_t)S->n_snap * ad, S->cur, ad * sizeof *S->snap);
     }
 }
 
@@ -2058,6 +2081,7 @@ static int lp_start(struct search *S)
     struct colgen_params cp = {.seconds = P->seconds > 0 ? P->seconds * P->lp_share : 0,
                                .root_share = 0.25,
                                .converged_only = true,
+                               .root_done = S->lp_root,
                                .cancel = P->cancel};
     struct colgen_result cr;
     int rc = colgen_run(I, &cp, P->seconds > 0 ? &S->cg : NULL, &cr);
@@ -2108,16 +2132,20 @@ static int recombine(struct search *S)
     const struct engine_instance *I = S->I;
     size_t ad = (size_t)I->A * (size_t)I->D;
     int n = 0, rc = -ENOMEM;
-    int *ros = malloc((size_t)S->nt * ad * sizeof *ros);
+    int *ros = malloc((size_t)S->nt * (2 + RECOMBINE_SNAPS) * ad * sizeof *ros);
     int *choice = malloc(ad * sizeof *choice);
     if (ros == NULL || choice == NULL)
         goto out;
     pthread_mutex_lock(S->best_mu);
     for (int t = 0; t < S->nt; t++)
-        if (S->all[t].best_cost < INFINITY)
+        if (S->all[t].best_cost < INFINITY) {
             memcpy(ros + (size_t)n++ * ad, S->all[t].best, ad * sizeof *ros);
+            for (int k = 0; k < S->all[t].n_snap; k++)
+                memcpy(ros + (size_t)n++ * ad, S->all[t].snap + (size_t)k * ad, ad * sizeof *ros);
+        }
     pthread_mutex_unlock(S->best_mu);
     double obj;
+    S->pooled = n;
     rc = colgen_recombine(S->cg, ros, n, 0.1 * S->P->seconds, choice, &obj);
     if (rc == 1 && obj < S->cur_cost - 1e-9) {
         for (int a = 0; a < I->A; a++)
@@ -2135,6 +2163,32 @@ out:
     colgen_free(S->cg);
     S->cg = NULL;
     return rc < 0 ? rc : 0;
+}
+
+/*
+ * A segment ends: its best joins the pool. The next starts from a fresh
+ * construction; after the last, the thread goes on from its best on the
+ * run's own schedule.
+ */
+static int next_segment(struct search *S)
+{
+    const struct engine_instance *I = S->I;
+    pthread_mutex_lock(S->best_mu);
+    S->n_snap++;
+    pthread_mutex_unlock(S->best_mu);
+    if (S->n_snap < RECOMBINE_SNAPS && S->seg_base + SEGMENT * (S->n_snap + 1) <= SEGMENTS_END) {
+        for (int d = 0; d < I->D; d++)
+            S->save[d] = -1;
+        for (int a = 0; a < I->A; a++)
+            set_row(S, a, S->save);
+        S->seg_cost = INFINITY;
+        return construct(S);
+    }
+    S->segments = false;
+    for (int a = 0; a < I->A; a++)
+        set_row(S, a, S->best + (size_t)a * (size_t)I->D);
+    S->cur_cost = S->best_cost;
+    return 0;
 }
 
 static void search_main(struct search *S);
@@ -2158,6 +2212,8 @@ static void search_main(struct search *S)
      * the dive with the colder setting that 5, 9 and 12 want.
      */
     int nt = S->P->threads <= 0 ? 1 : S->P->threads;
+    S->seg_base = -1;
+    S->seg_cost = INFINITY;
     S->rc = S->thread == nt - 1 && S->P->lp_share > 0 ? lp_start(S) : 0;
     if (S->rc == 0)
         S->rc = construct(S);
@@ -2191,7 +2247,25 @@ static void search_main(struct search *S)
                                            : now_s(&S->t0) / S->P->seconds;
         if (prog > 1)
             prog = 1;
-        S->temp = S->temp0 * pow(S->temp1 / S->temp0, prog);
+        double tprog = prog;
+        if (S->snap && S->seg_base < 0 && prog + SEGMENT <= SEGMENTS_END &&
+            atomic_load_explicit(S->lp_root, memory_order_relaxed)) {
+            S->segments = true;
+            S->seg_base = prog;
+        }
+        if (S->segments) {
+            double seg0 = S->seg_base + SEGMENT * S->n_snap;
+            if (prog >= seg0 + SEGMENT) {
+                rc = next_segment(S);
+                if (rc < 0) {
+                    S->rc = rc;
+                    return;
+                }
+                continue;
+            }
+            tprog = (prog - seg0) / SEGMENT;
+        }
+        S->temp = S->temp0 * pow(S->temp1 / S->temp0, tprog);
         if (S->cg && !S->recombined && S->P->seconds > 0 && prog >= 0.75) {
             S->recombined = true;
             rc = recombine(S);
@@ -2243,6 +2317,7 @@ static void search_free(struct search *S)
     engine_dp_free(&S->w);
     free(S->cur);
     free(S->best);
+    free(S->snap);
     free(S->cov);
     free(S->mins);
     free(S->row);
@@ -2278,6 +2353,9 @@ static int search_init(struct search *S, const struct engine_instance *I,
         return -ENOMEM;
     for (size_t i = 0; i < ad; i++)
         S->cur[i] = -1;
+    if (P->lp_share > 0 && P->seconds > 0 && P->threads > 1 && thread != P->threads - 1 &&
+        (S->snap = malloc((RECOMBINE_SNAPS + 1) * ad * sizeof *S->snap)) == NULL)
+        return -ENOMEM;
     return 0;
 }
 
@@ -2299,6 +2377,7 @@ int engine_solve(const struct engine_instance *I, const struct engine_params *P,
     clock_gettime(CLOCK_MONOTONIC, &t0);
     pthread_mutex_t best_mu;
     pthread_mutex_init(&best_mu, NULL);
+    atomic_bool lp_root = false;
     struct search *S = calloc((size_t)nt, sizeof *S);
     pthread_t *th = calloc((size_t)nt, sizeof *th);
     bool *started = calloc((size_t)nt, sizeof *started);
@@ -2311,6 +2390,7 @@ int engine_solve(const struct engine_instance *I, const struct engine_params *P,
         S[t].all = S;
         S[t].nt = nt;
         S[t].best_mu = &best_mu;
+        S[t].lp_root = &lp_root;
         if (rc < 0)
             goto out;
     }
@@ -2349,8 +2429,11 @@ int engine_solve(const struct engine_instance *I, const struct engine_params *P,
     out->n_days = I->D;
     out->thread = win;
     out->iterations = S[win].iter;
-    for (int t = 0; t < nt; t++)
+    for (int t = 0; t < nt; t++) {
         out->cancelled |= S[t].cancelled;
+        if (S[t].pooled > out->pooled)
+            out->pooled = S[t].pooled;
+    }
     rc = engine_check(I, out->choice, &out->report);
 out:
     if (S)

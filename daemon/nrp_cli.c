@@ -259,6 +259,8 @@ int nrp_main(int argc, char **argv)
     printf("engine objective %.0f (violations %d), %ld iterations, thread %d, %.2f s\n",
            sol.report.objective, sol.report.violations, sol.iterations, sol.thread,
            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9);
+    if (sol.pooled > 0)
+        printf("recombined %d rosters with the LP's columns\n", sol.pooled);
     if (fabs(sol.report.objective - (double)r.objective) > 0.5 || sol.report.violations) {
         fprintf(stderr, "staffd nrp: engine and checker disagree\n");
         status = 1;

@@ -32,6 +32,7 @@ struct colgen_params {
     double root_share;         /* of seconds for the root LP; 0 means 0.5 */
     bool converged_only;       /* no dive unless the root converged in time: -ETIMEDOUT */
     const atomic_bool *cancel; /* may be NULL */
+    atomic_bool *root_done;    /* may be NULL: set as soon as the root LP converged */
 };
 
 struct colgen_result {

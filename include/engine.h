@@ -126,6 +126,7 @@ struct engine_solution {
     struct engine_report report; /* engine_check() of choice */
     long iterations;             /* done by the winning thread */
     int thread;                  /* which search won */
+    int pooled; /* rosters the LP thread's recombination had (lp_share), 0 if none */
     bool cancelled;
     int infeasible_agent; /* -1, or the agent with no feasible horizon (-EDOM) */
 };
