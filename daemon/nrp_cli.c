@@ -7,6 +7,7 @@
  *   staffd nrp FILE --lp [--seconds S]        LP bound by column generation, dived roster
  *   staffd nrp FILE --check SOLUTION          judge a solution file independently
  *   staffd nrp FILE --write-lp F              the instance as an integer program
+ *   staffd nrp --help                         every option
  *
  * main.c calls nrp_main() with argv[0] == "nrp". Exit status: 0 success (and
  * for --check: no hard violation), 1 hard violations, 2 usage or input error.
@@ -25,17 +26,35 @@
 #include "engine.h"
 #include "nrp.h"
 
-static void usage(void)
+static void usage(FILE *f)
 {
-    fprintf(stderr,
-            "usage: staffd nrp FILE [--seconds S] [--seed N] [--iterations N] "
-            "[--threads N] [--lp-share X] [--solution-out F] [--trace]\n"
-            "       staffd nrp FILE --lp [--seconds S]\n"
-            "       staffd nrp FILE --check SOLUTION\n"
-            "       staffd nrp FILE --write-lp F\n"
-            "  --lp-share X  share of the time the last thread spends on the LP relaxation\n"
-            "                and its dives before searching (default 0.5; 0: off)\n"
-            "  --lp          only the LP: its value, lower bound and the dived roster\n");
+    fprintf(f, "usage: staffd nrp FILE [--seconds S] [--seed N] [--iterations N] "
+               "[--threads N] [--lp-share X] [--solution-out F] [--trace]\n"
+               "       staffd nrp FILE --lp [--seconds S]\n"
+               "       staffd nrp FILE --check SOLUTION\n"
+               "       staffd nrp FILE --write-lp F\n"
+               "\n"
+               "Solves a Curtois & Qu rostering instance (FILE, the benchmark's text format)\n"
+               "with staffd's scheduling engine and prints the objective, its parts and the\n"
+               "hard violations as an independent checker recomputes them from FILE.\n"
+               "\n"
+               "  --seconds S       wall-clock budget (default 10 when no --iterations)\n"
+               "  --iterations N    iteration budget per thread instead: reproducible\n"
+               "  --seed N          random seed (default 1)\n"
+               "  --threads N       search threads, 1-64 (default 2)\n"
+               "  --lp-share X      share of the time the last thread spends on the LP\n"
+               "                    relaxation and its dives before searching (default 0.5;\n"
+               "                    0: off); with it, the other threads anneal in short\n"
+               "                    segments whose bests the LP thread recombines\n"
+               "  --solution-out F  write the roster in the benchmark's solution format\n"
+               "  --trace           print every improvement: time, thread, objective\n"
+               "  --lp              only the LP: its value, lower bound and the dived roster\n"
+               "  --check SOLUTION  judge a solution file: objective and hard violations\n"
+               "  --write-lp F      write the instance as an integer program (CPLEX LP format)\n"
+               "  -h, --help        this text\n"
+               "\n"
+               "Exit status: 0 solved (for --check: no hard violation), 1 hard violations,\n"
+               "2 usage or input error.\n");
 }
 
 static void print_result(const struct nrp_result *r)
@@ -149,6 +168,10 @@ int nrp_main(int argc, char **argv)
                    v >= 0 && v <= 1) {
             p.lp_share = v;
             i++;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            status = 0;
+            goto out;
         } else if (strcmp(a, "--lp") == 0) {
             lp_only = true;
         } else if (strcmp(a, "--trace") == 0) {
@@ -169,12 +192,12 @@ int nrp_main(int argc, char **argv)
                         a);
             else
                 fprintf(stderr, "staffd nrp: %s: only one instance file is taken\n", a);
-            usage();
+            usage(stderr);
             goto out;
         }
     }
     if (file == NULL) {
-        usage();
+        usage(stderr);
         goto out;
     }
     if (nrp_load(file, &inst, err, sizeof err) < 0) {

@@ -40,6 +40,9 @@ def main():
         require(field(p.stdout, "objective ") == "1001", "objective: %s" % p.stdout)
         require(field(p.stdout, "hard violations ") == "0", p.stdout)
         require(os.path.getsize(sol) > 0, "no solution written")
+        # The root converges at once: the other thread's segment bests join the two threads' bests.
+        pooled = field(p.stdout, "recombined ").split()[0]
+        require(int(pooled) > 2, "recombined only %s rosters" % pooled)
     t.case("nrp_solves_instance3_to_its_optimum", solve)
 
     def check():
@@ -70,6 +73,14 @@ def main():
         p = staffd([os.path.join(tmp, "missing.txt")])
         require(p.returncode == 2 and "missing.txt" in p.stderr, "exit %d: %r" % (p.returncode, p.stderr))
     t.case("nrp_bad_options_and_files_named", errors)
+
+    def help_text():
+        p = staffd(["--help"])
+        require(p.returncode == 0 and p.stderr == "", "exit %d: %r" % (p.returncode, p.stderr))
+        for opt in ("--seconds", "--iterations", "--seed", "--threads", "--lp-share", "--solution-out",
+                    "--trace", "--lp ", "--check", "--write-lp", "Exit status"):
+            require(opt in p.stdout, "%s not in --help" % opt)
+    t.case("nrp_help", help_text)
 
     t.finish()
 
