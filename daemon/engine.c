@@ -1493,6 +1493,7 @@ struct search {
     struct colgen *cg;
     bool recombined;
     int pooled; /* rosters the recombination had */
+    long nodes; /* branch and price nodes */
     int *snap;  /* [(RECOMBINE_SNAPS + 1) * A * D]: bests of finished segments, then the current */
     int n_snap;
     double seg_cost;      /* best of the current segment */
@@ -1500,6 +1501,7 @@ struct search {
     double seg_base;      /* progress when the segments began; -1: not (yet) */
     atomic_bool *lp_root; /* the LP thread's root converged */
     atomic_bool *lp_gone; /* ... but it has no master left to recombine with */
+    atomic_bool *optimal; /* branch and price proved the LP thread's best optimal: all stop */
     struct search *all;   /* every thread's search, [nt] */
     int nt;
     pthread_mutex_t *best_mu; /* guards each thread's best against the LP thread's reads */
@@ -1516,7 +1518,15 @@ struct search {
  */
 #define RECOMBINE_SNAPS 8
 #define SEGMENT         0.075
-#define SEGMENTS_END    0.7 /* the recombination comes at 0.75 */
+#define SEGMENTS_END    0.7  /* the recombination comes at 0.75 */
+#define RECOMBINE_MIP   0.05 /* of the run for branch and bound over the pool */
+/*
+ * The LP thread's first branch and price, from its dive or the best roster
+ * of any thread, ends at this share of the run; if it has not proved a
+ * roster optimal by then, the thread anneals and tries again after the
+ * recombination with a better roster to cut the tree with.
+ */
+#define BRANCH_EARLY_END 0.5
 
 static double now_s(const struct timespec *t0)
 {
@@ -2064,7 +2074,62 @@ static bool should_stop(struct search *S)
     }
     if (P->seconds > 0 && now_s(&S->t0) >= P->seconds)
         return true;
-    return false;
+    return atomic_load_explicit(S->optimal, memory_order_relaxed);
+}
+
+/* The LP thread takes roster (better than its best) as its current one. */
+static int adopt(struct search *S, const int *roster)
+{
+    const struct engine_instance *I = S->I;
+    for (int a = 0; a < I->A; a++)
+        set_row(S, a, roster + (size_t)a * (size_t)I->D);
+    struct engine_report rep;
+    int rc = engine_check(I, S->cur, &rep);
+    if (rc == 0) {
+        S->cur_cost = rep.objective;
+        note_best(S);
+    }
+    return rc;
+}
+
+/*
+ * Branch and price (colgen_branch) from the best roster any thread holds,
+ * until `end` of the run. When it exhausts its tree, that roster is optimal
+ * and every thread stops.
+ */
+static int branch(struct search *S, double end)
+{
+    const struct engine_instance *I = S->I;
+    size_t ad = (size_t)I->A * (size_t)I->D;
+    double left = end * S->P->seconds - now_s(&S->t0);
+    if (S->cg == NULL || S->P->seconds <= 0 || S->P->no_branch || left <= 0)
+        return 0;
+    int *choice = malloc(ad * sizeof *choice);
+    if (choice == NULL)
+        return -ENOMEM;
+    int rc = 0, other = -1;
+    pthread_mutex_lock(S->best_mu);
+    for (int t = 0; t < S->nt; t++)
+        if (S->all[t].best_cost < S->best_cost - 1e-9 &&
+            (other < 0 || S->all[t].best_cost < S->all[other].best_cost))
+            other = t;
+    if (other >= 0)
+        memcpy(choice, S->all[other].best, ad * sizeof *choice);
+    pthread_mutex_unlock(S->best_mu);
+    if (other >= 0)
+        rc = adopt(S, choice);
+    bool proved = false;
+    double obj;
+    if (rc == 0) {
+        rc = colgen_branch(S->cg, S->best, left, choice, &obj, &proved);
+        S->nodes = colgen_nodes(S->cg);
+    }
+    if (rc == 1 && obj < S->best_cost - 1e-9)
+        rc = adopt(S, choice);
+    if (rc >= 0 && proved)
+        atomic_store(S->optimal, true);
+    free(choice);
+    return rc < 0 ? rc : 0;
 }
 
 /*
@@ -2123,14 +2188,19 @@ static int lp_start(struct search *S)
         return rc;
     S->cur_cost = rep.objective;
     note_best(S);
-    return 1;
+    rc = branch(S, BRANCH_EARLY_END);
+    return rc < 0 ? rc : 1;
 }
 
 /*
  * Late in the run (three quarters of the budget), the LP thread adds every
  * thread's best roster to its master and lets branch and bound recombine
  * agents' horizons from all of them and from the LP's columns: two searches
- * often hold the better half of a roster each. The master is freed after.
+ * often hold the better half of a roster each. Then branch and price from
+ * the best roster known until the end of the run: it prices horizons nobody
+ * has generated yet (instance 6 needs one for its optimum), and when it
+ * exhausts its tree, that roster is optimal and every thread stops. The
+ * master is freed after.
  */
 static int recombine(struct search *S)
 {
@@ -2151,17 +2221,28 @@ static int recombine(struct search *S)
     pthread_mutex_unlock(S->best_mu);
     double obj;
     S->pooled = n;
-    rc = colgen_recombine(S->cg, ros, n, 0.1 * S->P->seconds, choice, &obj);
-    if (rc == 1 && obj < S->cur_cost - 1e-9) {
-        for (int a = 0; a < I->A; a++)
-            set_row(S, a, choice + (size_t)a * (size_t)I->D);
+    rc = colgen_recombine(S->cg, ros, n, RECOMBINE_MIP * S->P->seconds, choice, &obj);
+    if (rc == 1 && obj < S->cur_cost - 1e-9)
+        rc = adopt(S, choice);
+    if (rc < 0)
+        goto out;
+    /* Then from the best of the pool and the LP thread's own. */
+    int start = -1;
+    double start_cost = S->best_cost;
+    for (int r = 0; r < n; r++) {
         struct engine_report rep;
-        rc = engine_check(I, S->cur, &rep);
-        if (rc == 0) {
-            S->cur_cost = rep.objective;
-            note_best(S);
+        rc = engine_check(I, ros + (size_t)r * ad, &rep);
+        if (rc < 0)
+            goto out;
+        if (rep.violations == 0 && rep.objective < start_cost - 1e-9) {
+            start_cost = rep.objective;
+            start = r;
         }
     }
+    if (start >= 0)
+        rc = adopt(S, ros + (size_t)start * ad);
+    if (rc == 0)
+        rc = branch(S, 1);
 out:
     free(ros);
     free(choice);
@@ -2386,7 +2467,7 @@ int engine_solve(const struct engine_instance *I, const struct engine_params *P,
     clock_gettime(CLOCK_MONOTONIC, &t0);
     pthread_mutex_t best_mu;
     pthread_mutex_init(&best_mu, NULL);
-    atomic_bool lp_root = false, lp_gone = false;
+    atomic_bool lp_root = false, lp_gone = false, optimal = false;
     struct search *S = calloc((size_t)nt, sizeof *S);
     pthread_t *th = calloc((size_t)nt, sizeof *th);
     bool *started = calloc((size_t)nt, sizeof *started);
@@ -2401,6 +2482,7 @@ int engine_solve(const struct engine_instance *I, const struct engine_params *P,
         S[t].best_mu = &best_mu;
         S[t].lp_root = &lp_root;
         S[t].lp_gone = &lp_gone;
+        S[t].optimal = &optimal;
         if (rc < 0)
             goto out;
     }
@@ -2443,7 +2525,9 @@ int engine_solve(const struct engine_instance *I, const struct engine_params *P,
         out->cancelled |= S[t].cancelled;
         if (S[t].pooled > out->pooled)
             out->pooled = S[t].pooled;
+        out->nodes += S[t].nodes;
     }
+    out->optimal = atomic_load(&optimal);
     rc = engine_check(I, out->choice, &out->report);
 out:
     if (S)

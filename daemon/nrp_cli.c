@@ -2,9 +2,10 @@
  * nrp_cli.c — `staffd nrp`: solve, check or export a Curtois & Qu instance.
  *
  *   staffd nrp FILE [--seconds S] [--seed N] [--iterations N] [--threads N]
- *                   [--lp-share X] [--solution-out F] [--trace]
+ *                   [--lp-share X] [--no-branch] [--solution-out F] [--trace]
  *                                             solve, print objective + breakdown
- *   staffd nrp FILE --lp [--seconds S]        LP bound by column generation, dived roster
+ *   staffd nrp FILE --lp [--seconds S]        LP bound by column generation, dived
+ *                                             roster, then branch and price
  *   staffd nrp FILE --check SOLUTION          judge a solution file independently
  *   staffd nrp FILE --write-lp F              the instance as an integer program
  *   staffd nrp --help                         every option
@@ -29,7 +30,7 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: staffd nrp FILE [--seconds S] [--seed N] [--iterations N] "
-               "[--threads N] [--lp-share X] [--solution-out F] [--trace]\n"
+               "[--threads N] [--lp-share X] [--no-branch] [--solution-out F] [--trace]\n"
                "       staffd nrp FILE --lp [--seconds S]\n"
                "       staffd nrp FILE --check SOLUTION\n"
                "       staffd nrp FILE --write-lp F\n"
@@ -44,11 +45,17 @@ static void usage(FILE *f)
                "  --threads N       search threads, 1-64 (default 2)\n"
                "  --lp-share X      share of the time the last thread spends on the LP\n"
                "                    relaxation and its dives before searching (default 0.5;\n"
-               "                    0: off); with it, the other threads anneal in short\n"
-               "                    segments whose bests the LP thread recombines\n"
+               "                    0: off). Under --seconds that thread then branches and\n"
+               "                    prices from the best roster any thread holds, and again\n"
+               "                    after recombining the threads' bests at 3/4 of the time;\n"
+               "                    a roster it proves optimal ends the run early\n"
+               "                    (\"branch and price: N nodes, optimal\")\n"
+               "  --no-branch       the LP thread without branch and price (to measure it)\n"
                "  --solution-out F  write the roster in the benchmark's solution format\n"
                "  --trace           print every improvement: time, thread, objective\n"
-               "  --lp              only the LP: its value, lower bound and the dived roster\n"
+               "  --lp              only the LP: its value, lower bound, the dived roster,\n"
+               "                    then branch and price from it for the rest of the time\n"
+               "                    (\"optimal\" when it exhausts its tree)\n"
                "  --check SOLUTION  judge a solution file: objective and hard violations\n"
                "  --write-lp F      write the instance as an integer program (CPLEX LP format)\n"
                "  -h, --help        this text\n"
@@ -174,6 +181,8 @@ int nrp_main(int argc, char **argv)
             goto out;
         } else if (strcmp(a, "--lp") == 0) {
             lp_only = true;
+        } else if (strcmp(a, "--no-branch") == 0) {
+            p.no_branch = true;
         } else if (strcmp(a, "--trace") == 0) {
             p.progress = trace_progress;
             p.progress_ctx = &tr;
@@ -245,7 +254,8 @@ int nrp_main(int argc, char **argv)
     if (lp_only) {
         struct colgen_params cp = {.seconds = p.seconds};
         struct colgen_result cr;
-        rc = colgen_solve(E, &cp, &cr);
+        struct colgen *g = NULL;
+        rc = colgen_run(E, &cp, &g, &cr);
         if (rc < 0) {
             fprintf(stderr, "staffd nrp: column generation: %s\n", strerror(-rc));
             goto out;
@@ -256,6 +266,21 @@ int nrp_main(int argc, char **argv)
             cr.lp_solves, cr.root_seconds);
         printf("dive objective %.0f%s, %.2f s\n", cr.objective,
                cr.complete ? "" : " (cut short by the clock)", cr.seconds);
+        /* The rest of the time: branch and price from the dived roster. */
+        double left = p.seconds > 0 ? p.seconds - cr.seconds : 0, obj = cr.objective;
+        bool proved = false;
+        if (g && (p.seconds <= 0 || left > 0)) {
+            rc = colgen_branch(g, cr.choice, left, cr.choice, &obj, &proved);
+            if (rc < 0) {
+                fprintf(stderr, "staffd nrp: branch and price: %s\n", strerror(-rc));
+                colgen_free(g);
+                colgen_result_free(&cr);
+                goto out;
+            }
+            printf("branch and price objective %.0f, %ld nodes, %s\n", obj, colgen_nodes(g),
+                   proved ? "optimal" : "stopped by the clock");
+        }
+        colgen_free(g);
         colgen_result_free(&cr);
         status = 0;
         goto out;
@@ -284,6 +309,9 @@ int nrp_main(int argc, char **argv)
            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9);
     if (sol.pooled > 0)
         printf("recombined %d rosters with the LP's columns\n", sol.pooled);
+    if (sol.nodes > 0)
+        printf("branch and price: %ld nodes, %s\n", sol.nodes,
+               sol.optimal ? "optimal (the run ended early)" : "stopped by the clock");
     if (fabs(sol.report.objective - (double)r.objective) > 0.5 || sol.report.violations) {
         fprintf(stderr, "staffd nrp: engine and checker disagree\n");
         status = 1;

@@ -71,6 +71,19 @@ int colgen_run(const struct engine_instance *inst, const struct colgen_params *p
  */
 int colgen_recombine(struct colgen *g, const int *rosters, int n, double seconds, int *choice,
                      double *objective);
+/*
+ * Branch and price from start (a roster, or NULL for none): depth first over
+ * agent-day decisions (work this option / never this option), the master's
+ * columns priced again at every node under its decisions, a node cut off as
+ * soon as its LP (or Lagrangian) bound cannot beat the best roster known.
+ * Unlike colgen_recombine it reaches horizons no search produced. 1 and
+ * choice, *objective when it found a roster better than start; 0 if not;
+ * negative errno. *proved: the tree was exhausted within seconds (<= 0: no
+ * limit), so the best roster (start's or choice) is optimal.
+ */
+int colgen_branch(struct colgen *g, const int *start, double seconds, int *choice,
+                  double *objective, bool *proved);
+long colgen_nodes(const struct colgen *g); /* branch and price nodes so far */
 void colgen_free(struct colgen *g);
 
 #endif

@@ -108,8 +108,12 @@ struct engine_params {
      * column generation and a roster dived from it (colgen.h), and searches
      * from that roster instead of a greedy one. Strong where the LP is tight
      * (the benchmark); costly on sites with very many options per agent.
+     * Under a time budget the LP thread then branches and prices (colgen_branch)
+     * from the best roster of any thread; a roster it proves optimal ends the
+     * run at once (engine_solution.optimal).
      */
     double lp_share;
+    bool no_branch; /* with lp_share: no branch and price (to measure what it adds) */
 };
 
 struct engine_report {
@@ -126,7 +130,9 @@ struct engine_solution {
     struct engine_report report; /* engine_check() of choice */
     long iterations;             /* done by the winning thread */
     int thread;                  /* which search won */
-    int pooled; /* rosters the LP thread's recombination had (lp_share), 0 if none */
+    int pooled;   /* rosters the LP thread's recombination had (lp_share), 0 if none */
+    long nodes;   /* branch and price nodes */
+    bool optimal; /* branch and price proved the roster optimal (and the run ended early) */
     bool cancelled;
     int infeasible_agent; /* -1, or the agent with no feasible horizon (-EDOM) */
 };

@@ -40,10 +40,22 @@ def main():
         require(field(p.stdout, "objective ") == "1001", "objective: %s" % p.stdout)
         require(field(p.stdout, "hard violations ") == "0", p.stdout)
         require(os.path.getsize(sol) > 0, "no solution written")
+        # Branch and price proves 1001 optimal at its root and the run ends there, not at 8 s.
+        bp = field(p.stdout, "branch and price: ")
+        require(bp.endswith("optimal (the run ended early)"), bp)
+        seconds = float(field(p.stdout, "engine objective ").split(",")[-1].split()[0])
+        require(seconds < 8, "the run went on for %.2f s after the proof" % seconds)
+    t.case("nrp_solves_instance3_to_its_optimum", solve)
+
+    def no_branch():
+        p = staffd([INSTANCE, "--seconds", "4", "--seed", "5", "--no-branch"])
+        require(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr))
+        require(field(p.stdout, "objective ") == "1001", "objective: %s" % p.stdout)
+        require("branch and price" not in p.stdout, p.stdout)
         # The root converges at once: the other thread's segment bests join the two threads' bests.
         pooled = field(p.stdout, "recombined ").split()[0]
         require(int(pooled) > 2, "recombined only %s rosters" % pooled)
-    t.case("nrp_solves_instance3_to_its_optimum", solve)
+    t.case("nrp_no_branch_recombines_the_pool", no_branch)
 
     def check():
         p = staffd([INSTANCE, "--check", sol])
@@ -65,6 +77,8 @@ def main():
         line = field(p.stdout, "lp value ")
         require("lower bound 1001.00 (converged)" in line, line)
         require(field(p.stdout, "dive objective ").startswith("1001,"), p.stdout)
+        bp = field(p.stdout, "branch and price objective ")
+        require(bp.startswith("1001,") and bp.endswith("optimal"), bp)
     t.case("nrp_lp_bound_and_dive", lp)
 
     def errors():
@@ -77,7 +91,8 @@ def main():
     def help_text():
         p = staffd(["--help"])
         require(p.returncode == 0 and p.stderr == "", "exit %d: %r" % (p.returncode, p.stderr))
-        for opt in ("--seconds", "--iterations", "--seed", "--threads", "--lp-share", "--solution-out",
+        for opt in ("--seconds", "--iterations", "--seed", "--threads", "--lp-share", "--no-branch",
+                    "--solution-out",
                     "--trace", "--lp ", "--check", "--write-lp", "Exit status"):
             require(opt in p.stdout, "%s not in --help" % opt)
     t.case("nrp_help", help_text)
