@@ -74,7 +74,8 @@ struct colgen {
     double *ypo;  /* [options]: the LP's value on each option of each agent-day */
     double *yoff; /* [A*D]: and on each day off */
     long nodes;
-    bool inexact; /* an integral node's LP value differed from its roster's objective */
+    double price_deadline; /* branch and price's: a pricing round stops there; 0: none */
+    bool inexact;          /* an integral node's LP value differed from its roster's objective */
 };
 
 /*
@@ -291,6 +292,8 @@ static int solve_lp(struct colgen *G, double deadline)
     return 0;
 }
 
+static bool row_fits(const struct colgen *G, int a, const int *row);
+
 /* The branch's forbidden options of agent a, priced out of its DP. */
 static void apply_forbids(struct colgen *G, int a)
 {
@@ -325,6 +328,9 @@ static int price_round(struct colgen *G, double *sum_neg)
             continue;
         if (cancelled(G))
             return -ECANCELED;
+        /* A round prices every agent: on instance 8 that is most of a second. */
+        if (G->price_deadline > 0 && elapsed(G) >= G->price_deadline)
+            return -ETIMEDOUT;
         int base = I->ad_start[a * D];
         for (int j = base; j < I->ad_start[(a + 1) * D]; j++) {
             const struct popt *o = &I->po[j];
@@ -346,6 +352,9 @@ static int price_round(struct colgen *G, double *sum_neg)
         *sum_neg += cost - G->mu[a];
         int n = engine_dp_more(I, &G->w, a, G->mu[a] - RC_EPS, G->per_agent, G->more, G->more_cost);
         for (int j = 0; j < n; j++) {
+            /* FORBID_COST outweighs any sane cost, but a forbidden row must never live. */
+            if (G->n_dec > 0 && !row_fits(G, a, G->more + (size_t)j * (size_t)D))
+                continue;
             rc = add_column(G, a, G->more + (size_t)j * (size_t)D);
             if (rc < 0)
                 return rc;
@@ -666,7 +675,10 @@ static int restricted_mip(struct colgen *G, int *inc, double deadline)
     return found;
 }
 
-/* The roster of a column per agent (cols[A]) into choice (A*D) and its objective. */
+/*
+ * The roster of a column per agent (cols[A]) into choice (A*D) and its
+ * objective; INFINITY if it breaks a hard rule (a pooled row could).
+ */
 static int roster_of(struct colgen *G, const int *cols, int *choice, double *objective)
 {
     const struct engine_instance *I = G->I;
@@ -675,7 +687,7 @@ static int roster_of(struct colgen *G, const int *cols, int *choice, double *obj
         memcpy(choice + (size_t)a * D, G->col_row + (size_t)cols[a] * D, D * sizeof *choice);
     struct engine_report rep;
     int rc = engine_check(I, choice, &rep);
-    *objective = rep.objective;
+    *objective = rep.violations ? INFINITY : rep.objective;
     return rc;
 }
 
@@ -685,17 +697,20 @@ static int take_roster(struct colgen *G, int *choice, double *objective)
     return roster_of(G, G->fix_col, choice, objective);
 }
 
-/* Whether column j keeps every decision on its agent at this node. */
-static bool column_fits(const struct colgen *G, int j)
+/* Whether agent a's horizon row keeps every decision on the agent at this node. */
+static bool row_fits(const struct colgen *G, int a, const int *row)
 {
-    int D = G->I->D;
-    const int *row = G->col_row + (size_t)j * (size_t)D;
-    for (int i = G->dhead[G->col[j].agent]; i >= 0; i = G->dec[i].next) {
+    for (int i = G->dhead[a]; i >= 0; i = G->dec[i].next) {
         const struct bdec *b = &G->dec[i];
         if ((row[b->d] == b->o) != b->pin)
             return false;
     }
     return true;
+}
+
+static bool column_fits(const struct colgen *G, int j)
+{
+    return row_fits(G, G->col[j].agent, G->col_row + (size_t)j * (size_t)G->I->D);
 }
 
 /* Lays out the node's decisions: per-agent lists, the pins, which columns live. */
@@ -751,8 +766,8 @@ static int node_seed(struct colgen *G)
                                  G->row, &cost);
         if (rc < 0)
             return rc;
-        if (cost >= FORBID_COST / 2)
-            return -ENOENT;
+        if (!row_fits(G, a, G->row))
+            return -ENOENT; /* its cheapest horizon needs a forbidden option: none is allowed */
         rc = add_column(G, a, G->row);
         if (rc < 0)
             return rc;
@@ -846,20 +861,26 @@ static bool node_branch(struct colgen *G, struct bdec *out)
  * *inc_obj): depth first over agent-day decisions, columns priced at every
  * node under its decisions, nodes cut off by their LP or Lagrangian bound.
  * Unlike restricted_mip, a node may need a horizon nobody generated yet.
- * Improves inc and *inc_obj; 1 if it did, 0 if not, negative errno.
- * *proved: the tree was exhausted, so *inc_obj is optimal.
+ * Improves inc and *inc_obj (*improved) even when it then fails: 0 or
+ * negative errno (-ETIMEDOUT, -ECANCELED, ...). *proved: the tree was
+ * exhausted, so *inc_obj is optimal.
  */
-static int branch_price(struct colgen *G, int *inc, double *inc_obj, double deadline, bool *proved)
+static int branch_price(struct colgen *G, int *inc, double *inc_obj, double deadline, bool *proved,
+                        bool *improved)
 {
     const struct engine_instance *I = G->I;
-    int A = I->A, D = I->D, found = 0, rc = 0;
+    int A = I->A, D = I->D, rc = 0;
+    bool found = false;
     *proved = false;
+    *improved = false;
     int *choice = malloc((size_t)A * (size_t)D * sizeof *choice);
     if (choice == NULL)
         return -ENOMEM;
     for (int a = 0; a < A; a++)
         G->fix_col[a] = -1;
     G->n_dec = 0;
+    G->inexact = false;
+    G->price_deadline = deadline;
     for (;;) {
         /*
          * Integral costs: a better roster is at least 1 better. The margins
@@ -877,12 +898,8 @@ static int branch_price(struct colgen *G, int *inc, double *inc_obj, double dead
         rc = node_seed(G);
         if (rc == 0)
             rc = node_lp(G, cutoff, deadline);
-        if (rc == -ETIMEDOUT) {
-            rc = 0;
-            break;
-        }
         if (rc < 0 && rc != -ENOENT)
-            break;
+            break; /* -ETIMEDOUT: the clock; the best roster so far stands */
         bool leaf = rc != 0;
         if (!leaf) {
             struct bdec b;
@@ -905,12 +922,12 @@ static int branch_price(struct colgen *G, int *inc, double *inc_obj, double dead
                 if (rc < 0)
                     break;
                 /* The proof needs the master to score rosters as the engine does. */
-                if (fabs(z - obj) > 1e-6 * (1 + fabs(obj)))
+                if (!isfinite(obj) || fabs(z - obj) > 1e-6 * (1 + fabs(obj)))
                     G->inexact = true;
                 if (obj < *inc_obj - 1e-9) {
                     memcpy(inc, G->bestc, (size_t)A * sizeof *inc);
                     *inc_obj = obj;
-                    found = 1;
+                    found = true;
                 }
                 leaf = true;
             }
@@ -920,7 +937,7 @@ static int branch_price(struct colgen *G, int *inc, double *inc_obj, double dead
             while (G->n_dec > 0 && G->dec[G->n_dec - 1].second)
                 G->n_dec--;
             if (G->n_dec == 0) {
-                *proved = !G->inexact;
+                *proved = !G->inexact && isfinite(*inc_obj);
                 break;
             }
             G->dec[G->n_dec - 1].second = true;
@@ -928,9 +945,11 @@ static int branch_price(struct colgen *G, int *inc, double *inc_obj, double dead
         }
     }
     G->n_dec = 0;
+    G->price_deadline = 0;
     node_apply(G);
     free(choice);
-    return rc < 0 ? rc : found;
+    *improved = found;
+    return rc;
 }
 
 static void cg_free(struct colgen *G)
@@ -1223,22 +1242,27 @@ int colgen_branch(struct colgen *G, const int *start, double seconds, int *choic
     if (start) {
         struct engine_report rep;
         rc = engine_check(I, start, &rep);
-        for (int a = 0; rc == 0 && rep.violations == 0 && a < A; a++)
-            rc = add_column_at(G, a, start + (size_t)a * (size_t)D, &inc[a]);
         if (rc < 0)
             goto out;
+        for (int a = 0; rep.violations == 0 && a < A; a++) {
+            rc = add_column_at(G, a, start + (size_t)a * (size_t)D, &inc[a]);
+            if (rc < 0)
+                goto out;
+        }
         if (rep.violations == 0)
             obj = rep.objective;
     }
     double first = obj;
+    bool improved = false;
     rc = undo_dive(G, deadline);
-    if (rc < 0)
-        goto out;
-    rc = branch_price(G, inc, &obj, deadline, proved);
-    if (rc == 1 && obj < first) {
-        rc = roster_of(G, inc, choice, objective);
-        if (rc == 0)
-            rc = 1;
+    if (rc == 0)
+        rc = branch_price(G, inc, &obj, deadline, proved, &improved);
+    if (improved && obj < first) {
+        int r2 = roster_of(G, inc, choice, objective);
+        if (r2 < 0)
+            rc = r2;
+        else if (rc == 0 || rc == -ETIMEDOUT || rc == -EIO || rc == -ECANCELED)
+            rc = 1; /* what it found stands; a cancel is the caller's to see */
     }
 out:
     free(inc);

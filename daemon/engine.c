@@ -2078,7 +2078,7 @@ static bool should_stop(struct search *S)
 }
 
 /* The LP thread takes roster (better than its best) as its current one. */
-static int adopt(struct search *S, const int *roster)
+static int adopt_roster(struct search *S, const int *roster)
 {
     const struct engine_instance *I = S->I;
     for (int a = 0; a < I->A; a++)
@@ -2095,40 +2095,42 @@ static int adopt(struct search *S, const int *roster)
 /*
  * Branch and price (colgen_branch) from the best roster any thread holds,
  * until `end` of the run. When it exhausts its tree, that roster is optimal
- * and every thread stops.
+ * and every thread stops. The LP thread takes the roster only if branch and
+ * price improved it: otherwise it goes on from its own (two trajectories
+ * are worth more than one).
  */
-static int branch(struct search *S, double end)
+static int lp_branch(struct search *S, double end)
 {
     const struct engine_instance *I = S->I;
     size_t ad = (size_t)I->A * (size_t)I->D;
     double left = end * S->P->seconds - now_s(&S->t0);
-    if (S->cg == NULL || S->P->seconds <= 0 || S->P->no_branch || left <= 0)
+    if (S->cg == NULL || S->P->seconds <= 0 || S->P->no_branch || left < 0.05)
         return 0;
-    int *choice = malloc(ad * sizeof *choice);
-    if (choice == NULL)
+    int *start = malloc(ad * sizeof *start);
+    if (start == NULL)
         return -ENOMEM;
-    int rc = 0, other = -1;
+    int rc = 0, from = S->thread;
     pthread_mutex_lock(S->best_mu);
     for (int t = 0; t < S->nt; t++)
-        if (S->all[t].best_cost < S->best_cost - 1e-9 &&
-            (other < 0 || S->all[t].best_cost < S->all[other].best_cost))
-            other = t;
-    if (other >= 0)
-        memcpy(choice, S->all[other].best, ad * sizeof *choice);
+        if (S->all[t].best_cost < S->all[from].best_cost - 1e-9)
+            from = t;
+    memcpy(start, S->all[from].best, ad * sizeof *start);
     pthread_mutex_unlock(S->best_mu);
-    if (other >= 0)
-        rc = adopt(S, choice);
     bool proved = false;
-    double obj;
-    if (rc == 0) {
-        rc = colgen_branch(S->cg, S->best, left, choice, &obj, &proved);
-        S->nodes = colgen_nodes(S->cg);
+    double obj = INFINITY;
+    rc = colgen_branch(S->cg, start, left, start, &obj, &proved);
+    S->nodes = colgen_nodes(S->cg);
+    if (rc == -ECANCELED) {
+        S->cancelled = true; /* the thread's best is a whole roster: it stands */
+        rc = 0;
     }
     if (rc == 1 && obj < S->best_cost - 1e-9)
-        rc = adopt(S, choice);
+        rc = adopt_roster(S, start);
+    else if (rc == 0 && proved && from != S->thread)
+        rc = adopt_roster(S, start); /* the optimum is another thread's: all the same */
     if (rc >= 0 && proved)
         atomic_store(S->optimal, true);
-    free(choice);
+    free(start);
     return rc < 0 ? rc : 0;
 }
 
@@ -2188,7 +2190,7 @@ static int lp_start(struct search *S)
         return rc;
     S->cur_cost = rep.objective;
     note_best(S);
-    rc = branch(S, BRANCH_EARLY_END);
+    rc = lp_branch(S, BRANCH_EARLY_END);
     return rc < 0 ? rc : 1;
 }
 
@@ -2219,30 +2221,15 @@ static int recombine(struct search *S)
                 memcpy(ros + (size_t)n++ * ad, S->all[t].snap + (size_t)k * ad, ad * sizeof *ros);
         }
     pthread_mutex_unlock(S->best_mu);
-    double obj;
+    double obj = INFINITY;
     S->pooled = n;
     rc = colgen_recombine(S->cg, ros, n, RECOMBINE_MIP * S->P->seconds, choice, &obj);
     if (rc == 1 && obj < S->cur_cost - 1e-9)
-        rc = adopt(S, choice);
+        rc = adopt_roster(S, choice);
     if (rc < 0)
         goto out;
-    /* Then from the best of the pool and the LP thread's own. */
-    int start = -1;
-    double start_cost = S->best_cost;
-    for (int r = 0; r < n; r++) {
-        struct engine_report rep;
-        rc = engine_check(I, ros + (size_t)r * ad, &rep);
-        if (rc < 0)
-            goto out;
-        if (rep.violations == 0 && rep.objective < start_cost - 1e-9) {
-            start_cost = rep.objective;
-            start = r;
-        }
-    }
-    if (start >= 0)
-        rc = adopt(S, ros + (size_t)start * ad);
-    if (rc == 0)
-        rc = branch(S, 1);
+    /* Then from the best roster of any thread (a thread's best is as good as its segments'). */
+    rc = lp_branch(S, 1);
 out:
     free(ros);
     free(choice);

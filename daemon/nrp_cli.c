@@ -269,7 +269,8 @@ int nrp_main(int argc, char **argv)
         /* The rest of the time: branch and price from the dived roster. */
         double left = p.seconds > 0 ? p.seconds - cr.seconds : 0, obj = cr.objective;
         bool proved = false;
-        if (g && (p.seconds <= 0 || left > 0)) {
+        /* Under --iterations there is no clock to stop the tree: no branching. */
+        if (g && p.seconds > 0 && left > 0) {
             rc = colgen_branch(g, cr.choice, left, cr.choice, &obj, &proved);
             if (rc < 0) {
                 fprintf(stderr, "staffd nrp: branch and price: %s\n", strerror(-rc));

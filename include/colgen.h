@@ -77,9 +77,12 @@ int colgen_recombine(struct colgen *g, const int *rosters, int n, double seconds
  * columns priced again at every node under its decisions, a node cut off as
  * soon as its LP (or Lagrangian) bound cannot beat the best roster known.
  * Unlike colgen_recombine it reaches horizons no search produced. 1 and
- * choice, *objective when it found a roster better than start; 0 if not;
- * negative errno. *proved: the tree was exhausted within seconds (<= 0: no
- * limit), so the best roster (start's or choice) is optimal.
+ * choice, *objective when it found a roster better than start (also when
+ * the clock or a cancel then stopped it); 0 if not (the clock, or an LP
+ * failure, ended it); negative errno. A start that breaks a hard rule is
+ * ignored. start and choice may be the same array. *proved: the tree was
+ * exhausted within seconds (<= 0: no limit), so the best roster (start or
+ * choice) is optimal. Same thread as colgen_run (GLPK's state).
  */
 int colgen_branch(struct colgen *g, const int *start, double seconds, int *choice,
                   double *objective, bool *proved);

@@ -4,8 +4,8 @@
 # best known value (tests/data/nrp/best_known.csv). Every solution is re-judged
 # by the independent checker (`staffd nrp FILE --check`); a hard violation
 # fails the run. After the runs: how many of them branch and price proved
-# optimal, and their median wall time (a proof ends a run early). Takes up to
-# len(SECONDS) * len(SEEDS) * 12 * S seconds: run by hand.
+# optimal, and the median wall time of all of them (a proof ends a run
+# early). Takes up to len(SECONDS) * len(SEEDS) * 12 * S seconds: run by hand.
 #   tests/bench/nrp_bench.sh [STAFFD_BINARY]
 #   env: SECONDS_LIST="10 60" SEEDS="1 2 3" INSTANCES="1 2 ... 12" THREADS=2
 set -eu

@@ -350,6 +350,13 @@ static void test_branch_price_optimal(void **state)
         }
         brute_dfs(&b, 0);
         assert_float_equal(obj, b.best, 1e-6);
+        /* Again on the same master, from the optimum: nothing better, and proved again. */
+        int again[5 * 3];
+        double obj2 = -1;
+        proved = false;
+        assert_int_equal(colgen_branch(g, choice, 0, again, &obj2, &proved), 0);
+        assert_true(proved);
+        assert_float_equal(obj2, -1, 0); /* untouched: no better roster */
         gaps += cr.lp_bound < b.best - 1e-6;
         free(b.roster);
         free(b.rows);
