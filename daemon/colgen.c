@@ -886,7 +886,12 @@ static int branch_price(struct colgen *G, int *inc, double *inc_obj, double dead
          * Integral costs: a better roster is at least 1 better. The margins
          * cover the simplex's tolerances.
          */
-        double cutoff = G->integral ? *inc_obj - 1 + 1e-3 : *inc_obj - 1e-6;
+        double best = *inc_obj;
+        if (G->P.elsewhere) {
+            double e = atomic_load_explicit(G->P.elsewhere, memory_order_relaxed);
+            best = e < best ? e : best;
+        }
+        double cutoff = G->integral ? best - 1 + 1e-3 : best - 1e-6;
         if (cancelled(G)) {
             rc = -ECANCELED;
             break;
@@ -937,7 +942,8 @@ static int branch_price(struct colgen *G, int *inc, double *inc_obj, double dead
             while (G->n_dec > 0 && G->dec[G->n_dec - 1].second)
                 G->n_dec--;
             if (G->n_dec == 0) {
-                *proved = !G->inexact && isfinite(*inc_obj);
+                /* A roster is known (here or elsewhere) and nothing beats it. */
+                *proved = !G->inexact && (isfinite(*inc_obj) || isfinite(best));
                 break;
             }
             G->dec[G->n_dec - 1].second = true;
@@ -1126,10 +1132,15 @@ int colgen_run(const struct engine_instance *I, const struct colgen_params *P, s
     if (r2 == -ENOMEM || r2 == -ECANCELED)
         rc = r2;
     r2 = rc;
-    /* A quarter of what is left: branch and price (colgen_branch) uses the rest better. */
+    /*
+     * A short look (a quarter of what is left, at most 5 % of the budget):
+     * branch and price (colgen_branch) uses the time better.
+     */
+    double mip = total - elapsed(G);
+    mip = mip / 4 < total / 20 ? mip / 4 : total / 20;
     if (r2 == 0 && out->objective > out->lp_bound + 1e-6 && (total <= 0 || elapsed(G) < total) &&
         (r2 = undo_dive(G, total)) == 0 &&
-        restricted_mip(G, inc, total > 0 ? elapsed(G) + (total - elapsed(G)) / 4 : 0) == 1) {
+        restricted_mip(G, inc, total > 0 ? elapsed(G) + mip : 0) == 1) {
         memcpy(G->fix_col, inc, (size_t)A * sizeof *inc);
         if ((r2 = take_roster(G, other, &second)) == 0 && second < out->objective) {
             memcpy(out->choice, other, ad * sizeof *other);

@@ -1496,13 +1496,14 @@ struct search {
     long nodes; /* branch and price nodes */
     int *snap;  /* [(RECOMBINE_SNAPS + 1) * A * D]: bests of finished segments, then the current */
     int n_snap;
-    double seg_cost;      /* best of the current segment */
-    bool segments;        /* annealing in segments (see RECOMBINE_SNAPS) */
-    double seg_base;      /* progress when the segments began; -1: not (yet) */
-    atomic_bool *lp_root; /* the LP thread's root converged */
-    atomic_bool *lp_gone; /* ... but it has no master left to recombine with */
-    atomic_bool *optimal; /* branch and price proved the LP thread's best optimal: all stop */
-    struct search *all;   /* every thread's search, [nt] */
+    double seg_cost;          /* best of the current segment */
+    bool segments;            /* annealing in segments (see RECOMBINE_SNAPS) */
+    double seg_base;          /* progress when the segments began; -1: not (yet) */
+    atomic_bool *lp_root;     /* the LP thread's root converged */
+    atomic_bool *lp_gone;     /* ... but it has no master left to recombine with */
+    atomic_bool *optimal;     /* branch and price proved the run's best optimal: all stop */
+    _Atomic double *best_any; /* the best objective of any thread */
+    struct search *all;       /* every thread's search, [nt] */
     int nt;
     pthread_mutex_t *best_mu; /* guards each thread's best against the LP thread's reads */
 };
@@ -1606,6 +1607,10 @@ static void note_best(struct search *S)
         if (S->best_mu)
             pthread_mutex_lock(S->best_mu);
         S->best_cost = S->cur_cost;
+        /* The run's best, for the LP thread's branch and price to cut with. */
+        double b = S->best_any ? atomic_load_explicit(S->best_any, memory_order_relaxed) : 0;
+        while (S->best_cost < b && !atomic_compare_exchange_weak(S->best_any, &b, S->best_cost))
+            ;
         memcpy(S->best, S->cur, (size_t)S->I->A * (size_t)S->I->D * sizeof *S->best);
         if (S->best_mu)
             pthread_mutex_unlock(S->best_mu);
@@ -2152,6 +2157,7 @@ static int lp_start(struct search *S)
                                .root_share = 0.25,
                                .converged_only = true,
                                .root_done = S->lp_root,
+                               .elsewhere = S->best_any,
                                .cancel = P->cancel};
     struct colgen_result cr;
     int rc = colgen_run(I, &cp, P->seconds > 0 ? &S->cg : NULL, &cr);
@@ -2455,6 +2461,7 @@ int engine_solve(const struct engine_instance *I, const struct engine_params *P,
     pthread_mutex_t best_mu;
     pthread_mutex_init(&best_mu, NULL);
     atomic_bool lp_root = false, lp_gone = false, optimal = false;
+    _Atomic double best_any = INFINITY;
     struct search *S = calloc((size_t)nt, sizeof *S);
     pthread_t *th = calloc((size_t)nt, sizeof *th);
     bool *started = calloc((size_t)nt, sizeof *started);
@@ -2470,6 +2477,7 @@ int engine_solve(const struct engine_instance *I, const struct engine_params *P,
         S[t].lp_root = &lp_root;
         S[t].lp_gone = &lp_gone;
         S[t].optimal = &optimal;
+        S[t].best_any = &best_any;
         if (rc < 0)
             goto out;
     }

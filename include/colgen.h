@@ -33,6 +33,13 @@ struct colgen_params {
     bool converged_only;       /* no dive unless the root converged in time: -ETIMEDOUT */
     const atomic_bool *cancel; /* may be NULL */
     atomic_bool *root_done;    /* may be NULL: set as soon as the root LP converged */
+    /*
+     * May be NULL: the objective of the best roster known elsewhere (other
+     * searches), which may fall while colgen_branch runs; branch and price
+     * cuts its tree with it too, and then *proved means that no roster
+     * beats min(its own, this one).
+     */
+    const _Atomic double *elsewhere;
 };
 
 struct colgen_result {
