@@ -364,8 +364,14 @@ static int price_round(struct colgen *G, double *sum_neg)
     return added;
 }
 
-/* Columns until none prices out, the deadline, or max_rounds. 1 if converged. */
-static int generate(struct colgen *G, double deadline, int max_rounds, struct colgen_result *out)
+/*
+ * Columns until none prices out (1), the deadline or max_rounds (0), or a
+ * lower bound above cutoff (2; INFINITY: never). The restricted master's
+ * value bounds the LP from above, not below: only the Lagrangian bound (the
+ * LP value once nothing prices out) may cut a branch-and-price node off.
+ */
+static int generate(struct colgen *G, double deadline, int max_rounds, double cutoff,
+                    struct colgen_result *out)
 {
     for (int r = 0; max_rounds <= 0 || r < max_rounds; r++) {
         int rc = solve_lp(G, deadline);
@@ -380,6 +386,9 @@ static int generate(struct colgen *G, double deadline, int max_rounds, struct co
             if (z + neg > out->lp_bound)
                 out->lp_bound = z + neg;
         }
+        /* Less the pricing's tolerance per agent: an agent reported at >= 0 may be at -RC_EPS. */
+        if (z + neg - G->I->A * RC_EPS > cutoff)
+            return 2;
         if (added == 0)
             return 1;
         if (deadline > 0 && elapsed(G) >= deadline)
@@ -466,7 +475,7 @@ static int dive_columns(struct colgen *G, double deadline)
         if (left == 0 || late)
             break;
         /* Fewer rounds per step (5) cost 7 and 9 dearly (1066 -> 1187, 439 -> 539). */
-        int rc = generate(G, deadline, 20, NULL);
+        int rc = generate(G, deadline, 20, INFINITY, NULL);
         if (rc == -ETIMEDOUT)
             continue; /* the next pass fixes the rest as they stand */
         if (rc < 0)
@@ -534,7 +543,7 @@ static int dive_days(struct colgen *G, double deadline)
             n_pinned += pin(G, pa, pd, po);
         if (n_pinned == 0)
             break; /* nothing left to decide */
-        int rc = generate(G, deadline, 20, NULL);
+        int rc = generate(G, deadline, 20, INFINITY, NULL);
         if (rc == -ETIMEDOUT) {
             G->late = true;
             break;
@@ -777,31 +786,12 @@ static int node_seed(struct colgen *G)
 
 /*
  * Columns at a node until none prices out: 0 (the node's LP is solved), 1
- * if its bound passes the cutoff (the LP value, or the Lagrangian bound
- * before that), negative errno (-ETIMEDOUT at the deadline).
+ * if its bound passes the cutoff, negative errno (-ETIMEDOUT at the deadline).
  */
 static int node_lp(struct colgen *G, double cutoff, double deadline)
 {
-    for (;;) {
-        int rc = solve_lp(G, deadline);
-        if (rc < 0)
-            return rc;
-        /*
-         * The restricted master's value bounds the node's LP from above, not
-         * below: only the Lagrangian bound (the LP value once nothing prices
-         * out) may cut the node off.
-         */
-        double z = glp_get_obj_val(G->lp), neg;
-        int added = price_round(G, &neg);
-        if (added < 0)
-            return added;
-        if (z + neg - G->I->A * RC_EPS > cutoff)
-            return 1;
-        if (added == 0)
-            return 0;
-        if (deadline > 0 && elapsed(G) >= deadline)
-            return -ETIMEDOUT;
-    }
+    int rc = generate(G, deadline, 0, cutoff, NULL);
+    return rc < 0 ? rc : rc == 2 ? 1 : rc == 1 ? 0 : -ETIMEDOUT;
 }
 
 /*
@@ -1080,7 +1070,7 @@ int colgen_run(const struct engine_instance *I, const struct colgen_params *P, s
         goto out;
     double total = P->seconds > 0 ? P->seconds : 0;
     double share = P->root_share > 0 && P->root_share <= 1 ? P->root_share : 0.5;
-    rc = generate(G, total > 0 ? total * share : 0, 0, out);
+    rc = generate(G, total > 0 ? total * share : 0, 0, INFINITY, out);
     if (rc == -ETIMEDOUT && G->lp_solves > 1)
         rc = 0; /* a basis from an earlier solve stands: dive from it */
     if (rc < 0)
