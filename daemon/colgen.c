@@ -855,8 +855,8 @@ static bool node_branch(struct colgen *G, struct bdec *out)
  * negative errno (-ETIMEDOUT, -ECANCELED, ...). *proved: the tree was
  * exhausted, so *inc_obj is optimal.
  */
-static int branch_price(struct colgen *G, int *inc, double *inc_obj, double deadline, bool *proved,
-                        bool *improved)
+static int branch_price(struct colgen *G, int base, int *inc, double *inc_obj, double deadline,
+                        bool *proved, bool *improved)
 {
     const struct engine_instance *I = G->I;
     int A = I->A, D = I->D, rc = 0;
@@ -868,7 +868,7 @@ static int branch_price(struct colgen *G, int *inc, double *inc_obj, double dead
         return -ENOMEM;
     for (int a = 0; a < A; a++)
         G->fix_col[a] = -1;
-    G->n_dec = 0;
+    G->n_dec = base;
     G->inexact = false;
     G->price_deadline = deadline;
     for (;;) {
@@ -1003,22 +1003,17 @@ static bool costs_integral(const struct engine_instance *I)
     return true;
 }
 
-int colgen_run(const struct engine_instance *I, const struct colgen_params *P, struct colgen **keep,
-               struct colgen_result *out)
+/* A master with one column per agent (its cheapest horizon), nothing solved yet. */
+static int cg_new(const struct engine_instance *I, const struct colgen_params *P,
+                  struct colgen **out)
 {
-    if (keep)
-        *keep = NULL;
-    if (I == NULL || P == NULL || out == NULL || !I->final)
-        return -EINVAL;
-    memset(out, 0, sizeof *out);
-    out->lp_bound = -INFINITY;
     struct colgen *G = calloc(1, sizeof *G);
+    *out = G;
     if (G == NULL)
         return -ENOMEM;
     G->I = I;
     G->P = *P;
     clock_gettime(CLOCK_MONOTONIC, &G->t0);
-    P = &G->P;
     int A = I->A, D = I->D, C = I->n_cells, rc = -ENOMEM;
     size_t nc = (size_t)(C > 0 ? C : 1);
     glp_term_out(GLP_OFF);
@@ -1066,6 +1061,25 @@ int colgen_run(const struct engine_instance *I, const struct colgen_params *P, s
     G->smcp.presolve = GLP_OFF; /* keep the basis between solves */
     glp_set_obj_dir(G->lp, GLP_MIN);
     rc = build_master(G);
+out:
+    return rc;
+}
+
+int colgen_run(const struct engine_instance *I, const struct colgen_params *P, struct colgen **keep,
+               struct colgen_result *out)
+{
+    if (keep)
+        *keep = NULL;
+    if (I == NULL || P == NULL || out == NULL || !I->final)
+        return -EINVAL;
+    memset(out, 0, sizeof *out);
+    out->lp_bound = -INFINITY;
+    struct colgen *G;
+    int A = I->A, D = I->D;
+    int rc = cg_new(I, P, &G);
+    if (G == NULL)
+        return rc;
+    P = &G->P;
     if (rc < 0)
         goto out;
     double total = P->seconds > 0 ? P->seconds : 0;
@@ -1228,12 +1242,43 @@ out:
     return rc == -ETIMEDOUT || rc == -EIO ? 0 : rc;
 }
 
-int colgen_branch(struct colgen *G, const int *start, double seconds, int *choice,
-                  double *objective, bool *proved)
+/*
+ * Pins every agent-day outside days d0..d1 to start's option as decisions
+ * that are never undone (the base of the stack, already `second`). 0 or
+ * -ENOMEM.
+ */
+static int pin_outside(struct colgen *G, const int *start, int d0, int d1)
 {
     const struct engine_instance *I = G->I;
-    int A = I->A, D = I->D, rc = 0;
+    int A = I->A, D = I->D, n = A * (D - (d1 - d0 + 1));
+    if (n > G->cap_dec) {
+        struct bdec *nd = realloc(G->dec, (size_t)n * sizeof *nd);
+        if (nd == NULL)
+            return -ENOMEM;
+        G->dec = nd;
+        G->cap_dec = n;
+    }
+    G->n_dec = 0;
+    for (int a = 0; a < A; a++)
+        for (int d = 0; d < D; d++)
+            if (d < d0 || d > d1)
+                G->dec[G->n_dec++] = (struct bdec){
+                    .a = a, .d = d, .o = start[a * D + d], .pin = true, .second = true};
+    return 0;
+}
+
+int colgen_branch_window(struct colgen *G, const int *start, int d0, int d1, double seconds,
+                         int *choice, double *objective, bool *proved)
+{
+    const struct engine_instance *I = G->I;
+    int A = I->A, D = I->D, rc = 0, base = 0;
     *proved = false;
+    if (d0 < 0)
+        d0 = 0;
+    if (d1 > D - 1)
+        d1 = D - 1;
+    if (d0 > d1 || (start == NULL && (d0 > 0 || d1 < D - 1)))
+        return -EINVAL;
     int *inc = malloc((size_t)A * sizeof *inc);
     if (inc == NULL)
         return -ENOMEM;
@@ -1252,12 +1297,18 @@ int colgen_branch(struct colgen *G, const int *start, double seconds, int *choic
         }
         if (rep.violations == 0)
             obj = rep.objective;
+        else if (d0 > 0 || d1 < D - 1)
+            return -EINVAL; /* nothing to pin the rest of the horizon to */
     }
     double first = obj;
     bool improved = false;
     rc = undo_dive(G, deadline);
+    if (rc == 0 && (d0 > 0 || d1 < D - 1)) {
+        rc = pin_outside(G, start, d0, d1);
+        base = G->n_dec;
+    }
     if (rc == 0)
-        rc = branch_price(G, inc, &obj, deadline, proved, &improved);
+        rc = branch_price(G, base, inc, &obj, deadline, proved, &improved);
     if (improved && obj < first) {
         int r2 = roster_of(G, inc, choice, objective);
         if (r2 < 0)
@@ -1268,6 +1319,27 @@ int colgen_branch(struct colgen *G, const int *start, double seconds, int *choic
 out:
     free(inc);
     return rc == -ETIMEDOUT || rc == -EIO ? 0 : rc;
+}
+
+int colgen_branch(struct colgen *G, const int *start, double seconds, int *choice,
+                  double *objective, bool *proved)
+{
+    return colgen_branch_window(G, start, 0, G->I->D - 1, seconds, choice, objective, proved);
+}
+
+int colgen_new(const struct engine_instance *I, const struct colgen_params *P, struct colgen **out)
+{
+    *out = NULL;
+    if (I == NULL || P == NULL || !I->final)
+        return -EINVAL;
+    struct colgen *G;
+    int rc = cg_new(I, P, &G);
+    if (rc < 0) {
+        colgen_free(G);
+        return rc;
+    }
+    *out = G;
+    return 0;
 }
 
 long colgen_nodes(const struct colgen *G)

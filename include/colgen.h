@@ -93,6 +93,20 @@ int colgen_recombine(struct colgen *g, const int *rosters, int n, double seconds
  */
 int colgen_branch(struct colgen *g, const int *start, double seconds, int *choice,
                   double *objective, bool *proved);
+/*
+ * colgen_branch over days d0..d1 only: every agent-day outside them stays
+ * as in start (which must break no hard rule: -EINVAL). A large
+ * neighbourhood solved exactly where the whole LP is too slow to price.
+ * *proved: start's rows outside the window admit nothing better.
+ */
+int colgen_branch_window(struct colgen *g, const int *start, int d0, int d1, double seconds,
+                         int *choice, double *objective, bool *proved);
+/*
+ * A master with one column per agent and nothing solved (colgen_branch and
+ * colgen_branch_window price the rest). 0, -EINVAL, -ENOMEM, -EDOM.
+ */
+int colgen_new(const struct engine_instance *inst, const struct colgen_params *p,
+               struct colgen **g);
 long colgen_nodes(const struct colgen *g); /* branch and price nodes so far */
 void colgen_free(struct colgen *g);
 

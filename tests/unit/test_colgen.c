@@ -350,6 +350,41 @@ static void test_branch_price_optimal(void **state)
         }
         brute_dfs(&b, 0);
         assert_float_equal(obj, b.best, 1e-6);
+        /*
+         * A window (days 1-3) from the dived roster: the best roster that keeps
+         * the dive's days 0 and 4, proved, as trying every such roster finds.
+         */
+        struct brute bw = b;
+        bw.best = 1e300;
+        bw.rows = malloc((size_t)A * (size_t)b.max_rows * (size_t)D * sizeof(int));
+        assert_non_null(bw.rows);
+        for (int a = 0; a < A; a++) {
+            bw.n_rows[a] = 0;
+            for (int r = 0; r < b.n_rows[a]; r++) {
+                const int *row = b.rows + ((size_t)a * (size_t)b.max_rows + (size_t)r) * (size_t)D;
+                if (row[0] == cr.choice[a * D] && row[4] == cr.choice[a * D + 4])
+                    memcpy(bw.rows + ((size_t)a * (size_t)b.max_rows + (size_t)bw.n_rows[a]++) *
+                                         (size_t)D,
+                           row, (size_t)D * sizeof(int));
+            }
+        }
+        brute_dfs(&bw, 0);
+        assert_int_equal(engine_check(E, cr.choice, &rep), 0);
+        double wobj = rep.objective;
+        int win[5 * 3];
+        proved = false;
+        rc = colgen_branch_window(g, cr.choice, 1, 3, 0, win, &wobj, &proved);
+        assert_true(rc == 0 || rc == 1);
+        assert_true(proved);
+        assert_float_equal(wobj, bw.best, 1e-6);
+        if (rc == 1) {
+            for (int a = 0; a < A; a++) {
+                assert_int_equal(win[a * D], cr.choice[a * D]);
+                assert_int_equal(win[a * D + 4], cr.choice[a * D + 4]);
+            }
+        }
+        free(bw.rows);
+
         /* Again on the same master, from the optimum: nothing better, and proved again. */
         int again[5 * 3];
         double obj2 = -1;
