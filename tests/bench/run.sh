@@ -112,7 +112,7 @@ echo "== staffing maths"
 echo "== recruitment: 5,000 applicants ranked against a 1,000-agent site"
 cc -std=c17 -O2 -D_GNU_SOURCE -Iinclude $(pkg-config --cflags libcjson libpq) \
     -o "$work/bench_recruit" tests/bench/bench_recruit.c build/plain/libstaffd.a \
-    $(pkg-config --libs libpq libuv libcjson libical libh2o libsystemd libcrypto) -lm -lpthread
+    $(pkg-config --libs libpq libuv libcjson libical libh2o libsystemd libcrypto) -lglpk -lm -lpthread
 "$work/bench_recruit"
 
 # 4. Contact-centre scale (100 / 1,000 / 10,000 agents, 28 days) and the LP

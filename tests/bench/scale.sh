@@ -41,7 +41,7 @@ make --no-print-directory BUILD=build/plain all >/dev/null
 cc -std=c17 -O2 -g -D_GNU_SOURCE -Iinclude $(pkg-config --cflags libcjson libpq) \
     -o "$work/bench_scale" tests/bench/bench_scale.c tests/bench/gen_site.c \
     tests/bench/lp_bound.c build/plain/libstaffd.a \
-    $(pkg-config --libs libpq libuv libcjson libical libh2o libsystemd libcrypto) -lm -lpthread
+    $(pkg-config --libs libpq libuv libcjson libical libh2o libsystemd libcrypto) -lglpk -lm -lpthread
 
 # value KEY FILE: the value of a `key value` line of bench_scale's output.
 value() { awk -v k="$1" '$1 == k { print $2; exit }' "$2"; }
