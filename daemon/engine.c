@@ -2098,6 +2098,19 @@ static int adopt_roster(struct search *S, const int *roster)
     return rc;
 }
 
+/* Copies the best roster any thread holds into roster; returns that thread. */
+static int best_of_all(struct search *S, int *roster)
+{
+    int from = S->thread;
+    pthread_mutex_lock(S->best_mu);
+    for (int t = 0; t < S->nt; t++)
+        if (S->all[t].best_cost < S->all[from].best_cost - 1e-9)
+            from = t;
+    memcpy(roster, S->all[from].best, (size_t)S->I->A * (size_t)S->I->D * sizeof *roster);
+    pthread_mutex_unlock(S->best_mu);
+    return from;
+}
+
 /*
  * Branch and price (colgen_branch) from the best roster any thread holds,
  * until `end` of the run. When it exhausts its tree, that roster is optimal
@@ -2115,13 +2128,7 @@ static int lp_branch(struct search *S, double end)
     int *start = malloc(ad * sizeof *start);
     if (start == NULL)
         return -ENOMEM;
-    int rc = 0, from = S->thread;
-    pthread_mutex_lock(S->best_mu);
-    for (int t = 0; t < S->nt; t++)
-        if (S->all[t].best_cost < S->all[from].best_cost - 1e-9)
-            from = t;
-    memcpy(start, S->all[from].best, ad * sizeof *start);
-    pthread_mutex_unlock(S->best_mu);
+    int rc = 0, from = best_of_all(S, start);
     bool proved = false;
     double obj = INFINITY;
     rc = colgen_branch(S->cg, start, left, start, &obj, &proved);
@@ -2238,13 +2245,7 @@ static int lp_windows(struct search *S)
             double left = P->seconds - now_s(&S->t0);
             if (left < 0.05 || should_stop(S))
                 goto out;
-            int from = S->thread;
-            pthread_mutex_lock(S->best_mu);
-            for (int t = 0; t < S->nt; t++)
-                if (S->all[t].best_cost < S->all[from].best_cost - 1e-9)
-                    from = t;
-            memcpy(start, S->all[from].best, ad * sizeof *start);
-            pthread_mutex_unlock(S->best_mu);
+            best_of_all(S, start);
             /* A short first try: where windows do not pay (12), the thread anneals instead. */
             double obj = INFINITY, lim = (paid ? WINDOW_SHARE : WINDOW_FIRST) * P->seconds;
             bool proved;
