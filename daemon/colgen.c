@@ -1295,10 +1295,12 @@ int colgen_branch_window(struct colgen *G, const int *start, int d0, int d1, dou
             if (rc < 0)
                 goto out;
         }
-        if (rep.violations == 0)
+        if (rep.violations == 0) {
             obj = rep.objective;
-        else if (d0 > 0 || d1 < D - 1)
-            return -EINVAL; /* nothing to pin the rest of the horizon to */
+        } else if (d0 > 0 || d1 < D - 1) {
+            rc = -EINVAL; /* nothing to pin the rest of the horizon to */
+            goto out;
+        }
     }
     double first = obj;
     bool improved = false;
