@@ -21,7 +21,7 @@ MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all check unit asan valgrind-build demo bench format format-check clean install deps
+.PHONY: all check check-times unit asan valgrind-build demo bench format format-check clean install deps
 
 all: $(BUILD)/staffd
 
@@ -56,6 +56,13 @@ check:
 	$(MAKE) --no-print-directory BUILD=build/asan SAN="$(ASAN_FLAGS)" all unit
 	$(MAKE) --no-print-directory BUILD=build/plain all
 	sh tests/run.sh build/asan build/plain
+
+# The integration tests as of seven instants over a day, a week boundary and a
+# DST change (about 25 minutes): no test may depend on when it runs.
+check-times:
+	$(MAKE) --no-print-directory BUILD=build/asan SAN="$(ASAN_FLAGS)" all unit
+	$(MAKE) --no-print-directory BUILD=build/plain all
+	sh tests/run_at_times.sh
 
 asan:
 	$(MAKE) --no-print-directory BUILD=build/asan SAN="$(ASAN_FLAGS)" all unit

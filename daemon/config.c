@@ -12,12 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
 #include "log.h"
 
-enum key_type { KEY_STR, KEY_INT, KEY_BOOL, KEY_ADDR, KEY_LEVEL, KEY_SHA256, KEY_DOUBLE };
+enum key_type { KEY_STR, KEY_INT, KEY_BOOL, KEY_ADDR, KEY_LEVEL, KEY_SHA256, KEY_DOUBLE, KEY_CLOCK };
 
 struct key {
     const char *name;
@@ -34,6 +35,7 @@ struct key {
 #define ADDR(f)        KEY_ADDR, offsetof(struct config, f), sizeof(((struct config *)0)->f)
 #define LEVEL(f)       KEY_LEVEL, offsetof(struct config, f), sizeof(((struct config *)0)->f)
 #define SHA256(f)      KEY_SHA256, offsetof(struct config, f), sizeof(((struct config *)0)->f)
+#define CLOCK()        KEY_CLOCK, 0, 0
 
 static const struct key keys[] = {
     {"database", STR(database), 0, 0},
@@ -52,6 +54,7 @@ static const struct key keys[] = {
     {"freeze_hours", INT(freeze_hours, 0, 720)},
     {"admin_token_sha256", SHA256(admin_token_sha256), 0, 0},
     {"api_allow_remote", BOOL(api_allow_remote), 0, 0},
+    {"clock", CLOCK(), 0, 0},
 };
 
 void config_defaults(struct config *c)
@@ -90,6 +93,40 @@ static char *trim(char *s)
     while (l > 0 && isspace((unsigned char)s[l - 1]))
         s[--l] = '\0';
     return s;
+}
+
+/*
+ * "database", or a UTC instant written YYYY-MM-DDTHH:MM[:SS]Z. Only that one
+ * spelling: an instant that could be read in a local zone is not accepted.
+ */
+static const char *parse_clock(struct config *c, const char *v)
+{
+    if (strcmp(v, "database") == 0) {
+        c->clock_fixed = false;
+        c->clock_at = 0;
+        return NULL;
+    }
+    int y, mo, d, h, mi, sec = 0, used = 0;
+    size_t n = strlen(v);
+    bool with_seconds = n == 20;
+    if (!(n == 17 || n == 20) || v[n - 1] != 'Z')
+        return "not 'database' or an instant such as 2026-12-09T16:05:00Z";
+    int got = with_seconds ? sscanf(v, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &sec, &used)
+                           : sscanf(v, "%4d-%2d-%2dT%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &used);
+    if (got != (with_seconds ? 6 : 5) || (size_t)used != n)
+        return "not 'database' or an instant such as 2026-12-09T16:05:00Z";
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
+                    .tm_hour = h, .tm_min = mi, .tm_sec = sec};
+    time_t t = timegm(&tm);
+    struct tm back;
+    /* timegm() normalises 2026-02-30 into March: a date that does not round-trip does not exist. */
+    if (y < 1971 || y > 9998 || gmtime_r(&t, &back) == NULL || back.tm_year != y - 1900 ||
+        back.tm_mon != mo - 1 || back.tm_mday != d || back.tm_hour != h || back.tm_min != mi ||
+        back.tm_sec != sec)
+        return "not a valid date and time (UTC)";
+    c->clock_fixed = true;
+    c->clock_at = (long long)t;
+    return NULL;
 }
 
 /* Sets one key; returns NULL or a static description of what is wrong. */
@@ -136,6 +173,8 @@ static const char *set_key(struct config *c, const struct key *k, const char *v)
         *(double *)dst = x;
         return NULL;
     }
+    case KEY_CLOCK:
+        return parse_clock(c, v);
     case KEY_BOOL:
         if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "on") == 0 ||
             strcmp(v, "1") == 0)

@@ -234,10 +234,12 @@ static void feeds_refresh(struct daemon *d, const char *agents)
         return;
     q->d = d;
     q->full = agents == NULL;
-    char grace[16];
+    char grace[16], clock[32];
     snprintf(grace, sizeof grace, "%d", d->cfg.cancelled_grace_days);
-    const char *params[2] = {agents, grace};
-    if (db_exec(d->db, feeds_shifts_sql, 2, params, feeds_queried, q) < 0) {
+    snprintf(clock, sizeof clock, "%lld", d->cfg.clock_at);
+    /* The feed's window (30 days back, the cancelled grace) runs on the planner's clock. */
+    const char *params[3] = {agents, grace, d->cfg.clock_fixed ? clock : NULL};
+    if (db_exec(d->db, feeds_shifts_sql, 3, params, feeds_queried, q) < 0) {
         free(q);
         return;
     }
@@ -499,7 +501,7 @@ static void run_start(struct daemon *d, const char *reason)
         d->run_pending = true;
         return;
     }
-    char *sql = load_snapshot_sql(d->cfg.horizon_days);
+    char *sql = load_snapshot_sql(d->cfg.horizon_days, d->cfg.clock_fixed, (sd_time)d->cfg.clock_at);
     if (sql == NULL)
         return;
     d->run_state = RUN_LOADING;

@@ -18,7 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HS "(date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
+/*
+ * The snapshot's clock is %1$s in the query text: now(), or the instant the
+ * configuration fixes (config.h, `clock`). Every other argument is positional
+ * too, because HS repeats it.
+ */
+#define NOW "%1$s"
+#define HS  "(date_trunc('day', " NOW " AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
 
 enum {
     R_BEGIN,
@@ -42,19 +48,23 @@ enum {
     R_COUNT
 };
 
-char *load_snapshot_sql(int days)
+char *load_snapshot_sql(int days, bool clock_fixed, sd_time clock_at)
 {
-    char *sql = NULL;
+    char *sql = NULL, now[64];
+    if (clock_fixed)
+        snprintf(now, sizeof now, "to_timestamp(%lld)", (long long)clock_at);
+    else
+        snprintf(now, sizeof now, "now()");
     int n = asprintf(
         &sql,
         "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"
-        "SELECT extract(epoch FROM now())::bigint, extract(epoch FROM " HS ")::bigint;"
+        "SELECT extract(epoch FROM " NOW ")::bigint, extract(epoch FROM " HS ")::bigint;"
         "WITH z AS (SELECT DISTINCT time_zone::text AS tz FROM staffd.agents WHERE active"
         "           UNION SELECT time_zone::text FROM staffd.queues UNION SELECT 'UTC'"
         "           UNION SELECT time_zone::text FROM staffd.candidates"
         "           WHERE status IN ('applied', 'screening', 'interview', 'offer')),"
         " t AS (SELECT generate_series(" HS " - interval '3 days', " HS
-        " + interval '%d days', interval '15 minutes') AS at),"
+        " + interval '%2$d days', interval '15 minutes') AS at),"
         " o AS (SELECT z.tz, t.at, extract(epoch FROM (t.at AT TIME ZONE z.tz) - (t.at AT TIME "
         "ZONE 'UTC'))::int AS off FROM z CROSS JOIN t),"
         " l AS (SELECT tz, at, off, lag(off) OVER (PARTITION BY tz ORDER BY at) AS prev FROM o)"
@@ -63,7 +73,7 @@ char *load_snapshot_sql(int days)
         "SELECT id, name, channel, service_level, target_seconds, max_occupancy, concurrency,"
         " coalesce(patience_seconds, 0), shrinkage, time_zone FROM staffd.queues ORDER BY id;"
         "SELECT queue_id, extract(epoch FROM interval_start)::bigint, interval_minutes, contacts,"
-        " aht_seconds FROM staffd.demand WHERE interval_start < " HS " + interval '%d days'"
+        " aht_seconds FROM staffd.demand WHERE interval_start < " HS " + interval '%3$d days'"
         " AND interval_start + interval_minutes * interval '1 minute' > " HS
         " ORDER BY queue_id, interval_start;"
         "SELECT id, name, min_minutes_per_week, max_minutes_per_week, max_days_per_week,"
@@ -77,7 +87,7 @@ char *load_snapshot_sql(int days)
         " valid_until - date '1970-01-01' FROM staffd.availability ORDER BY agent_id, id;"
         "SELECT id, agent_id, extract(epoch FROM starts)::bigint, extract(epoch FROM ends)::bigint"
         " FROM staffd.time_off WHERE ends > " HS " - interval '8 days' AND starts < " HS
-        " + interval '%d days' ORDER BY agent_id, starts;"
+        " + interval '%3$d days' ORDER BY agent_id, starts;"
         "SELECT id, agent_id, queue_id, extract(epoch FROM starts)::bigint,"
         " extract(epoch FROM ends)::bigint, status = 'cancelled', sequence FROM staffd.shifts"
         " WHERE ends > " HS " - interval '8 days' ORDER BY agent_id, starts;"
@@ -94,7 +104,7 @@ char *load_snapshot_sql(int days)
         " extract(epoch FROM start_time)::int / 60, extract(epoch FROM end_time)::int / 60,"
         " kind = 'avoid', weight FROM staffd.preferences"
         " WHERE on_date IS NULL OR (on_date >= (" HS " AT TIME ZONE 'UTC')::date - 2"
-        " AND on_date <= (" HS " AT TIME ZONE 'UTC')::date + %d) ORDER BY agent_id, id;"
+        " AND on_date <= (" HS " AT TIME ZONE 'UTC')::date + %4$d) ORDER BY agent_id, id;"
         "SELECT b.shift_id, extract(epoch FROM b.starts)::bigint,"
         " extract(epoch FROM b.ends)::bigint, b.paid"
         " FROM staffd.shift_breaks b JOIN staffd.shifts s ON s.id = b.shift_id"
@@ -102,12 +112,12 @@ char *load_snapshot_sql(int days)
         "SELECT s.agent_id,"
         " count(*) FILTER (WHERE extract(isodow FROM s.starts AT TIME ZONE a.time_zone) >= 6),"
         " count(*) FILTER (WHERE (s.starts AT TIME ZONE a.time_zone)::time >= time '00:00'"
-        "  + %d * interval '1 minute')"
+        "  + %5$d * interval '1 minute')"
         " FROM staffd.shifts s JOIN staffd.agents a ON a.id = s.agent_id"
         " WHERE a.active AND s.status = 'scheduled' AND s.starts >= " HS " - interval '28 days'"
         " AND s.starts < " HS " GROUP BY s.agent_id ORDER BY s.agent_id;"
         "COMMIT",
-        days + 3, days, days, days + 2, SD_LATE_MINUTE);
+        now, days + 3, days, days + 2, SD_LATE_MINUTE);
     return n < 0 ? NULL : sql;
 }
 

@@ -79,6 +79,14 @@ void snapshot_span_cells(const struct snapshot *s, sd_time start, sd_time end, i
     *c1 = (int)b;
 }
 
+int snapshot_first_future_cell(const struct snapshot *s)
+{
+    if (s->now <= s->horizon_start)
+        return 0;
+    int64_t c = (s->now - s->horizon_start + SD_CELL_SECONDS - 1) / SD_CELL_SECONDS;
+    return c > s->n_cells ? s->n_cells : (int)c;
+}
+
 int32_t tz_offset_at(const struct tz_table *tz, sd_time t)
 {
     /* Binary search for the last transition at or before t. */

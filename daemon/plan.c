@@ -124,14 +124,18 @@ int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan 
     if (rc < 0)
         goto fail;
 
-    double short_sum = 0, sq = 0;
+    double short_sum = 0, past_sum = 0, sq = 0;
+    int first_future = snapshot_first_future_cell(s);
     for (int q = 0; q < s->n_queues; q++) {
         const struct queue *qu = &s->queues[q];
         for (int c = 0; c < s->n_cells; c++) {
             size_t i = (size_t)q * (size_t)s->n_cells + (size_t)c;
             double sh = out->required[i] - out->scheduled[i];
             out->shortage[i] = sh > 0 ? sh : 0;
-            short_sum += out->shortage[i];
+            if (c >= first_future)
+                short_sum += out->shortage[i];
+            else
+                past_sum += out->shortage[i];
             sq += out->shortage[i] * out->shortage[i];
             out->service_level[i] = 1;
             if (qu->channel == CHANNEL_EMAIL) {
@@ -150,6 +154,7 @@ int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan 
         }
     }
     out->shortage_minutes = short_sum * (SD_CELL_SECONDS / 60);
+    out->past_shortage_minutes = past_sum * (SD_CELL_SECONDS / 60);
     out->objective = sq;
     return 0;
 fail:

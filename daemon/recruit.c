@@ -71,10 +71,7 @@ __attribute__((format(printf, 3, 4))) static void say(char *buf, size_t len, con
 /* Cells before `now` cannot be staffed any more by anyone: they are not a need. */
 static int first_future_cell(const struct snapshot *s)
 {
-    if (s->now <= s->horizon_start)
-        return 0;
-    int64_t c = (s->now - s->horizon_start + SD_CELL_SECONDS - 1) / SD_CELL_SECONDS;
-    return c > s->n_cells ? s->n_cells : (int)c;
+    return snapshot_first_future_cell(s);
 }
 
 static double future_weeks(const struct snapshot *s)

@@ -159,12 +159,13 @@ static int explain_unusable(PGconn *conn, long long id)
 }
 
 /* Sends the snapshot query and keeps every result; 0 or an exit status. */
-static int read_snapshot(PGconn *conn, int horizon_days, struct snapshot *snap)
+static int read_snapshot(PGconn *conn, const struct config *cfg, struct snapshot *snap)
 {
     char err[512];
     int rc = 0, n = 0, cap = 0;
     PGresult **res = NULL;
-    char *sql = load_snapshot_sql(horizon_days);
+    int horizon_days = cfg->horizon_days;
+    char *sql = load_snapshot_sql(horizon_days, cfg->clock_fixed, (sd_time)cfg->clock_at);
     if (sql == NULL || !PQsendQuery(conn, sql)) {
         fprintf(stderr, "staffd recruit: sending the snapshot query: %s\n",
                 sql == NULL ? "out of memory" : trimmed(PQerrorMessage(conn), err, sizeof err));
@@ -252,7 +253,7 @@ int recruit_main(int argc, char **argv)
         rc = EXIT_RUNTIME;
         goto out;
     }
-    rc = read_snapshot(conn, cfg.horizon_days, &snap);
+    rc = read_snapshot(conn, &cfg, &snap);
     if (rc != 0)
         goto out;
 

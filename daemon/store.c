@@ -143,7 +143,9 @@ int store_build_params(const struct snapshot *s, const struct plan *p, const str
         json_num(run, "horizon_start", (double)s->horizon_start);
         json_num(run, "horizon_end", (double)(s->horizon_start + (sd_time)s->horizon_days * 86400));
         json_num(run, "objective", p->objective);
+        json_num(run, "planned_at", (double)s->now);
         json_num(run, "shortage_minutes", p->shortage_minutes);
+        json_num(run, "past_shortage_minutes", p->past_shortage_minutes);
         json_num(run, "shifts_scheduled", p->n_shifts);
         if (info->message != NULL)
             cJSON_AddStringToObject(run, "message", info->message);

@@ -5,7 +5,9 @@
 --                                                    after the migrations)
 --
 -- Everything is relative to the current date: demand covers 14 days from 00:00
--- UTC today, time off and validity dates are counted from today. The script
+-- UTC today, time off and validity dates are counted from today. "Now" is the
+-- database's now(), or the instant the session sets in staffd.demo_clock (the
+-- tests plan as of a fixed instant: PGOPTIONS='-c staffd.demo_clock=...'). The script
 -- wipes every staffd input table (and, for a clean demo, the tables staffd
 -- writes) and loads the same data again, so it can run any number of times.
 -- "Random" variety comes from md5 of fixed keys, never from random(): the same
@@ -25,6 +27,13 @@
 SET client_min_messages = warning;
 
 BEGIN;
+
+CREATE FUNCTION pg_temp.demo_now() RETURNS timestamptz LANGUAGE sql STABLE AS $$
+    SELECT coalesce(nullif(current_setting('staffd.demo_clock', true), '')::timestamptz, now())
+$$;
+CREATE FUNCTION pg_temp.demo_today() RETURNS date LANGUAGE sql STABLE AS $$
+    SELECT (pg_temp.demo_now() AT TIME ZONE 'UTC')::date
+$$;
 
 -- The output tables refuse writes from outside the daemon; the daemon's own
 -- switch lets this transaction wipe them so that the demo starts clean.
@@ -90,7 +99,7 @@ END
 $$;
 
 CREATE TEMP TABLE demo_clock ON COMMIT DROP AS
-    SELECT date_trunc('day', now(), 'UTC') AS horizon_start, 14 AS horizon_days;
+    SELECT date_trunc('day', pg_temp.demo_now(), 'UTC') AS horizon_start, 14 AS horizon_days;
 
 ------------------------------------------------------------------------------
 -- Queues
@@ -305,7 +314,7 @@ SELECT a.id, a.name,
                          THEN row_number() OVER (PARTITION BY a.mailbox ORDER BY a.id)::text ELSE '' END
            || '@example.com',
        a.time_zone, c.id, a.active,
-       current_date - (CASE a.kind WHEN 'student' THEN 20 + floor(pg_temp.rnd('hired/' || a.id) * 700)
+       pg_temp.demo_today() - (CASE a.kind WHEN 'student' THEN 20 + floor(pg_temp.rnd('hired/' || a.id) * 700)
                                    ELSE 30 + floor(pg_temp.rnd('hired/' || a.id) * 2500) END)::integer
 FROM demo_agent a
 JOIN demo_contract dc ON dc.kind = a.kind
@@ -376,11 +385,11 @@ ORDER BY ap.agent_id, wd, p.start_time;
 
 -- A few students start at the beginning of next week (new term timetable),
 -- and one rural agent moves away in ten days.
-UPDATE staffd.availability v SET valid_from = date_trunc('week', current_date)::date + 7
+UPDATE staffd.availability v SET valid_from = date_trunc('week', pg_temp.demo_today())::date + 7
 FROM demo_agent a
 WHERE a.id = v.agent_id AND a.kind = 'student' AND pg_temp.rnd('new-term/' || a.id) < 0.10;
 
-UPDATE staffd.availability SET valid_until = current_date + 10
+UPDATE staffd.availability SET valid_until = pg_temp.demo_today() + 10
 WHERE agent_id = (SELECT min(id) FROM demo_agent WHERE kind = 'rural' AND locale = 'sv_SE' AND active);
 
 ------------------------------------------------------------------------------
@@ -394,7 +403,7 @@ SELECT a.id,
        t.reason
 FROM demo_agent a
 CROSS JOIN LATERAL (
-    SELECT (now() AT TIME ZONE a.time_zone)::date AS local_today,
+    SELECT (pg_temp.demo_now() AT TIME ZONE a.time_zone)::date AS local_today,
            1 + floor(pg_temp.rnd('off-start/' || a.id) * 10)::integer AS first_day,
            2 + floor(pg_temp.rnd('off-length/' || a.id) * 4)::integer AS days,
            CASE WHEN a.kind = 'student' THEN 'Exam week'
@@ -407,8 +416,8 @@ WHERE a.active AND pg_temp.rnd('off/' || a.id) < 0.12;
 -- Appointments of a few hours.
 INSERT INTO staffd.time_off (agent_id, starts, ends, reason)
 SELECT a.id,
-       ((now() AT TIME ZONE a.time_zone)::date + d + time '10:00') AT TIME ZONE a.time_zone,
-       ((now() AT TIME ZONE a.time_zone)::date + d + time '13:00') AT TIME ZONE a.time_zone,
+       ((pg_temp.demo_now() AT TIME ZONE a.time_zone)::date + d + time '10:00') AT TIME ZONE a.time_zone,
+       ((pg_temp.demo_now() AT TIME ZONE a.time_zone)::date + d + time '13:00') AT TIME ZONE a.time_zone,
        (ARRAY['Doctor', 'Dentist', 'Driving test', 'Parent-teacher meeting'])
            [1 + floor(pg_temp.rnd('appt-reason/' || a.id) * 4)::integer]
 FROM demo_agent a
@@ -417,8 +426,8 @@ WHERE a.active AND a.kind <> 'student' AND pg_temp.rnd('appt/' || a.id) BETWEEN 
 
 -- One agent on parental leave for the whole horizon and beyond.
 INSERT INTO staffd.time_off (agent_id, starts, ends, reason)
-SELECT id, ((now() AT TIME ZONE time_zone)::date - 60)::timestamp AT TIME ZONE time_zone,
-       ((now() AT TIME ZONE time_zone)::date + 120)::timestamp AT TIME ZONE time_zone, 'Parental leave'
+SELECT id, ((pg_temp.demo_now() AT TIME ZONE time_zone)::date - 60)::timestamp AT TIME ZONE time_zone,
+       ((pg_temp.demo_now() AT TIME ZONE time_zone)::date + 120)::timestamp AT TIME ZONE time_zone, 'Parental leave'
 FROM demo_agent WHERE kind = 'full-time' AND locale = 'de_DE' AND active
 ORDER BY id LIMIT 1;
 
@@ -461,7 +470,7 @@ INSERT INTO staffd.candidates
 SELECT c.id, c.name,
        pg_temp.mailbox(split_part(c.name, ' ', 1), split_part(c.name, ' ', 2)) || '@example.com',
        c.source, c.time_zone, c.minutes_per_week_wanted, c.status, c.assessment_score,
-       current_date - (3 + floor(pg_temp.rnd('applied/' || c.id) * 40))::integer,
+       pg_temp.demo_today() - (3 + floor(pg_temp.rnd('applied/' || c.id) * 40))::integer,
        CASE c.source
            WHEN 'student'  THEN 'University student; free after lectures.'
            WHEN 'rural'    THEN 'Works from home in the countryside; fibre connection checked.'
@@ -544,7 +553,7 @@ WITH cells AS (
     JOIN staffd.queues q ON q.id = k.queue_id
     CROSS JOIN LATERAL (
         SELECT (extract(epoch FROM v.start_time) / 60
-                + extract(epoch FROM (now() AT TIME ZONE q.time_zone) - (now() AT TIME ZONE a.time_zone)) / 60
+                + extract(epoch FROM (pg_temp.demo_now() AT TIME ZONE q.time_zone) - (pg_temp.demo_now() AT TIME ZONE a.time_zone)) / 60
                 + 2880)::integer % 1440 AS m
     ) s
     WHERE a.active

@@ -32,6 +32,13 @@ struct config {
     int freeze_hours;            /* no shift starting within this many hours changes */
     char admin_token_sha256[65]; /* hex SHA-256 of the admin API token; empty: API off */
     bool api_allow_remote;       /* answer /api/ from other hosts than loopback */
+    /*
+     * clock = database (the default): every run plans as of PostgreSQL's now().
+     * clock = 2026-12-09T16:05:00Z: every run plans as of that instant, which
+     * stays still until a reload sets another; for tests and rehearsals.
+     */
+    bool clock_fixed;
+    long long clock_at; /* seconds since the epoch, when clock_fixed */
 };
 
 /* Built-in defaults. */

@@ -27,7 +27,10 @@ struct feeds;
 struct feeds_batch;
 
 extern const char feeds_tokens_sql[];
-/* $1: bigint[] of agent ids, or NULL for every agent with a live token; $2: grace days. */
+/*
+ * $1: bigint[] of agent ids, or NULL for every agent with a live token; $2: grace
+ * days; $3: the clock (Unix seconds) when the configuration fixes one, else NULL.
+ */
 extern const char feeds_shifts_sql[];
 
 int feeds_new(struct feeds **out);

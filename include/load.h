@@ -14,12 +14,16 @@
 #define STAFFD_LOAD_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "model.h"
 
-/* malloc'd SQL text. */
-char *load_snapshot_sql(int horizon_days);
+/*
+ * malloc'd SQL text. The snapshot's clock (snapshot.now, and the horizon's
+ * first day) is PostgreSQL's now(), or clock_at when clock_fixed.
+ */
+char *load_snapshot_sql(int horizon_days, bool clock_fixed, sd_time clock_at);
 /* 0, -EINVAL (unexpected result shape: err says where) or -ENOMEM. */
 int load_snapshot(PGresult *const *results, int n, int horizon_days, struct snapshot *out,
                   char *err, size_t err_len);

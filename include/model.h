@@ -210,7 +210,8 @@ struct plan {
     int *scheduled;          /* agents on the queue in that cell, not on a break */
     double *shortage;        /* max(0, required - scheduled) */
     double *service_level;   /* predicted for the scheduled agents */
-    double shortage_minutes; /* sum of shortage * 15 */
+    double shortage_minutes;      /* sum of shortage * 15 over cells from now on */
+    double past_shortage_minutes; /* the same over cells that began before now (history) */
     double objective;
     /* Rules the planner had to relax for an agent (e.g. an unreachable weekly minimum). */
     int n_warnings;
@@ -225,6 +226,12 @@ void plan_free(struct plan *p);
  * horizon (an end inside a cell counts that cell). Empty when outside it.
  */
 void snapshot_span_cells(const struct snapshot *s, sd_time start, sd_time end, int *c0, int *c1);
+/*
+ * The first cell that begins at or after s->now: cells before it (today's past
+ * and the cell under way) are history that no plan or hire can change, so every
+ * headline measure (shortage, recruitment's needs) counts from here.
+ */
+int snapshot_first_future_cell(const struct snapshot *s);
 
 /* Local wall-clock <-> UTC through a tz_table. */
 int32_t tz_offset_at(const struct tz_table *tz, sd_time t);

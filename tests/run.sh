@@ -3,6 +3,9 @@
 # against a throwaway PostgreSQL that this script starts and stops. Prints a
 # last line "N passed, N failed" and exits non-zero on any failure.
 #   tests/run.sh SANITIZER_BUILD_DIR PLAIN_BUILD_DIR
+# STAFFD_TEST_NOW=2026-12-14T00:05:00Z runs the integration tests as of another
+# instant (default: harness.py's fixed one); STAFFD_TEST_SKIP_UNIT=1 skips the
+# unit tests, which read no clock (tests/run_at_times.sh uses both).
 set -u
 asan=${1:-build/asan}
 plain=${2:-build/plain}
@@ -40,7 +43,9 @@ export STAFFD_BIN="$top/$asan/staffd" STAFFD_VALGRIND_BIN="$top/$plain/staffd" S
 export STAFFD_TEST_DATA="$top/tests/data"
 
 echo "== unit tests ($asan)"
+[ -n "${STAFFD_TEST_SKIP_UNIT:-}" ] && echo "(skipped: STAFFD_TEST_SKIP_UNIT)"
 for t in "$asan"/tests/test_*; do
+    [ -n "${STAFFD_TEST_SKIP_UNIT:-}" ] && break
     [ -x "$t" ] || continue
     name=$(basename "$t")
     log="$out/$name.log"

@@ -16,7 +16,10 @@ What this module gives a test file:
              staffd.shifts.
 
 Timeouts can be stretched for slow machines with STAFFD_TEST_TIMEOUT_SCALE
-(a factor, default 1). Nothing here sleeps to make an assertion: every wait
+(a factor, default 1). Time: every daemon plans as of TEST_NOW ($STAFFD_TEST_NOW,
+default a fixed instant) through its `clock` setting, and test SQL says
+test_now() / test_today() where it would say now() / current_date, so no test
+depends on the date or the hour it runs at. Nothing here sleeps to make an assertion: every wait
 polls for a condition until a deadline.
 """
 
@@ -36,6 +39,10 @@ import traceback
 import urllib.parse
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The instant every test plans as of: the daemon's `clock` and the SQL function
+# test_now() in every test database. Fixed, so that the suite behaves the same
+# at any hour of any day; tests/run_at_times.sh runs it at other instants.
+TEST_NOW = os.environ.get("STAFFD_TEST_NOW") or "2026-12-09T16:05:00Z"
 SCALE = float(os.environ.get("STAFFD_TEST_TIMEOUT_SCALE") or "1")
 SANITIZER_PATTERNS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
 POLL = 0.05
@@ -275,6 +282,7 @@ class Harness:
             "migrate_on_start": "yes",
             "log_level": "info",
             "plan_seed": 1,
+            "clock": TEST_NOW,
         }
         self.proc = None
         self.log_file = None
@@ -307,6 +315,7 @@ class Harness:
         db = db or self.db
         self.sql("CREATE DATABASE %s" % ident(db), db="postgres")
         self.databases.append(db)
+        self.sql(test_clock_sql(), db=db)
         return db
 
     def drop_database(self, db):
@@ -626,15 +635,25 @@ class Fixture:
         self.feeds = {}  # agent name -> feed path
 
 
-# Horizon start: 00:00 UTC today. Demand starts at now() rounded down to 15 minutes.
-HORIZON_START = "(date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
-NOW_15 = "(to_timestamp(floor(extract(epoch FROM now()) / 900) * 900))"
+def test_clock_sql(now=None):
+    """test_now() and test_today() (UTC) in schema public: the tests' clock in SQL."""
+    return """
+CREATE OR REPLACE FUNCTION public.test_now() RETURNS timestamptz LANGUAGE sql IMMUTABLE
+    AS $$ SELECT %(now)s::timestamptz $$;
+CREATE OR REPLACE FUNCTION public.test_today() RETURNS date LANGUAGE sql IMMUTABLE
+    AS $$ SELECT (%(now)s::timestamptz AT TIME ZONE 'UTC')::date $$;
+""" % {"now": lit(now or TEST_NOW)}
+
+
+# Horizon start: 00:00 UTC of the test day. Demand starts at test_now() rounded down to 15 minutes.
+HORIZON_START = "(date_trunc('day', test_now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
+NOW_15 = "(to_timestamp(floor(extract(epoch FROM test_now()) / 900) * 900))"
 
 
 def fixture_sql(days=4):
     """Small fixture: 3 contracts, 3 queues (one nobody is skilled for), 8 agents in
     several time zones (one overnight window, one expired window, one inactive
-    agent), time off, and demand from now() for `days` days."""
+    agent), time off, and demand from test_now() for `days` days."""
     intervals = days * 96
     return """
 INSERT INTO staffd.contracts (name, min_minutes_per_week, max_minutes_per_week, max_days_per_week,
@@ -672,7 +691,7 @@ FROM (VALUES
     ('Maria Lopez',   1, 7, '07:00', '19:00', NULL, NULL),
     ('James Carter',  1, 7, '18:00', '02:00', NULL, NULL),
     ('Yuki Tanaka',   1, 6, '09:00', '17:00', NULL, NULL),
-    ('Yuki Tanaka',   1, 7, '00:00', '23:45', current_date - 60, current_date - 30),
+    ('Yuki Tanaka',   1, 7, '00:00', '23:45', test_today() - 60, test_today() - 30),
     ('Sam Okafor',    1, 7, '22:00', '08:00', NULL, NULL),
     ('Olivia Brown',  1, 7, '06:00', '12:00', NULL, NULL),
     ('Ines Inactive', 1, 7, '08:00', '20:00', NULL, NULL)
@@ -702,12 +721,12 @@ SELECT a.id, t.starts, t.ends, t.reason
 FROM staffd.agents a
 JOIN LATERAL (VALUES
     ('Maria Lopez',
-     ((now() AT TIME ZONE a.time_zone)::date + 1)::timestamp AT TIME ZONE a.time_zone,
-     ((now() AT TIME ZONE a.time_zone)::date + 2)::timestamp AT TIME ZONE a.time_zone,
+     ((test_now() AT TIME ZONE a.time_zone)::date + 1)::timestamp AT TIME ZONE a.time_zone,
+     ((test_now() AT TIME ZONE a.time_zone)::date + 2)::timestamp AT TIME ZONE a.time_zone,
      'dentist and a day off'),
     ('Astrid Lind',
-     (((now() AT TIME ZONE a.time_zone)::date + 1) + time '12:00') AT TIME ZONE a.time_zone,
-     (((now() AT TIME ZONE a.time_zone)::date + 1) + time '15:00') AT TIME ZONE a.time_zone,
+     (((test_now() AT TIME ZONE a.time_zone)::date + 1) + time '12:00') AT TIME ZONE a.time_zone,
+     (((test_now() AT TIME ZONE a.time_zone)::date + 1) + time '15:00') AT TIME ZONE a.time_zone,
      'appointment'),
     ('Sam Okafor',
      %(hs)s + interval '2 days',
@@ -715,7 +734,7 @@ JOIN LATERAL (VALUES
      'training')
 ) AS t(agent, starts, ends, reason) ON t.agent = a.name;
 
--- Demand from now() (rounded down to 15 minutes) for %(days)d days: voice-sv far
+-- Demand from test_now() (rounded down to 15 minutes) for %(days)d days: voice-sv far
 -- beyond what its three agents can give, chat-en moderate, voice-fi with nobody
 -- skilled at all.
 INSERT INTO staffd.demand (queue_id, interval_start, interval_minutes, contacts, aht_seconds)
@@ -900,7 +919,7 @@ def agent_with_future_shift(h, fx, min_hours=3):
     """(name, id, feed path) of the fixture agent with a feed and the most scheduled
     shifts starting at least min_hours from now."""
     rows = h.sql("""SELECT a.name, a.id FROM staffd.agents a JOIN staffd.shifts s ON s.agent_id = a.id
-                    WHERE s.status = 'scheduled' AND s.starts > now() + interval '%d hours'
+                    WHERE s.status = 'scheduled' AND s.starts > test_now() + interval '%d hours'
                     GROUP BY a.name, a.id ORDER BY count(*) DESC, a.id""" % min_hours)
     for name, agent_id in rows:
         if name in fx.feeds:
@@ -912,7 +931,7 @@ def future_shift(h, agent_ids, min_hours=3):
     """(shift id, agent id, sequence) of a scheduled shift starting at least min_hours from now."""
     rows = h.sql("""
 SELECT s.id, s.agent_id, s.sequence FROM staffd.shifts s
-WHERE s.status = 'scheduled' AND s.agent_id IN (%s) AND s.starts > now() + interval '%d hours'
+WHERE s.status = 'scheduled' AND s.agent_id IN (%s) AND s.starts > test_now() + interval '%d hours'
 ORDER BY s.starts DESC LIMIT 1""" % (",".join(str(a) for a in agent_ids), min_hours))
     require(rows, "no scheduled shift starting %d h or more from now for agents %s" % (min_hours, agent_ids))
     return rows[0][0], int(rows[0][1]), int(rows[0][2])

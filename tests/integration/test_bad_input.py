@@ -28,7 +28,7 @@ BAD_ROWS = [
      "INSERT INTO staffd.demand (queue_id, interval_start, contacts, aht_seconds) VALUES ({q}, %s, 5, -30)" % FUTURE_SLOT,
      r"aht"),
     ("bad_input_time_off_end_not_after_start_refused",
-     "INSERT INTO staffd.time_off (agent_id, starts, ends) VALUES ({a}, now() + interval '1 day', now() + interval '1 day')",
+     "INSERT INTO staffd.time_off (agent_id, starts, ends) VALUES ({a}, test_now() + interval '1 day', test_now() + interval '1 day')",
      r"time_off.*end|end.*after.*start"),
     ("bad_input_unknown_time_zone_refused",
      "INSERT INTO staffd.agents (name, time_zone, contract_id) VALUES ('Zed', 'Mars/Olympus', {c})",
@@ -64,8 +64,8 @@ BAD_ROWS = [
 # Writes to output tables: refused with "written only by the staffd daemon".
 OUTPUT_WRITES = [
     ("bad_input_insert_into_shifts_refused",
-     "INSERT INTO staffd.shifts (agent_id, queue_id, starts, ends) VALUES ({a}, {q}, now() + interval '1 day', "
-     "now() + interval '1 day 8 hours')"),
+     "INSERT INTO staffd.shifts (agent_id, queue_id, starts, ends) VALUES ({a}, {q}, test_now() + interval '1 day', "
+     "test_now() + interval '1 day 8 hours')"),
     ("bad_input_update_shifts_refused", "UPDATE staffd.shifts SET sequence = sequence + 1"),
     ("bad_input_delete_from_coverage_refused", "DELETE FROM staffd.coverage"),
     ("bad_input_insert_into_runs_refused",

@@ -44,7 +44,7 @@ BAD_RULES = [
 BAD_PREFS = [
     ("weekday, kind) VALUES (%(a)d, 8, 'avoid')", "preference_weekday_is_iso_1_to_7"),
     ("kind) VALUES (%(a)d, 'avoid')", "preference_has_a_weekday_or_a_date_not_both"),
-    ("weekday, on_date, kind) VALUES (%(a)d, 1, current_date, 'avoid')",
+    ("weekday, on_date, kind) VALUES (%(a)d, 1, test_today(), 'avoid')",
      "preference_has_a_weekday_or_a_date_not_both"),
     ("weekday, start_time, kind) VALUES (%(a)d, 1, '18:00', 'prefer')",
      "preference_start_time_and_end_time_both_or_neither"),
@@ -73,7 +73,7 @@ FROM staffd.queues q,
 WHERE q.name = 'voice-pref';
 -- Pref A would rather not work tomorrow (UTC), whatever the weekday is.
 INSERT INTO staffd.preferences (agent_id, weekday, kind, weight, note)
-SELECT id, extract(isodow FROM (now() AT TIME ZONE 'UTC')::date + 1)::int, 'avoid', 10,
+SELECT id, extract(isodow FROM (test_now() AT TIME ZONE 'UTC')::date + 1)::int, 'avoid', 10,
        'test: a day off tomorrow'
 FROM staffd.agents WHERE name = 'Pref A';
 """ % {"hs": harness.HORIZON_START}
@@ -85,7 +85,7 @@ WITH s AS (
     SELECT s.id, s.starts, s.ends, extract(epoch FROM s.ends - s.starts)::int / 60 AS len
     FROM staffd.shifts s JOIN staffd.agents a ON a.id = s.agent_id
     JOIN staffd.contracts c ON c.id = a.contract_id
-    WHERE c.name = 'full-time' AND s.status = 'scheduled' AND s.starts > now()
+    WHERE c.name = 'full-time' AND s.status = 'scheduled' AND s.starts > test_now()
 ), k AS (
     SELECT s.*, s.starts + (s.len / 2 / 15 * 15) * interval '1 minute' AS mid,
         (SELECT count(*) FROM staffd.shift_breaks b WHERE b.shift_id = s.id AND NOT b.paid
@@ -110,7 +110,7 @@ WHERE lunch <> (CASE WHEN len >= 360 THEN 1 ELSE 0 END) OR first_half <> 1 OR se
 SELECT format('part-time shift %s (%s..%s) has %s breaks, want one paid 15-minute break', s.id, s.starts, s.ends,
               (SELECT count(*) FROM staffd.shift_breaks b WHERE b.shift_id = s.id))
 FROM staffd.shifts s JOIN staffd.agents a ON a.id = s.agent_id JOIN staffd.contracts c ON c.id = a.contract_id
-WHERE c.name = 'part-time' AND s.status = 'scheduled' AND s.starts > now()
+WHERE c.name = 'part-time' AND s.status = 'scheduled' AND s.starts > test_now()
   AND (SELECT count(*) FROM staffd.shift_breaks b WHERE b.shift_id = s.id AND b.paid
          AND b.ends - b.starts = interval '15 minutes') <> 1
 """,
@@ -200,7 +200,7 @@ def main():
                     problems.append("%s: message %r lacks %s" % (cols, err.error_line, want))
             require(not problems, "; ".join(problems))
             w = h.scalar("INSERT INTO staffd.preferences (agent_id, on_date, start_time, end_time, kind)"
-                         " VALUES (%d, current_date + 2, '22:00', '02:00', 'prefer') RETURNING weight" % a)
+                         " VALUES (%d, test_today() + 2, '22:00', '02:00', 'prefer') RETURNING weight" % a)
             require(float(w) == 1.0, "default weight is %s, want 1" % w)
         t.case("preferences_refused_with_named_constraints", bad_prefs, after=up)
 
@@ -225,7 +225,7 @@ def main():
             require(not problems, "; ".join(problems))
             n = int(h.scalar("SELECT count(*) FROM staffd.shifts s JOIN staffd.agents a ON a.id = s.agent_id"
                              " JOIN staffd.contracts c ON c.id = a.contract_id"
-                             " WHERE c.name = 'full-time' AND s.status = 'scheduled' AND s.starts > now()"))
+                             " WHERE c.name = 'full-time' AND s.status = 'scheduled' AND s.starts > test_now()"))
             require(n > 0, "no full-time shift ahead to check")
         t.case("breaks_follow_the_contract_rules", rules_hold, after=ran)
 
@@ -263,7 +263,7 @@ WHERE s.status = 'scheduled' GROUP BY a.name, s.id ORDER BY a.name, s.id""")
 
         def avoided():
             rows = h.sql("""
-SELECT a.name, count(*) FILTER (WHERE (s.starts AT TIME ZONE 'UTC')::date = (now() AT TIME ZONE 'UTC')::date + 1
+SELECT a.name, count(*) FILTER (WHERE (s.starts AT TIME ZONE 'UTC')::date = (test_now() AT TIME ZONE 'UTC')::date + 1
                                  AND s.status = 'scheduled')
 FROM staffd.agents a LEFT JOIN staffd.shifts s ON s.agent_id = a.id
 WHERE a.name LIKE 'Pref %' GROUP BY a.name ORDER BY a.name""")
@@ -293,7 +293,7 @@ WHERE a.name LIKE 'Pref %' GROUP BY a.name ORDER BY a.name""")
         t.case("replan_without_change_moves_no_break_and_no_feed_byte", stable, after=ran)
 
         def rules_change():
-            ahead = "s.starts > now() + interval '1 minute'"
+            ahead = "s.starts > test_now() + interval '1 minute'"
             before = {r[0]: int(r[1]) for r in h.sql(
                 "SELECT s.id, s.sequence FROM staffd.shifts s JOIN staffd.agents a ON a.id = s.agent_id"
                 " JOIN staffd.contracts c ON c.id = a.contract_id"
@@ -329,7 +329,7 @@ FROM staffd.shifts s WHERE s.id IN (%s)""" % ",".join(lit(i) for i in before))
             fx = st["fx"]
             rows = h.sql("""
 SELECT s.id FROM staffd.shifts s JOIN staffd.agents a ON a.id = s.agent_id
-WHERE s.status = 'scheduled' AND s.starts > now() + interval '3 hours' AND a.name NOT LIKE 'Pref %'
+WHERE s.status = 'scheduled' AND s.starts > test_now() + interval '3 hours' AND a.name NOT LIKE 'Pref %'
   AND EXISTS (SELECT 1 FROM staffd.shift_breaks b WHERE b.shift_id = s.id)
 ORDER BY s.starts DESC LIMIT 1""")
             require(rows, "no shift with breaks ahead")

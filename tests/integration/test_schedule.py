@@ -192,7 +192,7 @@ def main():
 SELECT d.interval_start, c.required, c.scheduled, c.shortage
 FROM staffd.demand d
 LEFT JOIN staffd.coverage c ON c.queue_id = d.queue_id AND c.interval_start = d.interval_start
-WHERE d.queue_id = %d AND d.contacts > 0 AND d.interval_start >= now()
+WHERE d.queue_id = %d AND d.contacts > 0 AND d.interval_start >= test_now()
   AND d.interval_start < coalesce(
         (SELECT horizon_end FROM staffd.runs WHERE status = 'succeeded' ORDER BY id DESC LIMIT 1),
         %s + interval '7 days')

@@ -104,6 +104,19 @@ static void test_coverage_and_expected_service_level(void **state)
     assert_true(p.service_level[36] < 0.01);
     assert_true(p.service_level[10] == 1); /* no demand: nothing to miss */
     assert_true(p.shortage_minutes == 14.0 * 8 * 15);
+    assert_true(p.past_shortage_minutes == 0);
+    plan_free(&p);
+
+    /*
+     * Half past the busy hours: the headline counts only what is still to come
+     * (cells 40..43); the four cells already begun are history, kept apart. The
+     * cell under way (now inside cell 39) is history too.
+     */
+    f.s.now = f.s.horizon_start + 39 * SD_CELL_SECONDS + 60;
+    assert_int_equal(plan_run(&f.s, &(struct plan_params){.seed = 1}, &p), 0);
+    assert_int_equal(snapshot_first_future_cell(&f.s), 40);
+    assert_float_equal(p.shortage_minutes, 14.0 * 4 * 15, 1e-9);
+    assert_float_equal(p.past_shortage_minutes, 14.0 * 4 * 15, 1e-9);
     plan_free(&p);
 }
 

@@ -1,6 +1,5 @@
 /*
- * Tests of stable identities across runs (publish.c) and of the
- * configuration parser (config.c).
+ * Tests of stable identities across runs (publish.c).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -10,11 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
-#include "config.h"
 #include "model.h"
 #include "publish.h"
 
@@ -193,58 +190,6 @@ static void test_gone_agent_shifts_cancelled(void **state)
     free(ops);
 }
 
-static char *write_temp(const char *text)
-{
-    char *path = strdup("/tmp/staffd-test-conf-XXXXXX");
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
-    return path;
-}
-
-static void test_config_parses_and_reports_lines(void **state)
-{
-    (void)state;
-    struct config c;
-    char err[512];
-    char *p = write_temp("# comment\n\ndatabase = host=/tmp dbname=x\nlisten_port = 9090\n"
-                         "listen_address = ::1\nmigrate_on_start = no\nlog_level = debug\n");
-    assert_int_equal(config_load(p, &c, err, sizeof err), 0);
-    assert_string_equal(c.database, "host=/tmp dbname=x");
-    assert_int_equal(c.listen_port, 9090);
-    assert_string_equal(c.listen_address, "::1");
-    assert_false(c.migrate_on_start);
-    assert_int_equal(c.horizon_days, 14);
-    unlink(p);
-    free(p);
-
-    struct {
-        const char *text, *expect;
-    } bad[] = {
-        {"listen_port = banana\n", ":1: listen_port: not a whole number"},
-        {"\nlisten_port = 70000\n", ":2: listen_port: out of range"},
-        {"horizon_dayz = 3\n", ":1: unknown key 'horizon_dayz'"},
-        {"listen_address = localhost\n", "not an IPv4 or IPv6 address"},
-        {"migrate_on_start = maybe\n", "not a boolean"},
-        {"just words\n", "expected 'key = value'"},
-        {"debounce_ms = 5000\nmax_debounce_ms = 100\n", "max_debounce_ms"},
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        c.listen_port = 1234;
-        p = write_temp(bad[i].text);
-        assert_int_equal(config_load(p, &c, err, sizeof err), -EINVAL);
-        if (strstr(err, bad[i].expect) == NULL)
-            fail_msg("'%s' gave '%s'", bad[i].text, err);
-        /* A failed load leaves the caller's configuration untouched. */
-        assert_int_equal(c.listen_port, 1234);
-        unlink(p);
-        free(p);
-    }
-    assert_true(config_load("/nonexistent/staffd.conf", &c, err, sizeof err) < 0);
-    assert_non_null(strstr(err, "/nonexistent/staffd.conf"));
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,7 +201,6 @@ int main(void)
         cmocka_unit_test(test_exact_match_wins_over_overlap),
         cmocka_unit_test(test_overlap_on_another_local_day_is_a_new_event),
         cmocka_unit_test(test_gone_agent_shifts_cancelled),
-        cmocka_unit_test(test_config_parses_and_reports_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,121 @@
+/*
+ * Tests of the configuration file parser (config.c): values, defaults, the
+ * line named in every error, and a failed load leaving the old configuration.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+
+static char *write_temp(const char *text)
+{
+    char *path = strdup("/tmp/staffd-test-conf-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+static void test_config_parses_and_reports_lines(void **state)
+{
+    (void)state;
+    struct config c;
+    char err[512];
+    char *p = write_temp("# comment\n\ndatabase = host=/tmp dbname=x\nlisten_port = 9090\n"
+                         "listen_address = ::1\nmigrate_on_start = no\nlog_level = debug\n");
+    assert_int_equal(config_load(p, &c, err, sizeof err), 0);
+    assert_string_equal(c.database, "host=/tmp dbname=x");
+    assert_int_equal(c.listen_port, 9090);
+    assert_string_equal(c.listen_address, "::1");
+    assert_false(c.migrate_on_start);
+    assert_int_equal(c.horizon_days, 14);
+    unlink(p);
+    free(p);
+
+    struct {
+        const char *text, *expect;
+    } bad[] = {
+        {"listen_port = banana\n", ":1: listen_port: not a whole number"},
+        {"\nlisten_port = 70000\n", ":2: listen_port: out of range"},
+        {"horizon_dayz = 3\n", ":1: unknown key 'horizon_dayz'"},
+        {"listen_address = localhost\n", "not an IPv4 or IPv6 address"},
+        {"migrate_on_start = maybe\n", "not a boolean"},
+        {"just words\n", "expected 'key = value'"},
+        {"debounce_ms = 5000\nmax_debounce_ms = 100\n", "max_debounce_ms"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        c.listen_port = 1234;
+        p = write_temp(bad[i].text);
+        assert_int_equal(config_load(p, &c, err, sizeof err), -EINVAL);
+        if (strstr(err, bad[i].expect) == NULL)
+            fail_msg("'%s' gave '%s'", bad[i].text, err);
+        /* A failed load leaves the caller's configuration untouched. */
+        assert_int_equal(c.listen_port, 1234);
+        unlink(p);
+        free(p);
+    }
+    assert_true(config_load("/nonexistent/staffd.conf", &c, err, sizeof err) < 0);
+    assert_non_null(strstr(err, "/nonexistent/staffd.conf"));
+}
+
+static void test_config_clock(void **state)
+{
+    (void)state;
+    struct config c;
+    char err[512];
+    char *p = write_temp("clock = 2026-12-09T16:05:00Z\n");
+    assert_int_equal(config_load(p, &c, err, sizeof err), 0);
+    assert_true(c.clock_fixed);
+    assert_int_equal(c.clock_at, 1796832300LL);
+    unlink(p);
+    free(p);
+    p = write_temp("clock = 2027-01-03T23:59Z\n");
+    assert_int_equal(config_load(p, &c, err, sizeof err), 0);
+    assert_int_equal(c.clock_at, 1799020740LL);
+    unlink(p);
+    free(p);
+    p = write_temp("clock = database\n");
+    assert_int_equal(config_load(p, &c, err, sizeof err), 0);
+    assert_false(c.clock_fixed);
+    unlink(p);
+    free(p);
+    config_defaults(&c);
+    assert_false(c.clock_fixed);
+
+    const char *bad[] = {
+        "clock = 2026-02-30T10:00:00Z\n", /* no such day */
+        "clock = 2026-12-09T24:00:00Z\n", /* no such hour */
+        "clock = 2026-12-09T16:05:00\n",  /* no zone: could be read as local time */
+        "clock = 2026-12-09 16:05:00Z\n",
+        "clock = 2026-12-09T16:05:00+01:00\n",
+        "clock = now\n",
+        "clock = 2026-12-09T16:05:00Zjunk\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        p = write_temp(bad[i]);
+        assert_int_equal(config_load(p, &c, err, sizeof err), -EINVAL);
+        if (strstr(err, ":1: clock: not") == NULL)
+            fail_msg("'%s' gave '%s'", bad[i], err);
+        unlink(p);
+        free(p);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_config_parses_and_reports_lines),
+        cmocka_unit_test(test_config_clock),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
