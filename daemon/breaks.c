@@ -12,6 +12,7 @@
  * of work between them whenever their windows allow it.
  */
 #include "breaks.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -341,12 +342,13 @@ static int warn_unplaced(struct placer *P, const struct slot *sl)
     plan->warnings = nw;
     struct input_error *e = &nw[plan->n_warnings++];
     memset(e, 0, sizeof *e);
-    snprintf(e->table, sizeof e->table, "contracts");
-    snprintf(e->key, sizeof e->key, "id=%lld", (long long)c->id);
-    snprintf(e->message, sizeof e->message,
-             "contract '%s': break rule %d (%d minutes) fits nowhere in a %d-minute shift beside "
-             "the other breaks; such shifts are published without it",
-             c->name, sl->need.rule + 1, sl->need.minutes, (int)((ps->end - ps->start) / 60));
+    text_printf(e->table, sizeof e->table, "contracts");
+    text_printf(e->key, sizeof e->key, "id=%lld", (long long)c->id);
+    text_printf(
+        e->message, sizeof e->message,
+        "contract '%s': break rule %d (%d minutes) fits nowhere in a %d-minute shift beside "
+        "the other breaks; such shifts are published without it",
+        c->name, sl->need.rule + 1, sl->need.minutes, (int)((ps->end - ps->start) / 60));
     return 0;
 }
 

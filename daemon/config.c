@@ -18,7 +18,16 @@
 
 #include "log.h"
 
-enum key_type { KEY_STR, KEY_INT, KEY_BOOL, KEY_ADDR, KEY_LEVEL, KEY_SHA256, KEY_DOUBLE, KEY_CLOCK };
+enum key_type {
+    KEY_STR,
+    KEY_INT,
+    KEY_BOOL,
+    KEY_ADDR,
+    KEY_LEVEL,
+    KEY_SHA256,
+    KEY_DOUBLE,
+    KEY_CLOCK
+};
 
 struct key {
     const char *name;
@@ -111,12 +120,17 @@ static const char *parse_clock(struct config *c, const char *v)
     bool with_seconds = n == 20;
     if (!(n == 17 || n == 20) || v[n - 1] != 'Z')
         return "not 'database' or an instant such as 2026-12-09T16:05:00Z";
-    int got = with_seconds ? sscanf(v, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &sec, &used)
-                           : sscanf(v, "%4d-%2d-%2dT%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &used);
+    int got = with_seconds
+                  ? sscanf(v, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &sec, &used)
+                  : sscanf(v, "%4d-%2d-%2dT%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &used);
     if (got != (with_seconds ? 6 : 5) || (size_t)used != n)
         return "not 'database' or an instant such as 2026-12-09T16:05:00Z";
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-                    .tm_hour = h, .tm_min = mi, .tm_sec = sec};
+    struct tm tm = {.tm_year = y - 1900,
+                    .tm_mon = mo - 1,
+                    .tm_mday = d,
+                    .tm_hour = h,
+                    .tm_min = mi,
+                    .tm_sec = sec};
     time_t t = timegm(&tm);
     struct tm back;
     /* timegm() normalises 2026-02-30 into March: a date that does not round-trip does not exist. */

@@ -501,7 +501,8 @@ static void run_start(struct daemon *d, const char *reason)
         d->run_pending = true;
         return;
     }
-    char *sql = load_snapshot_sql(d->cfg.horizon_days, d->cfg.clock_fixed, (sd_time)d->cfg.clock_at);
+    char *sql =
+        load_snapshot_sql(d->cfg.horizon_days, d->cfg.clock_fixed, (sd_time)d->cfg.clock_at);
     if (sql == NULL)
         return;
     d->run_state = RUN_LOADING;

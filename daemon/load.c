@@ -8,6 +8,7 @@
  * uses to check HR's rows.
  */
 #include "load.h"
+#include "text.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -159,11 +160,11 @@ static int add_error(struct snapshot *s, const char *table, const char *key, con
         return -ENOMEM;
     s->errors = ne;
     struct input_error *e = &ne[s->n_errors++];
-    snprintf(e->table, sizeof e->table, "%s", table);
-    snprintf(e->key, sizeof e->key, "%s", key);
+    text_printf(e->table, sizeof e->table, "%s", table);
+    text_printf(e->key, sizeof e->key, "%s", key);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->message, sizeof e->message, fmt, ap);
+    text_vprintf(e->message, sizeof e->message, fmt, ap);
     va_end(ap);
     return 0;
 }

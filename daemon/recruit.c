@@ -23,6 +23,7 @@
 
 #include "plan.h"
 #include "schedule.h"
+#include "text.h"
 
 #define SLOTS_PER_DAY  (86400 / SD_CELL_SECONDS)
 #define WEEK_SLOTS     (7 * SLOTS_PER_DAY)
@@ -55,15 +56,13 @@ void recruit_params_default(struct recruit_params *p)
     };
 }
 
-/* snprintf that may cut the text short on purpose: these are one-line messages. */
+/* One-line messages: cut short on a character boundary ("…") when they do not fit. */
 __attribute__((format(printf, 3, 4))) static void say(char *buf, size_t len, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int w = vsnprintf(buf, len, fmt, ap);
+    text_vprintf(buf, len, fmt, ap);
     va_end(ap);
-    if (w < 0 && len > 0)
-        buf[0] = '\0';
 }
 
 /* ---- horizon ------------------------------------------------------------- */
@@ -151,9 +150,8 @@ static void days_words(unsigned mask, bool plural, char *buf, size_t len)
         return;
     }
     /* Three or more days in a row read as a range. */
-    size_t used = 0;
     buf[0] = '\0';
-    for (int d = 0; d < 7 && used < len;) {
+    for (int d = 0; d < 7;) {
         if (!(mask & (1u << d))) {
             d++;
             continue;
@@ -161,18 +159,16 @@ static void days_words(unsigned mask, bool plural, char *buf, size_t len)
         int e = d;
         while (e + 1 < 7 && (mask & (1u << (e + 1))))
             e++;
+        const char *sep = buf[0] ? ", " : "";
         int w;
         if (e - d >= 2)
-            w = snprintf(buf + used, len - used, "%s%s–%s", used ? ", " : "", wd_abbr[d],
-                         wd_abbr[e]);
+            w = text_append(buf, len, "%s%s–%s", sep, wd_abbr[d], wd_abbr[e]);
         else if (e > d)
-            w = snprintf(buf + used, len - used, "%s%s, %s", used ? ", " : "", wd_abbr[d],
-                         wd_abbr[e]);
+            w = text_append(buf, len, "%s%s, %s", sep, wd_abbr[d], wd_abbr[e]);
         else
-            w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", wd_abbr[d]);
-        if (w < 0)
+            w = text_append(buf, len, "%s%s", sep, wd_abbr[d]);
+        if (w != 0)
             break;
-        used += (size_t)w;
         d = e + 1;
     }
 }
@@ -771,10 +767,9 @@ static void pattern_words(const struct snapshot *s, const struct candidate *c,
 static void skills_words(const struct snapshot *s, const struct candidate *c, const double *left0,
                          char *buf, size_t len)
 {
-    size_t used = 0;
     int listed = 0;
     buf[0] = '\0';
-    for (int q = 0; q < s->n_queues && used < len && listed < 3; q++) {
+    for (int q = 0; q < s->n_queues && listed < 3; q++) {
         if (left0[q] <= 0)
             continue;
         bool has = false;
@@ -782,10 +777,8 @@ static void skills_words(const struct snapshot *s, const struct candidate *c, co
             has |= c->skills[k] == q;
         if (has)
             continue;
-        int w = snprintf(buf + used, len - used, "%s%s", listed ? ", " : "", s->queues[q].name);
-        if (w < 0)
+        if (text_append(buf, len, "%s%s", listed ? ", " : "", s->queues[q].name) != 0)
             break;
-        used += (size_t)w;
         listed++;
     }
 }
@@ -816,23 +809,19 @@ static void explain(const struct ranker *r, const struct candidate *c, const str
         if (others <= 1) {
             say(what, sizeof what, "%s of %s shortage", h, s->queues[main_q].name);
         } else {
-            size_t used = (size_t)snprintf(what, sizeof what, "%s of shortage (", h);
+            int cut = text_printf(what, sizeof what, "%s of shortage (", h);
             int listed = 0;
-            for (int q = 0; q < s->n_queues && used < sizeof what; q++) {
+            for (int q = 0; q < s->n_queues && cut == 0; q++) {
                 if (out->queue_minutes[q] <= 0)
                     continue;
                 char qh[32];
                 hours_words(out->queue_minutes[q], qh, sizeof qh);
                 qh[strcspn(qh, "/")] = '\0';
-                int w = snprintf(what + used, sizeof what - used, "%s%s %s", listed ? ", " : "",
-                                 s->queues[q].name, qh);
-                if (w < 0)
-                    break;
-                used += (size_t)w;
+                cut = text_append(what, sizeof what, "%s%s %s", listed ? ", " : "",
+                                  s->queues[q].name, qh);
                 listed++;
             }
-            if (used < sizeof what)
-                snprintf(what + used, sizeof what - used, ")");
+            text_append(what, sizeof what, ")");
         }
         char before[80] = "";
         if (cs->first_minutes - out->minutes_per_week >= 30) {
@@ -1351,7 +1340,7 @@ static void sb_cell(struct sbuf *b, const char *t, int width, bool right)
         cut[i] = t[i];
         i++;
     }
-    cut[i] = '\0';
+    cut[text_utf8_prefix(cut, i)] = '\0';
     int pad = width - text_width(cut);
     if (right)
         sb_printf(b, "%*s%s", pad > 0 ? pad : 0, "", cut);

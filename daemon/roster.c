@@ -33,6 +33,7 @@
 #include "breaks.h"
 #include "engine.h"
 #include "schedule.h"
+#include "text.h"
 
 /* Marginal costs of the 1st, 2nd, ... agent short in a cell: the squares' steps. */
 #define CURVE_LEN 16
@@ -546,9 +547,9 @@ static int add_warning(struct plan *plan, const struct agent *a, const char *fmt
     plan->warnings = nw;
     struct input_error *w = &nw[plan->n_warnings++];
     memset(w, 0, sizeof *w);
-    snprintf(w->table, sizeof w->table, "agents");
-    snprintf(w->key, sizeof w->key, "id=%lld", (long long)a->id);
-    snprintf(w->message, sizeof w->message, fmt, a->name, minutes);
+    text_printf(w->table, sizeof w->table, "agents");
+    text_printf(w->key, sizeof w->key, "id=%lld", (long long)a->id);
+    text_printf(w->message, sizeof w->message, fmt, a->name, minutes);
     return 0;
 }
 

@@ -11,6 +11,7 @@
  * incrementally against a per-agent array of local days.
  */
 #include "schedule.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -461,7 +462,7 @@ static bool inside_availability(const struct snapshot *s, const struct agent *a,
 #define FAIL(...)                                                                                  \
     do {                                                                                           \
         if (why != NULL)                                                                           \
-            snprintf(why, why_len, __VA_ARGS__);                                                   \
+            text_printf(why, why_len, __VA_ARGS__);                                                \
         rc = -EINVAL;                                                                              \
         goto out;                                                                                  \
     } while (0)

@@ -206,10 +206,10 @@ struct plan {
     int n_breaks;
     struct shift_break *breaks; /* breaks.c: by shift (index into shifts), then start */
     /* Per [queue * n_cells + cell]: */
-    double *required;        /* agents to schedule, shrinkage included */
-    int *scheduled;          /* agents on the queue in that cell, not on a break */
-    double *shortage;        /* max(0, required - scheduled) */
-    double *service_level;   /* predicted for the scheduled agents */
+    double *required;             /* agents to schedule, shrinkage included */
+    int *scheduled;               /* agents on the queue in that cell, not on a break */
+    double *shortage;             /* max(0, required - scheduled) */
+    double *service_level;        /* predicted for the scheduled agents */
     double shortage_minutes;      /* sum of shortage * 15 over cells from now on */
     double past_shortage_minutes; /* the same over cells that began before now (history) */
     double objective;
