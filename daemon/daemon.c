@@ -3,10 +3,21 @@
  *
  * Everything here runs on the loop thread except the three work callbacks
  * (migrate_work, plan_work, render_work), which touch only their job struct.
- * A planning run is a small state machine: LOADING (snapshot query) ->
- * PLANNING (thread pool) -> STORING (publish statement) -> IDLE. A change that
- * arrives meanwhile sets run_pending, so a burst of any size costs at most one
- * more run. Feed rendering has its own, similar, one-at-a-time pipeline.
+ * A planning run is a small state machine: BEGINNING (its runs row, as
+ * 'running') -> LOADING (snapshot query) -> PLANNING (thread pool) -> STORING
+ * (publish statement) -> IDLE, or -> FINISHING (the row says 'failed' or
+ * 'abandoned' and why) -> IDLE. A change that arrives meanwhile sets
+ * run_pending, so a burst of any size costs at most one more run. A failed
+ * run is retried with a growing delay, so a transient fault (a lock timeout, a
+ * cancelled statement) never leaves the daemon waiting for the next change.
+ * Feed rendering has its own, similar, one-at-a-time pipeline.
+ *
+ * Nothing may fail silently: every attempt has a runs row, /healthz says
+ * "degraded" with the reasons while planning cannot be trusted (database
+ * away, last run failed, changes waiting without a plan, notifications that
+ * never came), and the systemd watchdog is fed only while the loop and the
+ * database pipeline move (a PostgreSQL outage degrades; it does not restart
+ * the daemon, which would not help).
  */
 #include "daemon.h"
 
@@ -38,13 +49,26 @@
 #include "publish.h"
 #include "recruit.h"
 #include "store.h"
+#include "text.h"
 
 #define NOTIFY_CHANNEL      "staffd_changed"
 #define REPLAN_INTERVAL_MS  (60 * 60 * 1000)
 #define REFRESH_INTERVAL_MS (10 * 60 * 1000)
 #define MIGRATE_RETRY_MS    2000
+#define RETRY_MIN_MS        5000
+#define RETRY_MAX_MS        (5 * 60 * 1000)
+/* Every CHECK_MS the daemon compares the database's change counter with what it planned. */
+#define CHECK_MS 10000
+/* A change still unplanned this long after it was heard makes /healthz "degraded". */
+#define PENDING_LIMIT_MS 60000
+/* A query out this long, or a run in the planner this long past its budget, stalls the watchdog. */
+#define STALL_LIMIT_MS (12 * 60 * 1000)
 
-enum run_state { RUN_IDLE, RUN_LOADING, RUN_PLANNING, RUN_STORING };
+enum run_state { RUN_IDLE, RUN_BEGINNING, RUN_LOADING, RUN_PLANNING, RUN_STORING, RUN_FINISHING };
+
+/* Where a run failed: a label of staffd_run_failures_total. */
+enum run_stage { STAGE_BEGIN, STAGE_SNAPSHOT, STAGE_PLANNING, STAGE_STORE, STAGE_COUNT };
+static const char *const stage_names[STAGE_COUNT] = {"begin", "snapshot", "planning", "store"};
 
 struct daemon {
     uv_loop_t loop;
@@ -55,7 +79,7 @@ struct daemon {
     struct feeds *feeds;
 
     uv_signal_t sig_term, sig_int, sig_hup;
-    uv_timer_t debounce, watchdog, replan, refresh, migrate_retry;
+    uv_timer_t debounce, watchdog, replan, refresh, migrate_retry, retry, check, stop_wait;
     uv_work_t migrate_req;
     bool migrate_busy;
     int migrate_rc;
@@ -70,6 +94,23 @@ struct daemon {
     bool run_pending;
     char pending_reason[64];
     uint64_t burst_started_ms; /* 0: no burst being debounced */
+    uint64_t waiting_since_ms; /* 0: no change heard that no run has started on */
+    uint64_t stage_since_ms;   /* when run_state last changed */
+    uint64_t retry_ms;         /* the next retry's delay after a failed run */
+
+    /* The run in flight. */
+    int64_t run_id; /* its runs row; 0 before store_begin_sql answered */
+    double run_started_at;
+    char run_reason[64];
+
+    /* The database's change counter (staffd.change_seq) against what was planned. */
+    long long change_seq_planned; /* read by the last snapshot; -1 before */
+    bool check_busy;
+    uint64_t unheard_since_ms; /* 0: every committed change was heard */
+    long long suspect_seq;     /* an unplanned counter value seen once, -1: none */
+    uint64_t missed_notifications;
+    int64_t abandoning; /* the run recorded as abandoned at shutdown */
+    bool db_stopping;
 
     bool feeds_busy;
     bool feeds_pending;
@@ -78,9 +119,16 @@ struct daemon {
 
     /* What /healthz and /metrics report. */
     uint64_t runs_succeeded, runs_failed, runs_abandoned, notifications;
+    uint64_t failures[STAGE_COUNT];
+    /* The last run attempt, whatever its end. */
     int64_t last_run_id;
     char last_run_status[16];
+    char last_run_message[256];
+    char last_run_reason[64];
     double last_run_finished;
+    /* The last run that landed. */
+    int64_t last_good_id;
+    double last_good_finished;
     double last_run_shortage;
     double last_plan_seconds;
     int last_agents, last_shifts, last_input_errors;
@@ -99,10 +147,12 @@ struct plan_job {
     double budget_seconds;
     int threads;
     int freeze_hours;
+    int64_t run_id;
     double started_at;
     char reason[64];
     /* Filled by the worker. */
     int rc;
+    enum run_stage stage; /* where rc < 0 came from */
     char err[512];
     struct snapshot snap;
     struct plan plan;
@@ -281,22 +331,75 @@ static void tokens_refresh(struct daemon *d)
 
 /* ---- planning runs ----------------------------------------------------- */
 
+static void run_set_state(struct daemon *d, enum run_state st)
+{
+    d->run_state = st;
+    d->stage_since_ms = uv_now(&d->loop);
+}
+
 static void run_finish(struct daemon *d)
 {
-    d->run_state = RUN_IDLE;
+    run_set_state(d, RUN_IDLE);
+    d->run_id = 0;
     if (d->run_pending && !d->stopping) {
         d->run_pending = false;
         run_start(d, d->pending_reason);
     }
 }
 
-static void failed_recorded(void *arg, int status, PGresult **res, int n, const char *error)
+static void on_retry(uv_timer_t *t)
+{
+    run_start(t->data, "retry");
+}
+
+/* What /healthz shows of an attempt that did not land. */
+static void note_attempt(struct daemon *d, const char *status, const char *message)
+{
+    d->last_run_id = d->run_id;
+    snprintf(d->last_run_status, sizeof d->last_run_status, "%s", status);
+    text_printf(d->last_run_message, sizeof d->last_run_message, "%s", message ? message : "");
+    snprintf(d->last_run_reason, sizeof d->last_run_reason, "%s", d->run_reason);
+    d->last_run_finished = wall_now();
+}
+
+static void finish_recorded(void *arg, int status, PGresult **res, int n, const char *error)
 {
     (void)res;
     (void)n;
     struct daemon *d = arg;
     if (status < 0)
-        log_warn("run: could not record the failed run: %s", error ? error : "?");
+        log_warn("run %" PRId64 ": could not record how it ended: %s", d->run_id,
+                 error ? error : "?");
+    run_finish(d);
+}
+
+/*
+ * A run that will not land: count it, say why, record it in its runs row and
+ * try again later (unless shutting down). The row is recorded even when the
+ * failure was the database's: the retry finds the session usable again, and
+ * if the connection is gone the next begin_run marks the row abandoned.
+ */
+static void run_fail(struct daemon *d, enum run_stage stage, const char *why)
+{
+    char msg[512];
+    text_printf(msg, sizeof msg, "%s failed: %s", stage_names[stage], why ? why : "?");
+    log_err("run %" PRId64 " (%s): %s", d->run_id, d->run_reason, msg);
+    d->runs_failed++;
+    d->failures[stage]++;
+    note_attempt(d, "failed", msg);
+    if (!d->stopping) {
+        uv_timer_start(&d->retry, on_retry, d->retry_ms, 0);
+        log_notice("run: retrying in %.0f s", d->retry_ms / 1000.0);
+        d->retry_ms = d->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : d->retry_ms * 2;
+    }
+    if (d->run_id > 0 && d->db != NULL && db_connected(d->db)) {
+        char id[32];
+        snprintf(id, sizeof id, "%" PRId64, d->run_id);
+        const char *params[3] = {id, "failed", msg};
+        run_set_state(d, RUN_FINISHING);
+        if (db_exec(d->db, store_finish_sql, 3, params, finish_recorded, d) == 0)
+            return;
+    }
     run_finish(d);
 }
 
@@ -304,36 +407,44 @@ static void stored(void *arg, int status, PGresult **res, int n, const char *err
 {
     struct plan_job *j = arg;
     struct daemon *d = j->d;
-    if (d->stopping) {
-        d->runs_abandoned++;
-    } else if (status < 0 || n != 1 || PQntuples(res[0]) != 1) {
-        log_err("run: storing the plan failed: %s", error ? error : "no result");
-        d->runs_failed++;
-        snprintf(d->last_run_status, sizeof d->last_run_status, "failed");
-        /* A lost connection re-plans on reconnect; anything else on the next change. */
-    } else {
-        d->runs_succeeded++;
-        d->last_run_id = strtoll(PQgetvalue(res[0], 0, 0), NULL, 10);
-        snprintf(d->last_run_status, sizeof d->last_run_status, "succeeded");
-        d->last_run_finished = wall_now();
-        d->last_run_shortage = j->plan.shortage_minutes;
-        d->last_agents = j->snap.n_agents;
-        d->last_shifts = j->plan.n_shifts;
-        d->last_input_errors = j->snap.n_errors;
-        const char *changed = PQgetvalue(res[0], 0, 1);
-        log_info("run %" PRId64 " (%s): %d agents, %d shifts, %d changes, shortage %.0f "
-                 "agent-minutes, planned in %.2f s",
-                 d->last_run_id, j->reason, j->snap.n_agents, j->plan.n_shifts, j->n_ops,
-                 j->plan.shortage_minutes, j->seconds);
-        notify_status("run %" PRId64 ": %d shifts, shortage %.0f agent-minutes", d->last_run_id,
-                      j->plan.n_shifts, j->plan.shortage_minutes);
-        if (strcmp(changed, "{}") != 0)
-            feeds_refresh(d, changed);
-        /* What GET /api/recruitment serves: the recruitment of the last run that landed. */
-        free(d->recruitment);
-        d->recruitment = j->recruitment;
-        j->recruitment = NULL;
+    if (status < 0 || n != 1 || PQntuples(res[0]) != 1) {
+        job_free(j);
+        if (d->stopping) {
+            d->runs_abandoned++;
+            note_attempt(d, "abandoned", "the daemon was stopping");
+            run_finish(d);
+            return;
+        }
+        run_fail(d, STAGE_STORE, error ? error : "no result");
+        return;
     }
+    /* It landed, even if the daemon is stopping meanwhile. */
+    d->runs_succeeded++;
+    d->retry_ms = RETRY_MIN_MS;
+    uv_timer_stop(&d->retry);
+    d->run_id = strtoll(PQgetvalue(res[0], 0, 0), NULL, 10);
+    note_attempt(d, "succeeded", "");
+    d->last_good_id = d->run_id;
+    d->last_good_finished = d->last_run_finished;
+    d->last_run_shortage = j->plan.shortage_minutes;
+    d->last_agents = j->snap.n_agents;
+    d->last_shifts = j->plan.n_shifts;
+    d->last_input_errors = j->snap.n_errors;
+    if (d->unheard_since_ms != 0 && d->change_seq_planned >= 0)
+        d->unheard_since_ms = 0;
+    const char *changed = PQgetvalue(res[0], 0, 1);
+    log_info("run %" PRId64 " (%s): %d agents, %d shifts, %d changes, shortage %.0f "
+             "agent-minutes from now on, %d input errors, planned in %.2f s",
+             d->run_id, j->reason, j->snap.n_agents, j->plan.n_shifts, j->n_ops,
+             j->plan.shortage_minutes, d->last_input_errors, j->seconds);
+    notify_status("run %" PRId64 ": %d shifts, shortage %.0f agent-minutes", d->run_id,
+                  j->plan.n_shifts, j->plan.shortage_minutes);
+    if (strcmp(changed, "{}") != 0 && !d->stopping)
+        feeds_refresh(d, changed);
+    /* What GET /api/recruitment serves: the recruitment of the last run that landed. */
+    free(d->recruitment);
+    d->recruitment = j->recruitment;
+    j->recruitment = NULL;
     job_free(j);
     run_finish(d);
 }
@@ -349,8 +460,11 @@ static void plan_work(uv_work_t *req)
         PQclear(j->results[i]);
     free(j->results);
     j->results = NULL;
-    if (j->rc < 0)
+    if (j->rc < 0) {
+        j->stage = STAGE_SNAPSHOT;
         return;
+    }
+    j->stage = STAGE_PLANNING;
     j->snap.freeze_until = j->snap.now + (sd_time)j->freeze_hours * 3600;
     struct plan_params pp = {.seed = j->seed,
                              .iterations = j->iterations,
@@ -359,7 +473,7 @@ static void plan_work(uv_work_t *req)
                              .cancel = &j->d->cancel};
     j->rc = plan_run(&j->snap, &pp, &j->plan);
     if (j->rc < 0) {
-        snprintf(j->err, sizeof j->err, "planning: %s", strerror(-j->rc));
+        text_printf(j->err, sizeof j->err, "planning: %s", strerror(-j->rc));
         return;
     }
     /* Recruitment reads the shortage this plan leaves. */
@@ -370,7 +484,7 @@ static void plan_work(uv_work_t *req)
     rp.cancel = &j->d->cancel;
     j->rc = recruit_run(&j->snap, &j->plan, &rp, &rr);
     if (j->rc < 0) {
-        snprintf(j->err, sizeof j->err, "recruitment: %s", strerror(-j->rc));
+        text_printf(j->err, sizeof j->err, "recruitment: %s", strerror(-j->rc));
         return;
     }
     cJSON *rj = recruit_to_json(&j->snap, &rr);
@@ -379,17 +493,19 @@ static void plan_work(uv_work_t *req)
     recruit_result_free(&rr);
     if (j->recruitment == NULL) {
         j->rc = -ENOMEM;
-        snprintf(j->err, sizeof j->err, "recruitment: %s", strerror(ENOMEM));
+        text_printf(j->err, sizeof j->err, "recruitment: %s", strerror(ENOMEM));
         return;
     }
     j->rc = publish_diff(&j->snap, &j->plan, &ops, &j->n_ops);
     if (j->rc == 0) {
-        struct store_run_info info = {
-            .started_at = j->started_at, .reason = j->reason, .recruitment = j->recruitment};
+        struct store_run_info info = {.run_id = j->run_id,
+                                      .started_at = j->started_at,
+                                      .reason = j->reason,
+                                      .recruitment = j->recruitment};
         j->rc = store_build_params(&j->snap, &j->plan, ops, j->n_ops, &info, j->params);
     }
     if (j->rc < 0)
-        snprintf(j->err, sizeof j->err, "preparing the write: %s", strerror(-j->rc));
+        text_printf(j->err, sizeof j->err, "preparing the write: %s", strerror(-j->rc));
     free(ops);
     j->seconds = mono_now() - t0;
 }
@@ -412,10 +528,10 @@ static void plan_after(uv_work_t *req, int status)
 {
     struct plan_job *j = req->data;
     struct daemon *d = j->d;
-    int rc;
     if (status == UV_ECANCELED || d->stopping || j->rc == -ECANCELED) {
         d->runs_abandoned++;
-        log_notice("run (%s) abandoned: shutting down", j->reason);
+        log_notice("run %" PRId64 " (%s) abandoned: shutting down", d->run_id, j->reason);
+        note_attempt(d, "abandoned", "the daemon was stopping");
         job_free(j);
         run_finish(d);
         return;
@@ -427,27 +543,19 @@ static void plan_after(uv_work_t *req, int status)
         log_warn("planning: %s %s: %s", j->plan.warnings[i].table, j->plan.warnings[i].key,
                  j->plan.warnings[i].message);
     if (j->rc < 0) {
-        log_err("run (%s) failed: %s", j->reason, j->err);
-        d->runs_failed++;
-        snprintf(d->last_run_status, sizeof d->last_run_status, "failed");
-        char started[32];
-        snprintf(started, sizeof started, "%.3f", j->started_at);
-        const char *params[4] = {started, j->reason, "failed", j->err};
-        d->run_state = RUN_STORING;
-        rc = db_exec(d->db, store_failed_sql, 4, params, failed_recorded, d);
+        char err[sizeof j->err];
+        enum run_stage stage = j->stage;
+        memcpy(err, j->err, sizeof err);
         job_free(j);
-        if (rc < 0)
-            run_finish(d);
+        run_fail(d, stage, err);
         return;
     }
-    d->run_state = RUN_STORING;
+    run_set_state(d, RUN_STORING);
     d->last_plan_seconds = j->seconds;
     if (db_exec(d->db, store_publish_sql, STORE_NPARAMS, (const char *const *)j->params, stored,
                 j) < 0) {
-        log_warn("run (%s): database gone before the plan could be stored", j->reason);
         job_free(j);
-        d->run_pending = true;
-        run_finish(d);
+        run_fail(d, STAGE_STORE, "the database connection went away before the plan was stored");
     }
 }
 
@@ -459,15 +567,13 @@ static void snapshot_loaded(void *arg, int status, PGresult **res, int n, const 
         return;
     }
     if (status < 0) {
-        log_err("run: reading the snapshot failed: %s", error ? error : "?");
-        d->runs_failed++;
-        run_finish(d);
+        run_fail(d, STAGE_SNAPSHOT, error);
         return;
     }
     struct plan_job *j = calloc(1, sizeof *j);
     if (j == NULL || (j->results = calloc((size_t)n, sizeof *j->results)) == NULL) {
         free(j);
-        run_finish(d);
+        run_fail(d, STAGE_SNAPSHOT, strerror(ENOMEM));
         return;
     }
     j->d = d;
@@ -483,13 +589,55 @@ static void snapshot_loaded(void *arg, int status, PGresult **res, int n, const 
     j->budget_seconds = d->cfg.plan_iterations > 0 ? 0 : d->cfg.plan_seconds;
     j->threads = d->cfg.plan_threads;
     j->freeze_hours = d->cfg.freeze_hours;
-    j->started_at = wall_now();
-    snprintf(j->reason, sizeof j->reason, "%s", d->pending_reason);
-    d->run_state = RUN_PLANNING;
+    j->run_id = d->run_id;
+    j->started_at = d->run_started_at;
+    snprintf(j->reason, sizeof j->reason, "%s", d->run_reason);
+    run_set_state(d, RUN_PLANNING);
     if (uv_queue_work(&d->loop, &j->req, plan_work, plan_after) != 0) {
         job_free(j);
-        run_finish(d);
+        run_fail(d, STAGE_PLANNING, "the thread pool refused the job");
     }
+}
+
+/* The change counter as the snapshot read it: what this run has planned. */
+static void snapshot_counter(void *arg, int status, PGresult **res, int n, const char *error)
+{
+    (void)error;
+    struct daemon *d = arg;
+    if (status == 0 && n == 1 && PQntuples(res[0]) == 1)
+        d->change_seq_planned = strtoll(PQgetvalue(res[0], 0, 0), NULL, 10);
+}
+
+static void run_begun(void *arg, int status, PGresult **res, int n, const char *error)
+{
+    struct daemon *d = arg;
+    if (d->stopping) {
+        run_finish(d);
+        return;
+    }
+    if (status < 0 || n != 1 || PQntuples(res[0]) != 1) {
+        run_fail(d, STAGE_BEGIN, status < 0 ? error : "begin_run returned no row");
+        return;
+    }
+    d->run_id = strtoll(PQgetvalue(res[0], 0, 0), NULL, 10);
+    char *sql =
+        load_snapshot_sql(d->cfg.horizon_days, d->cfg.clock_fixed, (sd_time)d->cfg.clock_at);
+    if (sql == NULL) {
+        run_fail(d, STAGE_SNAPSHOT, strerror(ENOMEM));
+        return;
+    }
+    run_set_state(d, RUN_LOADING);
+    /*
+     * The counter first: a change committed after it is read but before the
+     * snapshot starts is planned and also notified, which costs one more run
+     * at most; read after, a change could be counted as planned and never be.
+     */
+    int rc = db_exec(d->db, load_change_counter_sql, 0, NULL, snapshot_counter, d);
+    if (rc == 0)
+        rc = db_exec(d->db, sql, 0, NULL, snapshot_loaded, d);
+    free(sql);
+    if (rc < 0)
+        run_fail(d, STAGE_SNAPSHOT, "the database connection went away");
 }
 
 static void run_start(struct daemon *d, const char *reason)
@@ -501,16 +649,17 @@ static void run_start(struct daemon *d, const char *reason)
         d->run_pending = true;
         return;
     }
-    char *sql =
-        load_snapshot_sql(d->cfg.horizon_days, d->cfg.clock_fixed, (sd_time)d->cfg.clock_at);
-    if (sql == NULL)
-        return;
-    d->run_state = RUN_LOADING;
-    if (db_exec(d->db, sql, 0, NULL, snapshot_loaded, d) < 0) {
-        d->run_state = RUN_IDLE;
+    uv_timer_stop(&d->retry);
+    d->waiting_since_ms = 0;
+    d->run_id = 0;
+    d->run_started_at = wall_now();
+    snprintf(d->run_reason, sizeof d->run_reason, "%s", reason);
+    const char *params[1] = {reason};
+    run_set_state(d, RUN_BEGINNING);
+    if (db_exec(d->db, store_begin_sql, 1, params, run_begun, d) < 0) {
+        run_set_state(d, RUN_IDLE);
         d->run_pending = true;
     }
-    free(sql);
 }
 
 /* ---- database events --------------------------------------------------- */
@@ -533,6 +682,8 @@ static void on_notify(void *ctx, const char *channel, const char *payload)
     }
     if (strcmp(payload, "settings") == 0)
         return;
+    if (d->waiting_since_ms == 0)
+        d->waiting_since_ms = uv_now(&d->loop);
     /*
      * Debounce: wait for debounce_ms of quiet, but never more than
      * max_debounce_ms after the first change of the burst.
@@ -579,21 +730,70 @@ static int http_feed_cb(void *ctx, const char *token, size_t len, struct http_fe
     return feeds_lookup(d->feeds, token, len, out);
 }
 
+/*
+ * Why planning cannot be trusted right now, in words for /healthz; empty
+ * when all is well. Each reason is one short sentence.
+ */
+static int health_reasons(struct daemon *d, char reasons[][160], int max)
+{
+    int n = 0;
+    uint64_t now = uv_now(&d->loop);
+    if (d->db == NULL || !db_connected(d->db)) {
+        snprintf(reasons[n++], 160, "the database is not connected");
+    } else {
+        struct db_stats st;
+        db_get_stats(d->db, &st);
+        if (st.in_transaction && n < max)
+            snprintf(reasons[n++], 160, "the database session is inside a transaction");
+        if (st.busy_ms > 60000 && n < max)
+            snprintf(reasons[n++], 160, "a database query has been running for %llu s",
+                     st.busy_ms / 1000);
+    }
+    if (strcmp(d->last_run_status, "failed") == 0 && n < max)
+        text_printf(reasons[n++], 160, "the last run failed: %s", d->last_run_message);
+    uint64_t limit = PENDING_LIMIT_MS + (uint64_t)d->cfg.max_debounce_ms +
+                     (uint64_t)(2000 * d->cfg.plan_seconds);
+    if (d->waiting_since_ms != 0 && now - d->waiting_since_ms > limit && n < max)
+        snprintf(reasons[n++], 160, "a change heard %llu s ago has not been planned",
+                 (unsigned long long)((now - d->waiting_since_ms) / 1000));
+    if (d->unheard_since_ms != 0 && n < max)
+        snprintf(reasons[n++], 160,
+                 "changes were committed without a notification reaching staffd; re-planning");
+    return n;
+}
+
 static char *http_healthz_cb(void *ctx, int *status)
 {
     struct daemon *d = ctx;
     bool up = d->db != NULL && db_connected(d->db);
+    char reasons[8][160];
+    int nr = health_reasons(d, reasons, 8);
     cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "status", up ? "ok" : "degraded");
+    cJSON_AddStringToObject(j, "status", nr == 0 ? "ok" : "degraded");
+    cJSON *rs = cJSON_AddArrayToObject(j, "reasons");
+    for (int i = 0; i < nr; i++)
+        cJSON_AddItemToArray(rs, cJSON_CreateString(reasons[i]));
     cJSON_AddStringToObject(j, "database", up ? "connected" : "disconnected");
-    if (d->last_run_id > 0) {
+    if (d->last_run_id > 0 || d->last_run_status[0] != '\0') {
         cJSON *r = cJSON_AddObjectToObject(j, "last_run");
         cJSON_AddNumberToObject(r, "id", (double)d->last_run_id);
         cJSON_AddStringToObject(r, "status", d->last_run_status);
+        cJSON_AddStringToObject(r, "reason", d->last_run_reason);
         cJSON_AddNumberToObject(r, "finished_at", d->last_run_finished);
+        if (d->last_run_message[0] != '\0')
+            cJSON_AddStringToObject(r, "message", d->last_run_message);
+        /* The shortage of the plan being served: the last run that landed. */
         cJSON_AddNumberToObject(r, "shortage_minutes", d->last_run_shortage);
     } else {
         cJSON_AddNullToObject(j, "last_run");
+    }
+    if (d->last_good_id > 0) {
+        cJSON *g = cJSON_AddObjectToObject(j, "last_success");
+        cJSON_AddNumberToObject(g, "id", (double)d->last_good_id);
+        cJSON_AddNumberToObject(g, "finished_at", d->last_good_finished);
+        cJSON_AddNumberToObject(g, "shortage_minutes", d->last_run_shortage);
+    } else {
+        cJSON_AddNullToObject(j, "last_success");
     }
     cJSON_AddNumberToObject(j, "agents", d->last_agents);
     cJSON_AddNumberToObject(j, "feeds", feeds_count(d->feeds));
@@ -601,7 +801,7 @@ static char *http_healthz_cb(void *ctx, int *status)
     cJSON_AddNumberToObject(j, "input_errors", d->last_input_errors);
     char *body = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
-    *status = up ? 200 : 503;
+    *status = nr == 0 ? 200 : 503;
     return body;
 }
 
@@ -609,26 +809,56 @@ static char *http_metrics_cb(void *ctx)
 {
     struct daemon *d = ctx;
     struct http_stats hs = {0};
+    struct db_stats ds = {0};
     if (d->http != NULL)
         http_get_stats(d->http, &hs);
+    if (d->db != NULL)
+        db_get_stats(d->db, &ds);
+    char reasons[8][160];
+    int nr = health_reasons(d, reasons, 8);
     char *body = NULL;
     int n = asprintf(
         &body,
+        "# HELP staffd_healthy 1 when /healthz says ok, 0 when degraded.\n"
+        "# TYPE staffd_healthy gauge\n"
+        "staffd_healthy %d\n"
         "# HELP staffd_db_connected Whether the PostgreSQL connection is up.\n"
         "# TYPE staffd_db_connected gauge\n"
         "staffd_db_connected %d\n"
         "# HELP staffd_db_reconnects_total Reconnections after a lost connection.\n"
         "# TYPE staffd_db_reconnects_total counter\n"
         "staffd_db_reconnects_total %" PRIu64 "\n"
+        "# HELP staffd_db_rollbacks_total Queries that left the session in a transaction, rolled "
+        "back.\n"
+        "# TYPE staffd_db_rollbacks_total counter\n"
+        "staffd_db_rollbacks_total %llu\n"
+        "# HELP staffd_db_query_deadlines_total Queries unanswered past their deadline (connection "
+        "dropped).\n"
+        "# TYPE staffd_db_query_deadlines_total counter\n"
+        "staffd_db_query_deadlines_total %llu\n"
         "# HELP staffd_notifications_total Change notifications received.\n"
         "# TYPE staffd_notifications_total counter\n"
         "staffd_notifications_total %" PRIu64 "\n"
+        "# HELP staffd_missed_notifications_total Times the change counter moved with no "
+        "notification heard.\n"
+        "# TYPE staffd_missed_notifications_total counter\n"
+        "staffd_missed_notifications_total %" PRIu64 "\n"
         "# HELP staffd_runs_total Planning runs by outcome.\n"
         "# TYPE staffd_runs_total counter\n"
         "staffd_runs_total{status=\"succeeded\"} %" PRIu64 "\n"
         "staffd_runs_total{status=\"failed\"} %" PRIu64 "\n"
         "staffd_runs_total{status=\"abandoned\"} %" PRIu64 "\n"
-        "# HELP staffd_last_run_shortage_minutes Agent-minutes left uncovered by the last run.\n"
+        "# HELP staffd_run_failures_total Failed runs by the stage that failed.\n"
+        "# TYPE staffd_run_failures_total counter\n"
+        "staffd_run_failures_total{stage=\"begin\"} %" PRIu64 "\n"
+        "staffd_run_failures_total{stage=\"snapshot\"} %" PRIu64 "\n"
+        "staffd_run_failures_total{stage=\"planning\"} %" PRIu64 "\n"
+        "staffd_run_failures_total{stage=\"store\"} %" PRIu64 "\n"
+        "# HELP staffd_last_success_timestamp_seconds When the last run that landed finished.\n"
+        "# TYPE staffd_last_success_timestamp_seconds gauge\n"
+        "staffd_last_success_timestamp_seconds %.0f\n"
+        "# HELP staffd_last_run_shortage_minutes Agent-minutes left uncovered from now on by the "
+        "plan being served.\n"
         "# TYPE staffd_last_run_shortage_minutes gauge\n"
         "staffd_last_run_shortage_minutes %.1f\n"
         "# HELP staffd_last_plan_seconds Time the last run spent planning.\n"
@@ -654,10 +884,13 @@ static char *http_metrics_cb(void *ctx)
         "staffd_feed_requests_total{outcome=\"hit\"} %" PRIu64 "\n"
         "staffd_feed_requests_total{outcome=\"not_modified\"} %" PRIu64 "\n"
         "staffd_feed_requests_total{outcome=\"not_found\"} %" PRIu64 "\n",
-        d->db != NULL && db_connected(d->db), d->db_reconnects, d->notifications, d->runs_succeeded,
-        d->runs_failed, d->runs_abandoned, d->last_run_shortage, d->last_plan_seconds,
-        d->last_agents, d->last_shifts, d->last_input_errors, feeds_count(d->feeds), hs.requests,
-        hs.feed_hits, hs.feed_not_modified, hs.feed_not_found);
+        nr == 0, d->db != NULL && db_connected(d->db), d->db_reconnects, ds.rollbacks, ds.deadlines,
+        d->notifications, d->missed_notifications, d->runs_succeeded, d->runs_failed,
+        d->runs_abandoned, d->failures[STAGE_BEGIN], d->failures[STAGE_SNAPSHOT],
+        d->failures[STAGE_PLANNING], d->failures[STAGE_STORE], d->last_good_finished,
+        d->last_run_shortage, d->last_plan_seconds, d->last_agents, d->last_shifts,
+        d->last_input_errors, feeds_count(d->feeds), hs.requests, hs.feed_hits,
+        hs.feed_not_modified, hs.feed_not_found);
     return n < 0 ? NULL : body;
 }
 
@@ -798,14 +1031,11 @@ static void migrate_begin(struct daemon *d)
         d->migrate_busy = true;
 }
 
-struct restart_ctx {
-    struct daemon *d;
-};
-
 static void db_restarted(void *arg)
 {
     struct daemon *d = arg;
     d->db = NULL;
+    d->db_stopping = false;
     if (!d->stopping)
         start_db(d);
 }
@@ -839,8 +1069,10 @@ static void reload(struct daemon *d)
         else
             start_http(d);
     }
-    if (strcmp(old.database, nc.database) != 0 && d->db != NULL)
+    if (strcmp(old.database, nc.database) != 0 && d->db != NULL && !d->db_stopping) {
+        d->db_stopping = true;
         db_stop(d->db, db_restarted, d);
+    }
     log_info("configuration reloaded");
     sd_notify(0, "READY=1\nSTATUS=configuration reloaded");
     run_start(d, "reload");
@@ -857,10 +1089,85 @@ static void on_signal(uv_signal_t *s, int signum)
     daemon_stop(d, 0);
 }
 
+/*
+ * What would stall the daemon for good, as opposed to degrade it: a query
+ * that never ends (db.c drops one after 11 minutes, so this is a second line)
+ * or a planning job far beyond its time budget. A lost database is not a
+ * stall: the loop goes on serving feeds and reconnecting, and a restart would
+ * not bring PostgreSQL back.
+ */
+static const char *stalled(struct daemon *d)
+{
+    uint64_t now = uv_now(&d->loop);
+    if (d->db != NULL && db_connected(d->db)) {
+        struct db_stats st;
+        db_get_stats(d->db, &st);
+        if (st.busy_ms > STALL_LIMIT_MS)
+            return "a database query has not ended";
+    }
+    if (d->run_state == RUN_PLANNING && d->cfg.plan_iterations == 0) {
+        uint64_t budget = (uint64_t)(d->cfg.plan_seconds * 1000);
+        uint64_t limit = STALL_LIMIT_MS > 20 * budget ? STALL_LIMIT_MS : 20 * budget;
+        if (now - d->stage_since_ms > limit)
+            return "the planning job has run far past its budget";
+    }
+    return NULL;
+}
+
 static void on_watchdog(uv_timer_t *t)
 {
-    (void)t;
-    sd_notify(0, "WATCHDOG=1");
+    struct daemon *d = t->data;
+    const char *why = stalled(d);
+    if (why == NULL) {
+        sd_notify(0, "WATCHDOG=1");
+        return;
+    }
+    /* systemd restarts the daemon when the watchdog interval passes unfed. */
+    log_err("watchdog: %s; no longer telling systemd all is well", why);
+}
+
+/* The change counter against what was planned: were notifications lost? */
+static void counter_read(void *arg, int status, PGresult **res, int n, const char *error)
+{
+    (void)error;
+    struct daemon *d = arg;
+    d->check_busy = false;
+    if (d->stopping || status < 0 || n != 1 || PQntuples(res[0]) != 1)
+        return;
+    long long now_seq = strtoll(PQgetvalue(res[0], 0, 0), NULL, 10);
+    /*
+     * Only an idle daemon with nothing heard and nothing pending can have
+     * missed something; the counter also moves for a transaction still open
+     * (its notification comes at commit), so one look is not enough: the
+     * same unplanned value on two looks in a row is.
+     */
+    bool quiet = d->run_state == RUN_IDLE && !d->run_pending && d->waiting_since_ms == 0 &&
+                 d->burst_started_ms == 0;
+    if (!quiet || d->change_seq_planned < 0 || now_seq <= d->change_seq_planned) {
+        d->suspect_seq = -1;
+        return;
+    }
+    if (d->suspect_seq != now_seq) {
+        d->suspect_seq = now_seq;
+        return;
+    }
+    d->suspect_seq = -1;
+    d->missed_notifications++;
+    if (d->unheard_since_ms == 0)
+        d->unheard_since_ms = uv_now(&d->loop);
+    log_warn("changes were committed (counter %lld, planned %lld) but no notification came; "
+             "re-planning",
+             now_seq, d->change_seq_planned);
+    run_start(d, "missed notification");
+}
+
+static void on_check(uv_timer_t *t)
+{
+    struct daemon *d = t->data;
+    if (d->stopping || d->check_busy || d->db == NULL || !db_connected(d->db))
+        return;
+    if (db_exec(d->db, load_change_counter_sql, 0, NULL, counter_read, d) == 0)
+        d->check_busy = true;
 }
 
 static void on_replan(uv_timer_t *t)
@@ -878,12 +1185,39 @@ static void on_closed_db(void *arg)
 {
     struct daemon *d = arg;
     d->db = NULL;
+    d->db_stopping = false;
 }
 
 static void on_closed_http(void *arg)
 {
     struct daemon *d = arg;
     d->http = NULL;
+}
+
+static void stop_db(struct daemon *d)
+{
+    if (!uv_is_closing((uv_handle_t *)&d->stop_wait))
+        uv_close((uv_handle_t *)&d->stop_wait, NULL);
+    if (d->db != NULL && !d->db_stopping) {
+        d->db_stopping = true;
+        db_stop(d->db, on_closed_db, d);
+    }
+}
+
+static void abandon_recorded(void *arg, int status, PGresult **res, int n, const char *error)
+{
+    (void)res;
+    (void)n;
+    (void)error;
+    struct daemon *d = arg;
+    if (status == 0)
+        log_info("run %" PRId64 " recorded as abandoned", d->abandoning);
+    stop_db(d);
+}
+
+static void on_stop_wait(uv_timer_t *t)
+{
+    stop_db(t->data);
 }
 
 static void daemon_stop(struct daemon *d, int code)
@@ -895,17 +1229,32 @@ static void daemon_stop(struct daemon *d, int code)
     atomic_store(&d->cancel, true);
     sd_notify(0, "STOPPING=1");
     uv_handle_t *handles[] = {
-        (uv_handle_t *)&d->sig_term, (uv_handle_t *)&d->sig_int,       (uv_handle_t *)&d->sig_hup,
-        (uv_handle_t *)&d->debounce, (uv_handle_t *)&d->watchdog,      (uv_handle_t *)&d->replan,
-        (uv_handle_t *)&d->refresh,  (uv_handle_t *)&d->migrate_retry,
+        (uv_handle_t *)&d->sig_term,      (uv_handle_t *)&d->sig_int,  (uv_handle_t *)&d->sig_hup,
+        (uv_handle_t *)&d->debounce,      (uv_handle_t *)&d->watchdog, (uv_handle_t *)&d->replan,
+        (uv_handle_t *)&d->refresh,       (uv_handle_t *)&d->retry,    (uv_handle_t *)&d->check,
+        (uv_handle_t *)&d->migrate_retry,
     };
     for (size_t i = 0; i < sizeof handles / sizeof handles[0]; i++)
         if (!uv_is_closing(handles[i]))
             uv_close(handles[i], NULL);
     if (d->http != NULL)
         http_stop(d->http, on_closed_http, d);
-    if (d->db != NULL)
-        db_stop(d->db, on_closed_db, d);
+    /*
+     * A run in flight will not land: its row says so before the connection
+     * closes (a run being stored still lands; the row then stays
+     * 'succeeded'). At most a second: a shutdown must not wait on a database.
+     */
+    if (d->run_id > 0 && d->run_state != RUN_FINISHING && d->db != NULL && db_connected(d->db)) {
+        char id[32];
+        snprintf(id, sizeof id, "%" PRId64, d->run_id);
+        const char *params[3] = {id, "abandoned", "the daemon was stopped during the run"};
+        if (db_exec(d->db, store_finish_sql, 3, params, abandon_recorded, d) == 0) {
+            d->abandoning = d->run_id;
+            uv_timer_start(&d->stop_wait, on_stop_wait, 1000, 0);
+            return;
+        }
+    }
+    stop_db(d);
 }
 
 int daemon_run(const char *config_path)
@@ -941,7 +1290,8 @@ int daemon_run(const char *config_path)
     uv_signal_start(&d->sig_hup, on_signal, SIGHUP);
     signal(SIGPIPE, SIG_IGN);
 
-    uv_timer_t *timers[] = {&d->debounce, &d->watchdog, &d->replan, &d->refresh, &d->migrate_retry};
+    uv_timer_t *timers[] = {&d->debounce, &d->watchdog, &d->replan,    &d->refresh,
+                            &d->retry,    &d->check,    &d->stop_wait, &d->migrate_retry};
     for (size_t i = 0; i < sizeof timers / sizeof timers[0]; i++) {
         uv_timer_init(&d->loop, timers[i]);
         timers[i]->data = d;
@@ -953,6 +1303,10 @@ int daemon_run(const char *config_path)
     }
     uv_timer_start(&d->replan, on_replan, REPLAN_INTERVAL_MS, REPLAN_INTERVAL_MS);
     uv_timer_start(&d->refresh, on_refresh, REFRESH_INTERVAL_MS, REFRESH_INTERVAL_MS);
+    uv_timer_start(&d->check, on_check, CHECK_MS, CHECK_MS);
+    d->retry_ms = RETRY_MIN_MS;
+    d->change_seq_planned = -1;
+    d->suspect_seq = -1;
 
     if (start_http(d) < 0) {
         daemon_stop(d, 1);

@@ -28,6 +28,21 @@
 
 #define DB_BACKOFF_MIN_MS 250
 #define DB_BACKOFF_MAX_MS 30000
+/*
+ * The session's guards, set once per connection with the LISTEN: a statement
+ * waits at most 30 s for a lock (HR's open transaction must not hold planning
+ * hostage), runs at most 10 minutes, and the server ends the session if it
+ * ever sits in a transaction for 5 minutes. A query not answered within the
+ * statement limit plus a minute (a silent network) counts as a lost
+ * connection.
+ */
+#define DB_SESSION_GUARDS                                                                          \
+    "SET lock_timeout = '30s'; SET statement_timeout = '10min';"                                   \
+    " SET idle_in_transaction_session_timeout = '5min';"                                           \
+    " SELECT set_config('application_name', 'staffd', false)"                                      \
+    " WHERE current_setting('application_name') = ''"
+#define DB_QUERY_DEADLINE_MS (11 * 60 * 1000)
+#define DB_GUARD_EVERY_MS    1000
 /* PostgreSQL's protocol counts parameters in 16 bits. */
 #define DB_MAX_PARAMS 65535
 
@@ -40,6 +55,7 @@ enum db_state {
 struct db_query {
     struct db_query *next;
     char *sql;
+    bool internal; /* the module's own (ROLLBACK): not counted as the caller's */
     int nparams;
     char **params; /* NULL entries are SQL NULLs */
     db_result_cb cb;
@@ -65,6 +81,9 @@ struct db {
 
     uv_timer_t timer; /* reconnect backoff */
     uint64_t backoff_ms;
+    uv_timer_t guard;    /* checks the running query's deadline */
+    uint64_t sent_at_ms; /* uv_now() when the running query was sent */
+    struct db_stats stats;
     int open_handles; /* initialised handles whose close callback has not run */
 
     /* FIFO of queries; the head is running when `sent` is set. */
@@ -356,6 +375,42 @@ static int db_results_push(struct db *db, PGresult *res)
     return 0;
 }
 
+static void db_rollback_done(void *arg, int status, PGresult **results, int n, const char *error)
+{
+    struct db *db = arg;
+    (void)results;
+    (void)n;
+    if (status == -EIO)
+        db_lost(db, error); /* a session that cannot roll back is not one to keep */
+}
+
+/*
+ * Every query the daemon sends is a whole transaction (or none). One that ends
+ * inside a transaction, usually an aborted one (a statement of a BEGIN ...
+ * COMMIT string failed, or was cancelled), would leave the session deaf: an
+ * aborted transaction refuses every later statement, and notifications wait
+ * until it ends. So the module rolls it back before anything else is sent.
+ */
+static void db_after_query(struct db *db)
+{
+    PGTransactionStatusType ts = PQtransactionStatus(db->conn);
+    if (ts != PQTRANS_INTRANS && ts != PQTRANS_INERROR)
+        return;
+    struct db_query *q = db_query_new("ROLLBACK", 0, NULL, db_rollback_done, db);
+    if (q == NULL) {
+        db_lost(db, "out of memory");
+        return;
+    }
+    q->internal = true;
+    db->stats.rollbacks++;
+    log_warn("db: a query left the session %s; rolling it back",
+             ts == PQTRANS_INERROR ? "in a failed transaction" : "inside a transaction");
+    q->next = db->head;
+    db->head = q;
+    if (!db->tail)
+        db->tail = q;
+}
+
 /* The running query got its last result: hand the results to its callback. */
 static void db_complete(struct db *db)
 {
@@ -379,7 +434,15 @@ static void db_complete(struct db *db)
             error = db_trim_dup(PQresultErrorMessage(results[i]));
         }
     }
-    q->cb(q->arg, status, results, n, status ? (error ? error : "query failed") : NULL);
+    if (status < 0 && !q->internal)
+        db->stats.failed_queries++;
+    /* Before the callback, which may queue the next query. */
+    PGconn *conn = db->conn;
+    db_after_query(db);
+    if (db_alive(db, conn))
+        q->cb(q->arg, status, results, n, status ? (error ? error : "query failed") : NULL);
+    else
+        q->cb(q->arg, -ECONNRESET, NULL, 0, "connection lost");
     for (int i = 0; i < n; i++)
         PQclear(results[i]);
     free(results);
@@ -406,6 +469,7 @@ static bool db_send(struct db *db)
     }
     db->sent = true;
     db->flushing = true;
+    db->sent_at_ms = uv_now(db->loop);
     return true;
 }
 
@@ -483,19 +547,20 @@ static void db_pump(struct db *db)
 /* The connection is up: make it non-blocking and LISTEN before reporting it. */
 static void db_opened(struct db *db)
 {
-    int rc;
-
     if (PQsetnonblocking(db->conn, 1) != 0) {
         db_lost(db, PQerrorMessage(db->conn));
         return;
     }
     db->state = DB_OPEN;
     if (!db->channel) {
-        rc = db_watch(db, UV_READABLE);
-        if (rc < 0)
-            db_lost(db, uv_strerror(rc));
-        else
-            db_ready(db);
+        struct db_query *g = db_query_new(DB_SESSION_GUARDS, 0, NULL, db_listen_done, db);
+        if (!g) {
+            db_lost(db, "out of memory");
+            return;
+        }
+        g->internal = true;
+        db->head = db->tail = g;
+        db_pump(db);
         return;
     }
 
@@ -504,12 +569,14 @@ static void db_opened(struct db *db)
         db_lost(db, PQerrorMessage(db->conn));
         return;
     }
-    size_t len = strlen("LISTEN ") + strlen(ident) + 1;
+    size_t len = strlen(DB_SESSION_GUARDS) + strlen("; LISTEN ") + strlen(ident) + 1;
     char *sql = malloc(len);
     struct db_query *q = NULL;
     if (sql) {
-        snprintf(sql, len, "LISTEN %s", ident);
+        snprintf(sql, len, "%s; LISTEN %s", DB_SESSION_GUARDS, ident);
         q = db_query_new(sql, 0, NULL, db_listen_done, db);
+        if (q)
+            q->internal = true;
     }
     free(sql);
     PQfreemem(ident);
@@ -606,6 +673,17 @@ static void db_on_timer_closed(uv_handle_t *handle)
     db_on_handle_closed(handle->data);
 }
 
+static void db_on_guard(uv_timer_t *timer)
+{
+    struct db *db = timer->data;
+    if (db->stopping || !db->conn || !db->sent)
+        return;
+    if (uv_now(db->loop) - db->sent_at_ms >= DB_QUERY_DEADLINE_MS) {
+        db->stats.deadlines++;
+        db_lost(db, "a query got no answer within its deadline");
+    }
+}
+
 int db_start(uv_loop_t *loop, const char *conninfo, const char *listen_channel,
              const struct db_callbacks *cb, struct db **out)
 {
@@ -647,11 +725,19 @@ int db_start(uv_loop_t *loop, const char *conninfo, const char *listen_channel,
         rc = -ENOMEM;
         goto out;
     }
+    /*
+     * uv_timer_init() only links the handle into the loop and returns 0; were
+     * that ever to change, a half-made struct db could not be freed here (an
+     * initialised handle must be closed first), so fail before the first.
+     */
     rc = uv_timer_init(loop, &db->timer);
     if (rc < 0)
         goto out;
     db->timer.data = db;
-    db->open_handles = 1;
+    (void)uv_timer_init(loop, &db->guard);
+    db->guard.data = db;
+    db->open_handles = 2;
+    uv_timer_start(&db->guard, db_on_guard, DB_GUARD_EVERY_MS, DB_GUARD_EVERY_MS);
 
     db_connect(db);
     *out = db;
@@ -671,6 +757,17 @@ out:
 bool db_connected(const struct db *db)
 {
     return db && db->connected && !db->stopping;
+}
+
+void db_get_stats(const struct db *db, struct db_stats *out)
+{
+    *out = db->stats;
+    out->busy_ms = db->sent && db->conn ? uv_now(db->loop) - db->sent_at_ms : 0;
+    out->in_transaction = false;
+    if (db->conn && db->state == DB_OPEN) {
+        PGTransactionStatusType ts = PQtransactionStatus(db->conn);
+        out->in_transaction = ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR;
+    }
 }
 
 int db_exec(struct db *db, const char *sql, int nparams, const char *const *params, db_result_cb cb,
@@ -712,6 +809,8 @@ void db_stop(struct db *db, void (*on_closed)(void *arg), void *arg)
     db->on_closed_arg = arg;
     uv_timer_stop(&db->timer);
     uv_close((uv_handle_t *)&db->timer, db_on_timer_closed);
+    uv_timer_stop(&db->guard);
+    uv_close((uv_handle_t *)&db->guard, db_on_timer_closed);
     db_teardown(db);
     /* The queries fail in db_finish_stop, from a close callback, so that no
      * callback runs inside db_stop itself. */

@@ -49,6 +49,8 @@ enum {
     R_COUNT
 };
 
+const char load_change_counter_sql[] = "SELECT last_value FROM staffd.change_seq";
+
 char *load_snapshot_sql(int days, bool clock_fixed, sd_time clock_at)
 {
     char *sql = NULL, now[64];

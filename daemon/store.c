@@ -28,6 +28,8 @@ const char store_publish_sql[] =
     " FROM staffd.publish_run($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::bigint[],"
     " $6::bigint[], $7::float8[], $8::int[], $9::float8[], $10::float8[], $11::jsonb) AS r";
 
+const char store_begin_sql[] = "SELECT staffd.begin_run($1)";
+const char store_finish_sql[] = "SELECT staffd.finish_run($1::bigint, $2, $3)";
 const char store_failed_sql[] = "SELECT staffd.record_failed_run($1::float8, $2, $3, $4)";
 
 /* A growing string for array literals. */
@@ -138,6 +140,8 @@ int store_build_params(const struct snapshot *s, const struct plan *p, const str
 
     cJSON *run = cJSON_CreateObject();
     if (run != NULL) {
+        if (info->run_id > 0)
+            json_num(run, "run_id", (double)info->run_id);
         json_num(run, "started_at", info->started_at);
         cJSON_AddStringToObject(run, "reason", info->reason ? info->reason : "");
         json_num(run, "horizon_start", (double)s->horizon_start);

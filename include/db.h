@@ -11,6 +11,12 @@
  *
  * Queries run one at a time in submission order. Only the loop thread may call
  * these functions.
+ *
+ * The session can never stay inside a transaction: a query that ends in one
+ * (an error inside BEGIN ... COMMIT, a cancelled statement) is rolled back by
+ * the module before anything else is sent. Every session waits at most 30 s
+ * for a lock and runs a statement at most 10 minutes; a query without an
+ * answer for 11 minutes drops the connection (and a reconnect follows).
  */
 #ifndef STAFFD_DB_H
 #define STAFFD_DB_H
@@ -20,6 +26,18 @@
 #include <uv.h>
 
 struct db;
+
+/*
+ * What the module has seen, for /healthz and /metrics. Counters run from
+ * db_start(); the rest is the state now.
+ */
+struct db_stats {
+    unsigned long long rollbacks;      /* queries that left a transaction open, rolled back */
+    unsigned long long failed_queries; /* callers' queries that ended in an error */
+    unsigned long long deadlines;      /* queries with no answer in time: connection dropped */
+    unsigned long long busy_ms;        /* how long the running query has been out, 0 if none */
+    bool in_transaction;               /* the session is inside a transaction between queries */
+};
 
 struct db_callbacks {
     void *ctx;
@@ -41,6 +59,7 @@ typedef void (*db_result_cb)(void *arg, int status, PGresult **results, int n, c
 int db_start(uv_loop_t *loop, const char *conninfo, const char *listen_channel,
              const struct db_callbacks *cb, struct db **out);
 bool db_connected(const struct db *db);
+void db_get_stats(const struct db *db, struct db_stats *out);
 /*
  * Queues a query. With nparams == 0 the text may hold several statements
  * (PQsendQuery); otherwise it is one statement with text parameters

@@ -20,6 +20,12 @@
 #include "model.h"
 
 /*
+ * The database's change counter (migration 0005): every statement that changes
+ * an input table advances it, whether or not its notification reaches us.
+ */
+extern const char load_change_counter_sql[];
+
+/*
  * malloc'd SQL text. The snapshot's clock (snapshot.now, and the horizon's
  * first day) is PostgreSQL's now(), or clock_at when clock_fixed.
  */

@@ -4,15 +4,49 @@
 --   runs.shortage_minutes now counts only the intervals from then on; the
 --   intervals of the horizon already begun are history no plan or hire can
 --   change, reported apart in runs.past_shortage_minutes.
+-- * Every planning attempt has a runs row from its start: staffd.begin_run()
+--   inserts it as 'running' and remembers the daemon's database session;
+--   publish_run() turns it into 'succeeded', staffd.finish_run() into 'failed'
+--   or 'abandoned' with the reason. A 'running' row whose session has ended
+--   (the daemon was killed, or lost its connection) is marked 'abandoned' by
+--   the next begin_run() of any daemon.
+-- * staffd.change_seq counts the statements that changed an input table (the
+--   triggers that notify the daemon advance it too). A daemon that sees it
+--   move without having heard a notification knows it missed one, re-plans
+--   and says so, instead of serving a stale plan as if all were well.
 -- * staffd.publish_run is split into the steps it always had (the run row,
 --   the shift changes, the coverage, the input errors), so that a later
 --   migration replaces one step, not a copy of the whole. A changed or
 --   cancelled shift's SEQUENCE is now the stored one plus one, whatever the
 --   daemon computed, so it rises on every change whoever publishes.
 
+CREATE SEQUENCE staffd.change_seq;
+COMMENT ON SEQUENCE staffd.change_seq IS
+    'Advanced by every statement that changes an input of planning; staffd compares it with what it planned.';
+
+-- SECURITY DEFINER so that HR's roles need no privilege on the sequence; it
+-- does nothing else.
+CREATE FUNCTION staffd.count_change() RETURNS bigint
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT nextval('staffd.change_seq')
+$$;
+
+CREATE OR REPLACE FUNCTION staffd.notify_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM staffd.count_change();
+    PERFORM pg_notify('staffd_changed', TG_TABLE_NAME);
+    RETURN NULL;
+END
+$$;
+
 ALTER TABLE staffd.runs
     ADD COLUMN planned_at timestamptz,
-    ADD COLUMN past_shortage_minutes double precision;
+    ADD COLUMN past_shortage_minutes double precision,
+    ADD COLUMN backend_pid integer,
+    ADD COLUMN backend_start timestamptz;
+COMMENT ON COLUMN staffd.runs.backend_pid IS
+    'The database session of the daemon that runs it (with backend_start): while that session lives, the run is its.';
 COMMENT ON COLUMN staffd.runs.planned_at IS
     'The instant the run planned as of (its snapshot''s clock). Intervals before it are history.';
 COMMENT ON COLUMN staffd.runs.shortage_minutes IS
@@ -20,13 +54,82 @@ COMMENT ON COLUMN staffd.runs.shortage_minutes IS
 COMMENT ON COLUMN staffd.runs.past_shortage_minutes IS
     'Agent-minutes uncovered in the horizon''s intervals that began before planned_at: history, not a need.';
 
--- The run row of a successful run. p_run carries Unix seconds.
+-- Runs left 'running' by a session that has ended are abandoned.
+CREATE FUNCTION staffd.abandon_orphaned_runs() RETURNS integer
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    n integer;
+BEGIN
+    PERFORM set_config('staffd.writer', 'on', true);
+    UPDATE staffd.runs AS r
+    SET status = 'abandoned', finished_at = clock_timestamp(),
+        message = 'the daemon''s database session ended before the run did (stopped, killed or disconnected)'
+    WHERE r.status = 'running'
+      AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a
+                      WHERE a.pid = r.backend_pid AND a.backend_start = r.backend_start);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+
+-- The row of a run that starts now, as 'running'; its id goes with the run.
+CREATE FUNCTION staffd.begin_run(p_reason text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    rid bigint;
+BEGIN
+    PERFORM staffd.abandon_orphaned_runs();
+    PERFORM set_config('staffd.writer', 'on', true);
+    INSERT INTO staffd.runs (started_at, reason, status, backend_pid, backend_start)
+    SELECT clock_timestamp(), p_reason, 'running', pg_backend_pid(), a.backend_start
+    FROM pg_stat_activity a WHERE a.pid = pg_backend_pid()
+    RETURNING id INTO rid;
+    RETURN rid;
+END
+$$;
+
+-- A run that failed or was abandoned: its status and why. Only a run still
+-- 'running' changes (one that landed meanwhile stays 'succeeded').
+CREATE FUNCTION staffd.finish_run(p_run_id bigint, p_status text, p_message text) RETURNS boolean
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    IF p_status NOT IN ('failed', 'abandoned') THEN
+        RAISE EXCEPTION 'finish_run: status must be failed or abandoned, not %', p_status;
+    END IF;
+    PERFORM set_config('staffd.writer', 'on', true);
+    UPDATE staffd.runs SET status = p_status, finished_at = clock_timestamp(), message = p_message
+    WHERE id = p_run_id AND status = 'running';
+    RETURN FOUND;
+END
+$$;
+
+-- The run row of a successful run: the 'running' row begin_run() made, when
+-- p_run names one ("run_id"), else a new row. p_run carries Unix seconds.
 CREATE FUNCTION staffd.insert_run_row(p_run jsonb, p_changes integer) RETURNS bigint
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     rid bigint;
 BEGIN
     PERFORM set_config('staffd.writer', 'on', true);
+    IF p_run ? 'run_id' THEN
+        UPDATE staffd.runs
+        SET finished_at = clock_timestamp(), status = 'succeeded',
+            planned_at = to_timestamp((p_run->>'planned_at')::bigint),
+            horizon_start = to_timestamp((p_run->>'horizon_start')::bigint),
+            horizon_end = to_timestamp((p_run->>'horizon_end')::bigint),
+            objective = (p_run->>'objective')::double precision,
+            shortage_minutes = (p_run->>'shortage_minutes')::double precision,
+            past_shortage_minutes = (p_run->>'past_shortage_minutes')::double precision,
+            shifts_scheduled = (p_run->>'shifts_scheduled')::integer,
+            shifts_changed = p_changes, message = p_run->>'message'
+        WHERE id = (p_run->>'run_id')::bigint AND status = 'running'
+        RETURNING id INTO rid;
+        IF rid IS NULL THEN
+            RAISE EXCEPTION 'run % is no longer running: it was marked abandoned or finished meanwhile',
+                p_run->>'run_id' USING ERRCODE = 'object_not_in_prerequisite_state';
+        END IF;
+        RETURN rid;
+    END IF;
     INSERT INTO staffd.runs (started_at, finished_at, reason, status, planned_at, horizon_start,
                              horizon_end, objective, shortage_minutes, past_shortage_minutes,
                              shifts_scheduled, shifts_changed, message)

@@ -283,6 +283,64 @@ static void test_query_error(void **state)
     fx_free(fx);
 }
 
+/*
+ * The snapshot's shape: BEGIN ...; a statement that fails; COMMIT, as one
+ * string. The failed statement leaves the session in an aborted transaction;
+ * the module must roll it back, so that the next query runs and notifications
+ * from other sessions still arrive (they wait for the transaction to end).
+ */
+static void test_failed_transaction_rolled_back(void **state)
+{
+    (void)state;
+    struct fx *fx = fx_new();
+    fx_connect(fx);
+    fx_exec(fx, 0,
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT 1;"
+            " SELECT 'infinity'::timestamptz::date - date '2000-01-01'; SELECT 2; COMMIT",
+            0, NULL);
+    fx_exec(fx, 1, "SELECT 'after', current_setting('transaction_isolation')", 0, NULL);
+    run_until(fx, &fx->completed, 2, TIMEOUT);
+    assert_int_equal(fx->q[0].status, -EIO);
+    assert_int_equal(fx->q[1].status, 0);
+    assert_string_equal(val(&fx->q[1], 0, 0, 0), "after");
+    /* Outside any transaction: the default isolation, not the snapshot's. */
+    assert_string_equal(val(&fx->q[1], 0, 0, 1), "read committed");
+    struct db_stats st;
+    db_get_stats(fx->db, &st);
+    assert_int_equal(st.rollbacks, 1);
+    assert_false(st.in_transaction);
+
+    PGconn *other = PQconnectdb("");
+    assert_int_equal(PQstatus(other), CONNECTION_OK);
+    const char *params[] = {test_channel, "heard"};
+    PGresult *r = PQexecParams(other, "SELECT pg_notify($1, $2)", 2, NULL, params, NULL, NULL, 0);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    PQclear(r);
+    run_until(fx, &fx->notifies, 1, TIMEOUT);
+    assert_string_equal(fx->payload, "heard");
+
+    /* A query cancelled from elsewhere (pg_cancel_backend) while it waits. */
+    fx_exec(fx, 2, "BEGIN; SELECT pg_sleep(30); COMMIT", 0, NULL);
+    run_for(fx, 300);
+    r = PQexec(other,
+               "SELECT pg_cancel_backend(pid) FROM pg_stat_activity"
+               " WHERE query LIKE 'BEGIN; SELECT pg_sleep(30)%' AND pid <> pg_backend_pid()");
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    assert_int_equal(PQntuples(r), 1);
+    PQclear(r);
+    fx_exec(fx, 3, "SELECT 'still usable'", 0, NULL);
+    run_until(fx, &fx->completed, 4, TIMEOUT);
+    assert_int_equal(fx->q[2].status, -EIO);
+    assert_non_null(strstr(fx->q[2].error, "cancel"));
+    assert_int_equal(fx->q[3].status, 0);
+    assert_string_equal(val(&fx->q[3], 0, 0, 0), "still usable");
+    db_get_stats(fx->db, &st);
+    assert_int_equal(st.rollbacks, 2);
+    assert_int_equal(fx->disconnected, 0);
+    PQfinish(other);
+    fx_free(fx);
+}
+
 static void test_notify(void **state)
 {
     (void)state;
@@ -592,6 +650,7 @@ int main(void)
         cmocka_unit_test(test_multi_statement),
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_query_error),
+        cmocka_unit_test(test_failed_transaction_rolled_back),
         cmocka_unit_test(test_notify),
         cmocka_unit_test(test_query_from_notify_handler),
         cmocka_unit_test(test_fifo),
