@@ -10,11 +10,13 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "breaks.h"
 #include "roster.h"
 #include "schedule.h"
 #include "staffing.h"
+#include "text.h"
 
 static struct staffing_params cell_params(const struct queue *q, double contacts, double aht)
 {
@@ -56,14 +58,54 @@ static int email_requirements(const struct snapshot *s, int q, double *out)
             load = 0;
         struct staffing_requirement r;
         int rc = staffing_email(load, 1, SD_CELL_SECONDS, occupancy, qu->shrinkage, &r);
-        if (rc < 0)
+        if (rc == -ENOMEM)
             return rc;
+        if (rc < 0) {
+            /* Beyond the model's scale: the workload's worth of agents, finite. */
+            double need = ceil(load / SD_CELL_SECONDS / occupancy / (1 - qu->shrinkage));
+            out[base + (size_t)c] = isfinite(need) && need < 1e7 ? need : 1e7;
+            continue;
+        }
         out[base + (size_t)c] = r.scheduled_rounded;
     }
     return 0;
 }
 
-int plan_requirements(const struct snapshot *s, double *out)
+/*
+ * The agents a cell needs when the queueing models cannot say (traffic beyond
+ * their scale): its traffic's worth of agents at the occupancy cap, after
+ * shrinkage. Never fewer than the models would ask for, and finite.
+ */
+static double fallback_requirement(const struct queue *qu, double contacts, double aht)
+{
+    double a = contacts * (aht > 0 ? aht : 1) / SD_CELL_SECONDS;
+    int conc = qu->concurrency > 0 ? qu->concurrency : 1;
+    double occ = qu->max_occupancy > 0 ? qu->max_occupancy : 1;
+    double need = ceil(a / conc / occ / (1 - qu->shrinkage) + 1);
+    return isfinite(need) && need < 1e7 ? need : 1e7;
+}
+
+/* A queue some of whose cells the models could not compute, said once per queue. */
+static int warn_uncomputed(const struct snapshot *s, int q, int cells, int first, struct plan *p)
+{
+    struct input_error *nw = realloc(p->warnings, (size_t)(p->n_warnings + 1) * sizeof *nw);
+    if (nw == NULL)
+        return -ENOMEM;
+    p->warnings = nw;
+    struct input_error *w = &nw[p->n_warnings++];
+    memset(w, 0, sizeof *w);
+    text_printf(w->table, sizeof w->table, "demand");
+    text_printf(w->key, sizeof w->key, "queue_id=%lld interval_start=%lld",
+                (long long)s->queues[q].id,
+                (long long)(s->horizon_start + (sd_time)first * SD_CELL_SECONDS));
+    text_printf(w->message, sizeof w->message,
+                "queue '%s': %d interval(s) from here offer more traffic than the staffing "
+                "models compute; each is planned at its traffic's worth of agents",
+                s->queues[q].name, cells);
+    return 0;
+}
+
+static int requirements(const struct snapshot *s, double *out, struct plan *warn)
 {
     for (int q = 0; q < s->n_queues; q++) {
         const struct queue *qu = &s->queues[q];
@@ -73,6 +115,7 @@ int plan_requirements(const struct snapshot *s, double *out)
                 return rc;
             continue;
         }
+        int uncomputed = 0, first = -1;
         for (int c = 0; c < s->n_cells; c++) {
             size_t i = (size_t)q * (size_t)s->n_cells + (size_t)c;
             double contacts = s->contacts[i];
@@ -82,12 +125,29 @@ int plan_requirements(const struct snapshot *s, double *out)
             struct staffing_params p = cell_params(qu, contacts, s->aht[i]);
             struct staffing_requirement r;
             int rc = staffing_required(&p, &r);
+            if (rc == -ENOMEM)
+                return rc;
+            if (rc < 0) {
+                /* One cell out of the models' reach must not stop the plan. */
+                out[i] = fallback_requirement(qu, contacts, s->aht[i]);
+                if (uncomputed++ == 0)
+                    first = c;
+                continue;
+            }
+            out[i] = r.scheduled_rounded;
+        }
+        if (uncomputed > 0 && warn != NULL) {
+            int rc = warn_uncomputed(s, q, uncomputed, first, warn);
             if (rc < 0)
                 return rc;
-            out[i] = r.scheduled_rounded;
         }
     }
     return 0;
+}
+
+int plan_requirements(const struct snapshot *s, double *out)
+{
+    return requirements(s, out, NULL);
 }
 
 int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan *out)
@@ -102,7 +162,7 @@ int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan 
         rc = -ENOMEM;
         goto fail;
     }
-    rc = plan_requirements(s, out->required);
+    rc = requirements(s, out->required, out);
     if (rc < 0)
         goto fail;
 

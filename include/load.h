@@ -20,6 +20,17 @@
 #include "model.h"
 
 /*
+ * The largest values a demand row or a queue may hold (docs/interfaces.md,
+ * "Limits"); the schema refuses more, and the loader reports and skips an
+ * older row that has more.
+ */
+#define LOAD_MAX_CONTACTS       1000000.0 /* per interval */
+#define LOAD_MAX_AHT_SECONDS    86400.0
+#define LOAD_MAX_ERLANGS        50000.0 /* contacts x aht_seconds / interval seconds */
+#define LOAD_MAX_TARGET_SECONDS 604800.0 /* a week: an e-mail queue's answer goal */
+#define LOAD_MAX_PATIENCE       86400.0
+
+/*
  * The database's change counter (migration 0005): every statement that changes
  * an input table advances it, whether or not its notification reaches us.
  */

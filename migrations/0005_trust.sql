@@ -262,3 +262,75 @@ BEGIN
     RETURN QUERY SELECT rid, changed;
 END
 $$;
+
+------------------------------------------------------------------------------
+-- Rules that keep bad data local (docs/interfaces.md, "Limits")
+------------------------------------------------------------------------------
+-- Numbers: PostgreSQL orders NaN above every number and accepts 'Infinity', so
+-- a check such as contacts >= 0 lets both through; every bound below is a
+-- range that neither passes. Timestamps and dates: 'infinity' is refused by
+-- name, before any rule that would fail on it with "cannot convert infinity"
+-- (CHECK constraints are tested in alphabetical order of their names). Names:
+-- a visible character, no control characters, a length a screen can show.
+-- NOT VALID: rows that predate these rules do not block the migration; the
+-- planner reports and skips them (daemon/load.c), and every new or changed
+-- row is checked.
+
+CREATE FUNCTION staffd.is_visible_name(v text) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+    -- Some character that is neither a control nor any kind of space.
+    SELECT v ~ '[^[:space:][:cntrl:]\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]'
+$$;
+
+ALTER TABLE staffd.queues
+    ADD CONSTRAINT queue_name_has_a_visible_character CHECK (staffd.is_visible_name(name)) NOT VALID,
+    ADD CONSTRAINT queue_name_has_no_control_characters CHECK (name !~ '[[:cntrl:]]') NOT VALID,
+    ADD CONSTRAINT queue_name_at_most_100_characters CHECK (char_length(name) <= 100) NOT VALID,
+    ADD CONSTRAINT queue_target_seconds_at_most_a_week CHECK (target_seconds <= 604800) NOT VALID,
+    ADD CONSTRAINT queue_patience_seconds_at_most_a_day
+        CHECK (patience_seconds IS NULL OR patience_seconds <= 86400) NOT VALID;
+
+ALTER TABLE staffd.demand
+    ADD CONSTRAINT demand_contacts_at_most_a_million CHECK (contacts <= 1000000) NOT VALID,
+    ADD CONSTRAINT demand_aht_seconds_at_most_a_day CHECK (aht_seconds <= 86400) NOT VALID,
+    ADD CONSTRAINT demand_workload_at_most_50000_erlangs
+        CHECK (contacts * aht_seconds <= 50000.0 * interval_minutes * 60) NOT VALID,
+    ADD CONSTRAINT demand_interval_start_is_finite CHECK (isfinite(interval_start)) NOT VALID;
+
+ALTER TABLE staffd.contracts
+    ADD CONSTRAINT contract_name_has_a_visible_character CHECK (staffd.is_visible_name(name)) NOT VALID,
+    ADD CONSTRAINT contract_name_has_no_control_characters CHECK (name !~ '[[:cntrl:]]') NOT VALID,
+    ADD CONSTRAINT contract_name_at_most_100_characters CHECK (char_length(name) <= 100) NOT VALID;
+
+ALTER TABLE staffd.agents
+    ADD CONSTRAINT agent_name_has_a_visible_character CHECK (staffd.is_visible_name(name)) NOT VALID,
+    ADD CONSTRAINT agent_name_has_no_control_characters CHECK (name !~ '[[:cntrl:]]') NOT VALID,
+    ADD CONSTRAINT agent_name_at_most_200_characters CHECK (char_length(name) <= 200) NOT VALID,
+    ADD CONSTRAINT agent_email_at_most_320_characters
+        CHECK (email IS NULL OR char_length(email) <= 320) NOT VALID,
+    ADD CONSTRAINT agent_hired_on_is_finite CHECK (isfinite(hired_on)) NOT VALID;
+
+ALTER TABLE staffd.availability
+    ADD CONSTRAINT availability_valid_from_is_finite
+        CHECK (valid_from IS NULL OR isfinite(valid_from)) NOT VALID,
+    ADD CONSTRAINT availability_valid_until_is_finite
+        CHECK (valid_until IS NULL OR isfinite(valid_until)) NOT VALID;
+
+ALTER TABLE staffd.time_off
+    ADD CONSTRAINT time_off_starts_is_finite CHECK (isfinite(starts)) NOT VALID,
+    ADD CONSTRAINT time_off_ends_is_finite CHECK (isfinite(ends)) NOT VALID,
+    ADD CONSTRAINT time_off_reason_at_most_1000_characters
+        CHECK (reason IS NULL OR char_length(reason) <= 1000) NOT VALID;
+
+ALTER TABLE staffd.preferences
+    ADD CONSTRAINT preference_on_date_is_finite CHECK (on_date IS NULL OR isfinite(on_date)) NOT VALID,
+    ADD CONSTRAINT preference_note_at_most_1000_characters
+        CHECK (note IS NULL OR char_length(note) <= 1000) NOT VALID;
+
+ALTER TABLE staffd.candidates
+    ADD CONSTRAINT candidate_name_has_a_visible_character CHECK (staffd.is_visible_name(name)) NOT VALID,
+    ADD CONSTRAINT candidate_name_has_no_control_characters CHECK (name !~ '[[:cntrl:]]') NOT VALID,
+    ADD CONSTRAINT candidate_name_at_most_200_characters CHECK (char_length(name) <= 200) NOT VALID,
+    ADD CONSTRAINT candidate_email_at_most_320_characters
+        CHECK (email IS NULL OR char_length(email) <= 320) NOT VALID,
+    ADD CONSTRAINT candidate_applied_on_is_finite CHECK (isfinite(applied_on)) NOT VALID;
