@@ -50,6 +50,7 @@ static const struct key keys[] = {
     {"database", STR(database), 0, 0},
     {"listen_address", ADDR(listen_address), 0, 0},
     {"listen_port", INT(listen_port, 0, 65535)},
+    {"max_connections", INT(max_connections, 1, 1000000)},
     {"horizon_days", INT(horizon_days, 1, 56)},
     {"debounce_ms", INT(debounce_ms, 0, 600000)},
     {"max_debounce_ms", INT(max_debounce_ms, 0, 3600000)},
@@ -71,6 +72,7 @@ void config_defaults(struct config *c)
     memset(c, 0, sizeof *c);
     snprintf(c->listen_address, sizeof c->listen_address, "127.0.0.1");
     c->listen_port = 8080;
+    c->max_connections = 4096;
     c->horizon_days = 14;
     c->debounce_ms = 300;
     c->max_debounce_ms = 2000;

@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 #include <uv.h>
@@ -63,6 +64,13 @@
 #define PENDING_LIMIT_MS 60000
 /* A query out this long, or a run in the planner this long past its budget, stalls the watchdog. */
 #define STALL_LIMIT_MS (12 * 60 * 1000)
+/*
+ * Descriptors kept out of the HTTP server's reach: PostgreSQL's socket (and
+ * the one a reconnect opens before the old one is gone), the journal, the
+ * listener, libuv's own, the thread pool's. Generous: running out is what
+ * the cap exists to prevent.
+ */
+#define FD_RESERVE 64
 
 enum run_state { RUN_IDLE, RUN_BEGINNING, RUN_LOADING, RUN_PLANNING, RUN_STORING, RUN_FINISHING };
 
@@ -876,6 +884,13 @@ static char *http_metrics_cb(void *ctx)
         "# HELP staffd_feeds Calendar feeds rendered and cached.\n"
         "# TYPE staffd_feeds gauge\n"
         "staffd_feeds %d\n"
+        "# HELP staffd_http_connections Open HTTP connections.\n"
+        "# TYPE staffd_http_connections gauge\n"
+        "staffd_http_connections %" PRIu64 "\n"
+        "# HELP staffd_http_connections_refused_total Connections closed at accept: the cap was "
+        "reached.\n"
+        "# TYPE staffd_http_connections_refused_total counter\n"
+        "staffd_http_connections_refused_total %" PRIu64 "\n"
         "# HELP staffd_http_requests_total HTTP requests served.\n"
         "# TYPE staffd_http_requests_total counter\n"
         "staffd_http_requests_total %" PRIu64 "\n"
@@ -889,8 +904,8 @@ static char *http_metrics_cb(void *ctx)
         d->runs_abandoned, d->failures[STAGE_BEGIN], d->failures[STAGE_SNAPSHOT],
         d->failures[STAGE_PLANNING], d->failures[STAGE_STORE], d->last_good_finished,
         d->last_run_shortage, d->last_plan_seconds, d->last_agents, d->last_shifts,
-        d->last_input_errors, feeds_count(d->feeds), hs.requests, hs.feed_hits,
-        hs.feed_not_modified, hs.feed_not_found);
+        d->last_input_errors, feeds_count(d->feeds), hs.connections, hs.connections_refused,
+        hs.requests, hs.feed_hits, hs.feed_not_modified, hs.feed_not_found);
     return n < 0 ? NULL : body;
 }
 
@@ -963,6 +978,35 @@ static void start_db(struct daemon *d)
     }
 }
 
+/*
+ * The connection cap: the configured one, but never so many that HTTP clients
+ * could take the descriptors PostgreSQL needs. The soft limit is raised to
+ * the hard one first (the unit sets both with LimitNOFILE=; where the sandbox
+ * forbids setrlimit, the soft limit stands).
+ */
+static size_t connection_cap(const struct config *cfg)
+{
+    struct rlimit rl;
+    size_t cap = (size_t)cfg->max_connections;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return cap;
+    if (rl.rlim_cur < rl.rlim_max) {
+        struct rlimit want = {.rlim_cur = rl.rlim_max, .rlim_max = rl.rlim_max};
+        if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+            rl = want;
+    }
+    if (rl.rlim_cur == RLIM_INFINITY)
+        return cap;
+    size_t room = rl.rlim_cur > 2 * FD_RESERVE ? (size_t)rl.rlim_cur - FD_RESERVE : FD_RESERVE;
+    if (room < cap) {
+        log_notice("http: at most %zu connections (max_connections = %d, but the descriptor "
+                   "limit is %llu and %d are kept for the database)",
+                   room, cfg->max_connections, (unsigned long long)rl.rlim_cur, FD_RESERVE);
+        cap = room;
+    }
+    return cap;
+}
+
 static int start_http(struct daemon *d)
 {
     struct http_handlers h = http_handlers_tmpl;
@@ -974,6 +1018,7 @@ static int start_http(struct daemon *d)
         d->http = NULL;
         return rc;
     }
+    http_set_max_connections(d->http, connection_cap(&d->cfg));
     log_info("serving feeds on http://%s:%d/", d->cfg.listen_address, d->cfg.listen_port);
     return 0;
 }

@@ -66,6 +66,7 @@ struct http_server {
     uv_tcp_t listener;
     struct http_conn *conns; /* every accepted connection not yet closed */
     size_t n_conns;
+    size_t max_conns;
 
     /* Shutdown state, see http_stop(). */
     bool stopping, listener_closed, disposed;
@@ -594,6 +595,24 @@ static void on_conn_closed(uv_handle_t *handle)
         maybe_finish(srv);
 }
 
+static void on_refused_closed(uv_handle_t *handle)
+{
+    free(handle);
+}
+
+/* At the cap: take the connection off the backlog and close it, so it costs nothing. */
+static void refuse_one(struct http_server *srv, uv_stream_t *listener)
+{
+    uv_tcp_t *t = malloc(sizeof *t);
+    if (t == NULL || uv_tcp_init(srv->loop, t) < 0) {
+        free(t);
+        return;
+    }
+    if (uv_accept(listener, (uv_stream_t *)t) == 0)
+        srv->stats.connections_refused++;
+    uv_close((uv_handle_t *)t, on_refused_closed);
+}
+
 static void on_accept(uv_stream_t *listener, int status)
 {
     struct http_server *srv = listener->data;
@@ -602,6 +621,10 @@ static void on_accept(uv_stream_t *listener, int status)
 
     if (rc < 0)
         goto fail;
+    if (srv->n_conns >= srv->max_conns) {
+        refuse_one(srv, listener);
+        return;
+    }
     c = calloc(1, sizeof(*c));
     if (c == NULL) {
         rc = -ENOMEM;
@@ -729,6 +752,7 @@ int http_start(uv_loop_t *loop, const char *address, int port, const struct http
         goto out;
     }
     srv->loop = loop;
+    srv->max_conns = 1024;
     srv->handlers = *h;
     rc = bound_port(fd);
     if (rc < 0)
@@ -776,9 +800,15 @@ int http_port(const struct http_server *srv)
     return srv->port;
 }
 
+void http_set_max_connections(struct http_server *srv, size_t max)
+{
+    srv->max_conns = max > 0 ? max : 1;
+}
+
 void http_get_stats(const struct http_server *srv, struct http_stats *out)
 {
     *out = srv->stats;
+    out->connections = srv->n_conns;
 }
 
 /* For uv_walk(): does any handle of the loop still live inside [lo, hi)? */

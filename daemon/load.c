@@ -100,7 +100,8 @@ char *load_snapshot_sql(int days, bool clock_fixed, sd_time clock_at)
         " CASE WHEN valid_until = 'infinity' THEN NULL WHEN valid_until = '-infinity'"
         "  THEN -2147483647 ELSE valid_until - date '1970-01-01' END"
         " FROM staffd.availability ORDER BY agent_id, id;"
-        "SELECT id, agent_id, extract(epoch FROM greatest(starts, " HS " - interval '9 days'))::bigint,"
+        "SELECT id, agent_id, extract(epoch FROM greatest(starts, " HS
+        " - interval '9 days'))::bigint,"
         " extract(epoch FROM least(ends, " HS " + interval '%4$d days'))::bigint"
         " FROM staffd.time_off WHERE ends > " HS " - interval '8 days' AND starts < " HS
         " + interval '%3$d days' ORDER BY agent_id, starts;"
@@ -309,15 +310,22 @@ static int load_queues(const PGresult *r, struct snapshot *s, int64_t **ids, boo
         if (why != NULL) {
             char key[64];
             text_printf(key, sizeof key, "id=%lld", (long long)q->id);
-            int rc = add_error(s, "queues", key, "queue '%s': %s; its demand is not planned", q->name,
-                               why);
+            int rc = add_error(s, "queues", key, "queue '%s': %s; its demand is not planned",
+                               q->name, why);
             if (rc < 0)
                 return rc;
             (*bad)[i] = true;
             /* Harmless values, so that nothing downstream divides by a bad one. */
-            *q = (struct queue){.id = q->id, .name = q->name, .tz = q->tz, .channel = q->channel,
-                                .service_level = 0.8, .target_seconds = 20, .max_occupancy = 0.85,
-                                .concurrency = 1, .patience_seconds = 0, .shrinkage = 0.3};
+            *q = (struct queue){.id = q->id,
+                                .name = q->name,
+                                .tz = q->tz,
+                                .channel = q->channel,
+                                .service_level = 0.8,
+                                .target_seconds = 20,
+                                .max_occupancy = 0.85,
+                                .concurrency = 1,
+                                .patience_seconds = 0,
+                                .shrinkage = 0.3};
         }
     }
     return 0;
@@ -355,8 +363,9 @@ static int load_demand(const PGresult *r, struct snapshot *s, const int64_t *qid
             char key[64];
             text_printf(key, sizeof key, "queue_id=%lld interval_start=%lld", (long long)qids[q],
                         (long long)start);
-            rc = add_error(s, "demand", key, "%s (contacts %g, aht_seconds %g); this row is ignored",
-                           why, contacts, aht);
+            rc =
+                add_error(s, "demand", key, "%s (contacts %g, aht_seconds %g); this row is ignored",
+                          why, contacts, aht);
             if (rc < 0)
                 goto out;
             continue;
@@ -371,7 +380,7 @@ static int load_demand(const PGresult *r, struct snapshot *s, const int64_t *qid
         if (overlap) {
             char key[64];
             text_printf(key, sizeof key, "queue_id=%lld interval_start=%lld", (long long)qids[q],
-                     (long long)start);
+                        (long long)start);
             rc = add_error(s, "demand", key,
                            "overlaps another demand row of the same queue; this row is ignored");
             if (rc < 0)
@@ -655,9 +664,9 @@ static int load_prefs(const PGresult *r, struct snapshot *s, const int64_t *aids
         if (!(isfinite(weight) && weight > 0 && weight <= 100)) {
             char key[64];
             text_printf(key, sizeof key, "id=%lld", (long long)v64(r, i, 0));
-            int rc = add_error(s, "preferences", key,
-                               "weight %g is not above 0 and at most 100; this wish is ignored",
-                               weight);
+            int rc =
+                add_error(s, "preferences", key,
+                          "weight %g is not above 0 and at most 100; this wish is ignored", weight);
             if (rc < 0)
                 return rc;
             continue;

@@ -18,6 +18,7 @@ struct config {
     char database[CONFIG_STR_MAX];
     char listen_address[64];
     int listen_port;
+    int max_connections; /* HTTP connections held at once (capped by the descriptor limit) */
     int horizon_days;
     int debounce_ms;
     int max_debounce_ms;

@@ -54,6 +54,8 @@ struct http_handlers {
 struct http_stats {
     uint64_t requests;
     uint64_t feed_hits, feed_not_modified, feed_not_found;
+    uint64_t connections;         /* open now */
+    uint64_t connections_refused; /* closed at accept: the cap was reached */
 };
 
 struct http_server;
@@ -61,6 +63,13 @@ struct http_server;
 int http_start(uv_loop_t *loop, const char *address, int port, const struct http_handlers *h,
                struct http_server **out);
 void http_get_stats(const struct http_server *srv, struct http_stats *out);
+/*
+ * Caps the connections held at once (default 1024). One more is accepted and
+ * closed at once, so that idle clients can never take the descriptors the
+ * daemon needs for PostgreSQL; the caller sizes the cap below the process's
+ * descriptor limit.
+ */
+void http_set_max_connections(struct http_server *srv, size_t max);
 /* The TCP port actually bound (useful after asking for port 0). */
 int http_port(const struct http_server *srv);
 void http_stop(struct http_server *srv, void (*on_closed)(void *arg), void *arg);

@@ -26,7 +26,7 @@
  */
 #define LOAD_MAX_CONTACTS       1000000.0 /* per interval */
 #define LOAD_MAX_AHT_SECONDS    86400.0
-#define LOAD_MAX_ERLANGS        50000.0 /* contacts x aht_seconds / interval seconds */
+#define LOAD_MAX_ERLANGS        50000.0  /* contacts x aht_seconds / interval seconds */
 #define LOAD_MAX_TARGET_SECONDS 604800.0 /* a week: an e-mail queue's answer goal */
 #define LOAD_MAX_PATIENCE       86400.0
 
