@@ -19,6 +19,7 @@
 #include "testutil.h"
 #include "plan.h"
 #include "recruit.h"
+#include "text.h"
 
 #define DAY   86400LL
 #define DAYS  14
@@ -160,6 +161,58 @@ static void test_evening_student_outranks_daytime_candidate(void **state)
     assert_true(r[1].minutes_per_week == 0);
     assert_non_null(strstr(r[1].explanation, "covers nothing"));
     recruit_ranked_free(r, n);
+}
+
+/*
+ * Issue #12, finding 3: a queue called repeat('å', 80) once cut the labels,
+ * reasons and explanations inside a UTF-8 sequence, and PostgreSQL refused
+ * the whole run's JSON. Every text recruitment makes from long non-ASCII
+ * names must be valid UTF-8.
+ */
+static void test_long_non_ascii_names_stay_valid_utf8(void **state)
+{
+    (void)state;
+    static struct fx f;
+    fx_init(&f);
+    char qname[161], cname[400];
+    for (int i = 0; i < 80; i++)
+        memcpy(qname + 2 * i, "\xc3\xa5", 2);
+    qname[160] = '\0';
+    for (int i = 0; i < 133; i++)
+        memcpy(cname + 3 * i, "\xe2\x82\xac", 3);
+    cname[399] = '\0';
+    f.q[0].name = qname;
+    f.q[1].name = qname;
+    set_short(&f, 0, WEEKDAYS, 17 * 60, 22 * 60, 2);
+    set_short(&f, 1, WEEKDAYS, 17 * 60, 22 * 60, 2);
+    struct candidate *c = add_candidate(&f, 7, 0, WEEKDAYS, 16 * 60, 23 * 60, 1200, 60);
+    c->name = cname;
+    f.skills[0][c->n_skills++] = 1;
+    /* One candidate without the skills, for the "lacks the skills of" explanation. */
+    add_candidate(&f, 8, -1, WEEKDAYS, 16 * 60, 23 * 60, 1200, 60)->name = cname;
+    struct recruit_params rp;
+    recruit_params_default(&rp);
+    struct recruit_result rr = {0};
+    assert_int_equal(recruit_run(&f.s, &f.p, &rp, &rr), 0);
+    assert_true(rr.n_needs > 0);
+    assert_true(rr.n_ranked == 2);
+    for (int i = 0; i < rr.n_needs; i++) {
+        assert_true(text_utf8_valid(rr.needs[i].label, strlen(rr.needs[i].label)));
+        assert_true(text_utf8_valid(rr.needs[i].reason, strlen(rr.needs[i].reason)));
+    }
+    for (int i = 0; i < rr.n_ranked; i++) {
+        const char *e = rr.ranked[i].explanation;
+        if (!text_utf8_valid(e, strlen(e)))
+            fail_msg("explanation %d is not valid UTF-8: %s", i, e);
+    }
+    /* The whole JSON the store sends, and the text report. */
+    cJSON *j = recruit_to_json(&f.s, &rr);
+    char *json = cJSON_PrintUnformatted(j);
+    assert_non_null(json);
+    assert_true(text_utf8_valid(json, strlen(json)));
+    free(json);
+    cJSON_Delete(j);
+    recruit_result_free(&rr);
 }
 
 static void test_candidate_without_skill_covers_nothing(void **state)
@@ -548,6 +601,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_evening_student_outranks_daytime_candidate),
+        cmocka_unit_test(test_long_non_ascii_names_stay_valid_utf8),
         cmocka_unit_test(test_candidate_without_skill_covers_nothing),
         cmocka_unit_test(test_second_candidate_ranked_by_what_is_left),
         cmocka_unit_test(test_score_weighs_in_but_coverage_leads),
