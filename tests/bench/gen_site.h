@@ -32,7 +32,7 @@
 struct gen_site_params {
     int agents;
     uint64_t seed;
-    const char *arrivals_csv; /* /work/shared/data/anonbank/arrivals_30min.csv or a copy */
+    const char *arrivals_csv; /* e.g. demo/anonbank_arrivals_30min.csv */
     double load;              /* requirement / skilled capacity per queue; <= 0: 1.0 */
     int step_minutes;         /* shift start step of every contract; <= 0: 30 */
     int queues;               /* <= 0: by size (4, 7, 10) */

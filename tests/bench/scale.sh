@@ -16,7 +16,7 @@
 #   SCALE_FULL=1         run every budget, not only until the plateau
 #   SCALE_LP=0           skip the LP bound (needs cbc: apt-get install coinor-cbc)
 #   SCALE_SEED=1         site seed
-#   ARRIVALS=/work/shared/data/anonbank/arrivals_30min.csv
+#   ARRIVALS=demo/anonbank_arrivals_30min.csv (the bank arrivals; demo/README.md)
 #   SCALE_OUT=dir        keep every run's output there (default: a temporary dir)
 # Plateau: the first budget whose (median) shortage the next budget improves by
 # no more than 0.5 %.
@@ -26,7 +26,7 @@ cd "$top"
 sizes=${SCALE_SIZES:-100 1000 10000}
 threads=${SCALE_THREADS:-1}
 seed=${SCALE_SEED:-1}
-arrivals=${ARRIVALS:-/work/shared/data/anonbank/arrivals_30min.csv}
+arrivals=${ARRIVALS:-$top/demo/anonbank_arrivals_30min.csv}
 [ -r "$arrivals" ] || { echo "scale: arrivals CSV not found: $arrivals (set ARRIVALS)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "scale: /usr/bin/time is missing (apt-get install time)" >&2; exit 2; }
 if [ -n "${SCALE_OUT:-}" ]; then
