@@ -49,6 +49,7 @@
 #include "plan.h"
 #include "publish.h"
 #include "recruit.h"
+#include "recruit_report.h"
 #include "store.h"
 #include "text.h"
 

@@ -19,6 +19,7 @@
 #include "load.h"
 #include "plan.h"
 #include "recruit.h"
+#include "recruit_report.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE   2

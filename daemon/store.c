@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "breaks.h"
+#include "text.h"
 
 /* One statement, so the run, its shifts, coverage and recruitment land together or not at all. */
 const char store_publish_sql[] =
@@ -31,45 +32,6 @@ const char store_publish_sql[] =
 const char store_begin_sql[] = "SELECT staffd.begin_run($1)";
 const char store_finish_sql[] = "SELECT staffd.finish_run($1::bigint, $2, $3)";
 const char store_failed_sql[] = "SELECT staffd.record_failed_run($1::float8, $2, $3, $4)";
-
-/* A growing string for array literals. */
-struct sbuf {
-    char *p;
-    size_t len, cap;
-    int err;
-};
-
-static void sb_addf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_addf(struct sbuf *b, const char *fmt, ...)
-{
-    if (b->err)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->err = -EINVAL;
-            return;
-        }
-        if (b->p != NULL && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = b->cap ? b->cap * 2 : 4096;
-        while (cap < b->len + (size_t)n + 1)
-            cap *= 2;
-        char *np = realloc(b->p, cap);
-        if (np == NULL) {
-            b->err = -ENOMEM;
-            return;
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-}
 
 static char *json_take(cJSON *j)
 {
@@ -223,29 +185,25 @@ int store_build_params(const struct snapshot *s, const struct plan *p, const str
     params[2] = json_take(upd);
     params[3] = json_take(can);
 
-    struct sbuf b[6] = {{0}};
+    struct text_buf b[6] = {{0}};
     for (int k = 0; k < 6; k++)
-        sb_addf(&b[k], "{");
+        text_buf_printf(&b[k], "{");
     for (int q = 0; q < s->n_queues; q++) {
         for (int c = 0; c < s->n_cells; c++) {
             size_t i = (size_t)q * (size_t)s->n_cells + (size_t)c;
             const char *sep = (q == 0 && c == 0) ? "" : ",";
-            sb_addf(&b[0], "%s%lld", sep, (long long)s->queues[q].id);
-            sb_addf(&b[1], "%s%lld", sep,
-                    (long long)(s->horizon_start + (sd_time)c * SD_CELL_SECONDS));
-            sb_addf(&b[2], "%s%.6g", sep, p->required[i]);
-            sb_addf(&b[3], "%s%d", sep, p->scheduled[i]);
-            sb_addf(&b[4], "%s%.6g", sep, p->shortage[i]);
-            sb_addf(&b[5], "%s%.4f", sep, p->service_level[i]);
+            text_buf_printf(&b[0], "%s%lld", sep, (long long)s->queues[q].id);
+            text_buf_printf(&b[1], "%s%lld", sep,
+                            (long long)(s->horizon_start + (sd_time)c * SD_CELL_SECONDS));
+            text_buf_printf(&b[2], "%s%.6g", sep, p->required[i]);
+            text_buf_printf(&b[3], "%s%d", sep, p->scheduled[i]);
+            text_buf_printf(&b[4], "%s%.6g", sep, p->shortage[i]);
+            text_buf_printf(&b[5], "%s%.4f", sep, p->service_level[i]);
         }
     }
     for (int k = 0; k < 6; k++) {
-        sb_addf(&b[k], "}");
-        if (b[k].err) {
-            free(b[k].p);
-            b[k].p = NULL;
-        }
-        params[4 + k] = b[k].p;
+        text_buf_printf(&b[k], "}");
+        params[4 + k] = text_buf_finish(&b[k]); /* NULL on failure: -ENOMEM below */
     }
 
     /* Rows the loader could not use and rules the planner had to relax, alike. */

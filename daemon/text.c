@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 size_t text_utf8_prefix(const char *s, size_t len)
@@ -102,6 +103,49 @@ int text_append(char *buf, size_t size, const char *fmt, ...)
         return 0;
     cut_with_ellipsis(buf, size);
     return 1;
+}
+
+void text_buf_printf(struct text_buf *b, const char *fmt, ...)
+{
+    if (b->failed)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int w = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, ap);
+        va_end(ap);
+        if (w < 0) {
+            b->failed = true;
+            return;
+        }
+        if (b->p != NULL && (size_t)w < b->cap - b->n) {
+            b->n += (size_t)w;
+            return;
+        }
+        /* Doubling, and at least what this piece needs: O(total) copying. */
+        size_t cap = b->cap ? b->cap * 2 : 4096;
+        while (cap < b->n + (size_t)w + 1)
+            cap *= 2;
+        char *np = realloc(b->p, cap);
+        if (np == NULL) {
+            b->failed = true;
+            return;
+        }
+        b->p = np;
+        b->cap = cap;
+    }
+}
+
+char *text_buf_finish(struct text_buf *b)
+{
+    char *p = b->p;
+    bool failed = b->failed;
+    *b = (struct text_buf){0};
+    if (failed || p == NULL) {
+        free(p);
+        return NULL;
+    }
+    return p;
 }
 
 bool text_utf8_valid(const char *s, size_t len)

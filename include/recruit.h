@@ -1,7 +1,7 @@
 /*
  * recruit.h — recruitment: the shortage a planning run leaves, turned into
- * hiring needs and a ranking of applicants (DESIGN.md, "Recruitment"; the
- * model and its parameters are in docs/recruitment.md).
+ * hiring needs and a ranking of applicants (the model and its parameters
+ * are in docs/recruitment.md).
  *
  * Pure (no I/O) and thread-safe, like plan.c: call it on the worker thread
  * right after plan_run(), on the same snapshot and plan.
@@ -11,7 +11,7 @@
  *     rp.seed = seed; rp.cancel = &cancel;
  *     struct recruit_result rr;
  *     if (recruit_run(&snap, &plan, &rp, &rr) == 0) {
- *         cJSON *j = recruit_to_json(&snap, &rr);  // GET /api/recruitment, store
+ *         cJSON *j = recruit_to_json(&snap, &rr);  // recruit_report.h
  *         char *t = recruit_format_text(&snap, &rr, 10);  // `staffd recruit`
  *         ...
  *         recruit_result_free(&rr);
@@ -28,9 +28,9 @@
 #ifndef STAFFD_RECRUIT_H
 #define STAFFD_RECRUIT_H
 
-#include <cJSON.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "model.h"
@@ -113,6 +113,11 @@ void recruit_result_free(struct recruit_result *r);
 void recruit_default_contract(const struct candidate *c, int *lengths, struct contract *out);
 /* The agent a candidate would be: shares c's skills and windows; no time off. */
 void recruit_candidate_agent(const struct candidate *c, int contract, struct agent *out);
+/* A zone's name by index into snapshot.tzs ("UTC" when out of range). */
+const char *recruit_tz_name(const struct snapshot *s, int tz);
+/* "HH:MM" of a minute of the day; 1440 reads 24:00 (a block that ends at midnight). */
+void recruit_hhmm(int minute, char *buf, size_t len);
+
 /* Index into snapshot.candidates of the candidate with this id, or -1. */
 int recruit_find_candidate(const struct snapshot *s, int64_t id);
 
@@ -136,20 +141,6 @@ struct recruit_what_if {
 int recruit_what_if(const struct snapshot *s, const struct plan *base, const int *candidates, int n,
                     const struct recruit_params *p, struct recruit_what_if *out);
 void recruit_what_if_free(struct recruit_what_if *w);
-
-/*
- * {"weeks", "shortage_minutes_per_week", "params": {...}, "needs": [...],
- *  "candidates": [...]} — the shape staffd.publish_recruitment() reads (see
- * docs/recruitment.md). Candidates carry ids, never names or e-mail
- * addresses. NULL on allocation failure; cJSON_Delete() it.
- */
-cJSON *recruit_to_json(const struct snapshot *s, const struct recruit_result *r);
-/* Readable tables for a terminal: needs, then the first `top` candidates. malloc'd or NULL. */
-char *recruit_format_text(const struct snapshot *s, const struct recruit_result *r, int top);
-/* The --what-if table: per queue shortage and service level, before and after. */
-char *recruit_format_what_if(const struct snapshot *s, const struct recruit_what_if *w);
-/* {"candidate_ids", "queues": [{before/after}], "scheduled_minutes_per_week"}; NULL on OOM. */
-cJSON *recruit_what_if_to_json(const struct snapshot *s, const struct recruit_what_if *w);
 
 /*
  * `staffd recruit [-c FILE] [--top N] [--json] [--what-if ID...]`

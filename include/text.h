@@ -41,6 +41,21 @@ int text_vprintf(char *buf, size_t size, const char *fmt, va_list ap)
  */
 int text_append(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * A growing string for text built piece by piece (reports, SQL array
+ * literals). Start from `struct text_buf b = {0}`; after the first failure
+ * further calls do nothing; text_buf_finish() hands over the malloc'd string,
+ * or frees it and returns NULL if any call failed.
+ */
+struct text_buf {
+    char *p;
+    size_t n, cap;
+    bool failed;
+};
+void text_buf_printf(struct text_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+char *text_buf_finish(struct text_buf *b);
+
 /* The longest prefix of s[0..len) that does not end inside a UTF-8 sequence. */
 size_t text_utf8_prefix(const char *s, size_t len);
 

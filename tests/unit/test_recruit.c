@@ -19,6 +19,7 @@
 #include "testutil.h"
 #include "plan.h"
 #include "recruit.h"
+#include "recruit_report.h"
 #include "text.h"
 
 #define DAY   86400LL

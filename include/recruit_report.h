@@ -1,0 +1,31 @@
+/*
+ * recruit_report.h — recruitment results rendered: JSON for the database and
+ * the API, text for a terminal. Pure, like recruit.c whose results it reads;
+ * kept apart so that the maths does not depend on a JSON library.
+ *
+ *     cJSON *j = recruit_to_json(&snap, &rr);        // store, GET /api/recruitment
+ *     char *t = recruit_format_text(&snap, &rr, 10);  // `staffd recruit`
+ */
+#ifndef STAFFD_RECRUIT_REPORT_H
+#define STAFFD_RECRUIT_REPORT_H
+
+#include <cJSON.h>
+
+#include "model.h"
+#include "recruit.h"
+
+/*
+ * {"weeks", "shortage_minutes_per_week", "params": {...}, "needs": [...],
+ *  "candidates": [...]} — the shape staffd.publish_recruitment() reads (see
+ * docs/recruitment.md). Candidates carry ids, never names or e-mail
+ * addresses. NULL on allocation failure; cJSON_Delete() it.
+ */
+cJSON *recruit_to_json(const struct snapshot *s, const struct recruit_result *r);
+/* Readable tables for a terminal: needs, then the first `top` candidates. malloc'd or NULL. */
+char *recruit_format_text(const struct snapshot *s, const struct recruit_result *r, int top);
+/* The --what-if table: per queue shortage and service level, before and after. */
+char *recruit_format_what_if(const struct snapshot *s, const struct recruit_what_if *w);
+/* {"candidate_ids", "queues": [{before/after}], "scheduled_minutes_per_week"}; NULL on OOM. */
+cJSON *recruit_what_if_to_json(const struct snapshot *s, const struct recruit_what_if *w);
+
+#endif
