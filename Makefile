@@ -1,15 +1,18 @@
-# staffd build. `make` builds build/staffd; `make check` runs every test under
-# AddressSanitizer + UndefinedBehaviorSanitizer; `make demo` runs the demo.
-# Every daemon/*.c except main.c goes into a static library that the unit tests link.
+# staffd build. `make` builds build/staffd; `make check` installs what is
+# missing (tools/deps.sh) and runs every test under AddressSanitizer +
+# UndefinedBehaviorSanitizer; `make demo` runs the demo; `make lint` checks
+# the architecture (tools/lint.py); `make tsan` runs the threaded engine tests
+# under ThreadSanitizer. Every daemon/*.c except main.c goes into a static
+# library that the unit tests link. Headers are tracked per object (-MMD).
 
 CC       ?= cc
 PKGS     := libpq libuv libcjson libical libh2o libsystemd libcrypto
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lglpk -lm -lpthread
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lglpk -lm -lpthread
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wno-format-nonliteral -Wundef -Wpointer-arith -Wcast-qual
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS := -std=c17 -D_GNU_SOURCE -Iinclude $(WARN) $(PKG_CFLAGS) $(CFLAGS) $(SAN)
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -Iinclude $(WARN) $(PKG_CFLAGS) $(CFLAGS) $(SAN) -MMD -MP
 LDFLAGS  ?=
 
 BUILD    ?= build
@@ -21,11 +24,17 @@ MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all check check-times unit asan valgrind-build demo bench format format-check clean install deps
+.PHONY: all check check-times unit asan tsan lint demo bench format format-check clean install deps
 
 all: $(BUILD)/staffd
 
-$(BUILD)/obj/%.o: daemon/%.c $(wildcard include/*.h) | $(BUILD)/obj
+# A missing library is named by pkg-config itself, before any compiler error.
+$(BUILD)/pkg.ok: | $(BUILD)/obj
+	@pkg-config --exists --print-errors $(PKGS) || \
+	    { echo "missing build dependencies: run 'make deps' (tools/deps.sh)" >&2; exit 1; }
+	@touch $@
+
+$(BUILD)/obj/%.o: daemon/%.c | $(BUILD)/obj $(BUILD)/pkg.ok
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The migrations are compiled into the binary, so a deployed daemon cannot run
@@ -42,7 +51,7 @@ $(BUILD)/libstaffd.a: $(OBJS)
 $(BUILD)/staffd: $(BUILD)/obj/main.o $(BUILD)/libstaffd.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libstaffd.a $(wildcard include/*.h) | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libstaffd.a | $(BUILD)/tests $(BUILD)/pkg.ok
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libstaffd.a $(PKG_LIBS) -lcmocka
 
 $(BUILD)/obj $(BUILD)/tests:
@@ -53,6 +62,7 @@ unit: $(UNIT_BIN)
 # The test suite proper: sanitizer build in build/asan, plain build in build/plain
 # (for the valgrind run, which cannot share a process with ASan).
 check:
+	sh tools/deps.sh
 	$(MAKE) --no-print-directory BUILD=build/asan SAN="$(ASAN_FLAGS)" all unit
 	$(MAKE) --no-print-directory BUILD=build/plain all
 	sh tests/run.sh build/asan build/plain
@@ -66,6 +76,19 @@ check-times:
 
 asan:
 	$(MAKE) --no-print-directory BUILD=build/asan SAN="$(ASAN_FLAGS)" all unit
+
+# The engine's threads share their best rosters (atomics, a mutex): the engine
+# and LP tests under ThreadSanitizer.
+TSAN_TESTS := test_engine test_colgen test_roster
+tsan:
+	$(MAKE) --no-print-directory BUILD=build/tsan SAN="-fsanitize=thread -fno-omit-frame-pointer" \
+	    CFLAGS="-O1 -g" $(TSAN_TESTS:%=build/tsan/tests/%)
+	@for t in $(TSAN_TESTS); do echo "== $$t (ThreadSanitizer)"; \
+	    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build/tsan/tests/$$t || exit 1; done
+
+lint:
+	python3 tools/lint.py --self-test
+	python3 tools/lint.py
 
 demo:
 	sh tools/demo.sh
@@ -90,3 +113,5 @@ install: $(BUILD)/staffd
 
 clean:
 	rm -rf build
+
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)
