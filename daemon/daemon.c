@@ -474,12 +474,12 @@ static void plan_work(uv_work_t *req)
         return;
     }
     j->stage = STAGE_PLANNING;
-    j->snap.freeze_until = j->snap.now + (sd_time)j->freeze_hours * 3600;
     struct plan_params pp = {.seed = j->seed,
                              .iterations = j->iterations,
                              .seconds = j->budget_seconds,
                              .threads = j->threads,
-                             .cancel = &j->d->cancel};
+                             .cancel = &j->d->cancel,
+                             .freeze_until = j->snap.now + (sd_time)j->freeze_hours * 3600};
     j->rc = plan_run(&j->snap, &pp, &j->plan);
     if (j->rc < 0) {
         text_printf(j->err, sizeof j->err, "planning: %s", strerror(-j->rc));

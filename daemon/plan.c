@@ -168,7 +168,8 @@ int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan 
 
     if (p->iterations <= 0 && p->seconds <= 0) {
         /* No search budget: the greedy builder alone (fast, used for what-if estimates). */
-        struct schedule_params sp = {.seed = p->seed, .cancel = p->cancel};
+        struct schedule_params sp = {
+            .seed = p->seed, .cancel = p->cancel, .freeze_until = p->freeze_until};
         rc = schedule_build(s, &sp, out);
         if (rc == 0)
             rc = breaks_place(s, out);
@@ -178,7 +179,8 @@ int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan 
                                    .iterations = p->iterations,
                                    .seconds = p->seconds,
                                    .threads = p->threads,
-                                   .cancel = p->cancel};
+                                   .cancel = p->cancel,
+                                   .freeze_until = p->freeze_until};
         rc = roster_build(s, &rp, out);
     }
     if (rc < 0)

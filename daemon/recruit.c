@@ -1144,7 +1144,7 @@ int recruit_what_if(const struct snapshot *s, const struct plan *base, const int
     ext.published = pub;
     ext.n_published = np;
 
-    struct plan_params pp = {.seed = p->seed, .cancel = p->cancel};
+    struct plan_params pp = {.seed = p->seed, .cancel = p->cancel, .freeze_until = p->freeze_until};
     rc = plan_run(&ext, &pp, &after);
     if (rc < 0)
         goto out;

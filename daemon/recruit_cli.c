@@ -279,10 +279,13 @@ int recruit_main(int argc, char **argv)
                 "staffd recruit: %d input row(s) skipped as unusable (the daemon lists them in "
                 "staffd.input_errors)\n",
                 snap.n_errors);
-    struct plan_params pp = {.seed = (uint64_t)cfg.plan_seed};
+    /* The daemon's freeze, so that the what-if moves only what a run could move. */
+    sd_time freeze_until = snap.now + (sd_time)cfg.freeze_hours * 3600;
+    struct plan_params pp = {.seed = (uint64_t)cfg.plan_seed, .freeze_until = freeze_until};
     struct recruit_params rp;
     recruit_params_default(&rp);
     rp.seed = (uint64_t)cfg.plan_seed;
+    rp.freeze_until = freeze_until;
     int e = plan_run(&snap, &pp, &plan);
     if (e == 0)
         e = recruit_run(&snap, &plan, &rp, &rr);

@@ -228,7 +228,7 @@ static int build_agent(struct build *b, int a, int *cells)
         const struct published_shift *p = &s->published[i];
         if (p->agent != a || p->cancelled || p->queue < 0)
             continue;
-        bool fixed = p->start < s->now || (p->start < s->freeze_until &&
+        bool fixed = p->start < s->now || (p->start < b->p->freeze_until &&
                                            schedule_shift_valid(s, a, p->queue, p->start, p->end));
         int32_t day = tz_local_day(tz, p->start);
         if (!fixed || day < b->base || day >= b->base + b->n_days)
@@ -301,7 +301,7 @@ static int build_agent(struct build *b, int a, int *cells)
             if (p->agent != a || p->cancelled || p->start != o[i].start || p->end != o[i].end ||
                 p->queue != o[i].queue)
                 continue;
-            if (p->start < s->freeze_until)
+            if (p->start < b->p->freeze_until)
                 rc = engine_agent_fix(b->inst, a, day, idx);
             else
                 rc = engine_wish_option(b->inst, a, day, idx, true, stability_weight(s, p->start),

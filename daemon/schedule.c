@@ -312,7 +312,7 @@ int schedule_build(const struct snapshot *s, const struct schedule_params *param
         pub_next[i] = -1;
         if (p->cancelled || p->agent < 0 || p->queue < 0)
             continue;
-        if (p->start < s->now || (p->start < s->freeze_until &&
+        if (p->start < s->now || (p->start < params->freeze_until &&
                                   schedule_shift_valid(s, p->agent, p->queue, p->start, p->end))) {
             int32_t day = tz_local_day(&s->tzs[s->agents[p->agent].tz], p->start);
             rc = builder_add(&b, p->agent, p->queue, p->start, p->end, day);

@@ -169,7 +169,6 @@ struct input_error {
 struct snapshot {
     sd_time now;           /* the database's clock when the snapshot was taken */
     sd_time horizon_start; /* first planned instant, a multiple of SD_CELL_SECONDS */
-    sd_time freeze_until;  /* no new or changed shift may start before this (>= now) */
     int horizon_days;
     int n_cells; /* per queue: horizon_days * 96 */
 

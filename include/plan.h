@@ -21,6 +21,12 @@ struct plan_params {
     double seconds;            /* engine wall-clock budget; <= 0: by iterations only */
     int threads;               /* independent searches (0: 1) */
     const atomic_bool *cancel; /* may be NULL */
+    /*
+     * The freeze: a published shift starting before this instant stays as it is
+     * unless its agent can no longer work it, and no new one is placed there.
+     * Before s->now (0, say) it changes nothing: what has started stays anyway.
+     */
+    sd_time freeze_until;
 };
 
 /* Fills *out (plan_free() it). 0, -ECANCELED, -ENOMEM. */

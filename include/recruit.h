@@ -53,6 +53,7 @@ struct recruit_params {
     double unscored_score;     /* score assumed for a candidate not yet assessed [50] */
     uint64_t seed;             /* passed to schedule_build() */
     const atomic_bool *cancel; /* may be NULL; checked between candidates */
+    sd_time freeze_until;      /* --what-if plans under the same freeze as the base plan */
 };
 
 /* Fills in the documented defaults (the values in brackets above). */

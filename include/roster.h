@@ -25,6 +25,7 @@ struct roster_params {
     double seconds;  /* wall clock; <= 0: none */
     int threads;
     const atomic_bool *cancel; /* may be NULL */
+    sd_time freeze_until;      /* as plan_params.freeze_until */
 };
 
 /* Reads plan->required; fills plan->shifts, plan->breaks, plan->scheduled, plan->warnings. 0 or

@@ -31,6 +31,7 @@ struct shift_option {
 struct schedule_params {
     uint64_t seed;
     const atomic_bool *cancel; /* may be NULL; checked between agents */
+    sd_time freeze_until;      /* as plan_params.freeze_until */
 };
 
 /* *out is malloc'd (NULL when *n == 0). 0 or -ENOMEM. */

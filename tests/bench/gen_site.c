@@ -520,7 +520,6 @@ int gen_site(const struct gen_site_params *p, struct snapshot *out, struct gen_s
     int32_t d0 = gen_days_from_civil(2026, 3, 2);
     s->horizon_start = (sd_time)d0 * DAY_S;
     s->now = s->horizon_start;
-    s->freeze_until = s->horizon_start;
     s->horizon_days = H_DAYS;
     s->n_cells = H_DAYS * 96;
 

@@ -67,7 +67,6 @@ static void fixture_init(struct fixture *f, int n_agents)
         f->agents[a] = (struct agent){.id = a + 1, .name = (char *)"agent", .contract = 0};
     f->s = (struct snapshot){.now = HS,
                              .horizon_start = HS,
-                             .freeze_until = HS,
                              .horizon_days = 1,
                              .n_cells = 96,
                              .n_tzs = 1,

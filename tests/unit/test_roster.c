@@ -30,6 +30,7 @@
 
 struct rf {
     struct snapshot s;
+    sd_time freeze_until; /* the planning parameter; 0: none */
     struct tz_table tz;
     sd_time from;
     int32_t off;
@@ -81,7 +82,6 @@ static void rf_init(struct rf *f, int length)
     }
     f->s = (struct snapshot){.now = HS,
                              .horizon_start = HS,
-                             .freeze_until = HS,
                              .horizon_days = NDAYS,
                              .n_cells = NCELLS,
                              .n_tzs = 1,
@@ -122,7 +122,8 @@ static void solve(struct rf *f, uint64_t seed, struct plan *p)
 {
     *p = (struct plan){0};
     p->required = f->required;
-    struct roster_params rp = {.seed = seed, .iterations = 3000, .threads = 1};
+    struct roster_params rp = {
+        .seed = seed, .iterations = 3000, .threads = 1, .freeze_until = f->freeze_until};
     assert_int_equal(roster_build(&f->s, &rp, p), 0);
     char why[256] = "";
     int rc = schedule_check(&f->s, p->shifts, p->n_shifts, why, sizeof why);
@@ -372,7 +373,7 @@ static void test_freeze_keeps_published_unless_unavailable(void **state)
     assert_true(mine->start == HS + DAY + 15 * 3600);
     release(&p);
     /* Inside a 48-hour freeze it stands. */
-    f.s.freeze_until = HS + 48 * 3600;
+    f.freeze_until = HS + 48 * 3600;
     solve(&f, 1, &p);
     mine = shift_on(&p, 0, 1);
     assert_non_null(mine);
