@@ -1,10 +1,13 @@
 /*
  * Tests of a planning run's requirements and coverage (plan.c): Erlang C with
  * shrinkage per 15-minute cell, email by workload over its response goal, and
- * the expected service level of what was scheduled.
+ * the coverage and expected service level of what was scheduled (with and
+ * without agents, the latter against an Erlang C written out in this file).
  */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -120,12 +123,88 @@ static void test_coverage_and_expected_service_level(void **state)
     plan_free(&p);
 }
 
+/* Erlang C's probability of waiting, written out here as an independent oracle. */
+static double erlang_c_wait(int n, double a)
+{
+    double term = 1, sum = 1; /* a^k / k! for k = 0 */
+    for (int k = 1; k < n; k++) {
+        term *= a / k;
+        sum += term;
+    }
+    double last = term * a / n * n / (n - a); /* a^n / n! * n / (n - a) */
+    return last / (sum + last);
+}
+
+/*
+ * The path the coverage test above cannot reach: agents scheduled. Twelve
+ * agents who can only work 09:00-11:00 (one 2-hour option each) against 10
+ * Erlangs (14 agents required) in those hours: every one of them works, each
+ * cell has 12 scheduled and 2 short, and the expected service level is Erlang
+ * C's for 12 agents, computed here independently.
+ */
+static void test_coverage_with_agents(void **state)
+{
+    (void)state;
+    enum { N = 12 };
+    struct one_queue f;
+    one_queue_init(&f, CHANNEL_VOICE);
+    f.q.shrinkage = 0;
+    for (int c = 36; c < 44; c++) {
+        f.contacts[c] = 50;
+        f.aht[c] = 180;
+    }
+    int lengths[1] = {120};
+    struct contract con = {.id = 1,
+                           .name = (char *)"two hours",
+                           .max_minutes_per_week = 2400,
+                           .max_days_per_week = 5,
+                           .max_consecutive_days = 5,
+                           .min_rest_minutes = 660,
+                           .shift_start_step_minutes = 60,
+                           .n_lengths = 1,
+                           .shift_lengths_minutes = lengths};
+    int skill = 0;
+    int weekday = day_weekday((int32_t)(f.s.horizon_start / 86400));
+    struct window w = {weekday, 9 * 60, 11 * 60, INT32_MIN, INT32_MAX};
+    struct agent ag[N];
+    for (int a = 0; a < N; a++)
+        ag[a] = (struct agent){.id = a + 1,
+                               .name = (char *)"agent",
+                               .contract = 0,
+                               .n_skills = 1,
+                               .skills = &skill,
+                               .n_windows = 1,
+                               .windows = &w};
+    f.s.n_contracts = 1;
+    f.s.contracts = &con;
+    f.s.n_agents = N;
+    f.s.agents = ag;
+
+    struct plan p;
+    assert_int_equal(plan_run(&f.s, &(struct plan_params){.seed = 1}, &p), 0);
+    assert_int_equal(p.n_shifts, N);
+    double a = 50.0 * 180 / 900; /* 10 Erlangs */
+    double sl = 1 - erlang_c_wait(N, a) * exp(-(N - a) * 20.0 / 180);
+    for (int c = 0; c < 96; c++) {
+        bool busy = c >= 36 && c < 44;
+        assert_int_equal(p.scheduled[c], busy ? N : 0);
+        assert_float_equal(p.required[c], busy ? 14 : 0, 1e-9);
+        assert_float_equal(p.shortage[c], busy ? 2 : 0, 1e-9);
+        assert_float_equal(p.service_level[c], busy ? sl : 1, 1e-4);
+    }
+    assert_float_equal(p.shortage_minutes, 2.0 * 8 * 15, 1e-9);
+    /* The oracle itself: 12 agents at 10 Erlangs (AHT 180 s) answer about 64 % within 20 s. */
+    assert_in_range((int)(sl * 1000), 635, 645);
+    plan_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_erlang_c_with_shrinkage_per_cell),
         cmocka_unit_test(test_email_by_workload_over_the_goal),
         cmocka_unit_test(test_coverage_and_expected_service_level),
+        cmocka_unit_test(test_coverage_with_agents),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
