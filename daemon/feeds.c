@@ -19,11 +19,16 @@
 const char feeds_tokens_sql[] =
     "SELECT token_sha256, agent_id FROM staffd.feed_tokens WHERE revoked_at IS NULL";
 
+/*
+ * Change instants are rounded down to the second (floor): a cast to bigint
+ * rounds half up, and a change at 12:00:00.6 stamped 12:00:01 may lie in the
+ * future, a Last-Modified later than the response's Date.
+ */
 const char feeds_shifts_sql[] =
     "SELECT a.id, a.name, s.id, q.name, extract(epoch FROM s.starts)::bigint,"
     " extract(epoch FROM s.ends)::bigint, s.status = 'cancelled', s.sequence,"
-    " extract(epoch FROM s.updated_at)::bigint,"
-    " (SELECT extract(epoch FROM max(t.issued_at))::bigint FROM staffd.feed_tokens t"
+    " floor(extract(epoch FROM s.updated_at))::bigint,"
+    " (SELECT floor(extract(epoch FROM max(t.issued_at)))::bigint FROM staffd.feed_tokens t"
     "   WHERE t.agent_id = a.id),"
     " (SELECT string_agg(extract(epoch FROM b.starts)::bigint || ':'"
     "   || extract(epoch FROM b.ends)::bigint || ':' || b.paid::int, ',' ORDER BY b.starts)"

@@ -454,7 +454,19 @@ static void serve_feed(struct http_server *srv, h2o_req_t *req, h2o_iovec_t toke
     add_policy_headers(req, "private, max-age=0");
     if (feed.etag != NULL)
         add_header(req, H2O_TOKEN_ETAG, pool_strdup(req, feed.etag));
-    if (http_date_format(feed.last_modified, last_modified) == 0)
+    /*
+     * Last-Modified may not be later than Date (RFC 9110 8.8.2.1), and a change
+     * stamped by a database whose clock runs ahead would be. Clamp it to the
+     * instant h2o writes as Date: its timestamp is cached per loop turn, so
+     * time(NULL) could already be a second past it. not_modified() still
+     * compares with the real instant, so the clamped value never earns a 304.
+     */
+    h2o_timestamp_t date;
+    h2o_get_timestamp(req->conn->ctx, &req->pool, &date);
+    sd_time shown = feed.last_modified;
+    if (shown > (sd_time)date.at.tv_sec)
+        shown = (sd_time)date.at.tv_sec;
+    if (http_date_format(shown, last_modified) == 0)
         add_header(req, H2O_TOKEN_LAST_MODIFIED, pool_strdup(req, last_modified));
 
     if (not_modified(req, &feed)) {

@@ -111,6 +111,14 @@ static int fake_feed(void *ctx, const char *token, size_t len, struct http_feed 
     f->feed_calls++;
     f->last_token_len = len;
     f->last_token_strlen = strlen(token);
+    if (len == 6 && memcmp(token, "future", 6) == 0) {
+        /* Changed "an hour from now": a database clock ahead of this host's. */
+        out->body = CAL_BODY;
+        out->len = strlen(CAL_BODY);
+        out->etag = "\"future\"";
+        out->last_modified = (sd_time)time(NULL) + 3600;
+        return 0;
+    }
     if (len == 3 && memcmp(token, "big", 3) == 0) {
         /* A fresh buffer per call, and the previous one freed: the server must have copied it. */
         free(f->big);
@@ -723,6 +731,36 @@ static void test_api_route(void **state)
     assert_int_equal(f->api_calls, 2);
 }
 
+/*
+ * RFC 9110 8.8.2.1: Last-Modified is never later than the response's Date. A
+ * feed changed "in the future" (the database's clock ahead of ours) says now,
+ * and an If-Modified-Since of that value still gets the whole feed.
+ */
+static void test_last_modified_not_after_date(void **state)
+{
+    struct fixture *f = *state;
+    int plain = add_request(f, GET("/feeds/future.ics", ""));
+    char ims[64], req[256];
+    imf_date(time(NULL), ims, sizeof ims);
+    snprintf(req, sizeof req, GET("/feeds/future.ics", "If-Modified-Since: %s\r\n"), ims);
+    int since = add_request(f, req);
+    run_server(f, client_sequential);
+
+    struct response r;
+    get_response(f, plain, false, &r);
+    assert_int_equal(r.status, 200);
+    const char *lm = header(&r, "last-modified"), *date = header(&r, "date");
+    assert_non_null(lm);
+    assert_non_null(date);
+    /* Same format, and the clamp takes the very timestamp h2o writes as Date. */
+    assert_string_equal(lm, date);
+    response_free(&r);
+
+    get_response(f, since, false, &r);
+    assert_int_equal(r.status, 200);
+    response_free(&r);
+}
+
 static void test_health_ok_and_failure(void **state)
 {
     struct fixture *f = *state;
@@ -1001,6 +1039,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_health_and_metrics, setup, teardown),
         cmocka_unit_test_setup_teardown(test_health_ok_and_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_route, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_last_modified_not_after_date, setup, teardown),
         cmocka_unit_test_setup_teardown(test_method_not_allowed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keep_alive_framing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_garbage_does_not_stop_service, setup, teardown),

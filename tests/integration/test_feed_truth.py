@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+"""Feeds that tell the whole truth (issue #12, finding 7): Last-Modified is
+never later than Date.
+"""
+
+import email.utils
+import os
+import sys
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import TestFailure, lit, require  # noqa: E402
+
+
+def http_time(value):
+    require(value, "no date header")
+    return email.utils.parsedate_to_datetime(value).timestamp()
+
+
+def calendar(body):
+    """(calendar name, X-WR-CALNAME, {uid: event fields}) of a feed body."""
+    cal = harness.parse_feed(body)
+    events = {}
+    for ev in cal.walk("VEVENT"):
+        lm = ev.get("LAST-MODIFIED")
+        events[str(ev.get("UID"))] = {
+            "summary": str(ev.get("SUMMARY")),
+            "sequence": int(ev.get("SEQUENCE")),
+            "last_modified": lm.dt.timestamp() if lm is not None else None,
+            "start": ev.get("DTSTART").dt.timestamp(),
+            "end": ev.get("DTEND").dt.timestamp(),
+            "status": str(ev.get("STATUS", "")).upper(),
+            "transp": str(ev.get("TRANSP", "")).upper(),
+        }
+    name = cal.get("NAME")
+    xname = cal.get("X-WR-CALNAME")
+    return (str(name) if name is not None else None, str(xname) if xname is not None else None, events)
+
+
+def main():
+    t = harness.Tests()
+    h = harness.Harness("truth", horizon_days=7)
+    st = {}
+
+    def get_ok(path, headers=None):
+        r = h.get(path, headers)
+        require(r.status == 200, "%s answered HTTP %d" % (path[:20], r.status))
+        return r
+
+    def touch_token(agent_id):
+        """A change of feed_tokens: every daemon re-reads the tokens and re-renders every feed."""
+        h.sql("UPDATE staffd.feed_tokens SET issued_at = issued_at - interval '1 second' "
+              "WHERE agent_id = %d AND revoked_at IS NULL" % agent_id)
+
+    def agent_on_queue(exclude=()):
+        """(agent id, feed path, queue id) of a fixture agent with a feed and a future shift."""
+        rows = h.sql("""SELECT s.agent_id, s.queue_id, count(*) FROM staffd.shifts s
+                        WHERE s.status = 'scheduled' AND s.starts > test_now() + interval '3 hours'
+                        GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2""")
+        names = {v: k for k, v in st["fx"].agents.items()}
+        for agent_id, queue_id, _ in rows:
+            agent_id, queue_id = int(agent_id), int(queue_id)
+            if agent_id in exclude or names.get(agent_id) not in st["fx"].feeds:
+                continue
+            return agent_id, st["fx"].feeds[names[agent_id]], queue_id
+        raise TestFailure("no agent with a feed has a future shift (excluding %s)" % (exclude,))
+
+    def body():
+        def setup():
+            h.setup_database()
+            fx = h.load_fixture(days=4)
+            h.issue_feeds(fx)
+            st["fx"] = fx
+            h.start()
+            h.wait_succeeded_runs(1, timeout=15)
+            h.wait_quiet(quiet=0.5, timeout=20)
+        t.case("truth_daemon_starts_and_plans", setup)
+        up = ["truth_daemon_starts_and_plans"]
+
+        # -- 2. Last-Modified ---------------------------------------------------
+
+        def not_rounded_up():
+            h.wait_quiet(quiet=0.5, timeout=20)
+            agent_id, path, _ = agent_on_queue(exclude=(st.get("renamed_agent"),))
+            st["lm_agent"] = (agent_id, path)
+            # A change 0.6 s into a second, an hour ago (real time: updated_at is a real-time record).
+            at = int(float(h.scalar("SELECT floor(extract(epoch FROM now())) - 3600")))
+            h.sql("""BEGIN;
+SET LOCAL staffd.writer = 'on';
+UPDATE staffd.shifts SET updated_at = to_timestamp(%d.6) WHERE agent_id = %d;
+UPDATE staffd.feed_tokens SET issued_at = to_timestamp(%d) - interval '1 hour' WHERE agent_id = %d;
+COMMIT;""" % (at, agent_id, at, agent_id))
+            want = email.utils.formatdate(at, usegmt=True)
+
+            def rendered():
+                r = get_ok(path)
+                return r if r.header("last-modified") in (want, email.utils.formatdate(at + 1, usegmt=True)) else None
+            r, exc = harness.wait_until(rendered, harness.scaled(3))
+            if not r:
+                raise TestFailure("the feed was not re-rendered with the changed rows (%s)" % (exc or "old Last-Modified"))
+            require(r.header("last-modified") == want,
+                    "updated_at %d.6 gave Last-Modified %s, want %s (rounded up, not down)"
+                    % (at, r.header("last-modified"), want))
+            lms = {ev["last_modified"] for ev in calendar(r.body)[2].values()}
+            require(lms == {at}, "LAST-MODIFIED in the body %s, want %d" % (sorted(lms), at))
+        t.case("truth_last_modified_not_rounded_up", not_rounded_up, after=up)
+
+        def never_after_date():
+            h.wait_quiet(quiet=0.5, timeout=20)
+            agent_id, path = st.get("lm_agent") or agent_on_queue()[:2]
+            # A database clock an hour ahead of this host's.
+            h.sql("""BEGIN;
+SET LOCAL staffd.writer = 'on';
+UPDATE staffd.shifts SET updated_at = now() + interval '1 hour'
+WHERE id = (SELECT id FROM staffd.shifts WHERE agent_id = %d ORDER BY starts DESC LIMIT 1);
+COMMIT;""" % agent_id)
+            touch_token(agent_id)
+
+            def rendered():
+                r = get_ok(path)
+                evs = calendar(r.body)[2].values()
+                return r if any(ev["last_modified"] > time.time() + 600 for ev in evs) else None
+            r, exc = harness.wait_until(rendered, harness.scaled(3))
+            if not r:
+                raise TestFailure("the feed was not re-rendered with the changed row (%s)" % (exc or "no future row"))
+            for _ in range(5):
+                r = get_ok(path)
+                lm, date = r.header("last-modified"), r.header("date")
+                require(http_time(lm) <= http_time(date), "Last-Modified %s is later than Date %s" % (lm, date))
+            # The data did change later than that, so it is not a reason for a 304.
+            r = h.get(path, {"If-Modified-Since": lm})
+            require(r.status == 200, "If-Modified-Since = the clamped Last-Modified gave HTTP %d" % r.status)
+            h.sql("""BEGIN; SET LOCAL staffd.writer = 'on';
+UPDATE staffd.shifts SET updated_at = now() WHERE agent_id = %d AND updated_at > now(); COMMIT;""" % agent_id)
+        t.case("truth_last_modified_never_after_date", never_after_date, after=up)
+
+        t.case("truth_daemon_stops_cleanly", h.stop, after=up)
+
+    harness.main_guard(t, h, body)
+
+
+if __name__ == "__main__":
+    main()
