@@ -522,6 +522,23 @@ static void on_debounce(uv_timer_t *t)
     run_start(d, "change");
 }
 
+/* Whether s is a bigint[] literal of agent ids such as "{3,5}" (what notify_feeds sends). */
+static bool agent_list_valid(const char *s)
+{
+    if (*s++ != '{')
+        return false;
+    for (;;) {
+        if (*s < '0' || *s > '9')
+            return false;
+        while (*s >= '0' && *s <= '9')
+            s++;
+        if (*s == '}')
+            return s[1] == '\0';
+        if (*s++ != ',')
+            return false;
+    }
+}
+
 static void on_notify(void *ctx, const char *channel, const char *payload)
 {
     struct daemon *d = ctx;
@@ -529,6 +546,18 @@ static void on_notify(void *ctx, const char *channel, const char *payload)
     log_debug("notification on %s: %s", channel, payload);
     if (strcmp(payload, "feed_tokens") == 0) {
         tokens_refresh(d);
+        return;
+    }
+    /* A rename (0006_feed_truth): these feeds show other text now; no run is needed for it. */
+    if (strcmp(payload, "feeds") == 0) {
+        feeds_refresh(d, NULL);
+        return;
+    }
+    if (strncmp(payload, "feeds:", 6) == 0) {
+        if (agent_list_valid(payload + 6))
+            feeds_refresh(d, payload + 6);
+        else
+            log_warn("ignoring a malformed feeds notification");
         return;
     }
     if (strcmp(payload, "settings") == 0)

@@ -22,14 +22,17 @@ const char feeds_tokens_sql[] =
 /*
  * Change instants are rounded down to the second (floor): a cast to bigint
  * rounds half up, and a change at 12:00:00.6 stamped 12:00:01 may lie in the
- * future, a Last-Modified later than the response's Date.
+ * future, a Last-Modified later than the response's Date. A feed changed when
+ * a shift did, when its URL was issued, or when the agent was renamed (the
+ * calendar's name; a queue rename changes its shifts, see 0006_feed_truth).
+ * The 30 days of history are also the window 0006 bumps on a queue rename.
  */
 const char feeds_shifts_sql[] =
     "SELECT a.id, a.name, s.id, q.name, extract(epoch FROM s.starts)::bigint,"
     " extract(epoch FROM s.ends)::bigint, s.status = 'cancelled', s.sequence,"
     " floor(extract(epoch FROM s.updated_at))::bigint,"
-    " (SELECT floor(extract(epoch FROM max(t.issued_at)))::bigint FROM staffd.feed_tokens t"
-    "   WHERE t.agent_id = a.id),"
+    " floor(extract(epoch FROM greatest(a.name_changed_at,"
+    "   (SELECT max(t.issued_at) FROM staffd.feed_tokens t WHERE t.agent_id = a.id))))::bigint,"
     " (SELECT string_agg(extract(epoch FROM b.starts)::bigint || ':'"
     "   || extract(epoch FROM b.ends)::bigint || ':' || b.paid::int, ',' ORDER BY b.starts)"
     "   FROM staffd.shift_breaks b WHERE b.shift_id = s.id)"

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Feeds that tell the whole truth (issue #12, finding 7): Last-Modified is
+"""Feeds that tell the whole truth (issue #12, finding 7): renames reach the
+feeds at once with SEQUENCE + 1 and a later Last-Modified; Last-Modified is
 never later than Date.
 """
 
@@ -37,6 +38,13 @@ def calendar(body):
     name = cal.get("NAME")
     xname = cal.get("X-WR-CALNAME")
     return (str(name) if name is not None else None, str(xname) if xname is not None else None, events)
+
+
+def wait_second_after(instant):
+    """Waits until the wall clock is a whole second past `instant` (Unix seconds), so
+    that an HTTP date (whole seconds) taken after a change can differ from it."""
+    while time.time() < instant + 1.05:
+        time.sleep(0.05)
 
 
 def main():
@@ -78,6 +86,93 @@ def main():
             h.wait_quiet(quiet=0.5, timeout=20)
         t.case("truth_daemon_starts_and_plans", setup)
         up = ["truth_daemon_starts_and_plans"]
+
+        # -- 1. renames -------------------------------------------------------
+
+        def queue_rename():
+            agent_id, path, queue_id = agent_on_queue()
+            st["renamed_agent"] = agent_id
+            old_name = h.scalar("SELECT name FROM staffd.queues WHERE id = %d" % queue_id)
+            new_name = "renamed-" + old_name
+            r0 = get_ok(path)
+            _, _, ev0 = calendar(r0.body)
+            on_queue = {r[0] for r in h.sql("SELECT id FROM staffd.shifts WHERE agent_id = %d AND queue_id = %d"
+                                            % (agent_id, queue_id))}
+            require(on_queue & set(ev0), "no event of queue %s in the feed" % old_name)
+            wait_second_after(http_time(r0.header("last-modified")))
+            h.sql("UPDATE staffd.queues SET name = %s WHERE id = %d" % (lit(new_name), queue_id))
+            t0 = time.monotonic()
+
+            def renamed():
+                r = get_ok(path)
+                _, _, ev = calendar(r.body)
+                return (r, ev) if all(ev[u]["summary"].endswith(new_name) for u in on_queue if u in ev) else None
+            got, exc = harness.wait_until(renamed, harness.scaled(2))
+            if not got:
+                raise TestFailure("2 s after the rename the feed still shows the old queue name (%s)"
+                                  % (exc or "old SUMMARY"))
+            harness.note("queue rename reached the feed in %.0f ms" % ((time.monotonic() - t0) * 1000))
+            r1, ev1 = got
+            problems = []
+            for uid, old in ev0.items():
+                new = ev1.get(uid)
+                if new is None:
+                    continue
+                moved = (new["start"], new["end"]) != (old["start"], old["end"])
+                if uid in on_queue and not moved:
+                    if new["sequence"] != old["sequence"] + 1:
+                        problems.append("%s: SEQUENCE %d -> %d (want +1)" % (uid, old["sequence"], new["sequence"]))
+                    if not new["last_modified"] > old["last_modified"]:
+                        problems.append("%s: LAST-MODIFIED did not move" % uid)
+                elif uid not in on_queue and not moved and new["sequence"] != old["sequence"]:
+                    problems.append("%s (another queue): SEQUENCE %d -> %d" % (uid, old["sequence"], new["sequence"]))
+            require(not problems, "; ".join(problems[:4]))
+            lm0, lm1 = r0.header("last-modified"), r1.header("last-modified")
+            require(http_time(lm1) > http_time(lm0), "Last-Modified did not move: %s -> %s" % (lm0, lm1))
+            require(r1.header("etag") != r0.header("etag"), "ETag did not change")
+            for hdr in ({"If-Modified-Since": lm0}, {"If-None-Match": r0.header("etag")}):
+                r = h.get(path, hdr)
+                require(r.status == 200, "%s from before the rename gave HTTP %d" % (hdr, r.status))
+                require(new_name.encode() in r.body, "%s: the 200 does not carry the new name" % hdr)
+            require(h.get(path, {"If-Modified-Since": lm1}).status == 304, "the new Last-Modified gives no 304")
+            problems = harness.compare_feed_with_db(r1.body, harness.db_shifts(h, agent_id))
+            require(not problems, "; ".join(problems[:3]))
+        t.case("truth_queue_rename_reaches_feed_with_sequence_and_last_modified", queue_rename, after=up)
+
+        def agent_rename():
+            h.wait_quiet(quiet=0.5, timeout=20)
+            names = {v: k for k, v in st["fx"].agents.items()}
+            with_shifts = st.get("renamed_agent") or agent_on_queue()[0]
+            # An agent with shifts, and one without (inactive): a feed with no event must move too.
+            for agent_id, new_name in ((with_shifts, "Renamed Agent"), (st["fx"].agents["Ines Inactive"], "Ines Renamed")):
+                path = st["fx"].feeds[names[agent_id]]
+                r0 = get_ok(path)
+                _, _, ev0 = calendar(r0.body)
+                wait_second_after(http_time(r0.header("last-modified")))
+                h.sql("UPDATE staffd.agents SET name = %s WHERE id = %d" % (lit(new_name), agent_id))
+                want = new_name + ": shifts"
+
+                def renamed():
+                    r = get_ok(path)
+                    name, xname, ev = calendar(r.body)
+                    return (r, ev) if name == want and xname == want else None
+                got, exc = harness.wait_until(renamed, harness.scaled(2))
+                if not got:
+                    raise TestFailure("2 s after renaming agent %d the feed is not named %r (%s)"
+                                      % (agent_id, want, exc or "old name"))
+                r1, ev1 = got
+                lm0, lm1 = r0.header("last-modified"), r1.header("last-modified")
+                require(http_time(lm1) > http_time(lm0),
+                        "agent %d: Last-Modified did not move: %s -> %s" % (agent_id, lm0, lm1))
+                for hdr in ({"If-Modified-Since": lm0}, {"If-None-Match": r0.header("etag")}):
+                    r = h.get(path, hdr)
+                    require(r.status == 200, "agent %d: %s from before the rename gave HTTP %d" % (agent_id, hdr, r.status))
+                    require(want.encode() in r.body, "agent %d: the 200 does not carry the new name" % agent_id)
+                # The name is the calendar's, not an event's: no event changed.
+                changed = [u for u in ev0 if u in ev1 and ev1[u]["sequence"] != ev0[u]["sequence"]
+                           and (ev1[u]["start"], ev1[u]["end"]) == (ev0[u]["start"], ev0[u]["end"])]
+                require(not changed, "agent %d: SEQUENCE moved on %s, whose text did not change" % (agent_id, changed[:2]))
+        t.case("truth_agent_rename_reaches_feed_and_moves_last_modified", agent_rename, after=up)
 
         # -- 2. Last-Modified ---------------------------------------------------
 
