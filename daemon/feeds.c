@@ -4,6 +4,8 @@
  * change only when a run lands or a token is issued, and are read on every
  * request. Each shift's breaks come with it, in order, as one text column
  * ("start:end:paid,..." in Unix seconds), and are listed in its DESCRIPTION.
+ * Names are cut here to the room a title has (text_printf: on a character,
+ * ending in "…"); calendar.c makes the text safe.
  */
 #include "feeds.h"
 
@@ -15,6 +17,7 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "text.h"
 
 const char feeds_tokens_sql[] =
     "SELECT token_sha256, agent_id FROM staffd.feed_tokens WHERE revoked_at IS NULL";
@@ -182,6 +185,18 @@ static int parse_breaks(const char *text, sd_time start, sd_time end, struct cal
     return n;
 }
 
+/*
+ * The calendar's name, "<agent>: shifts". A name too long for the buffer is cut
+ * on a character and ends in "…", and the suffix always follows it.
+ */
+static void feed_name(char *buf, size_t size, const char *agent)
+{
+    static const char suffix[] = ": shifts";
+    text_printf(buf, size - (sizeof suffix - 1), "%s", agent);
+    size_t len = strlen(buf);
+    memcpy(buf + len, suffix, sizeof suffix); /* len <= size - sizeof suffix */
+}
+
 /* Renders rows [from, to) of one agent. */
 static int render_agent(const PGresult *r, int from, int to, struct feed_entry *e)
 {
@@ -213,7 +228,7 @@ static int render_agent(const PGresult *r, int from, int to, struct feed_entry *
         if (PQgetisnull(r, i, 2))
             continue; /* an agent with a feed but no shifts yet */
         struct cal_event *c = &ev[n];
-        snprintf(summary[n], sizeof summary[n], "Shift: %s", PQgetvalue(r, i, 3));
+        text_printf(summary[n], sizeof summary[n], "Shift: %s", PQgetvalue(r, i, 3));
         c->uid = PQgetvalue(r, i, 2);
         c->start = strtoll(PQgetvalue(r, i, 4), NULL, 10);
         c->end = strtoll(PQgetvalue(r, i, 5), NULL, 10);
@@ -231,7 +246,7 @@ static int render_agent(const PGresult *r, int from, int to, struct feed_entry *
             e->last_modified = c->last_modified;
         n++;
     }
-    snprintf(name, sizeof name, "%s: shifts", PQgetvalue(r, from, 1));
+    feed_name(name, sizeof name, PQgetvalue(r, from, 1));
     struct cal_feed feed = {.name = name, .n_events = n, .events = ev};
     rc = calendar_render(&feed, &e->body, &e->len);
     if (rc == 0)

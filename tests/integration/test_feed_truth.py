@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Feeds that tell the whole truth (issue #12, finding 7): renames reach the
 feeds at once with SEQUENCE + 1 and a later Last-Modified; Last-Modified is
-never later than Date.
+never later than Date; long names are cut on a character with "…" and keep
+the ": shifts" suffix.
 """
 
 import email.utils
@@ -13,6 +14,8 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import TestFailure, lit, require  # noqa: E402
+
+ELLIPSIS = "\u2026"
 
 
 def http_time(value):
@@ -230,6 +233,41 @@ COMMIT;""" % agent_id)
             h.sql("""BEGIN; SET LOCAL staffd.writer = 'on';
 UPDATE staffd.shifts SET updated_at = now() WHERE agent_id = %d AND updated_at > now(); COMMIT;""" % agent_id)
         t.case("truth_last_modified_never_after_date", never_after_date, after=up)
+
+        # -- 3. long names ------------------------------------------------------
+
+        def long_names():
+            h.wait_quiet(quiet=0.5, timeout=20)
+            agent_id, path, queue_id = agent_on_queue(exclude=(st.get("renamed_agent"),))
+            # Cuts that fall inside a two-byte character in a buffer of any even size.
+            queue_name = "x" + "\u00e5" * 100
+            agent_name = "y" + "\u00e5" * 150
+            h.sql("UPDATE staffd.queues SET name = %s WHERE id = %d" % (lit(queue_name), queue_id))
+            h.sql("UPDATE staffd.agents SET name = %s WHERE id = %d" % (lit(agent_name), agent_id))
+            touch_token(agent_id)
+
+            def rendered():
+                r = get_ok(path)
+                return r if b"Shift: x\xc3\xa5" in r.body.replace(b"\r\n ", b"") and b"y\xc3\xa5" in r.body else None
+            r, exc = harness.wait_until(rendered, harness.scaled(3))
+            if not r:
+                raise TestFailure("the feed does not show the long names (%s)" % (exc or "old names"))
+            text = r.body.decode("utf-8")  # strict: no invalid sequence
+            require("\ufffd" not in text, "U+FFFD in the feed: a name was cut inside a character")
+            name, xname, ev = calendar(r.body)
+            for what, value in (("NAME", name), ("X-WR-CALNAME", xname)):
+                require(value and value.endswith(ELLIPSIS + ": shifts"),
+                        "%s %r does not end in '…: shifts'" % (what, (value or "")[-20:]))
+                require(value.startswith("y\u00e5"), "%s %r" % (what, (value or "")[:20]))
+            on_queue = {r[0] for r in h.sql("SELECT id FROM staffd.shifts WHERE queue_id = %d AND agent_id = %d"
+                                            % (queue_id, agent_id))}
+            summaries = [ev[u]["summary"] for u in on_queue if u in ev]
+            require(summaries, "no event of the renamed queue")
+            for s in summaries:
+                require(s.startswith("Shift: x\u00e5") or s.startswith("Cancelled: Shift: x\u00e5"),
+                        "SUMMARY %r" % s[:30])
+                require(s.endswith(ELLIPSIS), "SUMMARY %r was cut without an ellipsis" % s[-10:])
+        t.case("truth_long_names_cut_on_a_character_with_ellipsis", long_names, after=up)
 
         t.case("truth_daemon_stops_cleanly", h.stop, after=up)
 
