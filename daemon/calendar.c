@@ -6,6 +6,7 @@
  * 75 octets on UTF-8 boundaries); the X- lines are escaped and folded here,
  * because libical 3.0.16 leaves ',' and ';' raw in X- values. All text is first
  * cleaned to well-formed UTF-8 without control characters other than TAB and LF.
+ * A cancelled event says so in its SUMMARY and does not block busy time.
  *
  * calendar_render() may be called from any thread: it reads no clock, and its
  * libical calls are serialised by a lock of this module's (see below). The
@@ -324,11 +325,31 @@ static int cal_event_check(const struct cal_event *ev)
     return 0;
 }
 
+/*
+ * The SUMMARY text, cleaned. Apple strikes a cancelled event through and
+ * Google drops it (FEEDS.md), but a client that ignores STATUS shows it like
+ * any other shift: the title itself has to say so.
+ */
+static int cal_summary(const struct cal_event *ev, char **out)
+{
+    struct cal_buf s = {0};
+    int rc = 0;
+
+    if (ev->cancelled)
+        rc = cal_buf_puts(&s, "Cancelled: ");
+    if (rc == 0)
+        rc = cal_buf_puts(&s, ev->summary);
+    if (rc == 0)
+        rc = cal_text_clean(s.data, out);
+    free(s.data);
+    return rc;
+}
+
 static int cal_put_event(struct cal_buf *b, const struct cal_event *ev)
 {
     icalcomponent *vev = NULL;
     char *summary = NULL, *desc = NULL, *text = NULL;
-    int rc = cal_text_clean(ev->summary, &summary);
+    int rc = cal_summary(ev, &summary);
 
     if (rc == 0)
         rc = cal_describe(ev, &desc);
@@ -351,7 +372,10 @@ static int cal_put_event(struct cal_buf *b, const struct cal_event *ev)
     rc = cal_add_prop(vev, icalproperty_new_summary(summary), rc);
     if (desc != NULL)
         rc = cal_add_prop(vev, icalproperty_new_description(desc), rc);
-    rc = cal_add_prop(vev, icalproperty_new_transp(ICAL_TRANSP_OPAQUE), rc);
+    /* A cancelled shift is time the agent has free again: it must not show as busy. */
+    rc = cal_add_prop(
+        vev, icalproperty_new_transp(ev->cancelled ? ICAL_TRANSP_TRANSPARENT : ICAL_TRANSP_OPAQUE),
+        rc);
     rc = cal_add_prop(vev, icalproperty_new_lastmodified(changed), rc);
     if (rc != 0)
         goto out;

@@ -31,7 +31,7 @@ struct cal_event {
     sd_time start, end;
     sd_time last_modified; /* the row's last change: DTSTAMP and LAST-MODIFIED */
     int sequence;
-    bool cancelled;          /* STATUS:CANCELLED instead of CONFIRMED */
+    bool cancelled;          /* STATUS:CANCELLED, "Cancelled: " + summary, TRANSP:TRANSPARENT */
     const char *summary;     /* e.g. "Shift: chat-sv" */
     const char *description; /* may be NULL */
     int n_breaks;

@@ -7,6 +7,8 @@
 --   updated_at (its LAST-MODIFIED, and so the feed's Last-Modified). Either way
 --   the daemon hears 'feeds:{agent ids}' on staffd_changed and renders those
 --   feeds again, without waiting for its periodic refresh.
+-- * A cancelled event's SUMMARY now starts "Cancelled: ": the cancelled shifts
+--   a feed may still show get SEQUENCE + 1 once, so clients take the new title.
 
 ALTER TABLE staffd.agents ADD COLUMN name_changed_at timestamptz;
 COMMENT ON COLUMN staffd.agents.name_changed_at IS
@@ -103,3 +105,14 @@ CREATE TRIGGER queues_renamed AFTER UPDATE ON staffd.queues
     REFERENCING OLD TABLE AS renamed_old NEW TABLE AS renamed_new
     FOR EACH STATEMENT EXECUTE FUNCTION staffd.feeds_renamed();
 
+-- Cancelled events say "Cancelled: " from this version on: a new title for each
+-- cancelled shift a feed may still show (no feed shows a shift that ended more
+-- than 30 days ago).
+DO $$
+BEGIN
+    PERFORM set_config('staffd.writer', 'on', true);
+    UPDATE staffd.shifts SET sequence = sequence + 1, updated_at = now()
+    WHERE status = 'cancelled' AND ends > now() - interval '30 days';
+    PERFORM set_config('staffd.writer', '', true);
+END
+$$;

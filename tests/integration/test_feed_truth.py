@@ -2,7 +2,8 @@
 """Feeds that tell the whole truth (issue #12, finding 7): renames reach the
 feeds at once with SEQUENCE + 1 and a later Last-Modified; Last-Modified is
 never later than Date; long names are cut on a character with "…" and keep
-the ": shifts" suffix.
+the ": shifts" suffix; a cancelled event says so and does not block busy
+time.
 """
 
 import email.utils
@@ -268,6 +269,24 @@ UPDATE staffd.shifts SET updated_at = now() WHERE agent_id = %d AND updated_at >
                         "SUMMARY %r" % s[:30])
                 require(s.endswith(ELLIPSIS), "SUMMARY %r was cut without an ellipsis" % s[-10:])
         t.case("truth_long_names_cut_on_a_character_with_ellipsis", long_names, after=up)
+
+        # -- 4. cancelled events ------------------------------------------------
+
+        def cancelled():
+            h.wait_quiet(quiet=0.5, timeout=20)
+            agent_id, path, _ = agent_on_queue()
+            uid, _, seq = harness.future_shift(h, [agent_id], min_hours=3)
+            before = h.max_run_id()
+            h.sql(harness.local_day_time_off_sql(uid))
+            h.wait_run_after(before, timeout=10)
+            harness.wait_cancelled_in_feed(h, path, uid, seq, timeout=5)
+            ev = calendar(get_ok(path).body)[2][uid]
+            require(ev["summary"].startswith("Cancelled: Shift: "), "cancelled event's SUMMARY is %r" % ev["summary"])
+            require(ev["transp"] == "TRANSPARENT", "cancelled event's TRANSP is %r (it blocks busy time)" % ev["transp"])
+            others = [e for u, e in calendar(get_ok(path).body)[2].items() if e["status"] != "CANCELLED"]
+            require(all(e["transp"] == "OPAQUE" and not e["summary"].startswith("Cancelled") for e in others),
+                    "a scheduled event is transparent or says cancelled")
+        t.case("truth_cancelled_event_says_so_and_is_transparent", cancelled, after=up)
 
         t.case("truth_daemon_stops_cleanly", h.stop, after=up)
 

@@ -203,10 +203,17 @@ static void assert_event_matches(icalcomponent *cal, const struct cal_event *in)
     assert_int_equal(icalcomponent_get_sequence(ev), in->sequence);
     assert_int_equal(icalcomponent_get_status(ev),
                      in->cancelled ? ICAL_STATUS_CANCELLED : ICAL_STATUS_CONFIRMED);
-    assert_string_equal(icalcomponent_get_summary(ev), in->summary);
+    /* A cancelled event says so in its title and leaves the time free. */
+    const char *summary = icalcomponent_get_summary(ev);
+    if (in->cancelled) {
+        assert_memory_equal(summary, "Cancelled: ", 11);
+        summary += 11;
+    }
+    assert_string_equal(summary, in->summary);
     icalproperty *transp = icalcomponent_get_first_property(ev, ICAL_TRANSP_PROPERTY);
     assert_non_null(transp);
-    assert_int_equal(icalproperty_get_transp(transp), ICAL_TRANSP_OPAQUE);
+    assert_int_equal(icalproperty_get_transp(transp),
+                     in->cancelled ? ICAL_TRANSP_TRANSPARENT : ICAL_TRANSP_OPAQUE);
 }
 
 static void assert_calendar_props(icalcomponent *cal, const char *name)
@@ -518,6 +525,11 @@ static void test_cancelled(void **state)
     char *u = unfold(text);
     assert_true(has_line(u, "STATUS:CANCELLED"));
     assert_true(has_line(u, "SEQUENCE:4"));
+    /* Clients that ignore STATUS still show the cancellation and free the time. */
+    assert_true(has_line(u, "SUMMARY:Cancelled: Shift: chat-sv"));
+    assert_true(has_line(u, "TRANSP:TRANSPARENT"));
+    assert_true(has_line(u, "SUMMARY:Shift: chat-sv"));
+    assert_true(has_line(u, "TRANSP:OPAQUE"));
     icalcomponent *cal = parse(text);
     assert_int_equal(count_events(cal), 2);
     assert_event_matches(cal, &ev[0]);
