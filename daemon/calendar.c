@@ -6,7 +6,9 @@
  * 75 octets on UTF-8 boundaries); the X- lines are escaped and folded here,
  * because libical 3.0.16 leaves ',' and ';' raw in X- values. All text is first
  * cleaned to well-formed UTF-8 without control characters other than TAB and LF.
- * A cancelled event says so in its SUMMARY and does not block busy time.
+ * A cancelled event says so in its SUMMARY and does not block busy time; a
+ * feed without events carries one component no client shows (RFC 5545 wants
+ * at least one).
  *
  * calendar_render() may be called from any thread: it reads no clock, and its
  * libical calls are serialised by a lock of this module's (see below). The
@@ -391,6 +393,48 @@ out:
     return rc;
 }
 
+/*
+ * RFC 5545's icalbody is the calendar's properties and then at least one
+ * component, so a calendar with no events needs one that says nothing. It is
+ * a VTIMEZONE for UTC (no DST, offset 0), which no event refers to:
+ *  - every client reads VTIMEZONEs, because Outlook and Google exports carry
+ *    them, and a VTIMEZONE is never an entry of its own;
+ *  - every other standard component means something to a client: a VEVENT is
+ *    an entry (a cancelled one Apple still shows, struck through), a VTODO a
+ *    task, a VJOURNAL a note, a VFREEBUSY busy time; an X- component is legal,
+ *    but what each client makes of an unknown one is untested;
+ *  - its TZID "UTC" has no "/" (see FEEDS.md) and it holds no data, so the
+ *    empty body is the same bytes for every agent and every day.
+ */
+static int cal_put_empty_marker(struct cal_buf *b)
+{
+    icalcomponent *tz = icalcomponent_new_vtimezone();
+    icalcomponent *std = icalcomponent_new_xstandard();
+    char *text = NULL;
+    int rc = tz != NULL && std != NULL ? 0 : -ENOMEM;
+
+    rc = cal_add_prop(tz, icalproperty_new_tzid("UTC"), rc);
+    rc = cal_add_prop(std, icalproperty_new_tzname("UTC"), rc);
+    /* DTSTART of an observance is local time without a zone: floating. */
+    rc = cal_add_prop(std, icalproperty_new_dtstart(icaltime_from_string("19700101T000000")), rc);
+    rc = cal_add_prop(std, icalproperty_new_tzoffsetfrom(0), rc);
+    rc = cal_add_prop(std, icalproperty_new_tzoffsetto(0), rc);
+    if (rc != 0)
+        goto out;
+    icalcomponent_add_component(tz, std);
+    std = NULL; /* tz owns it now */
+    text = icalcomponent_as_ical_string_r(tz);
+    rc = text ? cal_buf_puts(b, text) : -ENOMEM;
+out:
+    if (text)
+        icalmemory_free_buffer(text);
+    if (std)
+        icalcomponent_free(std);
+    if (tz)
+        icalcomponent_free(tz);
+    return rc;
+}
+
 static int cal_feed_check(const struct cal_feed *feed)
 {
     if (feed->name == NULL || feed->n_events < 0 || (feed->n_events > 0 && feed->events == NULL))
@@ -443,6 +487,8 @@ int calendar_render(const struct cal_feed *feed, char **out, size_t *out_len)
         rc = cal_put_x_line(&b, "X-PUBLISHED-TTL", CAL_REFRESH_TEXT);
     for (int i = 0; rc == 0 && i < feed->n_events; i++)
         rc = cal_put_event(&b, &feed->events[i]);
+    if (rc == 0 && feed->n_events == 0)
+        rc = cal_put_empty_marker(&b);
     if (rc == 0)
         rc = cal_buf_puts(&b, "END:VCALENDAR\r\n");
     if (rc != 0)

@@ -41,7 +41,8 @@ struct cal_event {
 struct cal_feed {
     const char *name; /* NAME and X-WR-CALNAME; any UTF-8 */
     int n_events;
-    const struct cal_event *events; /* rendered in the order given */
+    /* Rendered in the order given; with none, a VTIMEZONE for UTC stands in (RFC 5545). */
+    const struct cal_event *events;
 };
 
 /* Renders the feed into a malloc'd NUL-terminated buffer (CRLF line ends). 0 or -errno. */

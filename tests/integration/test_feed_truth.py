@@ -3,7 +3,7 @@
 feeds at once with SEQUENCE + 1 and a later Last-Modified; Last-Modified is
 never later than Date; long names are cut on a character with "…" and keep
 the ": shifts" suffix; a cancelled event says so and does not block busy
-time.
+time; a feed without shifts still holds a component.
 """
 
 import email.utils
@@ -287,6 +287,22 @@ UPDATE staffd.shifts SET updated_at = now() WHERE agent_id = %d AND updated_at >
             require(all(e["transp"] == "OPAQUE" and not e["summary"].startswith("Cancelled") for e in others),
                     "a scheduled event is transparent or says cancelled")
         t.case("truth_cancelled_event_says_so_and_is_transparent", cancelled, after=up)
+
+        # -- 5. a feed with no shifts ---------------------------------------------
+
+        def empty_feed():
+            path = st["fx"].feeds["Ines Inactive"]
+            r = get_ok(path)
+            require(h.scalar("SELECT count(*) FROM staffd.shifts s JOIN staffd.agents a ON a.id = s.agent_id "
+                             "WHERE a.id = %d" % st["fx"].agents["Ines Inactive"]) == "0", "the agent has shifts")
+            lines = r.body.decode("utf-8").split("\r\n")
+            begins = [l for l in lines if l.startswith("BEGIN:") and l != "BEGIN:VCALENDAR"]
+            require(begins, "no component in the calendar (RFC 5545 icalbody needs one)")
+            cal = harness.parse_feed(r.body)
+            require(cal.subcomponents, "python3-icalendar sees no component")
+            require(not cal.walk("VEVENT"), "a VEVENT in a feed with no shifts")
+            require(h.get(path).body == r.body, "the empty feed is not byte-stable")
+        t.case("truth_feed_without_shifts_has_a_component", empty_feed, after=up)
 
         t.case("truth_daemon_stops_cleanly", h.stop, after=up)
 

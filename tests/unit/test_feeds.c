@@ -1,9 +1,9 @@
 /*
  * test_feeds.c — daemon/feeds.c without a database: the results of
  * feeds_tokens_sql and feeds_shifts_sql are built in memory (PQsetvalue), so
- * rendering, installing, looking up and revoking run as in the daemon. Checks
+ * rendering, installing and looking up run as in the daemon. Checks
  * that long names are cut on a character with "…" (the calendar name keeps its
- * ": shifts").
+ * ": shifts") and that a feed without shifts still renders.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -180,6 +180,26 @@ static void test_short_names_unchanged(void **state)
     feeds_free(f);
 }
 
+/* An agent with a URL and no shift yet (a NULL shift row) gets a valid calendar. */
+static void test_feed_without_shifts(void **state)
+{
+    (void)state;
+    const char *rows[] = {"9", "Ines", NULL, NULL, NULL, NULL, NULL, NULL, NULL, T0, NULL};
+    struct feeds *f;
+    assert_int_equal(feeds_new(&f), 0);
+    render_install(f, 1, rows);
+    set_tokens(f, (const char *[]){"ines"}, (const char *[]){"9"}, 1);
+    struct http_feed feed;
+    assert_int_equal(feeds_lookup(f, "ines", 4, &feed), 0);
+    assert_null(strstr(feed.body, "BEGIN:VEVENT"));
+    assert_non_null(strstr(feed.body, "BEGIN:VTIMEZONE"));
+    icalcomponent *cal = icalparser_parse_string(feed.body);
+    assert_non_null(cal);
+    assert_int_equal(icalcomponent_count_components(cal, ICAL_ANY_COMPONENT), 1);
+    icalcomponent_free(cal);
+    feeds_free(f);
+}
+
 static int release_libical(void **state)
 {
     (void)state;
@@ -192,6 +212,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_long_names_cut_on_a_character),
         cmocka_unit_test(test_short_names_unchanged),
+        cmocka_unit_test(test_feed_without_shifts),
     };
     return cmocka_run_group_tests(tests, NULL, release_libical);
 }
