@@ -7,6 +7,12 @@
  * PLANNING (thread pool) -> STORING (publish statement) -> IDLE. A change that
  * arrives meanwhile sets run_pending, so a burst of any size costs at most one
  * more run. Feed rendering has its own, similar, one-at-a-time pipeline.
+ *
+ * Two database connections: `db` runs every query and hears staffd_changed;
+ * `revocations` runs none and only LISTENs on staffd_revoked, so that a
+ * revoked feed URL is dropped the moment PostgreSQL announces it, even while
+ * `db` is busy with a long statement or waits on a lock (a busy session hears
+ * nothing until its statement ends).
  */
 #include "daemon.h"
 
@@ -40,6 +46,7 @@
 #include "store.h"
 
 #define NOTIFY_CHANNEL      "staffd_changed"
+#define REVOKE_CHANNEL      "staffd_revoked" /* payload: a revoked token's SHA-256, hex */
 #define REPLAN_INTERVAL_MS  (60 * 60 * 1000)
 #define REFRESH_INTERVAL_MS (10 * 60 * 1000)
 #define MIGRATE_RETRY_MS    2000
@@ -51,6 +58,7 @@ struct daemon {
     const char *config_path;
     struct config cfg;
     struct db *db;
+    struct db *revocations; /* LISTEN only, see the top of the file */
     struct http_server *http;
     struct feeds *feeds;
 
@@ -75,6 +83,7 @@ struct daemon {
     bool feeds_pending;
     bool tokens_busy;
     bool tokens_pending;
+    bool tokens_stale; /* a URL was revoked while a token query was out */
 
     /* What /healthz and /metrics report. */
     uint64_t runs_succeeded, runs_failed, runs_abandoned, notifications;
@@ -249,11 +258,23 @@ static void feeds_refresh(struct daemon *d, const char *agents)
 static void tokens_queried(void *arg, int status, PGresult **res, int n, const char *error)
 {
     struct daemon *d = arg;
+    bool stale = d->tokens_stale;
     d->tokens_busy = false;
+    d->tokens_stale = false;
     if (d->stopping)
         return;
     if (status < 0 || n != 1) {
         log_warn("feeds: token query failed: %s", error ? error : "?");
+        return;
+    }
+    if (stale) {
+        /*
+         * Its snapshot may predate a revocation already applied: installing it
+         * would bring that URL back until the next read. Read again: a query
+         * sent now sees every revocation we have heard of.
+         */
+        d->tokens_pending = false;
+        tokens_refresh(d);
         return;
     }
     if (feeds_set_tokens(d->feeds, res[0]) < 0)
@@ -598,6 +619,40 @@ static void on_disconnected(void *ctx)
     log_warn("database connection lost; serving the last feeds and reconnecting");
     notify_status("PostgreSQL unreachable; serving the last feeds");
     d->tokens_busy = false;
+    d->tokens_stale = false;
+}
+
+/* ---- revocations (the second connection) ------------------------------ */
+
+static void on_revoked(void *ctx, const char *channel, const char *payload)
+{
+    struct daemon *d = ctx;
+    (void)channel;
+    /* The payload is a hash, not a token, but it still is not worth a log line. */
+    int rc = feeds_revoke(d->feeds, payload);
+    if (rc == -EINVAL) {
+        log_warn("feeds: ignoring a malformed revocation notification");
+        return;
+    }
+    /* Even a hash we do not hold: the query out may be about to bring it in. */
+    if (d->tokens_busy)
+        d->tokens_stale = true;
+    log_debug("feeds: a feed URL was revoked%s", rc == 0 ? "" : " (it was not live here)");
+}
+
+static void on_revocations_connected(void *ctx)
+{
+    struct daemon *d = ctx;
+    log_info("database: listening for feed URL revocations");
+    /* What was revoked while this connection was away was not heard: read the tokens. */
+    tokens_refresh(d);
+}
+
+static void on_revocations_disconnected(void *ctx)
+{
+    (void)ctx;
+    log_warn("database: the revocation listener lost its connection; reconnecting (meanwhile "
+             "a revoked URL dies when the token table is read again)");
 }
 
 /* ---- HTTP content ------------------------------------------------------ */
@@ -744,6 +799,21 @@ static const struct http_handlers http_handlers_tmpl = {
 
 /* ---- start, reload, stop ----------------------------------------------- */
 
+static void start_revocations(struct daemon *d)
+{
+    struct db_callbacks cb = {
+        .ctx = d,
+        .on_connected = on_revocations_connected,
+        .on_disconnected = on_revocations_disconnected,
+        .on_notify = on_revoked,
+    };
+    int rc = db_start(&d->loop, d->cfg.database, REVOKE_CHANNEL, &cb, &d->revocations);
+    if (rc < 0) {
+        log_err("cannot start the revocation listener: %s", strerror(-rc));
+        d->revocations = NULL;
+    }
+}
+
 static void start_db(struct daemon *d)
 {
     struct db_callbacks cb = {
@@ -818,6 +888,7 @@ static void migrate_after(uv_work_t *req, int status)
     if (d->migrate_err[0] != '\0')
         log_notice("%s", d->migrate_err);
     start_db(d);
+    start_revocations(d);
 }
 
 static void migrate_begin(struct daemon *d)
@@ -837,6 +908,14 @@ static void db_restarted(void *arg)
     d->db = NULL;
     if (!d->stopping)
         start_db(d);
+}
+
+static void revocations_restarted(void *arg)
+{
+    struct daemon *d = arg;
+    d->revocations = NULL;
+    if (!d->stopping)
+        start_revocations(d);
 }
 
 static void http_restarted(void *arg)
@@ -870,6 +949,8 @@ static void reload(struct daemon *d)
     }
     if (strcmp(old.database, nc.database) != 0 && d->db != NULL)
         db_stop(d->db, db_restarted, d);
+    if (strcmp(old.database, nc.database) != 0 && d->revocations != NULL)
+        db_stop(d->revocations, revocations_restarted, d);
     log_info("configuration reloaded");
     sd_notify(0, "READY=1\nSTATUS=configuration reloaded");
     run_start(d, "reload");
@@ -909,6 +990,12 @@ static void on_closed_db(void *arg)
     d->db = NULL;
 }
 
+static void on_closed_revocations(void *arg)
+{
+    struct daemon *d = arg;
+    d->revocations = NULL;
+}
+
 static void on_closed_http(void *arg)
 {
     struct daemon *d = arg;
@@ -935,6 +1022,8 @@ static void daemon_stop(struct daemon *d, int code)
         http_stop(d->http, on_closed_http, d);
     if (d->db != NULL)
         db_stop(d->db, on_closed_db, d);
+    if (d->revocations != NULL)
+        db_stop(d->revocations, on_closed_revocations, d);
 }
 
 int daemon_run(const char *config_path)

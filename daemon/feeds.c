@@ -327,6 +327,38 @@ int feeds_install(struct feeds *f, struct feeds_batch *b, int full)
     return changed;
 }
 
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int feeds_revoke(struct feeds *f, const char *hex)
+{
+    struct token_entry key;
+    if (hex == NULL || strlen(hex) != 64)
+        return -EINVAL;
+    for (int i = 0; i < 32; i++) {
+        int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -EINVAL;
+        key.hash[i] = (unsigned char)(hi << 4 | lo);
+    }
+    struct token_entry *t =
+        bsearch(&key, f->tokens, (size_t)f->n_tokens, sizeof *f->tokens, cmp_token);
+    if (t == NULL)
+        return -ENOENT;
+    size_t at = (size_t)(t - f->tokens);
+    memmove(t, t + 1, ((size_t)f->n_tokens - at - 1) * sizeof *t);
+    f->n_tokens--;
+    return 0;
+}
+
 int feeds_lookup(const struct feeds *f, const char *token, size_t len, struct http_feed *out)
 {
     struct token_entry key;

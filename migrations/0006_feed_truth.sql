@@ -7,6 +7,10 @@
 --   updated_at (its LAST-MODIFIED, and so the feed's Last-Modified). Either way
 --   the daemon hears 'feeds:{agent ids}' on staffd_changed and renders those
 --   feeds again, without waiting for its periodic refresh.
+-- * A revoked URL dies as soon as the daemon hears of it: a live token that is
+--   revoked, replaced or deleted is announced on the channel staffd_revoked
+--   with its SHA-256 in hex. The daemon listens there on a connection of its
+--   own that runs no queries, so neither a planning run nor a lock delays it.
 -- * A cancelled event's SUMMARY now starts "Cancelled: ": the cancelled shifts
 --   a feed may still show get SEQUENCE + 1 once, so clients take the new title.
 
@@ -104,6 +108,27 @@ CREATE TRIGGER agents_renamed AFTER UPDATE ON staffd.agents
 CREATE TRIGGER queues_renamed AFTER UPDATE ON staffd.queues
     REFERENCING OLD TABLE AS renamed_old NEW TABLE AS renamed_new
     FOR EACH STATEMENT EXECUTE FUNCTION staffd.feeds_renamed();
+
+-- A URL stops working when its token stops being live: revoked (by
+-- revoke_feed_url, or by issue_feed_url replacing it), changed, or deleted
+-- (with its agent). The statement trigger of 0001 still sends 'feed_tokens',
+-- after which the daemon reads the whole table again.
+CREATE FUNCTION staffd.notify_token_revoked() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('staffd_revoked', encode(OLD.token_sha256, 'hex'));
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER feed_token_revoked AFTER UPDATE ON staffd.feed_tokens
+    FOR EACH ROW WHEN (OLD.revoked_at IS NULL
+                       AND (NEW.revoked_at IS NOT NULL OR NEW.token_sha256 <> OLD.token_sha256))
+    EXECUTE FUNCTION staffd.notify_token_revoked();
+CREATE TRIGGER feed_token_deleted AFTER DELETE ON staffd.feed_tokens
+    FOR EACH ROW WHEN (OLD.revoked_at IS NULL)
+    EXECUTE FUNCTION staffd.notify_token_revoked();
+COMMENT ON FUNCTION staffd.revoke_feed_url(bigint) IS
+    'Revokes the agent''s feed URL: it answers 404 as soon as the daemon hears of it on staffd_revoked (measured in the README).';
 
 -- Cancelled events say "Cancelled: " from this version on: a new title for each
 -- cancelled shift a feed may still show (no feed shows a shift that ended more

@@ -3,11 +3,17 @@
 feeds at once with SEQUENCE + 1 and a later Last-Modified; Last-Modified is
 never later than Date; long names are cut on a character with "…" and keep
 the ": shifts" suffix; a cancelled event says so and does not block busy
-time; a feed without shifts still holds a component.
+time; a feed without shifts still holds a component; a revoked URL answers
+404 even while the daemon's database session waits on a lock (and how long
+it takes, measured).
 """
 
 import email.utils
+import http.client
 import os
+import select
+import statistics
+import subprocess
 import sys
 import time
 
@@ -17,6 +23,9 @@ import harness  # noqa: E402
 from harness import TestFailure, lit, require  # noqa: E402
 
 ELLIPSIS = "\u2026"
+# At least 50; STAFFD_TEST_REVOKE_TRIALS=500 for the figures in the README.
+REVOKE_TRIALS = max(50, int(os.environ.get("STAFFD_TEST_REVOKE_TRIALS") or 50))
+PACE = float(os.environ.get("STAFFD_TEST_PACE") or 0)
 
 
 def http_time(value):
@@ -51,6 +60,60 @@ def wait_second_after(instant):
         time.sleep(0.05)
 
 
+class Psql:
+    """One psql session kept open, for a lock held across steps and for timing a
+    statement's return without the cost of starting psql."""
+
+    def __init__(self, db):
+        self.p = subprocess.Popen(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", db],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  env=harness.psql_env(db))
+        self.buf = b""
+        self.n = 0
+
+    def send(self, sql):
+        """Sends statements followed by a marker; returns the marker to wait for."""
+        self.n += 1
+        mark = "__mark_%d__" % self.n
+        self.p.stdin.write(("%s\n\\echo %s\n" % (sql, mark)).encode())
+        self.p.stdin.flush()
+        return mark
+
+    def poll(self, mark):
+        """The output before `mark` once it arrived, else None; never blocks."""
+        fd = self.p.stdout.fileno()
+        while select.select([fd], [], [], 0)[0]:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise TestFailure("psql exited: %s" % self.p.stderr.read().decode()[-300:])
+            self.buf += chunk
+        tag = (mark + "\n").encode()
+        if tag in self.buf:
+            out, self.buf = self.buf.split(tag, 1)
+            return out.decode()
+        return None
+
+    def run(self, sql, timeout=10):
+        mark = self.send(sql)
+        deadline = time.monotonic() + harness.scaled(timeout)
+        while True:
+            out = self.poll(mark)
+            if out is not None:
+                return out.strip()
+            if time.monotonic() > deadline:
+                raise TestFailure("psql did not answer %r within %.0f s" % (sql[:60], harness.scaled(timeout)))
+            select.select([self.p.stdout.fileno()], [], [], 0.05)
+
+    def close(self):
+        try:
+            self.p.stdin.write(b"\\q\n")
+            self.p.stdin.flush()
+            self.p.wait(5)
+        except (OSError, subprocess.TimeoutExpired):
+            self.p.kill()
+            self.p.wait()
+
+
 def main():
     t = harness.Tests()
     h = harness.Harness("truth", horizon_days=7)
@@ -60,6 +123,14 @@ def main():
         r = h.get(path, headers)
         require(r.status == 200, "%s answered HTTP %d" % (path[:20], r.status))
         return r
+
+    def fresh_path(agent_id):
+        """Issues a new URL for the agent (the old one dies) and waits until it answers 200."""
+        path = h.issue_feed(agent_id)
+        ok, exc = harness.wait_until(lambda: h.get(path).status == 200, harness.scaled(5))
+        require(ok, "the newly issued URL does not answer 200 (%s)" % exc)
+        st["fx"].feeds[{v: k for k, v in st["fx"].agents.items()}[agent_id]] = path
+        return path
 
     def touch_token(agent_id):
         """A change of feed_tokens: every daemon re-reads the tokens and re-renders every feed."""
@@ -303,6 +374,101 @@ UPDATE staffd.shifts SET updated_at = now() WHERE agent_id = %d AND updated_at >
             require(not cal.walk("VEVENT"), "a VEVENT in a feed with no shifts")
             require(h.get(path).body == r.body, "the empty feed is not byte-stable")
         t.case("truth_feed_without_shifts_has_a_component", empty_feed, after=up)
+
+        # -- 6. revocation ------------------------------------------------------
+
+        def revoked_while_locked():
+            h.wait_quiet(quiet=0.5, timeout=20)
+            agent_id, path, _ = agent_on_queue()
+            get_ok(path)
+            lock = Psql(h.db)
+            try:
+                lock.run("BEGIN; LOCK TABLE staffd.demand IN ACCESS EXCLUSIVE MODE;")
+                h.sql("NOTIFY staffd_changed, 'demand'")
+
+                def waiting():
+                    return int(h.scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                        "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"))
+                ok, exc = harness.wait_until(waiting, harness.scaled(5))
+                require(ok, "the daemon's snapshot read is not waiting on the lock (%s)" % exc)
+                require(h.scalar("SELECT staffd.revoke_feed_url(%d)" % agent_id) == "t", "revoke_feed_url failed")
+                t0 = time.monotonic()
+                gone, exc = harness.wait_until(lambda: h.get(path).status == 404, harness.scaled(1), interval=0.005)
+                if not gone:
+                    raise TestFailure("the revoked URL still answers %s while the daemon's session waits on a lock"
+                                      % (exc or h.get(path).status))
+                harness.note("revoked URL 404 after %.1f ms while the daemon waited on a lock"
+                             % ((time.monotonic() - t0) * 1000))
+            finally:
+                lock.run("ROLLBACK;")
+                lock.close()
+            try:
+                # Once the session is free again, nothing it reads brings the URL back.
+                h.wait_quiet(quiet=0.5, timeout=20)
+                for _ in range(5):
+                    require(h.get(path).status == 404, "the revoked URL answers again after the lock")
+            finally:
+                fresh_path(agent_id)
+        t.case("truth_revoked_url_404_while_daemon_waits_on_a_lock", revoked_while_locked, after=up)
+
+        def revocation_latency():
+            """REVOKE_TRIALS times: revoke through a psql session kept open, while one
+            keep-alive client fetches the URL back to back (STAFFD_TEST_PACE seconds apart).
+            The window is from the moment the revoke returned to its caller (its commit is
+            done by then) to the arrival of the last 200 to a request sent after that moment:
+            an upper bound of how long the URL still worked (0 when the first such request
+            got 404); the send time of that request gives a lower bound."""
+            h.wait_quiet(quiet=0.5, timeout=20)
+            agent_id, _, _ = agent_on_queue()
+            path = fresh_path(agent_id)
+            s = Psql(h.db)
+            windows, sends, hits = [], [], []
+            conn = http.client.HTTPConnection("127.0.0.1", h.port, timeout=5)
+
+            def fetch(p):
+                conn.request("GET", p)
+                r = conn.getresponse()
+                r.read()
+                return r.status
+            try:
+                for trial in range(REVOKE_TRIALS):
+                    ok, _ = harness.wait_until(lambda: fetch(path) == 200, harness.scaled(5), interval=0.01)
+                    require(ok, "trial %d: the feed URL does not answer 200" % trial)
+                    mark = s.send("SELECT staffd.revoke_feed_url(%d);" % agent_id)
+                    returned, log = None, []
+                    deadline = time.monotonic() + harness.scaled(5)
+                    while True:
+                        sent = time.monotonic()
+                        status = fetch(path)
+                        if PACE:
+                            time.sleep(PACE)
+                        log.append((sent, time.monotonic(), status))
+                        if returned is None and s.poll(mark) is not None:
+                            returned = time.monotonic()
+                        if returned is not None and status == 404 and sent > returned:
+                            break
+                        require(time.monotonic() < deadline, "trial %d: still 200 after 5 s" % trial)
+                    late = [(sent, got) for sent, got, status in log if status == 200 and sent > returned]
+                    windows.append((max(g for _, g in late) - returned) * 1000 if late else 0.0)
+                    sends.append((max(x for x, _ in late) - returned) * 1000 if late else 0.0)
+                    hits.append(len(late))
+                    url = s.run("SELECT staffd.issue_feed_url(%d);" % agent_id)
+                    path = harness.feed_path(url.splitlines()[-1])
+                    st["fx"].feeds[{v: k for k, v in st["fx"].agents.items()}[agent_id]] = path
+            finally:
+                conn.close()
+                s.close()
+            windows.sort()
+            sends.sort()
+            pct = lambda v, q: v[max(0, int(q * len(v)) - 1)]  # noqa: E731
+            harness.note("revoke committed -> last 200, %d trials: median %.2f ms, p90 %.2f ms, p99 %.2f ms, "
+                         "max %.2f ms (by send times: p99 %.2f ms, max %.2f ms); trials with a 200 after the "
+                         "revoke returned: %d (over 1 ms: %d, over 10 ms: %d)"
+                         % (len(windows), statistics.median(windows), pct(windows, 0.9), pct(windows, 0.99),
+                            windows[-1], pct(sends, 0.99), sends[-1], sum(1 for n in hits if n),
+                            sum(1 for w in windows if w > 1), sum(1 for w in windows if w > 10)))
+            require(windows[-1] < 1000, "a revoked URL answered 200 for %.0f ms" % windows[-1])
+        t.case("truth_revocation_latency_measured", revocation_latency, after=up)
 
         t.case("truth_daemon_stops_cleanly", h.stop, after=up)
 

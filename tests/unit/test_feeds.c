@@ -1,9 +1,10 @@
 /*
  * test_feeds.c — daemon/feeds.c without a database: the results of
  * feeds_tokens_sql and feeds_shifts_sql are built in memory (PQsetvalue), so
- * rendering, installing and looking up run as in the daemon. Checks
+ * rendering, installing, looking up and revoking run as in the daemon. Checks
  * that long names are cut on a character with "…" (the calendar name keeps its
- * ": shifts") and that a feed without shifts still renders.
+ * ": shifts"), that a feed without shifts still renders, and that
+ * feeds_revoke() kills exactly one URL at once.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -200,6 +201,59 @@ static void test_feed_without_shifts(void **state)
     feeds_free(f);
 }
 
+/* feeds_revoke() kills the one URL whose hash it is given, and nothing else. */
+static void test_revoke(void **state)
+{
+    (void)state;
+    const char *rows[] = {
+        "7", "Ana", UID_A, "chat-sv", T0,   T0_END, "f",  "0",  T0,   T0, NULL,
+        "8", "Bo",  NULL,  NULL,      NULL, NULL,   NULL, NULL, NULL, T0, NULL,
+    };
+    struct feeds *f;
+    assert_int_equal(feeds_new(&f), 0);
+    render_install(f, 2, rows);
+    set_tokens(f, (const char *[]){"tok-a", "tok-b", "tok-c"}, (const char *[]){"7", "8", "8"}, 3);
+    assert_int_equal(feeds_token_count(f), 3);
+
+    char bytea[67], hex[65];
+    token_hash("tok-a", bytea, hex);
+    struct http_feed feed;
+    assert_int_equal(feeds_lookup(f, "tok-a", 5, &feed), 0);
+    assert_int_equal(feeds_revoke(f, hex), 0);
+    assert_int_equal(feeds_lookup(f, "tok-a", 5, &feed), -ENOENT);
+    assert_int_equal(feeds_lookup(f, "tok-b", 5, &feed), 0);
+    assert_int_equal(feeds_lookup(f, "tok-c", 5, &feed), 0);
+    assert_int_equal(feeds_token_count(f), 2);
+    /* Once only; the cached feed itself stays (another URL of the agent may come). */
+    assert_int_equal(feeds_revoke(f, hex), -ENOENT);
+    assert_int_equal(feeds_count(f), 2);
+
+    /* Upper-case hex is the same hash; the last entry of the table goes too. */
+    token_hash("tok-c", bytea, hex);
+    for (char *p = hex; *p; p++)
+        if (*p >= 'a' && *p <= 'f')
+            *p = (char)(*p - 'a' + 'A');
+    assert_int_equal(feeds_revoke(f, hex), 0);
+    assert_int_equal(feeds_lookup(f, "tok-c", 5, &feed), -ENOENT);
+    assert_int_equal(feeds_lookup(f, "tok-b", 5, &feed), 0);
+
+    /* What is not a SHA-256 in hex changes nothing. */
+    assert_int_equal(feeds_revoke(f, ""), -EINVAL);
+    assert_int_equal(feeds_revoke(f, "feed_tokens"), -EINVAL);
+    assert_int_equal(feeds_revoke(f, NULL), -EINVAL);
+    memset(hex, 'g', 64);
+    assert_int_equal(feeds_revoke(f, hex), -EINVAL);
+    token_hash("tok-b", bytea, hex);
+    char longer[80];
+    snprintf(longer, sizeof longer, "%s00", hex);
+    assert_int_equal(feeds_revoke(f, longer), -EINVAL);
+    assert_int_equal(feeds_token_count(f), 1);
+    assert_int_equal(feeds_revoke(f, hex), 0);
+    assert_int_equal(feeds_token_count(f), 0);
+    assert_int_equal(feeds_revoke(f, hex), -ENOENT);
+    feeds_free(f);
+}
+
 static int release_libical(void **state)
 {
     (void)state;
@@ -213,6 +267,7 @@ int main(void)
         cmocka_unit_test(test_long_names_cut_on_a_character),
         cmocka_unit_test(test_short_names_unchanged),
         cmocka_unit_test(test_feed_without_shifts),
+        cmocka_unit_test(test_revoke),
     };
     return cmocka_run_group_tests(tests, NULL, release_libical);
 }
