@@ -5,10 +5,10 @@
  * serialises the standard properties and the VEVENTs (escaping, CRLF, folding at
  * 75 octets on UTF-8 boundaries); the X- lines are escaped and folded here,
  * because libical 3.0.16 leaves ',' and ';' raw in X- values. All text is first
- * cleaned to well-formed UTF-8 without control characters other than TAB and LF.
- * A cancelled event says so in its SUMMARY and does not block busy time; a
- * feed without events carries one component no client shows (RFC 5545 wants
- * at least one).
+ * cleaned to well-formed UTF-8 without control characters other than TAB and LF
+ * and without bidi controls. A cancelled event says so in its SUMMARY and does
+ * not block busy time; a feed without events carries one component no client
+ * shows (RFC 5545 wants at least one).
  *
  * calendar_render() may be called from any thread: it reads no clock, and its
  * libical calls are serialised by a lock of this module's (see below). The
@@ -103,11 +103,29 @@ static size_t cal_utf8_len(const unsigned char *s)
 }
 
 /*
+ * Whether the k-byte UTF-8 sequence at s is a bidi control: U+061C, U+200E,
+ * U+200F, U+202A..U+202E or U+2066..U+2069. An override inside a name
+ * ("Eve<U+202E>gnp.exe") makes a calendar show text that is not what was
+ * written, and the names come from anyone who can edit an agent or a queue.
+ */
+static bool cal_is_bidi_control(const unsigned char *s, size_t k)
+{
+    if (k == 2)
+        return s[0] == 0xD8 && s[1] == 0x9C;
+    if (k != 3 || s[0] != 0xE2)
+        return false;
+    if (s[1] == 0x80)
+        return s[2] == 0x8E || s[2] == 0x8F || (s[2] >= 0xAA && s[2] <= 0xAE);
+    return s[1] == 0x81 && s[2] >= 0xA6 && s[2] <= 0xA9;
+}
+
+/*
  * Copies text to a malloc'd *out that libical and clients can carry faithfully:
  * CRLF and a lone CR become LF (libical silently drops CR, gluing lines
  * together), other control characters are dropped (they have no escape in
- * RFC 5545 TEXT and libical would emit them raw), and bytes that are not UTF-8
- * become U+FFFD, so that folding on character boundaries is well defined.
+ * RFC 5545 TEXT and libical would emit them raw), bidi controls are dropped
+ * (see cal_is_bidi_control), and bytes that are not UTF-8 become U+FFFD, so
+ * that folding on character boundaries is well defined.
  */
 static int cal_text_clean(const char *in, char **out)
 {
@@ -134,6 +152,8 @@ static int cal_text_clean(const char *in, char **out)
             s += s[1] == '\n' ? 2 : 1;
         } else if ((*s < 0x20 && *s != '\t' && *s != '\n') || *s == 0x7F) {
             s++;
+        } else if (cal_is_bidi_control(s, k)) {
+            s += k;
         } else {
             memcpy(dst + len, s, k);
             len += k;

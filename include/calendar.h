@@ -6,7 +6,8 @@
  * input (DTSTAMP and LAST-MODIFIED come from the event, never from "now"), which
  * keeps the feed's ETag stable. Serialisation, escaping and folding are
  * libical's; X- properties are sanitised here because libical does not escape
- * them. See ../shared/docs/FEEDS.md.
+ * them. Text is made safe here: invalid UTF-8, control characters and bidi
+ * controls never reach a client. See ../shared/docs/FEEDS.md.
  *
  * Use:
  *   struct cal_feed f = {.name = "Ana's shifts", .events = ev, .n_events = n};

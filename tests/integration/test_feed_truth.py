@@ -5,7 +5,7 @@ never later than Date; long names are cut on a character with "…" and keep
 the ": shifts" suffix; a cancelled event says so and does not block busy
 time; a feed without shifts still holds a component; a revoked URL answers
 404 even while the daemon's database session waits on a lock (and how long
-it takes, measured).
+it takes, measured); bidi controls never reach the calendar.
 """
 
 import email.utils
@@ -23,6 +23,8 @@ import harness  # noqa: E402
 from harness import TestFailure, lit, require  # noqa: E402
 
 ELLIPSIS = "\u2026"
+BIDI = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069",
+        "\u200e", "\u200f", "\u061c"]
 # At least 50; STAFFD_TEST_REVOKE_TRIALS=500 for the figures in the README.
 REVOKE_TRIALS = max(50, int(os.environ.get("STAFFD_TEST_REVOKE_TRIALS") or 50))
 PACE = float(os.environ.get("STAFFD_TEST_PACE") or 0)
@@ -469,6 +471,31 @@ UPDATE staffd.shifts SET updated_at = now() WHERE agent_id = %d AND updated_at >
                             sum(1 for w in windows if w > 1), sum(1 for w in windows if w > 10)))
             require(windows[-1] < 1000, "a revoked URL answered 200 for %.0f ms" % windows[-1])
         t.case("truth_revocation_latency_measured", revocation_latency, after=up)
+
+        # -- 7. bidi controls ------------------------------------------------------
+
+        def bidi():
+            h.wait_quiet(quiet=0.5, timeout=20)
+            agent_id, path, queue_id = agent_on_queue()
+            h.sql("UPDATE staffd.agents SET name = %s WHERE id = %d"
+                  % (lit("Eve\u202egnp.exe\u202c " + "".join(BIDI)), agent_id))
+            h.sql("UPDATE staffd.queues SET name = %s WHERE id = %d" % (lit("q\u2066x\u2069\u200f\u061c"), queue_id))
+            touch_token(agent_id)
+
+            def rendered():
+                r = get_ok(path)
+                return r if b"gnp.exe" in r.body and b"Shift: q" in r.body else None
+            r, exc = harness.wait_until(rendered, harness.scaled(3))
+            if not r:
+                raise TestFailure("the feed does not show the new names (%s)" % (exc or "old names"))
+            text = r.body.decode("utf-8")
+            found = sorted({"U+%04X" % ord(c) for c in text if c in BIDI})
+            require(not found, "bidi controls in the feed: %s" % ", ".join(found))
+            name, xname, ev = calendar(r.body)
+            require(name == xname == "Evegnp.exe : shifts", "calendar name %r / %r" % (name, xname))
+            require(any(e["summary"] in ("Shift: qx", "Cancelled: Shift: qx") for e in ev.values()),
+                    "no SUMMARY 'Shift: qx' in %s" % sorted({e["summary"] for e in ev.values()})[:3])
+        t.case("truth_bidi_controls_stripped", bidi, after=up)
 
         t.case("truth_daemon_stops_cleanly", h.stop, after=up)
 

@@ -615,6 +615,52 @@ static void test_empty_calendar(void **state)
     free(text);
 }
 
+/*
+ * Bidi controls (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069) are
+ * dropped from every text: the calendar name, SUMMARY and DESCRIPTION; their
+ * neighbours (U+2065, U+202F, U+200D) are kept.
+ */
+static void test_bidi_controls_dropped(void **state)
+{
+    (void)state;
+    static const char *const bidi[] = {
+        "\xD8\x9C",     "\xE2\x80\x8E", "\xE2\x80\x8F", "\xE2\x80\xAA",
+        "\xE2\x80\xAB", "\xE2\x80\xAC", "\xE2\x80\xAD", "\xE2\x80\xAE",
+        "\xE2\x81\xA6", "\xE2\x81\xA7", "\xE2\x81\xA8", "\xE2\x81\xA9",
+    };
+    for (size_t i = 0; i < sizeof bidi / sizeof bidi[0]; i++) {
+        char name[64], summary[64], desc[64];
+        snprintf(name, sizeof name, "Eve%sgnp.exe", bidi[i]);
+        snprintf(summary, sizeof summary, "Shift: %schat", bidi[i]);
+        snprintf(desc, sizeof desc, "Desk%s 4", bidi[i]);
+        struct cal_event ev = event_at(UID_A, T0);
+        ev.summary = summary;
+        ev.description = desc;
+        struct cal_feed feed = {.name = name, .events = &ev, .n_events = 1};
+        char *text = render(&feed, NULL);
+        assert_wellformed(text);
+        assert_null(strstr(text, bidi[i]));
+        icalcomponent *cal = parse(text);
+        assert_string_equal(cal_name(cal), "Evegnp.exe");
+        assert_string_equal(x_value(cal, "X-WR-CALNAME"), "Evegnp.exe");
+        icalcomponent *e = event_by_uid(cal, UID_A);
+        assert_string_equal(icalcomponent_get_summary(e), "Shift: chat");
+        assert_string_equal(event_description(e), "Desk 4");
+        icalcomponent_free(cal);
+        free(text);
+    }
+    /* Neighbours of the controls are ordinary characters. */
+    struct cal_feed feed = {.name = "a\xE2\x81\xA5"
+                                    "b\xE2\x80\xAF"
+                                    "c\xE2\x80\x8D"
+                                    "d\xD8\x9B"};
+    char *text = render(&feed, NULL);
+    icalcomponent *cal = parse(text);
+    assert_string_equal(x_value(cal, "X-WR-CALNAME"), feed.name);
+    icalcomponent_free(cal);
+    free(text);
+}
+
 static void expect_einval(const struct cal_feed *feed)
 {
     char sentinel = 0;
@@ -822,8 +868,8 @@ static void *run_suite(void *result)
         cmocka_unit_test(test_fold_every_offset),     cmocka_unit_test(test_crlf_only),
         cmocka_unit_test(test_controls_and_bad_utf8), cmocka_unit_test(test_cancelled),
         cmocka_unit_test(test_breaks_description),    cmocka_unit_test(test_empty_calendar),
-        cmocka_unit_test(test_invalid_input),         cmocka_unit_test(test_restrictions_on_clone),
-        cmocka_unit_test(test_concurrent_renders),
+        cmocka_unit_test(test_bidi_controls_dropped), cmocka_unit_test(test_invalid_input),
+        cmocka_unit_test(test_restrictions_on_clone), cmocka_unit_test(test_concurrent_renders),
     };
     *(int *)result = cmocka_run_group_tests(tests, NULL, release_libical);
     return NULL;
