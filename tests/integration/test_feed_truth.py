@@ -5,13 +5,17 @@ never later than Date; long names are cut on a character with "…" and keep
 the ": shifts" suffix; a cancelled event says so and does not block busy
 time; a feed without shifts still holds a component; a revoked URL answers
 404 even while the daemon's database session waits on a lock (and how long
-it takes, measured); bidi controls never reach the calendar.
+it takes, measured); bidi controls never reach the calendar; every status
+line carries its reason phrase.
 """
 
 import email.utils
+import hashlib
 import http.client
 import os
 import select
+import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -22,6 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import TestFailure, lit, require  # noqa: E402
 
+TOKEN = "truth-admin-token"
 ELLIPSIS = "\u2026"
 BIDI = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069",
         "\u200e", "\u200f", "\u061c"]
@@ -60,6 +65,24 @@ def wait_second_after(instant):
     that an HTTP date (whole seconds) taken after a change can differ from it."""
     while time.time() < instant + 1.05:
         time.sleep(0.05)
+
+
+def status_line(port, method, path, headers=None):
+    """The first line of the response, as sent (http.client hides a wrong reason)."""
+    lines = ["%s %s HTTP/1.1" % (method, path), "Host: t", "Connection: close"]
+    if method == "POST":
+        lines.append("Content-Length: 0")
+    for k, v in (headers or {}).items():
+        lines.append("%s: %s" % (k, v))
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        data = b""
+        while b"\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    return data.split(b"\r\n", 1)[0].decode("latin-1")
 
 
 class Psql:
@@ -119,6 +142,7 @@ class Psql:
 def main():
     t = harness.Tests()
     h = harness.Harness("truth", horizon_days=7)
+    h.settings["admin_token_sha256"] = hashlib.sha256(TOKEN.encode()).hexdigest()
     st = {}
 
     def get_ok(path, headers=None):
@@ -496,6 +520,49 @@ UPDATE staffd.shifts SET updated_at = now() WHERE agent_id = %d AND updated_at >
             require(any(e["summary"] in ("Shift: qx", "Cancelled: Shift: qx") for e in ev.values()),
                     "no SUMMARY 'Shift: qx' in %s" % sorted({e["summary"] for e in ev.values()})[:3])
         t.case("truth_bidi_controls_stripped", bidi, after=up)
+
+        # -- 8. reason phrases --------------------------------------------------------
+
+        def reasons():
+            path = st["fx"].feeds["Ines Inactive"]
+            etag = get_ok(path).header("etag")
+            auth = {"Authorization": "Bearer " + TOKEN}
+            want = [
+                (("GET", path, None), "200 OK"),
+                (("GET", path, {"If-None-Match": etag}), "304 Not Modified"),
+                (("GET", "/feeds/nobody.ics", None), "404 Not Found"),
+                (("POST", "/healthz", None), "405 Method Not Allowed"),
+                (("GET", "/healthz", None), "200 OK"),
+                (("GET", "/api/recruitment", None), "401 Unauthorized"),
+                (("GET", "/api/recruitment", {"Authorization": "Bearer wrong"}), "401 Unauthorized"),
+                (("GET", "/api/nothing", auth), "404 Not Found"),
+                (("GET", "/api/recruitment", auth), "200 OK"),
+            ]
+            bad = []
+            for (method, p, hdrs), reason in want:
+                line = status_line(h.port, method, p, hdrs)
+                if line != "HTTP/1.1 " + reason:
+                    bad.append("%s %s -> %r (want %r)" % (method, p[:20], line, "HTTP/1.1 " + reason))
+            # Without an admin token the API is forbidden; without a database /healthz is unavailable.
+            h.write_config(admin_token_sha256=None)
+            h.signal(signal.SIGHUP)
+            ok, _ = harness.wait_until(lambda: h.get("/api/recruitment", auth).status == 403, harness.scaled(5))
+            require(ok, "the API did not answer 403 after its token was removed")
+            line = status_line(h.port, "GET", "/api/recruitment", auth)
+            if line != "HTTP/1.1 403 Forbidden":
+                bad.append("403 -> %r" % line)
+            h.write_config(admin_token_sha256=None, database="host=/nonexistent-staffd-test")
+            h.signal(signal.SIGHUP)
+            ok, _ = harness.wait_until(lambda: h.healthz().status == 503, harness.scaled(5))
+            require(ok, "/healthz did not answer 503 without a database")
+            line = status_line(h.port, "GET", "/healthz")
+            if line != "HTTP/1.1 503 Service Unavailable":
+                bad.append("503 -> %r" % line)
+            h.write_config()
+            h.signal(signal.SIGHUP)
+            h.wait_connected(timeout=10)
+            require(not bad, "; ".join(bad))
+        t.case("truth_status_lines_carry_their_reason_phrase", reasons, after=up)
 
         t.case("truth_daemon_stops_cleanly", h.stop, after=up)
 
