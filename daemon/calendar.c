@@ -5,7 +5,10 @@
  * serialises the standard properties and the VEVENTs (escaping, CRLF, folding at
  * 75 octets on UTF-8 boundaries); the X- lines are escaped and folded here,
  * because libical 3.0.16 leaves ',' and ';' raw in X- values. All text is first
- * cleaned to well-formed UTF-8 without control characters other than TAB and LF.
+ * cleaned to well-formed UTF-8 without control characters other than TAB and LF
+ * and without bidi controls. A cancelled event says so in its SUMMARY and does
+ * not block busy time; a feed without events carries one component no client
+ * shows (RFC 5545 wants at least one).
  *
  * calendar_render() may be called from any thread: it reads no clock, and its
  * libical calls are serialised by a lock of this module's (see below). The
@@ -100,11 +103,29 @@ static size_t cal_utf8_len(const unsigned char *s)
 }
 
 /*
+ * Whether the k-byte UTF-8 sequence at s is a bidi control: U+061C, U+200E,
+ * U+200F, U+202A..U+202E or U+2066..U+2069. An override inside a name
+ * ("Eve<U+202E>gnp.exe") makes a calendar show text that is not what was
+ * written, and the names come from anyone who can edit an agent or a queue.
+ */
+static bool cal_is_bidi_control(const unsigned char *s, size_t k)
+{
+    if (k == 2)
+        return s[0] == 0xD8 && s[1] == 0x9C;
+    if (k != 3 || s[0] != 0xE2)
+        return false;
+    if (s[1] == 0x80)
+        return s[2] == 0x8E || s[2] == 0x8F || (s[2] >= 0xAA && s[2] <= 0xAE);
+    return s[1] == 0x81 && s[2] >= 0xA6 && s[2] <= 0xA9;
+}
+
+/*
  * Copies text to a malloc'd *out that libical and clients can carry faithfully:
  * CRLF and a lone CR become LF (libical silently drops CR, gluing lines
  * together), other control characters are dropped (they have no escape in
- * RFC 5545 TEXT and libical would emit them raw), and bytes that are not UTF-8
- * become U+FFFD, so that folding on character boundaries is well defined.
+ * RFC 5545 TEXT and libical would emit them raw), bidi controls are dropped
+ * (see cal_is_bidi_control), and bytes that are not UTF-8 become U+FFFD, so
+ * that folding on character boundaries is well defined.
  */
 static int cal_text_clean(const char *in, char **out)
 {
@@ -131,6 +152,8 @@ static int cal_text_clean(const char *in, char **out)
             s += s[1] == '\n' ? 2 : 1;
         } else if ((*s < 0x20 && *s != '\t' && *s != '\n') || *s == 0x7F) {
             s++;
+        } else if (cal_is_bidi_control(s, k)) {
+            s += k;
         } else {
             memcpy(dst + len, s, k);
             len += k;
@@ -324,11 +347,31 @@ static int cal_event_check(const struct cal_event *ev)
     return 0;
 }
 
+/*
+ * The SUMMARY text, cleaned. Apple strikes a cancelled event through and
+ * Google drops it (FEEDS.md), but a client that ignores STATUS shows it like
+ * any other shift: the title itself has to say so.
+ */
+static int cal_summary(const struct cal_event *ev, char **out)
+{
+    struct cal_buf s = {0};
+    int rc = 0;
+
+    if (ev->cancelled)
+        rc = cal_buf_puts(&s, "Cancelled: ");
+    if (rc == 0)
+        rc = cal_buf_puts(&s, ev->summary);
+    if (rc == 0)
+        rc = cal_text_clean(s.data, out);
+    free(s.data);
+    return rc;
+}
+
 static int cal_put_event(struct cal_buf *b, const struct cal_event *ev)
 {
     icalcomponent *vev = NULL;
     char *summary = NULL, *desc = NULL, *text = NULL;
-    int rc = cal_text_clean(ev->summary, &summary);
+    int rc = cal_summary(ev, &summary);
 
     if (rc == 0)
         rc = cal_describe(ev, &desc);
@@ -351,7 +394,10 @@ static int cal_put_event(struct cal_buf *b, const struct cal_event *ev)
     rc = cal_add_prop(vev, icalproperty_new_summary(summary), rc);
     if (desc != NULL)
         rc = cal_add_prop(vev, icalproperty_new_description(desc), rc);
-    rc = cal_add_prop(vev, icalproperty_new_transp(ICAL_TRANSP_OPAQUE), rc);
+    /* A cancelled shift is time the agent has free again: it must not show as busy. */
+    rc = cal_add_prop(
+        vev, icalproperty_new_transp(ev->cancelled ? ICAL_TRANSP_TRANSPARENT : ICAL_TRANSP_OPAQUE),
+        rc);
     rc = cal_add_prop(vev, icalproperty_new_lastmodified(changed), rc);
     if (rc != 0)
         goto out;
@@ -364,6 +410,48 @@ out:
         icalcomponent_free(vev);
     free(desc);
     free(summary);
+    return rc;
+}
+
+/*
+ * RFC 5545's icalbody is the calendar's properties and then at least one
+ * component, so a calendar with no events needs one that says nothing. It is
+ * a VTIMEZONE for UTC (no DST, offset 0), which no event refers to:
+ *  - every client reads VTIMEZONEs, because Outlook and Google exports carry
+ *    them, and a VTIMEZONE is never an entry of its own;
+ *  - every other standard component means something to a client: a VEVENT is
+ *    an entry (a cancelled one Apple still shows, struck through), a VTODO a
+ *    task, a VJOURNAL a note, a VFREEBUSY busy time; an X- component is legal,
+ *    but what each client makes of an unknown one is untested;
+ *  - its TZID "UTC" has no "/" (see FEEDS.md) and it holds no data, so the
+ *    empty body is the same bytes for every agent and every day.
+ */
+static int cal_put_empty_marker(struct cal_buf *b)
+{
+    icalcomponent *tz = icalcomponent_new_vtimezone();
+    icalcomponent *std = icalcomponent_new_xstandard();
+    char *text = NULL;
+    int rc = tz != NULL && std != NULL ? 0 : -ENOMEM;
+
+    rc = cal_add_prop(tz, icalproperty_new_tzid("UTC"), rc);
+    rc = cal_add_prop(std, icalproperty_new_tzname("UTC"), rc);
+    /* DTSTART of an observance is local time without a zone: floating. */
+    rc = cal_add_prop(std, icalproperty_new_dtstart(icaltime_from_string("19700101T000000")), rc);
+    rc = cal_add_prop(std, icalproperty_new_tzoffsetfrom(0), rc);
+    rc = cal_add_prop(std, icalproperty_new_tzoffsetto(0), rc);
+    if (rc != 0)
+        goto out;
+    icalcomponent_add_component(tz, std);
+    std = NULL; /* tz owns it now */
+    text = icalcomponent_as_ical_string_r(tz);
+    rc = text ? cal_buf_puts(b, text) : -ENOMEM;
+out:
+    if (text)
+        icalmemory_free_buffer(text);
+    if (std)
+        icalcomponent_free(std);
+    if (tz)
+        icalcomponent_free(tz);
     return rc;
 }
 
@@ -419,6 +507,8 @@ int calendar_render(const struct cal_feed *feed, char **out, size_t *out_len)
         rc = cal_put_x_line(&b, "X-PUBLISHED-TTL", CAL_REFRESH_TEXT);
     for (int i = 0; rc == 0 && i < feed->n_events; i++)
         rc = cal_put_event(&b, &feed->events[i]);
+    if (rc == 0 && feed->n_events == 0)
+        rc = cal_put_empty_marker(&b);
     if (rc == 0)
         rc = cal_buf_puts(&b, "END:VCALENDAR\r\n");
     if (rc != 0)

@@ -18,6 +18,12 @@
  * never came), and the systemd watchdog is fed only while the loop and the
  * database pipeline move (a PostgreSQL outage degrades; it does not restart
  * the daemon, which would not help).
+ *
+ * Two database connections: `db` runs every query and hears staffd_changed;
+ * `revocations` runs none and only LISTENs on staffd_revoked, so that a
+ * revoked feed URL is dropped the moment PostgreSQL announces it, even while
+ * `db` is busy with a long statement or waits on a lock (a busy session hears
+ * nothing until its statement ends).
  */
 #include "daemon.h"
 
@@ -54,6 +60,7 @@
 #include "text.h"
 
 #define NOTIFY_CHANNEL      "staffd_changed"
+#define REVOKE_CHANNEL      "staffd_revoked" /* payload: a revoked token's SHA-256, hex */
 #define REPLAN_INTERVAL_MS  (60 * 60 * 1000)
 #define REFRESH_INTERVAL_MS (10 * 60 * 1000)
 #define MIGRATE_RETRY_MS    2000
@@ -84,6 +91,7 @@ struct daemon {
     const char *config_path;
     struct config cfg;
     struct db *db;
+    struct db *revocations; /* LISTEN only, see the top of the file */
     struct http_server *http;
     struct feeds *feeds;
 
@@ -125,6 +133,7 @@ struct daemon {
     bool feeds_pending;
     bool tokens_busy;
     bool tokens_pending;
+    bool tokens_stale; /* a URL was revoked while a token query was out */
 
     /* What /healthz and /metrics report. */
     uint64_t runs_succeeded, runs_failed, runs_abandoned, notifications;
@@ -308,11 +317,23 @@ static void feeds_refresh(struct daemon *d, const char *agents)
 static void tokens_queried(void *arg, int status, PGresult **res, int n, const char *error)
 {
     struct daemon *d = arg;
+    bool stale = d->tokens_stale;
     d->tokens_busy = false;
+    d->tokens_stale = false;
     if (d->stopping)
         return;
     if (status < 0 || n != 1) {
         log_warn("feeds: token query failed: %s", error ? error : "?");
+        return;
+    }
+    if (stale) {
+        /*
+         * Its snapshot may predate a revocation already applied: installing it
+         * would bring that URL back until the next read. Read again: a query
+         * sent now sees every revocation we have heard of.
+         */
+        d->tokens_pending = false;
+        tokens_refresh(d);
         return;
     }
     if (feeds_set_tokens(d->feeds, res[0]) < 0)
@@ -680,6 +701,23 @@ static void on_debounce(uv_timer_t *t)
     run_start(d, "change");
 }
 
+/* Whether s is a bigint[] literal of agent ids such as "{3,5}" (what notify_feeds sends). */
+static bool agent_list_valid(const char *s)
+{
+    if (*s++ != '{')
+        return false;
+    for (;;) {
+        if (*s < '0' || *s > '9')
+            return false;
+        while (*s >= '0' && *s <= '9')
+            s++;
+        if (*s == '}')
+            return s[1] == '\0';
+        if (*s++ != ',')
+            return false;
+    }
+}
+
 static void on_notify(void *ctx, const char *channel, const char *payload)
 {
     struct daemon *d = ctx;
@@ -687,6 +725,18 @@ static void on_notify(void *ctx, const char *channel, const char *payload)
     log_debug("notification on %s: %s", channel, payload);
     if (strcmp(payload, "feed_tokens") == 0) {
         tokens_refresh(d);
+        return;
+    }
+    /* A rename (0006_feed_truth): these feeds show other text now; no run is needed for it. */
+    if (strcmp(payload, "feeds") == 0) {
+        feeds_refresh(d, NULL);
+        return;
+    }
+    if (strncmp(payload, "feeds:", 6) == 0) {
+        if (agent_list_valid(payload + 6))
+            feeds_refresh(d, payload + 6);
+        else
+            log_warn("ignoring a malformed feeds notification");
         return;
     }
     if (strcmp(payload, "settings") == 0)
@@ -729,6 +779,40 @@ static void on_disconnected(void *ctx)
     log_warn("database connection lost; serving the last feeds and reconnecting");
     notify_status("PostgreSQL unreachable; serving the last feeds");
     d->tokens_busy = false;
+    d->tokens_stale = false;
+}
+
+/* ---- revocations (the second connection) ------------------------------ */
+
+static void on_revoked(void *ctx, const char *channel, const char *payload)
+{
+    struct daemon *d = ctx;
+    (void)channel;
+    /* The payload is a hash, not a token, but it still is not worth a log line. */
+    int rc = feeds_revoke(d->feeds, payload);
+    if (rc == -EINVAL) {
+        log_warn("feeds: ignoring a malformed revocation notification");
+        return;
+    }
+    /* Even a hash we do not hold: the query out may be about to bring it in. */
+    if (d->tokens_busy)
+        d->tokens_stale = true;
+    log_debug("feeds: a feed URL was revoked%s", rc == 0 ? "" : " (it was not live here)");
+}
+
+static void on_revocations_connected(void *ctx)
+{
+    struct daemon *d = ctx;
+    log_info("database: listening for feed URL revocations");
+    /* What was revoked while this connection was away was not heard: read the tokens. */
+    tokens_refresh(d);
+}
+
+static void on_revocations_disconnected(void *ctx)
+{
+    (void)ctx;
+    log_warn("database: the revocation listener lost its connection; reconnecting (meanwhile "
+             "a revoked URL dies when the token table is read again)");
 }
 
 /* ---- HTTP content ------------------------------------------------------ */
@@ -964,6 +1048,21 @@ static const struct http_handlers http_handlers_tmpl = {
 
 /* ---- start, reload, stop ----------------------------------------------- */
 
+static void start_revocations(struct daemon *d)
+{
+    struct db_callbacks cb = {
+        .ctx = d,
+        .on_connected = on_revocations_connected,
+        .on_disconnected = on_revocations_disconnected,
+        .on_notify = on_revoked,
+    };
+    int rc = db_start(&d->loop, d->cfg.database, REVOKE_CHANNEL, &cb, &d->revocations);
+    if (rc < 0) {
+        log_err("cannot start the revocation listener: %s", strerror(-rc));
+        d->revocations = NULL;
+    }
+}
+
 static void start_db(struct daemon *d)
 {
     struct db_callbacks cb = {
@@ -1068,6 +1167,7 @@ static void migrate_after(uv_work_t *req, int status)
     if (d->migrate_err[0] != '\0')
         log_notice("%s", d->migrate_err);
     start_db(d);
+    start_revocations(d);
 }
 
 static void migrate_begin(struct daemon *d)
@@ -1084,6 +1184,14 @@ static void db_restarted(void *arg)
     d->db_stopping = false;
     if (!d->stopping)
         start_db(d);
+}
+
+static void revocations_restarted(void *arg)
+{
+    struct daemon *d = arg;
+    d->revocations = NULL;
+    if (!d->stopping)
+        start_revocations(d);
 }
 
 static void http_restarted(void *arg)
@@ -1119,6 +1227,8 @@ static void reload(struct daemon *d)
         d->db_stopping = true;
         db_stop(d->db, db_restarted, d);
     }
+    if (strcmp(old.database, nc.database) != 0 && d->revocations != NULL)
+        db_stop(d->revocations, revocations_restarted, d);
     log_info("configuration reloaded");
     sd_notify(0, "READY=1\nSTATUS=configuration reloaded");
     run_start(d, "reload");
@@ -1234,6 +1344,12 @@ static void on_closed_db(void *arg)
     d->db_stopping = false;
 }
 
+static void on_closed_revocations(void *arg)
+{
+    struct daemon *d = arg;
+    d->revocations = NULL;
+}
+
 static void on_closed_http(void *arg)
 {
     struct daemon *d = arg;
@@ -1285,6 +1401,8 @@ static void daemon_stop(struct daemon *d, int code)
             uv_close(handles[i], NULL);
     if (d->http != NULL)
         http_stop(d->http, on_closed_http, d);
+    if (d->revocations != NULL)
+        db_stop(d->revocations, on_closed_revocations, d);
     /*
      * A run in flight will not land: its row says so before the connection
      * closes (a run being stored still lands; the row then stays

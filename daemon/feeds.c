@@ -4,6 +4,8 @@
  * change only when a run lands or a token is issued, and are read on every
  * request. Each shift's breaks come with it, in order, as one text column
  * ("start:end:paid,..." in Unix seconds), and are listed in its DESCRIPTION.
+ * Names are cut here to the room a title has (text_printf: on a character,
+ * ending in "…"); calendar.c makes the text safe.
  */
 #include "feeds.h"
 
@@ -15,16 +17,25 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "text.h"
 
 const char feeds_tokens_sql[] =
     "SELECT token_sha256, agent_id FROM staffd.feed_tokens WHERE revoked_at IS NULL";
 
+/*
+ * Change instants are rounded down to the second (floor): a cast to bigint
+ * rounds half up, and a change at 12:00:00.6 stamped 12:00:01 may lie in the
+ * future, a Last-Modified later than the response's Date. A feed changed when
+ * a shift did, when its URL was issued, or when the agent was renamed (the
+ * calendar's name; a queue rename changes its shifts, see 0006_feed_truth).
+ * The 30 days of history are also the window 0006 bumps on a queue rename.
+ */
 const char feeds_shifts_sql[] =
     "SELECT a.id, a.name, s.id, q.name, extract(epoch FROM s.starts)::bigint,"
     " extract(epoch FROM s.ends)::bigint, s.status = 'cancelled', s.sequence,"
-    " extract(epoch FROM s.updated_at)::bigint,"
-    " (SELECT extract(epoch FROM max(t.issued_at))::bigint FROM staffd.feed_tokens t"
-    "   WHERE t.agent_id = a.id),"
+    " floor(extract(epoch FROM s.updated_at))::bigint,"
+    " floor(extract(epoch FROM greatest(a.name_changed_at,"
+    "   (SELECT max(t.issued_at) FROM staffd.feed_tokens t WHERE t.agent_id = a.id))))::bigint,"
     " (SELECT string_agg(extract(epoch FROM b.starts)::bigint || ':'"
     "   || extract(epoch FROM b.ends)::bigint || ':' || b.paid::int, ',' ORDER BY b.starts)"
     "   FROM staffd.shift_breaks b WHERE b.shift_id = s.id)"
@@ -174,6 +185,18 @@ static int parse_breaks(const char *text, sd_time start, sd_time end, struct cal
     return n;
 }
 
+/*
+ * The calendar's name, "<agent>: shifts". A name too long for the buffer is cut
+ * on a character and ends in "…", and the suffix always follows it.
+ */
+static void feed_name(char *buf, size_t size, const char *agent)
+{
+    static const char suffix[] = ": shifts";
+    text_printf(buf, size - (sizeof suffix - 1), "%s", agent);
+    size_t len = strlen(buf);
+    memcpy(buf + len, suffix, sizeof suffix); /* len <= size - sizeof suffix */
+}
+
 /* Renders rows [from, to) of one agent. */
 static int render_agent(const PGresult *r, int from, int to, struct feed_entry *e)
 {
@@ -205,7 +228,7 @@ static int render_agent(const PGresult *r, int from, int to, struct feed_entry *
         if (PQgetisnull(r, i, 2))
             continue; /* an agent with a feed but no shifts yet */
         struct cal_event *c = &ev[n];
-        snprintf(summary[n], sizeof summary[n], "Shift: %s", PQgetvalue(r, i, 3));
+        text_printf(summary[n], sizeof summary[n], "Shift: %s", PQgetvalue(r, i, 3));
         c->uid = PQgetvalue(r, i, 2);
         c->start = strtoll(PQgetvalue(r, i, 4), NULL, 10);
         c->end = strtoll(PQgetvalue(r, i, 5), NULL, 10);
@@ -223,7 +246,7 @@ static int render_agent(const PGresult *r, int from, int to, struct feed_entry *
             e->last_modified = c->last_modified;
         n++;
     }
-    snprintf(name, sizeof name, "%s: shifts", PQgetvalue(r, from, 1));
+    feed_name(name, sizeof name, PQgetvalue(r, from, 1));
     struct cal_feed feed = {.name = name, .n_events = n, .events = ev};
     rc = calendar_render(&feed, &e->body, &e->len);
     if (rc == 0)
@@ -302,6 +325,38 @@ int feeds_install(struct feeds *f, struct feeds_batch *b, int full)
     free(b->v);
     free(b);
     return changed;
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int feeds_revoke(struct feeds *f, const char *hex)
+{
+    struct token_entry key;
+    if (hex == NULL || strlen(hex) != 64)
+        return -EINVAL;
+    for (int i = 0; i < 32; i++) {
+        int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -EINVAL;
+        key.hash[i] = (unsigned char)(hi << 4 | lo);
+    }
+    struct token_entry *t =
+        bsearch(&key, f->tokens, (size_t)f->n_tokens, sizeof *f->tokens, cmp_token);
+    if (t == NULL)
+        return -ENOENT;
+    size_t at = (size_t)(t - f->tokens);
+    memmove(t, t + 1, ((size_t)f->n_tokens - at - 1) * sizeof *t);
+    f->n_tokens--;
+    return 0;
 }
 
 int feeds_lookup(const struct feeds *f, const char *token, size_t len, struct http_feed *out)

@@ -336,19 +336,57 @@ static void add_policy_headers(h2o_req_t *req, const char *cache_control)
 }
 
 /*
- * Sends status, the headers already set and `body` (copied into the request's
- * pool first, so the caller's buffer may go away at once). HEAD and 304 get the
- * headers only; HEAD still announces the length a GET would have.
+ * The reason phrase of every status this module sends (RFC 9110 section 15),
+ * or NULL for one it does not know. Clients ignore the phrase, but people and
+ * logs read it; "HTTP/1.1 401 Status" told them nothing.
  */
-static void send_response(h2o_req_t *req, int status, const char *reason, const char *type,
-                          const char *body, size_t len)
+static const char *reason_phrase(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 304:
+        return "Not Modified";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 410:
+        return "Gone";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return NULL;
+    }
+}
+
+/*
+ * Sends status with its reason phrase, the headers already set and `body`
+ * (copied into the request's pool first, so the caller's buffer may go away at
+ * once). HEAD and 304 get the headers only; HEAD still announces the length a
+ * GET would have. status must be one reason_phrase() knows.
+ */
+static void send_response(h2o_req_t *req, int status, const char *type, const char *body,
+                          size_t len)
 {
     /* Everything is sent in one go, so h2o never needs proceed() or stop(). */
     static h2o_generator_t generator = {NULL, NULL};
     h2o_iovec_t buf = h2o_iovec_init(NULL, 0);
 
     req->res.status = status;
-    req->res.reason = reason;
+    req->res.reason = reason_phrase(status);
     if (type != NULL)
         add_header(req, H2O_TOKEN_CONTENT_TYPE, type);
     if (status != 304)
@@ -362,35 +400,24 @@ static void send_response(h2o_req_t *req, int status, const char *reason, const 
     h2o_send(req, buf.len > 0 ? &buf : NULL, buf.len > 0 ? 1 : 0, H2O_SEND_STATE_FINAL);
 }
 
-static void send_text(h2o_req_t *req, int status, const char *reason, const char *text)
+/* A plain-text body that is the reason phrase itself. */
+static void send_status(h2o_req_t *req, int status)
 {
+    char text[64];
+    snprintf(text, sizeof text, "%s\n", reason_phrase(status));
     add_policy_headers(req, "no-store");
-    send_response(req, status, reason, "text/plain; charset=utf-8", text, strlen(text));
+    send_response(req, status, "text/plain; charset=utf-8", text, strlen(text));
 }
 
 static void send_not_found(h2o_req_t *req)
 {
-    send_text(req, 404, "Not Found", "Not Found\n");
+    send_status(req, 404);
 }
 
 static void send_not_allowed(h2o_req_t *req)
 {
     add_header(req, H2O_TOKEN_ALLOW, "GET, HEAD");
-    send_text(req, 405, "Method Not Allowed", "Method Not Allowed\n");
-}
-
-static const char *reason_phrase(int status)
-{
-    switch (status) {
-    case 200:
-        return "OK";
-    case 500:
-        return "Internal Server Error";
-    case 503:
-        return "Service Unavailable";
-    default:
-        return "Status";
-    }
+    send_status(req, 405);
 }
 
 /* Copies a string into the request's pool (NUL-terminated), for header values. */
@@ -444,7 +471,7 @@ static void serve_feed(struct http_server *srv, h2o_req_t *req, h2o_iovec_t toke
     }
     if (rc != 0 || (feed.body == NULL && feed.len > 0)) {
         log_warn("http: feed lookup failed: %s", strerror(rc < 0 ? -rc : EINVAL));
-        send_text(req, 503, "Service Unavailable", "Service Unavailable\n");
+        send_status(req, 503);
         return;
     }
 
@@ -455,29 +482,44 @@ static void serve_feed(struct http_server *srv, h2o_req_t *req, h2o_iovec_t toke
     add_policy_headers(req, "private, max-age=0");
     if (feed.etag != NULL)
         add_header(req, H2O_TOKEN_ETAG, pool_strdup(req, feed.etag));
-    if (http_date_format(feed.last_modified, last_modified) == 0)
+    /*
+     * Last-Modified may not be later than Date (RFC 9110 8.8.2.1), and a change
+     * stamped by a database whose clock runs ahead would be. Clamp it to the
+     * instant h2o writes as Date: its timestamp is cached per loop turn, so
+     * time(NULL) could already be a second past it. not_modified() still
+     * compares with the real instant, so the clamped value never earns a 304.
+     */
+    h2o_timestamp_t date;
+    h2o_get_timestamp(req->conn->ctx, &req->pool, &date);
+    sd_time shown = feed.last_modified;
+    if (shown > (sd_time)date.at.tv_sec)
+        shown = (sd_time)date.at.tv_sec;
+    if (http_date_format(shown, last_modified) == 0)
         add_header(req, H2O_TOKEN_LAST_MODIFIED, pool_strdup(req, last_modified));
 
     if (not_modified(req, &feed)) {
         srv->stats.feed_not_modified++;
-        send_response(req, 304, "Not Modified", NULL, NULL, 0);
+        send_response(req, 304, NULL, NULL, 0);
         return;
     }
     srv->stats.feed_hits++;
-    send_response(req, 200, "OK", "text/calendar; charset=utf-8", feed.body, feed.len);
+    send_response(req, 200, "text/calendar; charset=utf-8", feed.body, feed.len);
 }
 
 /* /healthz and /metrics: the callbacks return malloc'd bodies that we copy and free. */
 static void serve_generated(h2o_req_t *req, char *body, int status, const char *type)
 {
     if (body == NULL) {
-        send_text(req, 500, "Internal Server Error", "Internal Server Error\n");
+        send_status(req, 500);
         return;
     }
-    if (status < 200 || status > 599)
+    if (reason_phrase(status) == NULL) {
+        log_warn("http: a handler answered status %d, which has no reason phrase here; sending 500",
+                 status);
         status = 500;
+    }
     add_policy_headers(req, "no-store");
-    send_response(req, status, reason_phrase(status), type, body, strlen(body));
+    send_response(req, status, type, body, strlen(body));
     free(body);
 }
 

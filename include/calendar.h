@@ -6,7 +6,8 @@
  * input (DTSTAMP and LAST-MODIFIED come from the event, never from "now"), which
  * keeps the feed's ETag stable. Serialisation, escaping and folding are
  * libical's; X- properties are sanitised here because libical does not escape
- * them. See ../shared/docs/FEEDS.md.
+ * them. Text is made safe here: invalid UTF-8, control characters and bidi
+ * controls never reach a client. See ../shared/docs/FEEDS.md.
  *
  * Use:
  *   struct cal_feed f = {.name = "Ana's shifts", .events = ev, .n_events = n};
@@ -31,7 +32,7 @@ struct cal_event {
     sd_time start, end;
     sd_time last_modified; /* the row's last change: DTSTAMP and LAST-MODIFIED */
     int sequence;
-    bool cancelled;          /* STATUS:CANCELLED instead of CONFIRMED */
+    bool cancelled;          /* STATUS:CANCELLED, "Cancelled: " + summary, TRANSP:TRANSPARENT */
     const char *summary;     /* e.g. "Shift: chat-sv" */
     const char *description; /* may be NULL */
     int n_breaks;
@@ -41,7 +42,8 @@ struct cal_event {
 struct cal_feed {
     const char *name; /* NAME and X-WR-CALNAME; any UTF-8 */
     int n_events;
-    const struct cal_event *events; /* rendered in the order given */
+    /* Rendered in the order given; with none, a VTIMEZONE for UTC stands in (RFC 5545). */
+    const struct cal_event *events;
 };
 
 /* Renders the feed into a malloc'd NUL-terminated buffer (CRLF line ends). 0 or -errno. */

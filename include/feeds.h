@@ -13,6 +13,7 @@
  *   db_exec(feeds_shifts_sql, ids)  -> worker: feeds_render(result, &batch)
  *                                   -> loop:   feeds_install(cache, batch)
  *   http: feeds_lookup(cache, token, len, &feed)
+ *   a revocation notification: feeds_revoke(cache, hex_sha256)
  */
 #ifndef STAFFD_FEEDS_H
 #define STAFFD_FEEDS_H
@@ -46,6 +47,14 @@ int feeds_render(const PGresult *r, struct feeds_batch **out);
  */
 int feeds_install(struct feeds *f, struct feeds_batch *b, int full);
 void feeds_batch_free(struct feeds_batch *b);
+
+/*
+ * Forgets the token whose SHA-256 is `hex` (64 hex digits, as the revocation
+ * notification carries it), so that its URL answers 404 from now on, before
+ * the token table is read again. 0, -ENOENT when no live token has that hash,
+ * -EINVAL when hex is not a SHA-256.
+ */
+int feeds_revoke(struct feeds *f, const char *hex);
 
 int feeds_lookup(const struct feeds *f, const char *token, size_t len, struct http_feed *out);
 int feeds_count(const struct feeds *f);

@@ -203,10 +203,17 @@ static void assert_event_matches(icalcomponent *cal, const struct cal_event *in)
     assert_int_equal(icalcomponent_get_sequence(ev), in->sequence);
     assert_int_equal(icalcomponent_get_status(ev),
                      in->cancelled ? ICAL_STATUS_CANCELLED : ICAL_STATUS_CONFIRMED);
-    assert_string_equal(icalcomponent_get_summary(ev), in->summary);
+    /* A cancelled event says so in its title and leaves the time free. */
+    const char *summary = icalcomponent_get_summary(ev);
+    if (in->cancelled) {
+        assert_memory_equal(summary, "Cancelled: ", 11);
+        summary += 11;
+    }
+    assert_string_equal(summary, in->summary);
     icalproperty *transp = icalcomponent_get_first_property(ev, ICAL_TRANSP_PROPERTY);
     assert_non_null(transp);
-    assert_int_equal(icalproperty_get_transp(transp), ICAL_TRANSP_OPAQUE);
+    assert_int_equal(icalproperty_get_transp(transp),
+                     in->cancelled ? ICAL_TRANSP_TRANSPARENT : ICAL_TRANSP_OPAQUE);
 }
 
 static void assert_calendar_props(icalcomponent *cal, const char *name)
@@ -232,7 +239,9 @@ static void assert_calendar_props(icalcomponent *cal, const char *name)
     assert_string_equal(x_value(cal, "X-WR-CALNAME"), name);
     assert_non_null(x_value(cal, "X-PUBLISHED-TTL"));
     assert_string_equal(x_value(cal, "X-PUBLISHED-TTL"), "PT1H");
-    assert_int_equal(icalcomponent_count_components(cal, ICAL_VTIMEZONE_COMPONENT), 0);
+    /* Times are UTC: a VTIMEZONE only stands in for the events of an empty feed. */
+    assert_int_equal(icalcomponent_count_components(cal, ICAL_VTIMEZONE_COMPONENT),
+                     count_events(cal) == 0);
 }
 
 static void test_events_parse_back(void **state)
@@ -518,6 +527,11 @@ static void test_cancelled(void **state)
     char *u = unfold(text);
     assert_true(has_line(u, "STATUS:CANCELLED"));
     assert_true(has_line(u, "SEQUENCE:4"));
+    /* Clients that ignore STATUS still show the cancellation and free the time. */
+    assert_true(has_line(u, "SUMMARY:Cancelled: Shift: chat-sv"));
+    assert_true(has_line(u, "TRANSP:TRANSPARENT"));
+    assert_true(has_line(u, "SUMMARY:Shift: chat-sv"));
+    assert_true(has_line(u, "TRANSP:OPAQUE"));
     icalcomponent *cal = parse(text);
     assert_int_equal(count_events(cal), 2);
     assert_event_matches(cal, &ev[0]);
@@ -564,6 +578,10 @@ static void test_breaks_description(void **state)
     free(text);
 }
 
+/*
+ * RFC 5545's icalbody needs a component: a feed without events carries a
+ * VTIMEZONE for UTC that no event refers to, the same bytes for every feed.
+ */
 static void test_empty_calendar(void **state)
 {
     (void)state;
@@ -572,9 +590,73 @@ static void test_empty_calendar(void **state)
     assert_wellformed(text);
     assert_null(strstr(text, "BEGIN:VEVENT"));
     assert_string_equal(text + strlen(text) - 15, "END:VCALENDAR\r\n");
+    static const char marker[] = "BEGIN:VTIMEZONE\r\nTZID:UTC\r\nBEGIN:STANDARD\r\n"
+                                 "TZNAME:UTC\r\nDTSTART:19700101T000000\r\n"
+                                 "TZOFFSETFROM:+0000\r\nTZOFFSETTO:+0000\r\n"
+                                 "END:STANDARD\r\nEND:VTIMEZONE\r\nEND:VCALENDAR\r\n";
+    assert_string_equal(text + strlen(text) - (sizeof marker - 1), marker);
     icalcomponent *cal = parse(text);
     assert_int_equal(count_events(cal), 0);
     assert_calendar_props(cal, "Nobody's shifts");
+    icalcomponent *tz = icalcomponent_get_first_component(cal, ICAL_VTIMEZONE_COMPONENT);
+    assert_non_null(tz);
+    assert_string_equal(
+        icalproperty_get_tzid(icalcomponent_get_first_property(tz, ICAL_TZID_PROPERTY)), "UTC");
+    icalcomponent_free(cal);
+
+    /* Byte-stable, and the same whatever the name. */
+    char *again = render(&feed, NULL);
+    assert_string_equal(text, again);
+    struct cal_feed other = {.name = "Ana"};
+    char *ana = render(&other, NULL);
+    assert_string_equal(strstr(text, "BEGIN:VTIMEZONE"), strstr(ana, "BEGIN:VTIMEZONE"));
+    free(ana);
+    free(again);
+    free(text);
+}
+
+/*
+ * Bidi controls (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069) are
+ * dropped from every text: the calendar name, SUMMARY and DESCRIPTION; their
+ * neighbours (U+2065, U+202F, U+200D) are kept.
+ */
+static void test_bidi_controls_dropped(void **state)
+{
+    (void)state;
+    static const char *const bidi[] = {
+        "\xD8\x9C",     "\xE2\x80\x8E", "\xE2\x80\x8F", "\xE2\x80\xAA",
+        "\xE2\x80\xAB", "\xE2\x80\xAC", "\xE2\x80\xAD", "\xE2\x80\xAE",
+        "\xE2\x81\xA6", "\xE2\x81\xA7", "\xE2\x81\xA8", "\xE2\x81\xA9",
+    };
+    for (size_t i = 0; i < sizeof bidi / sizeof bidi[0]; i++) {
+        char name[64], summary[64], desc[64];
+        snprintf(name, sizeof name, "Eve%sgnp.exe", bidi[i]);
+        snprintf(summary, sizeof summary, "Shift: %schat", bidi[i]);
+        snprintf(desc, sizeof desc, "Desk%s 4", bidi[i]);
+        struct cal_event ev = event_at(UID_A, T0);
+        ev.summary = summary;
+        ev.description = desc;
+        struct cal_feed feed = {.name = name, .events = &ev, .n_events = 1};
+        char *text = render(&feed, NULL);
+        assert_wellformed(text);
+        assert_null(strstr(text, bidi[i]));
+        icalcomponent *cal = parse(text);
+        assert_string_equal(cal_name(cal), "Evegnp.exe");
+        assert_string_equal(x_value(cal, "X-WR-CALNAME"), "Evegnp.exe");
+        icalcomponent *e = event_by_uid(cal, UID_A);
+        assert_string_equal(icalcomponent_get_summary(e), "Shift: chat");
+        assert_string_equal(event_description(e), "Desk 4");
+        icalcomponent_free(cal);
+        free(text);
+    }
+    /* Neighbours of the controls are ordinary characters. */
+    struct cal_feed feed = {.name = "a\xE2\x81\xA5"
+                                    "b\xE2\x80\xAF"
+                                    "c\xE2\x80\x8D"
+                                    "d\xD8\x9B"};
+    char *text = render(&feed, NULL);
+    icalcomponent *cal = parse(text);
+    assert_string_equal(x_value(cal, "X-WR-CALNAME"), feed.name);
     icalcomponent_free(cal);
     free(text);
 }
@@ -786,8 +868,8 @@ static void *run_suite(void *result)
         cmocka_unit_test(test_fold_every_offset),     cmocka_unit_test(test_crlf_only),
         cmocka_unit_test(test_controls_and_bad_utf8), cmocka_unit_test(test_cancelled),
         cmocka_unit_test(test_breaks_description),    cmocka_unit_test(test_empty_calendar),
-        cmocka_unit_test(test_invalid_input),         cmocka_unit_test(test_restrictions_on_clone),
-        cmocka_unit_test(test_concurrent_renders),
+        cmocka_unit_test(test_bidi_controls_dropped), cmocka_unit_test(test_invalid_input),
+        cmocka_unit_test(test_restrictions_on_clone), cmocka_unit_test(test_concurrent_renders),
     };
     *(int *)result = cmocka_run_group_tests(tests, NULL, release_libical);
     return NULL;

@@ -66,6 +66,7 @@ typedef void (*client_fn)(struct fixture *f);
 
 struct response {
     int status;
+    char reason[64]; /* the status line's reason phrase */
     int n_headers;
     char *names[MAX_HEADERS], *values[MAX_HEADERS];
     char *body;
@@ -111,6 +112,14 @@ static int fake_feed(void *ctx, const char *token, size_t len, struct http_feed 
     f->feed_calls++;
     f->last_token_len = len;
     f->last_token_strlen = strlen(token);
+    if (len == 6 && memcmp(token, "future", 6) == 0) {
+        /* Changed "an hour from now": a database clock ahead of this host's. */
+        out->body = CAL_BODY;
+        out->len = strlen(CAL_BODY);
+        out->etag = "\"future\"";
+        out->last_modified = (sd_time)time(NULL) + 3600;
+        return 0;
+    }
     if (len == 3 && memcmp(token, "big", 3) == 0) {
         /* A fresh buffer per call, and the previous one freed: the server must have copied it. */
         free(f->big);
@@ -157,6 +166,11 @@ static char *fake_api(void *ctx, const char *name, size_t name_len, const char *
     snprintf(f->api_name, sizeof f->api_name, "%.*s", (int)name_len, name);
     snprintf(f->api_auth, sizeof f->api_auth, "%s", authorization ? authorization : "(none)");
     f->api_loopback = loopback;
+    /* "/api/status-N" answers N, whatever N is. */
+    if (name_len > 7 && memcmp(name, "status-", 7) == 0) {
+        *status = atoi(f->api_name + 7);
+        return strdup("{}");
+    }
     *status = authorization != NULL ? 200 : 401;
     return strdup(authorization != NULL ? "{\"ok\":true}" : "{\"error\":\"token\"}");
 }
@@ -363,7 +377,7 @@ static int parse_response(const char *buf, size_t len, size_t *off, bool head, s
     const char *p = buf + *off, *end = buf + len;
     const char *hdr_end = memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
     memset(r, 0, sizeof(*r));
-    if (hdr_end == NULL || sscanf(p, "HTTP/1.1 %d ", &r->status) != 1)
+    if (hdr_end == NULL || sscanf(p, "HTTP/1.1 %d %63[^\r]", &r->status, r->reason) != 2)
         return -1;
     p = strstr(p, "\r\n") + 2;
     while (p < hdr_end + 2 && r->n_headers < MAX_HEADERS) {
@@ -723,6 +737,72 @@ static void test_api_route(void **state)
     assert_int_equal(f->api_calls, 2);
 }
 
+/* Every status line carries the reason phrase of its status (RFC 9110 section 15). */
+static void test_reason_phrases(void **state)
+{
+    struct fixture *f = *state;
+    static const struct {
+        const char *request;
+        int status;
+        const char *reason;
+    } want[] = {
+        {GET("/feeds/tok_A-1.ics", ""), 200, "OK"},
+        {GET("/feeds/tok_A-1.ics", "If-None-Match: \"v1\"\r\n"), 304, "Not Modified"},
+        {GET("/feeds/nobody.ics", ""), 404, "Not Found"},
+        {"POST /healthz HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", 405,
+         "Method Not Allowed"},
+        {GET("/api/recruitment", ""), 401, "Unauthorized"},
+        {GET("/api/status-403", ""), 403, "Forbidden"},
+        {GET("/api/status-404", ""), 404, "Not Found"},
+        {GET("/api/status-503", ""), 503, "Service Unavailable"},
+        {GET("/api/status-500", ""), 500, "Internal Server Error"},
+        /* A status without a known phrase is not sent as it is. */
+        {GET("/api/status-299", ""), 500, "Internal Server Error"},
+        {GET("/api/status-99", ""), 500, "Internal Server Error"},
+    };
+    size_t n = sizeof want / sizeof want[0];
+    for (size_t i = 0; i < n; i++)
+        add_request(f, want[i].request);
+    run_server(f, client_sequential);
+    for (size_t i = 0; i < n; i++) {
+        struct response r;
+        get_response(f, (int)i, false, &r);
+        assert_int_equal(r.status, want[i].status);
+        assert_string_equal(r.reason, want[i].reason);
+        response_free(&r);
+    }
+}
+
+/*
+ * RFC 9110 8.8.2.1: Last-Modified is never later than the response's Date. A
+ * feed changed "in the future" (the database's clock ahead of ours) says now,
+ * and an If-Modified-Since of that value still gets the whole feed.
+ */
+static void test_last_modified_not_after_date(void **state)
+{
+    struct fixture *f = *state;
+    int plain = add_request(f, GET("/feeds/future.ics", ""));
+    char ims[64], req[256];
+    imf_date(time(NULL), ims, sizeof ims);
+    snprintf(req, sizeof req, GET("/feeds/future.ics", "If-Modified-Since: %s\r\n"), ims);
+    int since = add_request(f, req);
+    run_server(f, client_sequential);
+
+    struct response r;
+    get_response(f, plain, false, &r);
+    assert_int_equal(r.status, 200);
+    const char *lm = header(&r, "last-modified"), *date = header(&r, "date");
+    assert_non_null(lm);
+    assert_non_null(date);
+    /* Same format, and the clamp takes the very timestamp h2o writes as Date. */
+    assert_string_equal(lm, date);
+    response_free(&r);
+
+    get_response(f, since, false, &r);
+    assert_int_equal(r.status, 200);
+    response_free(&r);
+}
+
 static void test_health_ok_and_failure(void **state)
 {
     struct fixture *f = *state;
@@ -1001,6 +1081,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_health_and_metrics, setup, teardown),
         cmocka_unit_test_setup_teardown(test_health_ok_and_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_route, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reason_phrases, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_last_modified_not_after_date, setup, teardown),
         cmocka_unit_test_setup_teardown(test_method_not_allowed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keep_alive_framing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_garbage_does_not_stop_service, setup, teardown),
