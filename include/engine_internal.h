@@ -1,16 +1,20 @@
 /*
- * engine_internal.h — the engine's prepared model and its per-agent DP, shared
- * by engine.c (builder, search, checker) and colgen.c (the LP relaxation by
- * column generation, which prices rosters with the same DP). Not an API:
- * nothing outside the engine includes this.
+ * engine_internal.h — the engine's prepared model (built and finalized by
+ * engine_model.c) and its per-agent DP, shared by engine.c (DP, search) and
+ * colgen.c (the LP relaxation by column generation, which prices rosters
+ * with the same DP). Not an API: nothing outside the engine includes this.
  */
 #ifndef STAFFD_ENGINE_INTERNAL_H
 #define STAFFD_ENGINE_INTERNAL_H
 
 #include "engine.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #define NO_FIX (-2)
 
@@ -87,7 +91,7 @@ struct engine_instance {
     int64_t *cls_end;
     struct aprep *ap;
     int *cnt_index; /* [A*T]: which DP counter tracks the type, -1 */
-    double noise;   /* tie-breaking noise per DP cost (see dp_costs) */
+    double noise;   /* tie-breaking noise per DP cost (see engine_dp_costs) */
     double minw;    /* smallest positive weight: the unit of the annealing temperature */
 };
 
@@ -155,6 +159,41 @@ static inline double fair_pen(const struct engine_instance *I, int a, int minute
         return I->t_under[a] * (double)(t - minutes);
     return I->t_over[a] * (double)(minutes - t);
 }
+
+/* Option o (index within its agent-day) of agent a on day d; finalized instances only. */
+static inline const struct popt *opt_of(const struct engine_instance *I, int a, int d, int o)
+{
+    return &I->po[I->ad_start[a * I->D + d] + o];
+}
+
+/* Grows *p (elements of size sz) to hold at least need; 0 or -ENOMEM. */
+static inline int engine_grow(void **p, int *cap, int need, size_t sz)
+{
+    if (need <= *cap)
+        return 0;
+    int c = *cap ? *cap : 16;
+    while (c < need) {
+        if (c > INT_MAX / 2)
+            return -ENOMEM;
+        c *= 2;
+    }
+    void *n = realloc(*p, (size_t)c * sz);
+    if (n == NULL)
+        return -ENOMEM;
+    *p = n;
+    *cap = c;
+    return 0;
+}
+
+/*
+ * Every hard rule over agent a's horizon row[n_days], from scratch
+ * (engine_model.c). Counts violations per rule into by_rule (may be NULL)
+ * and describes the first in why (may be NULL). With stop, returns at the
+ * first violation and skips the rules finalize proved cannot bind: the
+ * search's feasibility test. The number of violations, or -ENOMEM.
+ */
+int engine_agent_scan(const struct engine_instance *I, int a, const int *row, bool stop,
+                      int *by_rule, char *why, size_t why_len);
 
 int engine_dp_init(struct dp_work *w, const struct engine_instance *I);
 void engine_dp_free(struct dp_work *w);
