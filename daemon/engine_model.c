@@ -505,7 +505,7 @@ int engine_instance_finalize(struct engine_instance *I)
     for (int a = 0; a < A; a++) {
         const struct engine_agent_rules *r = &I->rules[a];
         struct aprep *p = &I->ap[a];
-        int g = 0, allowed_days = 0, n_wk = 0;
+        int g = 0, n_wk = 0;
         int64_t maxsum = 0;
         memset(tcount, 0, (size_t)T * sizeof *tcount);
         for (int t1 = 0; t1 < T; t1++)
@@ -514,12 +514,10 @@ int engine_instance_finalize(struct engine_instance *I)
                     p->track_type = true;
         for (int d = 0; d < D; d++) {
             int ix = a * D + d, mm = 0;
-            bool any = false;
             for (int j = I->ad_start[ix]; j < I->ad_start[ix + 1]; j++) {
                 const struct popt *o = &I->po[j];
                 if (o->banned)
                     continue;
-                any = true;
                 g = gcd(g, o->minutes);
                 if (o->minutes > mm)
                     mm = o->minutes;
@@ -533,7 +531,6 @@ int engine_instance_finalize(struct engine_instance *I)
                     }
             I->maxmin[ix] = mm;
             maxsum += mm;
-            allowed_days += any;
             if (d + 1 < D) {
                 int64_t maxend = INT64_MIN, minstart = INT64_MAX;
                 for (int j = I->ad_start[ix]; j < I->ad_start[ix + 1]; j++)
@@ -547,7 +544,6 @@ int engine_instance_finalize(struct engine_instance *I)
                     p->track_end = true;
             }
         }
-        (void)allowed_days;
         p->g = g > 0 ? g : 1;
         p->track_mins = r->min_minutes > 0 || (r->max_minutes < maxsum) || I->t_under[a] > 0 ||
                         I->t_over[a] > 0;
@@ -574,7 +570,6 @@ int engine_instance_finalize(struct engine_instance *I)
                     goto out;
                 }
                 I->cnt_index[a * T + t] = p->n_cnt;
-                p->cnt_type[p->n_cnt] = t;
                 p->cnt_max[p->n_cnt] = m;
                 p->n_cnt++;
             }

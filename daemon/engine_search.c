@@ -456,7 +456,6 @@ static int ruin_recreate(struct search *S, int k, int win0, int win1, int focus,
                 ub = ub2 < ub ? ub2 : ub;
             }
             rc = engine_dp_agent(I, &S->w, a, S->offc, restr, ub, S->row, &dc);
-            S->n_dp++;
             if (rc < 0)
                 d1 += search_set_row(S, a, pass ? S->save : saved + (size_t)i * (size_t)D);
             else
@@ -471,9 +470,7 @@ static int ruin_recreate(struct search *S, int k, int win0, int win1, int focus,
         if (pass > 0 && pass_delta > -1e-9)
             break;
     }
-    S->n_rr++;
     if (rc == 0 && accept_move(S, S->cur_cost + delta)) {
-        S->n_rr_acc++;
         S->cur_cost += delta;
         return 0;
     }
@@ -546,13 +543,10 @@ static int swap_repair(struct search *S)
         engine_dp_costs(I, &S->w, a, S->cov, S->offc, &S->rng);
         double ub = row_bound(S, a, saved + (size_t)x * (size_t)D, NULL) + slack, dc;
         rc = engine_dp_agent(I, &S->w, a, S->offc, restr, ub, S->row, &dc);
-        S->n_dp++;
         if (rc == 0)
             delta += search_set_row(S, a, S->row);
     }
-    S->n_sw++;
     if (rc == 0 && accept_move(S, S->cur_cost + delta)) {
-        S->n_sw_acc++;
         S->cur_cost += delta;
         return 0;
     }
@@ -620,7 +614,6 @@ int search_step(struct search *S, double u)
         for (int i = 0; i < SMALL_MOVES - 1; i++) {
             small_move(S);
             search_note_best(S);
-            S->step++;
         }
         small_move(S);
     }

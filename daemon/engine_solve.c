@@ -415,7 +415,6 @@ static void search_main(struct search *S)
             return;
         }
         search_note_best(S);
-        S->step++;
         S->iter++;
         if (S->iter >= next_resync) {
             next_resync += 100000;

@@ -57,7 +57,6 @@ struct aprep {
     int g; /* gcd of the agent's option minutes: the DP counts minutes in units of g */
     bool track_mins, track_wmin, track_wdays, track_wk, track_type, track_end;
     int n_cnt;
-    int cnt_type[ENGINE_MAX_COUNTED];
     int cnt_max[ENGINE_MAX_COUNTED];
     int cap_work, cap_off;
 };

@@ -54,9 +54,7 @@ struct search {
     double *offc;
     double cur_cost, best_cost;
     long iter;
-    long step; /* moves tried */
     int passes;
-    long n_dp, n_rr, n_rr_acc, n_sw, n_sw_acc;
     double temp, temp0, temp1, p_rr, p_win, p_sw;
     bool cancelled;
     int rc;
