@@ -6,7 +6,8 @@
  * agent's hard rules.
  *
  * The bottom of the engine's include order (docs/engine.md):
- *   engine.h <- engine_internal.h <- engine_dp.h <- engine_search.h, colgen.c <- engine_solve.c
+ *   engine.h <- engine_internal.h, engine_rng.h <- engine_dp.h <- engine_search.h, colgen.c
+ *   <- engine_solve.c
  * Included by the engine's files (engine_model.c, engine_dp.c,
  * engine_search.c, engine_solve.c) and by colgen.c, which prices rosters
  * against the same model. Not an API: nothing outside the engine includes
