@@ -45,7 +45,10 @@ $(BUILD)/obj/migrations_data.c: $(MIGRATIONS) tools/embed-migrations.sh | $(BUIL
 $(BUILD)/obj/migrations_data.o: $(BUILD)/obj/migrations_data.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# From scratch: `ar rcs` alone keeps the member of a source that was removed
+# or renamed, and the linker may take a stale definition from it.
 $(BUILD)/libstaffd.a: $(OBJS)
+	rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/staffd: $(BUILD)/obj/main.o $(BUILD)/libstaffd.a

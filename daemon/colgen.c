@@ -17,6 +17,7 @@
 #include "colgen.h"
 
 #include "engine.h"
+#include "engine_dp.h"
 #include "engine_internal.h"
 
 #include <errno.h>

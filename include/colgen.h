@@ -18,6 +18,12 @@
  *   colgen_result_free(&r);
  *
  * Pure computation (GLPK's simplex, no I/O); one call uses one thread.
+ *
+ * Built on the engine's prepared model (engine_internal.h) and its DP
+ * (engine_dp.h), beside the local search and below the orchestration:
+ * engine_solve.c (the LP thread) is its caller in the engine, `staffd nrp
+ * --lp` (nrp_cli.c) the other; colgen.c includes neither the search's nor
+ * the orchestration's headers.
  */
 #ifndef STAFFD_COLGEN_H
 #define STAFFD_COLGEN_H

@@ -16,6 +16,13 @@
  * horizon of one agent against a given coverage (recruitment: "what could this
  * candidate cover").
  *
+ * Implementation (docs/engine.md, "Files"): engine_model.c (builder,
+ * finalize, engine_check), engine_dp.c (the per-agent DP,
+ * engine_best_pattern), engine_search.c (one thread's local search) and
+ * engine_solve.c (engine_solve: the threads, and the LP thread by way of
+ * colgen.h); their shared internals are in engine_internal.h, engine_dp.h,
+ * engine_rng.h and engine_search.h.
+ *
  * Conventions: days are 0..n_days-1; instants are seconds (any epoch, only
  * differences matter); every function returns 0 (or an index) on success and
  * a negative errno on failure.

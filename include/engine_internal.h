@@ -1,16 +1,29 @@
 /*
- * engine_internal.h — the engine's prepared model and its per-agent DP, shared
- * by engine.c (builder, search, checker) and colgen.c (the LP relaxation by
- * column generation, which prices rosters with the same DP). Not an API:
- * nothing outside the engine includes this.
+ * engine_internal.h — the engine's prepared model: struct engine_instance as
+ * engine_model.c builds and finalizes it (options sorted by agent and day,
+ * wishes folded into costs, what the DP must track per agent), the cell and
+ * fairness penalties every evaluator shares, and the from-scratch scan of one
+ * agent's hard rules.
+ *
+ * The bottom of the engine's include order (docs/engine.md):
+ *   engine.h <- engine_internal.h, engine_rng.h <- engine_dp.h <- engine_search.h, colgen.c
+ *   <- engine_solve.c
+ * Included by the engine's files (engine_model.c, engine_dp.c,
+ * engine_search.c, engine_solve.c) and by colgen.c, which prices rosters
+ * against the same model. Not an API: nothing outside the engine includes
+ * this. A finalized instance is read-only (shared by the search threads).
  */
 #ifndef STAFFD_ENGINE_INTERNAL_H
 #define STAFFD_ENGINE_INTERNAL_H
 
 #include "engine.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #define NO_FIX (-2)
 
@@ -45,7 +58,6 @@ struct aprep {
     int g; /* gcd of the agent's option minutes: the DP counts minutes in units of g */
     bool track_mins, track_wmin, track_wdays, track_wk, track_type, track_end;
     int n_cnt;
-    int cnt_type[ENGINE_MAX_COUNTED];
     int cnt_max[ENGINE_MAX_COUNTED];
     int cap_work, cap_off;
 };
@@ -87,51 +99,8 @@ struct engine_instance {
     int64_t *cls_end;
     struct aprep *ap;
     int *cnt_index; /* [A*T]: which DP counter tracks the type, -1 */
-    double noise;   /* tie-breaking noise per DP cost (see dp_costs) */
+    double noise;   /* tie-breaking noise per DP cost (see engine_dp_costs) */
     double minw;    /* smallest positive weight: the unit of the annealing temperature */
-};
-
-struct dp_key {
-    uint16_t last; /* 0: off yesterday (or nothing yet); else class + 1 of yesterday's option */
-    uint16_t mins; /* minutes so far / g */
-    uint16_t wmin; /* minutes this week / g */
-    uint8_t run;   /* length of the current run (work if last > 0, else off), capped */
-    uint8_t flag;  /* the current run started on day 0 */
-    uint8_t wk;    /* weekends used */
-    uint8_t wdays; /* days worked this week */
-    uint8_t cnt[ENGINE_MAX_COUNTED];
-};
-
-struct dp_node {
-    struct dp_key k;
-    double cost;
-    int32_t parent;
-    int16_t choice;
-};
-
-struct dp_sortent {
-    uint64_t group; /* everything but the resources that only have a maximum */
-    double cost;
-    int idx;
-};
-
-struct dp_work {
-    int D;
-    struct dp_node **layer;
-    int *n, *cap;
-    int32_t *hash;
-    int hcap;
-    int32_t *used; /* slots of hash in use (cleared one by one when few) */
-    int n_used, used_cap;
-    uint8_t *alive;
-    int alive_cap;
-    double *ocost;         /* per option of the agent, index relative to its first option */
-    long *maxrem;          /* [D+1] minutes still reachable from day d on */
-    struct dp_sortent *se; /* dominance filter scratch */
-    int se_cap;
-    double *lb;  /* [(D+1)*(D+1)] bound: cost from day d on when k more days must be worked */
-    double *tmp; /* [3 * D + 1] */
-    int *itmp;   /* [3 * (D + 1)] */
 };
 
 static inline double cell_pen(const struct engine_instance *I, int c, int cov)
@@ -156,25 +125,39 @@ static inline double fair_pen(const struct engine_instance *I, int a, int minute
     return I->t_over[a] * (double)(minutes - t);
 }
 
-int engine_dp_init(struct dp_work *w, const struct engine_instance *I);
-void engine_dp_free(struct dp_work *w);
+/* Option o (index within its agent-day) of agent a on day d; finalized instances only. */
+static inline const struct popt *opt_of(const struct engine_instance *I, int a, int d, int o)
+{
+    return &I->po[I->ad_start[a * I->D + d] + o];
+}
+
+/* Grows *p (elements of size sz) to hold at least need; 0 or -ENOMEM. */
+static inline int engine_grow(void **p, int *cap, int need, size_t sz)
+{
+    if (need <= *cap)
+        return 0;
+    int c = *cap ? *cap : 16;
+    while (c < need) {
+        if (c > INT_MAX / 2)
+            return -ENOMEM;
+        c *= 2;
+    }
+    void *n = realloc(*p, (size_t)c * sz);
+    if (n == NULL)
+        return -ENOMEM;
+    *p = n;
+    *cap = c;
+    return 0;
+}
 
 /*
- * The cheapest feasible horizon of agent a. w->ocost[j] is the cost of its
- * j-th option (relative to the agent's first), offc[d] the cost of a day off;
- * restrict_ (may be NULL) pins day d to restrict_[d] unless it is NO_FIX.
- * ub: labels that cannot end below it are pruned (INFINITY: none).
- * Fills choice[D] and *cost (fairness included). 0, -ENOENT, -ENOMEM.
+ * Every hard rule over agent a's horizon row[n_days], from scratch
+ * (engine_model.c). Counts violations per rule into by_rule (may be NULL)
+ * and describes the first in why (may be NULL). With stop, returns at the
+ * first violation and skips the rules finalize proved cannot bind: the
+ * search's feasibility test. The number of violations, or -ENOMEM.
  */
-int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, const double *offc,
-                    const int *restrict_, double ub, int *choice, double *cost);
-
-/*
- * After engine_dp_agent() on w: up to k (at most 16) horizons of the last
- * layer that cost less than ub, cheapest first, into choices[j * D] and
- * costs[j]. Returns how many. Column generation adds them all at once.
- */
-int engine_dp_more(const struct engine_instance *I, const struct dp_work *w, int a, double ub,
-                   int k, int *choices, double *costs);
+int engine_agent_scan(const struct engine_instance *I, int a, const int *row, bool stop,
+                      int *by_rule, char *why, size_t why_len);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * Tests of the rostering engine (engine.c): rules counted by engine_check()
+ * Tests of the rostering engine (engine_*.c): rules counted by engine_check()
  * on hand-made rows; the DP against brute force on tiny instances; property
  * tests over many random small instances (hard rules never broken,
  * determinism per seed with an iteration budget, threads included);
