@@ -293,9 +293,12 @@ int nrp_main(int argc, char **argv)
     if (p.progress)
         trace_flush(&tr);
     if (rc < 0) {
-        if (rc == -EDOM)
+        if (rc == -EDOM && sol.infeasible_agent >= 0 && sol.infeasible_agent < inst.n_staff)
             fprintf(stderr, "staffd nrp: staff %s has no feasible roster\n",
                     inst.staff[sol.infeasible_agent].id);
+        else if (rc == -ETIMEDOUT)
+            fprintf(stderr, "staffd nrp: no roster without hard violations was found within "
+                            "the budget\n");
         else
             fprintf(stderr, "staffd nrp: engine: %s\n", strerror(-rc));
         goto out;

@@ -32,6 +32,7 @@
 #include <stdbool.h>
 
 struct engine_instance;
+struct engine_clock;
 
 struct colgen_params {
     double seconds;            /* wall clock for everything; <= 0: no limit */
@@ -46,6 +47,12 @@ struct colgen_params {
      * beats min(its own, this one).
      */
     const _Atomic double *elsewhere;
+    /*
+     * May be NULL (CLOCK_MONOTONIC, no deadline): the run's clock
+     * (engine_internal.h). Every phase reads it; its deadline and cancel
+     * flag also stop a pricing DP at once.
+     */
+    const struct engine_clock *clock;
 };
 
 struct colgen_result {

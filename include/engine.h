@@ -35,8 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ENGINE_UNLIMITED   INT32_MAX
-#define ENGINE_MAX_COUNTED 6 /* bounded option types per agent the DP tracks */
+#define ENGINE_UNLIMITED INT32_MAX
 
 /* What a soft penalty is reported as (the breakdown of the objective). */
 enum engine_kind {
@@ -96,6 +95,23 @@ struct engine_option {
     const int *amounts; /* [n_cover] or NULL for 1 each */
 };
 
+/*
+ * The phases of a run that read the clock (engine_params.clock): each one
+ * stops at the deadline (or the cancel flag) by itself, so that no phase can
+ * hold a run past its budget.
+ */
+enum engine_phase {
+    ENGINE_PHASE_CONSTRUCT = 0, /* the first roster, agent by agent */
+    ENGINE_PHASE_DP,            /* inside one per-agent DP, layer by layer */
+    ENGINE_PHASE_SEARCH,        /* between search steps */
+    ENGINE_PHASE_LP,            /* column generation: LP solves and pricing rounds */
+    ENGINE_PHASE_BRANCH,        /* branch and price, and the MIPs over columns */
+    ENGINE_PHASE_RECOMBINE,     /* the late recombination of every thread's best */
+    ENGINE_PHASE_SEGMENT,       /* the segments' fresh constructions */
+    ENGINE_PHASE_WINDOW,        /* branch and price by windows of days */
+    ENGINE_PHASE_COUNT
+};
+
 struct engine_params {
     uint64_t seed;
     long iterations;           /* per thread; <= 0: no iteration limit */
@@ -121,6 +137,14 @@ struct engine_params {
      */
     double lp_share;
     bool no_branch; /* with lp_share: no branch and price (to measure what it adds) */
+    /*
+     * May be NULL (CLOCK_MONOTONIC). The clock every phase reads, in seconds
+     * from any origin; `seconds` counts from its value when engine_solve()
+     * starts. Tests inject one to see that each phase consults it and stops
+     * once it says the budget is spent. Must be thread-safe.
+     */
+    double (*clock)(void *ctx, enum engine_phase phase);
+    void *clock_ctx;
 };
 
 struct engine_report {
