@@ -40,10 +40,11 @@ struct column {
 struct colgen {
     const struct engine_instance *I;
     struct colgen_params P;
-    double mip_deadline;     /* for the branch and bound callback; 0: none */
-    double t0;               /* G->P.clock's reading when the master was made */
-    enum engine_phase phase; /* the public call under way: what the clock is told */
-    bool round_trunc;        /* the last pricing round had a beam DP (no proof from it) */
+    double mip_deadline;           /* for the branch and bound callback; 0: none */
+    double t0;                     /* G->P.clock's reading when the master was made */
+    enum engine_phase phase;       /* the public call under way: what the clock is told */
+    bool round_trunc;              /* the last pricing round had a beam DP (no proof from it) */
+    struct engine_clock own_clock; /* the clock when the caller gives none */
     glp_prob *lp;
     glp_smcp smcp;
     struct dp_work w;
@@ -1039,6 +1040,12 @@ static int cg_new(const struct engine_instance *I, const struct colgen_params *P
     G->P = *P;
     G->phase = ENGINE_PHASE_LP;
     G->t0 = engine_clock_read(P->clock, G->phase);
+    if (P->clock == NULL) {
+        /* On its own (staffd nrp --lp): seconds is the whole budget, the DPs' too. */
+        G->own_clock = (struct engine_clock){.t0 = G->t0, .cancel = P->cancel};
+        G->own_clock.deadline = P->seconds > 0 ? G->t0 + P->seconds : 0;
+        G->P.clock = &G->own_clock;
+    }
     int A = I->A, D = I->D, C = I->n_cells, rc = -ENOMEM;
     size_t nc = (size_t)(C > 0 ? C : 1);
     glp_term_out(GLP_OFF);
@@ -1074,7 +1081,7 @@ static int cg_new(const struct engine_instance *I, const struct colgen_params *P
         !G->row || !G->more || !G->fix_col || !G->bestx || !G->bestc || !G->restr || !G->ysum ||
         !G->dhead || !G->ypo || !G->yoff || engine_dp_init(&G->w, I) < 0)
         goto out;
-    G->w.clk = P->clock; /* the run's deadline stops a pricing DP too */
+    G->w.clk = G->P.clock; /* the run's deadline stops a pricing DP too */
     G->integral = costs_integral(I);
     for (int a = 0; a < A; a++) {
         G->fix_col[a] = -1;

@@ -25,7 +25,6 @@
 
 #include "engine.h"
 #include "engine_internal.h"
-#include "engine_rng.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -64,8 +63,6 @@ struct dp_rank {
     double score;
     int idx;
 };
-
-#define NO_REACH (LONG_MIN / 4) /* a run state with no feasible continuation */
 
 void engine_dp_free(struct dp_work *w)
 {
@@ -386,84 +383,6 @@ static int dp_dominance(struct dp_work *w, int d, int n_cnt)
     return 0;
 }
 
-/*
- * Lower bounds for pruning. For the days d..D-1: offsuf[d] is the cost if
- * every free day is off and every pinned day as pinned; the free days that
- * may be worked have extra costs (working's cheapest option minus the day
- * off) and pre[d * (D + 1) + k] is the sum of the k smallest of them. If
- * between lo and hi more free days must be worked, no horizon costs less than
- * offsuf[d] + pre[d][j] with j = clamp(number of negative extras, lo, hi).
- */
-struct dp_bound {
-    double *offsuf, *pre;
-    int *neg, *nfree, *pinw;
-    long maxm, minm; /* largest and smallest option minutes of the agent */
-};
-
-static void dp_bounds(const struct engine_instance *I, struct dp_work *w, int a, const double *offc,
-                      const int *restrict_, struct dp_bound *b)
-{
-    int D = I->D, base = I->ad_start[a * D];
-    double *extra = w->tmp, *sorted = w->tmp + D;
-    b->pre = w->lb;
-    b->offsuf = w->tmp + 2 * D;
-    b->neg = w->itmp;
-    b->nfree = w->itmp + (D + 1);
-    b->pinw = w->itmp + 2 * (D + 1);
-    b->maxm = 1;
-    b->minm = LONG_MAX;
-    b->offsuf[D] = 0;
-    b->neg[D] = b->nfree[D] = b->pinw[D] = 0;
-    for (int k = 0; k <= D; k++)
-        b->pre[(size_t)D * (size_t)(D + 1) + (size_t)k] = k == 0 ? 0 : INFINITY;
-    int ns = 0, neg = 0;
-    for (int d = D - 1; d >= 0; d--) {
-        int ix = a * D + d, fx = I->fixed[ix];
-        if (restrict_ && restrict_[d] != NO_FIX)
-            fx = restrict_[d];
-        double on = INFINITY;
-        for (int j = I->ad_start[ix]; j < I->ad_start[ix + 1]; j++) {
-            int oi = j - I->ad_start[ix];
-            if ((fx != NO_FIX && fx != oi) || (I->po[j].banned && fx != oi))
-                continue;
-            if (w->ocost[j - base] < on)
-                on = w->ocost[j - base];
-            if (I->po[j].minutes > b->maxm)
-                b->maxm = I->po[j].minutes;
-            if (I->po[j].minutes < b->minm)
-                b->minm = I->po[j].minutes;
-        }
-        b->pinw[d] = b->pinw[d + 1];
-        if (fx == NO_FIX) {
-            b->offsuf[d] = b->offsuf[d + 1] + offc[d];
-            extra[d] = on - offc[d];
-        } else {
-            b->offsuf[d] = b->offsuf[d + 1] + (fx < 0 ? offc[d] : on);
-            b->pinw[d] += fx >= 0;
-            extra[d] = INFINITY;
-        }
-        if (isfinite(extra[d])) {
-            int q = ns++;
-            while (q > 0 && sorted[q - 1] > extra[d]) {
-                sorted[q] = sorted[q - 1];
-                q--;
-            }
-            sorted[q] = extra[d];
-            neg += extra[d] < 0;
-        }
-        b->neg[d] = neg;
-        b->nfree[d] = ns;
-        double *row = b->pre + (size_t)d * (size_t)(D + 1), acc = 0;
-        row[0] = 0;
-        for (int k = 1; k <= ns; k++) {
-            acc += sorted[k - 1];
-            row[k] = acc;
-        }
-    }
-    if (b->minm == LONG_MAX || b->minm <= 0)
-        b->minm = 0;
-}
-
 /* The bound from day d on when mins minutes are already worked. */
 static inline double dp_lb(const struct dp_bound *b, const struct engine_agent_rules *r,
                            bool track_mins, int D, int d, long mins)
@@ -499,173 +418,32 @@ static inline int run_state(const struct aprep *p, const struct dp_key *k)
 }
 
 /*
- * Minutes still reachable (rmax) and still unavoidable (rmin) from the start
- * of day d on, per run state (work or off, run length, started on day 0),
- * under the run rules, the pins and the days' options only: what any
- * completion of a label in that state can add. A label whose minutes cannot
- * land in [min, max] this way has no feasible completion (NO_REACH: none at
- * all), which a beam must know before it keeps the label, and which the
- * exact DP prunes for free.
- *
- * rmax comes in variants, table v at rmax + v * (D+1) * S:
- *  - bit 0 (the weekend variants, with track_wk): the label has no weekend
- *    left, so a weekend day may only be worked as the rest of a weekend
- *    already counted (a beam that spent its weekends early died on the first
- *    Saturday its run rules forced it to work);
- *  - v / 2 = i, with the bounded types: the label has used up every bounded
- *    type longer than cut[i] minutes (cut[0] = 0: all of them; the last cut,
- *    none), so a day's longest option among those is at most cut[i] (a beam
- *    that spent its long night shifts early fell behind its minimum for good
- *    and only found out days before the end).
- * rmin ignores both (a lower bound either way). Only days F..P are filled:
- * before F every day is pinned (one label, nothing to prune), and from P
- * on too (dp_suffix judges the labels there exactly; SM is the minutes the
- * pinned days from P on add). O(days x run states x variants). 0 or
- * -ENOMEM.
+ * The most minutes a label in run state st can still add from tomorrow on
+ * (rx0: the tables at tomorrow, tab apart; dp_reach). For every cut q, the
+ * table that shortens every bounded type to cut q minutes, plus what the
+ * label's own bounded types can add beyond that cut: each one left times
+ * the minutes its longest option exceeds the cut by. Every q gives an upper
+ * bound, the smallest is kept: a label with one long night shift left can
+ * no longer count on a night shift every day (a beam that spent its long
+ * shifts early used to learn only days before the end that it could not
+ * reach its minimum).
  */
-static int dp_reach(const struct engine_instance *I, struct dp_work *w, int a, const int *restrict_,
-                    int F, int P, long SM)
+static inline long reach_max(const struct dp_work *w, const struct aprep *p, const int *cmax,
+                             const uint16_t *kc, bool spent, const long *rx0, size_t tab, int st)
 {
-    const struct engine_agent_rules *r = &I->rules[a];
-    const struct aprep *p = &I->ap[a];
-    int D = I->D, T = I->T, S = 2 * (p->cap_work + p->cap_off + 1), nc = p->n_cnt;
-    int c = w->ctlen_cap;
-    if (engine_grow((void **)&w->ctlen, &c, 2 * nc + 2, sizeof *w->ctlen) < 0)
-        return -ENOMEM;
-    w->ctlen_cap = c;
-    /* The longest option of each bounded type, and their distinct lengths: the cuts. */
-    long *cut = w->ctlen + nc + 1;
-    for (int k = 0; k < nc; k++)
-        w->ctlen[k] = 0;
-    if (p->track_mins)
-        for (int j = I->ad_start[a * D]; j < I->ad_start[(a + 1) * D]; j++) {
-            int ci = I->cnt_index[a * T + I->po[j].type];
-            if (ci >= 0 && I->po[j].minutes > w->ctlen[ci])
-                w->ctlen[ci] = I->po[j].minutes;
-        }
-    int ncut = 1;
-    cut[0] = 0;
-    for (int k = 0; k < nc && p->track_mins; k++) {
-        int q = ncut;
-        while (q > 0 && cut[q - 1] > w->ctlen[k])
-            q--;
-        if (q > 0 && cut[q - 1] == w->ctlen[k])
-            continue;
-        memmove(cut + q + 1, cut + q, (size_t)(ncut - q) * sizeof *cut);
-        cut[q] = w->ctlen[k];
-        ncut++;
+    int nc = p->n_cnt, ncut = w->ncut;
+    const long *cut = w->ctlen + nc + 1;
+    long best = rx0[(size_t)(2 * (ncut - 1) + spent) * tab + (size_t)st];
+    if (best == DP_NO_REACH || ncut <= 1)
+        return best;
+    for (int q = 0; q + 1 < ncut; q++) {
+        long v = rx0[(size_t)(2 * q + spent) * tab + (size_t)st];
+        for (int i = 0; i < nc && v < best; i++)
+            if (w->ctlen[i] > cut[q])
+                v += (long)(cmax[i] - kc[i]) * (w->ctlen[i] - cut[q]);
+        best = v < best ? v : best;
     }
-    w->ncut = ncut;
-    int nv = 2 * ncut;
-    if ((size_t)(D + 1) * (size_t)S * (size_t)nv > INT_MAX / 2)
-        return -ENOMEM;
-    int need = nv * (D + 1) * S;
-    c = w->rcap;
-    if (engine_grow((void **)&w->rmax, &c, need, sizeof *w->rmax) < 0)
-        return -ENOMEM;
-    c = w->rcap;
-    if (engine_grow((void **)&w->rmin, &c, (D + 1) * S, sizeof *w->rmin) < 0)
-        return -ENOMEM;
-    w->rcap = c;
-    /* The last cut (every bounded type left) first: it is the only one rmin needs. */
-    for (int v = nv - 1; v >= 0; v--) {
-        bool nowk = v & 1, base = v / 2 == ncut - 1;
-        long lim = cut[v / 2];
-        if ((nowk && !p->track_wk) || (!base && v / 2 > 0 && !p->track_mins))
-            continue;
-        long *mx = w->rmax + (size_t)v * (D + 1) * S, *mn = w->rmin;
-        bool with_min = v == nv - 2;
-        /* From P on every day is pinned: exactly SM more minutes (or none fit). */
-        for (int st = 0; st < S; st++) {
-            mx[(size_t)P * S + st] = SM;
-            if (with_min)
-                mn[(size_t)P * S + st] = SM;
-        }
-        for (int d = P - 1; d >= F; d--) {
-            int ix = a * D + d, fx = I->fixed[ix];
-            if (restrict_ && restrict_[d] != NO_FIX)
-                fx = restrict_[d];
-            long hi = -1, lo = LONG_MAX;
-            for (int j = I->ad_start[ix]; j < I->ad_start[ix + 1]; j++) {
-                int oi = j - I->ad_start[ix];
-                if ((fx != NO_FIX && fx != oi) || (I->po[j].banned && fx != oi))
-                    continue;
-                long m = I->po[j].minutes;
-                if (!base && I->cnt_index[a * T + I->po[j].type] >= 0 && m > lim)
-                    m = lim; /* a type used up: the day's best is no longer than the cut */
-                hi = m > hi ? m : hi;
-                lo = I->po[j].minutes < lo ? I->po[j].minutes : lo;
-            }
-            bool can_off = fx == NO_FIX || fx == -1;
-            int wkd = I->weekend[ix];
-            bool cont = d > 0 && wkd >= 0 && I->weekend[ix - 1] == wkd;
-            const long *nx = mx + (size_t)(d + 1) * S, *nn = mn + (size_t)(d + 1) * S;
-            for (int st = 0; st < S; st++) {
-                int flag = st & 1, rr = st / 2;
-                bool work = rr < p->cap_work;
-                int run = work ? rr + 1 : rr - p->cap_work;
-                long bmax = NO_REACH, bmin = LONG_MAX;
-                if (can_off && (!work || flag || run >= r->min_consecutive)) {
-                    int nrun = work ? 1 : run == 0 ? 1 : run < p->cap_off ? run + 1 : run;
-                    int nflag = work ? 0 : run == 0 ? 1 : flag;
-                    int ns = (p->cap_work + nrun) * 2 + nflag;
-                    if (nx[ns] != NO_REACH) {
-                        bmax = nx[ns];
-                        bmin = with_min ? nn[ns] : 0;
-                    }
-                }
-                /* No weekend left: only the rest of one already worked. */
-                bool ok = hi >= 0 && (!nowk || wkd < 0 || (work && cont));
-                if (ok && work)
-                    ok = run + 1 <= r->max_consecutive;
-                else if (ok && run > 0)
-                    ok = flag || run >= r->min_consecutive_off;
-                if (ok) {
-                    int nrun = work ? (run < p->cap_work ? run + 1 : run) : 1;
-                    int nflag = work ? flag : run == 0 ? 1 : 0;
-                    int ns = (nrun - 1) * 2 + nflag;
-                    if (nx[ns] != NO_REACH) {
-                        if (nx[ns] + hi > bmax)
-                            bmax = nx[ns] + hi;
-                        if (with_min && nn[ns] + lo < bmin)
-                            bmin = nn[ns] + lo;
-                    }
-                }
-                mx[(size_t)d * S + st] = bmax;
-                if (with_min)
-                    mn[(size_t)d * S + st] = bmax == NO_REACH ? 0 : bmin;
-            }
-        }
-    }
-    /* The week's rest: what the longest option of each day left in the week adds up to. */
-    for (int d = D - 1; d >= 0; d--) {
-        int ix = a * D + d, fx = I->fixed[ix];
-        if (restrict_ && restrict_[d] != NO_FIX)
-            fx = restrict_[d];
-        long m = fx == NO_FIX ? I->maxmin[ix] : fx < 0 ? 0 : opt_of(I, a, d, fx)->minutes;
-        bool last_of_week = d + 1 >= D || (d + 1 + r->week_offset) % 7 == 0;
-        w->wsum[d] = m + (last_of_week ? 0 : w->wsum[d + 1]);
-        w->wmax[d] = last_of_week ? m : (m > w->wmax[d + 1] ? m : w->wmax[d + 1]);
-    }
-    return 0;
-}
-
-/*
- * Which rmax table fits a label (dp_reach): its weekends spent or not, and
- * the longest bounded type it still has left.
- */
-static inline size_t reach_variant(const struct dp_work *w, const struct aprep *p, const int *cmax,
-                                   const uint16_t *kc, bool spent)
-{
-    long left = 0;
-    for (int i = 0; i < p->n_cnt; i++)
-        if (kc[i] < cmax[i] && w->ctlen[i] > left)
-            left = w->ctlen[i];
-    const long *cut = w->ctlen + p->n_cnt + 1;
-    int q = 0;
-    while (q + 1 < w->ncut && cut[q] < left)
-        q++;
-    return (size_t)(2 * q + (spent ? 1 : 0));
+    return best;
 }
 
 /* A last-layer label's total cost (fairness added), INFINITY if it misses a minimum. */
@@ -738,62 +516,6 @@ static int dp_cap(const struct engine_instance *I, struct dp_work *w, int a, int
         }
     dp_compact(w, d, p->n_cnt);
     w->truncated = true;
-    return 0;
-}
-
-/*
- * Whether day d of agent a is pinned (by the caller or frozen), and to what.
- */
-static inline int pinned_to(const struct engine_instance *I, int a, int d, const int *restrict_)
-{
-    if (restrict_ && restrict_[d] != NO_FIX)
-        return restrict_[d];
-    return I->fixed[a * I->D + d];
-}
-
-/*
- * The pinned rest of the horizon, from day P on (every day pinned): the
- * minutes, bounded type counts and weekends it adds to any label.
- */
-struct dp_tail {
-    long minutes;
-    int weekends;           /* counted by the DP's rule from P + 1 on */
-    bool work_p;            /* day P is worked */
-    bool p_weekend, p_cont; /* day P is a weekend day, the rest of P - 1's weekend */
-};
-
-static int dp_tail(const struct engine_instance *I, struct dp_work *w, int a, const int *restrict_,
-                   int P, struct dp_tail *t)
-{
-    const struct aprep *p = &I->ap[a];
-    int D = I->D, T = I->T, nc = p->n_cnt;
-    memset(t, 0, sizeof *t);
-    int c = w->tcnt_cap;
-    if (engine_grow((void **)&w->tcnt, &c, nc + 1, sizeof *w->tcnt) < 0)
-        return -ENOMEM;
-    w->tcnt_cap = c;
-    for (int k = 0; k < nc; k++)
-        w->tcnt[k] = 0;
-    if (P >= D)
-        return 0;
-    for (int d = P; d < D; d++) {
-        int o = pinned_to(I, a, d, restrict_);
-        if (o < 0)
-            continue;
-        const struct popt *po = opt_of(I, a, d, o);
-        t->minutes += po->minutes;
-        int ci = I->cnt_index[a * T + po->type];
-        if (ci >= 0)
-            w->tcnt[ci]++;
-        int wkd = I->weekend[a * D + d];
-        if (d > P && wkd >= 0 &&
-            !(I->weekend[a * D + d - 1] == wkd && pinned_to(I, a, d - 1, restrict_) >= 0))
-            t->weekends++;
-    }
-    int wkp = I->weekend[a * D + P];
-    t->work_p = pinned_to(I, a, P, restrict_) >= 0;
-    t->p_weekend = wkp >= 0;
-    t->p_cont = P > 0 && wkp >= 0 && I->weekend[a * D + P - 1] == wkp;
     return 0;
 }
 
@@ -872,13 +594,22 @@ static int dp_suffix(const struct engine_instance *I, struct dp_work *w, int a, 
     return 0;
 }
 
-/* Labels kept per day: the caller's cap, or the DP_LABELS budget over the horizon. */
-static int layer_cap(const struct dp_work *w)
+/*
+ * Labels kept per day: the caller's cap; else its budget of labels for the
+ * call spread over the free days (each kept label makes about branch more);
+ * else the DP_LABELS budget over the horizon.
+ */
+static int layer_cap(const struct dp_work *w, int nfree, double branch)
 {
     if (w->cap_layer > 0)
         return w->cap_layer;
-    long c = DP_LABELS / (w->D > 0 ? w->D : 1);
-    return c < 256 ? 256 : c > 200000 ? 200000 : (int)c;
+    long dflt = DP_LABELS / (w->D > 0 ? w->D : 1);
+    dflt = dflt < 256 ? 256 : dflt > 200000 ? 200000 : dflt;
+    if (w->budget > 0 && nfree > 0) {
+        double c = (double)w->budget / ((double)nfree * branch);
+        return c >= (double)dflt ? (int)dflt : c < 64 ? 64 : (int)c;
+    }
+    return (int)dflt;
 }
 
 /*
@@ -896,20 +627,27 @@ int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
     const struct engine_agent_rules *r = &I->rules[a];
     const struct aprep *p = &I->ap[a];
     int D = I->D, T = I->T, base = I->ad_start[a * D], nc = p->n_cnt;
-    int g = p->g, S = 2 * (p->cap_work + p->cap_off + 1), cap = layer_cap(w);
+    int g = p->g, S = 2 * (p->cap_work + p->cap_off + 1);
     const int *cmax = I->cnt_max + p->cnt_off;
     w->truncated = false;
     w->labels = 0;
     /* F: the first free day; P: from P on every day is pinned (dp_suffix). */
     int F = 0, P = D;
-    while (F < D && pinned_to(I, a, F, restrict_) != NO_FIX)
+    while (F < D && engine_dp_pinned(I, a, F, restrict_) != NO_FIX)
         F++;
-    while (P > F && pinned_to(I, a, P - 1, restrict_) != NO_FIX)
+    while (P > F && engine_dp_pinned(I, a, P - 1, restrict_) != NO_FIX)
         P--;
+    int nfree = 0, nopt = 0;
+    for (int d = F; d < P; d++)
+        if (engine_dp_pinned(I, a, d, restrict_) == NO_FIX) {
+            nfree++;
+            nopt += I->ad_start[a * D + d + 1] - I->ad_start[a * D + d];
+        }
+    int cap = layer_cap(w, nfree, nfree ? (double)nopt / nfree + 1 : 1);
     struct dp_tail tail;
-    int rc = dp_tail(I, w, a, restrict_, P, &tail);
+    int rc = engine_dp_tail(I, w, a, restrict_, P, &tail);
     if (rc == 0)
-        rc = dp_reach(I, w, a, restrict_, F, P, tail.minutes);
+        rc = engine_dp_reach(I, w, a, restrict_, F, P, tail.minutes);
     if (rc < 0)
         return rc;
     uint16_t kc0[64], *kc = kc0;
@@ -928,7 +666,7 @@ int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
     bool bound = isfinite(ub) && w->lb != NULL, have_bd = false;
     struct dp_bound bd = {0};
     if (bound) {
-        dp_bounds(I, w, a, offc, restrict_, &bd);
+        engine_dp_bounds(I, w, a, offc, restrict_, &bd);
         have_bd = true;
     }
     ub += 1e-9;
@@ -957,7 +695,6 @@ int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
         bool reach = d + 1 > F && d + 1 <= P;
         const long *rx0 = w->rmax + (size_t)(reach ? d + 1 : P) * S;
         const long *nx_min = w->rmin + (size_t)(reach ? d + 1 : P) * S;
-        bool variants = w->ncut > 1 || p->track_wk;
         rc = -ENOMEM;
         if (d == P && P > F && dp_suffix(I, w, a, P, &tail) < 0)
             goto out;
@@ -967,7 +704,7 @@ int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
             goto out;
         if (free_day && w->n[d] > cap) {
             if (!have_bd && w->lb != NULL) {
-                dp_bounds(I, w, a, offc, restrict_, &bd);
+                engine_dp_bounds(I, w, a, offc, restrict_, &bd);
                 have_bd = true;
             }
             if (dp_cap(I, w, a, d, cap, have_bd ? &bd : NULL) < 0)
@@ -1004,10 +741,9 @@ int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
                 int s = run_state(p, &nk);
                 long m = (long)nk.mins * g;
                 bool spent = p->track_wk && nk.wk >= r->max_weekends;
-                size_t v =
-                    variants ? reach_variant(w, p, cmax, kc, spent) : (size_t)(2 * (w->ncut - 1));
-                long rx = reach ? rx0[v * tab + s] : LONG_MAX / 4, rn = reach ? nx_min[s] : 0;
-                if (ok && rx == NO_REACH)
+                long rx = reach ? reach_max(w, p, cmax, kc, spent, rx0, tab, s) : LONG_MAX / 4;
+                long rn = reach ? nx_min[s] : 0;
+                if (ok && rx == DP_NO_REACH)
                     ok = false;
                 if (ok && p->track_mins && (m + rx < r->min_minutes || m + rn > r->max_minutes))
                     ok = false;
@@ -1067,12 +803,11 @@ int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
                     continue;
                 if (ci >= 0)
                     kc[ci]++;
-                size_t v =
-                    variants ? reach_variant(w, p, cmax, kc, spent) : (size_t)(2 * (w->ncut - 1));
+                long rx = reach ? reach_max(w, p, cmax, kc, spent, rx0, tab, s) : LONG_MAX / 4;
+                long rn = reach ? nx_min[s] : 0;
                 if (ci >= 0)
                     kc[ci]--;
-                long rx = reach ? rx0[v * tab + s] : LONG_MAX / 4, rn = reach ? nx_min[s] : 0;
-                if (rx == NO_REACH)
+                if (rx == DP_NO_REACH)
                     continue;
                 if (p->track_mins) {
                     long m = ((long)k.mins + o->minutes / g) * g;
@@ -1164,46 +899,6 @@ int engine_dp_more(const struct engine_instance *I, const struct dp_work *w, int
             i = nd->parent;
         }
     return n;
-}
-
-/*
- * Fills w->ocost and offc for agent a against coverage cov (which excludes
- * a), days d0..d1; the other days cost nothing (the caller pins them, so
- * they add the same to every horizon). With rng, each cost gets a random
- * nudge too small to change which horizons are optimal (I->noise, see
- * finalize) but enough to pick a random one among equally good horizons: the
- * search then walks plateaus instead of rebuilding the same roster.
- */
-void engine_dp_costs_days(const struct engine_instance *I, struct dp_work *w, int a, const int *cov,
-                          double *offc, uint64_t *rng, int d0, int d1)
-{
-    int D = I->D, base = I->ad_start[a * D];
-    for (int d = 0; d < D; d++) {
-        int ix = a * D + d;
-        if (d < d0 || d > d1) {
-            for (int j = I->ad_start[ix]; j < I->ad_start[ix + 1]; j++)
-                w->ocost[j - base] = 0;
-            offc[d] = 0;
-            continue;
-        }
-        for (int j = I->ad_start[ix]; j < I->ad_start[ix + 1]; j++) {
-            const struct popt *o = &I->po[j];
-            double c = o->cost;
-            for (int k = 0; k < o->n_cover; k++) {
-                int cell = I->cov_cell[o->cover_off + k], amt = I->cov_amt[o->cover_off + k];
-                int cv = cov ? cov[cell] : 0;
-                c += cell_pen(I, cell, cv + amt) - cell_pen(I, cell, cv);
-            }
-            w->ocost[j - base] = c + (rng ? I->noise * rng_unit(rng) : 0);
-        }
-        offc[d] = I->offcost[ix] + (rng ? I->noise * rng_unit(rng) : 0);
-    }
-}
-
-void engine_dp_costs(const struct engine_instance *I, struct dp_work *w, int a, const int *cov,
-                     double *offc, uint64_t *rng)
-{
-    engine_dp_costs_days(I, w, a, cov, offc, rng, 0, I->D - 1);
 }
 
 int engine_best_pattern(const struct engine_instance *I, int agent, const int *coverage,

@@ -600,15 +600,36 @@ static int prepare_agent(struct engine_instance *I, int a, int *tcount, int *sta
     return 0;
 }
 
+/*
+ * rep[t]: the first type whose row of forbidden successors equals t's. To
+ * tomorrow's rules two such types are the same, so the DP's state keeps the
+ * representative, not the type: 32 shift types in four rest bands are a
+ * handful of classes, and the labels of a day shrink by as much.
+ */
+static void succession_reps(const struct engine_instance *I, const uint8_t *forbid, int *rep)
+{
+    int T = I->T;
+    for (int t = 0; t < T; t++) {
+        rep[t] = t;
+        for (int u = 0; u < t && T <= 1024; u++)
+            if (rep[u] == u &&
+                memcmp(forbid + (size_t)t * T, forbid + (size_t)u * T, (size_t)T) == 0) {
+                rep[t] = u;
+                break;
+            }
+    }
+}
+
 /* Classes of one agent-day: options that look the same to the next day's rules. */
-static int prepare_classes(struct engine_instance *I, int a, int d, int *ncls, int *cls_of_type)
+static int prepare_classes(struct engine_instance *I, int a, int d, int *ncls, int *cls_of_type,
+                           const int *rep)
 {
     const struct aprep *p = &I->ap[a];
     int ix = a * I->D + d;
     I->cls_start[ix] = *ncls;
     for (int j = I->ad_start[ix]; j < I->ad_start[ix + 1]; j++) {
         struct popt *o = &I->po[j];
-        int ty = p->track_type ? o->type : 0;
+        int ty = p->track_type ? rep[o->type] : 0;
         int64_t en = p->track_end ? o->end : 0;
         int c = -1;
         if (!p->track_end) {
@@ -642,7 +663,7 @@ int engine_instance_finalize(struct engine_instance *I)
         return -EINVAL;
     int D = I->D, A = I->A, T = I->T, rc = -ENOMEM;
     size_t ad = (size_t)A * (size_t)D, no = (size_t)(I->n_add ? I->n_add : 1);
-    int *tcount = NULL, *stamp = NULL;
+    int *tcount = NULL, *stamp = NULL, *rep_all = NULL, *rep_own = NULL;
     sort_covers(I);
     rc = order_options(I);
     if (rc < 0)
@@ -711,14 +732,24 @@ int engine_instance_finalize(struct engine_instance *I)
     int ncls = 0, n_cnt_all = 0;
     for (int t = 0; t < T; t++)
         tcount[t] = 0;
+    rc = -ENOMEM;
+    if ((rep_all = malloc((size_t)T * sizeof *rep_all)) == NULL ||
+        (rep_own = malloc((size_t)T * sizeof *rep_own)) == NULL)
+        goto out;
+    succession_reps(I, I->forbid_all, rep_all);
     for (int a = 0; a < A; a++) {
         rc = prepare_agent(I, a, tcount, stamp, &n_cnt_all);
         if (rc < 0)
             goto out;
+        const int *rep = rep_all;
+        if (I->forbid[a] != I->forbid_all) {
+            succession_reps(I, I->forbid[a], rep_own);
+            rep = rep_own;
+        }
         for (int t = 0; t < T; t++)
             stamp[t] = -1;
         for (int d = 0; d < D; d++)
-            prepare_classes(I, a, d, &ncls, stamp);
+            prepare_classes(I, a, d, &ncls, stamp, rep);
     }
     I->cls_start[ad] = ncls;
     {
@@ -752,6 +783,8 @@ int engine_instance_finalize(struct engine_instance *I)
 out:
     free(tcount);
     free(stamp);
+    free(rep_all);
+    free(rep_own);
     return rc;
 }
 

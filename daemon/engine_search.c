@@ -53,7 +53,7 @@
 #define CONSTRUCT_LABELS 40000000.0
 #define CONSTRUCT_RATE   8000000.0
 #define CONSTRUCT_SHARE  0.1
-#define SEARCH_LABELS    16000000.0
+#define SEARCH_LABELS    30000.0
 
 double search_now(const struct search *S, enum engine_phase phase)
 {
@@ -215,8 +215,11 @@ int search_reopt_agent(struct search *S, int a, const int *restrict_, double *de
  */
 static int construct_agent(struct search *S, int a, int cap)
 {
+    long budget = S->w.budget;
+    S->w.budget = 0; /* a construction's width is cap's alone */
     int rc = place_agent(S, a, cap);
     S->w.cap_layer = S->cap_search;
+    S->w.budget = budget;
     return rc;
 }
 
@@ -780,8 +783,9 @@ int search_init(struct search *S, const struct engine_instance *I, const struct 
     dflt = dflt < 256 ? 256 : dflt > 200000 ? 200000 : dflt; /* engine_dp.c's default */
     double c = labels / I->A / per_day;
     S->cap_construct = c >= dflt ? 0 : c < CAP_NARROW ? CAP_NARROW : (int)c;
-    c = SEARCH_LABELS / per_day;
-    S->cap_search = c >= dflt ? 0 : c < 64 ? 64 : (int)c;
-    S->w.cap_layer = S->cap_search;
+    /* The search's DPs: a budget per call, whatever the window (engine_dp.c's layer_cap). */
+    S->cap_search = 0;
+    S->w.cap_layer = 0;
+    S->w.budget = getenv("SEARCH_BUDGET") ? atol(getenv("SEARCH_BUDGET")) : (long)SEARCH_LABELS;
     return 0;
 }

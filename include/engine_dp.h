@@ -30,6 +30,7 @@
 
 #include "engine_internal.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -74,7 +75,8 @@ struct dp_work {
     int tcnt_cap;
     long *wsum, *wmax; /* [D]: this week's rest: sum and largest of the days' longest options */
     /* Set by the caller (engine_dp_init: 0 and NULL). */
-    int cap_layer;                  /* labels kept per day; 0: the DP_LABELS budget */
+    int cap_layer;                  /* labels kept per day; 0: from budget */
+    long budget;                    /* labels a call may make (the cap follows); 0: DP_LABELS */
     const struct engine_clock *clk; /* checked once a day: -ETIMEDOUT, -ECANCELED */
     bool cancel_only;               /* ... but only its cancel flag (a construction) */
     /* Set by engine_dp_agent. */
@@ -118,5 +120,61 @@ void engine_dp_costs(const struct engine_instance *I, struct dp_work *w, int a, 
                      double *offc, uint64_t *rng);
 void engine_dp_costs_days(const struct engine_instance *I, struct dp_work *w, int a, const int *cov,
                           double *offc, uint64_t *rng, int d0, int d1);
+
+/*
+ * What one DP call prepares before it runs (engine_dp_tables.c), for
+ * engine_dp.c alone.
+ */
+#define DP_NO_REACH (LONG_MIN / 4) /* a run state with no feasible continuation */
+
+/*
+ * Lower bounds for pruning. For the days d..D-1: offsuf[d] is the cost if
+ * every free day is off and every pinned day as pinned; the free days that
+ * may be worked have extra costs (working's cheapest option minus the day
+ * off) and pre[d * (D + 1) + k] is the sum of the k smallest of them. If
+ * between lo and hi more free days must be worked, no horizon costs less than
+ * offsuf[d] + pre[d][j] with j = clamp(number of negative extras, lo, hi).
+ */
+struct dp_bound {
+    double *offsuf, *pre;
+    int *neg, *nfree, *pinw;
+    long maxm, minm; /* largest and smallest option minutes of the agent */
+};
+
+void engine_dp_bounds(const struct engine_instance *I, struct dp_work *w, int a, const double *offc,
+                      const int *restrict_, struct dp_bound *b);
+
+/*
+ * The pinned rest of the horizon, from day P on (every day pinned): the
+ * minutes, bounded type counts and weekends it adds to any label.
+ */
+struct dp_tail {
+    long minutes;
+    int weekends;           /* counted by the DP's rule from P + 1 on */
+    bool work_p;            /* day P is worked */
+    bool p_weekend, p_cont; /* day P is a weekend day, the rest of P - 1's weekend */
+};
+
+int engine_dp_tail(const struct engine_instance *I, struct dp_work *w, int a, const int *restrict_,
+                   int P, struct dp_tail *t);
+
+/*
+ * The reachability tables w->rmax, w->rmin for agent a over days F..P
+ * (engine_dp_tables.c says how they are laid out); SM is what the pinned
+ * days from P on add. 0 or -ENOMEM.
+ */
+int engine_dp_reach(const struct engine_instance *I, struct dp_work *w, int a, const int *restrict_,
+                    int F, int P, long SM);
+
+/*
+ * Whether day d of agent a is pinned (by the caller or frozen), and to what.
+ */
+static inline int engine_dp_pinned(const struct engine_instance *I, int a, int d,
+                                   const int *restrict_)
+{
+    if (restrict_ && restrict_[d] != NO_FIX)
+        return restrict_[d];
+    return I->fixed[a * I->D + d];
+}
 
 #endif

@@ -427,8 +427,12 @@ static void write_instance(struct gen *g, const int *req, uint64_t seed, FILE *f
     }
     /*
      * Requests in runs of 1-5 days, one type per run, weight 1-3: on requests
-     * for types the staff may work, off requests for any of its types.
+     * for types the staff may work, off requests for any of its types; at
+     * most one request per staff and day.
      */
+    unsigned char *asked = calloc((size_t)g->S * (size_t)D, 1);
+    if (asked == NULL)
+        return;
     for (int kind = 0; kind < 2; kind++) {
         fprintf(f, "\nSECTION_SHIFT_%s_REQUESTS\n# EmployeeID, Day, ShiftID, Weight\n",
                 kind ? "OFF" : "ON");
@@ -445,10 +449,12 @@ static void write_instance(struct gen *g, const int *req, uint64_t seed, FILE *f
                 int len = rng_range(&g->r, 1, 5), d0 = rng_range(&g->r, 0, D - 1);
                 int w = rng_range(&g->r, 1, 3);
                 for (int d = d0; d < d0 + len && d < D; d++)
-                    fprintf(f, "%s,%d,%s,%d\n", s->id, d, g->ty[t].id, w);
+                    if (!asked[(size_t)i * (size_t)D + (size_t)d]++)
+                        fprintf(f, "%s,%d,%s,%d\n", s->id, d, g->ty[t].id, w);
             }
         }
     }
+    free(asked);
     fprintf(f, "\nSECTION_COVER\n# Day, ShiftID, Requirement, Weight for under, Weight for "
                "over\n");
     for (int d = 0; d < D; d++)
