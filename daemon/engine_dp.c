@@ -57,6 +57,9 @@ struct dp_sortent {
     uint8_t flag, wdays;
     double cost;
     int idx;
+    int32_t mv;     /* the label's minutes (mins is 0 when they do not group) */
+    int16_t wk;     /* its weekends */
+    uint8_t hi, lo; /* it can no longer exceed the maximum, miss the minimum */
 };
 
 struct dp_rank {
@@ -321,6 +324,42 @@ static void sortent_sort(struct dp_sortent *v, int n)
     }
 }
 
+/* The index of a label's run state in the reachability tables (see dp_reach). */
+static inline int run_state(const struct aprep *p, const struct dp_key *k)
+{
+    int r = k->last > 0 ? k->run - 1 : p->cap_work + k->run;
+    return r * 2 + k->flag;
+}
+
+/*
+ * The most minutes a label in run state st can still add from tomorrow on
+ * (rx0: the tables at tomorrow, tab apart; dp_reach). For every cut q, the
+ * table that shortens every bounded type to cut q minutes, plus what the
+ * label's own bounded types can add beyond that cut: each one left times
+ * the minutes its longest option exceeds the cut by. Every q gives an upper
+ * bound, the smallest is kept: a label with one long night shift left can
+ * no longer count on a night shift every day (a beam that spent its long
+ * shifts early used to learn only days before the end that it could not
+ * reach its minimum).
+ */
+static inline long reach_max(const struct dp_work *w, const struct aprep *p, const int *cmax,
+                             const uint16_t *kc, bool spent, const long *rx0, size_t tab, int st)
+{
+    int nc = p->n_cnt, ncut = w->ncut;
+    const long *cut = w->ctlen + nc + 1;
+    long best = rx0[(size_t)(2 * (ncut - 1) + spent) * tab + (size_t)st];
+    if (best == DP_NO_REACH || ncut <= 1)
+        return best;
+    for (int q = 0; q + 1 < ncut; q++) {
+        long v = rx0[(size_t)(2 * q + spent) * tab + (size_t)st];
+        for (int i = 0; i < nc && v < best; i++)
+            if (w->ctlen[i] > cut[q])
+                v += (long)(cmax[i] - kc[i]) * (w->ctlen[i] - cut[q]);
+        best = v < best ? v : best;
+    }
+    return best;
+}
+
 /*
  * A label is compared with at most this many cheaper labels of its group:
  * skipping a comparison only keeps a label that might have been dominated,
@@ -329,13 +368,33 @@ static void sortent_sort(struct dp_sortent *v, int n)
 #define DOMINANCE_TRIES 64
 
 /*
+ * Minutes in dominance (dp_dominance): a label that can no longer exceed
+ * the maximum (its minutes plus all it can still reach stay below it), or
+ * can no longer miss the minimum (plus what it must still work reach it),
+ * is as good as one with fewer, or more, minutes that costs no less. The
+ * generated instances' shifts of 6-12 h make the minutes a label carries
+ * take hundreds of values a day where 8-hour shifts take tens; without
+ * this the exact DP kept them all. Off where the agent has a fairness
+ * target (minutes have a price then).
+ */
+struct dom_ctx {
+    bool on;
+    const struct aprep *p;
+    const struct engine_agent_rules *r;
+    const int *cmax;
+    const long *rx0, *rn0; /* the reachability tables at this layer (dp_reach) */
+    size_t tab;
+};
+
+/*
  * Dominance between labels of one layer: weekends used and the bounded type
  * counts only have maxima, and nothing later depends on them otherwise, so
  * a label with the same other fields, no more of each of those and no higher
- * cost can do whatever the other can, at least as cheaply. Removes the
- * dominated labels of layer d (order of the survivors kept). 0 or -ENOMEM.
+ * cost can do whatever the other can, at least as cheaply (and minutes,
+ * struct dom_ctx). Removes the dominated labels of layer d (order of the
+ * survivors kept). 0 or -ENOMEM.
  */
-static int dp_dominance(struct dp_work *w, int d, int n_cnt)
+static int dp_dominance(struct dp_work *w, int d, int n_cnt, const struct dom_ctx *mc)
 {
     int n = w->n[d];
     if (n <= 0)
@@ -345,8 +404,27 @@ static int dp_dominance(struct dp_work *w, int d, int n_cnt)
     struct dp_node *L = w->layer[d];
     for (int i = 0; i < n; i++) {
         const struct dp_key *k = &L[i].k;
-        w->se[i] =
-            (struct dp_sortent){k->last, k->mins, k->wmin, k->run, k->flag, k->wdays, L[i].cost, i};
+        struct dp_sortent *e = &w->se[i];
+        *e = (struct dp_sortent){.last = k->last,
+                                 .mins = mc->on ? 0 : k->mins,
+                                 .wmin = k->wmin,
+                                 .run = k->run,
+                                 .flag = k->flag,
+                                 .wdays = k->wdays,
+                                 .cost = L[i].cost,
+                                 .idx = i,
+                                 .mv = k->mins,
+                                 .wk = k->wk};
+        if (mc->on) {
+            const struct aprep *p = mc->p;
+            int st = run_state(p, k);
+            bool spent = p->track_wk && k->wk >= mc->r->max_weekends;
+            long m = (long)k->mins * p->g;
+            long rx =
+                reach_max(w, p, mc->cmax, cnt_of(w, d, i, n_cnt), spent, mc->rx0, mc->tab, st);
+            e->hi = rx != DP_NO_REACH && m + rx <= mc->r->max_minutes;
+            e->lo = m + mc->rn0[st] >= mc->r->min_minutes;
+        }
     }
     sortent_sort(w->se, n);
     /* se[g0..kept) holds the kept labels of the current group (in cost order). */
@@ -358,11 +436,13 @@ static int dp_dominance(struct dp_work *w, int d, int n_cnt)
         const uint16_t *kc = cnt_of(w, d, x, n_cnt);
         bool dom = false;
         int end = kept < g0 + DOMINANCE_TRIES ? kept : g0 + DOMINANCE_TRIES;
+        const struct dp_sortent *e = &w->se[i];
         for (int j = g0; j < end && !dom; j++) {
-            int y = w->se[j].idx;
-            if (L[y].k.wk > L[x].k.wk)
+            /* Everything but the counts is in se: no trip to the labels unless needed. */
+            const struct dp_sortent *q = &w->se[j];
+            if (q->wk > e->wk || (q->mv != e->mv && !(q->mv > e->mv ? q->hi : q->lo)))
                 continue;
-            const uint16_t *qc = cnt_of(w, d, y, n_cnt);
+            const uint16_t *qc = cnt_of(w, d, q->idx, n_cnt);
             int c = 0;
             while (c < n_cnt && qc[c] <= kc[c])
                 c++;
@@ -408,42 +488,6 @@ static inline double dp_lb(const struct dp_bound *b, const struct engine_agent_r
     if (j > hi)
         j = hi;
     return b->offsuf[d] + b->pre[(size_t)d * (size_t)(D + 1) + (size_t)j];
-}
-
-/* The index of a label's run state in the reachability tables (see dp_reach). */
-static inline int run_state(const struct aprep *p, const struct dp_key *k)
-{
-    int r = k->last > 0 ? k->run - 1 : p->cap_work + k->run;
-    return r * 2 + k->flag;
-}
-
-/*
- * The most minutes a label in run state st can still add from tomorrow on
- * (rx0: the tables at tomorrow, tab apart; dp_reach). For every cut q, the
- * table that shortens every bounded type to cut q minutes, plus what the
- * label's own bounded types can add beyond that cut: each one left times
- * the minutes its longest option exceeds the cut by. Every q gives an upper
- * bound, the smallest is kept: a label with one long night shift left can
- * no longer count on a night shift every day (a beam that spent its long
- * shifts early used to learn only days before the end that it could not
- * reach its minimum).
- */
-static inline long reach_max(const struct dp_work *w, const struct aprep *p, const int *cmax,
-                             const uint16_t *kc, bool spent, const long *rx0, size_t tab, int st)
-{
-    int nc = p->n_cnt, ncut = w->ncut;
-    const long *cut = w->ctlen + nc + 1;
-    long best = rx0[(size_t)(2 * (ncut - 1) + spent) * tab + (size_t)st];
-    if (best == DP_NO_REACH || ncut <= 1)
-        return best;
-    for (int q = 0; q + 1 < ncut; q++) {
-        long v = rx0[(size_t)(2 * q + spent) * tab + (size_t)st];
-        for (int i = 0; i < nc && v < best; i++)
-            if (w->ctlen[i] > cut[q])
-                v += (long)(cmax[i] - kc[i]) * (w->ctlen[i] - cut[q]);
-        best = v < best ? v : best;
-    }
-    return best;
 }
 
 /* A last-layer label's total cost (fairness added), INFINITY if it misses a minimum. */
@@ -662,7 +706,8 @@ int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
     rc = -ENOMEM;
     if (dp_push(w, 0, nc, &k0, kc, 0, -1, -1) < 0)
         goto out;
-    bool dominance = (nc > 0 || p->track_wk);
+    bool mins_dom = p->track_mins && I->t_under[a] == 0 && I->t_over[a] == 0;
+    bool dominance = nc > 0 || p->track_wk || mins_dom;
     bool bound = isfinite(ub) && w->lb != NULL, have_bd = false;
     struct dp_bound bd = {0};
     if (bound) {
@@ -700,8 +745,18 @@ int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
             goto out;
         /* Only a free day multiplies labels: that is where dominance and the cap pay. */
         bool free_day = fx == NO_FIX;
-        if (free_day && dominance && w->n[d] > 256 && dp_dominance(w, d, nc) < 0)
-            goto out;
+        if (free_day && dominance && w->n[d] > 256) {
+            /* Minutes dominate only where the reachability tables hold (F..P). */
+            struct dom_ctx mc = {.on = mins_dom && d > F && d <= P,
+                                 .p = p,
+                                 .r = r,
+                                 .cmax = cmax,
+                                 .rx0 = w->rmax + (size_t)d * S,
+                                 .rn0 = w->rmin + (size_t)d * S,
+                                 .tab = (size_t)(D + 1) * S};
+            if (dp_dominance(w, d, nc, &mc) < 0)
+                goto out;
+        }
         if (free_day && w->n[d] > cap) {
             if (!have_bd && w->lb != NULL) {
                 engine_dp_bounds(I, w, a, offc, restrict_, &bd);

@@ -786,6 +786,6 @@ int search_init(struct search *S, const struct engine_instance *I, const struct 
     /* The search's DPs: a budget per call, whatever the window (engine_dp.c's layer_cap). */
     S->cap_search = 0;
     S->w.cap_layer = 0;
-    S->w.budget = getenv("SEARCH_BUDGET") ? atol(getenv("SEARCH_BUDGET")) : (long)SEARCH_LABELS;
+    S->w.budget = (long)SEARCH_LABELS;
     return 0;
 }
