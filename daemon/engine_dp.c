@@ -977,3 +977,46 @@ out:
     engine_dp_free(&w);
     return rc;
 }
+
+int engine_feasible_agents(const struct engine_instance *I, const bool *which,
+                           const atomic_bool *cancel, bool *feasible)
+{
+    if (I == NULL || !I->final || feasible == NULL)
+        return -EINVAL;
+    struct dp_work w;
+    int rc = engine_dp_init(&w, I);
+    if (rc < 0)
+        return rc;
+    int *choice = malloc((size_t)I->D * sizeof *choice);
+    double *offc = calloc((size_t)I->D, sizeof *offc);
+    rc = -ENOMEM;
+    if (choice == NULL || offc == NULL)
+        goto out;
+    rc = 0;
+    for (int a = 0; a < I->A && rc == 0; a++) {
+        if (which && !which[a])
+            continue;
+        if (cancel && atomic_load(cancel)) {
+            rc = -ECANCELED;
+            break;
+        }
+        int n = I->ad_start[(a + 1) * I->D] - I->ad_start[a * I->D];
+        for (int j = 0; j < n; j++)
+            w.ocost[j] = 0;
+        double cost;
+        for (int cap = 8;; cap = cap >= 1 << 20 ? INT_MAX : cap * 8) {
+            w.cap_layer = cap;
+            rc = engine_dp_agent(I, &w, a, offc, NULL, INFINITY, choice, &cost);
+            if (rc != -ENOENT || !w.truncated || cap == INT_MAX)
+                break;
+        }
+        feasible[a] = rc == 0;
+        if (rc == -ENOENT)
+            rc = 0;
+    }
+out:
+    free(choice);
+    free(offc);
+    engine_dp_free(&w);
+    return rc;
+}

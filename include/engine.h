@@ -248,4 +248,15 @@ int engine_check(const struct engine_instance *inst, const int *choice, struct e
 int engine_best_pattern(const struct engine_instance *inst, int agent, const int *coverage,
                         int *choice, double *cost);
 
+/*
+ * Whether each agent with which[a] set (which NULL: every agent) has any
+ * horizon that keeps its hard rules: feasible[a] (left alone for the
+ * others). Any horizon will do, so the DP runs as a narrow beam and widens
+ * only where it finds none: a proof of infeasibility costs the exact DP, a
+ * feasible agent a few thousand labels. 0, -ECANCELED (cancel raised
+ * between agents), -ENOMEM.
+ */
+int engine_feasible_agents(const struct engine_instance *inst, const bool *which,
+                           const atomic_bool *cancel, bool *feasible);
+
 #endif

@@ -22,7 +22,8 @@
 struct roster_params {
     uint64_t seed;
     long iterations; /* per search thread; <= 0: none (seconds must be > 0) */
-    double seconds;  /* wall clock; <= 0: none */
+    double seconds;  /* wall clock for the whole run, building included; <= 0: none */
+    double started;  /* CLOCK_MONOTONIC seconds when the run began (plan_run); 0: now */
     int threads;
     const atomic_bool *cancel; /* may be NULL */
     sd_time freeze_until;      /* as plan_params.freeze_until */
