@@ -86,7 +86,7 @@ void engine_dp_free(struct dp_work *w)
     free(w->ocost);
     free(w->se);
     free(w->rk);
-    free(w->seen);
+    free(w->rep);
     free(w->lb);
     free(w->tmp);
     free(w->itmp);
@@ -504,12 +504,38 @@ static double dp_final_cost(const struct engine_instance *I, int a, const struct
     return nd->cost + (p->track_mins ? fair_pen(I, a, nd->k.mins * g) : 0);
 }
 
-static int cmp_rank(const void *x, const void *y)
+static inline bool rank_less(const struct dp_rank *a, const struct dp_rank *b)
 {
-    const struct dp_rank *a = x, *b = y;
-    if (a->score != b->score)
-        return a->score < b->score ? -1 : 1;
-    return (a->idx > b->idx) - (a->idx < b->idx);
+    return a->score < b->score || (a->score == b->score && a->idx < b->idx);
+}
+
+/* Puts the k smallest of v[0..n) (by score, then index) first, in no order. O(n). */
+static void rank_select(struct dp_rank *v, int n, int k)
+{
+    int lo = 0, hi = n - 1;
+    while (lo < hi) {
+        struct dp_rank piv = v[lo + (hi - lo) / 2], t;
+        int i = lo, j = hi;
+        while (i <= j) {
+            while (rank_less(&v[i], &piv))
+                i++;
+            while (rank_less(&piv, &v[j]))
+                j--;
+            if (i <= j) {
+                t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                j--;
+            }
+        }
+        if (k - 1 <= j)
+            hi = j;
+        else if (k - 1 >= i)
+            lo = i;
+        else
+            break;
+    }
 }
 
 /*
@@ -525,39 +551,47 @@ static int dp_cap(const struct engine_instance *I, struct dp_work *w, int a, int
 {
     const struct engine_agent_rules *r = &I->rules[a];
     const struct aprep *p = &I->ap[a];
-    int n = w->n[d];
+    int n = w->n[d], S = 2 * (p->cap_work + p->cap_off + 1), kept = 0;
     if (n <= 0)
         return 0;
     if (engine_grow((void **)&w->rk, &w->rk_cap, n, sizeof *w->rk) < 0 ||
-        engine_grow((void **)&w->alive, &w->alive_cap, n, 1) < 0)
+        engine_grow((void **)&w->alive, &w->alive_cap, n, 1) < 0 ||
+        engine_grow((void **)&w->rep, &w->rep_cap, S, sizeof *w->rep) < 0)
         return -ENOMEM;
+    for (int st = 0; st < S; st++)
+        w->rep[st] = -1;
     for (int i = 0; i < n; i++) {
         const struct dp_node *nd = &w->layer[d][i];
-        double s = nd->cost;
+        double sc = nd->cost;
         if (bd)
-            s += dp_lb(bd, r, p->track_mins, I->D, d, (long)nd->k.mins * p->g);
-        w->rk[i] = (struct dp_rank){s, i};
+            sc += dp_lb(bd, r, p->track_mins, I->D, d, (long)nd->k.mins * p->g);
+        w->rk[i] = (struct dp_rank){sc, i};
+        int st = run_state(p, &nd->k);
+        if (w->rep[st] < 0 || rank_less(&w->rk[i], &w->rk[w->rep[st]]))
+            w->rep[st] = i;
     }
-    /* A full sort is simpler than a selection and costs little next to the expansion. */
-    qsort(w->rk, (size_t)n, sizeof *w->rk, cmp_rank);
     memset(w->alive, 0, (size_t)n);
-    int S = 2 * (p->cap_work + p->cap_off + 1), kept = 0;
-    if (engine_grow((void **)&w->seen, &w->seen_cap, S, 1) < 0)
+    /* The best of each run state first (the cap's best of them if they are more). */
+    int nrep = 0;
+    if (engine_grow((void **)&w->rk, &w->rk_cap, n + S, sizeof *w->rk) < 0)
         return -ENOMEM;
-    memset(w->seen, 0, (size_t)S);
-    for (int i = 0; i < n && kept < cap; i++) {
-        int x = w->rk[i].idx, st = run_state(p, &w->layer[d][x].k);
-        if (!w->seen[st]) {
-            w->seen[st] = 1;
-            w->alive[x] = 1;
-            kept++;
-        }
-    }
-    for (int i = 0; i < n && kept < cap; i++)
-        if (!w->alive[w->rk[i].idx]) {
-            w->alive[w->rk[i].idx] = 1;
-            kept++;
-        }
+    struct dp_rank *reps = w->rk + n; /* scratch past the scores */
+    for (int st = 0; st < S; st++)
+        if (w->rep[st] >= 0)
+            reps[nrep++] = w->rk[w->rep[st]];
+    if (nrep > cap)
+        rank_select(reps, nrep, cap);
+    for (int i = 0; i < nrep && kept < cap; i++, kept++)
+        w->alive[reps[i].idx] = 1;
+    /* Then the best of the rest. */
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (!w->alive[i])
+            w->rk[m++] = w->rk[i];
+    if (cap - kept < m)
+        rank_select(w->rk, m, cap - kept);
+    for (int i = 0; i < m && kept < cap; i++, kept++)
+        w->alive[w->rk[i].idx] = 1;
     dp_compact(w, d, p->n_cnt);
     w->truncated = true;
     return 0;
@@ -745,7 +779,8 @@ int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
             goto out;
         /* Only a free day multiplies labels: that is where dominance and the cap pay. */
         bool free_day = fx == NO_FIX;
-        if (free_day && dominance && w->n[d] > 256) {
+        /* A layer the cap cuts anyway is cut without the dominance sort first. */
+        if (free_day && dominance && w->n[d] > 256 && w->n[d] <= cap) {
             /* Minutes dominate only where the reachability tables hold (F..P). */
             struct dom_ctx mc = {.on = mins_dom && d > F && d <= P,
                                  .p = p,

@@ -52,7 +52,8 @@ static void usage(FILE *f)
                "                    (\"branch and price: N nodes, optimal\")\n"
                "  --no-branch       the LP thread without branch and price (to measure it)\n"
                "  --solution-out F  write the roster in the benchmark's solution format\n"
-               "  --trace           print every improvement: time, thread, objective\n"
+               "  --trace           print every improvement: time since the command started,\n"
+               "                    thread, objective\n"
                "  --lp              only the LP: its value, lower bound, the dived roster,\n"
                "                    then branch and price from it for the rest of the time\n"
                "                    (\"optimal\" when it exhausts its tree)\n"
@@ -98,6 +99,7 @@ static void print_result(const struct nrp_result *r)
  */
 struct trace {
     pthread_mutex_t mu;
+    double offset;     /* seconds from the command's start to the engine's */
     double last[64];   /* time of the last printed line, -1 */
     double held_t[64]; /* a held-back report: time, best; held_t < 0: none */
     double held_best[64];
@@ -106,6 +108,7 @@ struct trace {
 static void trace_progress(void *ctx, int thread, double seconds, double best)
 {
     struct trace *t = ctx;
+    seconds += t->offset; /* since the command started: the budget's clock */
     pthread_mutex_lock(&t->mu);
     if (thread >= 0 && thread < 64) {
         if (seconds - t->last[thread] >= 0.1) {
@@ -152,6 +155,7 @@ int nrp_main(int argc, char **argv)
     bool seconds_given = false, lp_only = false;
     struct trace tr;
     pthread_mutex_init(&tr.mu, NULL);
+    tr.offset = 0;
     for (int t = 0; t < 64; t++)
         tr.last[t] = tr.held_t[t] = -1;
     int status = 2;
@@ -306,6 +310,7 @@ int nrp_main(int argc, char **argv)
         p.seconds = left > 0.01 ? left : 0.01;
     }
     double t0 = now_s();
+    tr.offset = t0 - t_start;
     rc = engine_solve(E, &p, &sol);
     double t1 = now_s();
     if (p.progress)

@@ -62,8 +62,8 @@ struct dp_work {
     int se_cap;
     struct dp_rank *rk; /* cap scratch */
     int rk_cap;
-    uint8_t *seen; /* [run states]: the cap's diversity scratch */
-    int seen_cap;
+    int *rep; /* [run states]: the cap's best label of each */
+    int rep_cap;
     double *lb;        /* [(D+1)*(D+1)] bound: cost from day d on when k more days must be worked */
     double *tmp;       /* [3 * D + 1] */
     int *itmp;         /* [3 * (D + 1)] */
