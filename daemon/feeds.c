@@ -308,13 +308,21 @@ int feeds_lookup(const struct feeds *f, const char *token, size_t len, struct ht
 {
     struct token_entry key;
     feeds_hash_token(token, len, key.hash);
-    const struct token_entry *t =
-        bsearch(&key, f->tokens, (size_t)f->n_tokens, sizeof *f->tokens, cmp_token);
+    /*
+     * Until the first token load and the first render the arrays are NULL, and
+     * bsearch's array must never be NULL, even with no elements (the chaos run
+     * found it: a request to a daemon just started, or started while
+     * PostgreSQL was away, stopped the sanitizer build). Empty is not searched.
+     */
+    const struct token_entry *t = NULL;
+    if (f->n_tokens > 0)
+        t = bsearch(&key, f->tokens, (size_t)f->n_tokens, sizeof *f->tokens, cmp_token);
     if (t == NULL)
         return -ENOENT;
     struct feed_entry fk = {.agent_id = t->agent_id};
-    const struct feed_entry *e =
-        bsearch(&fk, f->feeds, (size_t)f->n_feeds, sizeof *f->feeds, cmp_feed);
+    const struct feed_entry *e = NULL;
+    if (f->n_feeds > 0)
+        e = bsearch(&fk, f->feeds, (size_t)f->n_feeds, sizeof *f->feeds, cmp_feed);
     if (e == NULL)
         return -ENOENT;
     out->body = e->body;
