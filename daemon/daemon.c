@@ -350,8 +350,16 @@ static void run_finish(struct daemon *d)
     run_set_state(d, RUN_IDLE);
     d->run_id = 0;
     if (d->run_pending && !d->stopping) {
+        /*
+         * run_start() writes pending_reason first, so it gets a copy: handed the
+         * buffer itself, its snprintf copied the string onto itself (undefined;
+         * glibc left it empty) and every run that waited for another was
+         * recorded with no reason (found by the chaos run).
+         */
+        char reason[sizeof d->pending_reason];
+        memcpy(reason, d->pending_reason, sizeof reason);
         d->run_pending = false;
-        run_start(d, d->pending_reason);
+        run_start(d, reason);
     }
 }
 

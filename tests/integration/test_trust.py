@@ -12,6 +12,8 @@
   is marked abandoned by the next daemon's first run.
 - A change whose notification never arrives is noticed through the change
   counter and planned.
+- A change heard while a run plans starts the next run, and that run's row
+  says 'change' (it said nothing: found by the chaos run).
 """
 import os
 import signal
@@ -166,6 +168,27 @@ INSERT INTO public.fault VALUES (true);""")
             require("staffd_missed_notifications_total 1" in metrics,
                     "the missed notification is not counted in /metrics")
         t.case("trust_missed_notification_is_noticed_and_planned", missed_notification,
+               after=["trust_daemon_plans"])
+
+        def waiting_run_keeps_its_reason():
+            # A change heard while a run plans waits for it; the run it then
+            # starts says why (it was recorded with an empty reason).
+            h.wait_quiet(quiet=0.5, timeout=60)
+            h.write_config(plan_iterations=0, plan_seconds=2)
+            h.signal(signal.SIGHUP)
+            busy, _ = harness.wait_until(lambda: h.scalar(
+                "SELECT max(id) FROM staffd.runs WHERE status = 'running' AND reason = 'reload'"),
+                harness.scaled(10))
+            require(busy, "no run started after the reload")
+            h.sql("UPDATE staffd.demand SET contacts = contacts + 1 WHERE contacts < 10")
+            rid, status, _ = wait_run_status(h, int(busy), ("succeeded", "failed"), timeout=60)
+            require(status == "succeeded", "the run after the busy one did not succeed")
+            require(run_row(h, rid)[2] == "change", "the run that waited for run %s is recorded with reason %r"
+                    % (busy, run_row(h, rid)[2]))
+            h.write_config(plan_iterations=3000, plan_seconds=1)
+            h.signal(signal.SIGHUP)
+            h.wait_quiet(quiet=0.5, timeout=60)
+        t.case("trust_run_that_waited_keeps_its_reason", waiting_run_keeps_its_reason,
                after=["trust_daemon_plans"])
 
         def abandoned_by_sigterm():
