@@ -57,6 +57,7 @@ struct feeds {
     int n_feeds;
     struct token_entry *tokens;
     int n_tokens;
+    bool tokens_loaded; /* the tokens have been read once: an unknown one is unknown */
 };
 
 struct feeds_batch {
@@ -133,6 +134,7 @@ int feeds_set_tokens(struct feeds *f, const PGresult *r)
     free(f->tokens);
     f->tokens = t;
     f->n_tokens = k;
+    f->tokens_loaded = true;
     return 0;
 }
 
@@ -313,7 +315,14 @@ int feeds_lookup(const struct feeds *f, const char *token, size_t len, struct ht
      * bsearch's array must never be NULL, even with no elements (the chaos run
      * found it: a request to a daemon just started, or started while
      * PostgreSQL was away, stopped the sanitizer build). Empty is not searched.
+     *
+     * Nor can a daemon that has not read the tokens yet say that a token does
+     * not exist, or one whose feed is not rendered yet that there is no feed:
+     * -EAGAIN (503, come back) rather than -ENOENT (404, which tells a
+     * calendar the subscription is gone; the chaos run saw it after restarts).
      */
+    if (!f->tokens_loaded)
+        return -EAGAIN;
     const struct token_entry *t = NULL;
     if (f->n_tokens > 0)
         t = bsearch(&key, f->tokens, (size_t)f->n_tokens, sizeof *f->tokens, cmp_token);
@@ -324,7 +333,7 @@ int feeds_lookup(const struct feeds *f, const char *token, size_t len, struct ht
     if (f->n_feeds > 0)
         e = bsearch(&fk, f->feeds, (size_t)f->n_feeds, sizeof *f->feeds, cmp_feed);
     if (e == NULL)
-        return -ENOENT;
+        return -EAGAIN;
     out->body = e->body;
     out->len = e->len;
     out->etag = e->etag;

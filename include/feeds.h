@@ -47,6 +47,10 @@ int feeds_render(const PGresult *r, struct feeds_batch **out);
 int feeds_install(struct feeds *f, struct feeds_batch *b, int full);
 void feeds_batch_free(struct feeds_batch *b);
 
+/*
+ * 0 and *out; -ENOENT: no live token; -EAGAIN: the tokens were never loaded,
+ * or the token's feed is not rendered yet (a daemon that has just started).
+ */
 int feeds_lookup(const struct feeds *f, const char *token, size_t len, struct http_feed *out);
 int feeds_count(const struct feeds *f);
 int feeds_token_count(const struct feeds *f);
