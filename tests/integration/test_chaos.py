@@ -322,12 +322,13 @@ class Chaos:
         self.uids = {}             # uid -> (agent, queue, starts, ends, status, sequence) from the database
         self.orphans = {}          # run id -> max run id when first seen orphaned
         self.reasonless = set()
-        self.killed_runs = []      # (step label, run id, status after)
+        self.killed_runs = []      # (step label, run id in flight or None, publish delay or None)
         self.deck = []
         self.plan_seed = 1
         self.restarts = 0
         self.begin_failures = 0
         self.t_chaos = 0.0
+        self.t_setup = 0.0
 
     # -- bookkeeping ------------------------------------------------------------
 
@@ -355,6 +356,13 @@ class Chaos:
     # -- setup --------------------------------------------------------------
 
     def setup(self):
+        t0 = time.monotonic()
+        try:
+            self.setup_steps()
+        finally:
+            self.t_setup = time.monotonic() - t0
+
+    def setup_steps(self):
         self.cluster = Cluster()
         os.environ.update(self.cluster.env())
         self.cluster.start()
@@ -844,26 +852,32 @@ SELECT r.id FROM staffd.runs r WHERE r.status = 'running' AND NOT EXISTS
         lat_fault = [x[1] for x in self.latencies if x[2]]
         plan = [x[1] for x in self.planned]
         held = all(not v for v in self.violations.values())
+        killed = {}
+        for _, rid, _ in self.killed_runs:
+            st = self.scalar("SELECT status FROM staffd.runs WHERE id = %s" % rid) if rid else "none in flight"
+            killed[st] = killed.get(st, 0) + 1
 
         def med_max(v):
             return "median %.2f s, max %.2f s (%d)" % (statistics.median(v), max(v), len(v)) if v else "none"
         lines = [
-            "seed %d (STAFFD_CHAOS_SEED=%d reproduces the steps); chaos %.0f s of %.0f s, %d steps"
-            % (self.seed, self.seed, self.t_chaos, SECONDS, self.step),
+            "seed %d (STAFFD_CHAOS_SEED=%d repeats the steps); chaos %.0f s of %.0f s, %d steps; setup %.0f s"
+            % (self.seed, self.seed, self.t_chaos, SECONDS, self.step, self.t_setup),
             "steps by kind: " + ", ".join("%s %d" % (k, self.steps_by_kind.get(k, 0)) for k in sorted(set(DECK))),
-            "daemon restarts after kill -9: %d; killed runs ended as: %s" % (self.restarts, ", ".join(
-                "#%s %s" % (rid, st) for rid, st in self.killed_run_statuses()) or "none"),
+            "daemon killed with -9: %d times (the run in flight then ended %s); started again: %d times" % (
+                len(self.killed_runs), ", ".join("%s %d" % kv for kv in sorted(killed.items())) or "-",
+                self.restarts),
             "runs by status: " + ", ".join("%s %d" % (k, runs.get(k, 0))
                                            for k in ("succeeded", "failed", "abandoned", "running"))
             + "; attempts logged without a row (begin_run itself failed): %d" % self.begin_failures,
+            "runs that did not land, by what they say: " + ("; ".join(
+                "%d %s: %s" % (int(n), st, m) for st, m, n in self.sql(
+                    "SELECT status, left(regexp_replace(coalesce(message, ''), '\\s+', ' ', 'g'), 100), count(*)"
+                    " FROM staffd.runs WHERE status IN ('failed', 'abandoned') GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2"))
+                or "none"),
             "feed requests: %d total, %d answered 200, non-2xx from a running daemon %d, connection errors"
-            " from a running daemon %d; during restarts after kill -9: %s"
+            " from a running daemon %d; while the daemon restarted after kill -9: %s"
             % (c.total, c.ok, c.non2xx, c.errors,
                ", ".join("%s %d" % (k, v) for k, v in sorted(c.window_answers.items(), key=str)) or "none"),
-            "runs that failed, by what they say: " + ("; ".join(
-                "%d x %s" % (int(n), m) for m, n in self.sql(
-                    "SELECT left(regexp_replace(message, '\\s+', ' ', 'g'), 120), count(*) FROM staffd.runs"
-                    " WHERE status = 'failed' GROUP BY 1 ORDER BY 2 DESC, 1")) or "none"),
             "change -> feed (time off cancels a shift): all %s; after a fault %s" % (med_max(lat), med_max(lat_fault)),
             "slowest change -> feed: " + ", ".join("%.2f s (%s)" % (x[1], x[0]) for x in
                                                    sorted(self.latencies, key=lambda x: -x[1])[:3]),
@@ -875,15 +889,6 @@ SELECT r.id FROM staffd.runs r WHERE r.status = 'running' AND NOT EXISTS
         ]
         for line in lines:
             print("chaos: " + line, flush=True)
-
-    def killed_run_statuses(self):
-        out = []
-        for _, rid, _ in self.killed_runs:
-            if rid is None:
-                out.append(("-", "(no run in flight)"))
-            else:
-                out.append((rid, self.scalar("SELECT status FROM staffd.runs WHERE id = %s" % rid)))
-        return out
 
 
 def main():
