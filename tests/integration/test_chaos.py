@@ -892,6 +892,8 @@ SELECT r.id FROM staffd.runs r WHERE r.status = 'running' AND NOT EXISTS
 
 
 def main():
+    # Stopped from outside (tests/run.sh's timeout, Ctrl-C): still stop and remove the cluster.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit("chaos: SIGTERM, cleaning up"))
     t = harness.Tests()
     seed = seed_from_env()
     print("chaos: seed %d, %.0f s (STAFFD_CHAOS_SEED, STAFFD_CHAOS_SECONDS)" % (seed, SECONDS), flush=True)
@@ -903,7 +905,10 @@ def main():
             return
         t.case("chaos_run", chaos.run)
         t.case("chaos_final_state", chaos.finish, after=["chaos_run"])
-        chaos.summary()
+        try:
+            chaos.summary()
+        except Exception as exc:  # the figures are not a verdict; the cases below are
+            note("summary: %s: %s" % (type(exc).__name__, exc))
         for key, name in INVARIANTS:
             def verdict(key=key):
                 v = chaos.violations[key]
