@@ -24,7 +24,7 @@ MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all check check-times unit asan tsan lint demo bench format format-check clean install deps
+.PHONY: all check check-times chaos unit asan tsan lint demo bench format format-check clean install deps
 
 all: $(BUILD)/staffd
 
@@ -92,6 +92,14 @@ tsan:
 lint:
 	python3 tools/lint.py --self-test
 	python3 tools/lint.py
+
+# The chaos run alone (docs/chaos.md): CHAOS_SECONDS (default 300) of PostgreSQL
+# stopped and killed, the daemon killed mid-publish, SIGHUP and hostile rows,
+# on a cluster of its own; CHAOS_SEED=N repeats a run's steps. make check runs
+# 30 seconds of it (tests/integration/test_chaos.py).
+chaos:
+	$(MAKE) --no-print-directory BUILD=build/asan SAN="$(ASAN_FLAGS)" all
+	sh tools/chaos.sh build/asan
 
 demo:
 	sh tools/demo.sh

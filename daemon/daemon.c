@@ -372,8 +372,16 @@ static void run_finish(struct daemon *d)
     run_set_state(d, RUN_IDLE);
     d->run_id = 0;
     if (d->run_pending && !d->stopping) {
+        /*
+         * run_start() writes pending_reason first, so it gets a copy: handed the
+         * buffer itself, its snprintf copied the string onto itself (undefined;
+         * glibc left it empty) and every run that waited for another was
+         * recorded with no reason (found by the chaos run).
+         */
+        char reason[sizeof d->pending_reason];
+        memcpy(reason, d->pending_reason, sizeof reason);
         d->run_pending = false;
-        run_start(d, d->pending_reason);
+        run_start(d, reason);
     }
 }
 
@@ -433,6 +441,46 @@ static void run_fail(struct daemon *d, enum run_stage stage, const char *why)
     run_finish(d);
 }
 
+/* The publish was refused as stale (serialization_failure from insert_run_row, 0006). */
+static bool refused_as_stale(PGresult **res, int n)
+{
+    for (int i = 0; res != NULL && i < n; i++) {
+        const char *code = res[i] != NULL ? PQresultErrorField(res[i], PG_DIAG_SQLSTATE) : NULL;
+        if (code != NULL && strcmp(code, "40001") == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * A run whose plan went stale before it could land: another run landed after
+ * it began (a publish still running in the server session of a daemon that
+ * was killed, or of this one before it lost its connection). The database
+ * refused it and nothing of it was written. It is recorded as abandoned, not
+ * failed; every feed is rendered again, because the other run changed agents
+ * this daemon was never told about (their feeds stayed stale: found by the
+ * chaos run); and planning starts again at once from a fresh snapshot.
+ */
+static void run_superseded(struct daemon *d)
+{
+    static const char why[] = "another run landed after it began; planned again";
+    log_notice("run %" PRId64 " (%s) abandoned: %s", d->run_id, d->run_reason, why);
+    d->runs_abandoned++;
+    note_attempt(d, "abandoned", why);
+    feeds_refresh(d, NULL);
+    d->run_pending = true;
+    snprintf(d->pending_reason, sizeof d->pending_reason, "%s", "stale snapshot");
+    if (d->run_id > 0 && d->db != NULL && db_connected(d->db)) {
+        char id[32];
+        snprintf(id, sizeof id, "%" PRId64, d->run_id);
+        const char *params[3] = {id, "abandoned", why};
+        run_set_state(d, RUN_FINISHING);
+        if (db_exec(d->db, store_finish_sql, 3, params, finish_recorded, d) == 0)
+            return;
+    }
+    run_finish(d);
+}
+
 static void stored(void *arg, int status, PGresult **res, int n, const char *error)
 {
     struct plan_job *j = arg;
@@ -443,6 +491,10 @@ static void stored(void *arg, int status, PGresult **res, int n, const char *err
             d->runs_abandoned++;
             note_attempt(d, "abandoned", "the daemon was stopping");
             run_finish(d);
+            return;
+        }
+        if (status == -EIO && refused_as_stale(res, n)) {
+            run_superseded(d);
             return;
         }
         run_fail(d, STAGE_STORE, error ? error : "no result");

@@ -469,6 +469,12 @@ static void serve_feed(struct http_server *srv, h2o_req_t *req, h2o_iovec_t toke
         send_not_found(req);
         return;
     }
+    if (rc == -EAGAIN) {
+        /* Not loaded yet (the daemon has just started): a moment, not "gone". */
+        add_header(req, H2O_TOKEN_RETRY_AFTER, "5");
+        send_status(req, 503);
+        return;
+    }
     if (rc != 0 || (feed.body == NULL && feed.len > 0)) {
         log_warn("http: feed lookup failed: %s", strerror(rc < 0 ? -rc : EINVAL));
         send_status(req, 503);

@@ -34,7 +34,8 @@ struct http_handlers {
     /*
      * Looks a feed up by its token (the path segment between "/feeds/" and
      * ".ics", already checked to be 1..128 characters of [A-Za-z0-9_-]).
-     * Returns 0 and fills *out, or -ENOENT for an unknown or revoked token.
+     * Returns 0 and fills *out, -ENOENT for an unknown or revoked token (404),
+     * or -EAGAIN when it cannot tell yet (503 with Retry-After: nothing loaded).
      */
     int (*feed)(void *ctx, const char *token, size_t token_len, struct http_feed *out);
     /* Returns a malloc'd JSON body and sets *status (200 or 503). */

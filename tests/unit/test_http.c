@@ -120,6 +120,8 @@ static int fake_feed(void *ctx, const char *token, size_t len, struct http_feed 
         out->last_modified = (sd_time)time(NULL) + 3600;
         return 0;
     }
+    if (len == 7 && memcmp(token, "loading", 7) == 0)
+        return -EAGAIN; /* the daemon has not loaded its feeds yet */
     if (len == 3 && memcmp(token, "big", 3) == 0) {
         /* A fresh buffer per call, and the previous one freed: the server must have copied it. */
         free(f->big);
@@ -676,6 +678,25 @@ static void test_not_found(void **state)
     }
 }
 
+/* A feed the callback cannot look up yet: 503 with Retry-After, never a 404. */
+static void test_feed_not_loaded_yet(void **state)
+{
+    struct fixture *f = *state;
+    int get = add_request(f, GET("/feeds/loading.ics", ""));
+    run_server(f, client_sequential);
+
+    struct response r;
+    get_response(f, get, false, &r);
+    assert_int_equal(r.status, 503);
+    assert_header(&r, "retry-after", "5");
+    assert_header(&r, "content-type", TEXT_TYPE);
+    assert_privacy_headers(&r);
+    assert_null(header(&r, "etag"));
+    assert_string_equal(r.body, "Service Unavailable\n");
+    response_free(&r);
+    assert_int_equal(f->stats.feed_not_found, 0);
+}
+
 static void test_health_and_metrics(void **state)
 {
     struct fixture *f = *state;
@@ -1078,6 +1099,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_if_none_match, setup, teardown),
         cmocka_unit_test_setup_teardown(test_if_modified_since, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_feed_not_loaded_yet, setup, teardown),
         cmocka_unit_test_setup_teardown(test_health_and_metrics, setup, teardown),
         cmocka_unit_test_setup_teardown(test_health_ok_and_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_route, setup, teardown),
