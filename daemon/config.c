@@ -51,6 +51,7 @@ static const struct key keys[] = {
     {"listen_address", ADDR(listen_address), 0, 0},
     {"listen_port", INT(listen_port, 0, 65535)},
     {"max_connections", INT(max_connections, 1, 1000000)},
+    {"failover_seconds", INT(failover_seconds, 2, 3600)},
     {"horizon_days", INT(horizon_days, 1, 56)},
     {"debounce_ms", INT(debounce_ms, 0, 600000)},
     {"max_debounce_ms", INT(max_debounce_ms, 0, 3600000)},
@@ -73,6 +74,7 @@ void config_defaults(struct config *c)
     snprintf(c->listen_address, sizeof c->listen_address, "127.0.0.1");
     c->listen_port = 8080;
     c->max_connections = 4096;
+    c->failover_seconds = 5;
     c->horizon_days = 14;
     c->debounce_ms = 300;
     c->max_debounce_ms = 2000;

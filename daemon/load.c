@@ -25,8 +25,9 @@
  * configuration fixes (config.h, `clock`). Every other argument is positional
  * too, because HS repeats it.
  */
-#define NOW "%1$s"
-#define HS  "(date_trunc('day', " NOW " AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
+#define NOW  "%1$s"
+#define SITE "%6$lld"
+#define HS   "(date_trunc('day', " NOW " AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
 
 enum {
     R_BEGIN,
@@ -52,7 +53,7 @@ enum {
 
 const char load_change_counter_sql[] = "SELECT last_value FROM staffd.change_seq";
 
-char *load_snapshot_sql(int days, bool clock_fixed, sd_time clock_at)
+char *load_snapshot_sql(int days, bool clock_fixed, sd_time clock_at, int64_t site)
 {
     char *sql = NULL, now[64];
     if (clock_fixed)
@@ -63,10 +64,12 @@ char *load_snapshot_sql(int days, bool clock_fixed, sd_time clock_at)
         &sql,
         "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"
         "SELECT extract(epoch FROM " NOW ")::bigint, extract(epoch FROM " HS ")::bigint;"
-        "WITH z AS (SELECT DISTINCT time_zone::text AS tz FROM staffd.agents WHERE active"
-        "           UNION SELECT time_zone::text FROM staffd.queues UNION SELECT 'UTC'"
-        "           UNION SELECT time_zone::text FROM staffd.candidates"
-        "           WHERE status IN ('applied', 'screening', 'interview', 'offer')),"
+        "WITH z AS (SELECT DISTINCT time_zone::text AS tz FROM staffd.agents"
+        "           WHERE active AND site_id = " SITE
+        "           UNION SELECT time_zone::text FROM staffd.queues WHERE site_id = " SITE
+        "           UNION SELECT 'UTC'"
+        "           UNION SELECT time_zone::text FROM staffd.candidates WHERE site_id = " SITE
+        "           AND status IN ('applied', 'screening', 'interview', 'offer')),"
         " t AS (SELECT generate_series(" HS " - interval '3 days', " HS
         " + interval '%2$d days', interval '15 minutes') AS at),"
         " o AS (SELECT z.tz, t.at, extract(epoch FROM (t.at AT TIME ZONE z.tz) - (t.at AT TIME "
@@ -75,17 +78,23 @@ char *load_snapshot_sql(int days, bool clock_fixed, sd_time clock_at)
         " SELECT tz, extract(epoch FROM at)::bigint, off FROM l"
         " WHERE prev IS NULL OR prev <> off ORDER BY tz, at;"
         "SELECT id, name, channel, service_level, target_seconds, max_occupancy, concurrency,"
-        " coalesce(patience_seconds, 0), shrinkage, time_zone FROM staffd.queues ORDER BY id;"
+        " coalesce(patience_seconds, 0), shrinkage, time_zone FROM staffd.queues"
+        " WHERE site_id = " SITE " ORDER BY id;"
         "SELECT queue_id, extract(epoch FROM interval_start)::bigint, interval_minutes, contacts,"
         " aht_seconds FROM staffd.demand WHERE interval_start < " HS " + interval '%3$d days'"
+        " AND queue_id IN (SELECT id FROM staffd.queues WHERE site_id = " SITE ")"
         " AND interval_start + interval_minutes * interval '1 minute' > " HS
         " ORDER BY queue_id, interval_start;"
         "SELECT id, name, min_minutes_per_week, max_minutes_per_week, max_days_per_week,"
         " max_consecutive_days, min_rest_minutes, shift_start_step_minutes,"
         " array_to_string(shift_lengths_minutes, ','), break_rules::text,"
-        " staffd.break_rules_problem(break_rules) FROM staffd.contracts ORDER BY id;"
-        "SELECT id, name, time_zone, contract_id FROM staffd.agents WHERE active ORDER BY id;"
-        "SELECT agent_id, queue_id FROM staffd.agent_skills ORDER BY agent_id, queue_id;"
+        " staffd.break_rules_problem(break_rules) FROM staffd.contracts WHERE site_id = " SITE
+        " ORDER BY id;"
+        "SELECT id, name, time_zone, contract_id FROM staffd.agents WHERE active AND site_id "
+        "= " SITE " ORDER BY id;"
+        "SELECT agent_id, queue_id FROM staffd.agent_skills"
+        " WHERE agent_id IN (SELECT id FROM staffd.agents WHERE site_id = " SITE ")"
+        " ORDER BY agent_id, queue_id;"
         /*
          * Infinite dates and instants predate the rules that refuse them (0005)
          * and would make the whole query fail ("cannot convert infinity"): an
@@ -99,42 +108,54 @@ char *load_snapshot_sql(int days, bool clock_fixed, sd_time clock_at)
         "  THEN 2147483647 ELSE valid_from - date '1970-01-01' END,"
         " CASE WHEN valid_until = 'infinity' THEN NULL WHEN valid_until = '-infinity'"
         "  THEN -2147483647 ELSE valid_until - date '1970-01-01' END"
-        " FROM staffd.availability ORDER BY agent_id, id;"
+        " FROM staffd.availability"
+        " WHERE agent_id IN (SELECT id FROM staffd.agents WHERE site_id = " SITE ")"
+        " ORDER BY agent_id, id;"
         "SELECT id, agent_id, extract(epoch FROM greatest(starts, " HS
         " - interval '9 days'))::bigint,"
         " extract(epoch FROM least(ends, " HS " + interval '%4$d days'))::bigint"
         " FROM staffd.time_off WHERE ends > " HS " - interval '8 days' AND starts < " HS
-        " + interval '%3$d days' ORDER BY agent_id, starts;"
+        " + interval '%3$d days'"
+        " AND agent_id IN (SELECT id FROM staffd.agents WHERE site_id = " SITE ")"
+        " ORDER BY agent_id, starts;"
         "SELECT id, agent_id, queue_id, extract(epoch FROM starts)::bigint,"
         " extract(epoch FROM ends)::bigint, status = 'cancelled', sequence FROM staffd.shifts"
-        " WHERE ends > " HS " - interval '8 days' ORDER BY agent_id, starts;"
+        " WHERE ends > " HS " - interval '8 days'"
+        " AND agent_id IN (SELECT id FROM staffd.agents WHERE site_id = " SITE ")"
+        " ORDER BY agent_id, starts;"
         "SELECT id, name, source, time_zone, minutes_per_week_wanted, coalesce(assessment_score, "
         "-1)"
         " FROM staffd.candidates WHERE status IN ('applied', 'screening', 'interview', 'offer')"
-        " ORDER BY id;"
-        "SELECT candidate_id, queue_id FROM staffd.candidate_skills ORDER BY candidate_id, "
-        "queue_id;"
+        " AND site_id = " SITE " ORDER BY id;"
+        "SELECT candidate_id, queue_id FROM staffd.candidate_skills"
+        " WHERE candidate_id IN (SELECT id FROM staffd.candidates WHERE site_id = " SITE ")"
+        " ORDER BY candidate_id, queue_id;"
         "SELECT id, candidate_id, weekday, extract(epoch FROM start_time)::int / 60,"
         " extract(epoch FROM end_time)::int / 60 FROM staffd.candidate_availability"
+        " WHERE candidate_id IN (SELECT id FROM staffd.candidates WHERE site_id = " SITE ")"
         " ORDER BY candidate_id, id;"
         "SELECT id, agent_id, coalesce(weekday, 0), on_date - date '1970-01-01',"
         " extract(epoch FROM start_time)::int / 60, extract(epoch FROM end_time)::int / 60,"
         " kind = 'avoid', weight FROM staffd.preferences"
-        " WHERE on_date IS NULL OR (on_date >= (" HS " AT TIME ZONE 'UTC')::date - 2"
-        " AND on_date <= (" HS " AT TIME ZONE 'UTC')::date + %4$d) ORDER BY agent_id, id;"
+        " WHERE (on_date IS NULL OR (on_date >= (" HS " AT TIME ZONE 'UTC')::date - 2"
+        " AND on_date <= (" HS " AT TIME ZONE 'UTC')::date + %4$d))"
+        " AND agent_id IN (SELECT id FROM staffd.agents WHERE site_id = " SITE ")"
+        " ORDER BY agent_id, id;"
         "SELECT b.shift_id, extract(epoch FROM b.starts)::bigint,"
         " extract(epoch FROM b.ends)::bigint, b.paid"
         " FROM staffd.shift_breaks b JOIN staffd.shifts s ON s.id = b.shift_id"
-        " WHERE s.ends > " HS " - interval '8 days' ORDER BY b.shift_id, b.starts;"
+        " JOIN staffd.agents a ON a.id = s.agent_id AND a.site_id = " SITE " WHERE s.ends > " HS
+        " - interval '8 days' ORDER BY b.shift_id, b.starts;"
         "SELECT s.agent_id,"
         " count(*) FILTER (WHERE extract(isodow FROM s.starts AT TIME ZONE a.time_zone) >= 6),"
         " count(*) FILTER (WHERE (s.starts AT TIME ZONE a.time_zone)::time >= time '00:00'"
         "  + %5$d * interval '1 minute')"
         " FROM staffd.shifts s JOIN staffd.agents a ON a.id = s.agent_id"
-        " WHERE a.active AND s.status = 'scheduled' AND s.starts >= " HS " - interval '28 days'"
+        " WHERE a.active AND a.site_id = " SITE " AND s.status = 'scheduled' AND s.starts >= " HS
+        " - interval '28 days'"
         " AND s.starts < " HS " GROUP BY s.agent_id ORDER BY s.agent_id;"
         "COMMIT",
-        now, days + 3, days, days + 2, SD_LATE_MINUTE);
+        now, days + 3, days, days + 2, SD_LATE_MINUTE, (long long)site);
     return n < 0 ? NULL : sql;
 }
 

@@ -25,7 +25,7 @@
 #define EXIT_USAGE   2
 
 static const char recruit_usage[] =
-    "usage: staffd recruit [-c FILE] [--top N] [--json] [--what-if ID...]\n"
+    "usage: staffd recruit [-c FILE] [--site ID] [--top N] [--json] [--what-if ID...]\n"
     "\n"
     "Plans the current data once (as the daemon would, without writing anything) and\n"
     "prints the hiring needs left by the shortage and the open candidates ranked by\n"
@@ -33,6 +33,7 @@ static const char recruit_usage[] =
     "\n"
     "  -c, --config FILE  configuration file (default: $STAFFD_CONFIG, else\n"
     "                     /etc/staffd/staffd.conf if it exists, else built-in defaults)\n"
+    "  --site ID          the site to plan (staffd.sites; default 1, the default site)\n"
     "  --top N            candidates to list (default 10; 0 lists none)\n"
     "  --json             print the result as JSON (the shape of GET /api/recruitment)\n"
     "  --what-if ID...    plan again with these candidates hired under the default\n"
@@ -44,6 +45,7 @@ struct options {
     const char *config;
     bool config_given;
     int top;
+    long long site;
     bool json;
     int n_ids;
     long long *ids;
@@ -91,6 +93,12 @@ static int parse_args(int argc, char **argv, struct options *o)
                 return usage_error("--top needs a number of candidates (0 or more), not '%s'",
                                    n ? n : "");
             o->top = (int)v;
+        } else if (strcmp(a, "--site") == 0 || strncmp(a, "--site=", 7) == 0) {
+            const char *n = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : NULL);
+            if (n == NULL || !parse_number(n, 1, &v) || v > 2147483647)
+                return usage_error("--site needs a site id (a positive whole number), not '%s'",
+                                   n ? n : "");
+            o->site = v;
         } else if (strcmp(a, "--json") == 0) {
             o->json = true;
         } else if (strcmp(a, "--what-if") == 0) {
@@ -160,13 +168,14 @@ static int explain_unusable(PGconn *conn, long long id)
 }
 
 /* Sends the snapshot query and keeps every result; 0 or an exit status. */
-static int read_snapshot(PGconn *conn, const struct config *cfg, struct snapshot *snap)
+static int read_snapshot(PGconn *conn, const struct config *cfg, long long site,
+                         struct snapshot *snap)
 {
     char err[512];
     int rc = 0, n = 0, cap = 0;
     PGresult **res = NULL;
     int horizon_days = cfg->horizon_days;
-    char *sql = load_snapshot_sql(horizon_days, cfg->clock_fixed, (sd_time)cfg->clock_at);
+    char *sql = load_snapshot_sql(horizon_days, cfg->clock_fixed, (sd_time)cfg->clock_at, site);
     if (sql == NULL || !PQsendQuery(conn, sql)) {
         fprintf(stderr, "staffd recruit: sending the snapshot query: %s\n",
                 sql == NULL ? "out of memory" : trimmed(PQerrorMessage(conn), err, sizeof err));
@@ -222,7 +231,7 @@ static int print_json(cJSON *j)
 
 int recruit_main(int argc, char **argv)
 {
-    struct options o = {.top = 10};
+    struct options o = {.top = 10, .site = 1};
     struct config cfg;
     struct snapshot snap = {0};
     struct plan plan = {0};
@@ -254,7 +263,7 @@ int recruit_main(int argc, char **argv)
         rc = EXIT_RUNTIME;
         goto out;
     }
-    rc = read_snapshot(conn, &cfg, &snap);
+    rc = read_snapshot(conn, &cfg, o.site, &snap);
     if (rc != 0)
         goto out;
 

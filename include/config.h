@@ -18,7 +18,8 @@ struct config {
     char database[CONFIG_STR_MAX];
     char listen_address[64];
     int listen_port;
-    int max_connections; /* HTTP connections held at once (capped by the descriptor limit) */
+    int max_connections;  /* HTTP connections held at once (capped by the descriptor limit) */
+    int failover_seconds; /* a daemon silent this long loses its sites (leader.c) */
     int horizon_days;
     int debounce_ms;
     int max_debounce_ms;
