@@ -365,12 +365,22 @@ static bool agent_list_valid(const char *s)
     }
 }
 
-static void on_notify(void *ctx, const char *channel, const char *payload)
+static void on_notify(void *ctx, const char *channel, const char *text)
 {
     struct daemon *d = ctx;
     d->notifications++;
-    runs_heard(d->runs); /* whatever it says, it proves the listener works */
-    log_debug("notification on %s: %s", channel, payload);
+    log_debug("notification on %s: %s", channel, text);
+    /* A counted change ends in "#<n>", the change counter's value (0005). */
+    char payload[256];
+    text_printf(payload, sizeof payload, "%s", text);
+    char *hash = strrchr(payload, '#');
+    if (hash != NULL) {
+        char *end = NULL;
+        long long n = strtoll(hash + 1, &end, 10);
+        if (end != hash + 1 && *end == '\0' && n > 0)
+            runs_heard(d->runs, n);
+        *hash = '\0';
+    }
     if (strcmp(payload, "feed_tokens") == 0) {
         tokens_refresh(d);
         return;

@@ -93,11 +93,13 @@ char *health_json(const struct health_input *in, int *status)
     } else {
         cJSON_AddNullToObject(j, "last_run");
     }
+    /* The latest landed run of a site this daemon leads (of any site when it leads none). */
     const struct runs_site_view *g = NULL;
-    for (int i = 0; i < in->n_sites; i++)
-        if (in->sites[i].good_run_id > 0 &&
-            (g == NULL || in->sites[i].good_finished > g->good_finished))
-            g = &in->sites[i];
+    for (int pass = 0; pass < 2 && g == NULL; pass++)
+        for (int i = 0; i < in->n_sites; i++)
+            if (in->sites[i].good_run_id > 0 && (pass == 1 || in->sites[i].led) &&
+                (g == NULL || in->sites[i].good_finished > g->good_finished))
+                g = &in->sites[i];
     if (g != NULL) {
         cJSON *o = cJSON_AddObjectToObject(j, "last_success");
         cJSON_AddNumberToObject(o, "id", (double)g->good_run_id);

@@ -112,11 +112,8 @@ struct runs {
 
     /* Notifications that never came: see runs_check_counter(). */
     bool check_busy;
-    long long last_seq;          /* -1 before the first look */
-    uint64_t notes_at_last_look; /* notifications heard by then */
-    uint64_t notes;              /* notifications heard so far */
-    long long unheard_seq;       /* a counter value no notification followed, -1: none */
-    uint64_t unheard_since_ms;
+    long long heard_seq;   /* the highest change counter value heard; -1: a fresh session */
+    long long unheard_seq; /* a counter value seen ahead of it on the last look, -1: none */
 
     struct runs_stats stats;
     bool stopping;
@@ -632,11 +629,6 @@ static void mark(struct runs *r, struct site *s, const char *reason, bool deboun
     s->retrying = false;
 }
 
-void runs_heard(struct runs *r)
-{
-    r->notes++;
-}
-
 void runs_changed(struct runs *r, int64_t site, const char *reason)
 {
     for (int i = 0; i < r->n_sites; i++)
@@ -719,6 +711,8 @@ void runs_set_sites(struct runs *r, const struct runs_site_info *in, int n)
 void runs_set_db(struct runs *r, struct db *db)
 {
     r->db = db;
+    r->heard_seq = -1; /* a new session starts with a resync: it has missed nothing yet */
+    r->unheard_seq = -1;
     if (db == NULL) {
         r->check_busy = false;
         return;
@@ -734,15 +728,21 @@ void runs_set_config(struct runs *r, const struct config *cfg)
 /* ---- notifications that never came ----------------------------------------- */
 
 /*
- * Every statement that changes an input advances staffd.change_seq and sends
- * a notification. If the counter moved and, by the next look a few seconds
- * later, nothing at all was heard since it moved, the notifications are not
- * reaching this daemon (a lost LISTEN, a session in a bad state): every site
- * it leads is planned again. Notifications about other daemons' sites count
- * as heard: they prove the listener works. A change rolled back after its
- * statements ran moves the counter without a notification and costs one
- * needless run; a transaction left open for minutes, one per look.
+ * Every statement that changes an input advances staffd.change_seq and its
+ * notification carries the value. If the counter stays ahead of the highest
+ * value heard on two looks in a row (ten seconds or more), notifications are
+ * not reaching this daemon (a lost LISTEN, a session in a bad state): every
+ * site it leads is planned again. A transaction still open holds its
+ * notifications until it commits: two looks give it ten seconds. One rolled
+ * back after its statements ran moved the counter for good; it costs one
+ * needless run, and the highest value is then taken as heard.
  */
+void runs_heard(struct runs *r, long long seq)
+{
+    if (seq > r->heard_seq)
+        r->heard_seq = seq;
+}
+
 static void counter_read(void *arg, int status, PGresult **res, int n, const char *error)
 {
     (void)error;
@@ -751,24 +751,29 @@ static void counter_read(void *arg, int status, PGresult **res, int n, const cha
     if (r->stopping || status < 0 || n != 1 || PQntuples(res[0]) != 1)
         return;
     long long seq = strtoll(PQgetvalue(res[0], 0, 0), NULL, 10);
-    bool heard = r->notes != r->notes_at_last_look;
-    if (r->unheard_seq >= 0) {
-        if (heard) {
-            r->unheard_seq = -1;
-        } else {
-            r->stats.missed_notifications++;
-            r->stats.unheard = true;
-            log_warn("changes were committed (change counter %lld) but no notification came; "
-                     "planning every site this daemon leads",
-                     r->unheard_seq);
-            r->unheard_seq = -1;
-            runs_now(r, 0, "missed notification");
-        }
-    } else if (r->last_seq >= 0 && seq > r->last_seq && !heard) {
-        r->unheard_seq = seq;
+    if (r->heard_seq < 0) {
+        /* A fresh session: what came before was resynchronised when it connected. */
+        r->heard_seq = seq;
+        return;
     }
-    r->last_seq = seq;
-    r->notes_at_last_look = r->notes;
+    if (seq <= r->heard_seq) {
+        r->unheard_seq = -1;
+        if (r->stats.unheard)
+            r->stats.unheard = false;
+        return;
+    }
+    if (r->unheard_seq < 0) {
+        r->unheard_seq = seq;
+        return;
+    }
+    r->stats.missed_notifications++;
+    r->stats.unheard = true;
+    log_warn("changes were committed (change counter %lld) but the last one heard of was %lld; "
+             "planning every site this daemon leads",
+             seq, r->heard_seq);
+    r->heard_seq = seq;
+    r->unheard_seq = -1;
+    runs_now(r, 0, "missed notification");
 }
 
 void runs_check_counter(struct runs *r)
@@ -853,7 +858,7 @@ int runs_new(uv_loop_t *loop, const struct config *cfg, const struct runs_callba
     r->cfg = *cfg;
     if (cb != NULL)
         r->cb = *cb;
-    r->last_seq = -1;
+    r->heard_seq = -1;
     r->unheard_seq = -1;
     atomic_init(&r->cancel, false);
     /* uv_timer_init() only links a handle into the loop: it does not fail. */

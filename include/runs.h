@@ -93,8 +93,8 @@ void runs_set_config(struct runs *r, const struct config *cfg);
 void runs_set_db(struct runs *r, struct db *db);
 /* The active sites and which of them this daemon leads now; gained ones plan at once. */
 void runs_set_sites(struct runs *r, const struct runs_site_info *sites, int n);
-/* A notification was heard (any): the listener works (see runs_check_counter). */
-void runs_heard(struct runs *r);
+/* A counted change was heard: the change counter's value it carried (runs_check_counter). */
+void runs_heard(struct runs *r, long long seq);
 /* A change heard for a site (0: every led site), planned after the debounce. */
 void runs_changed(struct runs *r, int64_t site, const char *reason);
 /* Plan a site (0: every led site) as soon as the planner is free, without debounce. */

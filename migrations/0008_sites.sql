@@ -18,9 +18,9 @@
 -- Each publish notifies staffd_changed with "published:<site>:<run>", so that every
 -- daemon re-renders the feeds that changed.
 --
--- Change notifications name their site: "<table>@<site>" per statement and
--- site touched ("<table>" alone for what concerns every site), so that a
--- change re-plans only its own site.
+-- Change notifications name their site: "<table>@<site>#<n>" per statement
+-- and site touched ("<table>#<n>" for what concerns every site; n is the
+-- change counter, 0005), so that a change re-plans only its own site.
 
 -- The migration moves output state (site_state, from 0007's publication).
 SELECT set_config('staffd.writer', 'on', true);
@@ -187,8 +187,9 @@ LANGUAGE plpgsql AS $$
 DECLARE
     s bigint;
     q text;
+    n bigint;
+    sites bigint[];
 BEGIN
-    PERFORM staffd.count_change();
     q := CASE TG_TABLE_NAME
         WHEN 'queues' THEN 'SELECT site_id FROM rows'
         WHEN 'agents' THEN 'SELECT site_id FROM rows'
@@ -210,8 +211,15 @@ BEGIN
     ELSE
         q := replace(q, 'FROM rows', 'FROM new_rows') || ' UNION ' || replace(q, 'FROM rows', 'FROM old_rows');
     END IF;
-    FOR s IN EXECUTE 'SELECT DISTINCT site_id FROM (' || q || ') AS x(site_id) WHERE site_id IS NOT NULL' LOOP
-        PERFORM pg_notify('staffd_changed', TG_TABLE_NAME || '@' || s);
+    EXECUTE 'SELECT array_agg(DISTINCT site_id) FROM (' || q || ') AS x(site_id) WHERE site_id IS NOT NULL'
+        INTO sites;
+    -- A statement that touched no row changed nothing: no run, and nothing to count.
+    IF sites IS NULL THEN
+        RETURN NULL;
+    END IF;
+    n := staffd.count_change();
+    FOREACH s IN ARRAY sites LOOP
+        PERFORM pg_notify('staffd_changed', TG_TABLE_NAME || '@' || s || '#' || n);
     END LOOP;
     RETURN NULL;
 END

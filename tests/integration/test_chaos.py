@@ -569,12 +569,15 @@ ORDER BY s.agent_id, s.starts, s.id""")
             queue = self.rng.choice(("voice-sv", "chat-en"))
             day, hours = self.rng.randint(0, 6), self.rng.choice((2, 4, 8, 24))
             factor = self.rng.choice((0.5, 0.8, 1.25, 1.6))
-            _, ts = self.commit(
-                "UPDATE staffd.demand SET contacts = least(greatest(round(contacts * %s), 1), 200)"
+            out, ts = self.commit(
+                "WITH u AS (UPDATE staffd.demand SET contacts = least(greatest(round(contacts * %s), 1), 200)"
                 " WHERE queue_id = %d AND interval_start >= %s + interval '%d days 8 hours'"
-                " AND interval_start < %s + interval '%d days 8 hours' + interval '%d hours'"
+                " AND interval_start < %s + interval '%d days 8 hours' + interval '%d hours' RETURNING 1)"
+                " SELECT 'chaos-n', count(*) FROM u"
                 % (factor, self.fx.queues[queue], harness.HORIZON_START, day, harness.HORIZON_START, day, hours))
             desc = "demand of %s x%s on day %d for %d h" % (queue, factor, day, hours)
+            if int(re.search("chaos-n\x1f(\\d+)", out).group(1)) == 0:
+                return  # no demand there (before the fixture's first interval): nothing to plan
         self.wait_planned(ts, desc, t0)
 
     # -- steps --------------------------------------------------------------
