@@ -307,7 +307,8 @@ static int parse_args(const char *query, struct console_args *a, long long *hire
         else if (strcmp(key, "day") == 0 && (ok = valid_day(val)))
             snprintf(a->day, sizeof a->day, "%s", val);
         else if (strcmp(key, "days") == 0)
-            ok = sscanf(val, "%d", &a->days) == 1 && (a->days == 1 || a->days == 7 || a->days == 14);
+            ok =
+                sscanf(val, "%d", &a->days) == 1 && (a->days == 1 || a->days == 7 || a->days == 14);
         else if (strcmp(key, "page") == 0)
             ok = sscanf(val, "%d", &a->page) == 1 && a->page >= 0 && a->page <= 100000;
         else if (strcmp(key, "working") == 0)
@@ -329,8 +330,9 @@ static int parse_args(const char *query, struct console_args *a, long long *hire
         }
     }
     if (rc < 0) {
-        text_printf(err, err_len, "The address's query is malformed (bad percent-encoding or too "
-                                  "long a value).");
+        text_printf(err, err_len,
+                    "The address's query is malformed (bad percent-encoding or too "
+                    "long a value).");
         return -EINVAL;
     }
     return 0;
@@ -368,8 +370,9 @@ static int parse_form(struct creq *q, const char *body, char *err, size_t err_le
         }
     }
     if (rc < 0) {
-        text_printf(err, err_len, "The form is malformed (bad percent-encoding or too long a "
-                                  "value).");
+        text_printf(err, err_len,
+                    "The form is malformed (bad percent-encoding or too long a "
+                    "value).");
         return -EINVAL;
     }
     return 0;
@@ -421,11 +424,8 @@ static bool signin_allowed(struct console *c, const char *peer)
 static void reply_raw(struct creq *q, int status, const char *type, const char *body, size_t len,
                       const char *const *headers)
 {
-    struct http_reply rep = {.status = status,
-                             .content_type = type,
-                             .headers = headers,
-                             .body = body,
-                             .len = len};
+    struct http_reply rep = {
+        .status = status, .content_type = type, .headers = headers, .body = body, .len = len};
     http_reply(q->http, &rep);
     q->http = NULL;
     creq_free(q);
@@ -435,7 +435,7 @@ static void reply_raw(struct creq *q, int status, const char *type, const char *
 static void reply_html(struct creq *q, int status, const char *html, size_t len,
                        const char *const *more)
 {
-    const char *h[20] = {"content-security-policy", CSP, "x-frame-options", "DENY",
+    const char *h[20] = {"content-security-policy",    CSP,          "x-frame-options", "DENY",
                          "cross-origin-opener-policy", "same-origin"};
     int n = 6;
     for (int i = 0; more != NULL && more[i] != NULL && n < 18; i += 2) {
@@ -497,8 +497,9 @@ static void reply_signin_required(struct creq *q)
 {
     char cookie[160];
     /* A cookie that no longer opens anything is cleared, so the browser stops sending it. */
-    snprintf(cookie, sizeof cookie, SESSION_COOKIE "=; Path=/console; Max-Age=0; HttpOnly; "
-                                                   "SameSite=Strict");
+    snprintf(cookie, sizeof cookie,
+             SESSION_COOKIE "=; Path=/console; Max-Age=0; HttpOnly; "
+                            "SameSite=Strict");
     const char *more[] = {"set-cookie", cookie, NULL};
     q->user[0] = '\0';
     reply_message(q, 401, "Sign-in required",
@@ -526,9 +527,8 @@ static const char *const page_titles[] = {
     [CP_AGENT] = "Agent",       [CP_FAIRNESS] = "Fairness", [CP_HIRING] = "Hiring",
 };
 static const char *const page_navs[] = {
-    [CP_OVERVIEW] = "nav_overview", [CP_COVERAGE] = "nav_coverage",
-    [CP_SCHEDULE] = "nav_schedule", [CP_AGENT] = "nav_schedule",
-    [CP_FAIRNESS] = "nav_fairness", [CP_HIRING] = "nav_hiring",
+    [CP_OVERVIEW] = "nav_overview", [CP_COVERAGE] = "nav_coverage", [CP_SCHEDULE] = "nav_schedule",
+    [CP_AGENT] = "nav_schedule",    [CP_FAIRNESS] = "nav_fairness", [CP_HIRING] = "nav_hiring",
 };
 
 static void page_render(struct creq *q)
@@ -679,8 +679,7 @@ static void signed_in(void *arg, int status, PGresult **res, int n, const char *
         return;
     }
     if (PQntuples(res[0]) != 1) {
-        log_notice("console: a sign-in with an unknown, revoked or expired link from %s",
-                   q->peer);
+        log_notice("console: a sign-in with an unknown, revoked or expired link from %s", q->peer);
         reply_message(q, 403, "Sign-in link not valid",
                       "This sign-in link is not valid: it was revoked, replaced by a newer one, "
                       "has expired, or was mistyped. Ask for a new one.",
@@ -691,13 +690,13 @@ static void signed_in(void *arg, int status, PGresult **res, int n, const char *
              PQgetvalue(res[0], 0, 1), q->peer);
     char cookie[256], clear[128];
     snprintf(cookie, sizeof cookie,
-             SESSION_COOKIE "=%s; Path=/console; Max-Age=%d; HttpOnly; SameSite=Strict%s",
-             q->token, q->c->cfg.session_hours * 3600, q->c->cfg.secure_cookie ? "; Secure" : "");
-    snprintf(clear, sizeof clear, SIGNIN_COOKIE "=; Path=/console; Max-Age=0; HttpOnly; "
-                                                "SameSite=Strict");
+             SESSION_COOKIE "=%s; Path=/console; Max-Age=%d; HttpOnly; SameSite=Strict%s", q->token,
+             q->c->cfg.session_hours * 3600, q->c->cfg.secure_cookie ? "; Secure" : "");
+    snprintf(clear, sizeof clear,
+             SIGNIN_COOKIE "=; Path=/console; Max-Age=0; HttpOnly; "
+                           "SameSite=Strict");
     /* Two Set-Cookie headers: h2o sends each pair as its own header line. */
-    const char *h[] = {"set-cookie", cookie, "set-cookie", clear, "location", "/console/",
-                       NULL};
+    const char *h[] = {"set-cookie", cookie, "set-cookie", clear, "location", "/console/", NULL};
     reply_raw(q, 303, NULL, NULL, 0, h);
 }
 
@@ -750,8 +749,9 @@ static void signed_out(void *arg, int status, PGresult **res, int n, const char 
         return;
     }
     char clear[128];
-    snprintf(clear, sizeof clear, SESSION_COOKIE "=; Path=/console; Max-Age=0; HttpOnly; "
-                                                 "SameSite=Strict");
+    snprintf(clear, sizeof clear,
+             SESSION_COOKIE "=; Path=/console; Max-Age=0; HttpOnly; "
+                            "SameSite=Strict");
     const char *more[] = {"set-cookie", clear, NULL};
     log_info("console: %s signed out", q->user);
     q->user[0] = '\0';
@@ -784,17 +784,15 @@ static void hired(void *arg, int status, PGresult **res, int n, const char *erro
 static void hire_start(struct creq *q)
 {
     if (q->n_candidates != 1 || q->contract <= 0) {
-        reply_message(q, 400, "Bad request", "A hire needs one candidate and one contract.",
-                      NULL);
+        reply_message(q, 400, "Bad request", "A hire needs one candidate and one contract.", NULL);
         return;
     }
     char cand[32], contract[32];
     snprintf(cand, sizeof cand, "%" PRId64, q->candidates[0]);
     snprintf(contract, sizeof contract, "%" PRId64, q->contract);
     const char *params[3] = {q->session_hex, cand, contract};
-    if (db_exec(q->c->db,
-                "SELECT staffd.console_hire(decode($1, 'hex'), $2::bigint, $3::bigint)", 3,
-                params, hired, q) < 0)
+    if (db_exec(q->c->db, "SELECT staffd.console_hire(decode($1, 'hex'), $2::bigint, $3::bigint)",
+                3, params, hired, q) < 0)
         reply_db_error(q, "hire", "not connected");
 }
 
@@ -836,8 +834,8 @@ static void what_if_work(uv_work_t *w)
     struct plan plan = {0};
     struct recruit_what_if wi = {0};
     int idx[MAX_WHAT_IF];
-    j->rc = load_snapshot(j->results, j->n_results, j->cfg.horizon_days, &snap, j->err,
-                          sizeof j->err);
+    j->rc =
+        load_snapshot(j->results, j->n_results, j->cfg.horizon_days, &snap, j->err, sizeof j->err);
     for (int i = 0; i < j->n_results; i++)
         PQclear(j->results[i]);
     free(j->results);
@@ -1015,8 +1013,8 @@ static void what_if_start(struct creq *q)
         return;
     }
     struct what_if_job *j = calloc(1, sizeof *j);
-    char *sql = load_snapshot_sql(c->cfg.horizon_days, c->cfg.clock_fixed,
-                                  (sd_time)c->cfg.clock_at);
+    char *sql =
+        load_snapshot_sql(c->cfg.horizon_days, c->cfg.clock_fixed, (sd_time)c->cfg.clock_at);
     if (j == NULL || sql == NULL) {
         free(j);
         free(sql);
@@ -1190,8 +1188,10 @@ void console_handle(struct console *c, struct http_request *r, const struct http
 {
     struct creq *q = calloc(1, sizeof *q);
     if (q == NULL) {
-        struct http_reply rep = {.status = 503, .content_type = "text/plain; charset=utf-8",
-                                 .body = "Service Unavailable\n", .len = 20};
+        struct http_reply rep = {.status = 503,
+                                 .content_type = "text/plain; charset=utf-8",
+                                 .body = "Service Unavailable\n",
+                                 .len = 20};
         http_reply(r, &rep);
         return;
     }
@@ -1213,9 +1213,14 @@ void console_handle(struct console *c, struct http_request *r, const struct http
                       NULL);
         return;
     }
-    bool post = false, is_get = strcmp(info->method, "GET") == 0 ||
-                               strcmp(info->method, "HEAD") == 0;
+    bool post = false,
+         is_get = strcmp(info->method, "GET") == 0 || strcmp(info->method, "HEAD") == 0;
     char tail[96] = "", err[300];
+    /* The query first: route() fills in the agent of /console/agents/ID. */
+    if (parse_args(info->query, &q->args, &q->hired, err, sizeof err) < 0) {
+        reply_message(q, 400, "Bad request", err, NULL);
+        return;
+    }
     if (!route(q, info->path, &post, tail, sizeof tail)) {
         reply_message(q, 404, "Not found", "There is no console page at this address.", NULL);
         return;
@@ -1225,10 +1230,6 @@ void console_handle(struct console *c, struct http_request *r, const struct http
         reply_message(q, 405, "Method not allowed",
                       post ? "This address takes a form (POST)." : "This address is read with GET.",
                       more);
-        return;
-    }
-    if (parse_args(info->query, &q->args, &q->hired, err, sizeof err) < 0) {
-        reply_message(q, 400, "Bad request", err, NULL);
         return;
     }
     if (post) {

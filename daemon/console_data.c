@@ -112,23 +112,29 @@ static const char sql_schedule[] =
     "   AND s.starts < (d.first + d.days + 1)::timestamp AT TIME ZONE 'UTC'"
     "   AND (s.starts AT TIME ZONE a.time_zone)::date BETWEEN d.first AND d.first + d.days - 1))),"
     " p AS (SELECT f.*, count(*) OVER () AS total FROM f ORDER BY name, id"
-    "  LIMIT " STAFFD_STR(CONSOLE_PAGE_AGENTS) " OFFSET $7::int)"
-    " SELECT p.id, p.name, p.time_zone, p.contract, p.total,"
-    " to_char((s.starts AT TIME ZONE p.time_zone)::date, 'YYYY-MM-DD'),"
-    " (extract(epoch FROM (s.starts AT TIME ZONE p.time_zone)"
-    "  - (s.starts AT TIME ZONE p.time_zone)::date) / 60)::int,"
-    " (extract(epoch FROM s.ends - s.starts) / 60)::int, q.name,"
-    " (SELECT string_agg((extract(epoch FROM (b.starts AT TIME ZONE p.time_zone)"
-    "  - (s.starts AT TIME ZONE p.time_zone)::date) / 60)::int || '-' ||"
-    "  (extract(epoch FROM (b.ends AT TIME ZONE p.time_zone)"
-    "  - (s.starts AT TIME ZONE p.time_zone)::date) / 60)::int, ',' ORDER BY b.starts)"
-    "  FROM staffd.shift_breaks b WHERE b.shift_id = s.id),"
-    " to_char(d.first, 'YYYY-MM-DD')"
-    " FROM p CROSS JOIN d LEFT JOIN staffd.shifts s ON s.agent_id = p.id"
-    "  AND s.status = 'scheduled' AND s.starts >= (d.first - 1)::timestamp AT TIME ZONE 'UTC'"
-    "  AND s.starts < (d.first + d.days + 1)::timestamp AT TIME ZONE 'UTC'"
-    "  AND (s.starts AT TIME ZONE p.time_zone)::date BETWEEN d.first AND d.first + d.days - 1"
-    " LEFT JOIN staffd.queues q ON q.id = s.queue_id ORDER BY p.name, p.id, s.starts";
+    "  LIMIT " STAFFD_STR(
+        CONSOLE_PAGE_AGENTS) " OFFSET $7::int)"
+                             " SELECT p.id, p.name, p.time_zone, p.contract, p.total,"
+                             " to_char((s.starts AT TIME ZONE p.time_zone)::date, 'YYYY-MM-DD'),"
+                             " (extract(epoch FROM (s.starts AT TIME ZONE p.time_zone)"
+                             "  - (s.starts AT TIME ZONE p.time_zone)::date) / 60)::int,"
+                             " (extract(epoch FROM s.ends - s.starts) / 60)::int, q.name,"
+                             " (SELECT string_agg((extract(epoch FROM (b.starts AT TIME ZONE "
+                             "p.time_zone)"
+                             "  - (s.starts AT TIME ZONE p.time_zone)::date) / 60)::int || '-' ||"
+                             "  (extract(epoch FROM (b.ends AT TIME ZONE p.time_zone)"
+                             "  - (s.starts AT TIME ZONE p.time_zone)::date) / 60)::int, ',' ORDER "
+                             "BY b.starts)"
+                             "  FROM staffd.shift_breaks b WHERE b.shift_id = s.id),"
+                             " to_char(d.first, 'YYYY-MM-DD')"
+                             " FROM p CROSS JOIN d LEFT JOIN staffd.shifts s ON s.agent_id = p.id"
+                             "  AND s.status = 'scheduled' AND s.starts >= (d.first - "
+                             "1)::timestamp AT TIME ZONE 'UTC'"
+                             "  AND s.starts < (d.first + d.days + 1)::timestamp AT TIME ZONE 'UTC'"
+                             "  AND (s.starts AT TIME ZONE p.time_zone)::date BETWEEN d.first AND "
+                             "d.first + d.days - 1"
+                             " LEFT JOIN staffd.queues q ON q.id = s.queue_id ORDER BY p.name, "
+                             "p.id, s.starts";
 
 static const char sql_agent[] =
     "SELECT a.id, a.name, coalesce(a.email, ''), a.time_zone, ct.name, ct.min_minutes_per_week,"
@@ -383,9 +389,8 @@ int console_data_queries(enum console_page p, const struct console_args *a,
 
 void console_csv_query(enum console_csv k, const struct console_args *a, struct console_query *q)
 {
-    static const char *const sqls[CC_COUNT] = {csv_overview, csv_coverage, csv_shifts,
-                                               csv_fairness, csv_needs,    csv_ranking,
-                                               csv_runs,     csv_errors};
+    static const char *const sqls[CC_COUNT] = {csv_overview, csv_coverage, csv_shifts, csv_fairness,
+                                               csv_needs,    csv_ranking,  csv_runs,   csv_errors};
     query(q, sqls[k]);
     switch (k) {
     case CC_OVERVIEW:
@@ -495,7 +500,9 @@ static void shape_overview(PGresult *const *res, struct tpl_obj *page)
         struct tpl_obj *o = tpl_add(page, "runs");
         tpl_set(o, "id", val(runs, i, 0));
         tpl_set(o, "status", val(runs, i, 1));
-        tpl_flag(o, "failed", strcmp(val(runs, i, 1), "succeeded") != 0);
+        tpl_flag(o, "failed",
+                 strcmp(val(runs, i, 1), "failed") == 0 ||
+                     strcmp(val(runs, i, 1), "abandoned") == 0);
         tpl_set(o, "reason", val(runs, i, 2));
         tpl_set(o, "started", val(runs, i, 3));
         tpl_set(o, "seconds", val(runs, i, 4));
@@ -508,8 +515,8 @@ static void shape_overview(PGresult *const *res, struct tpl_obj *page)
     for (int i = 0; i <= n; i++) {
         if (i == n || integer(days, i, 0) != cur.id) {
             if (cur.obj != NULL) {
-                tpl_setf(cur.obj, "share",
-                         cur.intervals > 0 ? "%.0f %%" : "–", 100.0 * cur.met / (cur.intervals ? cur.intervals : 1));
+                tpl_setf(cur.obj, "share", cur.intervals > 0 ? "%.0f %%" : "–",
+                         100.0 * cur.met / (cur.intervals ? cur.intervals : 1));
                 tpl_setf(cur.obj, "met_of", "%ld of %ld", cur.met, cur.intervals);
                 set_hours(cur.obj, "short_hours", cur.short_h);
                 set_hours(cur.obj, "surplus_hours", cur.surplus_h);
@@ -571,8 +578,7 @@ static void shape_overview(PGresult *const *res, struct tpl_obj *page)
 
 /* ---- coverage ---- */
 
-static int shape_coverage(const struct console_args *a, PGresult *const *res,
-                          struct tpl_obj *page)
+static int shape_coverage(const struct console_args *a, PGresult *const *res, struct tpl_obj *page)
 {
     const PGresult *queues = res[1], *cells = res[2];
     int64_t qid = a->queue > 0 ? a->queue : PQntuples(queues) > 0 ? integer(queues, 0, 0) : 0;
@@ -586,8 +592,7 @@ static int shape_coverage(const struct console_args *a, PGresult *const *res,
     tpl_set(page, "queue_id", val(queues, qrow, 0));
     tpl_set(page, "queue", val(queues, qrow, 1));
     tpl_set(page, "tz", val(queues, qrow, 2));
-    tpl_setf(page, "goal", "%.0f %% in %.0f s", 100 * num(queues, qrow, 4),
-             num(queues, qrow, 5));
+    tpl_setf(page, "goal", "%.0f %% in %.0f s", 100 * num(queues, qrow, 4), num(queues, qrow, 5));
 
     int n = PQntuples(cells);
     struct console_cell *cv = calloc((size_t)(n ? n : 1), sizeof *cv);
@@ -728,8 +733,7 @@ static void emit_agent_days(struct tpl_obj *row, struct day_cell *cells, int day
     memset(cells, 0, sizeof(struct day_cell) * SCHEDULE_MAX_DAYS);
 }
 
-static void shape_schedule(const struct console_args *a, PGresult *const *res,
-                           struct tpl_obj *page)
+static void shape_schedule(const struct console_args *a, PGresult *const *res, struct tpl_obj *page)
 {
     static const char *const wd[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
     static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -830,8 +834,8 @@ static void shape_schedule(const struct console_args *a, PGresult *const *res,
 
 static int shape_agent(PGresult *const *res, struct tpl_obj *page)
 {
-    static const char *const weekdays[] = {"", "Monday", "Tuesday", "Wednesday", "Thursday",
-                                           "Friday", "Saturday", "Sunday"};
+    static const char *const weekdays[] = {"",         "Monday", "Tuesday",  "Wednesday",
+                                           "Thursday", "Friday", "Saturday", "Sunday"};
     const PGresult *ag = res[1], *sh = res[2], *av = res[3], *off = res[4];
     if (PQntuples(ag) != 1)
         return -ENOENT;
@@ -941,8 +945,7 @@ static void spread(struct tpl_obj *page, const char *what, const char *unit, dou
     tpl_setf(o, "sd", "%.1f%s", sqrt(var / n), unit);
 }
 
-static int shape_fairness(const struct console_args *a, PGresult *const *res,
-                          struct tpl_obj *page)
+static int shape_fairness(const struct console_args *a, PGresult *const *res, struct tpl_obj *page)
 {
     const PGresult *queues = res[1], *contracts = res[2], *r = res[3];
     shape_selector(queues, page, "queues", a->queue);
@@ -1025,9 +1028,8 @@ static void shape_hiring(PGresult *const *res, struct tpl_obj *page)
         tpl_set(o, "status", val(rank, i, 4));
         tpl_set(o, "tz", val(rank, i, 5));
         tpl_setf(o, "wanted", "%.0f", num(rank, i, 6) / 60);
-        tpl_set(o, "score", PQgetisnull(rank, i, 7) || val(rank, i, 7)[0] == '\0'
-                                ? "–"
-                                : val(rank, i, 7));
+        tpl_set(o, "score",
+                PQgetisnull(rank, i, 7) || val(rank, i, 7)[0] == '\0' ? "–" : val(rank, i, 7));
         tpl_set(o, "covers", val(rank, i, 8));
         tpl_set(o, "explanation", val(rank, i, 9));
     }
@@ -1079,8 +1081,8 @@ int console_data_shape(enum console_page p, const struct console_args *a, PGresu
 static void csv_field(struct text_buf *out, const char *s)
 {
     /* A spreadsheet runs a cell that starts like a formula: make it text. */
-    bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
-                   s[0] == '\r';
+    bool formula =
+        s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
     /* Negative numbers are numbers, not formulas. */
     if (s[0] == '-' && s[1] >= '0' && s[1] <= '9')
         formula = false;

@@ -47,7 +47,7 @@ void console_svg_heatmap(struct html *out, const struct console_cell *cells, int
             over_h += fmax(cells[i].scheduled - cells[i].required, 0) * 0.25;
         }
     }
-    int width = HM_LEFT + HM_SLOTS * HM_CELL_W + 4, height = HM_TOP + rows * HM_CELL_H + 4;
+    int width = HM_LEFT + HM_SLOTS * HM_CELL_W + 12, height = HM_TOP + rows * HM_CELL_H + 4;
     html_lit(out, "<svg class=\"heatmap\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ");
     html_textf(out, "%d %d", width, height);
     html_lit(out, "\" role=\"img\" aria-labelledby=\"hm-title hm-desc\"><title id=\"hm-title\">");
@@ -95,16 +95,20 @@ void console_svg_heatmap(struct html *out, const struct console_cell *cells, int
         html_textf(out, "%d", HM_LEFT + slot * HM_CELL_W);
         html_lit(out, "\" y=\"");
         html_textf(out, "%d", HM_TOP + row * HM_CELL_H);
-        html_lit(out, "\" width=\"" "10" "\" height=\"" "17" "\" class=\"");
+        html_lit(out, "\" width=\""
+                      "10"
+                      "\" height=\""
+                      "17"
+                      "\" class=\"");
         html_text(out, cell_class(c));
         if (!c->future)
             html_lit(out, " past");
         html_lit(out, "\"><title>");
         double diff = c->scheduled - c->required;
-        html_textf(out, "%s %02d:%02d%s: required %.1f, scheduled %.0f, %s %.1f, service level %.0f %%",
-                   c->label, c->minute / 60, c->minute % 60, c->future ? "" : " (past)",
-                   c->required, c->scheduled, diff < 0 ? "short" : "over", fabs(diff),
-                   100 * c->service_level);
+        html_textf(
+            out, "%s %02d:%02d%s: required %.1f, scheduled %.0f, %s %.1f, service level %.0f %%",
+            c->label, c->minute / 60, c->minute % 60, c->future ? "" : " (past)", c->required,
+            c->scheduled, diff < 0 ? "short" : "over", fabs(diff), 100 * c->service_level);
         html_lit(out, "</title></rect>");
     }
     if (row >= 0)
@@ -115,7 +119,7 @@ void console_svg_heatmap(struct html *out, const struct console_cell *cells, int
 void console_svg_day(struct html *out, const struct console_bar *bars, int n)
 {
     html_lit(out, "<svg class=\"tl\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 96 "
-                  "10\" preserveAspectRatio=\"none\" aria-hidden=\"true\" focusable=\"false\">"
+                  "10\" preserveAspectRatio=\"none\" aria-hidden=\"true\">"
                   "<rect class=\"bg\" x=\"0\" y=\"0\" width=\"96\" height=\"10\"/>");
     for (int i = 0; i < n; i++) {
         const struct console_bar *b = &bars[i];

@@ -1041,8 +1041,7 @@ static char *http_api_cb(void *ctx, const char *name, size_t name_len, const cha
     return strdup(d->recruitment);
 }
 
-static void http_console_cb(void *ctx, struct http_request *r,
-                            const struct http_request_info *info)
+static void http_console_cb(void *ctx, struct http_request *r, const struct http_request_info *info)
 {
     struct daemon *d = ctx;
     if (d->console == NULL) {

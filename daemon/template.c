@@ -357,7 +357,8 @@ struct node {
     int end; /* N_SECTION, N_INVERTED: index of the matching N_END */
 };
 
-struct template {
+struct template
+{
     char *name;
     struct node *nodes;
     int n_nodes;
@@ -403,8 +404,7 @@ static int lex_text(enum lex_state *st, const char *s, size_t len, const char **
                 *why = "a style attribute (styles belong in console.css)";
                 return -1;
             } else if ((c == ' ' || c == '\n' || c == '\t') && len - i > 3 &&
-                       strncasecmp(s + i + 1, "on", 2) == 0 && s[i + 3] >= 'a' &&
-                       s[i + 3] <= 'z') {
+                       strncasecmp(s + i + 1, "on", 2) == 0 && s[i + 3] >= 'a' && s[i + 3] <= 'z') {
                 /* onclick= and friends: inline script by another name */
                 const char *eq = memchr(s + i + 1, '=', len - i - 1);
                 const char *sp = memchr(s + i + 1, ' ', len - i - 1);
@@ -500,8 +500,8 @@ static int parse_template(const char *name, const char *src, size_t len, struct 
         }
         for (size_t j = 0; j < klen; j++)
             if (!((k[j] >= 'a' && k[j] <= 'z') || (k[j] >= '0' && k[j] <= '9') || k[j] == '_')) {
-                snprintf(err, err_len, "%s: tag names are [a-z0-9_], not \"%.*s\"", name,
-                         (int)klen, k);
+                snprintf(err, err_len, "%s: tag names are [a-z0-9_], not \"%.*s\"", name, (int)klen,
+                         k);
                 goto out;
             }
         if ((kind == N_VAR || kind == N_HTML) && st == LX_TAG) {
