@@ -768,8 +768,13 @@ static void hired(void *arg, int status, PGresult **res, int n, const char *erro
     struct creq *q = arg;
     if (status < 0 || n != 1 || PQntuples(res[0]) != 1) {
         /* PostgreSQL's words: already hired, no such contract, not a planner ... */
+        /* PostgreSQL's primary message only: no "ERROR:" prefix, no CONTEXT lines. */
+        const char *e = error != NULL ? error : "no result";
+        if (strncmp(e, "ERROR:", 6) == 0)
+            e += 6;
+        e += strspn(e, " ");
         char msg[600];
-        text_printf(msg, sizeof msg, "The hire did not happen: %s", error ? error : "no result");
+        text_printf(msg, sizeof msg, "The hire did not happen: %.*s", (int)strcspn(e, "\n"), e);
         reply_message(q, 409, "Not hired", msg, NULL);
         return;
     }
