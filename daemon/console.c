@@ -1203,11 +1203,10 @@ void console_handle(struct console *c, struct http_request *r, const struct http
     q->c = c;
     q->http = r;
     snprintf(q->peer, sizeof q->peer, "%s", info->peer);
-    if (c == NULL || !c->cfg.enabled) {
+    if (!c->cfg.enabled) {
         reply_message(q, 404, "Not found", "The console is off (console = no).", NULL);
         return;
     }
-    q->c = c;
     if (c->stopping) {
         reply_message(q, 503, "Stopping", "The daemon is stopping.", NULL);
         return;
@@ -1267,10 +1266,24 @@ void console_handle(struct console *c, struct http_request *r, const struct http
 
 /* ---- lifecycle ---- */
 
+static void named(void *arg, int status, PGresult **res, int n, const char *error)
+{
+    (void)arg;
+    (void)res;
+    (void)n;
+    if (status < 0)
+        log_debug("console: naming the session: %s", error != NULL ? error : "?");
+}
+
 static void on_connected(void *ctx)
 {
-    (void)ctx;
+    struct console *c = ctx;
     log_info("console: database connected");
+    /* Which of the daemon's sessions this is, for operators reading pg_stat_activity. */
+    db_exec(c->db,
+            "SELECT set_config('application_name', 'staffd console', false)"
+            " WHERE current_setting('application_name') IN ('', 'staffd')",
+            0, NULL, named, NULL);
 }
 
 static void on_disconnected(void *ctx)

@@ -50,7 +50,8 @@ struct console;
 int console_start(uv_loop_t *loop, const char *conninfo, const struct console_config *cfg,
                   const atomic_bool *cancel, struct console **out);
 void console_configure(struct console *c, const struct console_config *cfg);
-/* The HTTP server's asynchronous handler (ctx: the struct console). */
+/* The HTTP server's asynchronous handler; c is never NULL (the daemon answers 503 while it has
+ * none). */
 void console_handle(struct console *c, struct http_request *r,
                     const struct http_request_info *info);
 void console_stop(struct console *c, void (*on_closed)(void *arg), void *arg);
