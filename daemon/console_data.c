@@ -30,7 +30,8 @@
 #define STAFFD_STR(x)  STAFFD_STR_(x)
 
 const char *const console_csv_names[CC_COUNT] = {
-    "overview", "coverage", "shifts", "fairness", "needs", "ranking", "runs", "errors",
+    "overview", "coverage", "shifts", "fairness",     "needs",
+    "ranking",  "runs",     "errors", "availability", "time_off",
 };
 
 /* The run every page reads: the last one that landed. */
@@ -294,6 +295,20 @@ static const char csv_errors[] =
     "SELECT table_name, row_key, message, first_seen, last_seen FROM staffd.input_errors"
     " ORDER BY table_name, row_key, message";
 
+static const char csv_availability[] =
+    "SELECT a.id AS agent_id, a.name AS agent, a.time_zone, v.weekday,"
+    " to_char(v.start_time, 'HH24:MI') AS start_time, to_char(v.end_time, 'HH24:MI') AS end_time,"
+    " v.valid_from, v.valid_until FROM staffd.availability v JOIN staffd.agents a"
+    " ON a.id = v.agent_id WHERE ($1::bigint IS NULL OR a.id = $1)"
+    " ORDER BY a.name, a.id, v.weekday, v.start_time";
+
+static const char csv_time_off[] =
+    "SELECT a.id AS agent_id, a.name AS agent, a.time_zone,"
+    " to_char(t.starts AT TIME ZONE a.time_zone, 'YYYY-MM-DD HH24:MI') AS local_start,"
+    " to_char(t.ends AT TIME ZONE a.time_zone, 'YYYY-MM-DD HH24:MI') AS local_end,"
+    " coalesce(t.reason, '') AS reason FROM staffd.time_off t JOIN staffd.agents a"
+    " ON a.id = t.agent_id WHERE ($1::bigint IS NULL OR a.id = $1) ORDER BY a.name, a.id, t.starts";
+
 /* ---- parameters ---- */
 
 static const char *param_id(struct console_query *q, int i, int64_t v)
@@ -389,8 +404,9 @@ int console_data_queries(enum console_page p, const struct console_args *a,
 
 void console_csv_query(enum console_csv k, const struct console_args *a, struct console_query *q)
 {
-    static const char *const sqls[CC_COUNT] = {csv_overview, csv_coverage, csv_shifts, csv_fairness,
-                                               csv_needs,    csv_ranking,  csv_runs,   csv_errors};
+    static const char *const sqls[CC_COUNT] = {
+        csv_overview, csv_coverage, csv_shifts, csv_fairness,     csv_needs,
+        csv_ranking,  csv_runs,     csv_errors, csv_availability, csv_time_off};
     query(q, sqls[k]);
     switch (k) {
     case CC_OVERVIEW:
@@ -404,6 +420,11 @@ void console_csv_query(enum console_csv k, const struct console_args *a, struct 
         q->params[1] = param_id(q, 1, a->contract);
         q->params[2] = param_text(q, 2, a->tz);
         q->params[3] = param_id(q, 3, a->agent);
+        break;
+    case CC_AVAILABILITY:
+    case CC_TIME_OFF:
+        q->nparams = 1;
+        q->params[0] = param_id(q, 0, a->agent);
         break;
     case CC_FAIRNESS:
         q->nparams = 2;

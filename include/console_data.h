@@ -39,6 +39,8 @@ enum console_csv {
     CC_RANKING,
     CC_RUNS,
     CC_ERRORS,
+    CC_AVAILABILITY,
+    CC_TIME_OFF,
     CC_COUNT
 };
 

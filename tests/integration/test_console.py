@@ -21,7 +21,8 @@ from harness import lit, require  # noqa: E402
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 PAGES = ["/console/", "/console/coverage", "/console/schedule", "/console/fairness",
          "/console/hiring"]
-CSVS = ["overview", "coverage", "shifts", "fairness", "needs", "ranking", "runs", "errors"]
+CSVS = ["overview", "coverage", "shifts", "fairness", "needs", "ranking", "runs", "errors",
+        "availability", "time_off"]
 HOSTILE = '<script>alert("x")</script> & \'Eve\''
 
 
