@@ -771,7 +771,11 @@ static void shape_schedule(const struct console_args *a, PGresult *const *res, s
     }
     int days = a->days >= 1 && a->days <= SCHEDULE_MAX_DAYS ? a->days : 7;
     int n = PQntuples(rows);
-    const char *first_text = n > 0 ? val(rows, 0, 10) : a->day;
+    /* The first day as the statement chose it; with no agent to show, as it would have. */
+    const char *first_text = n > 0                    ? val(rows, 0, 10)
+                             : a->day[0] != '\0'      ? a->day
+                             : PQntuples(res[0]) == 1 ? val(res[0], 0, 6)
+                                                      : "2000-01-01";
     long first = parse_day(first_text);
     char iso[16];
     for (int k = 0; k < days; k++) {
@@ -870,7 +874,6 @@ static int shape_agent(PGresult *const *res, struct tpl_obj *page)
     tpl_flag(o, "inactive", val(ag, 0, 7)[0] != 't');
     tpl_set(o, "hired_on", val(ag, 0, 8));
     tpl_set(o, "skills", val(ag, 0, 9));
-    double hours = 0;
     for (int i = 0; i < PQntuples(sh); i++) {
         struct tpl_obj *s = tpl_add(page, "shifts");
         tpl_set(s, "day", val(sh, i, 0));
@@ -882,7 +885,6 @@ static int shape_agent(PGresult *const *res, struct tpl_obj *page)
         tpl_set(s, "breaks", val(sh, i, 5));
         tpl_flag(s, "past", val(sh, i, 6)[0] != 't');
     }
-    (void)hours;
     for (int i = 0; i < PQntuples(av); i++) {
         struct tpl_obj *w = tpl_add(page, "windows");
         long wd = integer(av, i, 0);
@@ -1065,36 +1067,30 @@ static void shape_hiring(PGresult *const *res, struct tpl_obj *page)
 int console_data_shape(enum console_page p, const struct console_args *a, PGresult *const *res,
                        int n, struct tpl_obj *page)
 {
-    int want = 1;
+    /* As many results as console_data_queries() sent for the page. */
     static const int counts[] = {[CP_OVERVIEW] = 4, [CP_COVERAGE] = 3, [CP_SCHEDULE] = 5,
                                  [CP_AGENT] = 5,    [CP_FAIRNESS] = 4, [CP_HIRING] = 4};
-    want = counts[p];
-    if (n != want)
+    if (n != counts[p])
         return -EINVAL;
-    bool have_run = shape_run(res[0], page);
-    int rc = 0;
+    shape_run(res[0], page);
     switch (p) {
     case CP_OVERVIEW:
         shape_overview(res, page);
-        break;
+        return 0;
     case CP_COVERAGE:
-        rc = shape_coverage(a, res, page);
-        break;
+        return shape_coverage(a, res, page);
     case CP_SCHEDULE:
         shape_schedule(a, res, page);
-        break;
+        return 0;
     case CP_AGENT:
-        rc = shape_agent(res, page);
-        break;
+        return shape_agent(res, page);
     case CP_FAIRNESS:
-        rc = shape_fairness(a, res, page);
-        break;
+        return shape_fairness(a, res, page);
     case CP_HIRING:
         shape_hiring(res, page);
-        break;
+        return 0;
     }
-    (void)have_run;
-    return rc;
+    return -EINVAL;
 }
 
 /* ---- CSV ---- */
