@@ -17,10 +17,12 @@ LDFLAGS  ?=
 
 BUILD    ?= build
 SRCS     := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
-OBJS     := $(SRCS:daemon/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/migrations_data.o
+OBJS     := $(SRCS:daemon/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/migrations_data.o \
+            $(BUILD)/obj/console_files.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
+CONSOLE_FILES := $(sort $(wildcard console/templates/*.html console/static/*))
 
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -44,6 +46,14 @@ $(BUILD)/obj/migrations_data.c: $(MIGRATIONS) tools/embed-migrations.sh | $(BUIL
 
 $(BUILD)/obj/migrations_data.o: $(BUILD)/obj/migrations_data.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The console's templates and stylesheet, likewise: pages and binary never disagree.
+$(BUILD)/obj/console_files.c: $(CONSOLE_FILES) tools/embed-files.sh | $(BUILD)/obj
+	sh tools/embed-files.sh console_files console $(CONSOLE_FILES) > $@
+
+$(BUILD)/obj/console_files.o: $(BUILD)/obj/console_files.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
 
 # From scratch: `ar rcs` alone keeps the member of a source that was removed
 # or renamed, and the linker may take a stale definition from it.

@@ -66,6 +66,10 @@ static const struct key keys[] = {
     {"admin_token_sha256", SHA256(admin_token_sha256), 0, 0},
     {"api_allow_remote", BOOL(api_allow_remote), 0, 0},
     {"clock", CLOCK(), 0, 0},
+    {"console", BOOL(console), 0, 0},
+    {"console_allow_remote", BOOL(console_allow_remote), 0, 0},
+    {"console_secure_cookie", BOOL(console_secure_cookie), 0, 0},
+    {"console_session_hours", INT(console_session_hours, 1, 720)},
 };
 
 void config_defaults(struct config *c)
@@ -86,6 +90,8 @@ void config_defaults(struct config *c)
     c->plan_iterations = 0;
     c->plan_threads = 2;
     c->freeze_hours = 48;
+    c->console = true;
+    c->console_session_hours = 12;
 }
 
 const char *config_default_path(void)

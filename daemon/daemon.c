@@ -48,6 +48,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "console.h"
 #include "db.h"
 #include "feeds.h"
 #include "health.h"
@@ -89,6 +90,7 @@ struct daemon {
     struct feeds *feeds;
     struct runs *runs;
     struct leader *leader;
+    struct console *console; /* its own connection; NULL until migrations are done */
 
     uv_signal_t sig_term, sig_int, sig_hup;
     uv_timer_t watchdog, replan, refresh, migrate_retry, check;
@@ -97,6 +99,7 @@ struct daemon {
     int migrate_rc;
     char migrate_err[512];
 
+    atomic_bool cancel; /* set when stopping: work on the thread pool gives up */
     bool stopping;
     bool ready_sent;
     bool db_stopping;
@@ -584,12 +587,54 @@ static char *http_api_cb(void *ctx, const char *name, size_t name_len, const cha
     return strdup(rec);
 }
 
+static void http_console_cb(void *ctx, struct http_request *r, const struct http_request_info *info)
+{
+    struct daemon *d = ctx;
+    if (d->console == NULL) {
+        static const char body[] = "The console is starting or off; try again in a moment.\n";
+        const char *h[] = {"retry-after", "2", NULL};
+        struct http_reply rep = {.status = 503,
+                                 .content_type = "text/plain; charset=utf-8",
+                                 .headers = h,
+                                 .body = body,
+                                 .len = sizeof body - 1};
+        http_reply(r, &rep);
+        return;
+    }
+    console_handle(d->console, r, info);
+}
+
 static const struct http_handlers http_handlers_tmpl = {
     .feed = http_feed_cb,
     .healthz = http_healthz_cb,
     .metrics = http_metrics_cb,
     .api = http_api_cb,
+    .console = http_console_cb,
 };
+
+static void console_config_from(const struct config *cfg, struct console_config *out)
+{
+    *out = (struct console_config){.enabled = cfg->console,
+                                   .allow_remote = cfg->console_allow_remote,
+                                   .secure_cookie = cfg->console_secure_cookie,
+                                   .session_hours = cfg->console_session_hours,
+                                   .horizon_days = cfg->horizon_days,
+                                   .clock_fixed = cfg->clock_fixed,
+                                   .clock_at = cfg->clock_at,
+                                   .freeze_hours = cfg->freeze_hours,
+                                   .seed = cfg->plan_seed};
+}
+
+static void start_console(struct daemon *d)
+{
+    struct console_config cc;
+    console_config_from(&d->cfg, &cc);
+    int rc = console_start(&d->loop, d->cfg.database, &cc, &d->cancel, &d->console);
+    if (rc < 0) {
+        log_err("cannot start the console: %s", strerror(-rc));
+        d->console = NULL;
+    }
+}
 
 /* ---- start, reload, stop ----------------------------------------------- */
 
@@ -713,6 +758,7 @@ static void migrate_after(uv_work_t *req, int status)
         log_notice("%s", d->migrate_err);
     start_db(d);
     start_revocations(d);
+    start_console(d);
 }
 
 static void migrate_begin(struct daemon *d)
@@ -780,6 +826,16 @@ static void reload(struct daemon *d)
     }
     if (strcmp(old.database, nc.database) != 0 && d->revocations != NULL)
         db_stop(d->revocations, revocations_restarted, d);
+    if (d->console != NULL && strcmp(old.database, nc.database) != 0) {
+        /* The old console finishes what it holds and frees itself; a new one connects. */
+        console_stop(d->console, NULL, NULL);
+        d->console = NULL;
+        start_console(d);
+    } else if (d->console != NULL) {
+        struct console_config cc;
+        console_config_from(&d->cfg, &cc);
+        console_configure(d->console, &cc);
+    }
     log_info("configuration reloaded");
     sd_notify(0, "READY=1\nSTATUS=configuration reloaded");
     runs_now(d->runs, 0, "reload");
@@ -861,6 +917,12 @@ static void on_closed_revocations(void *arg)
     d->revocations = NULL;
 }
 
+static void on_closed_console(void *arg)
+{
+    struct daemon *d = arg;
+    d->console = NULL;
+}
+
 static void on_closed_http(void *arg)
 {
     struct daemon *d = arg;
@@ -884,6 +946,7 @@ static void daemon_stop(struct daemon *d, int code)
         return;
     d->stopping = true;
     d->exit_code = code;
+    atomic_store(&d->cancel, true);
     sd_notify(0, "STOPPING=1");
     uv_handle_t *handles[] = {
         (uv_handle_t *)&d->sig_term, (uv_handle_t *)&d->sig_int,       (uv_handle_t *)&d->sig_hup,
@@ -897,6 +960,8 @@ static void daemon_stop(struct daemon *d, int code)
         http_stop(d->http, on_closed_http, d);
     if (d->revocations != NULL)
         db_stop(d->revocations, on_closed_revocations, d);
+    if (d->console != NULL)
+        console_stop(d->console, on_closed_console, d);
     /* The run in flight is recorded as abandoned first (at most a second), then the session goes.
      */
     runs_stop(d->runs, stop_db, d);
@@ -924,6 +989,7 @@ int daemon_run(const char *config_path)
         free(d);
         return 1;
     }
+    atomic_init(&d->cancel, false);
     struct runs_callbacks rcb = {.ctx = d, .on_landed = on_landed, .on_stale = on_stale};
     struct leader_callbacks lcb = {.ctx = d, .on_sites = on_sites};
     if (feeds_new(&d->feeds) < 0 || runs_new(&d->loop, &d->cfg, &rcb, &d->runs) < 0 ||

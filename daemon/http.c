@@ -10,12 +10,17 @@
  * on_closed, after which the caller's loop holds no handle of ours.
  *
  * Routing, conditional requests (RFC 7232) and HTTP dates are done here; h2o
- * only parses HTTP/1.x and writes responses. h2c upgrades, compression and
+ * only parses HTTP/1.x and writes responses. /console is answered
+ * asynchronously (struct http_request, see include/http.h): the handle is
+ * ours (malloc'd) and a pointer to it lives in h2o's request pool, whose
+ * dispose callback cuts the link when h2o drops the request (the client went
+ * away), so a late answer never touches freed memory. h2c upgrades, compression and
  * redirects are deliberately off (see FEEDS.md in the design docs).
  */
 #include "http.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -32,6 +37,7 @@
 
 #define FEED_PREFIX    "/feeds/"
 #define API_PREFIX     "/api/"
+#define CONSOLE_PREFIX "/console"
 #define FEED_SUFFIX    ".ics"
 #define TOKEN_MAX      128
 #define MAX_BODY_BYTES (16 * 1024) /* we accept no request bodies; bound what h2o buffers */
@@ -345,6 +351,8 @@ static const char *reason_phrase(int status)
     switch (status) {
     case 200:
         return "OK";
+    case 303:
+        return "See Other";
     case 304:
         return "Not Modified";
     case 400:
@@ -357,8 +365,14 @@ static const char *reason_phrase(int status)
         return "Not Found";
     case 405:
         return "Method Not Allowed";
+    case 409:
+        return "Conflict";
     case 410:
         return "Gone";
+    case 413:
+        return "Content Too Large";
+    case 415:
+        return "Unsupported Media Type";
     case 429:
         return "Too Many Requests";
     case 500:
@@ -566,6 +580,144 @@ static void serve_api(struct http_server *srv, h2o_req_t *req, h2o_iovec_t name)
     serve_generated(req, body, status, "application/json");
 }
 
+/* ---- asynchronous requests (the console) ---- */
+
+struct http_request {
+    h2o_req_t *req; /* NULL once h2o disposed of the request: the client went away */
+    struct http_server *srv;
+    struct http_request **slot; /* in req's pool, pointing back here */
+};
+
+/* The request's pool is being cleared before we answered: the client is gone. */
+static void on_request_disposed(void *p)
+{
+    struct http_request **slot = p;
+    struct http_request *r = *slot;
+    if (r == NULL)
+        return;
+    r->srv->stats.async_pending--;
+    r->srv->stats.async_abandoned++;
+    r->req = NULL;
+    r->slot = NULL;
+}
+
+int http_request_alive(const struct http_request *r)
+{
+    return r != NULL && r->req != NULL;
+}
+
+/* Whether a header value can go out as is: h2o writes values verbatim. */
+static bool header_value_safe(const char *v)
+{
+    for (; *v != '\0'; v++)
+        if ((unsigned char)*v < 0x20 && *v != '\t')
+            return false;
+    return true;
+}
+
+void http_reply(struct http_request *r, const struct http_reply *rep)
+{
+    if (r == NULL)
+        return;
+    h2o_req_t *req = r->req;
+    if (req != NULL) {
+        int status = rep->status;
+        *r->slot = NULL;
+        r->srv->stats.async_pending--;
+        if (reason_phrase(status) == NULL) {
+            log_warn("http: the console answered status %d, which has no reason phrase here; "
+                     "sending 500",
+                     status);
+            status = 500;
+        }
+        add_policy_headers(req, rep->cache_control != NULL ? rep->cache_control : "no-store");
+        for (const char *const *h = rep->headers; h != NULL && h[0] != NULL; h += 2) {
+            if (h[1] == NULL || !header_value_safe(h[1])) {
+                log_warn("http: dropping header %s: its value holds a control character", h[0]);
+                continue;
+            }
+            add_custom_header(req, pool_strdup(req, h[0]), pool_strdup(req, h[1]));
+        }
+        send_response(req, status, rep->content_type, rep->body, rep->len);
+    }
+    free(r);
+}
+
+/* A header's values joined with "; " (Cookie may come split, as HTTP/2 does), or NULL. */
+static const char *joined_header(h2o_req_t *req, const char *name)
+{
+    size_t nl = strlen(name);
+    size_t total = 0;
+    int count = 0;
+    for (ssize_t i = -1; (i = h2o_find_header_by_str(&req->headers, name, nl, i)) != -1; count++)
+        total += req->headers.entries[i].value.len + 2;
+    if (count == 0)
+        return NULL;
+    char *out = h2o_mem_alloc_pool(&req->pool, total + 1), *p = out;
+    for (ssize_t i = -1; (i = h2o_find_header_by_str(&req->headers, name, nl, i)) != -1;) {
+        h2o_iovec_t v = req->headers.entries[i].value;
+        if (p != out) {
+            memcpy(p, "; ", 2);
+            p += 2;
+        }
+        memcpy(p, v.base, v.len);
+        p += v.len;
+    }
+    *p = '\0';
+    return out;
+}
+
+static void peer_text(h2o_req_t *req, char *buf, size_t len)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
+    const void *addr = NULL;
+    if (sl != 0 && ss.ss_family == AF_INET)
+        addr = &((struct sockaddr_in *)&ss)->sin_addr;
+    else if (sl != 0 && ss.ss_family == AF_INET6)
+        addr = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+    if (addr == NULL || inet_ntop(ss.ss_family, addr, buf, (socklen_t)len) == NULL)
+        snprintf(buf, len, "unknown");
+}
+
+static void serve_console(struct http_server *srv, h2o_req_t *req, h2o_iovec_t path)
+{
+    struct http_request *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        send_status(req, 503);
+        return;
+    }
+    /* Linked to the pool: h2o_mem_alloc_shared() aborts rather than fail. */
+    struct http_request **slot =
+        h2o_mem_alloc_shared(&req->pool, sizeof *slot, on_request_disposed);
+    *slot = r;
+    r->req = req;
+    r->srv = srv;
+    r->slot = slot;
+    srv->stats.async_pending++;
+
+    struct http_request_info info = {0};
+    info.method = h2o_strdup(&req->pool, req->method.base, req->method.len).base;
+    info.path = h2o_strdup(&req->pool, path.base, path.len).base;
+    info.query = req->query_at != SIZE_MAX
+                     ? h2o_strdup(&req->pool, req->path.base + req->query_at + 1,
+                                  req->path.len - req->query_at - 1)
+                           .base
+                     : "";
+    info.cookie = joined_header(req, "cookie");
+    info.origin = joined_header(req, "origin");
+    info.content_type = joined_header(req, "content-type");
+    if (req->entity.base != NULL) {
+        info.body = h2o_strdup(&req->pool, req->entity.base, req->entity.len).base;
+        info.body_len = req->entity.len;
+    } else {
+        info.body = "";
+    }
+    info.loopback = peer_is_loopback(req);
+    peer_text(req, info.peer, sizeof info.peer);
+    srv->handlers.console(srv->handlers.ctx, r, &info);
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     struct http_server *srv = ((struct http_route *)self)->srv;
@@ -604,6 +756,12 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         serve_api(srv, req,
                   h2o_iovec_init(path.base + sizeof(API_PREFIX) - 1,
                                  path.len - (sizeof(API_PREFIX) - 1)));
+        return 0;
+    }
+    if (srv->handlers.console != NULL && path.len >= sizeof(CONSOLE_PREFIX) - 1 &&
+        memcmp(path.base, CONSOLE_PREFIX, sizeof(CONSOLE_PREFIX) - 1) == 0 &&
+        (path.len == sizeof(CONSOLE_PREFIX) - 1 || path.base[sizeof(CONSOLE_PREFIX) - 1] == '/')) {
+        serve_console(srv, req, path);
         return 0;
     }
     h2o_iovec_t token = feed_token(path);

@@ -41,6 +41,11 @@ struct config {
      */
     bool clock_fixed;
     long long clock_at; /* seconds since the epoch, when clock_fixed */
+    /* The planners' console (docs/console.md). */
+    bool console;               /* serve /console */
+    bool console_allow_remote;  /* answer /console from other hosts than loopback */
+    bool console_secure_cookie; /* its cookies carry Secure: it is served over TLS (a proxy) */
+    int console_session_hours;  /* how long a sign-in lasts */
 };
 
 /* Built-in defaults. */

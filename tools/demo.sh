@@ -184,9 +184,12 @@ SELECT name, contract, time_zone, staffd.issue_feed_url(id) FROM picked ORDER BY
 EOF
 )
 [ -n "$feeds" ] || die "found no demo agents to issue feed URLs for"
+# A planner's sign-in link for the console (a new run issues a new one; the old one dies).
+console_link=$(demo_psql -At -c "SELECT staffd.issue_console_link('Demo Planner', 'planner')")
 old_umask=$(umask)
 umask 077
 printf '%s\n' "$feeds" >var/demo-feeds.txt
+printf '%s\n' "$console_link" >var/demo-console.txt
 umask "$old_umask"
 
 cat <<EOF
@@ -202,6 +205,11 @@ printf '%s\n' "$feeds" | while IFS= read -r line; do
     printf '      %s\n' "${line##* | }"
 done
 cat <<EOF
+
+Planners' console (sign in as "Demo Planner", role planner; private, also in
+var/demo-console.txt; revoke with SELECT staffd.revoke_console_link('Demo Planner')):
+  $console_link
+  (answers on loopback only unless console_allow_remote = yes)
 
 Health:   $local_url/healthz$( [ "$daemons" -gt 1 ] && printf '%s' " (and ports $((http_port + 1))..$((http_port + daemons - 1)): $daemons daemons share the two sites; each serves every feed)")
 Metrics:  $local_url/metrics
