@@ -58,6 +58,7 @@
 #include "migrate.h"
 #include "runs.h"
 #include "text.h"
+#include "util.h"
 
 #define NOTIFY_CHANNEL      "staffd_changed"
 #define REVOKE_CHANNEL      "staffd_revoked" /* payload: a revoked token's SHA-256, hex */
@@ -128,13 +129,6 @@ struct render_job {
 
 static void feeds_refresh(struct daemon *d, const char *agents);
 static void tokens_refresh(struct daemon *d);
-
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void notify_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -497,7 +491,7 @@ static int http_feed_cb(void *ctx, const char *token, size_t len, struct http_fe
 static void health_gather(struct daemon *d, struct health_input *in)
 {
     *in = (struct health_input){0};
-    in->now = wall_now();
+    in->now = util_wall_seconds();
     in->db_connected = d->db != NULL && db_connected(d->db);
     if (d->db != NULL)
         db_get_stats(d->db, &in->db);

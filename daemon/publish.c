@@ -4,6 +4,7 @@
  * UUID to a neighbour that merely overlaps it.
  */
 #include "publish.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -16,14 +17,9 @@ struct ops {
 
 static int ops_push(struct ops *o, struct publish_op op)
 {
-    if (o->n == o->cap) {
-        int cap = o->cap ? o->cap * 2 : 64;
-        struct publish_op *nv = realloc(o->v, (size_t)cap * sizeof *nv);
-        if (nv == NULL)
-            return -ENOMEM;
-        o->v = nv;
-        o->cap = cap;
-    }
+    int rc = util_grow((void **)&o->v, &o->cap, o->n + 1, sizeof *o->v);
+    if (rc < 0)
+        return rc;
     o->v[o->n++] = op;
     return 0;
 }

@@ -25,6 +25,7 @@
 #include "plan.h"
 #include "schedule.h"
 #include "text.h"
+#include "util.h"
 
 #define SLOTS_PER_DAY  (86400 / SD_CELL_SECONDS)
 #define WEEK_SLOTS     (7 * SLOTS_PER_DAY)
@@ -98,14 +99,6 @@ const char *recruit_tz_name(const struct snapshot *s, int tz)
 static int32_t offset_at(const struct tz_table *tz, sd_time t)
 {
     return tz != NULL ? tz_offset_at(tz, t) : 0;
-}
-
-static int64_t floor_div64(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    if (a % b != 0 && ((a < 0) != (b < 0)))
-        q--;
-    return q;
 }
 
 /* ---- words for weekly time blocks --------------------------------------- */
@@ -244,14 +237,9 @@ struct block_vec {
 
 static int block_push(struct block_vec *bv, struct block b)
 {
-    if (bv->n == bv->cap) {
-        int cap = bv->cap ? bv->cap * 2 : 32;
-        struct block *nv = realloc(bv->v, (size_t)cap * sizeof *nv);
-        if (nv == NULL)
-            return -ENOMEM;
-        bv->v = nv;
-        bv->cap = cap;
-    }
+    int rc = util_grow((void **)&bv->v, &bv->cap, bv->n + 1, sizeof *bv->v);
+    if (rc < 0)
+        return rc;
     bv->v[bv->n++] = b;
     return 0;
 }
@@ -269,7 +257,7 @@ static void weekly_average(const struct snapshot *s, const struct plan *plan, in
     for (int c = first_future_cell(s); c < s->n_cells; c++) {
         sd_time t = s->horizon_start + (sd_time)c * SD_CELL_SECONDS;
         sd_time local = t + offset_at(tz, t);
-        int64_t day = floor_div64(local, 86400);
+        int64_t day = util_floor_div(local, 86400);
         int slot = (int)((local - day * 86400) / SD_CELL_SECONDS);
         int k = (day_weekday((int32_t)day) - 1) * SLOTS_PER_DAY + slot;
         sum[k] += plan->shortage[cell_index(s, q, c)];
@@ -375,14 +363,9 @@ struct need_vec {
 
 static int need_push(struct need_vec *nv, const struct recruit_need *need)
 {
-    if (nv->n == nv->cap) {
-        int cap = nv->cap ? nv->cap * 2 : 16;
-        struct recruit_need *v = realloc(nv->v, (size_t)cap * sizeof *v);
-        if (v == NULL)
-            return -ENOMEM;
-        nv->v = v;
-        nv->cap = cap;
-    }
+    int rc = util_grow((void **)&nv->v, &nv->cap, nv->n + 1, sizeof *nv->v);
+    if (rc < 0)
+        return rc;
     nv->v[nv->n++] = *need;
     return 0;
 }
@@ -750,7 +733,7 @@ static void pattern_words(const struct snapshot *s, const struct candidate *c,
     int lo = 1440 * 2, hi = -1;
     for (int i = 0; i < n; i++) {
         sd_time local = sh[i].start + offset_at(tz, sh[i].start);
-        int64_t day = floor_div64(local, 86400);
+        int64_t day = util_floor_div(local, 86400);
         int st = (int)((local - day * 86400) / 60);
         int en = st + (int)((sh[i].end - sh[i].start) / 60);
         mask |= 1u << (day_weekday((int32_t)day) - 1);

@@ -31,6 +31,7 @@
 #include "recruit_report.h"
 #include "store.h"
 #include "text.h"
+#include "util.h"
 
 #define RETRY_MIN_MS 5000
 #define RETRY_MAX_MS (5 * 60 * 1000)
@@ -124,20 +125,6 @@ struct runs {
 static void schedule(struct runs *r);
 static void job_free(struct plan_job *j);
 
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static struct site *site_of(struct runs *r, int64_t id)
 {
     for (int i = 0; i < r->n_sites; i++)
@@ -200,7 +187,7 @@ static void note_attempt(struct runs *r, const char *status, const char *message
     snprintf(s->last_status, sizeof s->last_status, "%s", status);
     text_printf(s->last_message, sizeof s->last_message, "%s", message ? message : "");
     snprintf(s->last_reason, sizeof s->last_reason, "%s", r->reason);
-    s->last_finished = wall_now();
+    s->last_finished = util_wall_seconds();
 }
 
 static void finish_recorded(void *arg, int status, PGresult **res, int n, const char *error)
@@ -348,7 +335,7 @@ static void stored(void *arg, int status, PGresult **res, int n, const char *err
 static void plan_work(uv_work_t *req)
 {
     struct plan_job *j = req->data;
-    double t0 = mono_now();
+    double t0 = util_mono_seconds();
     struct publish_op *ops = NULL;
     j->rc =
         load_snapshot(j->results, j->n_results, j->horizon_days, &j->snap, j->err, sizeof j->err);
@@ -403,7 +390,7 @@ static void plan_work(uv_work_t *req)
     if (j->rc < 0)
         text_printf(j->err, sizeof j->err, "preparing the write: %s", strerror(-j->rc));
     free(ops);
-    j->seconds = mono_now() - t0;
+    j->seconds = util_mono_seconds() - t0;
 }
 
 static void job_free(struct plan_job *j)
@@ -543,7 +530,7 @@ static void start(struct runs *r, struct site *s)
     snprintf(site, sizeof site, "%" PRId64, s->info.id);
     r->site = s->info.id;
     r->run_id = 0;
-    r->started_at = wall_now();
+    r->started_at = util_wall_seconds();
     snprintf(r->reason, sizeof r->reason, "%s", s->pending_reason);
     atomic_store(&r->cancel, false);
     s->pending = false;

@@ -12,6 +12,7 @@
  */
 #include "schedule.h"
 #include "text.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -29,18 +30,10 @@ static sd_time horizon_end(const struct snapshot *s)
     return s->horizon_start + (sd_time)s->horizon_days * 86400;
 }
 
-static int32_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0)))
-        q--;
-    return (int32_t)q;
-}
-
 /* ISO week number counted from the Monday 1969-12-29. */
 static int32_t week_of(int32_t day)
 {
-    return floor_div((int64_t)day + 3, 7);
+    return (int32_t)util_floor_div((int64_t)day + 3, 7);
 }
 
 static bool agent_skilled(const struct agent *a, int queue)
@@ -74,14 +67,9 @@ struct option_vec {
 
 static int option_push(struct option_vec *ov, struct shift_option o)
 {
-    if (ov->n == ov->cap) {
-        int cap = ov->cap ? ov->cap * 2 : 64;
-        struct shift_option *nv = realloc(ov->v, (size_t)cap * sizeof *nv);
-        if (nv == NULL)
-            return -ENOMEM;
-        ov->v = nv;
-        ov->cap = cap;
-    }
+    int rc = util_grow((void **)&ov->v, &ov->cap, ov->n + 1, sizeof *ov->v);
+    if (rc < 0)
+        return rc;
     ov->v[ov->n++] = o;
     return 0;
 }
@@ -150,7 +138,7 @@ struct agent_days {
 struct builder {
     const struct snapshot *s;
     struct plan *plan;
-    int cap;
+    int cap, cap_day;   /* of plan->shifts and of shift_day */
     int32_t *shift_day; /* local day of each plan shift */
     struct agent_days *days;
     int *cov; /* scheduled per queue cell */
@@ -159,18 +147,11 @@ struct builder {
 static int builder_add(struct builder *b, int agent, int queue, sd_time st, sd_time en, int32_t day)
 {
     struct plan *p = b->plan;
-    if (p->n_shifts == b->cap) {
-        int cap = b->cap ? b->cap * 2 : 256;
-        struct planned_shift *ns = realloc(p->shifts, (size_t)cap * sizeof *ns);
-        if (ns == NULL)
-            return -ENOMEM;
-        p->shifts = ns;
-        int32_t *nd = realloc(b->shift_day, (size_t)cap * sizeof *nd);
-        if (nd == NULL)
-            return -ENOMEM;
-        b->shift_day = nd;
-        b->cap = cap;
-    }
+    int rc = util_grow((void **)&p->shifts, &b->cap, p->n_shifts + 1, sizeof *p->shifts);
+    if (rc == 0)
+        rc = util_grow((void **)&b->shift_day, &b->cap_day, p->n_shifts + 1, sizeof *b->shift_day);
+    if (rc < 0)
+        return rc;
     int idx = p->n_shifts++;
     p->shifts[idx] = (struct planned_shift){agent, queue, st, en};
     b->shift_day[idx] = day;
