@@ -97,13 +97,21 @@ static inline void test_explain_(char *msg, size_t size, const char *ea, const c
     snprintf(msg, size, "%s is not %s %s", left, test_op_text_(op), right);
 }
 
-/* The shortest %g that reads back as x (17 significant digits always do). */
+/*
+ * The shortest %g that reads back as x (17 significant digits always do),
+ * written out in full when that is no longer than 17 digits: 240, not 2.4e+02.
+ */
 static inline void test_fmt_double_(char *out, size_t size, double x)
 {
     for (int digits = 1; digits <= 17; digits++) {
         snprintf(out, size, "%.*g", digits, x);
-        if (strtod(out, NULL) == x)
+        if (strtod(out, NULL) == x) {
+            const char *e = strchr(out, 'e');
+            int exponent = e ? atoi(e + 1) : 0;
+            if (exponent >= digits && exponent < 17)
+                snprintf(out, size, "%.*g", exponent + 1, x);
             return;
+        }
     }
 }
 
