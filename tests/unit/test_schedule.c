@@ -82,15 +82,15 @@ static void test_tz_local_to_utc_across_dst(void **state)
     tz_stockholm(&tz);
     int32_t spring = test_civil_days(2026, 3, 29), autumn = test_civil_days(2026, 10, 25);
     /* 01:00 local on the spring day is still winter time: 00:00 UTC. */
-    assert_true(tz_local_to_utc(&tz, spring, 60) == (sd_time)spring * DAY);
+    assert_int_equal(tz_local_to_utc(&tz, spring, 60), (sd_time)spring * DAY);
     /* 02:30 does not exist: the gap ends at 03:00 local = 01:00 UTC. */
-    assert_true(tz_local_to_utc(&tz, spring, 150) == SPRING_2026);
+    assert_int_equal(tz_local_to_utc(&tz, spring, 150), SPRING_2026);
     /* 09:00 local after the change is 07:00 UTC. */
-    assert_true(tz_local_to_utc(&tz, spring, 540) == (sd_time)spring * DAY + 7 * 3600);
+    assert_int_equal(tz_local_to_utc(&tz, spring, 540), (sd_time)spring * DAY + 7 * 3600);
     /* 02:30 in autumn happens twice: the first (summer time, 00:30 UTC) is taken. */
-    assert_true(tz_local_to_utc(&tz, autumn, 150) == (sd_time)autumn * DAY + 1800);
+    assert_int_equal(tz_local_to_utc(&tz, autumn, 150), (sd_time)autumn * DAY + 1800);
     /* 09:00 local after autumn's change is 08:00 UTC. */
-    assert_true(tz_local_to_utc(&tz, autumn, 540) == (sd_time)autumn * DAY + 8 * 3600);
+    assert_int_equal(tz_local_to_utc(&tz, autumn, 540), (sd_time)autumn * DAY + 8 * 3600);
 }
 
 /* A one-agent, one-queue snapshot built by hand; the test fills in the rest. */
@@ -170,23 +170,23 @@ static void test_options_inside_availability_across_dst(void **state)
     struct shift_option *o;
     int n;
     assert_int_equal(schedule_options_for_agent(&f.s, 0, &o, &n), 0);
-    assert_true(n > 0);
+    assert_gt(n, 0);
     int on_sunday = 0;
     for (int i = 0; i < n; i++) {
         /* Every option starts and ends inside 09:00..17:00 local, whatever the offset. */
         int32_t day = tz_local_day(&f.tz[0], o[i].start);
         sd_time open = tz_local_to_utc(&f.tz[0], day, 9 * 60);
         sd_time close = tz_local_to_utc(&f.tz[0], day, 17 * 60);
-        assert_true(o[i].start >= open);
-        assert_true(o[i].end <= close);
+        assert_ge(o[i].start, open);
+        assert_le(o[i].end, close);
         assert_int_equal(o[i].day, day);
         if (day == test_civil_days(2026, 3, 29)) {
             on_sunday++;
             /* After the change 09:00 local is 07:00 UTC, not 08:00. */
-            assert_true(o[i].start >= (sd_time)day * DAY + 7 * 3600);
+            assert_ge(o[i].start, (sd_time)day * DAY + 7 * 3600);
         }
         if (day == test_civil_days(2026, 3, 27))
-            assert_true(o[i].start >= (sd_time)day * DAY + 8 * 3600);
+            assert_ge(o[i].start, (sd_time)day * DAY + 8 * 3600);
     }
     /* 8-hour shifts fit only at 09:00; 4-hour ones at 09:00..13:00 in steps of 30 min. */
     assert_int_equal(on_sunday, 1 + 9);
@@ -208,7 +208,8 @@ static void test_options_autumn_night_window(void **state)
     sd_time open = (sd_time)d0 * DAY + 20 * 3600, close = (sd_time)(d0 + 1) * DAY + 5 * 3600;
     int eight = 0;
     for (int i = 0; i < n; i++) {
-        assert_true(o[i].start >= open && o[i].end <= close);
+        assert_ge(o[i].start, open);
+        assert_le(o[i].end, close);
         eight += (o[i].end - o[i].start) == 8 * 3600;
     }
     /* 8 h shifts may start at 20:00, 20:30 and 21:00 UTC. */
@@ -265,7 +266,7 @@ static void test_rules_weekly_limits_and_rest(void **state)
     char why[256] = "";
     int rc = schedule_check(&f.s, p.shifts, p.n_shifts, why, sizeof why);
     assert_int_equal(rc, 0);
-    assert_true(p.n_shifts > 0);
+    assert_gt(p.n_shifts, 0);
     /* Weekly minutes reached: 20 h each week, no more. */
     for (int w = 0; w < 2; w++) {
         sd_time ws = (sd_time)(d0 + 7 * w) * DAY, we = ws + 7 * DAY;
@@ -277,9 +278,9 @@ static void test_rules_weekly_limits_and_rest(void **state)
                 days++;
             }
         }
-        assert_true(minutes <= 1200);
-        assert_true(days <= 4);
-        assert_true(minutes >= 960);
+        assert_le(minutes, 1200);
+        assert_le(days, 4);
+        assert_ge(minutes, 960);
     }
     plan_free(&p);
 }
@@ -413,7 +414,7 @@ static void test_random_instances_never_break_a_rule(void **state)
         plan_free(&p);
     }
     /* The instances are not empty: the builder did schedule. */
-    assert_true(scheduled > 300);
+    assert_gt(scheduled, 300);
 }
 
 static void test_deterministic_per_seed(void **state)
