@@ -78,10 +78,12 @@ char *load_snapshot_sql(int days, bool clock_fixed, sd_time clock_at, int64_t si
         " SELECT tz, extract(epoch FROM at)::bigint, off FROM l"
         " WHERE prev IS NULL OR prev <> off ORDER BY tz, at;"
         "SELECT id, name, channel, service_level, target_seconds, max_occupancy, concurrency,"
-        " coalesce(patience_seconds, 0), shrinkage, time_zone FROM staffd.queues"
+        " coalesce(patience_seconds, 0), shrinkage, time_zone, assistant_share,"
+        " coalesce(escalated_aht_seconds, 0) FROM staffd.queues"
         " WHERE site_id = " SITE " ORDER BY id;"
         "SELECT queue_id, extract(epoch FROM interval_start)::bigint, interval_minutes, contacts,"
-        " aht_seconds FROM staffd.demand WHERE interval_start < " HS " + interval '%3$d days'"
+        " aht_seconds, assistant_share IS NOT NULL, coalesce(assistant_share, 0) FROM "
+        "staffd.demand WHERE interval_start < " HS " + interval '%3$d days'"
         " AND queue_id IN (SELECT id FROM staffd.queues WHERE site_id = " SITE ")"
         " AND interval_start + interval_minutes * interval '1 minute' > " HS
         " ORDER BY queue_id, interval_start;"
@@ -209,7 +211,7 @@ static int add_error(struct snapshot *s, const char *table, const char *key, con
 static int check_shape(PGresult *const *res, int n, char *err, size_t err_len)
 {
     static const int cols[R_COUNT] = {
-        [R_CLOCK] = 2,      [R_TZ] = 3,     [R_QUEUES] = 10,    [R_DEMAND] = 5,
+        [R_CLOCK] = 2,      [R_TZ] = 3,     [R_QUEUES] = 12,    [R_DEMAND] = 7,
         [R_CONTRACTS] = 11, [R_AGENTS] = 4, [R_SKILLS] = 2,     [R_AVAIL] = 7,
         [R_TIME_OFF] = 4,   [R_SHIFTS] = 7, [R_CANDIDATES] = 6, [R_CAND_SKILLS] = 2,
         [R_CAND_AVAIL] = 5, [R_PREFS] = 8,  [R_BREAKS] = 4,     [R_RECENT] = 3,
@@ -299,6 +301,10 @@ static const char *queue_problem(const struct queue *q)
         return "patience_seconds is not between 0 and 86400";
     if (!(isfinite(q->shrinkage) && q->shrinkage >= 0 && q->shrinkage < 1))
         return "shrinkage is not at least 0 and below 1";
+    if (!(isfinite(q->assistant_share) && q->assistant_share >= 0 && q->assistant_share < 1))
+        return "assistant_share is not at least 0 and below 1";
+    if (!in_range(q->escalated_aht, 0, LOAD_MAX_AHT_SECONDS))
+        return "escalated_aht_seconds is not above 0 and at most 86400";
     return NULL;
 }
 
@@ -323,6 +329,8 @@ static int load_queues(const PGresult *r, struct snapshot *s, int64_t **ids, boo
         q->concurrency = (int)v64(r, i, 6);
         q->patience_seconds = vdbl(r, i, 7);
         q->shrinkage = vdbl(r, i, 8);
+        q->assistant_share = vdbl(r, i, 10);
+        q->escalated_aht = vdbl(r, i, 11);
         q->tz = find_tz(s, PQgetvalue(r, i, 9));
         if (q->tz < 0)
             return -EINVAL;
@@ -357,9 +365,10 @@ static int load_demand(const PGresult *r, struct snapshot *s, const int64_t *qid
     size_t n = (size_t)s->n_queues * (size_t)s->n_cells;
     s->contacts = calloc(n ? n : 1, sizeof *s->contacts);
     s->aht = calloc(n ? n : 1, sizeof *s->aht);
+    s->offered = calloc(n ? n : 1, sizeof *s->offered);
     unsigned char *filled = calloc(n ? n : 1, 1);
     int rc = 0;
-    if (!s->contacts || !s->aht || !filled) {
+    if (!s->contacts || !s->aht || !s->offered || !filled) {
         rc = -ENOMEM;
         goto out;
     }
@@ -368,11 +377,15 @@ static int load_demand(const PGresult *r, struct snapshot *s, const int64_t *qid
         sd_time start = v64(r, i, 1);
         int minutes = (int)v64(r, i, 2);
         int cells = minutes / 15;
-        double contacts = vdbl(r, i, 3), aht = vdbl(r, i, 4);
+        double contacts = vdbl(r, i, 3), aht = vdbl(r, i, 4), share = vdbl(r, i, 6);
         if (q < 0 || bad[q])
             continue;
         const char *why = NULL;
-        if (!in_range(contacts, 0, LOAD_MAX_CONTACTS))
+        if (PQgetvalue(r, i, 5)[0] != 't') /* the row says nothing of its own */
+            share = s->queues[q].assistant_share;
+        if (!(isfinite(share) && share >= 0 && share < 1))
+            why = "assistant_share is not at least 0 and below 1";
+        else if (!in_range(contacts, 0, LOAD_MAX_CONTACTS))
             why = "contacts is not a number from 0 to 1000000";
         else if (!(isfinite(aht) && aht > 0 && aht <= LOAD_MAX_AHT_SECONDS))
             why = "aht_seconds is not above 0 and at most 86400";
@@ -415,8 +428,10 @@ static int load_demand(const PGresult *r, struct snapshot *s, const int64_t *qid
                 continue;
             size_t idx = (size_t)q * (size_t)s->n_cells + (size_t)c;
             filled[idx] = 1;
-            s->contacts[idx] = contacts / cells;
-            s->aht[idx] = aht;
+            /* People get what the assistant hands over, at the escalated handle time. */
+            s->offered[idx] = contacts / cells;
+            s->contacts[idx] = contacts * (1 - share) / cells;
+            s->aht[idx] = s->queues[q].escalated_aht > 0 ? s->queues[q].escalated_aht : aht;
         }
     }
 out:

@@ -23,6 +23,7 @@ void snapshot_free(struct snapshot *s)
     free(s->queues);
     free(s->contacts);
     free(s->aht);
+    free(s->offered);
     for (int i = 0; i < s->n_contracts; i++) {
         free(s->contracts[i].name);
         free(s->contracts[i].shift_lengths_minutes);

@@ -1161,3 +1161,105 @@ out:
         recruit_what_if_free(out);
     return rc;
 }
+
+/* ---- what if the assistant resolved another share ------------------------- */
+
+/* Agent-hours a week required on the queue in the future cells. */
+static double required_hours(const struct snapshot *s, const struct plan *plan, int queue)
+{
+    double weeks = future_weeks(s), sum = 0;
+    if (weeks <= 0)
+        return 0;
+    for (int c = first_future_cell(s); c < s->n_cells; c++)
+        sum += plan->required[cell_index(s, queue, c)];
+    return sum * SLOT_MINUTES / 60 / weeks;
+}
+
+static int hires_for(const struct recruit_result *rr, int queue)
+{
+    int n = 0;
+    for (int i = 0; i < rr->n_needs; i++)
+        if (queue < 0 || rr->needs[i].queue == queue)
+            n += rr->needs[i].agents;
+    return n;
+}
+
+void recruit_containment_free(struct recruit_containment *c)
+{
+    if (c == NULL)
+        return;
+    free(c->queues);
+    *c = (struct recruit_containment){0};
+}
+
+int recruit_what_if_containment(const struct snapshot *s, const struct plan *base,
+                                const struct recruit_result *base_rr, int queue, double share,
+                                const struct plan_params *pp, const struct recruit_params *p,
+                                struct recruit_containment *out)
+{
+    int rc = 0;
+    struct plan after = {0};
+    struct recruit_result rr = {0};
+    struct snapshot ext = *s;
+    size_t n = (size_t)s->n_queues * (size_t)s->n_cells;
+    *out = (struct recruit_containment){0};
+    if (!(share >= 0 && share < 1) || queue >= s->n_queues || s->offered == NULL)
+        return -EINVAL;
+    struct queue *queues = malloc((size_t)(s->n_queues + 1) * sizeof *queues);
+    double *contacts = malloc((n ? n : 1) * sizeof *contacts);
+    out->queues = calloc((size_t)(s->n_queues + 1), sizeof *out->queues);
+    if (queues == NULL || contacts == NULL || out->queues == NULL) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    out->n_queues = s->n_queues;
+    out->queue = queue;
+    out->share = share;
+    if (s->n_queues > 0)
+        memcpy(queues, s->queues, (size_t)s->n_queues * sizeof *queues);
+    if (n > 0)
+        memcpy(contacts, s->contacts, n * sizeof *contacts);
+    /*
+     * What reaches people under the new share. The forecast's offered
+     * contacts stay as they are; per-interval shares of the demand rows give
+     * way to the one asked about.
+     */
+    for (int q = 0; q < s->n_queues; q++) {
+        if (queue >= 0 && q != queue)
+            continue;
+        queues[q].assistant_share = share;
+        for (int c = 0; c < s->n_cells; c++)
+            contacts[cell_index(s, q, c)] = s->offered[cell_index(s, q, c)] * (1 - share);
+    }
+    ext.queues = queues;
+    ext.contacts = contacts;
+    rc = plan_run(&ext, pp, &after);
+    if (rc == 0)
+        rc = recruit_run(&ext, &after, p, &rr);
+    if (rc < 0)
+        goto out;
+    for (int q = 0; q < s->n_queues; q++) {
+        out->queues[q] = (struct recruit_containment_queue){
+            .share_before = s->queues[q].assistant_share,
+            .share_after = queues[q].assistant_share,
+            .required_hours_before = required_hours(s, base, q),
+            .required_hours_after = required_hours(&ext, &after, q),
+            .shortage_hours_before = shortage_per_week(s, base, q) / 60,
+            .shortage_hours_after = shortage_per_week(&ext, &after, q) / 60,
+            .sl_before = service_level(s, base, q),
+            .sl_after = service_level(&ext, &after, q),
+            .hires_before = hires_for(base_rr, q),
+            .hires_after = hires_for(&rr, q),
+        };
+    }
+    out->hires_before = hires_for(base_rr, -1);
+    out->hires_after = hires_for(&rr, -1);
+out:
+    recruit_result_free(&rr);
+    plan_free(&after);
+    free(queues);
+    free(contacts);
+    if (rc < 0)
+        recruit_containment_free(out);
+    return rc;
+}

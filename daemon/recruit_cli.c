@@ -1,6 +1,7 @@
 /*
  * recruit_cli.c — `staffd recruit`: hiring needs and the best candidates for
- * what the current data leaves short, and --what-if a few were hired.
+ * what the current data leaves short, --what-if a few were hired, and
+ * --what-if-containment the AI assistant resolved another share of contacts.
  *
  * Owns the command line only: it reads the configuration, loads one snapshot
  * with blocking libpq (a CLI may block; the daemon never does), runs
@@ -26,6 +27,7 @@
 
 static const char recruit_usage[] =
     "usage: staffd recruit [-c FILE] [--site ID] [--top N] [--json] [--what-if ID...]\n"
+    "                      [--what-if-containment SHARE [--queue NAME]]\n"
     "\n"
     "Plans the current data once (as the daemon would, without writing anything) and\n"
     "prints the hiring needs left by the shortage and the open candidates ranked by\n"
@@ -39,6 +41,15 @@ static const char recruit_usage[] =
     "  --what-if ID...    plan again with these candidates hired under the default\n"
     "                     contract and print the change in shortage (agent-minutes a\n"
     "                     week) and in expected service level per queue\n"
+    "  --what-if-containment SHARE\n"
+    "                     plan again as if the AI assistant in front of the agents\n"
+    "                     resolved SHARE of the contacts (0 to below 1, e.g. 0.4 or\n"
+    "                     40%; people get the rest at the queue's escalated handle\n"
+    "                     time) and print, per queue, the agent-hours a week\n"
+    "                     required and short, the service level and the hires the\n"
+    "                     needs ask for, before and after\n"
+    "  --queue NAME       with --what-if-containment: change only this queue's share\n"
+    "                     (its name or id; default: every queue of the site)\n"
     "  -h, --help         this help\n";
 
 struct options {
@@ -49,6 +60,8 @@ struct options {
     bool json;
     int n_ids;
     long long *ids;
+    double containment; /* < 0: no --what-if-containment */
+    const char *queue;  /* --queue, or NULL */
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -57,6 +70,26 @@ static int usage_error(const char *fmt, const char *arg)
     fprintf(stderr, fmt, arg);
     fputs("\nTry 'staffd recruit --help'.\n", stderr);
     return EXIT_USAGE;
+}
+
+/* A share: "0.4", "40%" or "40 %"; [0, 1). */
+static bool parse_share(const char *t, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(t, &end);
+    if (errno != 0 || end == t)
+        return false;
+    while (*end == ' ')
+        end++;
+    if (*end == '%') {
+        v /= 100;
+        end++;
+    }
+    if (*end != '\0' || !(v >= 0 && v < 1))
+        return false;
+    *out = v;
+    return true;
 }
 
 static bool parse_number(const char *t, long long min, long long *out)
@@ -101,6 +134,18 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->site = v;
         } else if (strcmp(a, "--json") == 0) {
             o->json = true;
+        } else if (strcmp(a, "--what-if-containment") == 0 ||
+                   strncmp(a, "--what-if-containment=", 22) == 0) {
+            const char *n = a[21] == '=' ? a + 22 : (i + 1 < argc ? argv[++i] : NULL);
+            if (n == NULL || !parse_share(n, &o->containment))
+                return usage_error("--what-if-containment needs the assistant's share, from 0 "
+                                   "to below 1 (0.4 or 40%%), not '%s'",
+                                   n ? n : "");
+        } else if (strcmp(a, "--queue") == 0 || strncmp(a, "--queue=", 8) == 0) {
+            const char *n = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
+            if (n == NULL || *n == '\0')
+                return usage_error("%s needs a queue name or id", a);
+            o->queue = n;
         } else if (strcmp(a, "--what-if") == 0) {
             int first = i + 1;
             while (i + 1 < argc && argv[i + 1][0] != '-')
@@ -126,6 +171,8 @@ static int parse_args(int argc, char **argv, struct options *o)
             return usage_error("unknown argument '%s'", a);
         }
     }
+    if (o->queue != NULL && o->containment < 0)
+        return usage_error("%s", "--queue goes with --what-if-containment");
     return 0;
 }
 
@@ -217,6 +264,20 @@ out:
     return rc;
 }
 
+/* The queue --queue names (a name, else an id) in the snapshot; -1 if none. */
+static int find_queue(const struct snapshot *s, const char *name)
+{
+    for (int q = 0; q < s->n_queues; q++)
+        if (s->queues[q].name != NULL && strcmp(s->queues[q].name, name) == 0)
+            return q;
+    long long id;
+    if (parse_number(name, 1, &id))
+        for (int q = 0; q < s->n_queues; q++)
+            if (s->queues[q].id == id)
+                return q;
+    return -1;
+}
+
 static int print_json(cJSON *j)
 {
     char *t = j != NULL ? cJSON_Print(j) : NULL;
@@ -231,13 +292,15 @@ static int print_json(cJSON *j)
 
 int recruit_main(int argc, char **argv)
 {
-    struct options o = {.top = 10, .site = 1};
+    struct options o = {.top = 10, .site = 1, .containment = -1};
     struct config cfg;
     struct snapshot snap = {0};
     struct plan plan = {0};
     struct recruit_result rr = {0};
     struct recruit_what_if wi = {0};
-    bool have_wi = false;
+    struct recruit_containment wc = {0};
+    bool have_wi = false, have_wc = false;
+    int queue = -1;
     int *idx = NULL;
     cJSON *json = NULL;
     char *text = NULL;
@@ -279,6 +342,15 @@ int recruit_main(int argc, char **argv)
             goto out;
         }
     }
+    if (o.queue != NULL) {
+        queue = find_queue(&snap, o.queue);
+        if (queue < 0) {
+            fprintf(stderr, "staffd recruit: site %lld has no queue named '%s' (staffd.queues)\n",
+                    o.site, o.queue);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+    }
     /* Everything needed is in memory: do not hold the connection while planning. */
     PQfinish(conn);
     conn = NULL;
@@ -302,6 +374,10 @@ int recruit_main(int argc, char **argv)
         e = recruit_what_if(&snap, &plan, idx, o.n_ids, &rp, &wi);
         have_wi = e == 0;
     }
+    if (e == 0 && o.containment >= 0) {
+        e = recruit_what_if_containment(&snap, &plan, &rr, queue, o.containment, &pp, &rp, &wc);
+        have_wc = e == 0;
+    }
     if (e < 0) {
         fprintf(stderr, "staffd recruit: planning failed: %s\n", strerror(-e));
         rc = EXIT_RUNTIME;
@@ -313,6 +389,14 @@ int recruit_main(int argc, char **argv)
         if (json != NULL && have_wi) {
             cJSON *w = recruit_what_if_to_json(&snap, &wi);
             if (w == NULL || !cJSON_AddItemToObject(json, "what_if", w)) {
+                cJSON_Delete(w);
+                cJSON_Delete(json);
+                json = NULL;
+            }
+        }
+        if (json != NULL && have_wc) {
+            cJSON *w = recruit_containment_to_json(&snap, &wc);
+            if (w == NULL || !cJSON_AddItemToObject(json, "what_if_containment", w)) {
                 cJSON_Delete(w);
                 cJSON_Delete(json);
                 json = NULL;
@@ -350,6 +434,17 @@ int recruit_main(int argc, char **argv)
         fputs("\n", stdout);
         fputs(text, stdout);
     }
+    if (have_wc) {
+        free(text);
+        text = recruit_format_containment(&snap, &wc);
+        if (text == NULL) {
+            fprintf(stderr, "staffd recruit: out of memory\n");
+            rc = EXIT_RUNTIME;
+            goto out;
+        }
+        fputs("\n", stdout);
+        fputs(text, stdout);
+    }
     rc = 0;
 out:
     if (fflush(stdout) != 0 && rc == 0)
@@ -357,6 +452,7 @@ out:
     free(text);
     cJSON_Delete(json);
     recruit_what_if_free(&wi);
+    recruit_containment_free(&wc);
     recruit_result_free(&rr);
     plan_free(&plan);
     snapshot_free(&snap);

@@ -44,6 +44,8 @@ struct queue {
     int concurrency;         /* contacts an agent handles at once (chat) */
     double patience_seconds; /* > 0: Erlang A with abandonment; 0: Erlang C */
     double shrinkage;        /* [0, 1): share of paid time not on queue */
+    double assistant_share;  /* [0, 1): contacts an AI assistant resolves without an agent */
+    double escalated_aht; /* > 0: seconds an escalated contact takes a person; 0: the forecast's */
 };
 
 /*
@@ -176,8 +178,10 @@ struct snapshot {
     struct tz_table *tzs;
     int n_queues;
     struct queue *queues;
-    double *contacts; /* [queue * n_cells + cell], arrivals in the 15-minute cell */
-    double *aht;      /* seconds; 0 where there is no demand */
+    double
+        *contacts; /* [queue * n_cells + cell], arrivals that reach people in the 15-minute cell */
+    double *aht;   /* seconds a person spends on one (the escalated handle time); 0: no demand */
+    double *offered; /* arrivals before the assistant took its share */
     int n_contracts;
     struct contract *contracts;
     int n_agents;

@@ -34,6 +34,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "plan.h"
 
 /* The default contract a candidate is evaluated (and tried in --what-if) under. */
 #define RECRUIT_MAX_LENGTHS 4
@@ -142,6 +143,33 @@ struct recruit_what_if {
 int recruit_what_if(const struct snapshot *s, const struct plan *base, const int *candidates, int n,
                     const struct recruit_params *p, struct recruit_what_if *out);
 void recruit_what_if_free(struct recruit_what_if *w);
+
+/* Per queue: the plan and hiring needs before and after another assistant's share. */
+struct recruit_containment_queue {
+    double share_before, share_after;
+    double required_hours_before, required_hours_after; /* agent-hours a week, future cells */
+    double shortage_hours_before, shortage_hours_after; /* agent-hours a week short */
+    double sl_before, sl_after;    /* contacts-weighted expected service level; -1: no demand */
+    int hires_before, hires_after; /* hires the needs ask for on this queue */
+};
+struct recruit_containment {
+    int queue; /* index of the queue asked about; -1: every queue */
+    double share;
+    int n_queues;
+    struct recruit_containment_queue *queues; /* [n_queues] */
+    int hires_before, hires_after;
+};
+/*
+ * Plans again (plan_run with pp, then recruit_run with p) as if the assistant
+ * resolved `share` of the contacts of queue (index; -1: every queue), people
+ * getting the rest at the escalated handle time, and compares with the base
+ * plan and recruitment of s. Needs s->offered. 0, -EINVAL, -ECANCELED, -ENOMEM.
+ */
+int recruit_what_if_containment(const struct snapshot *s, const struct plan *base,
+                                const struct recruit_result *base_rr, int queue, double share,
+                                const struct plan_params *pp, const struct recruit_params *p,
+                                struct recruit_containment *out);
+void recruit_containment_free(struct recruit_containment *c);
 
 /*
  * `staffd recruit [-c FILE] [--top N] [--json] [--what-if ID...]`

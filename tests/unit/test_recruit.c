@@ -590,6 +590,112 @@ static void test_what_if_adds_the_candidate_as_an_agent(void **state)
     plan_free(&base);
 }
 
+/*
+ * The assistant's share: chat-sv has demand on weekday daytimes and two
+ * agents; with half the contacts resolved before they reach people, fewer
+ * agent-hours are required and fewer are short, and voice-en (no demand, not
+ * asked about) keeps its share. Asking for the share a queue already has
+ * changes nothing.
+ */
+static void test_containment_what_if_plans_for_what_reaches_people(void **state)
+{
+    (void)state;
+    static struct fx f;
+    static double offered[NQ * CELLS];
+    static struct contract ct;
+    static int lengths[1] = {480};
+    static struct agent ag[2];
+    static int ag_skill = 0;
+    static struct window ag_w[5];
+    fx_init(&f);
+    for (int c = 0; c < CELLS; c++) {
+        int wd, m;
+        local_of(&f, 0, c, &wd, &m);
+        if (wd <= 5 && m >= 8 * 60 && m < 20 * 60) {
+            offered[c] = 12;
+            f.contacts[c] = 12;
+            f.aht[c] = 240;
+        }
+    }
+    f.s.offered = offered;
+    ct = (struct contract){.id = 1,
+                           .name = (char *)"ft",
+                           .max_minutes_per_week = 2400,
+                           .max_days_per_week = 5,
+                           .max_consecutive_days = 5,
+                           .min_rest_minutes = 660,
+                           .shift_start_step_minutes = 30,
+                           .n_lengths = 1,
+                           .shift_lengths_minutes = lengths};
+    for (int d = 0; d < 5; d++)
+        ag_w[d] = (struct window){d + 1, 8 * 60, 20 * 60, INT32_MIN, INT32_MAX};
+    for (int i = 0; i < 2; i++)
+        ag[i] = (struct agent){.id = i + 1,
+                               .name = (char *)"agent",
+                               .tz = 0,
+                               .contract = 0,
+                               .n_skills = 1,
+                               .skills = &ag_skill,
+                               .n_windows = 5,
+                               .windows = ag_w};
+    f.s.n_contracts = 1;
+    f.s.contracts = &ct;
+    f.s.n_agents = 2;
+    f.s.agents = ag;
+
+    struct plan_params pp = {.seed = 1};
+    struct plan base;
+    assert_int_equal(plan_run(&f.s, &pp, &base), 0);
+    struct recruit_params rp;
+    recruit_params_default(&rp);
+    struct recruit_result rr;
+    assert_int_equal(recruit_run(&f.s, &base, &rp, &rr), 0);
+
+    struct recruit_containment w;
+    assert_int_equal(recruit_what_if_containment(&f.s, &base, &rr, -1, 0.5, &pp, &rp, &w), 0);
+    const struct recruit_containment_queue *sv = &w.queues[0], *en = &w.queues[1];
+    assert_near(sv->share_before, 0, 1e-12);
+    assert_near(sv->share_after, 0.5, 1e-12);
+    assert_gt(sv->required_hours_before, 0);
+    /* Erlang C: half the traffic needs less than before but more than half. */
+    assert_lt(sv->required_hours_after, sv->required_hours_before);
+    assert_gt(sv->required_hours_after, 0.5 * sv->required_hours_before);
+    assert_lt(sv->shortage_hours_after, sv->shortage_hours_before);
+    assert_ge(sv->sl_after, sv->sl_before);
+    assert_le(w.hires_after, w.hires_before);
+    int hires = 0;
+    for (int i = 0; i < rr.n_needs; i++)
+        hires += rr.needs[i].agents;
+    assert_int_equal(w.hires_before, hires);
+    assert_near(en->required_hours_after, 0, 1e-12);
+    assert_lt(en->sl_after, 0); /* no demand */
+    /* The snapshot itself is left as it was. */
+    assert_near(f.s.queues[0].assistant_share, 0, 1e-12);
+    for (int c = 0; c < CELLS; c++)
+        assert_near(f.s.contacts[c], offered[c], 1e-12);
+    char *t = recruit_format_containment(&f.s, &w);
+    assert_non_null(t);
+    assert_non_null(strstr(t, "50 % of every queue"));
+    assert_non_null(strstr(t, "chat-sv"));
+    free(t);
+    recruit_containment_free(&w);
+
+    /* The share chat-sv already has: the same plan, the same needs. */
+    assert_int_equal(recruit_what_if_containment(&f.s, &base, &rr, 0, 0, &pp, &rp, &w), 0);
+    assert_int_equal(w.queue, 0);
+    assert_near(w.queues[0].required_hours_after, w.queues[0].required_hours_before, 1e-9);
+    assert_near(w.queues[0].shortage_hours_after, w.queues[0].shortage_hours_before, 1e-9);
+    assert_int_equal(w.hires_after, w.hires_before);
+    recruit_containment_free(&w);
+
+    assert_int_equal(recruit_what_if_containment(&f.s, &base, &rr, -1, 1.0, &pp, &rp, &w), -EINVAL);
+    assert_int_equal(recruit_what_if_containment(&f.s, &base, &rr, 2, 0.1, &pp, &rp, &w), -EINVAL);
+    f.s.offered = NULL;
+    assert_int_equal(recruit_what_if_containment(&f.s, &base, &rr, -1, 0.1, &pp, &rp, &w), -EINVAL);
+    recruit_result_free(&rr);
+    plan_free(&base);
+}
+
 static void test_default_contract_fits_wanted_minutes(void **state)
 {
     (void)state;
@@ -625,6 +731,7 @@ int main(void)
         cmocka_unit_test(test_json_and_text),
         cmocka_unit_test(test_what_if_adds_the_candidate_as_an_agent),
         cmocka_unit_test(test_default_contract_fits_wanted_minutes),
+        cmocka_unit_test(test_containment_what_if_plans_for_what_reaches_people),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
