@@ -14,7 +14,7 @@
 
 #include "breaks.h"
 #include "roster.h"
-#include "schedule.h"
+#include "greedy.h"
 #include "staffing.h"
 #include "text.h"
 
@@ -168,9 +168,9 @@ int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan 
 
     if (p->iterations <= 0 && p->seconds <= 0) {
         /* No search budget: the greedy builder alone (fast, used for what-if estimates). */
-        struct schedule_params sp = {
+        struct greedy_params sp = {
             .seed = p->seed, .cancel = p->cancel, .freeze_until = p->freeze_until};
-        rc = schedule_build(s, &sp, out);
+        rc = greedy_build(s, &sp, out);
         if (rc == 0)
             rc = breaks_place(s, out);
     } else {

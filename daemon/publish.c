@@ -24,11 +24,6 @@ static int ops_push(struct ops *o, struct publish_op op)
     return 0;
 }
 
-static sd_time horizon_end(const struct snapshot *s)
-{
-    return s->horizon_start + (sd_time)s->horizon_days * 86400;
-}
-
 int publish_diff(const struct snapshot *s, const struct plan *p, struct publish_op **out, int *n)
 {
     int rc = 0;
@@ -107,7 +102,8 @@ int publish_diff(const struct snapshot *s, const struct plan *p, struct publish_
      */
     for (int i = 0; i < s->n_published; i++) {
         const struct published_shift *pub = &s->published[i];
-        if (taken[i] || pub->cancelled || pub->start < s->now || pub->start >= horizon_end(s))
+        if (taken[i] || pub->cancelled || pub->start < s->now ||
+            pub->start >= snapshot_horizon_end(s))
             continue;
         rc = ops_push(&ops, (struct publish_op){PUBLISH_CANCEL, -1, i, pub->sequence + 1});
         if (rc < 0)

@@ -9,7 +9,7 @@
  *
  * What a candidate "could cover" is never computed by rules of our own: the
  * candidate becomes the only agent of a shallow copy of the snapshot, under a
- * default contract, and schedule_build() plans them against the shortage that
+ * default contract, and greedy_build() plans them against the shortage that
  * is still uncovered. Its shifts are their pattern; the shortage they remove is
  * their value.
  */
@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "plan.h"
-#include "schedule.h"
+#include "greedy.h"
 #include "text.h"
 #include "util.h"
 
@@ -573,7 +573,7 @@ struct ranker {
 };
 
 /*
- * The pattern schedule_build() finds for candidate c alone against the
+ * The pattern greedy_build() finds for candidate c alone against the
  * residual shortage, and the agent-minutes of it that the residual needs.
  */
 static int evaluate(const struct ranker *r, const struct candidate *c, double *minutes,
@@ -609,8 +609,8 @@ static int evaluate(const struct ranker *r, const struct candidate *c, double *m
     one.candidates = NULL;
 
     struct plan tmp = {.required = r->residual};
-    struct schedule_params sp = {.seed = r->p->seed, .cancel = NULL};
-    rc = schedule_build(&one, &sp, &tmp);
+    struct greedy_params sp = {.seed = r->p->seed, .cancel = NULL};
+    rc = greedy_build(&one, &sp, &tmp);
     if (rc < 0)
         goto out;
     double covered = 0;

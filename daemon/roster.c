@@ -32,7 +32,7 @@
 
 #include "breaks.h"
 #include "engine.h"
-#include "schedule.h"
+#include "shift_options.h"
 #include "text.h"
 #include "util.h"
 
@@ -219,7 +219,7 @@ int roster_agent_options(const struct snapshot *s, int a, sd_time freeze_until,
     int n = 0, cap = 0, base_days;
     int32_t base;
     roster_days(s, &base, &base_days);
-    int rc = schedule_options_for_agent(s, a, &o, &n);
+    int rc = shift_options_for_agent(s, a, &o, &n);
     if (rc < 0)
         return rc;
     cap = n;
@@ -229,7 +229,7 @@ int roster_agent_options(const struct snapshot *s, int a, sd_time freeze_until,
         if (p->agent != a || p->cancelled || p->queue < 0)
             continue;
         bool fixed = p->start < s->now || (p->start < freeze_until &&
-                                           schedule_shift_valid(s, a, p->queue, p->start, p->end));
+                                           shift_options_valid(s, a, p->queue, p->start, p->end));
         int32_t day = tz_local_day(tz, p->start);
         if (!fixed || day < base || day >= base + base_days)
             continue; /* shifts before the horizon only ever matter as history */

@@ -22,7 +22,7 @@
  * cells into blocks and group weekdays with similar blocks. Candidates are
  * ranked greedily: each one by the shortage they would add on top of those
  * ranked above, where what a person "could cover" is the pattern the
- * scheduler itself (schedule_build) finds for them alone under a default
+ * scheduler itself (greedy_build) finds for them alone under a default
  * contract, so no scheduling rule is written twice.
  */
 #ifndef STAFFD_RECRUIT_H
@@ -52,7 +52,7 @@ struct recruit_params {
     /* Ranking. */
     double score_weight;       /* value = minutes x (1 - w/2 + w x score/100) [0.4] */
     double unscored_score;     /* score assumed for a candidate not yet assessed [50] */
-    uint64_t seed;             /* passed to schedule_build() */
+    uint64_t seed;             /* passed to greedy_build() */
     const atomic_bool *cancel; /* may be NULL; checked between candidates */
     sd_time freeze_until;      /* --what-if plans under the same freeze as the base plan */
 };

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "roster.h"
-#include "schedule.h"
+#include "shift_options.h"
 #include "util.h"
 
 struct xopt {

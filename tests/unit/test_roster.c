@@ -3,7 +3,7 @@
  * preferences (avoid a weekday, prefer an evening, avoid a window, prefer a
  * date), fair shares of hours, weekend shifts going to whoever had fewer
  * lately, breaks placed after the search, determinism, and no broken rule
- * (schedule_check) in any of it.
+ * (rule_check) in any of it.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -19,7 +19,7 @@
 #include "breaks.h"
 #include "model.h"
 #include "roster.h"
-#include "schedule.h"
+#include "rule_check.h"
 #include "testutil.h"
 
 #define DAY    86400LL
@@ -127,7 +127,7 @@ static void solve(struct rf *f, uint64_t seed, struct plan *p)
         .seed = seed, .iterations = 3000, .threads = 1, .freeze_until = f->freeze_until};
     assert_int_equal(roster_build(&f->s, &rp, p), 0);
     char why[256] = "";
-    int rc = schedule_check(&f->s, p->shifts, p->n_shifts, why, sizeof why);
+    int rc = rule_check(&f->s, p->shifts, p->n_shifts, why, sizeof why);
     if (rc != 0)
         fail_msg("a rule is broken: %s", why);
 }

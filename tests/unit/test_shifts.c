@@ -1,7 +1,7 @@
 /*
- * Tests of local-time arithmetic (model.c), shift options and the first
- * scheduler (schedule.c): DST in Europe/Stockholm, every rule, and random
- * instances judged by the independent checker.
+ * Tests of local-time arithmetic (model.c), shift options (shift_options.c),
+ * the greedy scheduler (greedy.c) and the rule checker (rule_check.c): DST in
+ * Europe/Stockholm, every rule, and random instances judged by the checker.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -17,7 +17,9 @@
 #include "model.h"
 #include "testutil.h"
 #include "plan.h"
-#include "schedule.h"
+#include "shift_options.h"
+#include "greedy.h"
+#include "rule_check.h"
 
 /* 2026-03-29 01:00 UTC: Stockholm goes from +01:00 to +02:00. */
 #define SPRING_2026 1774746000LL
@@ -169,7 +171,7 @@ static void test_options_inside_availability_across_dst(void **state)
         add_window(&f.a[0], wd, 9 * 60, 17 * 60);
     struct shift_option *o;
     int n;
-    assert_int_equal(schedule_options_for_agent(&f.s, 0, &o, &n), 0);
+    assert_int_equal(shift_options_for_agent(&f.s, 0, &o, &n), 0);
     assert_gt(n, 0);
     int on_sunday = 0;
     for (int i = 0; i < n; i++) {
@@ -203,7 +205,7 @@ static void test_options_autumn_night_window(void **state)
     add_window(&f.a[0], 6, 22 * 60, 6 * 60);
     struct shift_option *o;
     int n;
-    assert_int_equal(schedule_options_for_agent(&f.s, 0, &o, &n), 0);
+    assert_int_equal(shift_options_for_agent(&f.s, 0, &o, &n), 0);
     /* The night lasts 9 real hours: 22:00 +02:00 = 20:00 UTC to 06:00 +01:00 = 05:00 UTC. */
     sd_time open = (sd_time)d0 * DAY + 20 * 3600, close = (sd_time)(d0 + 1) * DAY + 5 * 3600;
     int eight = 0;
@@ -232,7 +234,7 @@ static void test_options_skip_time_off_and_past(void **state)
         (struct span){(sd_time)(d0 + 1) * DAY + 8 * 3600, (sd_time)(d0 + 1) * DAY + 9 * 3600};
     struct shift_option *o;
     int n;
-    assert_int_equal(schedule_options_for_agent(&f.s, 0, &o, &n), 0);
+    assert_int_equal(shift_options_for_agent(&f.s, 0, &o, &n), 0);
     /* Monday: a 4 h shift would have to start at 09:00, in the past. Tuesday: overlaps. */
     assert_int_equal(n, 0);
     free(o);
@@ -261,10 +263,10 @@ static void test_rules_weekly_limits_and_rest(void **state)
     f.c[0].min_rest_minutes = 720;
     struct plan p = {0};
     fill_requirement(&f, &p, 3);
-    struct schedule_params sp = {.seed = 7};
-    assert_int_equal(schedule_build(&f.s, &sp, &p), 0);
+    struct greedy_params sp = {.seed = 7};
+    assert_int_equal(greedy_build(&f.s, &sp, &p), 0);
     char why[256] = "";
-    int rc = schedule_check(&f.s, p.shifts, p.n_shifts, why, sizeof why);
+    int rc = rule_check(&f.s, p.shifts, p.n_shifts, why, sizeof why);
     assert_int_equal(rc, 0);
     assert_gt(p.n_shifts, 0);
     /* Weekly minutes reached: 20 h each week, no more. */
@@ -300,18 +302,18 @@ static void test_checker_catches_each_rule(void **state)
     /* Monday 08:00 local (06:00 UTC) 8 h. */
     sd_time mon = (sd_time)d0 * DAY + 6 * 3600;
     struct planned_shift ok[2] = {{0, 0, mon, mon + h8}, {0, 0, mon + DAY, mon + DAY + h8}};
-    assert_int_equal(schedule_check(&f.s, ok, 2, why, sizeof why), 0);
+    assert_int_equal(rule_check(&f.s, ok, 2, why, sizeof why), 0);
 
     struct planned_shift outside[1] = {{0, 0, mon - 3 * 3600, mon - 3 * 3600 + h8}};
-    assert_int_equal(schedule_check(&f.s, outside, 1, why, sizeof why), -EINVAL);
+    assert_int_equal(rule_check(&f.s, outside, 1, why, sizeof why), -EINVAL);
     assert_non_null(strstr(why, "availability"));
 
     struct planned_shift badlen[1] = {{0, 0, mon, mon + 5 * 3600}};
-    assert_int_equal(schedule_check(&f.s, badlen, 1, why, sizeof why), -EINVAL);
+    assert_int_equal(rule_check(&f.s, badlen, 1, why, sizeof why), -EINVAL);
     assert_non_null(strstr(why, "length"));
 
     struct planned_shift offstep[1] = {{0, 0, mon + 900, mon + 900 + h8}};
-    assert_int_equal(schedule_check(&f.s, offstep, 1, why, sizeof why), -EINVAL);
+    assert_int_equal(rule_check(&f.s, offstep, 1, why, sizeof why), -EINVAL);
     assert_non_null(strstr(why, "step"));
 
     /* 08:00-16:00 local Monday, then 02:00 local Tuesday: 10 h of rest, 11 h needed. */
@@ -319,38 +321,38 @@ static void test_checker_catches_each_rule(void **state)
         f.w[0][i].start_min = 0;
     struct planned_shift rest[2] = {{0, 0, mon, mon + h8},
                                     {0, 0, mon + h8 + 10 * 3600, mon + h8 + 14 * 3600}};
-    assert_int_equal(schedule_check(&f.s, rest, 2, why, sizeof why), -EINVAL);
+    assert_int_equal(rule_check(&f.s, rest, 2, why, sizeof why), -EINVAL);
     assert_non_null(strstr(why, "rest"));
 
     struct planned_shift consec[4];
     for (int i = 0; i < 4; i++)
         consec[i] = (struct planned_shift){0, 0, mon + i * DAY, mon + i * DAY + 4 * 3600};
-    assert_int_equal(schedule_check(&f.s, consec, 4, why, sizeof why), -EINVAL);
+    assert_int_equal(rule_check(&f.s, consec, 4, why, sizeof why), -EINVAL);
     assert_non_null(strstr(why, "consecutive"));
 
     f.c[0].max_consecutive_days = 7;
     struct planned_shift days[5];
     for (int i = 0; i < 5; i++)
         days[i] = (struct planned_shift){0, 0, mon + i * DAY, mon + i * DAY + 4 * 3600};
-    assert_int_equal(schedule_check(&f.s, days, 5, why, sizeof why), -EINVAL);
+    assert_int_equal(rule_check(&f.s, days, 5, why, sizeof why), -EINVAL);
     assert_non_null(strstr(why, "days in a week"));
 
     f.c[0].max_days_per_week = 7;
     f.c[0].max_minutes_per_week = 900;
-    assert_int_equal(schedule_check(&f.s, days, 2, why, sizeof why), 0);
+    assert_int_equal(rule_check(&f.s, days, 2, why, sizeof why), 0);
     struct planned_shift mins[2] = {{0, 0, mon, mon + h8}, {0, 0, mon + DAY, mon + DAY + h8}};
-    assert_int_equal(schedule_check(&f.s, mins, 2, why, sizeof why), -EINVAL);
+    assert_int_equal(rule_check(&f.s, mins, 2, why, sizeof why), -EINVAL);
     assert_non_null(strstr(why, "minutes in a week"));
 
     f.a[0].time_off[f.a[0].n_time_off++] = (struct span){mon + 3600, mon + 7200};
-    assert_int_equal(schedule_check(&f.s, ok, 1, why, sizeof why), -EINVAL);
+    assert_int_equal(rule_check(&f.s, ok, 1, why, sizeof why), -EINVAL);
     assert_non_null(strstr(why, "time off"));
 
     f.skills[0][0] = 1;
     f.s.n_queues = 2;
     f.q[1] = f.q[0];
     f.a[0].n_time_off = 0;
-    assert_int_equal(schedule_check(&f.s, ok, 1, why, sizeof why), -EINVAL);
+    assert_int_equal(rule_check(&f.s, ok, 1, why, sizeof why), -EINVAL);
     assert_non_null(strstr(why, "skilled"));
 }
 
@@ -404,10 +406,10 @@ static void test_random_instances_never_break_a_rule(void **state)
         random_fixture(&f, &rng);
         struct plan p = {0};
         fill_requirement(&f, &p, 1 + (double)(rng_next(&rng) % 4));
-        struct schedule_params sp = {.seed = (uint64_t)iter};
-        assert_int_equal(schedule_build(&f.s, &sp, &p), 0);
+        struct greedy_params sp = {.seed = (uint64_t)iter};
+        assert_int_equal(greedy_build(&f.s, &sp, &p), 0);
         char why[256] = "";
-        int rc = schedule_check(&f.s, p.shifts, p.n_shifts, why, sizeof why);
+        int rc = rule_check(&f.s, p.shifts, p.n_shifts, why, sizeof why);
         if (rc != 0)
             fail_msg("instance %d: %s", iter, why);
         scheduled += p.n_shifts;
@@ -430,9 +432,9 @@ static void test_deterministic_per_seed(void **state)
     struct plan p1 = {0}, p2 = {0};
     fill_requirement(&f, &p1, 2);
     fill_requirement(&f, &p2, 2);
-    struct schedule_params sp = {.seed = 42};
-    assert_int_equal(schedule_build(&f.s, &sp, &p1), 0);
-    assert_int_equal(schedule_build(&f.s, &sp, &p2), 0);
+    struct greedy_params sp = {.seed = 42};
+    assert_int_equal(greedy_build(&f.s, &sp, &p1), 0);
+    assert_int_equal(greedy_build(&f.s, &sp, &p2), 0);
     assert_int_equal(p1.n_shifts, p2.n_shifts);
     assert_memory_equal(p1.shifts, p2.shifts, (size_t)p1.n_shifts * sizeof *p1.shifts);
     plan_free(&p1);
@@ -449,8 +451,8 @@ static void test_cancellation(void **state)
     fill_requirement(&f, &p, 2);
     atomic_bool cancel;
     atomic_init(&cancel, true);
-    struct schedule_params sp = {.seed = 1, .cancel = &cancel};
-    assert_int_equal(schedule_build(&f.s, &sp, &p), -ECANCELED);
+    struct greedy_params sp = {.seed = 1, .cancel = &cancel};
+    assert_int_equal(greedy_build(&f.s, &sp, &p), -ECANCELED);
     plan_free(&p);
 }
 
@@ -472,8 +474,8 @@ static void test_started_shift_is_kept(void **state)
     f.s.published = &pub;
     struct plan p = {0};
     fill_requirement(&f, &p, 1);
-    struct schedule_params sp = {.seed = 1};
-    assert_int_equal(schedule_build(&f.s, &sp, &p), 0);
+    struct greedy_params sp = {.seed = 1};
+    assert_int_equal(greedy_build(&f.s, &sp, &p), 0);
     int found = 0, on_monday = 0;
     for (int i = 0; i < p.n_shifts; i++) {
         found += p.shifts[i].start == pub.start && p.shifts[i].end == pub.end;
