@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 
 #include "log.h"
+#include "text.h"
 
 enum key_type {
     KEY_STR,
@@ -217,83 +218,139 @@ static const char *set_key(struct config *c, const struct key *k, const char *v)
     return "unknown type";
 }
 
-int config_load(const char *path, struct config *out, char *err, size_t err_len)
+/*
+ * Checks one line (without its end) and applies it to *c. Returns 0, or
+ * -EINVAL with "NAME:LINE: what is wrong" in err. The line is edited in place.
+ */
+static int parse_line(struct config *c, char *line, size_t len, const char *name, int lineno,
+                      char *err, size_t err_len)
+{
+    /* One line must not become two settings, nor hide a value behind a NUL. */
+    if (memchr(line, '\0', len) != NULL) {
+        text_printf(err, err_len, "%s:%d: NUL byte in the line", name, lineno);
+        return -EINVAL;
+    }
+    if (len > CONFIG_LINE_MAX) {
+        text_printf(err, err_len, "%s:%d: line too long", name, lineno);
+        return -EINVAL;
+    }
+    char *s = trim(line);
+    if (*s == '\0' || *s == '#')
+        return 0;
+    char *eq = strchr(s, '=');
+    if (eq == NULL) {
+        text_printf(err, err_len, "%s:%d: expected 'key = value'", name, lineno);
+        return -EINVAL;
+    }
+    *eq = '\0';
+    char *key = trim(s), *val = trim(eq + 1);
+    /* Allow "value" in double quotes, so a value may hold leading spaces or '#'. */
+    size_t vl = strlen(val);
+    if (vl >= 2 && val[0] == '"' && val[vl - 1] == '"') {
+        val[vl - 1] = '\0';
+        val++;
+    }
+    const struct key *k = NULL;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (strcmp(keys[i].name, key) == 0)
+            k = &keys[i];
+    if (k == NULL) {
+        text_printf(err, err_len, "%s:%d: unknown key '%s'", name, lineno, key);
+        return -EINVAL;
+    }
+    const char *why = set_key(c, k, val);
+    if (why != NULL) {
+        text_printf(err, err_len, "%s:%d: %s: %s", name, lineno, key, why);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int config_parse(const char *text, size_t len, const char *name, struct config *out, char *err,
+                 size_t err_len)
 {
     struct config c;
+    char *copy = NULL;
+    int rc = 0, lineno = 0;
+
     config_defaults(&c);
-    int rc = 0;
-    FILE *f = NULL;
-    if (path == NULL)
-        goto done;
-    f = fopen(path, "r");
-    if (f == NULL) {
-        rc = -errno;
-        snprintf(err, err_len, "%s: %s", path, strerror(errno));
+    if (name == NULL)
+        name = "defaults";
+    if (len > CONFIG_FILE_MAX) {
+        text_printf(err, err_len, "%s: larger than %d bytes", name, CONFIG_FILE_MAX);
+        rc = -EFBIG;
         goto out;
     }
-    char line[CONFIG_STR_MAX + 128];
-    int lineno = 0;
-    while (fgets(line, sizeof line, f) != NULL) {
+    /* A copy with a NUL after the last byte, so each line can be cut and trimmed in place. */
+    copy = malloc(len + 1);
+    if (copy == NULL) {
+        rc = -ENOMEM;
+        text_printf(err, err_len, "%s: %s", name, strerror(ENOMEM));
+        goto out;
+    }
+    if (len > 0)
+        memcpy(copy, text, len);
+    copy[len] = '\0';
+    for (size_t at = 0; at < len;) {
+        char *line = copy + at;
+        char *nl = memchr(line, '\n', len - at);
+        size_t n = nl != NULL ? (size_t)(nl - line) : len - at;
+        line[n] = '\0';
+        at += n + 1;
         lineno++;
-        if (strchr(line, '\n') == NULL && !feof(f)) {
-            snprintf(err, err_len, "%s:%d: line too long", path, lineno);
-            rc = -EINVAL;
+        rc = parse_line(&c, line, n, name, lineno, err, err_len);
+        if (rc < 0)
             goto out;
-        }
-        char *s = trim(line);
-        if (*s == '\0' || *s == '#')
-            continue;
-        char *eq = strchr(s, '=');
-        if (eq == NULL) {
-            snprintf(err, err_len, "%s:%d: expected 'key = value'", path, lineno);
-            rc = -EINVAL;
-            goto out;
-        }
-        *eq = '\0';
-        char *key = trim(s), *val = trim(eq + 1);
-        /* Allow "value" in double quotes, so a value may hold leading spaces or '#'. */
-        size_t vl = strlen(val);
-        if (vl >= 2 && val[0] == '"' && val[vl - 1] == '"') {
-            val[vl - 1] = '\0';
-            val++;
-        }
-        const struct key *k = NULL;
-        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-            if (strcmp(keys[i].name, key) == 0)
-                k = &keys[i];
-        if (k == NULL) {
-            snprintf(err, err_len, "%s:%d: unknown key '%s'", path, lineno, key);
-            rc = -EINVAL;
-            goto out;
-        }
-        const char *why = set_key(&c, k, val);
-        if (why != NULL) {
-            snprintf(err, err_len, "%s:%d: %s: %s", path, lineno, key, why);
-            rc = -EINVAL;
-            goto out;
-        }
     }
-    if (ferror(f)) {
-        rc = -EIO;
-        snprintf(err, err_len, "%s: read error", path);
-        goto out;
-    }
-done:
     if (c.plan_seconds <= 0 && c.plan_iterations <= 0) {
-        snprintf(err, err_len, "%s: plan_seconds and plan_iterations cannot both be 0",
-                 path ? path : "defaults");
+        text_printf(err, err_len, "%s: plan_seconds and plan_iterations cannot both be 0", name);
         rc = -EINVAL;
         goto out;
     }
     if (c.max_debounce_ms < c.debounce_ms) {
-        snprintf(err, err_len, "%s: max_debounce_ms must not be below debounce_ms",
-                 path ? path : "defaults");
+        text_printf(err, err_len, "%s: max_debounce_ms must not be below debounce_ms", name);
         rc = -EINVAL;
         goto out;
     }
     *out = c;
 out:
+    free(copy);
+    return rc;
+}
+
+int config_load(const char *path, struct config *out, char *err, size_t err_len)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int rc = 0;
+    FILE *f = NULL;
+
+    if (path == NULL)
+        goto parse;
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        rc = -errno;
+        text_printf(err, err_len, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    /* One byte more than the parser takes, so that a larger file is reported as one. */
+    text = malloc(CONFIG_FILE_MAX + 1);
+    if (text == NULL) {
+        rc = -ENOMEM;
+        text_printf(err, err_len, "%s: %s", path, strerror(ENOMEM));
+        goto out;
+    }
+    len = fread(text, 1, CONFIG_FILE_MAX + 1, f);
+    if (ferror(f)) {
+        rc = -EIO;
+        text_printf(err, err_len, "%s: read error", path);
+        goto out;
+    }
+parse:
+    rc = config_parse(text, len, path, out, err, err_len);
+out:
     if (f != NULL)
         fclose(f);
+    free(text);
     return rc;
 }

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "text.h"
 
 static char *write_temp(const char *text)
 {
@@ -111,11 +112,75 @@ static void test_config_clock(void **state)
     }
 }
 
+/* config_parse() is the parser config_load() uses: same results from text in memory. */
+static void test_config_parse_buffer(void **state)
+{
+    (void)state;
+    struct config c, d;
+    char err[512];
+    const char text[] = "listen_port = 9091\r\nplan_seconds = 2.5\n# end without a newline\n"
+                        "database = \" host=/tmp \"";
+    assert_int_equal(config_parse(text, sizeof text - 1, "mem", &c, err, sizeof err), 0);
+    char *p = write_temp(text);
+    assert_int_equal(config_load(p, &d, err, sizeof err), 0);
+    unlink(p);
+    free(p);
+    assert_memory_equal(&c, &d, sizeof c);
+    assert_int_equal(c.listen_port, 9091);
+    assert_string_equal(c.database, " host=/tmp ");
+
+    /* No text: the defaults, validated. */
+    assert_int_equal(config_parse(NULL, 0, NULL, &c, err, sizeof err), 0);
+    config_defaults(&d);
+    assert_memory_equal(&c, &d, sizeof c);
+
+    /* A NUL inside a line would hide the rest of it; it is an error that names the line. */
+    const char nul[] = "listen_port = 80\nlisten_port = 8\0"
+                       "0\n";
+    assert_int_equal(config_parse(nul, sizeof nul - 1, "mem", &c, err, sizeof err), -EINVAL);
+    assert_non_null(strstr(err, "mem:2: NUL byte"));
+
+    /* The longest line is CONFIG_LINE_MAX octets, as with the old fgets() buffer. */
+    char line[CONFIG_LINE_MAX + 2];
+    memset(line, ' ', sizeof line);
+    memcpy(line, "# x", 3);
+    assert_int_equal(config_parse(line, CONFIG_LINE_MAX, "mem", &c, err, sizeof err), 0);
+    assert_int_equal(config_parse(line, CONFIG_LINE_MAX + 1, "mem", &c, err, sizeof err), -EINVAL);
+    assert_non_null(strstr(err, "mem:1: line too long"));
+}
+
+/*
+ * An error names the line and quotes the key; a long key in a non-Latin script
+ * must be cut on a character boundary (the message goes to the journal and to
+ * `staffd check-config`), ending in "…".
+ */
+static void test_config_error_utf8(void **state)
+{
+    (void)state;
+    struct config c;
+    char text[600] = "", err[64];
+    for (int i = 0; i < 150; i++)
+        strcat(text, "\xE6\x97\xA5"); /* 日 */
+    strcat(text, " = 1\n");
+    char *p = write_temp(text);
+    for (size_t size = 8; size <= sizeof err; size++) {
+        assert_int_equal(config_load(p, &c, err, size), -EINVAL);
+        if (!text_utf8_valid(err, strlen(err)))
+            fail_msg("error cut inside a character with %zu bytes of room: %s", size, err);
+    }
+    unlink(p);
+    free(p);
+    assert_non_null(strstr(err, ":1: unknown key"));
+    assert_non_null(strstr(err, TEXT_ELLIPSIS));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config_parses_and_reports_lines),
         cmocka_unit_test(test_config_clock),
+        cmocka_unit_test(test_config_parse_buffer),
+        cmocka_unit_test(test_config_error_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
