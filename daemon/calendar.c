@@ -284,6 +284,10 @@ static int cal_describe(const struct cal_event *ev, char **out)
     }
     if (rc == 0 && d.len > 0)
         rc = cal_text_clean(d.data, out);
+    if (rc == 0 && *out != NULL && **out == '\0') {
+        free(*out); /* nothing left once cleaned: no DESCRIPTION (see cal_put_event) */
+        *out = NULL;
+    }
     free(d.data);
     return rc;
 }
@@ -348,7 +352,9 @@ static int cal_put_event(struct cal_buf *b, const struct cal_event *ev)
     rc = cal_add_prop(
         vev, icalproperty_new_status(ev->cancelled ? ICAL_STATUS_CANCELLED : ICAL_STATUS_CONFIRMED),
         rc);
-    rc = cal_add_prop(vev, icalproperty_new_summary(summary), rc);
+    /* libical refuses a TEXT property with no value ("SUMMARY:"): an empty one is left out. */
+    if (summary[0] != '\0')
+        rc = cal_add_prop(vev, icalproperty_new_summary(summary), rc);
     if (desc != NULL)
         rc = cal_add_prop(vev, icalproperty_new_description(desc), rc);
     rc = cal_add_prop(vev, icalproperty_new_transp(ICAL_TRANSP_OPAQUE), rc);
@@ -409,9 +415,11 @@ int calendar_render(const struct cal_feed *feed, char **out, size_t *out_len)
     rc = cal_put_prop(&b, icalproperty_new_prodid(CAL_PRODID), rc);
     rc = cal_put_prop(&b, icalproperty_new_calscale("GREGORIAN"), rc);
     rc = cal_put_prop(&b, icalproperty_new_method(ICAL_METHOD_PUBLISH), rc);
-    rc = cal_put_prop(&b, icalproperty_new_name(name), rc);
-    if (rc == 0)
-        rc = cal_put_x_line(&b, "X-WR-CALNAME", name);
+    if (name[0] != '\0') { /* as for SUMMARY: no property rather than an empty one */
+        rc = cal_put_prop(&b, icalproperty_new_name(name), rc);
+        if (rc == 0)
+            rc = cal_put_x_line(&b, "X-WR-CALNAME", name);
+    }
     /* libical adds ";VALUE=DURATION", which RFC 7986 requires here. */
     rc = cal_put_prop(
         &b, icalproperty_new_refreshinterval(icaldurationtype_from_int(CAL_REFRESH_SECONDS)), rc);

@@ -579,6 +579,35 @@ static void test_empty_calendar(void **state)
     free(text);
 }
 
+/*
+ * Found by tests/fuzz/fuzz_calendar: a text that is empty, or empty once
+ * cleaned (only control characters), was written as "NAME:" or "SUMMARY:"
+ * with no value, which libical refuses ("No value for NAME property",
+ * X-LIC-ERROR) and drops. An empty text is left out instead.
+ */
+static void test_empty_texts(void **state)
+{
+    (void)state;
+    static const char *const empty[] = {"", "\x01\x02", "\x1b\x7f"};
+    for (size_t i = 0; i < sizeof empty / sizeof *empty; i++) {
+        struct cal_event ev = event_at(UID_A, T0);
+        ev.summary = empty[i];
+        ev.description = empty[i];
+        struct cal_feed feed = {.name = empty[i], .events = &ev, .n_events = 1};
+        char *text = render(&feed, NULL);
+        assert_wellformed(text);
+        icalcomponent *cal = parse(text);
+        assert_int_equal(count_events(cal), 1);
+        assert_null(icalcomponent_get_first_property(cal, ICAL_NAME_PROPERTY));
+        assert_null(x_value(cal, "X-WR-CALNAME"));
+        icalcomponent *e = event_by_uid(cal, UID_A);
+        assert_null(icalcomponent_get_first_property(e, ICAL_SUMMARY_PROPERTY));
+        assert_null(event_description(e));
+        icalcomponent_free(cal);
+        free(text);
+    }
+}
+
 static void expect_einval(const struct cal_feed *feed)
 {
     char sentinel = 0;
@@ -786,8 +815,8 @@ static void *run_suite(void *result)
         cmocka_unit_test(test_fold_every_offset),     cmocka_unit_test(test_crlf_only),
         cmocka_unit_test(test_controls_and_bad_utf8), cmocka_unit_test(test_cancelled),
         cmocka_unit_test(test_breaks_description),    cmocka_unit_test(test_empty_calendar),
-        cmocka_unit_test(test_invalid_input),         cmocka_unit_test(test_restrictions_on_clone),
-        cmocka_unit_test(test_concurrent_renders),
+        cmocka_unit_test(test_empty_texts),           cmocka_unit_test(test_invalid_input),
+        cmocka_unit_test(test_restrictions_on_clone), cmocka_unit_test(test_concurrent_renders),
     };
     *(int *)result = cmocka_run_group_tests(tests, NULL, release_libical);
     return NULL;
