@@ -27,8 +27,12 @@
 #define CAL_REFRESH_TEXT    "PT1H"
 /* RFC 5545 3.1: a physical line holds at most 75 octets, CRLF not counted. */
 #define CAL_LINE_OCTETS 75
-/* DATE-TIME has four year digits: 9999-12-31T23:59:59Z is the last instant. */
-#define CAL_TIME_MAX ((sd_time)253402300799)
+/*
+ * DATE-TIME has four year digits, but libical 3.0.16 holds no year after 3000
+ * (icaltime_is_valid_time) and writes a later one as "00000000T000000", which
+ * no client reads: 3000-12-31T23:59:59Z is the last instant a feed can carry.
+ */
+#define CAL_TIME_MAX ((sd_time)32535215999)
 
 struct cal_buf {
     char *data;

@@ -618,6 +618,40 @@ static void expect_einval(const struct cal_feed *feed)
     assert_int_equal(len, 0);
 }
 
+/*
+ * Found by tests/fuzz/fuzz_calendar: libical 3.0.16 holds no year after 3000
+ * (icaltime_is_valid_time), so an instant in 3001..9999 was written as
+ * "DTSTART:00000000T000000", which no client reads. The last instant a feed
+ * takes is 3000-12-31T23:59:59Z; later ones are refused like any bad time.
+ */
+static void test_last_instant(void **state)
+{
+    (void)state;
+    const sd_time last = 32535215999; /* 3000-12-31T23:59:59Z */
+    struct cal_event ev = event_at(UID_A, last - 8 * HOUR);
+    ev.end = last;
+    ev.last_modified = last;
+    struct cal_feed feed = {.name = "Far", .events = &ev, .n_events = 1};
+    char *text = render(&feed, NULL);
+    assert_wellformed(text);
+    icalcomponent *cal = parse(text);
+    assert_event_matches(cal, &ev);
+    icalcomponent_free(cal);
+    free(text);
+    for (int c = 0; c < 3; c++) {
+        struct cal_event late = ev;
+        if (c == 0)
+            late.end = last + 1;
+        else if (c == 1)
+            late.last_modified = last + 1;
+        else
+            late.start = late.end = (sd_time)100000000000; /* year 5138 */
+        if (c == 2)
+            late.end += HOUR;
+        expect_einval(&(struct cal_feed){.name = "Far", .events = &late, .n_events = 1});
+    }
+}
+
 static void test_invalid_input(void **state)
 {
     (void)state;
@@ -815,8 +849,9 @@ static void *run_suite(void *result)
         cmocka_unit_test(test_fold_every_offset),     cmocka_unit_test(test_crlf_only),
         cmocka_unit_test(test_controls_and_bad_utf8), cmocka_unit_test(test_cancelled),
         cmocka_unit_test(test_breaks_description),    cmocka_unit_test(test_empty_calendar),
-        cmocka_unit_test(test_empty_texts),           cmocka_unit_test(test_invalid_input),
-        cmocka_unit_test(test_restrictions_on_clone), cmocka_unit_test(test_concurrent_renders),
+        cmocka_unit_test(test_empty_texts),           cmocka_unit_test(test_last_instant),
+        cmocka_unit_test(test_invalid_input),         cmocka_unit_test(test_restrictions_on_clone),
+        cmocka_unit_test(test_concurrent_renders),
     };
     *(int *)result = cmocka_run_group_tests(tests, NULL, release_libical);
     return NULL;
