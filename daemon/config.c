@@ -119,6 +119,11 @@ static const char *parse_clock(struct config *c, const char *v)
     int y, mo, d, h, mi, sec = 0, used = 0;
     size_t n = strlen(v);
     bool with_seconds = n == 20;
+    /* Digits where the pattern has them: sscanf's %2d alone would also take " 1" and "+1". */
+    static const char pattern[] = "dddd-dd-ddTdd:dd:ddZ";
+    for (size_t i = 0; i + 1 < n && i < sizeof pattern - 1; i++)
+        if (pattern[i] == 'd' ? v[i] < '0' || v[i] > '9' : v[i] != pattern[i])
+            return "not 'database' or an instant such as 2026-12-09T16:05:00Z";
     if (!(n == 17 || n == 20) || v[n - 1] != 'Z')
         return "not 'database' or an instant such as 2026-12-09T16:05:00Z";
     int got = with_seconds
@@ -134,8 +139,12 @@ static const char *parse_clock(struct config *c, const char *v)
                     .tm_sec = sec};
     time_t t = timegm(&tm);
     struct tm back;
-    /* timegm() normalises 2026-02-30 into March: a date that does not round-trip does not exist. */
-    if (y < 1971 || y > 9998 || gmtime_r(&t, &back) == NULL || back.tm_year != y - 1900 ||
+    /*
+     * timegm() normalises 2026-02-30 into March: a date that does not round-trip
+     * does not exist. The years stop at 2999 because a feed can carry no instant
+     * after 3000 (calendar.h), and shifts are planned up to 56 days ahead.
+     */
+    if (y < 1971 || y > 2999 || gmtime_r(&t, &back) == NULL || back.tm_year != y - 1900 ||
         back.tm_mon != mo - 1 || back.tm_mday != d || back.tm_hour != h || back.tm_min != mi ||
         back.tm_sec != sec)
         return "not a valid date and time (UTC)";

@@ -101,6 +101,12 @@ static void test_config_clock(void **state)
         "clock = 2026-12-09T16:05:00+01:00\n",
         "clock = now\n",
         "clock = 2026-12-09T16:05:00Zjunk\n",
+        /* sscanf's %2d took these as 01:05:00 and 16:05:01 */
+        "clock = 2026-12-09T 1:05:00Z\n",
+        "clock = 2026-12-09T16:05:+1Z\n",
+        "clock = 2026-12-09T16:-5Z\n",
+        /* a feed carries no instant after 3000 (calendar.h) */
+        "clock = 3000-01-01T00:00:00Z\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         p = write_temp(bad[i]);
