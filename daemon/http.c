@@ -133,6 +133,9 @@ static int make_time(int64_t year, int month, int day, int tod, sd_time *out)
         return -EINVAL;
     int64_t days = days_before_year(year) - days_before_year(1970) + days_before_month[month - 1] +
                    (month > 2 && is_leap(year)) + day - 1;
+    /* A leap second on 9999-12-31 would name an instant no HTTP-date can spell. */
+    if (days * 86400 + tod > HTTP_DATE_MAX)
+        return -EINVAL;
     *out = days * 86400 + tod;
     return 0;
 }

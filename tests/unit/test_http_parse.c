@@ -112,10 +112,16 @@ static void test_dates(void **state)
     assert_string_equal(buf, "Fri, 31 Dec 9999 23:59:59 GMT");
     assert_int_equal(http_date_format(HTTP_DATE_MAX + 1, buf), -EINVAL);
     static const char *const bad[] = {
-        "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 31 Feb 1994 08:49:37 GMT",
-        "sun, 06 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 24:00:00 GMT",
-        "Sun, 06 Nov 0000 08:49:37 GMT", "Sun Nov 6 08:49:37 1994",
-        "Sunday, 06-Nov-94 08:49:37",    "",
+        "Sun, 06 Nov 1994 08:49:37 UTC",
+        "Sun, 31 Feb 1994 08:49:37 GMT",
+        "sun, 06 Nov 1994 08:49:37 GMT",
+        "Sun, 06 Nov 1994 24:00:00 GMT",
+        "Sun, 06 Nov 0000 08:49:37 GMT",
+        "Sun Nov 6 08:49:37 1994",
+        "Sunday, 06-Nov-94 08:49:37",
+        "",
+        /* Found by tests/fuzz/fuzz_http_headers: the leap second after the last instant. */
+        "Fri, 31 Dec 9999 23:59:60 GMT",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         sd_time t = 0;
