@@ -258,6 +258,16 @@ static int cal_put_hhmm(struct cal_buf *b, sd_time t)
     return cal_buf_add(b, hhmm, 5);
 }
 
+/*
+ * Whether a cleaned text has nothing but blanks. libical refuses a TEXT
+ * property whose value is empty or only spaces and tabs ("No value for NAME
+ * property", X-LIC-ERROR) and drops it, so such a text is left out instead.
+ */
+static bool cal_blank(const char *s)
+{
+    return s[strspn(s, " \t")] == '\0';
+}
+
 /* The DESCRIPTION text, cleaned, or NULL when there is nothing to say. */
 static int cal_describe(const struct cal_event *ev, char **out)
 {
@@ -288,7 +298,7 @@ static int cal_describe(const struct cal_event *ev, char **out)
     }
     if (rc == 0 && d.len > 0)
         rc = cal_text_clean(d.data, out);
-    if (rc == 0 && *out != NULL && **out == '\0') {
+    if (rc == 0 && *out != NULL && cal_blank(*out)) {
         free(*out); /* nothing left once cleaned: no DESCRIPTION (see cal_put_event) */
         *out = NULL;
     }
@@ -356,8 +366,7 @@ static int cal_put_event(struct cal_buf *b, const struct cal_event *ev)
     rc = cal_add_prop(
         vev, icalproperty_new_status(ev->cancelled ? ICAL_STATUS_CANCELLED : ICAL_STATUS_CONFIRMED),
         rc);
-    /* libical refuses a TEXT property with no value ("SUMMARY:"): an empty one is left out. */
-    if (summary[0] != '\0')
+    if (!cal_blank(summary))
         rc = cal_add_prop(vev, icalproperty_new_summary(summary), rc);
     if (desc != NULL)
         rc = cal_add_prop(vev, icalproperty_new_description(desc), rc);
@@ -419,7 +428,7 @@ int calendar_render(const struct cal_feed *feed, char **out, size_t *out_len)
     rc = cal_put_prop(&b, icalproperty_new_prodid(CAL_PRODID), rc);
     rc = cal_put_prop(&b, icalproperty_new_calscale("GREGORIAN"), rc);
     rc = cal_put_prop(&b, icalproperty_new_method(ICAL_METHOD_PUBLISH), rc);
-    if (name[0] != '\0') { /* as for SUMMARY: no property rather than an empty one */
+    if (!cal_blank(name)) { /* as for SUMMARY: no property rather than an empty one */
         rc = cal_put_prop(&b, icalproperty_new_name(name), rc);
         if (rc == 0)
             rc = cal_put_x_line(&b, "X-WR-CALNAME", name);
