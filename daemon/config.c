@@ -7,7 +7,9 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,9 +192,14 @@ static const char *set_key(struct config *c, const struct key *k, const char *v)
         char *end;
         errno = 0;
         double x = strtod(v, &end);
-        if (errno != 0 || end == v || *end != '\0' || x != x)
+        if (end == v || *end != '\0' || x != x)
             return "not a number";
-        if (x < (double)k->min || x > (double)k->max)
+        /*
+         * strtod() flags only some underflows: 1e-320 sets ERANGE, the exact
+         * 0x1p-1027 does not. No setting means a subnormal; refuse them all.
+         */
+        if (errno == ERANGE || (x != 0 && fabs(x) < DBL_MIN) || x < (double)k->min ||
+            x > (double)k->max)
             return "out of range";
         *(double *)dst = x;
         return NULL;

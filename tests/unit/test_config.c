@@ -53,6 +53,12 @@ static void test_config_parses_and_reports_lines(void **state)
         {"migrate_on_start = maybe\n", "not a boolean"},
         {"just words\n", "expected 'key = value'"},
         {"debounce_ms = 5000\nmax_debounce_ms = 100\n", "max_debounce_ms"},
+        /* Found by tests/fuzz/fuzz_config: the hex spelling of a subnormal passed, the decimal
+           one was "not a number"; neither is a planning budget. */
+        {"plan_seconds = 0x1p-1027\n", ":1: plan_seconds: out of range"},
+        {"plan_seconds = 1e-320\n", ":1: plan_seconds: out of range"},
+        {"plan_seconds = 1e999\n", ":1: plan_seconds: out of range"},
+        {"plan_seconds = nan\n", ":1: plan_seconds: not a number"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         c.listen_port = 1234;
