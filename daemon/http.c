@@ -173,13 +173,19 @@ int http_date_parse(const char *s, size_t len, sd_time now, sd_time *out)
         int yy = digits(p + 8, 2);
         if (yy < 0)
             return -EINVAL;
-        /* A two-digit year more than 50 years ahead means the most recent past such year. */
+        /*
+         * A two-digit year more than 50 years ahead means the most recent past
+         * such year (RFC 9110 5.6.7); so the year is within (now - 50, now + 50],
+         * which can be in the next century too (read in 2070, "01" is 2101).
+         */
         struct tm tm;
         time_t t = (time_t)now;
         int64_t this_year = gmtime_r(&t, &tm) != NULL ? tm.tm_year + 1900 : 1970;
         int64_t year = this_year - this_year % 100 + yy;
         if (year > this_year + 50)
             year -= 100;
+        else if (year <= this_year - 50)
+            year += 100;
         return make_time(year, month, day, parse_time_of_day(p + 11), out);
     }
     if (len == 24) {

@@ -105,6 +105,29 @@ static void test_dates(void **state)
         assert_int_equal(http_date_parse(forms[i], strlen(forms[i]), NOW, &t), 0);
         assert_int_equal(t, 784111777);
     }
+    /*
+     * Found by tests/fuzz/fuzz_http_headers: rfc850's two-digit year is the one
+     * within (now - 50, now + 50]; it was always taken in now's century, so
+     * read in 2070 "01" was 2001 (69 years ago) instead of 2101, and read in
+     * 1970 "20" was 1920 instead of 2020.
+     */
+    static const struct {
+        sd_time now;
+        const char *date;
+        sd_time want;
+    } years[] = {
+        {3155760000, "Saturday, 01-Jan-01 00:00:00 GMT", 4133980800}, /* 2070: 2101 */
+        {0, "Sunday, 01-Mar-20 00:00:00 GMT", 1583020800},            /* 1970: 2020 */
+        {NOW, "Sunday, 06-Nov-94 08:49:37 GMT", 784111777},           /* 2026: 1994 */
+    };
+    for (size_t i = 0; i < sizeof years / sizeof *years; i++) {
+        sd_time t = 0;
+        assert_int_equal(http_date_parse(years[i].date, strlen(years[i].date), years[i].now, &t),
+                         0);
+        if (t != years[i].want)
+            fail_msg("'%s' read at %lld: %lld, expected %lld", years[i].date,
+                     (long long)years[i].now, (long long)t, (long long)years[i].want);
+    }
     char buf[HTTP_DATE_BUF];
     assert_int_equal(http_date_format(784111777, buf), 0);
     assert_string_equal(buf, forms[0]);
