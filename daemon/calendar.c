@@ -3,7 +3,8 @@
  *
  * Owns what a feed says and how its text is made safe. libical builds and
  * serialises the standard properties and the VEVENTs (escaping, CRLF, folding at
- * 75 octets on UTF-8 boundaries); the X- lines are escaped and folded here,
+ * 75 octets on UTF-8 boundaries; one fold of its is mended, see
+ * cal_buf_add_ical); the X- lines are escaped and folded here,
  * because libical 3.0.16 leaves ',' and ';' raw in X- values. All text is first
  * cleaned to well-formed UTF-8 without control characters other than TAB and LF.
  *
@@ -151,6 +152,29 @@ out:
 }
 
 /*
+ * Appends text libical serialised. libical 3.0.16 folds a property's line
+ * together with its closing CRLF, so a line of just the wrong length is folded
+ * between CR and LF ("\r" "\r\n " "\n"): a bare CR, then an empty
+ * continuation line. Text has no CR of its own (cal_text_clean), so that
+ * sequence can only be this fold, and is put back to the CRLF it was.
+ */
+static int cal_buf_add_ical(struct cal_buf *b, const char *text)
+{
+    static const char split[] = "\r\r\n \n";
+    const char *p = text, *hit;
+    int rc = 0;
+    while (rc == 0 && (hit = strstr(p, split)) != NULL) {
+        rc = cal_buf_add(b, p, (size_t)(hit - p));
+        if (rc == 0)
+            rc = cal_buf_add(b, "\r\n", 2);
+        p = hit + sizeof split - 1;
+    }
+    if (rc == 0)
+        rc = cal_buf_puts(b, p);
+    return rc;
+}
+
+/*
  * Appends "name:value" as one content line with value escaped as TEXT
  * (RFC 5545 3.3.11), folded like libical folds: at most 75 octets a line, never
  * inside a UTF-8 sequence. It also keeps each escape pair on one line: the RFC
@@ -222,7 +246,7 @@ static int cal_put_prop(struct cal_buf *b, icalproperty *prop, int rc)
         rc = -ENOMEM;
     if (rc == 0) {
         text = icalproperty_as_ical_string_r(prop);
-        rc = text ? cal_buf_puts(b, text) : -ENOMEM;
+        rc = text ? cal_buf_add_ical(b, text) : -ENOMEM;
     }
     if (text)
         icalmemory_free_buffer(text);
@@ -375,7 +399,7 @@ static int cal_put_event(struct cal_buf *b, const struct cal_event *ev)
     if (rc != 0)
         goto out;
     text = icalcomponent_as_ical_string_r(vev);
-    rc = text ? cal_buf_puts(b, text) : -ENOMEM;
+    rc = text ? cal_buf_add_ical(b, text) : -ENOMEM;
 out:
     if (text)
         icalmemory_free_buffer(text);

@@ -608,6 +608,35 @@ static void test_empty_texts(void **state)
     }
 }
 
+/*
+ * Found by tests/fuzz/fuzz_calendar: libical 3.0.16 folds a property together
+ * with its closing CRLF, so a value whose last line is just long enough
+ * ("NAME:" then 24 three-byte characters and one more octet) was folded
+ * between CR and LF: "...\r" "\r\n " "\n", a bare CR and an empty
+ * continuation line that strict clients refuse.
+ */
+static void test_fold_at_line_end(void **state)
+{
+    (void)state;
+    char text24[128] = "";
+    for (int i = 0; i < 24; i++)
+        strcat(text24, "\xE6\x97\xA5"); /* 日 */
+    strcat(text24, "_");
+    struct cal_event ev = event_at(UID_A, T0);
+    ev.summary = text24;
+    ev.description = text24;
+    struct cal_feed feed = {.name = text24, .events = &ev, .n_events = 1};
+    char *text = render(&feed, NULL);
+    assert_null(strstr(text, "\r\r"));
+    assert_wellformed(text);
+    icalcomponent *cal = parse(text);
+    assert_string_equal(cal_name(cal), text24);
+    assert_event_matches(cal, &ev);
+    assert_string_equal(event_description(event_by_uid(cal, UID_A)), text24);
+    icalcomponent_free(cal);
+    free(text);
+}
+
 static void expect_einval(const struct cal_feed *feed)
 {
     char sentinel = 0;
@@ -850,8 +879,8 @@ static void *run_suite(void *result)
         cmocka_unit_test(test_controls_and_bad_utf8), cmocka_unit_test(test_cancelled),
         cmocka_unit_test(test_breaks_description),    cmocka_unit_test(test_empty_calendar),
         cmocka_unit_test(test_empty_texts),           cmocka_unit_test(test_last_instant),
-        cmocka_unit_test(test_invalid_input),         cmocka_unit_test(test_restrictions_on_clone),
-        cmocka_unit_test(test_concurrent_renders),
+        cmocka_unit_test(test_fold_at_line_end),      cmocka_unit_test(test_invalid_input),
+        cmocka_unit_test(test_restrictions_on_clone), cmocka_unit_test(test_concurrent_renders),
     };
     *(int *)result = cmocka_run_group_tests(tests, NULL, release_libical);
     return NULL;
