@@ -335,10 +335,14 @@ static bool cal_time_ok(sd_time t)
     return t >= 0 && t <= CAL_TIME_MAX;
 }
 
-/* A UID is an identifier, not display text: refuse what cleaning would alter. */
+/*
+ * A UID is an identifier, not display text: refuse what cleaning would alter,
+ * and blanks at either end, which libical drops when it reads the UID back.
+ */
 static bool cal_uid_ok(const char *uid)
 {
-    if (uid == NULL || uid[0] == '\0')
+    if (uid == NULL || uid[0] == '\0' || uid[0] == ' ' || uid[0] == '\t' ||
+        uid[strlen(uid) - 1] == ' ' || uid[strlen(uid) - 1] == '\t')
         return false;
     for (const unsigned char *s = (const unsigned char *)uid; *s;) {
         size_t k = cal_utf8_len(s);

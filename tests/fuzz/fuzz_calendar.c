@@ -8,7 +8,8 @@
  * take_event()). Oracle, written here without calendar.c's code:
  *  - calendar_render() refuses exactly the feeds include/calendar.h rules out
  *    (times outside 1970..3000, end not after start, negative sequence, a
- *    UID that is empty or not clean, breaks outside their shift);
+ *    UID that is empty, not clean or blank at an end, breaks outside their
+ *    shift);
  *  - what it renders is valid UTF-8, every line ends in CRLF, holds at most
  *    75 octets and no control character but TAB;
  *  - libical parses it back with no error, and finds the name (NAME and
@@ -214,7 +215,9 @@ static void take_event(struct fuzz_reader *r, int i, struct fuzz_event *fe)
 /* What include/calendar.h accepts, read from the header rather than calendar.c. */
 static bool acceptable(const struct cal_event *ev)
 {
-    bool ok = ev->uid[0] != '\0' && ev->sequence >= 0;
+    size_t n = strlen(ev->uid);
+    bool ok =
+        n > 0 && !strchr(" \t", ev->uid[0]) && !strchr(" \t", ev->uid[n - 1]) && ev->sequence >= 0;
     for (const unsigned char *s = (const unsigned char *)ev->uid; ok && *s;) {
         uint32_t cp;
         size_t k = decode(s, &cp);

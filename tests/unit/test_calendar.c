@@ -757,6 +757,13 @@ static void test_invalid_input(void **state)
             ev.n_breaks = 1;
             br.end = ev.end + 60;
             break;
+        case 16:
+            /* Found by tests/fuzz/fuzz_calendar: libical reads "UID:abc " back as "abc". */
+            ev.uid = "abc ";
+            break;
+        case 17:
+            ev.uid = "\tabc";
+            break;
         default:
             return;
         }
