@@ -16,6 +16,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 jobs=1
 build=build/fuzz
+# The sanitizer options of tests/run.sh, so a campaign and make check judge alike.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 # One harness, in the background of the main invocation (see the xargs below).
 if [ "${1:-}" = "--one" ]; then

@@ -105,8 +105,7 @@ static void fuzz_if_none_match(const char *v, size_t n)
         etag_len = (size_t)(lf - v);
         value = lf + 1;
         len = n - etag_len - 1;
-        etag_z = strndup(etag, etag_len);
-        FUZZ_CHECK(etag_z != NULL, "strndup");
+        etag_z = fuzz_copy((const uint8_t *)etag, etag_len);
         if (strlen(etag_z) == etag_len && http_etag_valid(etag_z))
             for (size_t i = 0; i < etag_len; i++)
                 FUZZ_CHECK((unsigned char)etag[i] > 0x20 && etag[i] != 0x7f,
