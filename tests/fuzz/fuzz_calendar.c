@@ -200,14 +200,17 @@ static void take_event(struct fuzz_reader *r, int i, struct fuzz_event *fe)
     ev->description = fe->description;
     ev->cancelled = mode & 4;
     ev->start = take_time(r, raw);
-    ev->end = raw ? (sd_time)fuzz_take_uint(r, 8) : ev->start + (sd_time)fuzz_take_uint(r, 2) * 60;
+    ev->end = raw ? (sd_time)fuzz_take_uint(r, 8)
+                  : (sd_time)((uint64_t)ev->start + fuzz_take_uint(r, 2) * 60);
     ev->last_modified = take_time(r, raw);
     ev->sequence = (int)(int32_t)fuzz_take_uint(r, 4);
     ev->n_breaks = (int)(mode >> 3) & 3;
     for (int b = 0; b < ev->n_breaks; b++) {
-        sd_time at = ev->start + (sd_time)fuzz_take_uint(r, 2) * 60;
-        fe->breaks[b] = (struct cal_break){
-            .start = at, .end = at + (sd_time)fuzz_take_uint(r, 1) * 60, .paid = mode & 0x80};
+        /* In unsigned arithmetic: a raw start may be near INT64_MAX, and wrapping is no UB. */
+        uint64_t at = (uint64_t)ev->start + fuzz_take_uint(r, 2) * 60;
+        uint64_t end = at + fuzz_take_uint(r, 1) * 60;
+        fe->breaks[b] =
+            (struct cal_break){.start = (sd_time)at, .end = (sd_time)end, .paid = mode & 0x80};
     }
     ev->breaks = ev->n_breaks > 0 ? fe->breaks : NULL;
 }
