@@ -196,7 +196,7 @@ static const char *set_key(struct config *c, const struct key *k, const char *v)
             return "not a number";
         /*
          * strtod() flags only some underflows: 1e-320 sets ERANGE, the exact
-         * 0x1p-1027 does not. No setting means a subnormal; refuse them all.
+         * 0x1p-1027 does not. No setting is meant as a subnormal: refuse them all.
          */
         if (errno == ERANGE || (x != 0 && fabs(x) < DBL_MIN) || x < (double)k->min ||
             x > (double)k->max)

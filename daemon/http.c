@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -452,10 +451,17 @@ enum http_resource http_route_path(const char *path, size_t len, const char **ar
 
 int http_bearer_token(const char *value, size_t len, const char **token, size_t *token_len)
 {
-    static const char scheme[] = "Bearer";
+    static const char scheme[] = "bearer";
     const size_t n = sizeof scheme - 1;
-    if (len <= n || strncasecmp(value, scheme, n) != 0 || value[n] != ' ')
+    if (len <= n || value[n] != ' ')
         return -EINVAL;
+    /*
+     * The scheme in any case, read only within len (value need not end in a
+     * NUL): for a lowercase letter c, (x | 0x20) == c only for x = c or its capital.
+     */
+    for (size_t i = 0; i < n; i++)
+        if ((value[i] | 0x20) != scheme[i])
+            return -EINVAL;
     size_t at = n;
     while (at < len && value[at] == ' ')
         at++;
