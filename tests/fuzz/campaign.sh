@@ -81,6 +81,10 @@ for name in "$@"; do
 done
 
 mkdir -p "$build"
+# The code fuzzed: the commit at the start, marked when sources differ from it.
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+git diff --quiet HEAD -- daemon include tests/fuzz 2>/dev/null || commit="$commit+changes"
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 table=$(mktemp)
 header=$(printf '%-24s %8s %12s %7s %7s %7s %8s' harness seconds execs cov ft corpus crashes)
 echo "$header"
@@ -92,7 +96,7 @@ echo "$header"
 rc=$(cat "$table.rc")
 failed=$(awk '$7 != 0 { n++ } END { print n + 0 }' "$table")
 {
-    echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(git rev-parse --short HEAD 2>/dev/null) -j $jobs, $seconds s each"
+    echo "# $started $commit -j $jobs, $seconds s each"
     echo "$header"
     cat "$table"
 } >>"$build/campaigns.txt"
