@@ -790,8 +790,11 @@ int nrp_write_lp(const struct nrp_instance *I, FILE *f)
                 lp_work(&w, I, e, d, 1);
             lp_end(&w, "<=", mc);
         }
-        /* Runs of l < min days strictly inside the horizon are forbidden. */
-        for (int l = 1; l < st->min_consecutive; l++)
+        /*
+         * Runs of l < min days strictly inside the horizon are forbidden. Such a
+         * run has a day on each side, so l stops at D - 2 whatever the minimum.
+         */
+        for (int l = 1; l < st->min_consecutive && l <= D - 2; l++)
             for (int s = 1; s + l < D; s++) {
                 lp_row(&w, "mincons", e, s, l);
                 for (int d = s; d < s + l; d++)
@@ -800,7 +803,7 @@ int nrp_write_lp(const struct nrp_instance *I, FILE *f)
                 lp_work(&w, I, e, s + l, -1);
                 lp_end(&w, "<=", l - 1);
             }
-        for (int l = 1; l < st->min_consecutive_off; l++)
+        for (int l = 1; l < st->min_consecutive_off && l <= D - 2; l++)
             for (int s = 1; s + l < D; s++) {
                 lp_row(&w, "minoff", e, s, l);
                 for (int d = s; d < s + l; d++)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -370,6 +371,52 @@ static void test_write_lp(void **state)
     nrp_free(&I);
 }
 
+static char *lp_of(const char *instance, size_t *len)
+{
+    struct nrp_instance I;
+    char err[256], *text = NULL;
+    assert_int_equal(nrp_parse(instance, strlen(instance), &I, err, sizeof err), 0);
+    FILE *f = open_memstream(&text, len);
+    assert_non_null(f);
+    assert_int_equal(nrp_write_lp(&I, f), 0);
+    fclose(f);
+    nrp_free(&I);
+    return text;
+}
+
+/*
+ * Found by tests/fuzz/fuzz_nrp (a timeout): the LP writer looped over every run
+ * length below MinConsecutiveShifts and MinConsecutiveDaysOff, so a staff line
+ * with 2,000,000,000 there took seconds per staff member writing nothing more
+ * than a bound of the horizon does: the rows stop at runs of D - 2 days.
+ */
+static void test_write_lp_huge_minimums(void **state)
+{
+    (void)state;
+    static const char head[] = "SECTION_HORIZON\n14\n\nSECTION_SHIFTS\nD,480,\n\nSECTION_STAFF\n";
+    static const char tail[] = "\n\nSECTION_COVER\n0,D,1,100,1\n\n";
+    char huge[512], horizon[512];
+    snprintf(huge, sizeof huge,
+             "%sA,D=14,4320,0,5,2000000000,2000000000,2\n"
+             "B,D=14,4320,0,5,2000000000,2000000000,2%s",
+             head, tail);
+    snprintf(horizon, sizeof horizon, "%sA,D=14,4320,0,5,14,14,2\nB,D=14,4320,0,5,14,14,2%s", head,
+             tail);
+    struct timespec t0, t1;
+    size_t n_huge = 0, n_horizon = 0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    char *a = lp_of(huge, &n_huge);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    char *b = lp_of(horizon, &n_horizon);
+    double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (seconds > 1.0)
+        fail_msg("the LP took %.1f s to write", seconds);
+    assert_int_equal(n_huge, n_horizon);
+    assert_memory_equal(a, b, n_huge);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -382,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_engine_agrees),
         cmocka_unit_test(test_solution_roundtrip),
         cmocka_unit_test(test_write_lp),
+        cmocka_unit_test(test_write_lp_huge_minimums),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
