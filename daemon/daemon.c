@@ -53,7 +53,9 @@
 #include "feeds.h"
 #include "health.h"
 #include "http.h"
+#include "http_internal.h"
 #include "leader.h"
+#include "load.h"
 #include "log.h"
 #include "migrate.h"
 #include "runs.h"
@@ -549,12 +551,13 @@ static char *http_api_cb(void *ctx, const char *name, size_t name_len, const cha
     if (d->cfg.admin_token_sha256[0] == '\0')
         return api_error(status, 403,
                          "the API is off: set admin_token_sha256 in the configuration");
-    static const char bearer[] = "Bearer ";
-    if (authorization == NULL || strncasecmp(authorization, bearer, sizeof bearer - 1) != 0)
+    const char *token;
+    size_t token_len;
+    if (authorization == NULL ||
+        http_bearer_token(authorization, strlen(authorization), &token, &token_len) < 0)
         return api_error(status, 401, "an admin token is required (Authorization: Bearer TOKEN)");
-    const char *token = authorization + sizeof bearer - 1;
     unsigned char got[32], want[32];
-    feeds_hash_token(token, strlen(token), got);
+    feeds_hash_token(token, token_len, got);
     for (int i = 0; i < 32; i++) {
         unsigned int byte = 0;
         sscanf(d->cfg.admin_token_sha256 + 2 * i, "%2x", &byte);

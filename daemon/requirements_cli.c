@@ -82,51 +82,140 @@ static void print_header(void)
            "scheduled,service_level,asa_seconds,occupancy,abandonment,wait_probability\n");
 }
 
-static int from_csv(const struct req_opts *o)
+void requirements_csv_init(struct requirements_csv *r, char *text, size_t len)
 {
-    FILE *f = strcmp(o->csv, "-") == 0 ? stdin : fopen(o->csv, "r");
-    if (f == NULL) {
-        fprintf(stderr, "staffd: %s: %s\n", o->csv, strerror(errno));
-        return 1;
-    }
-    char line[1024];
-    int lineno = 0, rc = 0;
-    print_header();
-    while (fgets(line, sizeof line, f) != NULL) {
-        lineno++;
-        line[strcspn(line, "\r\n")] = '\0';
+    *r = (struct requirements_csv){.text = text, .len = len};
+}
+
+/* A number filling the whole field, as strtod() reads it (leading blanks allowed). */
+static int csv_number(const char *field, double *out)
+{
+    char *end;
+    double x = strtod(field, &end);
+    if (end == field || *end != '\0')
+        return -EINVAL;
+    *out = x;
+    return 0;
+}
+
+int requirements_csv_next(struct requirements_csv *r, struct requirements_row *row,
+                          const char **why)
+{
+    while (r->pos < r->len) {
+        char *line = r->text + r->pos;
+        size_t n = 0;
+        while (r->pos + n < r->len && line[n] != '\r' && line[n] != '\n')
+            n++;
+        /* A NUL inside a line would hide what follows it: refuse the line, do not read part. */
+        bool nul = memchr(line, '\0', n) != NULL;
+        size_t next = r->pos + n;
+        if (next < r->len)
+            next += line[n] == '\r' && next + 1 < r->len && line[n + 1] == '\n' ? 2 : 1;
+        line[n] = '\0';
+        r->pos = next;
+        r->line++;
+        *row = (struct requirements_row){.line = r->line};
+        if (nul) {
+            *why = "a NUL byte in the line";
+            return -EINVAL;
+        }
         if (line[0] == '\0' || line[0] == '#')
             continue;
         char *c1 = strchr(line, ',');
         char *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
         if (c1 == NULL || c2 == NULL) {
-            fprintf(stderr, "staffd: %s:%d: expected interval_start,contacts,aht_seconds\n", o->csv,
-                    lineno);
-            rc = 1;
-            continue;
+            *why = "expected interval_start,contacts,aht_seconds";
+            return -EINVAL;
         }
         *c1 = *c2 = '\0';
-        char *e1, *e2;
-        double contacts = strtod(c1 + 1, &e1), aht = strtod(c2 + 1, &e2);
-        if (e1 == c1 + 1 || e2 == c2 + 1 || *e1 != '\0' || *e2 != '\0') {
-            if (lineno == 1)
+        double contacts, aht;
+        if (csv_number(c1 + 1, &contacts) < 0 || csv_number(c2 + 1, &aht) < 0) {
+            if (r->line == 1)
                 continue; /* a header line */
-            fprintf(stderr, "staffd: %s:%d: contacts and aht_seconds must be numbers\n", o->csv,
-                    lineno);
-            rc = 1;
-            continue;
+            *why = "contacts and aht_seconds must be numbers";
+            return -EINVAL;
         }
-        if (contacts < 0 || aht <= 0 || !isfinite(contacts) || !isfinite(aht)) {
-            fprintf(stderr, "staffd: %s:%d: contacts must be >= 0 and aht_seconds > 0\n", o->csv,
-                    lineno);
-            rc = 1;
-            continue;
+        if (!(contacts >= 0) || !(aht > 0) || !isfinite(contacts) || !isfinite(aht)) {
+            *why = "contacts must be >= 0 and aht_seconds > 0";
+            return -EINVAL;
         }
-        if (print_row(line, contacts, aht, o) < 0)
-            rc = 1;
+        row->start = line;
+        row->contacts = contacts;
+        row->aht_seconds = aht;
+        return 1;
     }
-    if (f != stdin)
+    return 0;
+}
+
+/* Reads all of f into a malloc'd, NUL-terminated *text. 0, -EFBIG, -ENOMEM or -EIO. */
+static int read_all(FILE *f, char **text, size_t *len)
+{
+    size_t cap = 65536, n = 0;
+    char *b = NULL;
+    int rc = 0;
+    for (;;) {
+        char *nb = realloc(b, cap + 1);
+        if (nb == NULL) {
+            rc = -ENOMEM;
+            goto out;
+        }
+        b = nb;
+        n += fread(b + n, 1, cap - n, f);
+        if (ferror(f)) {
+            rc = -EIO;
+            goto out;
+        }
+        if (n < cap)
+            break;
+        if (cap >= REQUIREMENTS_CSV_MAX) {
+            rc = -EFBIG;
+            goto out;
+        }
+        cap *= 2;
+    }
+    b[n] = '\0';
+    *text = b;
+    *len = n;
+    b = NULL;
+out:
+    free(b);
+    return rc;
+}
+
+static int from_csv(const struct req_opts *o)
+{
+    FILE *f = strcmp(o->csv, "-") == 0 ? stdin : fopen(o->csv, "rb");
+    char *text = NULL;
+    size_t len = 0;
+    int rc = 1;
+    if (f == NULL) {
+        fprintf(stderr, "staffd: %s: %s\n", o->csv, strerror(errno));
+        goto out;
+    }
+    int err = read_all(f, &text, &len);
+    if (err < 0) {
+        fprintf(stderr, "staffd: %s: %s\n", o->csv,
+                err == -EFBIG ? "larger than the 64 MiB a CSV may have" : strerror(-err));
+        goto out;
+    }
+    rc = 0;
+    print_header();
+    struct requirements_csv r;
+    struct requirements_row row;
+    const char *why;
+    requirements_csv_init(&r, text, len);
+    while ((err = requirements_csv_next(&r, &row, &why)) != 0) {
+        if (err < 0) {
+            fprintf(stderr, "staffd: %s:%d: %s\n", o->csv, row.line, why);
+            rc = 1;
+        } else if (print_row(row.start, row.contacts, row.aht_seconds, o) < 0) {
+            rc = 1;
+        }
+    }
+out:
+    if (f != NULL && f != stdin)
         fclose(f);
+    free(text);
     return rc;
 }
 

@@ -48,6 +48,10 @@ struct config {
     int console_session_hours;  /* how long a sign-in lasts */
 };
 
+/* The longest line, and the largest file, the parser takes. */
+#define CONFIG_LINE_MAX (CONFIG_STR_MAX + 126)
+#define CONFIG_FILE_MAX (1024 * 1024)
+
 /* Built-in defaults. */
 void config_defaults(struct config *c);
 /*
@@ -55,6 +59,13 @@ void config_defaults(struct config *c);
  * "FILE:LINE: what is wrong" in err. *out is written only on success.
  */
 int config_load(const char *path, struct config *out, char *err, size_t err_len);
+/*
+ * The parser config_load() uses, on text[0..len) (no NUL needed; NUL bytes in
+ * a line are errors); `name` (the file, or NULL for "defaults") starts every
+ * message. Pure: reads no file, no environment. Same results as config_load().
+ */
+int config_parse(const char *text, size_t len, const char *name, struct config *out, char *err,
+                 size_t err_len);
 /* The file to use: $STAFFD_CONFIG, else /etc/staffd/staffd.conf if it exists, else NULL. */
 const char *config_default_path(void);
 

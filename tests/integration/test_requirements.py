@@ -66,6 +66,28 @@ def main():
             require(p.returncode == 2 and "--queue" in p.stderr, "usage error expected: %r" % p.stderr)
         t.case("requirements_bad_rows_named_and_skipped", bad)
 
+        def line_ends_and_long_lines():
+            # A file saved with CR line ends: every row, not only the first
+            # (the old reader cut each line at its first CR and dropped the rest).
+            cr_path = os.path.join(tmp, "cr.csv")
+            with open(cr_path, "w", newline="") as f:
+                f.write("interval_start,contacts,aht_seconds\r09:00,100,180\r09:30,0,180\r")
+            p = h.command(["requirements", "--csv", cr_path, "--interval-minutes", "30"])
+            require(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr))
+            r = rows(p.stdout)
+            require([x["interval_start"] for x in r] == ["09:00", "09:30"], "rows %r" % r)
+            # A long bad line is one bad line: the old reader read 1,023 bytes at a
+            # time and took the line's tail for a row of its own.
+            long_path = os.path.join(tmp, "long.csv")
+            junk = "x" * 1019 + ",1,60" + "x" * 3000 + ",7,60"
+            with open(long_path, "w") as f:
+                f.write("09:00,1,60\n" + junk + "\n09:30,2,60\n")
+            p = h.command(["requirements", "--csv", long_path])
+            require(p.returncode == 1 and ":2:" in p.stderr, "exit %d: %r" % (p.returncode, p.stderr))
+            r = rows(p.stdout)
+            require([x["interval_start"] for x in r] == ["09:00", "09:30"], "rows %r" % r)
+        t.case("requirements_csv_line_ends_and_long_lines", line_ends_and_long_lines)
+
         def from_db():
             h.setup_database()
             h.sql("""INSERT INTO staffd.queues (name, channel, service_level, target_seconds, shrinkage)
