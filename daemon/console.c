@@ -103,9 +103,11 @@ struct creq {
     int64_t candidates[MAX_WHAT_IF];
     int n_candidates;
     int64_t contract;
-    int64_t site; /* the form's site (what-if); 0: the default site */
     char peer[48];
     long long hired; /* ?hired=ID: a hire just made, to say so */
+    /* Every site, and the one the request is about (console_site_pick). */
+    PGresult *sites;
+    struct console_site site;
     /* The page's statements. */
     PGresult *res[CONSOLE_MAX_QUERIES];
     int expected, received;
@@ -115,6 +117,7 @@ struct creq {
 
 static void creq_free(struct creq *q)
 {
+    PQclear(q->sites);
     for (int i = 0; i < CONSOLE_MAX_QUERIES; i++)
         PQclear(q->res[i]);
     free(q);
@@ -297,7 +300,9 @@ static int parse_args(const char *query, struct console_args *a, long long *hire
         bool ok = true;
         if (val[0] == '\0')
             continue; /* an empty filter from a form means "any" */
-        if (strcmp(key, "queue") == 0)
+        if (strcmp(key, "site") == 0)
+            ok = parse_id(val, &a->site);
+        else if (strcmp(key, "queue") == 0)
             ok = parse_id(val, &a->queue);
         else if (strcmp(key, "contract") == 0)
             ok = parse_id(val, &a->contract);
@@ -369,7 +374,8 @@ static int parse_form(struct creq *q, const char *body, char *err, size_t err_le
                 return -EINVAL;
             }
         } else if (strcmp(key, "site") == 0) {
-            if (!parse_id(val, &q->site)) {
+            /* The form's site is the action's, whatever the address says. */
+            if (!parse_id(val, &q->args.site)) {
                 text_printf(err, err_len, "site=%s is not a site id.", val);
                 return -EINVAL;
             }
@@ -452,6 +458,29 @@ static void reply_html(struct creq *q, int status, const char *html, size_t len,
     reply_raw(q, status, HTML_TYPE, html, len, h);
 }
 
+/*
+ * Where the site selector leads: the same page for the other site. An agent
+ * belongs to one site, so from an agent's page it leads to the schedule; from
+ * an action's answer, to the hiring page.
+ */
+static const char *site_action(const struct creq *q)
+{
+    static const char *const paths[] = {
+        [CP_OVERVIEW] = "/console/",         [CP_COVERAGE] = "/console/coverage",
+        [CP_SCHEDULE] = "/console/schedule", [CP_AGENT] = "/console/schedule",
+        [CP_FAIRNESS] = "/console/fairness", [CP_HIRING] = "/console/hiring",
+    };
+    switch (q->route) {
+    case R_PAGE:
+        return paths[q->page];
+    case R_HIRE:
+    case R_WHAT_IF:
+        return "/console/hiring";
+    default:
+        return "/console/";
+    }
+}
+
 /* Values every page's layout uses. */
 static void page_common(struct creq *q, struct tpl_obj *page, const char *title, const char *nav)
 {
@@ -464,6 +493,11 @@ static void page_common(struct creq *q, struct tpl_obj *page, const char *title,
         tpl_set(page, "role", q->role);
         tpl_set(page, "csrf", csrf);
         tpl_flag(page, "planner", strcmp(q->role, "planner") == 0);
+    }
+    /* Once the site is known, every link and form carries it, and the selector shows it. */
+    if (q->sites != NULL) {
+        console_site_shape(q->sites, &q->site, page);
+        tpl_set(page, "site_action", site_action(q));
     }
 }
 
@@ -548,11 +582,11 @@ static void page_render(struct creq *q)
     }
     int rc = console_data_shape(q->page, &q->args, q->res, q->received, page);
     if (rc == -ENOENT) {
+        char msg[700];
+        text_printf(msg, sizeof msg, "There is no %s with that id at site %s.",
+                    q->page == CP_AGENT ? "agent" : "queue", q->site.name);
         tpl_arena_free(a);
-        reply_message(q, 404, "Not found",
-                      q->page == CP_AGENT ? "There is no agent with that id."
-                                          : "There is no queue with that id.",
-                      NULL);
+        reply_message(q, 404, "Not found", msg, NULL);
         return;
     }
     if (rc < 0) {
@@ -784,8 +818,9 @@ static void hired(void *arg, int status, PGresult **res, int n, const char *erro
         reply_message(q, 409, "Not hired", msg, NULL);
         return;
     }
-    char location[96];
-    snprintf(location, sizeof location, "/console/hiring?hired=%s", PQgetvalue(res[0], 0, 0));
+    char location[128];
+    snprintf(location, sizeof location, "/console/hiring?hired=%s&site=%" PRId64,
+             PQgetvalue(res[0], 0, 0), q->site.id);
     log_info("console: %s hired candidate %" PRId64 " as agent %s", q->user, q->candidates[0],
              PQgetvalue(res[0], 0, 0));
     const char *h[] = {"location", location, NULL};
@@ -798,12 +833,13 @@ static void hire_start(struct creq *q)
         reply_message(q, 400, "Bad request", "A hire needs one candidate and one contract.", NULL);
         return;
     }
-    char cand[32], contract[32];
+    char cand[32], contract[32], site[32];
     snprintf(cand, sizeof cand, "%" PRId64, q->candidates[0]);
     snprintf(contract, sizeof contract, "%" PRId64, q->contract);
-    const char *params[3] = {q->session_hex, cand, contract};
-    if (db_exec(q->c->db, "SELECT staffd.console_hire(decode($1, 'hex'), $2::bigint, $3::bigint)",
-                3, params, hired, q) < 0)
+    snprintf(site, sizeof site, "%" PRId64, q->site.id);
+    /* The database refuses an applicant or contract of another site, in the hire's statement. */
+    const char *params[4] = {q->session_hex, cand, contract, site};
+    if (db_exec(q->c->db, console_sql_hire, 4, params, hired, q) < 0)
         reply_db_error(q, "hire", "not connected");
 }
 
@@ -1009,23 +1045,25 @@ static void what_if_snapshot(void *arg, int status, PGresult **res, int n, const
     }
 }
 
-static void what_if_start(struct creq *q)
+/* Reads the chosen site's data and plans on the pool (the applicants are the site's). */
+static void what_if_plan(struct creq *q)
 {
     struct console *c = q->c;
-    if (q->n_candidates == 0) {
-        reply_message(q, 400, "Nothing to try", "Choose at least one applicant for a what-if.",
-                      NULL);
-        return;
-    }
     if (c->jobs > 0) {
         const char *more[] = {"retry-after", "10", NULL};
         reply_message(q, 503, "A what-if is running",
                       "Another what-if is being planned; try again in a few seconds.", more);
         return;
     }
+    /* The site is planned as the daemon plans it: its own horizon and freeze where it sets them. */
+    struct console_config cfg = c->cfg;
+    if (q->site.horizon_days > 0)
+        cfg.horizon_days = q->site.horizon_days;
+    if (q->site.freeze_hours >= 0)
+        cfg.freeze_hours = q->site.freeze_hours;
     struct what_if_job *j = calloc(1, sizeof *j);
-    char *sql = load_snapshot_sql(c->cfg.horizon_days, c->cfg.clock_fixed, (sd_time)c->cfg.clock_at,
-                                  q->site > 0 ? q->site : 1);
+    char *sql =
+        load_snapshot_sql(cfg.horizon_days, cfg.clock_fixed, (sd_time)cfg.clock_at, q->site.id);
     if (j == NULL || sql == NULL) {
         free(j);
         free(sql);
@@ -1033,7 +1071,7 @@ static void what_if_start(struct creq *q)
         return;
     }
     j->q = q;
-    j->cfg = c->cfg;
+    j->cfg = cfg;
     j->cancel = c->cancel;
     int rc = db_exec(c->db, sql, 0, NULL, what_if_snapshot, j);
     free(sql);
@@ -1045,11 +1083,75 @@ static void what_if_start(struct creq *q)
     c->jobs++;
 }
 
+static void what_if_checked(void *arg, int status, PGresult **res, int n, const char *error)
+{
+    struct creq *q = arg;
+    if (status < 0 || n != 1) {
+        reply_db_error(q, "what-if applicants", error);
+        return;
+    }
+    if (PQntuples(res[0]) > 0) {
+        char msg[1400];
+        text_printf(msg, sizeof msg,
+                    "Applicant %s (%s) applied to site %s, not %s: a what-if tries applicants of "
+                    "the site it plans. Choose them on %s's hiring page.",
+                    PQgetvalue(res[0], 0, 0), PQgetvalue(res[0], 0, 1), PQgetvalue(res[0], 0, 2),
+                    q->site.name, PQgetvalue(res[0], 0, 2));
+        reply_message(q, 409, "Applicant of another site", msg, NULL);
+        return;
+    }
+    what_if_plan(q);
+}
+
+static void what_if_start(struct creq *q)
+{
+    if (q->n_candidates == 0) {
+        reply_message(q, 400, "Nothing to try", "Choose at least one applicant for a what-if.",
+                      NULL);
+        return;
+    }
+    if (!q->site.active) {
+        char msg[700];
+        text_printf(msg, sizeof msg,
+                    "Site %s is not active: staffd does not plan it, so there is no plan to "
+                    "try applicants against.",
+                    q->site.name);
+        reply_message(q, 409, "Site not planned", msg, NULL);
+        return;
+    }
+    /* "{1,2,...}": the applicants as a bigint[] literal. */
+    char ids[MAX_WHAT_IF * 21 + 3] = "{", site[32];
+    for (int i = 0; i < q->n_candidates; i++)
+        text_append(ids, sizeof ids, "%s%" PRId64, i > 0 ? "," : "", q->candidates[i]);
+    text_append(ids, sizeof ids, "}");
+    snprintf(site, sizeof site, "%" PRId64, q->site.id);
+    const char *params[2] = {site, ids};
+    if (db_exec(q->c->db, console_sql_foreign_candidate, 2, params, what_if_checked, q) < 0)
+        reply_db_error(q, "what-if", "not connected");
+}
+
 /* ---- sessions and dispatch ---- */
 
-static void dispatch(struct creq *q)
+/* The site is known: on to the page, the download or the action. */
+static void site_read(void *arg, int status, PGresult **res, int n, const char *error)
 {
-    bool planner = strcmp(q->role, "planner") == 0;
+    struct creq *q = arg;
+    if (status < 0 || n != 1) {
+        reply_db_error(q, "sites", error);
+        return;
+    }
+    if (console_site_pick(res[0], q->args.site, q->args.agent, &q->site) < 0) {
+        char msg[160];
+        if (q->args.site > 0)
+            snprintf(msg, sizeof msg, "There is no site with id %" PRId64 ".", q->args.site);
+        else
+            snprintf(msg, sizeof msg, "No site is set up (staffd.sites is empty).");
+        reply_message(q, 404, "Not found", msg, NULL);
+        return;
+    }
+    q->sites = res[0];
+    res[0] = NULL;
+    q->args.site = q->site.id;
     switch (q->route) {
     case R_PAGE:
         page_start(q);
@@ -1057,10 +1159,32 @@ static void dispatch(struct creq *q)
     case R_CSV:
         csv_start(q);
         return;
+    case R_HIRE:
+        hire_start(q);
+        return;
     default:
-        break;
+        what_if_start(q);
+        return;
     }
-    /* Writes: the CSRF token first, then the role. */
+}
+
+/* Every page, download and action is about one site, read before anything else. */
+static void site_start(struct creq *q)
+{
+    struct console_query sq;
+    console_sites_query(&q->args, &sq);
+    if (db_exec(q->c->db, sq.sql, sq.nparams, sq.params, site_read, q) < 0)
+        reply_db_error(q, "sites", "not connected");
+}
+
+static void dispatch(struct creq *q)
+{
+    bool planner = strcmp(q->role, "planner") == 0;
+    if (q->route == R_PAGE || q->route == R_CSV) {
+        site_start(q);
+        return;
+    }
+    /* Writes: the CSRF token first, then the role, then the site. */
     char want[65];
     csrf_of(q->token, want);
     if (!same_secret(want, q->form_csrf)) {
@@ -1085,10 +1209,7 @@ static void dispatch(struct creq *q)
                       NULL);
         return;
     }
-    if (q->route == R_HIRE)
-        hire_start(q);
-    else
-        what_if_start(q);
+    site_start(q);
 }
 
 static void session_read(void *arg, int status, PGresult **res, int n, const char *error)

@@ -4,9 +4,15 @@
  * statements are sent by console.c, and the results come back here.
  *
  * Definitions the pages rely on (docs/console.md says them to planners):
- * - the last published run is the last 'succeeded' row of staffd.runs; its
- *   planned_at splits history from the future: an interval is future when it
- *   starts at or after planned_at, as in runs.shortage_minutes;
+ * - every statement is about one site, its $1: rows are the site's through
+ *   their own site_id (queues, agents, contracts, candidates, runs,
+ *   input_errors) or their parent's (coverage and hiring needs through the
+ *   queue, shifts, availability and time off through the agent, the ranking
+ *   through the candidate);
+ * - the last published run is the site's last 'succeeded' row of
+ *   staffd.runs; its planned_at splits history from the future: an interval
+ *   is future when it starts at or after planned_at, as in
+ *   runs.shortage_minutes (sites are planned apart, each as of its own run);
  * - an interval "meets the goal" when it has demand (required > 0) and its
  *   expected_service_level is at least the queue's service_level; the share is
  *   over the intervals with demand;
@@ -34,10 +40,50 @@ const char *const console_csv_names[CC_COUNT] = {
     "ranking",  "runs",     "errors", "availability", "time_off",
 };
 
-/* The run every page reads: the last one that landed. */
+/* ---- the sites ---- */
+
+static const char sql_sites[] =
+    "SELECT s.id, s.name, s.active, coalesce(s.horizon_days, -1), coalesce(s.freeze_hours, -1),"
+    " EXISTS (SELECT 1 FROM staffd.agents a WHERE a.id = $1::bigint AND a.site_id = s.id)"
+    " FROM staffd.sites s ORDER BY s.id";
+
+const char console_sql_foreign_candidate[] =
+    "SELECT c.id, c.name, s.name FROM staffd.candidates c JOIN staffd.sites s ON s.id = c.site_id"
+    " WHERE c.id = ANY ($2::bigint[]) AND c.site_id <> $1::bigint ORDER BY c.id LIMIT 1";
+
+/* staffd.console_hire checks the session, the role and the site in the hire's own statement. */
+const char console_sql_hire[] =
+    "SELECT staffd.console_hire(decode($1, 'hex'), $2::bigint, $3::bigint, $4::bigint)";
+
+/*
+ * Every site at a glance, for the overview: its latest run whatever its end,
+ * its last plan (when it landed, how long ago) and that plan's future
+ * intervals meeting the goal and shortage. No row with a single site, where
+ * the page's own figures say it all.
+ */
+static const char sql_site_summary[] =
+    "SELECT s.id, s.name, s.active, lr.id, lr.status, r.id,"
+    " to_char(r.finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'),"
+    " extract(epoch FROM now() - r.finished_at)::bigint, f.n, f.met, f.short"
+    " FROM staffd.sites s"
+    " LEFT JOIN LATERAL (SELECT id, status FROM staffd.runs WHERE site_id = s.id"
+    "  ORDER BY id DESC LIMIT 1) lr ON true"
+    " LEFT JOIN LATERAL (SELECT id, planned_at, finished_at, horizon_end FROM staffd.runs"
+    "  WHERE site_id = s.id AND status = 'succeeded' ORDER BY id DESC LIMIT 1) r ON true"
+    " LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE c.required > 0) AS n,"
+    "  count(*) FILTER (WHERE c.required > 0 AND c.expected_service_level >= q.service_level)"
+    "  AS met, coalesce(sum(c.shortage), 0) * 0.25 AS short"
+    "  FROM staffd.coverage c JOIN staffd.queues q ON q.id = c.queue_id"
+    "  WHERE q.site_id = s.id AND c.interval_start >= r.planned_at"
+    "  AND c.interval_start < r.horizon_end) f ON r.id IS NOT NULL"
+    " WHERE (SELECT count(*) FROM staffd.sites) > 1 ORDER BY s.id";
+
+/* ---- pages: $1 is the chosen site in every statement ---- */
+
+/* The run every page reads: the last one of the site that landed. */
 #define LAST_RUN                                                                                   \
     "(SELECT id, planned_at, horizon_start, horizon_end FROM staffd.runs"                          \
-    " WHERE status = 'succeeded' ORDER BY id DESC LIMIT 1)"
+    " WHERE status = 'succeeded' AND site_id = $1::bigint ORDER BY id DESC LIMIT 1)"
 
 static const char sql_last_run[] =
     "SELECT id, to_char(planned_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'),"
@@ -45,15 +91,16 @@ static const char sql_last_run[] =
     " coalesce(round((shortage_minutes / 60)::numeric, 1), 0),"
     " (horizon_start AT TIME ZONE 'UTC')::date, (horizon_end AT TIME ZONE 'UTC')::date,"
     " to_char(planned_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
-    " FROM staffd.runs WHERE status = 'succeeded' ORDER BY id DESC LIMIT 1";
+    " FROM staffd.runs WHERE status = 'succeeded' AND site_id = $1::bigint"
+    " ORDER BY id DESC LIMIT 1";
 
 static const char sql_runs[] =
     "SELECT id, status, reason, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),"
     " coalesce(round(extract(epoch FROM finished_at - started_at)::numeric, 1)::text, ''),"
     " coalesce(message, ''), coalesce(round((shortage_minutes / 60)::numeric, 1)::text, '')"
-    " FROM staffd.runs ORDER BY id DESC LIMIT 10";
+    " FROM staffd.runs WHERE site_id = $1::bigint ORDER BY id DESC LIMIT 10";
 
-/* Per queue and local day, future intervals only. */
+/* Per queue of the site and local day, future intervals only; $2 one queue or NULL. */
 static const char sql_queue_days[] =
     "SELECT q.id, q.name, q.time_zone, to_char((c.interval_start AT TIME ZONE q.time_zone)::date,"
     " 'YYYY-MM-DD'), to_char((c.interval_start AT TIME ZONE q.time_zone)::date, 'Dy DD Mon'),"
@@ -62,26 +109,27 @@ static const char sql_queue_days[] =
     " sum(c.shortage) * 0.25, sum(greatest(c.scheduled - c.required, 0)) * 0.25,"
     " q.service_level, avg(c.expected_service_level) FILTER (WHERE c.required > 0)"
     " FROM staffd.coverage c JOIN staffd.queues q ON q.id = c.queue_id CROSS JOIN " LAST_RUN " r"
-    " WHERE c.interval_start >= r.planned_at AND c.interval_start < r.horizon_end"
-    " AND ($1::bigint IS NULL OR q.id = $1)"
+    " WHERE q.site_id = $1 AND c.interval_start >= r.planned_at"
+    " AND c.interval_start < r.horizon_end AND ($2::bigint IS NULL OR q.id = $2)"
     " GROUP BY q.id, q.name, q.time_zone, q.service_level, 4, 5 ORDER BY q.name, q.id, 4";
 
 static const char sql_errors[] =
     "SELECT table_name, row_key, message, to_char(last_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"
-    " HH24:MI'), count(*) OVER () FROM staffd.input_errors ORDER BY table_name, row_key, message"
-    " LIMIT 200";
+    " HH24:MI'), count(*) OVER () FROM staffd.input_errors WHERE site_id = $1::bigint"
+    " ORDER BY table_name, row_key, message LIMIT 200";
 
 static const char sql_queues[] = "SELECT id, name, time_zone, channel, service_level,"
-                                 " target_seconds FROM staffd.queues ORDER BY name, id";
+                                 " target_seconds FROM staffd.queues WHERE site_id = $1::bigint"
+                                 " ORDER BY name, id";
 
 static const char sql_contracts[] =
     "SELECT id, name, min_minutes_per_week, max_minutes_per_week FROM staffd.contracts"
-    " ORDER BY name, id";
+    " WHERE site_id = $1::bigint ORDER BY name, id";
 
-static const char sql_zones[] =
-    "SELECT DISTINCT time_zone FROM staffd.agents WHERE active ORDER BY time_zone";
+static const char sql_zones[] = "SELECT DISTINCT time_zone FROM staffd.agents"
+                                " WHERE active AND site_id = $1::bigint ORDER BY time_zone";
 
-/* Every interval of the horizon for one queue, in the queue's zone. */
+/* Every interval of the horizon for one queue ($2, else the site's first), in the queue's zone. */
 static const char sql_cells[] =
     "SELECT to_char(c.interval_start AT TIME ZONE q.time_zone, 'YYYY-MM-DD'),"
     " (extract(hour FROM c.interval_start AT TIME ZONE q.time_zone) * 60"
@@ -90,31 +138,34 @@ static const char sql_cells[] =
     " c.interval_start >= r.planned_at, to_char(c.interval_start AT TIME ZONE q.time_zone,"
     " 'Dy DD Mon')"
     " FROM staffd.coverage c JOIN staffd.queues q ON q.id = c.queue_id CROSS JOIN " LAST_RUN " r"
-    " WHERE c.queue_id = coalesce($1::bigint, (SELECT id FROM staffd.queues ORDER BY name, id"
-    " LIMIT 1)) AND c.interval_start >= r.horizon_start"
+    " WHERE q.site_id = $1 AND c.queue_id = coalesce($2::bigint, (SELECT id FROM staffd.queues"
+    " WHERE site_id = $1 ORDER BY name, id LIMIT 1)) AND c.interval_start >= r.horizon_start"
     " AND c.interval_start < r.horizon_end ORDER BY c.interval_start";
 
 /*
- * A page of agents under the filters ($1 queue, $2 contract, $3 zone, $4 first
- * day, $5 days, $6 only working, $7 offset) with their shifts on those local
- * days, breaks as "start-end" minutes after local midnight.
+ * A page of the site's agents under the filters ($2 queue, $3 contract, $4
+ * zone, $5 first day, $6 days, $7 only working, $8 offset) with their shifts
+ * on those local days, breaks as "start-end" minutes after local midnight.
  */
+#define SCHEDULE_SHIFT_DAYS                                                                        \
+    "s.status = 'scheduled' AND s.starts >= (d.first - 1)::timestamp AT TIME ZONE 'UTC'"           \
+    " AND s.starts < (d.first + d.days + 1)::timestamp AT TIME ZONE 'UTC'"
+
 static const char sql_schedule[] =
-    "WITH d AS (SELECT coalesce($4::date, (SELECT (planned_at AT TIME ZONE 'UTC')::date"
-    "  FROM staffd.runs WHERE status = 'succeeded' ORDER BY id DESC LIMIT 1), current_date)"
-    "  AS first, $5::int AS days),"
+    "WITH d AS (SELECT coalesce($5::date, (SELECT (planned_at AT TIME ZONE 'UTC')::date"
+    "  FROM staffd.runs WHERE status = 'succeeded' AND site_id = $1::bigint"
+    "  ORDER BY id DESC LIMIT 1), current_date) AS first, $6::int AS days),"
     " f AS (SELECT a.id, a.name, a.time_zone, ct.name AS contract FROM staffd.agents a"
     "  JOIN staffd.contracts ct ON ct.id = a.contract_id CROSS JOIN d"
-    "  WHERE a.active AND ($1::bigint IS NULL OR EXISTS (SELECT 1 FROM staffd.agent_skills k"
-    "   WHERE k.agent_id = a.id AND k.queue_id = $1))"
-    "  AND ($2::bigint IS NULL OR a.contract_id = $2) AND ($3::text IS NULL OR a.time_zone = $3)"
-    "  AND (NOT $6::boolean OR EXISTS (SELECT 1 FROM staffd.shifts s WHERE s.agent_id = a.id"
-    "   AND s.status = 'scheduled' AND s.starts >= (d.first - 1)::timestamp AT TIME ZONE 'UTC'"
-    "   AND s.starts < (d.first + d.days + 1)::timestamp AT TIME ZONE 'UTC'"
-    "   AND (s.starts AT TIME ZONE a.time_zone)::date BETWEEN d.first AND d.first + d.days - 1))),"
+    "  WHERE a.active AND a.site_id = $1 AND ($2::bigint IS NULL OR EXISTS (SELECT 1"
+    "   FROM staffd.agent_skills k WHERE k.agent_id = a.id AND k.queue_id = $2))"
+    "  AND ($3::bigint IS NULL OR a.contract_id = $3) AND ($4::text IS NULL OR a.time_zone = $4)"
+    "  AND (NOT $7::boolean OR EXISTS (SELECT 1 FROM staffd.shifts s WHERE s.agent_id = a.id"
+    "   AND " SCHEDULE_SHIFT_DAYS " AND (s.starts AT TIME ZONE a.time_zone)::date"
+    "   BETWEEN d.first AND d.first + d.days - 1))),"
     " p AS (SELECT f.*, count(*) OVER () AS total FROM f ORDER BY name, id"
     "  LIMIT " STAFFD_STR(
-        CONSOLE_PAGE_AGENTS) " OFFSET $7::int)"
+        CONSOLE_PAGE_AGENTS) " OFFSET $8::int)"
                              " SELECT p.id, p.name, p.time_zone, p.contract, p.total,"
                              " to_char((s.starts AT TIME ZONE p.time_zone)::date, 'YYYY-MM-DD'),"
                              " (extract(epoch FROM (s.starts AT TIME ZONE p.time_zone)"
@@ -129,20 +180,19 @@ static const char sql_schedule[] =
                              "  FROM staffd.shift_breaks b WHERE b.shift_id = s.id),"
                              " to_char(d.first, 'YYYY-MM-DD')"
                              " FROM p CROSS JOIN d LEFT JOIN staffd.shifts s ON s.agent_id = p.id"
-                             "  AND s.status = 'scheduled' AND s.starts >= (d.first - "
-                             "1)::timestamp AT TIME ZONE 'UTC'"
-                             "  AND s.starts < (d.first + d.days + 1)::timestamp AT TIME ZONE 'UTC'"
-                             "  AND (s.starts AT TIME ZONE p.time_zone)::date BETWEEN d.first AND "
-                             "d.first + d.days - 1"
+                             "  AND " SCHEDULE_SHIFT_DAYS
+                             " AND (s.starts AT TIME ZONE p.time_zone)::date"
+                             "  BETWEEN d.first AND d.first + d.days - 1"
                              " LEFT JOIN staffd.queues q ON q.id = s.queue_id ORDER BY p.name, "
                              "p.id, s.starts";
 
+/* One agent ($2) of the site: an agent of another site is not found here (404). */
 static const char sql_agent[] =
     "SELECT a.id, a.name, coalesce(a.email, ''), a.time_zone, ct.name, ct.min_minutes_per_week,"
     " ct.max_minutes_per_week, a.active, a.hired_on, coalesce((SELECT string_agg(q.name, ', '"
     " ORDER BY q.name) FROM staffd.agent_skills k JOIN staffd.queues q ON q.id = k.queue_id"
     " WHERE k.agent_id = a.id), '') FROM staffd.agents a JOIN staffd.contracts ct"
-    " ON ct.id = a.contract_id WHERE a.id = $1";
+    " ON ct.id = a.contract_id WHERE a.id = $2::bigint AND a.site_id = $1::bigint";
 
 static const char sql_agent_shifts[] =
     "SELECT to_char(s.starts AT TIME ZONE a.time_zone, 'Dy DD Mon'),"
@@ -154,58 +204,65 @@ static const char sql_agent_shifts[] =
     "  WHERE b.shift_id = s.id), ''), s.starts >= r.planned_at"
     " FROM staffd.shifts s JOIN staffd.agents a ON a.id = s.agent_id"
     " JOIN staffd.queues q ON q.id = s.queue_id CROSS JOIN " LAST_RUN " r"
-    " WHERE s.agent_id = $1 AND s.ends > r.horizon_start AND s.starts < r.horizon_end"
-    " ORDER BY s.starts";
+    " WHERE s.agent_id = $2::bigint AND a.site_id = $1 AND s.ends > r.horizon_start"
+    " AND s.starts < r.horizon_end ORDER BY s.starts";
 
 static const char sql_agent_availability[] =
-    "SELECT weekday, to_char(start_time, 'HH24:MI'), to_char(end_time, 'HH24:MI'),"
-    " coalesce(valid_from::text, ''), coalesce(valid_until::text, '')"
-    " FROM staffd.availability WHERE agent_id = $1 ORDER BY weekday, start_time, id";
+    "SELECT v.weekday, to_char(v.start_time, 'HH24:MI'), to_char(v.end_time, 'HH24:MI'),"
+    " coalesce(v.valid_from::text, ''), coalesce(v.valid_until::text, '')"
+    " FROM staffd.availability v JOIN staffd.agents a ON a.id = v.agent_id"
+    " WHERE v.agent_id = $2::bigint AND a.site_id = $1::bigint"
+    " ORDER BY v.weekday, v.start_time, v.id";
 
 static const char sql_agent_time_off[] =
     "SELECT to_char(t.starts AT TIME ZONE a.time_zone, 'YYYY-MM-DD HH24:MI'),"
     " to_char(t.ends AT TIME ZONE a.time_zone, 'YYYY-MM-DD HH24:MI'), coalesce(t.reason, '')"
     " FROM staffd.time_off t JOIN staffd.agents a ON a.id = t.agent_id CROSS JOIN " LAST_RUN " r"
-    " WHERE t.agent_id = $1 AND t.ends > r.horizon_start - interval '28 days'"
-    " ORDER BY t.starts LIMIT 100";
+    " WHERE t.agent_id = $2::bigint AND a.site_id = $1"
+    " AND t.ends > r.horizon_start - interval '28 days' ORDER BY t.starts LIMIT 100";
 
 /*
- * Per agent over the last run's horizon: hours, weekend and late shifts (start
- * at or after 18:00 local, as the planner counts them), against the contract.
+ * Per agent of the site over its last run's horizon: hours, weekend and late
+ * shifts (start at or after 18:00 local, as the planner counts them), against
+ * the contract; $2 queue (skill) and $3 contract filter. The page and its CSV
+ * share the counting and differ in what they show.
  */
+#define FAIRNESS_FROM                                                                              \
+    "WITH s AS (SELECT s.agent_id, sum(extract(epoch FROM s.ends - s.starts)) / 3600 AS hours,"    \
+    "  count(*) AS shifts,"                                                                        \
+    "  count(*) FILTER (WHERE extract(isodow FROM s.starts AT TIME ZONE a.time_zone) >= 6) AS wk," \
+    "  count(*) FILTER (WHERE (s.starts AT TIME ZONE a.time_zone)::time >= time '18:00') AS late"  \
+    "  FROM staffd.shifts s JOIN staffd.agents a ON a.id = s.agent_id CROSS JOIN " LAST_RUN " r"   \
+    "  WHERE a.site_id = $1 AND s.status = 'scheduled' AND s.starts >= r.horizon_start"            \
+    "  AND s.starts < r.horizon_end GROUP BY s.agent_id)"
+#define FAIRNESS_WHERE                                                                             \
+    " FROM staffd.agents a JOIN staffd.contracts ct ON ct.id = a.contract_id"                      \
+    " CROSS JOIN " LAST_RUN " r LEFT JOIN s ON s.agent_id = a.id"                                  \
+    " WHERE a.active AND a.site_id = $1 AND ($2::bigint IS NULL OR EXISTS (SELECT 1"               \
+    "  FROM staffd.agent_skills k WHERE k.agent_id = a.id AND k.queue_id = $2))"                   \
+    " AND ($3::bigint IS NULL OR a.contract_id = $3) ORDER BY a.name, a.id"
+
 static const char sql_fairness[] =
-    "WITH s AS (SELECT s.agent_id, sum(extract(epoch FROM s.ends - s.starts)) / 3600 AS hours,"
-    "  count(*) AS shifts,"
-    "  count(*) FILTER (WHERE extract(isodow FROM s.starts AT TIME ZONE a.time_zone) >= 6) AS wk,"
-    "  count(*) FILTER (WHERE (s.starts AT TIME ZONE a.time_zone)::time >= time '18:00') AS late"
-    "  FROM staffd.shifts s JOIN staffd.agents a ON a.id = s.agent_id CROSS JOIN " LAST_RUN " r"
-    "  WHERE s.status = 'scheduled' AND s.starts >= r.horizon_start AND s.starts < r.horizon_end"
-    "  GROUP BY s.agent_id)"
-    " SELECT a.id, a.name, ct.name, coalesce(s.hours, 0), coalesce(s.shifts, 0),"
-    " coalesce(s.wk, 0), coalesce(s.late, 0),"
-    " ct.max_minutes_per_week / 60.0 * extract(epoch FROM r.horizon_end - r.horizon_start)"
-    "  / 604800, ct.min_minutes_per_week / 60.0 * extract(epoch FROM r.horizon_end"
-    "  - r.horizon_start) / 604800"
-    " FROM staffd.agents a JOIN staffd.contracts ct ON ct.id = a.contract_id"
-    " CROSS JOIN " LAST_RUN " r LEFT JOIN s ON s.agent_id = a.id"
-    " WHERE a.active AND ($1::bigint IS NULL OR EXISTS (SELECT 1 FROM staffd.agent_skills k"
-    "  WHERE k.agent_id = a.id AND k.queue_id = $1)) AND ($2::bigint IS NULL OR a.contract_id = $2)"
-    " ORDER BY a.name, a.id";
+    FAIRNESS_FROM " SELECT a.id, a.name, ct.name, coalesce(s.hours, 0), coalesce(s.shifts, 0),"
+                  " coalesce(s.wk, 0), coalesce(s.late, 0),"
+                  " ct.max_minutes_per_week / 60.0 * extract(epoch FROM r.horizon_end"
+                  "  - r.horizon_start) / 604800, ct.min_minutes_per_week / 60.0"
+                  "  * extract(epoch FROM r.horizon_end - r.horizon_start) / 604800" FAIRNESS_WHERE;
 
 static const char sql_needs[] =
     "SELECT q.name, n.label, n.agents_needed, round(n.hours_per_week::numeric, 1),"
     " round(n.shortage_hours_per_week::numeric, 1), n.reason, n.time_zone"
     " FROM staffd.hiring_needs n JOIN staffd.queues q ON q.id = n.queue_id"
-    " ORDER BY n.shortage_hours_per_week DESC, n.id";
+    " WHERE q.site_id = $1::bigint ORDER BY n.shortage_hours_per_week DESC, n.id";
 
 static const char sql_ranking[] =
     "SELECT r.rank, c.id, c.name, c.source, c.status, c.time_zone, c.minutes_per_week_wanted,"
     " coalesce(c.assessment_score::text, ''), round((r.shortage_minutes_per_week / 60)::numeric,"
     " 1), r.explanation FROM staffd.candidate_ranking r JOIN staffd.candidates c"
-    " ON c.id = r.candidate_id WHERE c.status IN ('applied', 'screening', 'interview', 'offer')"
-    " ORDER BY r.rank LIMIT 200";
+    " ON c.id = r.candidate_id WHERE c.site_id = $1::bigint"
+    " AND c.status IN ('applied', 'screening', 'interview', 'offer') ORDER BY r.rank LIMIT 200";
 
-/* ---- CSV statements (whole tables, no paging) ---- */
+/* ---- CSV statements (whole tables of the site, no paging) ---- */
 
 static const char csv_overview[] =
     "SELECT q.name AS queue, q.time_zone, to_char((c.interval_start AT TIME ZONE"
@@ -217,8 +274,9 @@ static const char csv_overview[] =
     " round(sum(greatest(c.scheduled - c.required, 0))::numeric * 0.25, 2)"
     "  AS surplus_agent_hours"
     " FROM staffd.coverage c JOIN staffd.queues q ON q.id = c.queue_id CROSS JOIN " LAST_RUN " r"
-    " WHERE c.interval_start >= r.planned_at AND c.interval_start < r.horizon_end"
-    " AND ($1::bigint IS NULL OR q.id = $1) GROUP BY q.id, q.name, q.time_zone, 3 ORDER BY 1, 3";
+    " WHERE q.site_id = $1 AND c.interval_start >= r.planned_at"
+    " AND c.interval_start < r.horizon_end AND ($2::bigint IS NULL OR q.id = $2)"
+    " GROUP BY q.id, q.name, q.time_zone, 3 ORDER BY 1, 3";
 
 static const char csv_coverage[] =
     "SELECT q.name AS queue, to_char(c.interval_start AT TIME ZONE 'UTC',"
@@ -230,8 +288,9 @@ static const char csv_coverage[] =
     " round(c.expected_service_level::numeric, 4) AS expected_service_level,"
     " c.interval_start >= r.planned_at AS future"
     " FROM staffd.coverage c JOIN staffd.queues q ON q.id = c.queue_id CROSS JOIN " LAST_RUN " r"
-    " WHERE c.interval_start >= r.horizon_start AND c.interval_start < r.horizon_end"
-    " AND ($1::bigint IS NULL OR q.id = $1) ORDER BY q.name, c.interval_start";
+    " WHERE q.site_id = $1 AND c.interval_start >= r.horizon_start"
+    " AND c.interval_start < r.horizon_end AND ($2::bigint IS NULL OR q.id = $2)"
+    " ORDER BY q.name, c.interval_start";
 
 static const char csv_shifts[] =
     "SELECT a.id AS agent_id, a.name AS agent, a.time_zone, ct.name AS contract, q.name AS queue,"
@@ -246,30 +305,20 @@ static const char csv_shifts[] =
     " FROM staffd.shifts s JOIN staffd.agents a ON a.id = s.agent_id"
     " JOIN staffd.contracts ct ON ct.id = a.contract_id JOIN staffd.queues q ON q.id = s.queue_id"
     " CROSS JOIN " LAST_RUN " r"
-    " WHERE s.status = 'scheduled' AND s.ends > r.horizon_start AND s.starts < r.horizon_end"
-    " AND ($1::bigint IS NULL OR EXISTS (SELECT 1 FROM staffd.agent_skills k"
-    "  WHERE k.agent_id = a.id AND k.queue_id = $1))"
-    " AND ($2::bigint IS NULL OR a.contract_id = $2) AND ($3::text IS NULL OR a.time_zone = $3)"
-    " AND ($4::bigint IS NULL OR a.id = $4) ORDER BY a.name, a.id, s.starts";
+    " WHERE a.site_id = $1 AND s.status = 'scheduled' AND s.ends > r.horizon_start"
+    " AND s.starts < r.horizon_end AND ($2::bigint IS NULL OR EXISTS (SELECT 1"
+    "  FROM staffd.agent_skills k WHERE k.agent_id = a.id AND k.queue_id = $2))"
+    " AND ($3::bigint IS NULL OR a.contract_id = $3) AND ($4::text IS NULL OR a.time_zone = $4)"
+    " AND ($5::bigint IS NULL OR a.id = $5) ORDER BY a.name, a.id, s.starts";
 
 static const char csv_fairness[] =
-    "WITH s AS (SELECT s.agent_id, sum(extract(epoch FROM s.ends - s.starts)) / 3600 AS hours,"
-    "  count(*) AS shifts,"
-    "  count(*) FILTER (WHERE extract(isodow FROM s.starts AT TIME ZONE a.time_zone) >= 6) AS wk,"
-    "  count(*) FILTER (WHERE (s.starts AT TIME ZONE a.time_zone)::time >= time '18:00') AS late"
-    "  FROM staffd.shifts s JOIN staffd.agents a ON a.id = s.agent_id CROSS JOIN " LAST_RUN " r"
-    "  WHERE s.status = 'scheduled' AND s.starts >= r.horizon_start AND s.starts < r.horizon_end"
-    "  GROUP BY s.agent_id)"
-    " SELECT a.id AS agent_id, a.name AS agent, ct.name AS contract,"
-    " round(coalesce(s.hours, 0)::numeric, 2) AS hours, coalesce(s.shifts, 0) AS shifts,"
-    " round((ct.max_minutes_per_week / 60.0 * extract(epoch FROM r.horizon_end -"
-    "  r.horizon_start) / 604800)::numeric, 2) AS contract_max_hours,"
-    " coalesce(s.wk, 0) AS weekend_shifts, coalesce(s.late, 0) AS late_shifts"
-    " FROM staffd.agents a JOIN staffd.contracts ct ON ct.id = a.contract_id"
-    " CROSS JOIN " LAST_RUN " r LEFT JOIN s ON s.agent_id = a.id"
-    " WHERE a.active AND ($1::bigint IS NULL OR EXISTS (SELECT 1 FROM staffd.agent_skills k"
-    "  WHERE k.agent_id = a.id AND k.queue_id = $1)) AND ($2::bigint IS NULL OR a.contract_id = $2)"
-    " ORDER BY a.name, a.id";
+    FAIRNESS_FROM " SELECT a.id AS agent_id, a.name AS agent, ct.name AS contract,"
+                  " round(coalesce(s.hours, 0)::numeric, 2) AS hours,"
+                  " coalesce(s.shifts, 0) AS shifts,"
+                  " round((ct.max_minutes_per_week / 60.0 * extract(epoch FROM r.horizon_end -"
+                  "  r.horizon_start) / 604800)::numeric, 2) AS contract_max_hours,"
+                  " coalesce(s.wk, 0) AS weekend_shifts,"
+                  " coalesce(s.late, 0) AS late_shifts" FAIRNESS_WHERE;
 
 static const char csv_needs[] =
     "SELECT q.name AS queue, n.label, n.weekdays, to_char(n.start_time, 'HH24:MI') AS start_time,"
@@ -277,29 +326,29 @@ static const char csv_needs[] =
     " round(n.hours_per_week::numeric, 1) AS hours_per_week_each,"
     " round(n.shortage_hours_per_week::numeric, 1) AS shortage_hours_per_week, n.reason"
     " FROM staffd.hiring_needs n JOIN staffd.queues q ON q.id = n.queue_id"
-    " ORDER BY n.shortage_hours_per_week DESC, n.id";
+    " WHERE q.site_id = $1::bigint ORDER BY n.shortage_hours_per_week DESC, n.id";
 
 static const char csv_ranking[] =
     "SELECT r.rank, c.id AS candidate_id, c.name, c.source, c.status, c.time_zone,"
     " c.minutes_per_week_wanted, c.assessment_score,"
     " round((r.shortage_minutes_per_week / 60)::numeric, 2) AS shortage_hours_per_week_covered,"
     " r.explanation FROM staffd.candidate_ranking r JOIN staffd.candidates c"
-    " ON c.id = r.candidate_id ORDER BY r.rank";
+    " ON c.id = r.candidate_id WHERE c.site_id = $1::bigint ORDER BY r.rank";
 
 static const char csv_runs[] =
     "SELECT id, status, reason, started_at, finished_at, planned_at, shortage_minutes,"
     " past_shortage_minutes, shifts_scheduled, shifts_changed, message FROM staffd.runs"
-    " ORDER BY id DESC LIMIT 1000";
+    " WHERE site_id = $1::bigint ORDER BY id DESC LIMIT 1000";
 
 static const char csv_errors[] =
     "SELECT table_name, row_key, message, first_seen, last_seen FROM staffd.input_errors"
-    " ORDER BY table_name, row_key, message";
+    " WHERE site_id = $1::bigint ORDER BY table_name, row_key, message";
 
 static const char csv_availability[] =
     "SELECT a.id AS agent_id, a.name AS agent, a.time_zone, v.weekday,"
     " to_char(v.start_time, 'HH24:MI') AS start_time, to_char(v.end_time, 'HH24:MI') AS end_time,"
     " v.valid_from, v.valid_until FROM staffd.availability v JOIN staffd.agents a"
-    " ON a.id = v.agent_id WHERE ($1::bigint IS NULL OR a.id = $1)"
+    " ON a.id = v.agent_id WHERE a.site_id = $1::bigint AND ($2::bigint IS NULL OR a.id = $2)"
     " ORDER BY a.name, a.id, v.weekday, v.start_time";
 
 static const char csv_time_off[] =
@@ -307,7 +356,8 @@ static const char csv_time_off[] =
     " to_char(t.starts AT TIME ZONE a.time_zone, 'YYYY-MM-DD HH24:MI') AS local_start,"
     " to_char(t.ends AT TIME ZONE a.time_zone, 'YYYY-MM-DD HH24:MI') AS local_end,"
     " coalesce(t.reason, '') AS reason FROM staffd.time_off t JOIN staffd.agents a"
-    " ON a.id = t.agent_id WHERE ($1::bigint IS NULL OR a.id = $1) ORDER BY a.name, a.id, t.starts";
+    " ON a.id = t.agent_id WHERE a.site_id = $1::bigint AND ($2::bigint IS NULL OR a.id = $2)"
+    " ORDER BY a.name, a.id, t.starts";
 
 /* ---- parameters ---- */
 
@@ -327,76 +377,96 @@ static const char *param_text(struct console_query *q, int i, const char *v)
     return q->store[i];
 }
 
-static void query(struct console_query *q, const char *sql)
+/* A statement of the site: $1 is the chosen site (none chosen: NULL, which matches no row). */
+static struct console_query *query(struct console_query *q, const char *sql,
+                                   const struct console_args *a)
 {
     memset(q, 0, sizeof *q);
     q->sql = sql;
+    q->nparams = 1;
+    q->params[0] = param_id(q, 0, a->site);
+    return q;
+}
+
+/* The statement's next parameter: an id, NULL when not given. */
+static void add_id(struct console_query *q, int64_t v)
+{
+    q->params[q->nparams] = param_id(q, q->nparams, v);
+    q->nparams++;
+}
+
+static void add_text(struct console_query *q, const char *v)
+{
+    q->params[q->nparams] = param_text(q, q->nparams, v);
+    q->nparams++;
+}
+
+static void add_number(struct console_query *q, long long v)
+{
+    snprintf(q->store[q->nparams], sizeof q->store[q->nparams], "%lld", v);
+    q->params[q->nparams] = q->store[q->nparams];
+    q->nparams++;
+}
+
+void console_sites_query(const struct console_args *a, struct console_query *q)
+{
+    memset(q, 0, sizeof *q);
+    q->sql = sql_sites;
+    add_id(q, a->agent);
 }
 
 int console_data_queries(enum console_page p, const struct console_args *a,
                          struct console_query *out)
 {
     int n = 0;
-    query(&out[n++], sql_last_run);
+    query(&out[n++], sql_last_run, a);
     switch (p) {
     case CP_OVERVIEW:
-        query(&out[n++], sql_runs);
-        query(&out[n], sql_queue_days);
-        out[n].nparams = 1;
-        out[n].params[0] = NULL;
-        n++;
-        query(&out[n++], sql_errors);
+        query(&out[n++], sql_runs, a);
+        add_id(query(&out[n++], sql_queue_days, a), 0);
+        query(&out[n++], sql_errors, a);
+        /* Every site: the only statement without $1. */
+        memset(&out[n], 0, sizeof out[n]);
+        out[n++].sql = sql_site_summary;
         break;
     case CP_COVERAGE:
-        query(&out[n++], sql_queues);
-        query(&out[n], sql_cells);
-        out[n].nparams = 1;
-        /* No queue chosen: the first one by name. */
-        out[n].params[0] = param_id(&out[n], 0, a->queue);
-        n++;
+        query(&out[n++], sql_queues, a);
+        /* No queue chosen: the site's first one by name. */
+        add_id(query(&out[n++], sql_cells, a), a->queue);
         break;
     case CP_SCHEDULE: {
-        query(&out[n++], sql_queues);
-        query(&out[n++], sql_contracts);
-        query(&out[n++], sql_zones);
-        struct console_query *q = &out[n++];
-        query(q, sql_schedule);
-        q->nparams = 7;
-        q->params[0] = param_id(q, 0, a->queue);
-        q->params[1] = param_id(q, 1, a->contract);
-        q->params[2] = param_text(q, 2, a->tz);
-        q->params[3] = param_text(q, 3, a->day);
-        snprintf(q->store[4], sizeof q->store[4], "%d", a->days > 0 ? a->days : 7);
-        q->params[4] = q->store[4];
-        q->params[5] = a->working ? "true" : "false";
-        snprintf(q->store[6], sizeof q->store[6], "%d", a->page * CONSOLE_PAGE_AGENTS);
-        q->params[6] = q->store[6];
+        query(&out[n++], sql_queues, a);
+        query(&out[n++], sql_contracts, a);
+        query(&out[n++], sql_zones, a);
+        struct console_query *q = query(&out[n++], sql_schedule, a);
+        add_id(q, a->queue);
+        add_id(q, a->contract);
+        add_text(q, a->tz);
+        add_text(q, a->day);
+        add_number(q, a->days > 0 ? a->days : 7);
+        q->params[q->nparams++] = a->working ? "true" : "false";
+        add_number(q, (long long)a->page * CONSOLE_PAGE_AGENTS);
         break;
     }
     case CP_AGENT: {
         const char *sqls[] = {sql_agent, sql_agent_shifts, sql_agent_availability,
                               sql_agent_time_off};
-        for (int i = 0; i < 4; i++) {
-            query(&out[n], sqls[i]);
-            out[n].nparams = 1;
-            out[n].params[0] = param_id(&out[n], 0, a->agent);
-            n++;
-        }
+        for (int i = 0; i < 4; i++)
+            add_id(query(&out[n++], sqls[i], a), a->agent);
         break;
     }
-    case CP_FAIRNESS:
-        query(&out[n++], sql_queues);
-        query(&out[n++], sql_contracts);
-        query(&out[n], sql_fairness);
-        out[n].nparams = 2;
-        out[n].params[0] = param_id(&out[n], 0, a->queue);
-        out[n].params[1] = param_id(&out[n], 1, a->contract);
-        n++;
+    case CP_FAIRNESS: {
+        query(&out[n++], sql_queues, a);
+        query(&out[n++], sql_contracts, a);
+        struct console_query *q = query(&out[n++], sql_fairness, a);
+        add_id(q, a->queue);
+        add_id(q, a->contract);
         break;
+    }
     case CP_HIRING:
-        query(&out[n++], sql_needs);
-        query(&out[n++], sql_ranking);
-        query(&out[n++], sql_contracts);
+        query(&out[n++], sql_needs, a);
+        query(&out[n++], sql_ranking, a);
+        query(&out[n++], sql_contracts, a);
         break;
     }
     return n;
@@ -407,29 +477,25 @@ void console_csv_query(enum console_csv k, const struct console_args *a, struct 
     static const char *const sqls[CC_COUNT] = {
         csv_overview, csv_coverage, csv_shifts, csv_fairness,     csv_needs,
         csv_ranking,  csv_runs,     csv_errors, csv_availability, csv_time_off};
-    query(q, sqls[k]);
+    query(q, sqls[k], a);
     switch (k) {
     case CC_OVERVIEW:
     case CC_COVERAGE:
-        q->nparams = 1;
-        q->params[0] = param_id(q, 0, a->queue);
+        add_id(q, a->queue);
         break;
     case CC_SHIFTS:
-        q->nparams = 4;
-        q->params[0] = param_id(q, 0, a->queue);
-        q->params[1] = param_id(q, 1, a->contract);
-        q->params[2] = param_text(q, 2, a->tz);
-        q->params[3] = param_id(q, 3, a->agent);
+        add_id(q, a->queue);
+        add_id(q, a->contract);
+        add_text(q, a->tz);
+        add_id(q, a->agent);
         break;
     case CC_AVAILABILITY:
     case CC_TIME_OFF:
-        q->nparams = 1;
-        q->params[0] = param_id(q, 0, a->agent);
+        add_id(q, a->agent);
         break;
     case CC_FAIRNESS:
-        q->nparams = 2;
-        q->params[0] = param_id(q, 0, a->queue);
-        q->params[1] = param_id(q, 1, a->contract);
+        add_id(q, a->queue);
+        add_id(q, a->contract);
         break;
     default:
         break;
@@ -504,6 +570,102 @@ static void shape_selector(const PGresult *r, struct tpl_obj *page, const char *
     }
 }
 
+/* ---- the site ---- */
+
+int console_site_pick(const PGresult *sites, int64_t asked, int64_t agent, struct console_site *out)
+{
+    int n = PQntuples(sites), row = -1;
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < n && row < 0; i++)
+        if (asked > 0 ? integer(sites, i, 0) == asked : agent > 0 && val(sites, i, 5)[0] == 't')
+            row = i;
+    if (asked > 0 && row < 0)
+        return -ENOENT;
+    /* An address that names no site: the first site that is planned, else the first. */
+    for (int i = 0; i < n && row < 0; i++)
+        if (val(sites, i, 2)[0] == 't')
+            row = i;
+    if (row < 0 && n > 0)
+        row = 0;
+    if (row < 0)
+        return -ENOENT;
+    out->id = integer(sites, row, 0);
+    snprintf(out->name, sizeof out->name, "%s", val(sites, row, 1));
+    out->active = val(sites, row, 2)[0] == 't';
+    out->horizon_days = (int)integer(sites, row, 3);
+    out->freeze_hours = (int)integer(sites, row, 4);
+    out->count = n;
+    return 0;
+}
+
+void console_site_shape(const PGresult *sites, const struct console_site *s, struct tpl_obj *page)
+{
+    tpl_setf(page, "site", "%lld", (long long)s->id);
+    tpl_set(page, "site_name", s->name);
+    tpl_flag(page, "site_inactive", !s->active);
+    /* One site: nothing to choose, and its name would only be noise. */
+    if (s->count < 2)
+        return;
+    tpl_flag(page, "sites_many", true);
+    for (int i = 0; i < PQntuples(sites); i++) {
+        struct tpl_obj *o = tpl_add(page, "sites");
+        tpl_set(o, "id", val(sites, i, 0));
+        tpl_set(o, "name", val(sites, i, 1));
+        tpl_flag(o, "inactive", val(sites, i, 2)[0] != 't');
+        tpl_flag(o, "selected", integer(sites, i, 0) == s->id);
+    }
+}
+
+/* "4 min", "2 h 5 min", "3 d 4 h": how long ago, as a planner reads it. */
+static void age_text(char *buf, size_t len, long long seconds)
+{
+    long long m = seconds / 60, h = m / 60, d = h / 24;
+    if (seconds < 60)
+        snprintf(buf, len, "under a minute");
+    else if (h == 0)
+        snprintf(buf, len, "%lld min", m);
+    else if (d == 0)
+        snprintf(buf, len, "%lld h %lld min", h, m % 60);
+    else
+        snprintf(buf, len, "%lld d %lld h", d, h % 24);
+}
+
+/* Every site at a glance (sql_site_summary; empty with a single site). */
+static void shape_site_summary(const PGresult *r, int64_t site, struct tpl_obj *page)
+{
+    for (int i = 0; i < PQntuples(r); i++) {
+        struct tpl_obj *o = tpl_add(page, "site_rows");
+        tpl_set(o, "id", val(r, i, 0));
+        tpl_set(o, "name", val(r, i, 1));
+        tpl_flag(o, "inactive", val(r, i, 2)[0] != 't');
+        tpl_flag(o, "selected", integer(r, i, 0) == site);
+        if (PQgetisnull(r, i, 3)) {
+            tpl_set(o, "last_run", "none yet");
+        } else {
+            tpl_setf(o, "last_run", "%s, %s", val(r, i, 3), val(r, i, 4));
+            tpl_flag(o, "failed",
+                     strcmp(val(r, i, 4), "failed") == 0 || strcmp(val(r, i, 4), "abandoned") == 0);
+        }
+        if (PQgetisnull(r, i, 5)) {
+            tpl_set(o, "plan", "no plan yet");
+            tpl_set(o, "age", "–");
+            tpl_set(o, "share", "–");
+            tpl_set(o, "short_hours", "–");
+            continue;
+        }
+        char age[64];
+        age_text(age, sizeof age, integer(r, i, 7));
+        tpl_setf(o, "plan", "run %s, %s UTC", val(r, i, 5), val(r, i, 6));
+        tpl_set(o, "age", age);
+        long long iv = integer(r, i, 8), met = integer(r, i, 9);
+        if (iv > 0)
+            tpl_setf(o, "share", "%.0f %%", 100.0 * (double)met / (double)iv);
+        else
+            tpl_set(o, "share", "–");
+        set_hours(o, "short_hours", num(r, i, 10));
+    }
+}
+
 /* ---- overview ---- */
 
 struct queue_total {
@@ -514,9 +676,10 @@ struct queue_total {
     struct tpl_obj *obj;
 };
 
-static void shape_overview(PGresult *const *res, struct tpl_obj *page)
+static void shape_overview(const struct console_args *a, PGresult *const *res, struct tpl_obj *page)
 {
     const PGresult *runs = res[1], *days = res[2], *errs = res[3];
+    shape_site_summary(res[4], a->site, page);
     for (int i = 0; i < PQntuples(runs); i++) {
         struct tpl_obj *o = tpl_add(page, "runs");
         tpl_set(o, "id", val(runs, i, 0));
@@ -1068,14 +1231,14 @@ int console_data_shape(enum console_page p, const struct console_args *a, PGresu
                        int n, struct tpl_obj *page)
 {
     /* As many results as console_data_queries() sent for the page. */
-    static const int counts[] = {[CP_OVERVIEW] = 4, [CP_COVERAGE] = 3, [CP_SCHEDULE] = 5,
+    static const int counts[] = {[CP_OVERVIEW] = 5, [CP_COVERAGE] = 3, [CP_SCHEDULE] = 5,
                                  [CP_AGENT] = 5,    [CP_FAIRNESS] = 4, [CP_HIRING] = 4};
     if (n != counts[p])
         return -EINVAL;
     shape_run(res[0], page);
     switch (p) {
     case CP_OVERVIEW:
-        shape_overview(res, page);
+        shape_overview(a, res, page);
         return 0;
     case CP_COVERAGE:
         return shape_coverage(a, res, page);

@@ -235,7 +235,7 @@ class Browser:
 
     def key(self, name):
         """Presses a key on the focused element, as a keyboard user would."""
-        codes = {"Enter": (13, "\r"), "Tab": (9, ""), " ": (32, " "), "Space": (32, " ")}
+        codes = {"Enter": (13, "\r"), "Tab": (9, ""), " ": (32, " "), "Space": (32, " "), "ArrowDown": (40, "")}
         vk, text = codes[name]
         key = " " if name == "Space" else name
         down = {"type": "keyDown", "key": key, "code": "Space" if vk == 32 else name,

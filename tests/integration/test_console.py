@@ -1,9 +1,13 @@
 #!/usr/bin/python3
 """The planners' console over plain HTTP: sign-in links and sessions, cookies,
 CSRF, roles, revocation, the sign-in rate limit, security headers, escaping,
-CSV downloads and bad requests (docs/console.md). test_console_browser.py
-drives the same console with a real browser on the demo data."""
+CSV downloads and bad requests (docs/console.md). The fixture has three
+sites: the usual fixture in site 1, 'berlin' (site 2, a horizon of its own)
+and 'paused' (site 3, inactive, empty); every page, download and action is
+checked to be about the chosen site only. test_console_browser.py drives the
+same console with a real browser on the demo data."""
 import hashlib
+import html as htmlmod
 import http.client
 import os
 import re
@@ -24,6 +28,20 @@ PAGES = ["/console/", "/console/coverage", "/console/schedule", "/console/fairne
 CSVS = ["overview", "coverage", "shifts", "fairness", "needs", "ranking", "runs", "errors",
         "availability", "time_off"]
 HOSTILE = '<script>alert("x")</script> & \'Eve\''
+# Names that belong to one site only: none may show on the other site's pages.
+SITE_NAMES = {1: ["voice-sv", "chat-en", "Astrid Lind", "Maria Lopez", "Cleo Candidate"],
+              2: ["voice-de", "Berlin 1", "de full-time", "Berta Berliner"]}
+SITE2_SQL = harness.second_site_sql(days=3) + """
+UPDATE staffd.sites SET horizon_days = 2 WHERE id = 2;
+INSERT INTO staffd.sites (id, name, time_zone, active) VALUES (3, 'paused', 'UTC', false);
+INSERT INTO staffd.candidates (name, source, time_zone, minutes_per_week_wanted, site_id)
+VALUES ('Berta Berliner', 'student', 'Europe/Berlin', 1200, 2);
+INSERT INTO staffd.candidate_availability (candidate_id, weekday, start_time, end_time)
+SELECT c.id, wd, '06:00', '22:00' FROM staffd.candidates c CROSS JOIN generate_series(1, 7) wd
+WHERE c.site_id = 2;
+INSERT INTO staffd.candidate_skills (candidate_id, queue_id)
+SELECT c.id, q.id FROM staffd.candidates c JOIN staffd.queues q ON q.site_id = c.site_id WHERE c.site_id = 2;
+"""
 
 
 def request(port, method, path, body=None, headers=None, timeout=30):
@@ -65,6 +83,42 @@ def csrf_of(port, cookie):
     return re.search(r'name="csrf" value="([0-9a-f]{64})"', body.decode()).group(1)
 
 
+def console_links(page):
+    """(path, {param: value}) of every link to a console page or download."""
+    out = []
+    for href in re.findall(r'href="(/console/[^"]*)"', page):
+        parts = urllib.parse.urlsplit(htmlmod.unescape(href))
+        if not parts.path.startswith("/console/static/"):
+            out.append((parts.path, dict(urllib.parse.parse_qsl(parts.query))))
+    return out
+
+
+def console_forms(page):
+    """(method, action, {name: value} of hidden inputs, names of selects) of every form."""
+    out = []
+    for attrs, inner in re.findall(r"<form([^>]*)>(.*?)</form>", page, re.S):
+        method = re.search(r'method="([^"]+)"', attrs).group(1)
+        action = re.search(r'action="([^"]+)"', attrs).group(1)
+        hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', inner))
+        out.append((method, action, hidden, re.findall(r'<select id="[^"]*" name="([^"]+)"', inner)))
+    return out
+
+
+def overview_figures(page):
+    """{(queue, day): (share, short)} of the overview's per-queue tables."""
+    out = {}
+    for queue, table in re.findall(r'<table class="data" data-queue="([^"]*)">(.*?)</table>', page, re.S):
+        for day, row in re.findall(r'<tr data-day="([^"]+)">(.*?)</tr>', table, re.S):
+            share = re.search(r'data-k="share">([^<]*)<', row).group(1)
+            short = re.search(r'data-k="short">([^<]*)<', row).group(1)
+            out[(htmlmod.unescape(queue), day)] = (share, short)
+    return out
+
+
+def thousands(v):
+    return "{:,.1f}".format(v)
+
+
 def main():
     t = harness.Tests()
     h = harness.Harness("console", horizon_days=3, debounce_ms=100)
@@ -84,8 +138,12 @@ SELECT c.id, wd, '06:00', '23:00' FROM staffd.candidates c CROSS JOIN generate_s
 INSERT INTO staffd.candidate_skills (candidate_id, queue_id)
 SELECT c.id, q.id FROM staffd.candidates c CROSS JOIN staffd.queues q;
 """)
+            h.sql(SITE2_SQL)
             h.start()
-            h.wait_succeeded_runs(1, timeout=30)
+            for site in (1, 2):
+                harness.wait_until(lambda s=site: int(h.scalar(
+                    "SELECT count(*) FROM staffd.runs WHERE site_id = %d AND status = 'succeeded'" % s)) > 0,
+                    harness.scaled(30))
             h.wait_quiet(quiet=0.5, timeout=30)
         t.case("console_fixture_planned", start)
 
@@ -167,11 +225,227 @@ SELECT c.id, q.id FROM staffd.candidates c CROSS JOIN staffd.queues q;
                 require('filename="%s.csv"' % c in hd.get("content-disposition", ""), "%s.csv: disposition" % c)
                 require(data.endswith(b"\r\n") and b"," in data.split(b"\r\n")[0], "%s.csv: no header line" % c)
             code, hd, data, _ = request(h.port, "GET", "/console/csv/coverage.csv", headers={"Cookie": st["planner"]})
-            n = int(h.scalar("SELECT count(*) FROM staffd.coverage c JOIN staffd.runs r ON true WHERE r.id = "
-                             "(SELECT max(id) FROM staffd.runs WHERE status = 'succeeded') AND "
-                             "c.interval_start >= r.horizon_start AND c.interval_start < r.horizon_end"))
+            # The default site's intervals: site 1 is the first active one.
+            n = int(h.scalar("SELECT count(*) FROM staffd.coverage c JOIN staffd.queues q ON q.id = c.queue_id"
+                             " JOIN staffd.runs r ON true WHERE r.id = (SELECT max(id) FROM staffd.runs"
+                             " WHERE status = 'succeeded' AND site_id = 1) AND q.site_id = 1 AND"
+                             " c.interval_start >= r.horizon_start AND c.interval_start < r.horizon_end"))
             require(data.count(b"\r\n") == n + 1, "coverage.csv has %d lines for %d intervals" % (data.count(b"\r\n"), n))
         t.case("console_csv_downloads", csvs, after=["console_sign_in_sets_a_hashed_httponly_strict_session"])
+
+        def site_pages():
+            cookie = st["planner"]
+            agents = {s: h.scalar("SELECT min(id) FROM staffd.agents WHERE site_id = %d AND active" % s) for s in (1, 2)}
+            for site, other in ((1, 2), (2, 1)):
+                paths = PAGES + ["/console/agents/%s" % agents[site]] + ["/console/csv/%s.csv" % c for c in CSVS]
+                for p in paths:
+                    url = p + ("&" if "?" in p else "?") + "site=%d" % site
+                    code, hd, data, _ = request(h.port, "GET", url, headers={"Cookie": cookie})
+                    require(code == 200, "%s: HTTP %d" % (url, code))
+                    text = htmlmod.unescape(data.decode())
+                    leaked = [n for n in SITE_NAMES[other] if n in text]
+                    require(not leaked, "%s shows %s of site %d" % (url, leaked, other))
+                    st.setdefault("site_html", {})[(site, p)] = data.decode()
+                overview = st["site_html"][(site, "/console/")]
+                require(SITE_NAMES[site][0] in overview, "site %d's overview lacks its queue" % site)
+            # Without ?site the first active site (1) is shown, as before sites.
+            require(st["html"]["/console/"].count("voice-sv") > 0 and "voice-de" not in st["html"]["/console/"],
+                    "the overview without ?site is not site 1's")
+            # Every run listed is the site's own.
+            for site in (1, 2):
+                ids = re.findall(r'<tr><th scope="row">(\d+)</th><td><span class="status',
+                                 st["site_html"][(site, "/console/")])
+                want = [r[0] for r in h.sql("SELECT id FROM staffd.runs WHERE site_id = %d ORDER BY id DESC LIMIT 10" % site)]
+                require(ids == want, "site %d's overview lists runs %s, SQL %s" % (site, ids, want))
+                csv_ids = [line.split(",")[0] for line in st["site_html"][(site, "/console/csv/runs.csv")].split("\r\n")[1:] if line]
+                all_ids = [r[0] for r in h.sql("SELECT id FROM staffd.runs WHERE site_id = %d ORDER BY id DESC" % site)]
+                require(csv_ids == all_ids, "runs.csv of site %d: %s, SQL %s" % (site, csv_ids, all_ids))
+        t.case("console_every_page_and_download_is_of_the_chosen_site", site_pages,
+               after=["console_sign_in_sets_a_hashed_httponly_strict_session"])
+
+        def site_links():
+            for (site, p), page in st["site_html"].items():
+                if "/csv/" in p:
+                    continue
+                for path, params in console_links(page):
+                    if path.startswith("/console/signin"):
+                        continue
+                    require("site" in params, "%s of site %d links to %s without its site" % (p, site, path))
+                    # Only the overview's table of every site links elsewhere, to that site's overview.
+                    require(params["site"] == str(site) or (path == "/console/" and list(params) == ["site"]),
+                            "%s of site %d links to %s?%s" % (p, site, path, params))
+                for method, action, hidden, selects in console_forms(page):
+                    if action == "/console/signout":
+                        continue
+                    require(hidden.get("site") == str(site) or "site" in selects,
+                            "%s of site %d: the form to %s does not carry the site" % (p, site, action))
+                options = re.findall(r'<option value="(\d+)"( selected)?>([^<]*)</option>',
+                                     page.split('id="site-select"')[1].split("</select>")[0])
+                require([(o[0], o[2]) for o in options] == [("1", "default"), ("2", "berlin"), ("3", "paused (inactive)")],
+                        "%s: the selector offers %s" % (p, options))
+                require([o[0] for o in options if o[1]] == [str(site)], "%s: selected %s, want %d" % (p, options, site))
+            # The selector of an agent's page leads to the schedule (an agent is of one site).
+            agent_page = [v for (s, p), v in st["site_html"].items() if s == 2 and p.startswith("/console/agents/")][0]
+            require('<form class="site" method="get" action="/console/schedule">' in agent_page,
+                    "the selector on an agent's page does not lead to the schedule")
+        t.case("console_every_link_and_form_carries_the_site", site_links,
+               after=["console_every_page_and_download_is_of_the_chosen_site"])
+
+        def site_figures():
+            cookie = st["planner"]
+            totals = {}
+            for site in (1, 2):
+                page = st["site_html"][(site, "/console/")]
+                run = h.scalar("SELECT max(id) FROM staffd.runs WHERE site_id = %d AND status = 'succeeded'" % site)
+                require("Plan of run <strong>%s</strong> of site" % run in page,
+                        "site %d's overview does not show its run %s: %s" % (site, run, re.findall(r"Plan of run.{0,80}", page)))
+                expected = h.sql(harness.console_queue_days_sql(site))
+                require(expected, "no queue-day of site %d in SQL" % site)
+                shown = overview_figures(page)
+                want = {}
+                n_all = met_all = 0
+                short_all = 0.0
+                for name, day, n, met, short in expected:
+                    n, met, short = int(n), int(met), float(short)
+                    want[(name, day)] = ("%.0f %%" % (100.0 * met / n) if n else "–", thousands(short))
+                    n_all, met_all, short_all = n_all + n, met_all + met, short_all + short
+                require(shown == want, "site %d's overview %s, SQL %s" % (site, sorted(shown.items())[:4], sorted(want.items())[:4]))
+                totals[site] = ("%.0f %%" % (100.0 * met_all / n_all) if n_all else "–", thousands(short_all))
+                # The coverage page: the site's first queue, cells of the site's own horizon.
+                cov = st["site_html"][(site, "/console/coverage")]
+                cells = len(re.findall(r"<rect [^>]*><title>", cov))
+                want_cells = int(h.scalar("""
+SELECT count(*) FROM staffd.coverage c JOIN staffd.runs r ON r.id = (SELECT max(id) FROM staffd.runs
+    WHERE status = 'succeeded' AND site_id = %d)
+WHERE c.queue_id = (SELECT id FROM staffd.queues WHERE site_id = %d ORDER BY name, id LIMIT 1)
+  AND c.interval_start >= r.horizon_start AND c.interval_start < r.horizon_end
+  AND (c.required > 0 OR c.scheduled > 0)""" % (site, site)))
+                require(cells == want_cells, "site %d's heatmap: %d cells, SQL %d" % (site, cells, want_cells))
+                csv = st["site_html"][(site, "/console/csv/coverage.csv")]
+                want_lines = int(h.scalar("""
+SELECT count(*) FROM staffd.coverage c JOIN staffd.queues q ON q.id = c.queue_id
+JOIN staffd.runs r ON r.id = (SELECT max(id) FROM staffd.runs WHERE status = 'succeeded' AND site_id = %d)
+WHERE q.site_id = %d AND c.interval_start >= r.horizon_start AND c.interval_start < r.horizon_end""" % (site, site)))
+                require(csv.count("\r\n") == want_lines + 1, "coverage.csv of site %d: %d lines, SQL %d intervals"
+                        % (site, csv.count("\r\n"), want_lines))
+                agents = int(h.scalar("SELECT count(*) FROM staffd.agents WHERE active AND site_id = %d" % site))
+                pager = re.search(r"(\d+) agents, page", st["site_html"][(site, "/console/schedule")])
+                require(pager and int(pager.group(1)) == agents, "site %d's schedule: %s agents, SQL %d"
+                        % (site, pager and pager.group(1), agents))
+                fair = st["site_html"][(site, "/console/fairness")].split('id="fairness"')[1]
+                require(fair.count('<tr><th scope="row"><a href="/console/agents/') == agents,
+                        "site %d's fairness does not list its %d agents" % (site, agents))
+                cands = set(re.findall(r'<tr data-candidate="(\d+)">', st["site_html"][(site, "/console/hiring")]))
+                ours = {r[0] for r in h.sql("SELECT id FROM staffd.candidates WHERE site_id = %d" % site)}
+                require(cands <= ours, "site %d's hiring page ranks applicants %s of another site" % (site, cands - ours))
+            # Site 2 plans two days, site 1 three: each page reads its own site's run.
+            days = {s: {d for (_, d) in overview_figures(st["site_html"][(s, "/console/")])} for s in (1, 2)}
+            require(len(days[2]) < len(days[1]), "days shown: site 1 %s, site 2 %s" % (sorted(days[1]), sorted(days[2])))
+            # Every site at a glance, on either site's overview.
+            for page_site in (1, 2):
+                page = st["site_html"][(page_site, "/console/")]
+                for site in (1, 2):
+                    row = re.search(r'<tr data-site="%d">(.*?)</tr>' % site, page, re.S)
+                    require(row, "the overview of site %d has no row for site %d" % (page_site, site))
+                    got = (re.search(r'data-k="share">([^<]*)<', row.group(1)).group(1),
+                           re.search(r'data-k="short">([^<]*)<', row.group(1)).group(1))
+                    require(got == totals[site], "site %d at a glance: %s, SQL %s" % (site, got, totals[site]))
+                paused = re.search(r'<tr data-site="3">(.*?)</tr>', page, re.S)
+                require(paused and "(inactive)" in paused.group(1) and "no plan yet" in paused.group(1),
+                        "the inactive site's row: %s" % (paused and paused.group(1)))
+            # With one site there is nothing to choose: test_console_browser.py (the demo) checks that.
+            code, hd, data, _ = request(h.port, "GET", "/console/?site=3", headers={"Cookie": cookie})
+            require(code == 200 and b"is not active" in data and b"No planning run of site paused" in data,
+                    "the inactive site's overview: HTTP %d" % code)
+        t.case("console_figures_of_each_site_match_sql", site_figures,
+               after=["console_every_page_and_download_is_of_the_chosen_site"])
+
+        def unknown_site():
+            hdr = {"Cookie": st["planner"]}
+            for p in PAGES + ["/console/agents/1"] + ["/console/csv/%s.csv" % c for c in CSVS]:
+                code, hd, data, _ = request(h.port, "GET", p + "?site=99", headers=hdr)
+                require(code == 404 and b"no site with id 99" in data and hd["content-type"].startswith("text/html"),
+                        "%s?site=99: HTTP %d" % (p, code))
+                for bad in ("abc", "0", "-2"):
+                    code, hd, data, _ = request(h.port, "GET", p + "?site=" + bad, headers=hdr)
+                    require(code == 400, "%s?site=%s: HTTP %d" % (p, bad, code))
+            berlin = h.scalar("SELECT min(id) FROM staffd.agents WHERE site_id = 2")
+            code, hd, data, _ = request(h.port, "GET", "/console/agents/%s?site=1" % berlin, headers=hdr)
+            require(code == 404 and b"no agent with that id at site default" in data,
+                    "an agent of site 2 asked at site 1: HTTP %d" % code)
+            # An address that names an agent but no site is about the agent's site.
+            code, hd, data, _ = request(h.port, "GET", "/console/agents/%s" % berlin, headers=hdr)
+            require(code == 200 and re.search(rb'<option value="2" selected>berlin</option>', data),
+                    "an agent of site 2 without ?site: HTTP %d" % code)
+            queue = h.scalar("SELECT id FROM staffd.queues WHERE name = 'voice-de'")
+            code, hd, data, _ = request(h.port, "GET", "/console/coverage?queue=%s&site=1" % queue, headers=hdr)
+            require(code == 404 and b"no queue with that id at site default" in data,
+                    "a queue of site 2 asked at site 1: HTTP %d" % code)
+        t.case("console_unknown_site_is_a_404", unknown_site, after=["console_sign_in_sets_a_hashed_httponly_strict_session"])
+
+        def site_what_if():
+            cookie = st["planner"]
+            csrf = csrf_of(h.port, cookie)
+            berta = h.scalar("SELECT id FROM staffd.candidates WHERE name = 'Berta Berliner'")
+            cleo = h.scalar("SELECT id FROM staffd.candidates WHERE name = 'Cleo Candidate'")
+            st["berta"] = berta
+
+            def post(path, form, timeout=30):
+                return request(h.port, "POST", path, urllib.parse.urlencode(dict(form, csrf=csrf), doseq=True),
+                               dict(FORM, Cookie=cookie), timeout=timeout)
+            code, hd, data, _ = post("/console/hiring/what-if", {"site": 2, "candidate": berta}, timeout=120)
+            require(code == 200 and b'id="what-if"' in data, "what-if at site 2: HTTP %d %s" % (code, data[-300:]))
+            rows = re.findall(r'<tr><th scope="row">([^<]*)</th><td class="num">', data.decode().split('id="what-if"')[1].split("</tbody>")[0])
+            require(rows == ["voice-de"], "the what-if of site 2 planned queues %s" % rows)
+            require(b"at site berlin" in data and b'href="/console/hiring?site=2"' in data,
+                    "the what-if does not name its site")
+            code, hd, data, _ = post("/console/hiring/what-if", {"site": 2, "candidate": [berta, cleo]})
+            require(code == 409 and b"applied to site default, not berlin" in data,
+                    "a what-if at site 2 with an applicant of site 1: HTTP %d %s" % (code, data[-300:]))
+            code, hd, data, _ = post("/console/hiring/what-if", {"site": 3, "candidate": berta})
+            require(code == 409 and b"Site paused is not active" in data, "a what-if at the inactive site: HTTP %d" % code)
+            code, hd, data, _ = post("/console/hiring/what-if", {"site": 99, "candidate": berta})
+            require(code == 404 and b"no site with id 99" in data, "a what-if at no site: HTTP %d" % code)
+            require(h.alive(), "the daemon died")
+        t.case("console_what_if_plans_the_chosen_site_only", site_what_if,
+               after=["console_figures_of_each_site_match_sql"])
+
+        def site_hire():
+            cookie = st["planner"]
+            csrf = csrf_of(h.port, cookie)
+            berta = st["berta"]
+            c1 = h.scalar("SELECT id FROM staffd.contracts WHERE site_id = 1 ORDER BY id LIMIT 1")
+            c2 = h.scalar("SELECT id FROM staffd.contracts WHERE site_id = 2 ORDER BY id LIMIT 1")
+            agents_before = h.scalar("SELECT count(*) FROM staffd.agents")
+
+            def hire(site, cand, contract):
+                return request(h.port, "POST", "/console/hiring/hire",
+                               urllib.parse.urlencode({"csrf": csrf, "site": site, "candidate": cand, "contract": contract}),
+                               dict(FORM, Cookie=cookie))
+            code, hd, data, _ = hire(1, berta, c1)
+            require(code == 409 and b"applied to site berlin, not to site default" in data,
+                    "hiring an applicant of site 2 at site 1: HTTP %d %s" % (code, data[-300:]))
+            code, hd, data, _ = hire(2, berta, c1)
+            require(code == 409 and b"is of site default, not of site berlin" in data,
+                    "hiring at site 2 under a contract of site 1: HTTP %d %s" % (code, data[-300:]))
+            code, hd, data, _ = hire(99, berta, c2)
+            require(code == 404, "hiring at no site: HTTP %d" % code)
+            require(h.scalar("SELECT count(*) FROM staffd.agents") == agents_before, "a refused hire made an agent")
+            # The database's own rule refuses it too, whoever asks.
+            err = h.sql_error("SELECT staffd.hire(%s, %s)" % (berta, c1))
+            require(err and "cannot have contract" in err.error_line, "staffd.hire across sites: %s" % err)
+            code, hd, data, _ = hire(2, berta, c2)
+            require(code == 303, "hiring at site 2: HTTP %d %s" % (code, data[-300:]))
+            loc = urllib.parse.urlsplit(hd["location"])
+            q = dict(urllib.parse.parse_qsl(loc.query))
+            require(loc.path == "/console/hiring" and q.get("site") == "2", "after the hire: %s" % hd["location"])
+            require(h.scalar("SELECT site_id FROM staffd.agents WHERE id = %s" % q["hired"]) == "2",
+                    "the new agent is not of site 2")
+            audit = h.scalar("SELECT detail FROM staffd.console_audit WHERE action = 'hire' ORDER BY id DESC LIMIT 1")
+            require(audit.endswith("at site 2"), "audit: %s" % audit)
+            h.wait_quiet(quiet=0.5, timeout=60)
+        t.case("console_hire_refuses_another_sites_applicant_or_contract", site_hire,
+               after=["console_what_if_plans_the_chosen_site_only"])
 
         def forged():
             cookie = st["planner"]
@@ -225,10 +499,11 @@ SELECT c.id, q.id FROM staffd.candidates c CROSS JOIN staffd.queues q;
                                         dict(FORM, Cookie=cookie))
             require(code == 303 and hd.get("location", "").startswith("/console/hiring?hired="),
                     "hire: HTTP %d %s" % (code, hd.get("location")))
-            agent = int(hd["location"].split("=")[1])
+            agent = int(urllib.parse.parse_qs(urllib.parse.urlsplit(hd["location"]).query)["hired"][0])
             row = h.sql("SELECT status, hired_agent_id FROM staffd.candidates WHERE id = %s" % st["candidate"])[0]
             require(row == ["hired", str(agent)], "candidate row after the hire: %s" % row)
-            audit = h.sql("SELECT user_name, action FROM staffd.console_audit WHERE action = 'hire'")
+            audit = h.sql("SELECT user_name, action FROM staffd.console_audit WHERE action = 'hire'"
+                          " AND detail LIKE 'candidate %s as %%'" % st["candidate"])
             require(audit == [["Pia Planner", "hire"]], "audit: %s" % audit)
             code, hd, data, _ = request(h.port, "POST", "/console/hiring/hire",
                                         urllib.parse.urlencode({"csrf": csrf, "candidate": st["candidate"],

@@ -5,7 +5,9 @@ fixed clock: the figures on the pages against the same figures computed
 independently in SQL, every page loaded and screenshotted (the artefacts'
 directory is printed), the HTML validated by tidy, keyboard-only sign-in,
 what-if, hire and sign-out, and the refusals: no session, a forged CSRF token,
-a revoked link."""
+a revoked link; then the demo's second site (demo/sites.sql): the selector,
+chosen with the keyboard, and each site's figures against SQL. With one site
+there is no selector."""
 import http.client
 import os
 import re
@@ -20,30 +22,6 @@ from harness import REPO, require  # noqa: E402
 from cdp import Browser  # noqa: E402
 
 ARTEFACTS = os.environ.get("STAFFD_TEST_ARTEFACTS") or os.path.join(REPO, "var", "test-artefacts", "console")
-
-# Per queue and local day of the queue, from the run's clock on: intervals with
-# demand, those meeting the goal, agent-hours short. Written apart from the
-# console's own SQL: days are generated and bounded by instants, not grouped by
-# a cast of each interval.
-EXPECTED_SQL = """
-WITH r AS (SELECT planned_at, horizon_end FROM staffd.runs WHERE status = 'succeeded'
-           ORDER BY id DESC LIMIT 1),
-     d AS (SELECT q.id, q.name, q.service_level, g::date AS day,
-                  greatest(g::date::timestamp AT TIME ZONE q.time_zone, r.planned_at) AS t0,
-                  least((g::date + 1)::timestamp AT TIME ZONE q.time_zone, r.horizon_end) AS t1
-           FROM staffd.queues q CROSS JOIN r,
-                generate_series((r.planned_at AT TIME ZONE q.time_zone)::date,
-                                (r.horizon_end AT TIME ZONE q.time_zone)::date, interval '1 day') g)
-SELECT d.name, to_char(d.day, 'YYYY-MM-DD'),
-       (SELECT count(*) FROM staffd.coverage c WHERE c.queue_id = d.id AND c.interval_start >= d.t0
-          AND c.interval_start < d.t1 AND c.required > 0),
-       (SELECT count(*) FROM staffd.coverage c WHERE c.queue_id = d.id AND c.interval_start >= d.t0
-          AND c.interval_start < d.t1 AND c.required > 0 AND c.expected_service_level >= d.service_level),
-       (SELECT coalesce(sum(c.shortage), 0) / 4 FROM staffd.coverage c WHERE c.queue_id = d.id
-          AND c.interval_start >= d.t0 AND c.interval_start < d.t1)
-FROM d WHERE d.t0 < d.t1 ORDER BY 1, 2
-"""
-
 
 def thousands(v):
     return "{:,.1f}".format(v)
@@ -138,7 +116,7 @@ def main():
         def figures():
             b = st["browser"]
             b.navigate(st["base"] + "/console/")
-            expected = h.sql(EXPECTED_SQL)
+            expected = h.sql(harness.console_queue_days_sql(1))
             require(len(expected) >= 30, "only %d queue-days expected" % len(expected))
             rows = b.evaluate("""Array.from(document.querySelectorAll('table[data-queue] tbody tr')).map(tr =>
                 [tr.closest('table').dataset.queue, tr.dataset.day,
@@ -203,6 +181,7 @@ def main():
                 require(status == 200 and b.text("h1") == h1, "%s: %s %r" % (path, status, b.text("h1")))
                 n = b.count(selector)
                 require(n >= least, "%s: %d × %s, want at least %d" % (path, n, selector, least))
+                require(b.count("#site-select") == 0, "%s offers a choice of sites with one site" % path)
                 name = re.sub(r"[^a-z0-9]+", "-", path.split("?")[0].strip("/"))
                 b.screenshot(os.path.join(ARTEFACTS, name + ".png"), full_page=False)
             b.navigate(st["base"] + "/console/schedule?day=%s&days=1&working=1" % sunday)
@@ -282,7 +261,7 @@ def main():
             status = b.wait_load()
             require(status == 200 and b.count(".flash") == 1, "after the hire: %s" % status)
             url = b.evaluate("location.href")
-            agent = int(url.split("hired=")[1])
+            agent = int(urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["hired"][0])
             row = h.sql("SELECT status, hired_agent_id FROM staffd.candidates WHERE id = %s" % first)[0]
             require(row == ["hired", str(agent)], "candidate %s after the hire: %s" % (first, row))
             b.screenshot(os.path.join(ARTEFACTS, "hired.png"), full_page=False)
@@ -315,6 +294,60 @@ def main():
                     "the revoked link: %s %r" % (status, b.text(".message")))
             b.screenshot(os.path.join(ARTEFACTS, "revoked.png"), full_page=False)
         t.case("browser_revoked_link_refused", revoked, after=["browser_signs_out"])
+
+        def sites():
+            b = st["browser"]
+            before = h.max_run_id()
+            env = harness.psql_env(h.db)
+            p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", os.path.join(REPO, "demo", "sites.sql")],
+                               env=env, capture_output=True, text=True, cwd=REPO, timeout=300)
+            require(p.returncode == 0, "sites.sql failed: %s" % p.stderr[-500:])
+            for site in (1, 2):
+                harness.wait_until(lambda s=site: int(h.scalar(
+                    "SELECT count(*) FROM staffd.runs WHERE site_id = %d AND status = 'succeeded' AND id > %d"
+                    % (s, before))) > 0, harness.scaled(180))
+            h.wait_quiet(quiet=1.0, timeout=180)
+            link = h.scalar("SELECT staffd.issue_console_link('Sol Sites', 'planner')")
+            b.navigate(link.replace("http://127.0.0.1:%d" % h.port, st["base"]))
+            b.focus("#signin-button")
+            b.key("Enter")
+            require(b.wait_load() == 200 and b.text("h1") == "Overview", "signing in")
+            require(b.count("#site-select option") == 2, "the selector offers %d sites" % b.count("#site-select option"))
+            require("voice-de" not in [b.evaluate("document.querySelectorAll('table[data-queue]')[%d].dataset.queue" % i)
+                                       for i in range(b.count("table[data-queue]"))], "site 1 still shows voice-de")
+            # The keyboard alone: the selector, the next site, Show.
+            b.focus("#site-select")
+            b.key("ArrowDown")
+            b.focus("#site-button")
+            b.key("Enter")
+            require(b.wait_load() == 200 and "site=2" in b.evaluate("location.search"),
+                    "after choosing the second site: %s" % b.evaluate("location.href"))
+            require("of site dach" in (b.text(".runline") or ""), "runline: %r" % b.text(".runline"))
+            expected = h.sql(harness.console_queue_days_sql(2))
+            rows = b.evaluate("""Array.from(document.querySelectorAll('table[data-queue] tbody tr')).map(tr =>
+                [tr.closest('table').dataset.queue, tr.dataset.day,
+                 tr.querySelector('[data-k=share]').textContent, tr.querySelector('[data-k=short]').textContent])""")
+            shown = {(r[0], r[1]): (r[2], r[3]) for r in rows}
+            want = {(name, day): ("%.0f %%" % (100.0 * int(met) / int(n)) if int(n) else "–", thousands(float(short)))
+                    for name, day, n, met, short in expected}
+            require(want and shown == want, "site 2's overview %s, SQL %s" % (sorted(shown.items())[:3], sorted(want.items())[:3]))
+            require(b.count("#sites tbody tr") == 2, "every site at a glance: %d rows" % b.count("#sites tbody tr"))
+            b.screenshot(os.path.join(ARTEFACTS, "overview-site-2.png"))
+            agent = h.scalar("SELECT min(id) FROM staffd.agents WHERE site_id = 2")
+            problems = []
+            for path in ("/console/?site=2", "/console/coverage?site=2", "/console/schedule?site=2",
+                         "/console/agents/%s?site=2" % agent, "/console/fairness?site=2", "/console/hiring?site=2",
+                         "/console/?site=9"):
+                status, page = fetch(h.port, path, "staffd_session=" + {c["name"]: c for c in b.cookies(st["base"] + "/console/")}["staffd_session"]["value"])
+                require(status == (404 if path.endswith("site=9") else 200), "%s: HTTP %d" % (path, status))
+                errors = tidy_errors(page)
+                if errors:
+                    problems.append("%s: %s" % (path, errors[:3]))
+                with open(os.path.join(ARTEFACTS, "sites" + re.sub(r"[^a-z0-9]+", "-", path) + ".html"), "w") as f:
+                    f.write(page)
+            require(not problems, "; ".join(problems))
+        t.case("browser_second_site_chosen_with_the_keyboard_and_its_figures", sites,
+               after=["browser_revoked_link_refused"])
 
         def stop():
             if st.get("browser"):

@@ -23,22 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import require  # noqa: E402
 
-SITE2_SQL = """
-INSERT INTO staffd.sites (id, name, time_zone) VALUES (2, 'berlin', 'Europe/Berlin');
-INSERT INTO staffd.contracts (name, site_id, max_minutes_per_week, shift_lengths_minutes)
-    VALUES ('de full-time', 2, 2400, '{480}');
-INSERT INTO staffd.queues (name, channel, time_zone, site_id) VALUES ('voice-de', 'voice', 'Europe/Berlin', 2);
-INSERT INTO staffd.agents (name, time_zone, contract_id, site_id)
-SELECT 'Berlin ' || g, 'Europe/Berlin', (SELECT id FROM staffd.contracts WHERE name = 'de full-time'), 2
-FROM generate_series(1, 4) g;
-INSERT INTO staffd.agent_skills (agent_id, queue_id)
-SELECT a.id, q.id FROM staffd.agents a, staffd.queues q WHERE a.site_id = 2 AND q.name = 'voice-de';
-INSERT INTO staffd.availability (agent_id, weekday, start_time, end_time)
-SELECT a.id, wd, '06:00', '22:00' FROM staffd.agents a CROSS JOIN generate_series(1, 7) wd WHERE a.site_id = 2;
-INSERT INTO staffd.demand (queue_id, interval_start, interval_minutes, contacts, aht_seconds)
-SELECT q.id, %(hs)s + g * interval '15 minutes', 15, 20 + g %% 7, 240
-FROM staffd.queues q CROSS JOIN generate_series(0, 3 * 96 - 1) g WHERE q.name = 'voice-de';
-""" % {"hs": harness.HORIZON_START}
+SITE2_SQL = harness.second_site_sql()
 
 
 def runs_of(h, site, after):
