@@ -4,6 +4,8 @@
 # the architecture (tools/lint.py); `make tsan` runs the threaded engine tests
 # under ThreadSanitizer. Every daemon/*.c except main.c goes into a static
 # library that the unit tests link. Headers are tracked per object (-MMD).
+# `make fuzz FUZZ_SECONDS=N` builds the libFuzzer harnesses (tests/fuzz/) with clang
+# into build/fuzz and runs each for N seconds (docs/fuzzing.md).
 
 CC       ?= cc
 PKGS     := libpq libuv libcjson libical libh2o libsystemd libcrypto
@@ -17,14 +19,27 @@ LDFLAGS  ?=
 
 BUILD    ?= build
 SRCS     := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
-OBJS     := $(SRCS:daemon/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/migrations_data.o
+OBJS     := $(SRCS:daemon/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/migrations_data.o \
+            $(BUILD)/obj/console_files.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
+CONSOLE_FILES := $(sort $(wildcard console/templates/*.html console/static/*))
 
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all check check-times unit asan tsan lint demo bench format format-check clean install deps
+# Fuzzing: the library is built by clang with coverage for libFuzzer but without
+# its main(); each harness links it with -fsanitize=fuzzer,address,undefined.
+FUZZ_CC      := clang
+FUZZ_LIB_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer
+FUZZ_SAN     := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all check check-times chaos unit asan tsan lint demo bench format format-check clean install \
+        deps fuzz fuzz-build fuzzers
 
 all: $(BUILD)/staffd
 
@@ -45,6 +60,14 @@ $(BUILD)/obj/migrations_data.c: $(MIGRATIONS) tools/embed-migrations.sh | $(BUIL
 $(BUILD)/obj/migrations_data.o: $(BUILD)/obj/migrations_data.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# The console's templates and stylesheet, likewise: pages and binary never disagree.
+$(BUILD)/obj/console_files.c: $(CONSOLE_FILES) tools/embed-files.sh | $(BUILD)/obj
+	sh tools/embed-files.sh console_files console $(CONSOLE_FILES) > $@
+
+$(BUILD)/obj/console_files.o: $(BUILD)/obj/console_files.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+
 # From scratch: `ar rcs` alone keeps the member of a source that was removed
 # or renamed, and the linker may take a stale definition from it.
 $(BUILD)/libstaffd.a: $(OBJS)
@@ -57,10 +80,24 @@ $(BUILD)/staffd: $(BUILD)/obj/main.o $(BUILD)/libstaffd.a
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libstaffd.a | $(BUILD)/tests $(BUILD)/pkg.ok
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libstaffd.a $(PKG_LIBS) -lcmocka
 
-$(BUILD)/obj $(BUILD)/tests:
+$(BUILD)/fuzzers/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(BUILD)/libstaffd.a $(wildcard include/*.h) | $(BUILD)/fuzzers
+	$(CC) $(filter-out $(SAN),$(ALL_CFLAGS)) $(FUZZ_SAN) -Itests/fuzz $(LDFLAGS) -o $@ $< \
+	    $(BUILD)/libstaffd.a $(PKG_LIBS)
+
+$(BUILD)/obj $(BUILD)/tests $(BUILD)/fuzzers:
 	mkdir -p $@
 
 unit: $(UNIT_BIN)
+
+fuzzers: $(FUZZ_BIN)
+
+fuzz-build:
+	$(MAKE) --no-print-directory BUILD=build/fuzz CC=$(FUZZ_CC) SAN="$(FUZZ_LIB_SAN)" fuzzers
+
+# Every harness for FUZZ_SECONDS seconds, one after the other (tests/fuzz/campaign.sh;
+# new inputs go to build/fuzz/corpus/, crashes to build/fuzz/crashes/).
+fuzz: fuzz-build
+	sh tests/fuzz/campaign.sh -b build/fuzz $(FUZZ_SECONDS)
 
 # The test suite proper: sanitizer build in build/asan, plain build in build/plain
 # (for the valgrind run, which cannot share a process with ASan).
@@ -68,7 +105,8 @@ check:
 	sh tools/deps.sh
 	$(MAKE) --no-print-directory BUILD=build/asan SAN="$(ASAN_FLAGS)" all unit
 	$(MAKE) --no-print-directory BUILD=build/plain all
-	sh tests/run.sh build/asan build/plain
+	$(MAKE) --no-print-directory fuzz-build
+	sh tests/run.sh build/asan build/plain build/fuzz
 
 # The integration tests as of seven instants over a day, a week boundary and a
 # DST change (about 25 minutes): no test may depend on when it runs.
@@ -93,6 +131,14 @@ lint:
 	python3 tools/lint.py --self-test
 	python3 tools/lint.py
 
+# The chaos run alone (docs/chaos.md): CHAOS_SECONDS (default 300) of PostgreSQL
+# stopped and killed, the daemon killed mid-publish, SIGHUP and hostile rows,
+# on a cluster of its own; CHAOS_SEED=N repeats a run's steps. make check runs
+# 30 seconds of it (tests/integration/test_chaos.py).
+chaos:
+	$(MAKE) --no-print-directory BUILD=build/asan SAN="$(ASAN_FLAGS)" all
+	sh tools/chaos.sh build/asan
+
 demo:
 	sh tools/demo.sh
 
@@ -102,11 +148,14 @@ bench:
 deps:
 	sh tools/deps.sh
 
+FORMAT_FILES := daemon/*.c include/*.h tests/unit/*.c tests/unit/*.h tests/bench/*.c tests/bench/*.h \
+                tests/fuzz/*.c tests/fuzz/*.h
+
 format:
-	clang-format -i daemon/*.c include/*.h tests/unit/*.c tests/unit/*.h tests/bench/*.c tests/bench/*.h
+	clang-format -i $(FORMAT_FILES)
 
 format-check:
-	clang-format --dry-run -Werror daemon/*.c include/*.h tests/unit/*.c tests/unit/*.h tests/bench/*.c tests/bench/*.h
+	clang-format --dry-run -Werror $(FORMAT_FILES)
 
 PREFIX ?= /usr/local
 install: $(BUILD)/staffd

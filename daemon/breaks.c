@@ -13,6 +13,7 @@
  */
 #include "breaks.h"
 #include "text.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -180,21 +181,6 @@ struct placer {
     bool *warned; /* per contract and rule, flattened */
     int *warn_base;
 };
-
-static int grow(void **p, int *cap, int need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    int c = *cap ? *cap : 64;
-    while (c < need)
-        c *= 2;
-    void *np = realloc(*p, (size_t)c * size);
-    if (np == NULL)
-        return -ENOMEM;
-    *p = np;
-    *cap = c;
-    return 0;
-}
 
 /* The cells [c0, c1) of a break in its shift's queue, clipped to the horizon. */
 static void break_cells(const struct snapshot *s, sd_time t, int minutes, int64_t *c0, int64_t *c1)
@@ -427,7 +413,7 @@ static int collect(struct placer *P)
             if (ps->start < s->now || breaks_valid(c->break_rules, c->n_break_rules, ps->start,
                                                    ps->end, pb, pub->n_breaks)) {
                 for (int i = 0; i < pub->n_breaks && rc == 0; i++) {
-                    rc = grow((void **)&P->kept, &P->cap_kept, P->n_kept + 1, sizeof *P->kept);
+                    rc = util_grow((void **)&P->kept, &P->cap_kept, P->n_kept + 1, sizeof *P->kept);
                     if (rc < 0)
                         break;
                     P->kept[P->n_kept] = pb[i];
@@ -443,7 +429,7 @@ static int collect(struct placer *P)
                               BREAKS_MAX_PER_SHIFT);
         if (n > BREAKS_MAX_PER_SHIFT)
             n = BREAKS_MAX_PER_SHIFT;
-        rc = grow((void **)&P->slots, &P->cap_slots, P->n_slots + n, sizeof *P->slots);
+        rc = util_grow((void **)&P->slots, &P->cap_slots, P->n_slots + n, sizeof *P->slots);
         if (rc < 0)
             break;
         for (int i = 0; i < n; i++)

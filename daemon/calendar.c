@@ -3,7 +3,8 @@
  *
  * Owns what a feed says and how its text is made safe. libical builds and
  * serialises the standard properties and the VEVENTs (escaping, CRLF, folding at
- * 75 octets on UTF-8 boundaries); the X- lines are escaped and folded here,
+ * 75 octets on UTF-8 boundaries; one fold of its is mended, see
+ * cal_buf_add_ical); the X- lines are escaped and folded here,
  * because libical 3.0.16 leaves ',' and ';' raw in X- values. All text is first
  * cleaned to well-formed UTF-8 without control characters other than TAB and LF
  * and without bidi controls. A cancelled event says so in its SUMMARY and does
@@ -30,8 +31,12 @@
 #define CAL_REFRESH_TEXT    "PT1H"
 /* RFC 5545 3.1: a physical line holds at most 75 octets, CRLF not counted. */
 #define CAL_LINE_OCTETS 75
-/* DATE-TIME has four year digits: 9999-12-31T23:59:59Z is the last instant. */
-#define CAL_TIME_MAX ((sd_time)253402300799)
+/*
+ * DATE-TIME has four year digits, but libical 3.0.16 holds no year after 3000
+ * (icaltime_is_valid_time) and writes a later one as "00000000T000000", which
+ * no client reads: 3000-12-31T23:59:59Z is the last instant a feed can carry.
+ */
+#define CAL_TIME_MAX ((sd_time)32535215999)
 
 struct cal_buf {
     char *data;
@@ -170,6 +175,29 @@ out:
 }
 
 /*
+ * Appends text libical serialised. libical 3.0.16 folds a property's line
+ * together with its closing CRLF, so a line of just the wrong length is folded
+ * between CR and LF ("\r" "\r\n " "\n"): a bare CR, then an empty
+ * continuation line. Text has no CR of its own (cal_text_clean), so that
+ * sequence can only be this fold, and is put back to the CRLF it was.
+ */
+static int cal_buf_add_ical(struct cal_buf *b, const char *text)
+{
+    static const char split[] = "\r\r\n \n";
+    const char *p = text, *hit;
+    int rc = 0;
+    while (rc == 0 && (hit = strstr(p, split)) != NULL) {
+        rc = cal_buf_add(b, p, (size_t)(hit - p));
+        if (rc == 0)
+            rc = cal_buf_add(b, "\r\n", 2);
+        p = hit + sizeof split - 1;
+    }
+    if (rc == 0)
+        rc = cal_buf_puts(b, p);
+    return rc;
+}
+
+/*
  * Appends "name:value" as one content line with value escaped as TEXT
  * (RFC 5545 3.3.11), folded like libical folds: at most 75 octets a line, never
  * inside a UTF-8 sequence. It also keeps each escape pair on one line: the RFC
@@ -241,7 +269,7 @@ static int cal_put_prop(struct cal_buf *b, icalproperty *prop, int rc)
         rc = -ENOMEM;
     if (rc == 0) {
         text = icalproperty_as_ical_string_r(prop);
-        rc = text ? cal_buf_puts(b, text) : -ENOMEM;
+        rc = text ? cal_buf_add_ical(b, text) : -ENOMEM;
     }
     if (text)
         icalmemory_free_buffer(text);
@@ -277,6 +305,16 @@ static int cal_put_hhmm(struct cal_buf *b, sd_time t)
     return cal_buf_add(b, hhmm, 5);
 }
 
+/*
+ * Whether a cleaned text has nothing but blanks. libical refuses a TEXT
+ * property whose value is empty or only spaces and tabs ("No value for NAME
+ * property", X-LIC-ERROR) and drops it, so such a text is left out instead.
+ */
+static bool cal_blank(const char *s)
+{
+    return s[strspn(s, " \t")] == '\0';
+}
+
 /* The DESCRIPTION text, cleaned, or NULL when there is nothing to say. */
 static int cal_describe(const struct cal_event *ev, char **out)
 {
@@ -307,6 +345,10 @@ static int cal_describe(const struct cal_event *ev, char **out)
     }
     if (rc == 0 && d.len > 0)
         rc = cal_text_clean(d.data, out);
+    if (rc == 0 && *out != NULL && cal_blank(*out)) {
+        free(*out); /* nothing left once cleaned: no DESCRIPTION (see cal_put_event) */
+        *out = NULL;
+    }
     free(d.data);
     return rc;
 }
@@ -316,10 +358,14 @@ static bool cal_time_ok(sd_time t)
     return t >= 0 && t <= CAL_TIME_MAX;
 }
 
-/* A UID is an identifier, not display text: refuse what cleaning would alter. */
+/*
+ * A UID is an identifier, not display text: refuse what cleaning would alter,
+ * and blanks at either end, which libical drops when it reads the UID back.
+ */
 static bool cal_uid_ok(const char *uid)
 {
-    if (uid == NULL || uid[0] == '\0')
+    if (uid == NULL || uid[0] == '\0' || uid[0] == ' ' || uid[0] == '\t' ||
+        uid[strlen(uid) - 1] == ' ' || uid[strlen(uid) - 1] == '\t')
         return false;
     for (const unsigned char *s = (const unsigned char *)uid; *s;) {
         size_t k = cal_utf8_len(s);
@@ -391,7 +437,8 @@ static int cal_put_event(struct cal_buf *b, const struct cal_event *ev)
     rc = cal_add_prop(
         vev, icalproperty_new_status(ev->cancelled ? ICAL_STATUS_CANCELLED : ICAL_STATUS_CONFIRMED),
         rc);
-    rc = cal_add_prop(vev, icalproperty_new_summary(summary), rc);
+    if (!cal_blank(summary))
+        rc = cal_add_prop(vev, icalproperty_new_summary(summary), rc);
     if (desc != NULL)
         rc = cal_add_prop(vev, icalproperty_new_description(desc), rc);
     /* A cancelled shift is time the agent has free again: it must not show as busy. */
@@ -402,7 +449,7 @@ static int cal_put_event(struct cal_buf *b, const struct cal_event *ev)
     if (rc != 0)
         goto out;
     text = icalcomponent_as_ical_string_r(vev);
-    rc = text ? cal_buf_puts(b, text) : -ENOMEM;
+    rc = text ? cal_buf_add_ical(b, text) : -ENOMEM;
 out:
     if (text)
         icalmemory_free_buffer(text);
@@ -497,9 +544,11 @@ int calendar_render(const struct cal_feed *feed, char **out, size_t *out_len)
     rc = cal_put_prop(&b, icalproperty_new_prodid(CAL_PRODID), rc);
     rc = cal_put_prop(&b, icalproperty_new_calscale("GREGORIAN"), rc);
     rc = cal_put_prop(&b, icalproperty_new_method(ICAL_METHOD_PUBLISH), rc);
-    rc = cal_put_prop(&b, icalproperty_new_name(name), rc);
-    if (rc == 0)
-        rc = cal_put_x_line(&b, "X-WR-CALNAME", name);
+    if (!cal_blank(name)) { /* as for SUMMARY: no property rather than an empty one */
+        rc = cal_put_prop(&b, icalproperty_new_name(name), rc);
+        if (rc == 0)
+            rc = cal_put_x_line(&b, "X-WR-CALNAME", name);
+    }
     /* libical adds ";VALUE=DURATION", which RFC 7986 requires here. */
     rc = cal_put_prop(
         &b, icalproperty_new_refreshinterval(icaldurationtype_from_int(CAL_REFRESH_SECONDS)), rc);

@@ -7,7 +7,9 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include <arpa/inet.h>
 
 #include "log.h"
+#include "text.h"
 
 enum key_type {
     KEY_STR,
@@ -51,6 +54,7 @@ static const struct key keys[] = {
     {"listen_address", ADDR(listen_address), 0, 0},
     {"listen_port", INT(listen_port, 0, 65535)},
     {"max_connections", INT(max_connections, 1, 1000000)},
+    {"failover_seconds", INT(failover_seconds, 2, 3600)},
     {"horizon_days", INT(horizon_days, 1, 56)},
     {"debounce_ms", INT(debounce_ms, 0, 600000)},
     {"max_debounce_ms", INT(max_debounce_ms, 0, 3600000)},
@@ -65,6 +69,10 @@ static const struct key keys[] = {
     {"admin_token_sha256", SHA256(admin_token_sha256), 0, 0},
     {"api_allow_remote", BOOL(api_allow_remote), 0, 0},
     {"clock", CLOCK(), 0, 0},
+    {"console", BOOL(console), 0, 0},
+    {"console_allow_remote", BOOL(console_allow_remote), 0, 0},
+    {"console_secure_cookie", BOOL(console_secure_cookie), 0, 0},
+    {"console_session_hours", INT(console_session_hours, 1, 720)},
 };
 
 void config_defaults(struct config *c)
@@ -73,6 +81,7 @@ void config_defaults(struct config *c)
     snprintf(c->listen_address, sizeof c->listen_address, "127.0.0.1");
     c->listen_port = 8080;
     c->max_connections = 4096;
+    c->failover_seconds = 5;
     c->horizon_days = 14;
     c->debounce_ms = 300;
     c->max_debounce_ms = 2000;
@@ -84,6 +93,8 @@ void config_defaults(struct config *c)
     c->plan_iterations = 0;
     c->plan_threads = 2;
     c->freeze_hours = 48;
+    c->console = true;
+    c->console_session_hours = 12;
 }
 
 const char *config_default_path(void)
@@ -120,6 +131,11 @@ static const char *parse_clock(struct config *c, const char *v)
     int y, mo, d, h, mi, sec = 0, used = 0;
     size_t n = strlen(v);
     bool with_seconds = n == 20;
+    /* Digits where the pattern has them: sscanf's %2d alone would also take " 1" and "+1". */
+    static const char pattern[] = "dddd-dd-ddTdd:dd:ddZ";
+    for (size_t i = 0; i + 1 < n && i < sizeof pattern - 1; i++)
+        if (pattern[i] == 'd' ? v[i] < '0' || v[i] > '9' : v[i] != pattern[i])
+            return "not 'database' or an instant such as 2026-12-09T16:05:00Z";
     if (!(n == 17 || n == 20) || v[n - 1] != 'Z')
         return "not 'database' or an instant such as 2026-12-09T16:05:00Z";
     int got = with_seconds
@@ -135,8 +151,12 @@ static const char *parse_clock(struct config *c, const char *v)
                     .tm_sec = sec};
     time_t t = timegm(&tm);
     struct tm back;
-    /* timegm() normalises 2026-02-30 into March: a date that does not round-trip does not exist. */
-    if (y < 1971 || y > 9998 || gmtime_r(&t, &back) == NULL || back.tm_year != y - 1900 ||
+    /*
+     * timegm() normalises 2026-02-30 into March: a date that does not round-trip
+     * does not exist. The years stop at 2999 because a feed can carry no instant
+     * after 3000 (calendar.h), and shifts are planned up to 56 days ahead.
+     */
+    if (y < 1971 || y > 2999 || gmtime_r(&t, &back) == NULL || back.tm_year != y - 1900 ||
         back.tm_mon != mo - 1 || back.tm_mday != d || back.tm_hour != h || back.tm_min != mi ||
         back.tm_sec != sec)
         return "not a valid date and time (UTC)";
@@ -182,9 +202,14 @@ static const char *set_key(struct config *c, const struct key *k, const char *v)
         char *end;
         errno = 0;
         double x = strtod(v, &end);
-        if (errno != 0 || end == v || *end != '\0' || x != x)
+        if (end == v || *end != '\0' || x != x)
             return "not a number";
-        if (x < (double)k->min || x > (double)k->max)
+        /*
+         * strtod() flags only some underflows: 1e-320 sets ERANGE, the exact
+         * 0x1p-1027 does not. No setting is meant as a subnormal: refuse them all.
+         */
+        if (errno == ERANGE || (x != 0 && fabs(x) < DBL_MIN) || x < (double)k->min ||
+            x > (double)k->max)
             return "out of range";
         *(double *)dst = x;
         return NULL;
@@ -219,83 +244,139 @@ static const char *set_key(struct config *c, const struct key *k, const char *v)
     return "unknown type";
 }
 
-int config_load(const char *path, struct config *out, char *err, size_t err_len)
+/*
+ * Checks one line (without its end) and applies it to *c. Returns 0, or
+ * -EINVAL with "NAME:LINE: what is wrong" in err. The line is edited in place.
+ */
+static int parse_line(struct config *c, char *line, size_t len, const char *name, int lineno,
+                      char *err, size_t err_len)
+{
+    /* One line must not become two settings, nor hide a value behind a NUL. */
+    if (memchr(line, '\0', len) != NULL) {
+        text_printf(err, err_len, "%s:%d: NUL byte in the line", name, lineno);
+        return -EINVAL;
+    }
+    if (len > CONFIG_LINE_MAX) {
+        text_printf(err, err_len, "%s:%d: line too long", name, lineno);
+        return -EINVAL;
+    }
+    char *s = trim(line);
+    if (*s == '\0' || *s == '#')
+        return 0;
+    char *eq = strchr(s, '=');
+    if (eq == NULL) {
+        text_printf(err, err_len, "%s:%d: expected 'key = value'", name, lineno);
+        return -EINVAL;
+    }
+    *eq = '\0';
+    char *key = trim(s), *val = trim(eq + 1);
+    /* Allow "value" in double quotes, so a value may hold leading spaces or '#'. */
+    size_t vl = strlen(val);
+    if (vl >= 2 && val[0] == '"' && val[vl - 1] == '"') {
+        val[vl - 1] = '\0';
+        val++;
+    }
+    const struct key *k = NULL;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (strcmp(keys[i].name, key) == 0)
+            k = &keys[i];
+    if (k == NULL) {
+        text_printf(err, err_len, "%s:%d: unknown key '%s'", name, lineno, key);
+        return -EINVAL;
+    }
+    const char *why = set_key(c, k, val);
+    if (why != NULL) {
+        text_printf(err, err_len, "%s:%d: %s: %s", name, lineno, key, why);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int config_parse(const char *text, size_t len, const char *name, struct config *out, char *err,
+                 size_t err_len)
 {
     struct config c;
+    char *copy = NULL;
+    int rc = 0, lineno = 0;
+
     config_defaults(&c);
-    int rc = 0;
-    FILE *f = NULL;
-    if (path == NULL)
-        goto done;
-    f = fopen(path, "r");
-    if (f == NULL) {
-        rc = -errno;
-        snprintf(err, err_len, "%s: %s", path, strerror(errno));
+    if (name == NULL)
+        name = "defaults";
+    if (len > CONFIG_FILE_MAX) {
+        text_printf(err, err_len, "%s: larger than %d bytes", name, CONFIG_FILE_MAX);
+        rc = -EFBIG;
         goto out;
     }
-    char line[CONFIG_STR_MAX + 128];
-    int lineno = 0;
-    while (fgets(line, sizeof line, f) != NULL) {
+    /* A copy with a NUL after the last byte, so each line can be cut and trimmed in place. */
+    copy = malloc(len + 1);
+    if (copy == NULL) {
+        rc = -ENOMEM;
+        text_printf(err, err_len, "%s: %s", name, strerror(ENOMEM));
+        goto out;
+    }
+    if (len > 0)
+        memcpy(copy, text, len);
+    copy[len] = '\0';
+    for (size_t at = 0; at < len;) {
+        char *line = copy + at;
+        char *nl = memchr(line, '\n', len - at);
+        size_t n = nl != NULL ? (size_t)(nl - line) : len - at;
+        line[n] = '\0';
+        at += n + 1;
         lineno++;
-        if (strchr(line, '\n') == NULL && !feof(f)) {
-            snprintf(err, err_len, "%s:%d: line too long", path, lineno);
-            rc = -EINVAL;
+        rc = parse_line(&c, line, n, name, lineno, err, err_len);
+        if (rc < 0)
             goto out;
-        }
-        char *s = trim(line);
-        if (*s == '\0' || *s == '#')
-            continue;
-        char *eq = strchr(s, '=');
-        if (eq == NULL) {
-            snprintf(err, err_len, "%s:%d: expected 'key = value'", path, lineno);
-            rc = -EINVAL;
-            goto out;
-        }
-        *eq = '\0';
-        char *key = trim(s), *val = trim(eq + 1);
-        /* Allow "value" in double quotes, so a value may hold leading spaces or '#'. */
-        size_t vl = strlen(val);
-        if (vl >= 2 && val[0] == '"' && val[vl - 1] == '"') {
-            val[vl - 1] = '\0';
-            val++;
-        }
-        const struct key *k = NULL;
-        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-            if (strcmp(keys[i].name, key) == 0)
-                k = &keys[i];
-        if (k == NULL) {
-            snprintf(err, err_len, "%s:%d: unknown key '%s'", path, lineno, key);
-            rc = -EINVAL;
-            goto out;
-        }
-        const char *why = set_key(&c, k, val);
-        if (why != NULL) {
-            snprintf(err, err_len, "%s:%d: %s: %s", path, lineno, key, why);
-            rc = -EINVAL;
-            goto out;
-        }
     }
-    if (ferror(f)) {
-        rc = -EIO;
-        snprintf(err, err_len, "%s: read error", path);
-        goto out;
-    }
-done:
     if (c.plan_seconds <= 0 && c.plan_iterations <= 0) {
-        snprintf(err, err_len, "%s: plan_seconds and plan_iterations cannot both be 0",
-                 path ? path : "defaults");
+        text_printf(err, err_len, "%s: plan_seconds and plan_iterations cannot both be 0", name);
         rc = -EINVAL;
         goto out;
     }
     if (c.max_debounce_ms < c.debounce_ms) {
-        snprintf(err, err_len, "%s: max_debounce_ms must not be below debounce_ms",
-                 path ? path : "defaults");
+        text_printf(err, err_len, "%s: max_debounce_ms must not be below debounce_ms", name);
         rc = -EINVAL;
         goto out;
     }
     *out = c;
 out:
+    free(copy);
+    return rc;
+}
+
+int config_load(const char *path, struct config *out, char *err, size_t err_len)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int rc = 0;
+    FILE *f = NULL;
+
+    if (path == NULL)
+        goto parse;
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        rc = -errno;
+        text_printf(err, err_len, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    /* One byte more than the parser takes, so that a larger file is reported as one. */
+    text = malloc(CONFIG_FILE_MAX + 1);
+    if (text == NULL) {
+        rc = -ENOMEM;
+        text_printf(err, err_len, "%s: %s", path, strerror(ENOMEM));
+        goto out;
+    }
+    len = fread(text, 1, CONFIG_FILE_MAX + 1, f);
+    if (ferror(f)) {
+        rc = -EIO;
+        text_printf(err, err_len, "%s: read error", path);
+        goto out;
+    }
+parse:
+    rc = config_parse(text, len, path, out, err, err_len);
+out:
     if (f != NULL)
         fclose(f);
+    free(text);
     return rc;
 }

@@ -68,6 +68,7 @@ struct feeds {
     int n_feeds;
     struct token_entry *tokens;
     int n_tokens;
+    bool tokens_loaded; /* the tokens have been read once: an unknown one is unknown */
 };
 
 struct feeds_batch {
@@ -144,6 +145,7 @@ int feeds_set_tokens(struct feeds *f, const PGresult *r)
     free(f->tokens);
     f->tokens = t;
     f->n_tokens = k;
+    f->tokens_loaded = true;
     return 0;
 }
 
@@ -363,15 +365,30 @@ int feeds_lookup(const struct feeds *f, const char *token, size_t len, struct ht
 {
     struct token_entry key;
     feeds_hash_token(token, len, key.hash);
-    const struct token_entry *t =
-        bsearch(&key, f->tokens, (size_t)f->n_tokens, sizeof *f->tokens, cmp_token);
+    /*
+     * Until the first token load and the first render the arrays are NULL, and
+     * bsearch's array must never be NULL, even with no elements (the chaos run
+     * found it: a request to a daemon just started, or started while
+     * PostgreSQL was away, stopped the sanitizer build). Empty is not searched.
+     *
+     * Nor can a daemon that has not read the tokens yet say that a token does
+     * not exist, or one whose feed is not rendered yet that there is no feed:
+     * -EAGAIN (503, come back) rather than -ENOENT (404, which tells a
+     * calendar the subscription is gone; the chaos run saw it after restarts).
+     */
+    if (!f->tokens_loaded)
+        return -EAGAIN;
+    const struct token_entry *t = NULL;
+    if (f->n_tokens > 0)
+        t = bsearch(&key, f->tokens, (size_t)f->n_tokens, sizeof *f->tokens, cmp_token);
     if (t == NULL)
         return -ENOENT;
     struct feed_entry fk = {.agent_id = t->agent_id};
-    const struct feed_entry *e =
-        bsearch(&fk, f->feeds, (size_t)f->n_feeds, sizeof *f->feeds, cmp_feed);
+    const struct feed_entry *e = NULL;
+    if (f->n_feeds > 0)
+        e = bsearch(&fk, f->feeds, (size_t)f->n_feeds, sizeof *f->feeds, cmp_feed);
     if (e == NULL)
-        return -ENOENT;
+        return -EAGAIN;
     out->body = e->body;
     out->len = e->len;
     out->etag = e->etag;

@@ -10,12 +10,17 @@
  * on_closed, after which the caller's loop holds no handle of ours.
  *
  * Routing, conditional requests (RFC 7232) and HTTP dates are done here; h2o
- * only parses HTTP/1.x and writes responses. h2c upgrades, compression and
+ * only parses HTTP/1.x and writes responses. /console is answered
+ * asynchronously (struct http_request, see include/http.h): the handle is
+ * ours (malloc'd) and a pointer to it lives in h2o's request pool, whose
+ * dispose callback cuts the link when h2o drops the request (the client went
+ * away), so a late answer never touches freed memory. h2c upgrades, compression and
  * redirects are deliberately off (see FEEDS.md in the design docs).
  */
 #include "http.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -28,18 +33,11 @@
 
 #include <h2o.h>
 
+#include "http_internal.h"
 #include "log.h"
 
-#define FEED_PREFIX    "/feeds/"
-#define API_PREFIX     "/api/"
-#define FEED_SUFFIX    ".ics"
-#define TOKEN_MAX      128
 #define MAX_BODY_BYTES (16 * 1024) /* we accept no request bodies; bound what h2o buffers */
-/* 0001-01-01 .. 9999-12-31T23:59:59Z: what an HTTP-date can spell. */
-#define HTTP_DATE_MIN ((sd_time)-62135596800)
-#define HTTP_DATE_MAX ((sd_time)253402300799)
-#define IMF_DATE_LEN  29 /* "Sun, 06 Nov 1994 08:49:37 GMT" */
-#define DATE_BUF      64 /* room for any int fields, so snprintf cannot truncate */
+#define IMF_DATE_LEN   29          /* "Sun, 06 Nov 1994 08:49:37 GMT" */
 
 struct http_conn {
     uv_tcp_t tcp; /* handed to h2o; h2o's socket owns handle->data */
@@ -140,6 +138,9 @@ static int make_time(int64_t year, int month, int day, int tod, sd_time *out)
         return -EINVAL;
     int64_t days = days_before_year(year) - days_before_year(1970) + days_before_month[month - 1] +
                    (month > 2 && is_leap(year)) + day - 1;
+    /* A leap second on 9999-12-31 would name an instant no HTTP-date can spell. */
+    if (days * 86400 + tod > HTTP_DATE_MAX)
+        return -EINVAL;
     *out = days * 86400 + tod;
     return 0;
 }
@@ -150,7 +151,7 @@ static int make_time(int64_t year, int month, int day, int tod, sd_time *out)
  * not exactly one of the forms is rejected: a garbage If-Modified-Since must
  * lead to a full response, never to a 304.
  */
-static int http_date_parse(const char *s, size_t len, sd_time now, sd_time *out)
+int http_date_parse(const char *s, size_t len, sd_time now, sd_time *out)
 {
     if (s == NULL || len == 0)
         return -EINVAL;
@@ -177,13 +178,19 @@ static int http_date_parse(const char *s, size_t len, sd_time now, sd_time *out)
         int yy = digits(p + 8, 2);
         if (yy < 0)
             return -EINVAL;
-        /* A two-digit year more than 50 years ahead means the most recent past such year. */
+        /*
+         * A two-digit year more than 50 years ahead means the most recent past
+         * such year (RFC 9110 5.6.7); so the year is within (now - 50, now + 50],
+         * which can be in the next century too (read in 2070, "01" is 2101).
+         */
         struct tm tm;
         time_t t = (time_t)now;
         int64_t this_year = gmtime_r(&t, &tm) != NULL ? tm.tm_year + 1900 : 1970;
         int64_t year = this_year - this_year % 100 + yy;
         if (year > this_year + 50)
             year -= 100;
+        else if (year <= this_year - 50)
+            year += 100;
         return make_time(year, month, day, parse_time_of_day(p + 11), out);
     }
     if (len == 24) {
@@ -198,16 +205,16 @@ static int http_date_parse(const char *s, size_t len, sd_time now, sd_time *out)
     return -EINVAL;
 }
 
-/* Formats t as an IMF-fixdate into buf (DATE_BUF bytes); fixed names, no locale. */
-static int http_date_format(sd_time t, char *buf)
+/* Formats t as an IMF-fixdate into buf; fixed names, no locale. */
+int http_date_format(sd_time t, char buf[HTTP_DATE_BUF])
 {
     struct tm tm;
     time_t tt = (time_t)t;
     if (t < HTTP_DATE_MIN || t > HTTP_DATE_MAX || gmtime_r(&tt, &tm) == NULL)
         return -EINVAL;
-    int n = snprintf(buf, DATE_BUF, "%s, %02d %s %04d %02d:%02d:%02d GMT", day_names[tm.tm_wday],
-                     tm.tm_mday, month_names[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec);
+    int n = snprintf(buf, HTTP_DATE_BUF, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+                     day_names[tm.tm_wday], tm.tm_mday, month_names[tm.tm_mon], tm.tm_year + 1900,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec);
     return n == IMF_DATE_LEN ? 0 : -EINVAL;
 }
 
@@ -227,8 +234,10 @@ static h2o_iovec_t opaque_tag(const char *tag, size_t len)
  * "\"x\"". A malformed list stops the scan: what was not understood never
  * turns a 200 into a 304.
  */
-static bool if_none_match_hits(const char *v, size_t len, h2o_iovec_t etag)
+bool http_if_none_match(const char *v, size_t len, const char *etag_in, size_t etag_len)
 {
+    /* Without an ETag only "*" can match. */
+    h2o_iovec_t etag = etag_in != NULL ? opaque_tag(etag_in, etag_len) : h2o_iovec_init(NULL, 0);
     const char *p = v, *end = v + len;
     for (;;) {
         while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
@@ -260,7 +269,7 @@ static bool if_none_match_hits(const char *v, size_t len, h2o_iovec_t etag)
  * Whether `tag` is one entity-tag ([W/]"etagc*"), so that it can go into a
  * header as is: h2o writes header values verbatim, CR and LF included.
  */
-static bool valid_etag(const char *tag)
+bool http_etag_valid(const char *tag)
 {
     size_t len = strlen(tag);
     h2o_iovec_t t = opaque_tag(tag, len);
@@ -283,13 +292,11 @@ static bool valid_etag(const char *tag)
 static bool not_modified(h2o_req_t *req, const struct http_feed *feed)
 {
     bool has_inm = false;
-    /* Without an ETag only "*" can match. */
-    h2o_iovec_t etag =
-        feed->etag != NULL ? opaque_tag(feed->etag, strlen(feed->etag)) : h2o_iovec_init(NULL, 0);
+    size_t etag_len = feed->etag != NULL ? strlen(feed->etag) : 0;
     for (ssize_t i = -1; (i = h2o_find_header(&req->headers, H2O_TOKEN_IF_NONE_MATCH, i)) != -1;) {
         has_inm = true;
         h2o_iovec_t v = req->headers.entries[i].value;
-        if (if_none_match_hits(v.base, v.len, etag))
+        if (http_if_none_match(v.base, v.len, feed->etag, etag_len))
             return true;
     }
     if (has_inm)
@@ -345,6 +352,8 @@ static const char *reason_phrase(int status)
     switch (status) {
     case 200:
         return "OK";
+    case 303:
+        return "See Other";
     case 304:
         return "Not Modified";
     case 400:
@@ -357,8 +366,14 @@ static const char *reason_phrase(int status)
         return "Not Found";
     case 405:
         return "Method Not Allowed";
+    case 409:
+        return "Conflict";
     case 410:
         return "Gone";
+    case 413:
+        return "Content Too Large";
+    case 415:
+        return "Unsupported Media Type";
     case 429:
         return "Too Many Requests";
     case 500:
@@ -434,21 +449,78 @@ static bool token_char(char c)
            c == '-';
 }
 
-/* The token in "/feeds/<token>.ics", or {NULL, 0} if the path is not one. */
-static h2o_iovec_t feed_token(h2o_iovec_t path)
+/* The token in "/feeds/<token>.ics", or NULL if the path is not one. */
+static const char *feed_token(const char *path, size_t len, size_t *token_len)
 {
-    const size_t pre = sizeof(FEED_PREFIX) - 1, suf = sizeof(FEED_SUFFIX) - 1;
-    h2o_iovec_t none = h2o_iovec_init(NULL, 0);
-    if (path.len <= pre + suf || memcmp(path.base, FEED_PREFIX, pre) != 0 ||
-        memcmp(path.base + path.len - suf, FEED_SUFFIX, suf) != 0)
-        return none;
-    size_t n = path.len - pre - suf;
-    if (n > TOKEN_MAX)
-        return none;
+    const size_t pre = sizeof(HTTP_FEED_PREFIX) - 1, suf = sizeof(HTTP_FEED_SUFFIX) - 1;
+    if (len <= pre + suf || memcmp(path, HTTP_FEED_PREFIX, pre) != 0 ||
+        memcmp(path + len - suf, HTTP_FEED_SUFFIX, suf) != 0)
+        return NULL;
+    size_t n = len - pre - suf;
+    if (n > HTTP_TOKEN_MAX)
+        return NULL;
     for (size_t i = 0; i < n; i++)
-        if (!token_char(path.base[pre + i]))
-            return none;
-    return h2o_iovec_init(path.base + pre, n);
+        if (!token_char(path[pre + i]))
+            return NULL;
+    *token_len = n;
+    return path + pre;
+}
+
+enum http_resource http_route_path(const char *path, size_t len, const char **arg, size_t *arg_len)
+{
+    const size_t api = sizeof(HTTP_API_PREFIX) - 1, feeds = sizeof(HTTP_FEED_PREFIX) - 1;
+    *arg = NULL;
+    *arg_len = 0;
+    if (h2o_memis(path, len, H2O_STRLIT("/healthz")))
+        return HTTP_RES_HEALTHZ;
+    if (h2o_memis(path, len, H2O_STRLIT("/metrics")))
+        return HTTP_RES_METRICS;
+    if (len > api && memcmp(path, HTTP_API_PREFIX, api) == 0) {
+        *arg = path + api;
+        *arg_len = len - api;
+        return HTTP_RES_API;
+    }
+    const size_t console = sizeof(HTTP_CONSOLE_PREFIX) - 1;
+    if (len >= console && memcmp(path, HTTP_CONSOLE_PREFIX, console) == 0 &&
+        (len == console || path[console] == '/'))
+        return HTTP_RES_CONSOLE;
+    const char *token = feed_token(path, len, arg_len);
+    if (token != NULL) {
+        *arg = token;
+        return HTTP_RES_FEED;
+    }
+    if (len >= feeds && memcmp(path, HTTP_FEED_PREFIX, feeds) == 0)
+        return HTTP_RES_BAD_FEED;
+    return HTTP_RES_NONE;
+}
+
+int http_bearer_token(const char *value, size_t len, const char **token, size_t *token_len)
+{
+    static const char scheme[] = "bearer";
+    const size_t n = sizeof scheme - 1;
+    if (len <= n || value[n] != ' ')
+        return -EINVAL;
+    /*
+     * The scheme in any case, read only within len (value need not end in a
+     * NUL): for a lowercase letter c, (x | 0x20) == c only for x = c or its capital.
+     */
+    for (size_t i = 0; i < n; i++)
+        if ((value[i] | 0x20) != scheme[i])
+            return -EINVAL;
+    size_t at = n;
+    while (at < len && value[at] == ' ')
+        at++;
+    while (len > at && (value[len - 1] == ' ' || value[len - 1] == '\t'))
+        len--;
+    if (at == len)
+        return -EINVAL;
+    /* b64token is narrower; visible ASCII keeps any token an operator may have chosen. */
+    for (size_t i = at; i < len; i++)
+        if ((unsigned char)value[i] <= 0x20 || (unsigned char)value[i] >= 0x7f)
+            return -EINVAL;
+    *token = value + at;
+    *token_len = len - at;
+    return 0;
 }
 
 static void serve_feed(struct http_server *srv, h2o_req_t *req, h2o_iovec_t token)
@@ -456,7 +528,7 @@ static void serve_feed(struct http_server *srv, h2o_req_t *req, h2o_iovec_t toke
     /* A copy on the pool: the callback gets a NUL-terminated token and h2o's buffer stays ours. */
     h2o_iovec_t tok = h2o_strdup(&req->pool, token.base, token.len);
     struct http_feed feed = {0};
-    char last_modified[DATE_BUF];
+    char last_modified[HTTP_DATE_BUF];
 
     /*
      * Hits and misses take the same path through the caller's lookup (which
@@ -469,13 +541,19 @@ static void serve_feed(struct http_server *srv, h2o_req_t *req, h2o_iovec_t toke
         send_not_found(req);
         return;
     }
+    if (rc == -EAGAIN) {
+        /* Not loaded yet (the daemon has just started): a moment, not "gone". */
+        add_header(req, H2O_TOKEN_RETRY_AFTER, "5");
+        send_status(req, 503);
+        return;
+    }
     if (rc != 0 || (feed.body == NULL && feed.len > 0)) {
         log_warn("http: feed lookup failed: %s", strerror(rc < 0 ? -rc : EINVAL));
         send_status(req, 503);
         return;
     }
 
-    if (feed.etag != NULL && !valid_etag(feed.etag)) {
+    if (feed.etag != NULL && !http_etag_valid(feed.etag)) {
         log_warn("http: feed callback gave a malformed ETag; sending none");
         feed.etag = NULL;
     }
@@ -560,6 +638,144 @@ static void serve_api(struct http_server *srv, h2o_req_t *req, h2o_iovec_t name)
     serve_generated(req, body, status, "application/json");
 }
 
+/* ---- asynchronous requests (the console) ---- */
+
+struct http_request {
+    h2o_req_t *req; /* NULL once h2o disposed of the request: the client went away */
+    struct http_server *srv;
+    struct http_request **slot; /* in req's pool, pointing back here */
+};
+
+/* The request's pool is being cleared before we answered: the client is gone. */
+static void on_request_disposed(void *p)
+{
+    struct http_request **slot = p;
+    struct http_request *r = *slot;
+    if (r == NULL)
+        return;
+    r->srv->stats.async_pending--;
+    r->srv->stats.async_abandoned++;
+    r->req = NULL;
+    r->slot = NULL;
+}
+
+int http_request_alive(const struct http_request *r)
+{
+    return r != NULL && r->req != NULL;
+}
+
+/* Whether a header value can go out as is: h2o writes values verbatim. */
+static bool header_value_safe(const char *v)
+{
+    for (; *v != '\0'; v++)
+        if ((unsigned char)*v < 0x20 && *v != '\t')
+            return false;
+    return true;
+}
+
+void http_reply(struct http_request *r, const struct http_reply *rep)
+{
+    if (r == NULL)
+        return;
+    h2o_req_t *req = r->req;
+    if (req != NULL) {
+        int status = rep->status;
+        *r->slot = NULL;
+        r->srv->stats.async_pending--;
+        if (reason_phrase(status) == NULL) {
+            log_warn("http: the console answered status %d, which has no reason phrase here; "
+                     "sending 500",
+                     status);
+            status = 500;
+        }
+        add_policy_headers(req, rep->cache_control != NULL ? rep->cache_control : "no-store");
+        for (const char *const *h = rep->headers; h != NULL && h[0] != NULL; h += 2) {
+            if (h[1] == NULL || !header_value_safe(h[1])) {
+                log_warn("http: dropping header %s: its value holds a control character", h[0]);
+                continue;
+            }
+            add_custom_header(req, pool_strdup(req, h[0]), pool_strdup(req, h[1]));
+        }
+        send_response(req, status, rep->content_type, rep->body, rep->len);
+    }
+    free(r);
+}
+
+/* A header's values joined with "; " (Cookie may come split, as HTTP/2 does), or NULL. */
+static const char *joined_header(h2o_req_t *req, const char *name)
+{
+    size_t nl = strlen(name);
+    size_t total = 0;
+    int count = 0;
+    for (ssize_t i = -1; (i = h2o_find_header_by_str(&req->headers, name, nl, i)) != -1; count++)
+        total += req->headers.entries[i].value.len + 2;
+    if (count == 0)
+        return NULL;
+    char *out = h2o_mem_alloc_pool(&req->pool, total + 1), *p = out;
+    for (ssize_t i = -1; (i = h2o_find_header_by_str(&req->headers, name, nl, i)) != -1;) {
+        h2o_iovec_t v = req->headers.entries[i].value;
+        if (p != out) {
+            memcpy(p, "; ", 2);
+            p += 2;
+        }
+        memcpy(p, v.base, v.len);
+        p += v.len;
+    }
+    *p = '\0';
+    return out;
+}
+
+static void peer_text(h2o_req_t *req, char *buf, size_t len)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&ss);
+    const void *addr = NULL;
+    if (sl != 0 && ss.ss_family == AF_INET)
+        addr = &((struct sockaddr_in *)&ss)->sin_addr;
+    else if (sl != 0 && ss.ss_family == AF_INET6)
+        addr = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+    if (addr == NULL || inet_ntop(ss.ss_family, addr, buf, (socklen_t)len) == NULL)
+        snprintf(buf, len, "unknown");
+}
+
+static void serve_console(struct http_server *srv, h2o_req_t *req, h2o_iovec_t path)
+{
+    struct http_request *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        send_status(req, 503);
+        return;
+    }
+    /* Linked to the pool: h2o_mem_alloc_shared() aborts rather than fail. */
+    struct http_request **slot =
+        h2o_mem_alloc_shared(&req->pool, sizeof *slot, on_request_disposed);
+    *slot = r;
+    r->req = req;
+    r->srv = srv;
+    r->slot = slot;
+    srv->stats.async_pending++;
+
+    struct http_request_info info = {0};
+    info.method = h2o_strdup(&req->pool, req->method.base, req->method.len).base;
+    info.path = h2o_strdup(&req->pool, path.base, path.len).base;
+    info.query = req->query_at != SIZE_MAX
+                     ? h2o_strdup(&req->pool, req->path.base + req->query_at + 1,
+                                  req->path.len - req->query_at - 1)
+                           .base
+                     : "";
+    info.cookie = joined_header(req, "cookie");
+    info.origin = joined_header(req, "origin");
+    info.content_type = joined_header(req, "content-type");
+    if (req->entity.base != NULL) {
+        info.body = h2o_strdup(&req->pool, req->entity.base, req->entity.len).base;
+        info.body_len = req->entity.len;
+    } else {
+        info.body = "";
+    }
+    info.loopback = peer_is_loopback(req);
+    peer_text(req, info.peer, sizeof info.peer);
+    srv->handlers.console(srv->handlers.ctx, r, &info);
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     struct http_server *srv = ((struct http_route *)self)->srv;
@@ -569,41 +785,20 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     h2o_iovec_t path =
         h2o_iovec_init(req->path.base, req->query_at != SIZE_MAX ? req->query_at : req->path.len);
 
+    const char *arg;
+    size_t arg_len;
+    enum http_resource route = http_route_path(path.base, path.len, &arg, &arg_len);
+
     srv->stats.requests++;
-    if (h2o_memis(path.base, path.len, H2O_STRLIT("/healthz"))) {
-        if (!get_or_head) {
-            send_not_allowed(req);
-            return 0;
-        }
-        int status = 500;
-        char *body = srv->handlers.healthz(srv->handlers.ctx, &status);
-        serve_generated(req, body, status, "application/json");
+    if ((route == HTTP_RES_API && srv->handlers.api == NULL) ||
+        (route == HTTP_RES_CONSOLE && srv->handlers.console == NULL))
+        route = HTTP_RES_NONE;
+    if (route == HTTP_RES_CONSOLE) { /* the console answers its own methods (forms POST) */
+        serve_console(srv, req, path);
         return 0;
     }
-    if (h2o_memis(path.base, path.len, H2O_STRLIT("/metrics"))) {
-        if (!get_or_head) {
-            send_not_allowed(req);
-            return 0;
-        }
-        char *body = srv->handlers.metrics(srv->handlers.ctx);
-        serve_generated(req, body, 200, "text/plain; version=0.0.4; charset=utf-8");
-        return 0;
-    }
-    if (path.len > sizeof(API_PREFIX) - 1 &&
-        memcmp(path.base, API_PREFIX, sizeof(API_PREFIX) - 1) == 0 && srv->handlers.api != NULL) {
-        if (!get_or_head) {
-            send_not_allowed(req);
-            return 0;
-        }
-        serve_api(srv, req,
-                  h2o_iovec_init(path.base + sizeof(API_PREFIX) - 1,
-                                 path.len - (sizeof(API_PREFIX) - 1)));
-        return 0;
-    }
-    h2o_iovec_t token = feed_token(path);
-    if (token.base == NULL) {
-        if (path.len >= sizeof(FEED_PREFIX) - 1 &&
-            memcmp(path.base, FEED_PREFIX, sizeof(FEED_PREFIX) - 1) == 0)
+    if (route == HTTP_RES_NONE || route == HTTP_RES_BAD_FEED) {
+        if (route == HTTP_RES_BAD_FEED)
             srv->stats.feed_not_found++;
         send_not_found(req);
         return 0;
@@ -612,7 +807,28 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         send_not_allowed(req);
         return 0;
     }
-    serve_feed(srv, req, token);
+    switch (route) {
+    case HTTP_RES_HEALTHZ: {
+        int status = 500;
+        char *body = srv->handlers.healthz(srv->handlers.ctx, &status);
+        serve_generated(req, body, status, "application/json");
+        break;
+    }
+    case HTTP_RES_METRICS:
+        serve_generated(req, srv->handlers.metrics(srv->handlers.ctx), 200,
+                        "text/plain; version=0.0.4; charset=utf-8");
+        break;
+    case HTTP_RES_API:
+        serve_api(srv, req, h2o_iovec_init(arg, arg_len));
+        break;
+    case HTTP_RES_FEED:
+        serve_feed(srv, req, h2o_iovec_init(arg, arg_len));
+        break;
+    case HTTP_RES_NONE:
+    case HTTP_RES_BAD_FEED:
+    case HTTP_RES_CONSOLE:
+        break; /* answered above */
+    }
     return 0;
 }
 

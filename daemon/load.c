@@ -25,8 +25,9 @@
  * configuration fixes (config.h, `clock`). Every other argument is positional
  * too, because HS repeats it.
  */
-#define NOW "%1$s"
-#define HS  "(date_trunc('day', " NOW " AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
+#define NOW  "%1$s"
+#define SITE "%6$lld"
+#define HS   "(date_trunc('day', " NOW " AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
 
 enum {
     R_BEGIN,
@@ -52,7 +53,7 @@ enum {
 
 const char load_change_counter_sql[] = "SELECT last_value FROM staffd.change_seq";
 
-char *load_snapshot_sql(int days, bool clock_fixed, sd_time clock_at)
+char *load_snapshot_sql(int days, bool clock_fixed, sd_time clock_at, int64_t site)
 {
     char *sql = NULL, now[64];
     if (clock_fixed)
@@ -63,10 +64,12 @@ char *load_snapshot_sql(int days, bool clock_fixed, sd_time clock_at)
         &sql,
         "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"
         "SELECT extract(epoch FROM " NOW ")::bigint, extract(epoch FROM " HS ")::bigint;"
-        "WITH z AS (SELECT DISTINCT time_zone::text AS tz FROM staffd.agents WHERE active"
-        "           UNION SELECT time_zone::text FROM staffd.queues UNION SELECT 'UTC'"
-        "           UNION SELECT time_zone::text FROM staffd.candidates"
-        "           WHERE status IN ('applied', 'screening', 'interview', 'offer')),"
+        "WITH z AS (SELECT DISTINCT time_zone::text AS tz FROM staffd.agents"
+        "           WHERE active AND site_id = " SITE
+        "           UNION SELECT time_zone::text FROM staffd.queues WHERE site_id = " SITE
+        "           UNION SELECT 'UTC'"
+        "           UNION SELECT time_zone::text FROM staffd.candidates WHERE site_id = " SITE
+        "           AND status IN ('applied', 'screening', 'interview', 'offer')),"
         " t AS (SELECT generate_series(" HS " - interval '3 days', " HS
         " + interval '%2$d days', interval '15 minutes') AS at),"
         " o AS (SELECT z.tz, t.at, extract(epoch FROM (t.at AT TIME ZONE z.tz) - (t.at AT TIME "
@@ -75,17 +78,25 @@ char *load_snapshot_sql(int days, bool clock_fixed, sd_time clock_at)
         " SELECT tz, extract(epoch FROM at)::bigint, off FROM l"
         " WHERE prev IS NULL OR prev <> off ORDER BY tz, at;"
         "SELECT id, name, channel, service_level, target_seconds, max_occupancy, concurrency,"
-        " coalesce(patience_seconds, 0), shrinkage, time_zone FROM staffd.queues ORDER BY id;"
+        " coalesce(patience_seconds, 0), shrinkage, time_zone, assistant_share,"
+        " coalesce(escalated_aht_seconds, 0) FROM staffd.queues"
+        " WHERE site_id = " SITE " ORDER BY id;"
         "SELECT queue_id, extract(epoch FROM interval_start)::bigint, interval_minutes, contacts,"
-        " aht_seconds FROM staffd.demand WHERE interval_start < " HS " + interval '%3$d days'"
+        " aht_seconds, assistant_share IS NOT NULL, coalesce(assistant_share, 0) FROM "
+        "staffd.demand WHERE interval_start < " HS " + interval '%3$d days'"
+        " AND queue_id IN (SELECT id FROM staffd.queues WHERE site_id = " SITE ")"
         " AND interval_start + interval_minutes * interval '1 minute' > " HS
         " ORDER BY queue_id, interval_start;"
         "SELECT id, name, min_minutes_per_week, max_minutes_per_week, max_days_per_week,"
         " max_consecutive_days, min_rest_minutes, shift_start_step_minutes,"
         " array_to_string(shift_lengths_minutes, ','), break_rules::text,"
-        " staffd.break_rules_problem(break_rules) FROM staffd.contracts ORDER BY id;"
-        "SELECT id, name, time_zone, contract_id FROM staffd.agents WHERE active ORDER BY id;"
-        "SELECT agent_id, queue_id FROM staffd.agent_skills ORDER BY agent_id, queue_id;"
+        " staffd.break_rules_problem(break_rules) FROM staffd.contracts WHERE site_id = " SITE
+        " ORDER BY id;"
+        "SELECT id, name, time_zone, contract_id FROM staffd.agents WHERE active AND site_id "
+        "= " SITE " ORDER BY id;"
+        "SELECT agent_id, queue_id FROM staffd.agent_skills"
+        " WHERE agent_id IN (SELECT id FROM staffd.agents WHERE site_id = " SITE ")"
+        " ORDER BY agent_id, queue_id;"
         /*
          * Infinite dates and instants predate the rules that refuse them (0005)
          * and would make the whole query fail ("cannot convert infinity"): an
@@ -99,42 +110,54 @@ char *load_snapshot_sql(int days, bool clock_fixed, sd_time clock_at)
         "  THEN 2147483647 ELSE valid_from - date '1970-01-01' END,"
         " CASE WHEN valid_until = 'infinity' THEN NULL WHEN valid_until = '-infinity'"
         "  THEN -2147483647 ELSE valid_until - date '1970-01-01' END"
-        " FROM staffd.availability ORDER BY agent_id, id;"
+        " FROM staffd.availability"
+        " WHERE agent_id IN (SELECT id FROM staffd.agents WHERE site_id = " SITE ")"
+        " ORDER BY agent_id, id;"
         "SELECT id, agent_id, extract(epoch FROM greatest(starts, " HS
         " - interval '9 days'))::bigint,"
         " extract(epoch FROM least(ends, " HS " + interval '%4$d days'))::bigint"
         " FROM staffd.time_off WHERE ends > " HS " - interval '8 days' AND starts < " HS
-        " + interval '%3$d days' ORDER BY agent_id, starts;"
+        " + interval '%3$d days'"
+        " AND agent_id IN (SELECT id FROM staffd.agents WHERE site_id = " SITE ")"
+        " ORDER BY agent_id, starts;"
         "SELECT id, agent_id, queue_id, extract(epoch FROM starts)::bigint,"
         " extract(epoch FROM ends)::bigint, status = 'cancelled', sequence FROM staffd.shifts"
-        " WHERE ends > " HS " - interval '8 days' ORDER BY agent_id, starts;"
+        " WHERE ends > " HS " - interval '8 days'"
+        " AND agent_id IN (SELECT id FROM staffd.agents WHERE site_id = " SITE ")"
+        " ORDER BY agent_id, starts;"
         "SELECT id, name, source, time_zone, minutes_per_week_wanted, coalesce(assessment_score, "
         "-1)"
         " FROM staffd.candidates WHERE status IN ('applied', 'screening', 'interview', 'offer')"
-        " ORDER BY id;"
-        "SELECT candidate_id, queue_id FROM staffd.candidate_skills ORDER BY candidate_id, "
-        "queue_id;"
+        " AND site_id = " SITE " ORDER BY id;"
+        "SELECT candidate_id, queue_id FROM staffd.candidate_skills"
+        " WHERE candidate_id IN (SELECT id FROM staffd.candidates WHERE site_id = " SITE ")"
+        " ORDER BY candidate_id, queue_id;"
         "SELECT id, candidate_id, weekday, extract(epoch FROM start_time)::int / 60,"
         " extract(epoch FROM end_time)::int / 60 FROM staffd.candidate_availability"
+        " WHERE candidate_id IN (SELECT id FROM staffd.candidates WHERE site_id = " SITE ")"
         " ORDER BY candidate_id, id;"
         "SELECT id, agent_id, coalesce(weekday, 0), on_date - date '1970-01-01',"
         " extract(epoch FROM start_time)::int / 60, extract(epoch FROM end_time)::int / 60,"
         " kind = 'avoid', weight FROM staffd.preferences"
-        " WHERE on_date IS NULL OR (on_date >= (" HS " AT TIME ZONE 'UTC')::date - 2"
-        " AND on_date <= (" HS " AT TIME ZONE 'UTC')::date + %4$d) ORDER BY agent_id, id;"
+        " WHERE (on_date IS NULL OR (on_date >= (" HS " AT TIME ZONE 'UTC')::date - 2"
+        " AND on_date <= (" HS " AT TIME ZONE 'UTC')::date + %4$d))"
+        " AND agent_id IN (SELECT id FROM staffd.agents WHERE site_id = " SITE ")"
+        " ORDER BY agent_id, id;"
         "SELECT b.shift_id, extract(epoch FROM b.starts)::bigint,"
         " extract(epoch FROM b.ends)::bigint, b.paid"
         " FROM staffd.shift_breaks b JOIN staffd.shifts s ON s.id = b.shift_id"
-        " WHERE s.ends > " HS " - interval '8 days' ORDER BY b.shift_id, b.starts;"
+        " JOIN staffd.agents a ON a.id = s.agent_id AND a.site_id = " SITE " WHERE s.ends > " HS
+        " - interval '8 days' ORDER BY b.shift_id, b.starts;"
         "SELECT s.agent_id,"
         " count(*) FILTER (WHERE extract(isodow FROM s.starts AT TIME ZONE a.time_zone) >= 6),"
         " count(*) FILTER (WHERE (s.starts AT TIME ZONE a.time_zone)::time >= time '00:00'"
         "  + %5$d * interval '1 minute')"
         " FROM staffd.shifts s JOIN staffd.agents a ON a.id = s.agent_id"
-        " WHERE a.active AND s.status = 'scheduled' AND s.starts >= " HS " - interval '28 days'"
+        " WHERE a.active AND a.site_id = " SITE " AND s.status = 'scheduled' AND s.starts >= " HS
+        " - interval '28 days'"
         " AND s.starts < " HS " GROUP BY s.agent_id ORDER BY s.agent_id;"
         "COMMIT",
-        now, days + 3, days, days + 2, SD_LATE_MINUTE);
+        now, days + 3, days, days + 2, SD_LATE_MINUTE, (long long)site);
     return n < 0 ? NULL : sql;
 }
 
@@ -188,7 +211,7 @@ static int add_error(struct snapshot *s, const char *table, const char *key, con
 static int check_shape(PGresult *const *res, int n, char *err, size_t err_len)
 {
     static const int cols[R_COUNT] = {
-        [R_CLOCK] = 2,      [R_TZ] = 3,     [R_QUEUES] = 10,    [R_DEMAND] = 5,
+        [R_CLOCK] = 2,      [R_TZ] = 3,     [R_QUEUES] = 12,    [R_DEMAND] = 7,
         [R_CONTRACTS] = 11, [R_AGENTS] = 4, [R_SKILLS] = 2,     [R_AVAIL] = 7,
         [R_TIME_OFF] = 4,   [R_SHIFTS] = 7, [R_CANDIDATES] = 6, [R_CAND_SKILLS] = 2,
         [R_CAND_AVAIL] = 5, [R_PREFS] = 8,  [R_BREAKS] = 4,     [R_RECENT] = 3,
@@ -278,6 +301,10 @@ static const char *queue_problem(const struct queue *q)
         return "patience_seconds is not between 0 and 86400";
     if (!(isfinite(q->shrinkage) && q->shrinkage >= 0 && q->shrinkage < 1))
         return "shrinkage is not at least 0 and below 1";
+    if (!(isfinite(q->assistant_share) && q->assistant_share >= 0 && q->assistant_share < 1))
+        return "assistant_share is not at least 0 and below 1";
+    if (!in_range(q->escalated_aht, 0, LOAD_MAX_AHT_SECONDS))
+        return "escalated_aht_seconds is not above 0 and at most 86400";
     return NULL;
 }
 
@@ -302,6 +329,8 @@ static int load_queues(const PGresult *r, struct snapshot *s, int64_t **ids, boo
         q->concurrency = (int)v64(r, i, 6);
         q->patience_seconds = vdbl(r, i, 7);
         q->shrinkage = vdbl(r, i, 8);
+        q->assistant_share = vdbl(r, i, 10);
+        q->escalated_aht = vdbl(r, i, 11);
         q->tz = find_tz(s, PQgetvalue(r, i, 9));
         if (q->tz < 0)
             return -EINVAL;
@@ -336,9 +365,10 @@ static int load_demand(const PGresult *r, struct snapshot *s, const int64_t *qid
     size_t n = (size_t)s->n_queues * (size_t)s->n_cells;
     s->contacts = calloc(n ? n : 1, sizeof *s->contacts);
     s->aht = calloc(n ? n : 1, sizeof *s->aht);
+    s->offered = calloc(n ? n : 1, sizeof *s->offered);
     unsigned char *filled = calloc(n ? n : 1, 1);
     int rc = 0;
-    if (!s->contacts || !s->aht || !filled) {
+    if (!s->contacts || !s->aht || !s->offered || !filled) {
         rc = -ENOMEM;
         goto out;
     }
@@ -347,11 +377,15 @@ static int load_demand(const PGresult *r, struct snapshot *s, const int64_t *qid
         sd_time start = v64(r, i, 1);
         int minutes = (int)v64(r, i, 2);
         int cells = minutes / 15;
-        double contacts = vdbl(r, i, 3), aht = vdbl(r, i, 4);
+        double contacts = vdbl(r, i, 3), aht = vdbl(r, i, 4), share = vdbl(r, i, 6);
         if (q < 0 || bad[q])
             continue;
         const char *why = NULL;
-        if (!in_range(contacts, 0, LOAD_MAX_CONTACTS))
+        if (PQgetvalue(r, i, 5)[0] != 't') /* the row says nothing of its own */
+            share = s->queues[q].assistant_share;
+        if (!(isfinite(share) && share >= 0 && share < 1))
+            why = "assistant_share is not at least 0 and below 1";
+        else if (!in_range(contacts, 0, LOAD_MAX_CONTACTS))
             why = "contacts is not a number from 0 to 1000000";
         else if (!(isfinite(aht) && aht > 0 && aht <= LOAD_MAX_AHT_SECONDS))
             why = "aht_seconds is not above 0 and at most 86400";
@@ -394,8 +428,10 @@ static int load_demand(const PGresult *r, struct snapshot *s, const int64_t *qid
                 continue;
             size_t idx = (size_t)q * (size_t)s->n_cells + (size_t)c;
             filled[idx] = 1;
-            s->contacts[idx] = contacts / cells;
-            s->aht[idx] = aht;
+            /* People get what the assistant hands over, at the escalated handle time. */
+            s->offered[idx] = contacts / cells;
+            s->contacts[idx] = contacts * (1 - share) / cells;
+            s->aht[idx] = s->queues[q].escalated_aht > 0 ? s->queues[q].escalated_aht : aht;
         }
     }
 out:

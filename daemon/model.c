@@ -6,6 +6,8 @@
  */
 #include "model.h"
 
+#include "util.h"
+
 #include <stdlib.h>
 
 void snapshot_free(struct snapshot *s)
@@ -23,6 +25,7 @@ void snapshot_free(struct snapshot *s)
     free(s->queues);
     free(s->contacts);
     free(s->aht);
+    free(s->offered);
     for (int i = 0; i < s->n_contracts; i++) {
         free(s->contracts[i].name);
         free(s->contracts[i].shift_lengths_minutes);
@@ -87,6 +90,45 @@ int snapshot_first_future_cell(const struct snapshot *s)
     return c > s->n_cells ? s->n_cells : (int)c;
 }
 
+sd_time snapshot_horizon_end(const struct snapshot *s)
+{
+    return s->horizon_start + (sd_time)s->horizon_days * 86400;
+}
+
+bool agent_has_skill(const struct agent *a, int queue)
+{
+    for (int i = 0; i < a->n_skills; i++)
+        if (a->skills[i] == queue)
+            return true;
+    return false;
+}
+
+bool agent_off_during(const struct agent *a, sd_time start, sd_time end)
+{
+    for (int i = 0; i < a->n_time_off; i++)
+        if (a->time_off[i].start < end && start < a->time_off[i].end)
+            return true;
+    return false;
+}
+
+bool agent_available_during(const struct snapshot *s, const struct agent *a, sd_time st, sd_time en)
+{
+    const struct tz_table *tz = &s->tzs[a->tz];
+    int32_t day = tz_local_day(tz, st);
+    /* The window may have opened on the same local day or the one before. */
+    for (int32_t d = day - 1; d <= day; d++) {
+        for (int w = 0; w < a->n_windows; w++) {
+            const struct window *win = &a->windows[w];
+            if (win->weekday != day_weekday(d) || d < win->valid_from || d > win->valid_until)
+                continue;
+            int we = win->end_min <= win->start_min ? win->end_min + 1440 : win->end_min;
+            if (st >= tz_local_to_utc(tz, d, win->start_min) && en <= tz_local_to_utc(tz, d, we))
+                return true;
+        }
+    }
+    return false;
+}
+
 int32_t tz_offset_at(const struct tz_table *tz, sd_time t)
 {
     /* Binary search for the last transition at or before t. */
@@ -148,4 +190,9 @@ int day_weekday(int32_t day)
     if (w < 0)
         w += 7;
     return w + 1;
+}
+
+int32_t day_iso_week(int32_t day)
+{
+    return (int32_t)util_floor_div((int64_t)day + 3, 7);
 }

@@ -185,6 +185,13 @@ int nrp_parse(const char *text, size_t len, struct nrp_instance *I, char *err, s
     memcpy(buf, text, len);
     buf[len] = '\0';
     enum section sec = SEC_NONE;
+    /*
+     * Sections seen so far. Each may appear once: the sizes of later arrays
+     * (MaxShifts per staff, days off per staff and day, successions) are fixed
+     * when their section is read, and a second SECTION_SHIFTS after the staff
+     * once grew the shift types past every staff member's MaxShifts array.
+     */
+    unsigned seen = 0;
     char *line = buf;
 #define FAIL(...)                                                                                  \
     do {                                                                                           \
@@ -250,6 +257,9 @@ int nrp_parse(const char *text, size_t len, struct nrp_instance *I, char *err, s
                 sec = SEC_COVER;
             else
                 FAIL("line %d: unknown section %s", lineno, s);
+            if (seen & (1u << sec))
+                FAIL("line %d: %s appears twice", lineno, s);
+            seen |= 1u << sec;
             if (sec > SEC_SHIFTS && I->forbid == NULL)
                 FAIL("line %d: %s before the shifts are complete", lineno, s);
             if (sec > SEC_HORIZON && I->days <= 0)
@@ -862,8 +872,11 @@ int nrp_write_lp(const struct nrp_instance *I, FILE *f)
                 lp_work(&w, I, e, d, 1);
             lp_end(&w, "<=", mc);
         }
-        /* Runs of l < min days strictly inside the horizon are forbidden. */
-        for (int l = 1; l < st->min_consecutive; l++)
+        /*
+         * Runs of l < min days strictly inside the horizon are forbidden. Such a
+         * run has a day on each side, so l stops at D - 2 whatever the minimum.
+         */
+        for (int l = 1; l < st->min_consecutive && l <= D - 2; l++)
             for (int s = 1; s + l < D; s++) {
                 lp_row(&w, "mincons", e, s, l);
                 for (int d = s; d < s + l; d++)
@@ -872,7 +885,7 @@ int nrp_write_lp(const struct nrp_instance *I, FILE *f)
                 lp_work(&w, I, e, s + l, -1);
                 lp_end(&w, "<=", l - 1);
             }
-        for (int l = 1; l < st->min_consecutive_off; l++)
+        for (int l = 1; l < st->min_consecutive_off && l <= D - 2; l++)
             for (int s = 1; s + l < D; s++) {
                 lp_row(&w, "minoff", e, s, l);
                 for (int d = s; d < s + l; d++)

@@ -4,6 +4,7 @@
  * UUID to a neighbour that merely overlaps it.
  */
 #include "publish.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -16,21 +17,11 @@ struct ops {
 
 static int ops_push(struct ops *o, struct publish_op op)
 {
-    if (o->n == o->cap) {
-        int cap = o->cap ? o->cap * 2 : 64;
-        struct publish_op *nv = realloc(o->v, (size_t)cap * sizeof *nv);
-        if (nv == NULL)
-            return -ENOMEM;
-        o->v = nv;
-        o->cap = cap;
-    }
+    int rc = util_grow((void **)&o->v, &o->cap, o->n + 1, sizeof *o->v);
+    if (rc < 0)
+        return rc;
     o->v[o->n++] = op;
     return 0;
-}
-
-static sd_time horizon_end(const struct snapshot *s)
-{
-    return s->horizon_start + (sd_time)s->horizon_days * 86400;
 }
 
 int publish_diff(const struct snapshot *s, const struct plan *p, struct publish_op **out, int *n)
@@ -111,7 +102,8 @@ int publish_diff(const struct snapshot *s, const struct plan *p, struct publish_
      */
     for (int i = 0; i < s->n_published; i++) {
         const struct published_shift *pub = &s->published[i];
-        if (taken[i] || pub->cancelled || pub->start < s->now || pub->start >= horizon_end(s))
+        if (taken[i] || pub->cancelled || pub->start < s->now ||
+            pub->start >= snapshot_horizon_end(s))
             continue;
         rc = ops_push(&ops, (struct publish_op){PUBLISH_CANCEL, -1, i, pub->sequence + 1});
         if (rc < 0)

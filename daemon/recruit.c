@@ -9,7 +9,7 @@
  *
  * What a candidate "could cover" is never computed by rules of our own: the
  * candidate becomes the only agent of a shallow copy of the snapshot, under a
- * default contract, and schedule_build() plans them against the shortage that
+ * default contract, and greedy_build() plans them against the shortage that
  * is still uncovered. Its shifts are their pattern; the shortage they remove is
  * their value.
  */
@@ -23,8 +23,9 @@
 #include <string.h>
 
 #include "plan.h"
-#include "schedule.h"
+#include "greedy.h"
 #include "text.h"
+#include "util.h"
 
 #define SLOTS_PER_DAY  (86400 / SD_CELL_SECONDS)
 #define WEEK_SLOTS     (7 * SLOTS_PER_DAY)
@@ -98,14 +99,6 @@ const char *recruit_tz_name(const struct snapshot *s, int tz)
 static int32_t offset_at(const struct tz_table *tz, sd_time t)
 {
     return tz != NULL ? tz_offset_at(tz, t) : 0;
-}
-
-static int64_t floor_div64(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    if (a % b != 0 && ((a < 0) != (b < 0)))
-        q--;
-    return q;
 }
 
 /* ---- words for weekly time blocks --------------------------------------- */
@@ -244,14 +237,9 @@ struct block_vec {
 
 static int block_push(struct block_vec *bv, struct block b)
 {
-    if (bv->n == bv->cap) {
-        int cap = bv->cap ? bv->cap * 2 : 32;
-        struct block *nv = realloc(bv->v, (size_t)cap * sizeof *nv);
-        if (nv == NULL)
-            return -ENOMEM;
-        bv->v = nv;
-        bv->cap = cap;
-    }
+    int rc = util_grow((void **)&bv->v, &bv->cap, bv->n + 1, sizeof *bv->v);
+    if (rc < 0)
+        return rc;
     bv->v[bv->n++] = b;
     return 0;
 }
@@ -269,7 +257,7 @@ static void weekly_average(const struct snapshot *s, const struct plan *plan, in
     for (int c = first_future_cell(s); c < s->n_cells; c++) {
         sd_time t = s->horizon_start + (sd_time)c * SD_CELL_SECONDS;
         sd_time local = t + offset_at(tz, t);
-        int64_t day = floor_div64(local, 86400);
+        int64_t day = util_floor_div(local, 86400);
         int slot = (int)((local - day * 86400) / SD_CELL_SECONDS);
         int k = (day_weekday((int32_t)day) - 1) * SLOTS_PER_DAY + slot;
         sum[k] += plan->shortage[cell_index(s, q, c)];
@@ -375,14 +363,9 @@ struct need_vec {
 
 static int need_push(struct need_vec *nv, const struct recruit_need *need)
 {
-    if (nv->n == nv->cap) {
-        int cap = nv->cap ? nv->cap * 2 : 16;
-        struct recruit_need *v = realloc(nv->v, (size_t)cap * sizeof *v);
-        if (v == NULL)
-            return -ENOMEM;
-        nv->v = v;
-        nv->cap = cap;
-    }
+    int rc = util_grow((void **)&nv->v, &nv->cap, nv->n + 1, sizeof *nv->v);
+    if (rc < 0)
+        return rc;
     nv->v[nv->n++] = *need;
     return 0;
 }
@@ -590,7 +573,7 @@ struct ranker {
 };
 
 /*
- * The pattern schedule_build() finds for candidate c alone against the
+ * The pattern greedy_build() finds for candidate c alone against the
  * residual shortage, and the agent-minutes of it that the residual needs.
  */
 static int evaluate(const struct ranker *r, const struct candidate *c, double *minutes,
@@ -626,8 +609,8 @@ static int evaluate(const struct ranker *r, const struct candidate *c, double *m
     one.candidates = NULL;
 
     struct plan tmp = {.required = r->residual};
-    struct schedule_params sp = {.seed = r->p->seed, .cancel = NULL};
-    rc = schedule_build(&one, &sp, &tmp);
+    struct greedy_params sp = {.seed = r->p->seed, .cancel = NULL};
+    rc = greedy_build(&one, &sp, &tmp);
     if (rc < 0)
         goto out;
     double covered = 0;
@@ -750,7 +733,7 @@ static void pattern_words(const struct snapshot *s, const struct candidate *c,
     int lo = 1440 * 2, hi = -1;
     for (int i = 0; i < n; i++) {
         sd_time local = sh[i].start + offset_at(tz, sh[i].start);
-        int64_t day = floor_div64(local, 86400);
+        int64_t day = util_floor_div(local, 86400);
         int st = (int)((local - day * 86400) / 60);
         int en = st + (int)((sh[i].end - sh[i].start) / 60);
         mask |= 1u << (day_weekday((int32_t)day) - 1);
@@ -1176,5 +1159,107 @@ out:
     free(pub);
     if (rc < 0)
         recruit_what_if_free(out);
+    return rc;
+}
+
+/* ---- what if the assistant resolved another share ------------------------- */
+
+/* Agent-hours a week required on the queue in the future cells. */
+static double required_hours(const struct snapshot *s, const struct plan *plan, int queue)
+{
+    double weeks = future_weeks(s), sum = 0;
+    if (weeks <= 0)
+        return 0;
+    for (int c = first_future_cell(s); c < s->n_cells; c++)
+        sum += plan->required[cell_index(s, queue, c)];
+    return sum * SLOT_MINUTES / 60 / weeks;
+}
+
+static int hires_for(const struct recruit_result *rr, int queue)
+{
+    int n = 0;
+    for (int i = 0; i < rr->n_needs; i++)
+        if (queue < 0 || rr->needs[i].queue == queue)
+            n += rr->needs[i].agents;
+    return n;
+}
+
+void recruit_containment_free(struct recruit_containment *c)
+{
+    if (c == NULL)
+        return;
+    free(c->queues);
+    *c = (struct recruit_containment){0};
+}
+
+int recruit_what_if_containment(const struct snapshot *s, const struct plan *base,
+                                const struct recruit_result *base_rr, int queue, double share,
+                                const struct plan_params *pp, const struct recruit_params *p,
+                                struct recruit_containment *out)
+{
+    int rc = 0;
+    struct plan after = {0};
+    struct recruit_result rr = {0};
+    struct snapshot ext = *s;
+    size_t n = (size_t)s->n_queues * (size_t)s->n_cells;
+    *out = (struct recruit_containment){0};
+    if (!(share >= 0 && share < 1) || queue >= s->n_queues || s->offered == NULL)
+        return -EINVAL;
+    struct queue *queues = malloc((size_t)(s->n_queues + 1) * sizeof *queues);
+    double *contacts = malloc((n ? n : 1) * sizeof *contacts);
+    out->queues = calloc((size_t)(s->n_queues + 1), sizeof *out->queues);
+    if (queues == NULL || contacts == NULL || out->queues == NULL) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    out->n_queues = s->n_queues;
+    out->queue = queue;
+    out->share = share;
+    if (s->n_queues > 0)
+        memcpy(queues, s->queues, (size_t)s->n_queues * sizeof *queues);
+    if (n > 0)
+        memcpy(contacts, s->contacts, n * sizeof *contacts);
+    /*
+     * What reaches people under the new share. The forecast's offered
+     * contacts stay as they are; per-interval shares of the demand rows give
+     * way to the one asked about.
+     */
+    for (int q = 0; q < s->n_queues; q++) {
+        if (queue >= 0 && q != queue)
+            continue;
+        queues[q].assistant_share = share;
+        for (int c = 0; c < s->n_cells; c++)
+            contacts[cell_index(s, q, c)] = s->offered[cell_index(s, q, c)] * (1 - share);
+    }
+    ext.queues = queues;
+    ext.contacts = contacts;
+    rc = plan_run(&ext, pp, &after);
+    if (rc == 0)
+        rc = recruit_run(&ext, &after, p, &rr);
+    if (rc < 0)
+        goto out;
+    for (int q = 0; q < s->n_queues; q++) {
+        out->queues[q] = (struct recruit_containment_queue){
+            .share_before = s->queues[q].assistant_share,
+            .share_after = queues[q].assistant_share,
+            .required_hours_before = required_hours(s, base, q),
+            .required_hours_after = required_hours(&ext, &after, q),
+            .shortage_hours_before = shortage_per_week(s, base, q) / 60,
+            .shortage_hours_after = shortage_per_week(&ext, &after, q) / 60,
+            .sl_before = service_level(s, base, q),
+            .sl_after = service_level(&ext, &after, q),
+            .hires_before = hires_for(base_rr, q),
+            .hires_after = hires_for(&rr, q),
+        };
+    }
+    out->hires_before = hires_for(base_rr, -1);
+    out->hires_after = hires_for(&rr, -1);
+out:
+    recruit_result_free(&rr);
+    plan_free(&after);
+    free(queues);
+    free(contacts);
+    if (rc < 0)
+        recruit_containment_free(out);
     return rc;
 }

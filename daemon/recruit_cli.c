@@ -1,6 +1,7 @@
 /*
  * recruit_cli.c — `staffd recruit`: hiring needs and the best candidates for
- * what the current data leaves short, and --what-if a few were hired.
+ * what the current data leaves short, --what-if a few were hired, and
+ * --what-if-containment the AI assistant resolved another share of contacts.
  *
  * Owns the command line only: it reads the configuration, loads one snapshot
  * with blocking libpq (a CLI may block; the daemon never does), runs
@@ -25,7 +26,8 @@
 #define EXIT_USAGE   2
 
 static const char recruit_usage[] =
-    "usage: staffd recruit [-c FILE] [--top N] [--json] [--what-if ID...]\n"
+    "usage: staffd recruit [-c FILE] [--site ID] [--top N] [--json] [--what-if ID...]\n"
+    "                      [--what-if-containment SHARE [--queue NAME]]\n"
     "\n"
     "Plans the current data once (as the daemon would, without writing anything) and\n"
     "prints the hiring needs left by the shortage and the open candidates ranked by\n"
@@ -33,20 +35,33 @@ static const char recruit_usage[] =
     "\n"
     "  -c, --config FILE  configuration file (default: $STAFFD_CONFIG, else\n"
     "                     /etc/staffd/staffd.conf if it exists, else built-in defaults)\n"
+    "  --site ID          the site to plan (staffd.sites; default 1, the default site)\n"
     "  --top N            candidates to list (default 10; 0 lists none)\n"
     "  --json             print the result as JSON (the shape of GET /api/recruitment)\n"
     "  --what-if ID...    plan again with these candidates hired under the default\n"
     "                     contract and print the change in shortage (agent-minutes a\n"
     "                     week) and in expected service level per queue\n"
+    "  --what-if-containment SHARE\n"
+    "                     plan again as if the AI assistant in front of the agents\n"
+    "                     resolved SHARE of the contacts (0 to below 1, e.g. 0.4 or\n"
+    "                     40%; people get the rest at the queue's escalated handle\n"
+    "                     time) and print, per queue, the agent-hours a week\n"
+    "                     required and short, the service level and the hires the\n"
+    "                     needs ask for, before and after\n"
+    "  --queue NAME       with --what-if-containment: change only this queue's share\n"
+    "                     (its name or id; default: every queue of the site)\n"
     "  -h, --help         this help\n";
 
 struct options {
     const char *config;
     bool config_given;
     int top;
+    long long site;
     bool json;
     int n_ids;
     long long *ids;
+    double containment; /* < 0: no --what-if-containment */
+    const char *queue;  /* --queue, or NULL */
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -55,6 +70,26 @@ static int usage_error(const char *fmt, const char *arg)
     fprintf(stderr, fmt, arg);
     fputs("\nTry 'staffd recruit --help'.\n", stderr);
     return EXIT_USAGE;
+}
+
+/* A share: "0.4", "40%" or "40 %"; [0, 1). */
+static bool parse_share(const char *t, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(t, &end);
+    if (errno != 0 || end == t)
+        return false;
+    while (*end == ' ')
+        end++;
+    if (*end == '%') {
+        v /= 100;
+        end++;
+    }
+    if (*end != '\0' || !(v >= 0 && v < 1))
+        return false;
+    *out = v;
+    return true;
 }
 
 static bool parse_number(const char *t, long long min, long long *out)
@@ -91,8 +126,26 @@ static int parse_args(int argc, char **argv, struct options *o)
                 return usage_error("--top needs a number of candidates (0 or more), not '%s'",
                                    n ? n : "");
             o->top = (int)v;
+        } else if (strcmp(a, "--site") == 0 || strncmp(a, "--site=", 7) == 0) {
+            const char *n = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : NULL);
+            if (n == NULL || !parse_number(n, 1, &v) || v > 2147483647)
+                return usage_error("--site needs a site id (a positive whole number), not '%s'",
+                                   n ? n : "");
+            o->site = v;
         } else if (strcmp(a, "--json") == 0) {
             o->json = true;
+        } else if (strcmp(a, "--what-if-containment") == 0 ||
+                   strncmp(a, "--what-if-containment=", 22) == 0) {
+            const char *n = a[21] == '=' ? a + 22 : (i + 1 < argc ? argv[++i] : NULL);
+            if (n == NULL || !parse_share(n, &o->containment))
+                return usage_error("--what-if-containment needs the assistant's share, from 0 "
+                                   "to below 1 (0.4 or 40%%), not '%s'",
+                                   n ? n : "");
+        } else if (strcmp(a, "--queue") == 0 || strncmp(a, "--queue=", 8) == 0) {
+            const char *n = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
+            if (n == NULL || *n == '\0')
+                return usage_error("%s needs a queue name or id", a);
+            o->queue = n;
         } else if (strcmp(a, "--what-if") == 0) {
             int first = i + 1;
             while (i + 1 < argc && argv[i + 1][0] != '-')
@@ -118,6 +171,8 @@ static int parse_args(int argc, char **argv, struct options *o)
             return usage_error("unknown argument '%s'", a);
         }
     }
+    if (o->queue != NULL && o->containment < 0)
+        return usage_error("%s", "--queue goes with --what-if-containment");
     return 0;
 }
 
@@ -160,13 +215,14 @@ static int explain_unusable(PGconn *conn, long long id)
 }
 
 /* Sends the snapshot query and keeps every result; 0 or an exit status. */
-static int read_snapshot(PGconn *conn, const struct config *cfg, struct snapshot *snap)
+static int read_snapshot(PGconn *conn, const struct config *cfg, long long site,
+                         struct snapshot *snap)
 {
     char err[512];
     int rc = 0, n = 0, cap = 0;
     PGresult **res = NULL;
     int horizon_days = cfg->horizon_days;
-    char *sql = load_snapshot_sql(horizon_days, cfg->clock_fixed, (sd_time)cfg->clock_at);
+    char *sql = load_snapshot_sql(horizon_days, cfg->clock_fixed, (sd_time)cfg->clock_at, site);
     if (sql == NULL || !PQsendQuery(conn, sql)) {
         fprintf(stderr, "staffd recruit: sending the snapshot query: %s\n",
                 sql == NULL ? "out of memory" : trimmed(PQerrorMessage(conn), err, sizeof err));
@@ -208,6 +264,20 @@ out:
     return rc;
 }
 
+/* The queue --queue names (a name, else an id) in the snapshot; -1 if none. */
+static int find_queue(const struct snapshot *s, const char *name)
+{
+    for (int q = 0; q < s->n_queues; q++)
+        if (s->queues[q].name != NULL && strcmp(s->queues[q].name, name) == 0)
+            return q;
+    long long id;
+    if (parse_number(name, 1, &id))
+        for (int q = 0; q < s->n_queues; q++)
+            if (s->queues[q].id == id)
+                return q;
+    return -1;
+}
+
 static int print_json(cJSON *j)
 {
     char *t = j != NULL ? cJSON_Print(j) : NULL;
@@ -222,13 +292,15 @@ static int print_json(cJSON *j)
 
 int recruit_main(int argc, char **argv)
 {
-    struct options o = {.top = 10};
+    struct options o = {.top = 10, .site = 1, .containment = -1};
     struct config cfg;
     struct snapshot snap = {0};
     struct plan plan = {0};
     struct recruit_result rr = {0};
     struct recruit_what_if wi = {0};
-    bool have_wi = false;
+    struct recruit_containment wc = {0};
+    bool have_wi = false, have_wc = false;
+    int queue = -1;
     int *idx = NULL;
     cJSON *json = NULL;
     char *text = NULL;
@@ -254,7 +326,7 @@ int recruit_main(int argc, char **argv)
         rc = EXIT_RUNTIME;
         goto out;
     }
-    rc = read_snapshot(conn, &cfg, &snap);
+    rc = read_snapshot(conn, &cfg, o.site, &snap);
     if (rc != 0)
         goto out;
 
@@ -267,6 +339,15 @@ int recruit_main(int argc, char **argv)
         idx[i] = recruit_find_candidate(&snap, (int64_t)o.ids[i]);
         if (idx[i] < 0) {
             rc = explain_unusable(conn, o.ids[i]);
+            goto out;
+        }
+    }
+    if (o.queue != NULL) {
+        queue = find_queue(&snap, o.queue);
+        if (queue < 0) {
+            fprintf(stderr, "staffd recruit: site %lld has no queue named '%s' (staffd.queues)\n",
+                    o.site, o.queue);
+            rc = EXIT_USAGE;
             goto out;
         }
     }
@@ -293,6 +374,10 @@ int recruit_main(int argc, char **argv)
         e = recruit_what_if(&snap, &plan, idx, o.n_ids, &rp, &wi);
         have_wi = e == 0;
     }
+    if (e == 0 && o.containment >= 0) {
+        e = recruit_what_if_containment(&snap, &plan, &rr, queue, o.containment, &pp, &rp, &wc);
+        have_wc = e == 0;
+    }
     if (e < 0) {
         fprintf(stderr, "staffd recruit: planning failed: %s\n", strerror(-e));
         rc = EXIT_RUNTIME;
@@ -304,6 +389,14 @@ int recruit_main(int argc, char **argv)
         if (json != NULL && have_wi) {
             cJSON *w = recruit_what_if_to_json(&snap, &wi);
             if (w == NULL || !cJSON_AddItemToObject(json, "what_if", w)) {
+                cJSON_Delete(w);
+                cJSON_Delete(json);
+                json = NULL;
+            }
+        }
+        if (json != NULL && have_wc) {
+            cJSON *w = recruit_containment_to_json(&snap, &wc);
+            if (w == NULL || !cJSON_AddItemToObject(json, "what_if_containment", w)) {
                 cJSON_Delete(w);
                 cJSON_Delete(json);
                 json = NULL;
@@ -341,6 +434,17 @@ int recruit_main(int argc, char **argv)
         fputs("\n", stdout);
         fputs(text, stdout);
     }
+    if (have_wc) {
+        free(text);
+        text = recruit_format_containment(&snap, &wc);
+        if (text == NULL) {
+            fprintf(stderr, "staffd recruit: out of memory\n");
+            rc = EXIT_RUNTIME;
+            goto out;
+        }
+        fputs("\n", stdout);
+        fputs(text, stdout);
+    }
     rc = 0;
 out:
     if (fflush(stdout) != 0 && rc == 0)
@@ -348,6 +452,7 @@ out:
     free(text);
     cJSON_Delete(json);
     recruit_what_if_free(&wi);
+    recruit_containment_free(&wc);
     recruit_result_free(&rr);
     plan_free(&plan);
     snapshot_free(&snap);

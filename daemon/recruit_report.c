@@ -306,3 +306,100 @@ cJSON *recruit_what_if_to_json(const struct snapshot *s, const struct recruit_wh
     }
     return root;
 }
+
+/* ---- what if the assistant resolved another share ------------------------ */
+
+static void sl_text(char *buf, size_t len, double sl)
+{
+    if (sl >= 0)
+        snprintf(buf, len, "%.1f %%", sl * 100);
+    else
+        snprintf(buf, len, "no demand");
+}
+
+char *recruit_format_containment(const struct snapshot *s, const struct recruit_containment *c)
+{
+    struct text_buf b = {0};
+    if (c->queue >= 0)
+        text_buf_printf(&b, "What if the assistant resolved %.0f %% of %s's contacts",
+                        c->share * 100, s->queues[c->queue].name);
+    else
+        text_buf_printf(&b, "What if the assistant resolved %.0f %% of every queue's contacts",
+                        c->share * 100);
+    text_buf_printf(&b, " (planned again with the same seed):\n");
+    text_buf_printf(&b, "  %-12s %13s %19s %19s %19s %11s\n", "queue", "assistant",
+                    "required h/week", "short h/week", "service level", "hires");
+    text_buf_printf(&b, "  %-12s %6s %6s %9s %9s %9s %9s %9s %9s %6s %6s\n", "", "before", "after",
+                    "before", "after", "before", "after", "before", "after", "before", "after");
+    for (int q = 0; q < c->n_queues; q++) {
+        const struct recruit_containment_queue *ch = &c->queues[q];
+        char slb[16], sla[16];
+        sl_text(slb, sizeof slb, ch->sl_before);
+        sl_text(sla, sizeof sla, ch->sl_after);
+        text_buf_printf(&b, "  ");
+        sb_cell(&b, s->queues[q].name, 12, false);
+        text_buf_printf(&b, " %5.0f%% %5.0f%% %9.1f %9.1f %9.1f %9.1f %9s %9s %6d %6d\n",
+                        ch->share_before * 100, ch->share_after * 100, ch->required_hours_before,
+                        ch->required_hours_after, ch->shortage_hours_before,
+                        ch->shortage_hours_after, slb, sla, ch->hires_before, ch->hires_after);
+    }
+    text_buf_printf(&b, "  hires in all: %d before, %d after (%+d)\n", c->hires_before,
+                    c->hires_after, c->hires_after - c->hires_before);
+    return text_buf_finish(&b);
+}
+
+static cJSON *add_sl(cJSON *o, const char *key, double sl)
+{
+    if (sl < 0)
+        return cJSON_AddNullToObject(o, key);
+    return cJSON_AddNumberToObject(o, key, round(sl * 10000) / 10000);
+}
+
+cJSON *recruit_containment_to_json(const struct snapshot *s, const struct recruit_containment *c)
+{
+    bool ok = true;
+    cJSON *root = cJSON_CreateObject();
+    if (root == NULL)
+        return NULL;
+#define ADD(expr) ok = ok && (expr) != NULL
+    ADD(cJSON_AddNumberToObject(root, "assistant_share", c->share));
+    if (c->queue >= 0)
+        ADD(cJSON_AddNumberToObject(root, "queue_id", (double)s->queues[c->queue].id));
+    else
+        ADD(cJSON_AddNullToObject(root, "queue_id"));
+    ADD(cJSON_AddNumberToObject(root, "hires_before", c->hires_before));
+    ADD(cJSON_AddNumberToObject(root, "hires_after", c->hires_after));
+    cJSON *qs = cJSON_AddArrayToObject(root, "queues");
+    ADD(qs);
+    for (int q = 0; ok && q < c->n_queues; q++) {
+        const struct recruit_containment_queue *ch = &c->queues[q];
+        cJSON *o = cJSON_CreateObject();
+        ok = o != NULL && cJSON_AddItemToArray(qs, o);
+        if (!ok) {
+            cJSON_Delete(o);
+            break;
+        }
+        ADD(cJSON_AddNumberToObject(o, "queue_id", (double)s->queues[q].id));
+        ADD(cJSON_AddStringToObject(o, "queue", s->queues[q].name));
+        ADD(cJSON_AddNumberToObject(o, "assistant_share_before", ch->share_before));
+        ADD(cJSON_AddNumberToObject(o, "assistant_share_after", ch->share_after));
+        ADD(cJSON_AddNumberToObject(o, "required_hours_per_week_before",
+                                    round1(ch->required_hours_before)));
+        ADD(cJSON_AddNumberToObject(o, "required_hours_per_week_after",
+                                    round1(ch->required_hours_after)));
+        ADD(cJSON_AddNumberToObject(o, "shortage_hours_per_week_before",
+                                    round1(ch->shortage_hours_before)));
+        ADD(cJSON_AddNumberToObject(o, "shortage_hours_per_week_after",
+                                    round1(ch->shortage_hours_after)));
+        ADD(add_sl(o, "service_level_before", ch->sl_before));
+        ADD(add_sl(o, "service_level_after", ch->sl_after));
+        ADD(cJSON_AddNumberToObject(o, "hires_before", ch->hires_before));
+        ADD(cJSON_AddNumberToObject(o, "hires_after", ch->hires_after));
+    }
+#undef ADD
+    if (!ok) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}

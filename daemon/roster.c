@@ -33,8 +33,9 @@
 
 #include "breaks.h"
 #include "engine.h"
-#include "schedule.h"
+#include "shift_options.h"
 #include "text.h"
+#include "util.h"
 
 /* Marginal costs of the 1st, 2nd, ... agent short in a cell: the squares' steps. */
 #define CURVE_LEN 16
@@ -81,14 +82,6 @@ struct build {
     int *week_offset; /* per agent: engine day 0's offset into its ISO week */
     bool fair;        /* set fair shares of hours (FAIR_AGENT_DAYS_PER_SECOND) */
 };
-
-static int32_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0)))
-        q--;
-    return (int32_t)q;
-}
 
 static int cmp_option(const void *x, const void *y)
 {
@@ -212,34 +205,40 @@ static int add_preferences(struct build *b, int a)
     return rc;
 }
 
-static int build_agent(struct build *b, int a, int *cells)
+void roster_days(const struct snapshot *s, int32_t *base, int *n_days)
 {
-    const struct snapshot *s = b->s;
-    const struct agent *ag = &s->agents[a];
-    const struct contract *c = &s->contracts[ag->contract];
-    const struct tz_table *tz = &s->tzs[ag->tz];
-    struct shift_option *o = NULL;
-    int n = 0, rc;
+    /* The UTC date before the horizon, and horizon_days + 3 dates: every local day it touches. */
+    *base = (int32_t)util_floor_div(s->horizon_start, 86400) - 1;
+    *n_days = s->horizon_days + 3;
+}
 
-    rc = schedule_options_for_agent(s, a, &o, &n);
+int roster_agent_options(const struct snapshot *s, int a, sd_time freeze_until,
+                         struct shift_option **out, int *count)
+{
+    const struct tz_table *tz = &s->tzs[s->agents[a].tz];
+    struct shift_option *o = NULL;
+    int n = 0, cap = 0, base_days;
+    int32_t base;
+    roster_days(s, &base, &base_days);
+    int rc = shift_options_for_agent(s, a, &o, &n);
     if (rc < 0)
         return rc;
+    cap = n;
     /* Published shifts that stand whatever happens: under way, or frozen and still workable. */
     for (int i = 0; i < s->n_published; i++) {
         const struct published_shift *p = &s->published[i];
         if (p->agent != a || p->cancelled || p->queue < 0)
             continue;
-        bool fixed = p->start < s->now || (p->start < b->p->freeze_until &&
-                                           schedule_shift_valid(s, a, p->queue, p->start, p->end));
+        bool fixed = p->start < s->now || (p->start < freeze_until &&
+                                           shift_options_valid(s, a, p->queue, p->start, p->end));
         int32_t day = tz_local_day(tz, p->start);
-        if (!fixed || day < b->base || day >= b->base + b->n_days)
+        if (!fixed || day < base || day >= base + base_days)
             continue; /* shifts before the horizon only ever matter as history */
-        struct shift_option *no = realloc(o, (size_t)(n + 1) * sizeof *no);
-        if (no == NULL) {
+        rc = util_grow((void **)&o, &cap, n + 1, sizeof *o);
+        if (rc < 0) {
             free(o);
-            return -ENOMEM;
+            return rc;
         }
-        o = no;
         o[n++] = (struct shift_option){day, p->queue, p->start, p->end};
     }
     if (n > 1)
@@ -249,7 +248,23 @@ static int build_agent(struct build *b, int a, int *cells)
     for (int i = 0; i < n; i++)
         if (kept == 0 || cmp_option(&o[kept - 1], &o[i]) != 0)
             o[kept++] = o[i];
-    n = kept;
+    *out = o;
+    *count = kept;
+    return 0;
+}
+
+static int build_agent(struct build *b, int a, int *cells)
+{
+    const struct snapshot *s = b->s;
+    const struct agent *ag = &s->agents[a];
+    const struct contract *c = &s->contracts[ag->contract];
+    const struct tz_table *tz = &s->tzs[ag->tz];
+    struct shift_option *o = NULL;
+    int n = 0, rc;
+
+    rc = roster_agent_options(s, a, b->p->freeze_until, &o, &n);
+    if (rc < 0)
+        return rc;
     b->opts[a] = o;
     b->n_opts[a] = n;
     b->day_first[a] = calloc((size_t)b->n_days, sizeof **b->day_first);
@@ -320,7 +335,7 @@ static int build_agent(struct build *b, int a, int *cells)
     r.max_week_days = c->max_days_per_week;
     r.max_consecutive = c->max_consecutive_days;
     /* Day 0's offset into its ISO week: 1969-12-29 (day -3) was a Monday. */
-    r.week_offset = (int)((b->base + 3) - floor_div((int64_t)b->base + 3, 7) * 7);
+    r.week_offset = (int)((b->base + 3) - util_floor_div((int64_t)b->base + 3, 7) * 7);
     b->week_offset[a] = r.week_offset;
     rc = engine_agent_set_rules(b->inst, a, &r);
     if (rc == 0)
@@ -624,8 +639,7 @@ int roster_build(const struct snapshot *s, const struct roster_params *p_in, str
     struct engine_solution sol = {0};
     struct build b = {.s = s, .p = p};
     int na = s->n_agents > 0 ? s->n_agents : 1;
-    b.base = floor_div(s->horizon_start, 86400) - 1;
-    b.n_days = s->horizon_days + 3;
+    roster_days(s, &b.base, &b.n_days);
     b.fair = p->seconds <= 0 ||
              (double)s->n_agents * s->horizon_days <= FAIR_AGENT_DAYS_PER_SECOND * p->seconds;
     b.opts = calloc((size_t)na, sizeof *b.opts);
@@ -639,6 +653,13 @@ int roster_build(const struct snapshot *s, const struct roster_params *p_in, str
         rc = -ENOMEM;
         goto out;
     }
+    /*
+     * A site with demand but no agent yet (HR enters queues and forecasts
+     * first) has nothing to roster: every cell is short, which coverage and
+     * recruitment then say. The engine takes no empty instance.
+     */
+    if (s->n_agents == 0)
+        goto out;
 
     /*
      * An agent whose minimum cannot be met is planned without it, and named.

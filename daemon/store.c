@@ -29,7 +29,7 @@ const char store_publish_sql[] =
     " FROM staffd.publish_run($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::bigint[],"
     " $6::bigint[], $7::float8[], $8::int[], $9::float8[], $10::float8[], $11::jsonb) AS r";
 
-const char store_begin_sql[] = "SELECT staffd.begin_run($1)";
+const char store_begin_sql[] = "SELECT staffd.begin_run($1, $2::bigint)";
 const char store_finish_sql[] = "SELECT staffd.finish_run($1::bigint, $2, $3)";
 const char store_failed_sql[] = "SELECT staffd.record_failed_run($1::float8, $2, $3, $4)";
 

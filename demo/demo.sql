@@ -45,6 +45,7 @@ TRUNCATE staffd.runs, staffd.shifts, staffd.shift_breaks, staffd.coverage,
          staffd.candidate_skills, staffd.candidate_availability, staffd.candidates,
          staffd.queues
     RESTART IDENTITY;
+UPDATE staffd.site_state SET last_run_id = NULL, published_at = NULL;
 SET LOCAL staffd.writer = 'off';
 
 ------------------------------------------------------------------------------

@@ -46,7 +46,14 @@ struct cal_feed {
     const struct cal_event *events;
 };
 
-/* Renders the feed into a malloc'd NUL-terminated buffer (CRLF line ends). 0 or -errno. */
+/*
+ * Renders the feed into a malloc'd NUL-terminated buffer (CRLF line ends). 0 or
+ * -errno; -EINVAL for a NULL name or summary, a UID that is empty, starts or
+ * ends with a blank, or holds a control character or bytes that are not UTF-8
+ * (what libical would not read back the same), a negative sequence, end not
+ * after start, breaks outside their event, or an instant outside
+ * 1970-01-01T00:00:00Z .. 3000-12-31T23:59:59Z (the last year libical writes).
+ */
 int calendar_render(const struct cal_feed *feed, char **out, size_t *out_len);
 
 #endif

@@ -18,7 +18,8 @@ struct config {
     char database[CONFIG_STR_MAX];
     char listen_address[64];
     int listen_port;
-    int max_connections; /* HTTP connections held at once (capped by the descriptor limit) */
+    int max_connections;  /* HTTP connections held at once (capped by the descriptor limit) */
+    int failover_seconds; /* a daemon silent this long loses its sites (leader.c) */
     int horizon_days;
     int debounce_ms;
     int max_debounce_ms;
@@ -40,7 +41,16 @@ struct config {
      */
     bool clock_fixed;
     long long clock_at; /* seconds since the epoch, when clock_fixed */
+    /* The planners' console (docs/console.md). */
+    bool console;               /* serve /console */
+    bool console_allow_remote;  /* answer /console from other hosts than loopback */
+    bool console_secure_cookie; /* its cookies carry Secure: it is served over TLS (a proxy) */
+    int console_session_hours;  /* how long a sign-in lasts */
 };
+
+/* The longest line, and the largest file, the parser takes. */
+#define CONFIG_LINE_MAX (CONFIG_STR_MAX + 126)
+#define CONFIG_FILE_MAX (1024 * 1024)
 
 /* Built-in defaults. */
 void config_defaults(struct config *c);
@@ -49,6 +59,13 @@ void config_defaults(struct config *c);
  * "FILE:LINE: what is wrong" in err. *out is written only on success.
  */
 int config_load(const char *path, struct config *out, char *err, size_t err_len);
+/*
+ * The parser config_load() uses, on text[0..len) (no NUL needed; NUL bytes in
+ * a line are errors); `name` (the file, or NULL for "defaults") starts every
+ * message. Pure: reads no file, no environment. Same results as config_load().
+ */
+int config_parse(const char *text, size_t len, const char *name, struct config *out, char *err,
+                 size_t err_len);
 /* The file to use: $STAFFD_CONFIG, else /etc/staffd/staffd.conf if it exists, else NULL. */
 const char *config_default_path(void);
 

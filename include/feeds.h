@@ -56,6 +56,10 @@ void feeds_batch_free(struct feeds_batch *b);
  */
 int feeds_revoke(struct feeds *f, const char *hex);
 
+/*
+ * 0 and *out; -ENOENT: no live token; -EAGAIN: the tokens were never loaded,
+ * or the token's feed is not rendered yet (a daemon that has just started).
+ */
 int feeds_lookup(const struct feeds *f, const char *token, size_t len, struct http_feed *out);
 int feeds_count(const struct feeds *f);
 int feeds_token_count(const struct feeds *f);

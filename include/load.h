@@ -37,10 +37,12 @@
 extern const char load_change_counter_sql[];
 
 /*
- * malloc'd SQL text. The snapshot's clock (snapshot.now, and the horizon's
- * first day) is PostgreSQL's now(), or clock_at when clock_fixed.
+ * malloc'd SQL text: the snapshot of one site (staffd.sites; 1 is the default
+ * site, which holds every row of a single-site installation). Its clock
+ * (snapshot.now, and the horizon's first day) is PostgreSQL's now(), or
+ * clock_at when clock_fixed.
  */
-char *load_snapshot_sql(int horizon_days, bool clock_fixed, sd_time clock_at);
+char *load_snapshot_sql(int horizon_days, bool clock_fixed, sd_time clock_at, int64_t site);
 /* 0, -EINVAL (unexpected result shape: err says where) or -ENOMEM. */
 int load_snapshot(PGresult *const *results, int n, int horizon_days, struct snapshot *out,
                   char *err, size_t err_len);

@@ -2,9 +2,21 @@
  * model.h — the immutable planning snapshot and the plan computed from it.
  *
  * load.c builds a `struct snapshot` from one REPEATABLE READ transaction; the
- * planner (plan.c, schedule.c, staffing.c) reads it from a worker thread and
- * never changes it; store.c turns the resulting `struct plan` into one write
- * transaction. All instants are UTC seconds since the Unix epoch; local
+ * planner reads it from a worker thread and never changes it; store.c turns
+ * the resulting `struct plan` into one write transaction. The planner, top
+ * down:
+ *
+ *   plan.c           one planning run: requirements, shifts, breaks, coverage
+ *   staffing.c       requirements per queue and cell (Erlang C / A, chat, email)
+ *   roster.c         the contact centre as a rostering problem for the engine
+ *   engine_solve.c   the rostering engine (engine_search.c, engine_dp.c,
+ *                    engine_model.c, colgen.c; engine.h is its API)
+ *   greedy.c         the greedy scheduler (no engine budget; recruitment's what-if)
+ *   shift_options.c  the shifts an agent may work, which both pick from
+ *   breaks.c         breaks inside the chosen shifts
+ *   rule_check.c     the independent checker of a finished schedule
+ *
+ * All instants are UTC seconds since the Unix epoch; local
  * wall-clock times are resolved through `struct tz_table`, whose offsets come
  * from PostgreSQL's own time-zone database, so the planner does no I/O.
  *
@@ -44,6 +56,8 @@ struct queue {
     int concurrency;         /* contacts an agent handles at once (chat) */
     double patience_seconds; /* > 0: Erlang A with abandonment; 0: Erlang C */
     double shrinkage;        /* [0, 1): share of paid time not on queue */
+    double assistant_share;  /* [0, 1): contacts an AI assistant resolves without an agent */
+    double escalated_aht; /* > 0: seconds an escalated contact takes a person; 0: the forecast's */
 };
 
 /*
@@ -176,8 +190,10 @@ struct snapshot {
     struct tz_table *tzs;
     int n_queues;
     struct queue *queues;
-    double *contacts; /* [queue * n_cells + cell], arrivals in the 15-minute cell */
-    double *aht;      /* seconds; 0 where there is no demand */
+    double
+        *contacts; /* [queue * n_cells + cell], arrivals that reach people in the 15-minute cell */
+    double *aht;   /* seconds a person spends on one (the escalated handle time); 0: no demand */
+    double *offered; /* arrivals before the assistant took its share */
     int n_contracts;
     struct contract *contracts;
     int n_agents;
@@ -232,6 +248,20 @@ void snapshot_span_cells(const struct snapshot *s, sd_time start, sd_time end, i
  */
 int snapshot_first_future_cell(const struct snapshot *s);
 
+/* The instant the horizon ends (exclusive). */
+sd_time snapshot_horizon_end(const struct snapshot *s);
+
+/* Whether the agent has the queue among its skills. */
+bool agent_has_skill(const struct agent *a, int queue);
+/* Whether [start, end) overlaps any of the agent's time off. */
+bool agent_off_during(const struct agent *a, sd_time start, sd_time end);
+/*
+ * Whether [start, end) lies wholly inside one of the agent's availability
+ * windows (local time; a window may run past midnight into the next day).
+ */
+bool agent_available_during(const struct snapshot *s, const struct agent *a, sd_time start,
+                            sd_time end);
+
 /* Local wall-clock <-> UTC through a tz_table. */
 int32_t tz_offset_at(const struct tz_table *tz, sd_time t);
 /*
@@ -244,5 +274,7 @@ sd_time tz_local_to_utc(const struct tz_table *tz, int32_t day, int minute);
 int32_t tz_local_day(const struct tz_table *tz, sd_time t);
 /* ISO weekday 1..7 of a date given as days since 1970-01-01 (a Thursday). */
 int day_weekday(int32_t day);
+/* ISO week of a date, counted from the Monday 1969-12-29 (days 7w - 3 .. 7w + 3). */
+int32_t day_iso_week(int32_t day);
 
 #endif

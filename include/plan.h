@@ -1,7 +1,7 @@
 /*
  * plan.h — one planning run over an immutable snapshot: requirements per
  * queue and 15-minute cell (staffing.c), shifts (roster.c with a search
- * budget, else the greedy schedule.c), their breaks (breaks.c), then
+ * budget, else greedy.c), their breaks (breaks.c), then
  * coverage, shortage and the service level expected for what was scheduled.
  *
  * Pure and thread-safe: run it on the thread pool. Same snapshot and seed,

@@ -22,7 +22,7 @@
  * cells into blocks and group weekdays with similar blocks. Candidates are
  * ranked greedily: each one by the shortage they would add on top of those
  * ranked above, where what a person "could cover" is the pattern the
- * scheduler itself (schedule_build) finds for them alone under a default
+ * scheduler itself (greedy_build) finds for them alone under a default
  * contract, so no scheduling rule is written twice.
  */
 #ifndef STAFFD_RECRUIT_H
@@ -34,6 +34,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "plan.h"
 
 /* The default contract a candidate is evaluated (and tried in --what-if) under. */
 #define RECRUIT_MAX_LENGTHS 4
@@ -51,7 +52,7 @@ struct recruit_params {
     /* Ranking. */
     double score_weight;       /* value = minutes x (1 - w/2 + w x score/100) [0.4] */
     double unscored_score;     /* score assumed for a candidate not yet assessed [50] */
-    uint64_t seed;             /* passed to schedule_build() */
+    uint64_t seed;             /* passed to greedy_build() */
     const atomic_bool *cancel; /* may be NULL; checked between candidates */
     sd_time freeze_until;      /* --what-if plans under the same freeze as the base plan */
 };
@@ -142,6 +143,33 @@ struct recruit_what_if {
 int recruit_what_if(const struct snapshot *s, const struct plan *base, const int *candidates, int n,
                     const struct recruit_params *p, struct recruit_what_if *out);
 void recruit_what_if_free(struct recruit_what_if *w);
+
+/* Per queue: the plan and hiring needs before and after another assistant's share. */
+struct recruit_containment_queue {
+    double share_before, share_after;
+    double required_hours_before, required_hours_after; /* agent-hours a week, future cells */
+    double shortage_hours_before, shortage_hours_after; /* agent-hours a week short */
+    double sl_before, sl_after;    /* contacts-weighted expected service level; -1: no demand */
+    int hires_before, hires_after; /* hires the needs ask for on this queue */
+};
+struct recruit_containment {
+    int queue; /* index of the queue asked about; -1: every queue */
+    double share;
+    int n_queues;
+    struct recruit_containment_queue *queues; /* [n_queues] */
+    int hires_before, hires_after;
+};
+/*
+ * Plans again (plan_run with pp, then recruit_run with p) as if the assistant
+ * resolved `share` of the contacts of queue (index; -1: every queue), people
+ * getting the rest at the escalated handle time, and compares with the base
+ * plan and recruitment of s. Needs s->offered. 0, -EINVAL, -ECANCELED, -ENOMEM.
+ */
+int recruit_what_if_containment(const struct snapshot *s, const struct plan *base,
+                                const struct recruit_result *base_rr, int queue, double share,
+                                const struct plan_params *pp, const struct recruit_params *p,
+                                struct recruit_containment *out);
+void recruit_containment_free(struct recruit_containment *c);
 
 /*
  * `staffd recruit [-c FILE] [--top N] [--json] [--what-if ID...]`

@@ -27,5 +27,9 @@ char *recruit_format_text(const struct snapshot *s, const struct recruit_result 
 char *recruit_format_what_if(const struct snapshot *s, const struct recruit_what_if *w);
 /* {"candidate_ids", "queues": [{before/after}], "scheduled_minutes_per_week"}; NULL on OOM. */
 cJSON *recruit_what_if_to_json(const struct snapshot *s, const struct recruit_what_if *w);
+/* --what-if-containment: per queue share, required and short hours, service level, hires. */
+char *recruit_format_containment(const struct snapshot *s, const struct recruit_containment *c);
+/* {"assistant_share", "queue_id", "hires_before", "hires_after", "queues": [...]}; NULL on OOM. */
+cJSON *recruit_containment_to_json(const struct snapshot *s, const struct recruit_containment *c);
 
 #endif

@@ -2,7 +2,7 @@
  * roster.h — plans a contact centre with the rostering engine (engine.h).
  *
  * Pure. Builds one engine instance from a snapshot and a requirement (options
- * from schedule_options_for_agent(), cells per queue and 15 minutes, contract
+ * from shift_options_for_agent(), cells per queue and 15 minutes, contract
  * rules per agent in its local weeks, stability wishes, the freeze window,
  * the agents' preferences as wishes, a fair share of hours per agent, wishes
  * that rotate weekend and late shifts), solves it, places the breaks
@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "shift_options.h"
 
 struct roster_params {
     uint64_t seed;
@@ -32,5 +33,19 @@ struct roster_params {
 /* Reads plan->required; fills plan->shifts, plan->breaks, plan->scheduled, plan->warnings. 0 or
  * -errno. */
 int roster_build(const struct snapshot *s, const struct roster_params *p, struct plan *plan);
+
+/* The engine's days: *base is the local date of day 0, *n_days how many (the horizon and a margin).
+ */
+void roster_days(const struct snapshot *s, int32_t *base, int *n_days);
+
+/*
+ * What agent a may be given, as the engine sees it: its shift options
+ * (shift_options_for_agent()) and the published shifts that stand (under
+ * way, or before freeze_until and still workable), by day, without
+ * duplicates. *out is malloc'd. 0 or -ENOMEM. The LP bound of the benchmark
+ * uses it too, so both see the same choices.
+ */
+int roster_agent_options(const struct snapshot *s, int a, sd_time freeze_until,
+                         struct shift_option **out, int *n);
 
 #endif

@@ -20,7 +20,7 @@
 extern const char store_publish_sql[];
 /*
  * A run's row lives from its start (migration 0005): store_begin_sql ($1
- * reason) inserts it as 'running' and returns its id; store_publish_sql turns
+ * reason, $2 site) inserts it as 'running' and returns its id; store_publish_sql turns
  * it into 'succeeded'; store_finish_sql ($1 id, $2 'failed' or 'abandoned',
  * $3 why) records any other end. store_failed_sql ($1 started_at, $2 reason,
  * $3 status, $4 message) adds a failed run that has no row yet.

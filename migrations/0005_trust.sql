@@ -10,10 +10,11 @@
 --   or 'abandoned' with the reason. A 'running' row whose session has ended
 --   (the daemon was killed, or lost its connection) is marked 'abandoned' by
 --   the next begin_run() of any daemon.
--- * staffd.change_seq counts the statements that changed an input table (the
---   triggers that notify the daemon advance it too). A daemon that sees it
---   move without having heard a notification knows it missed one, re-plans
---   and says so, instead of serving a stale plan as if all were well.
+-- * staffd.change_seq counts the statements that changed an input table: the
+--   triggers that notify the daemon advance it and send its value with the
+--   notification. A daemon that sees the counter stay ahead of the last value
+--   it heard knows it missed a notification, re-plans and says so, instead of
+--   serving a stale plan as if all were well.
 -- * staffd.publish_run is split into the steps it always had (the run row,
 --   the shift changes, the coverage, the input errors), so that a later
 --   migration replaces one step, not a copy of the whole. A changed or
@@ -34,8 +35,9 @@ $$;
 CREATE OR REPLACE FUNCTION staffd.notify_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM staffd.count_change();
-    PERFORM pg_notify('staffd_changed', TG_TABLE_NAME);
+    -- The counter's value rides along ("<table>#<n>"): the daemon knows which
+    -- counted changes it heard of.
+    PERFORM pg_notify('staffd_changed', TG_TABLE_NAME || '#' || staffd.count_change());
     RETURN NULL;
 END
 $$;

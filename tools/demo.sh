@@ -17,6 +17,10 @@
 # Other knobs: STAFFD_DEMO_PORT (HTTP port, 8080), STAFFD_DEMO_ADDRESS (listen
 # address, 127.0.0.1), STAFFD_DEMO_PUBLIC_URL (base of the feed URLs, default
 # http://127.0.0.1:PORT), MAKE (make), STAFFD_BIN (build/staffd).
+#
+# DAEMONS=N (make demo DAEMONS=2): two sites (demo/sites.sql: the German voice
+# team becomes a site of its own) and N daemons on one database, on ports
+# PORT, PORT+1, ...; they share the sites and each serves every feed.
 set -eu
 
 # A relative STAFFD_CONFIG is relative to where the script was started.
@@ -39,12 +43,18 @@ shown() { printf '%s' "$1" | sed 's/password=[^[:space:]]*/password=***/g; s|\(:
 die() { printf '%s\n' "demo: $*" >&2; exit 1; }
 
 # --- cleanup: daemon first, then the cluster we started -------------------------
-daemon_pid=
+daemons=${DAEMONS:-1}
+case $daemons in
+[1-9]) ;;
+*) die "DAEMONS must be 1 to 9, not '$daemons'" ;;
+esac
+daemon_pids=
 own_cluster=no
 # shellcheck disable=SC2317 # called from the traps below
 cleanup() {
     trap - INT TERM EXIT
-    if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
+    for daemon_pid in $daemon_pids; do
+        kill -0 "$daemon_pid" 2>/dev/null || continue
         say "stopping staffd (pid $daemon_pid)"
         kill -TERM "$daemon_pid" 2>/dev/null || true
         # staffd's unit gives it 10 s (TimeoutStopSec); so do we.
@@ -58,7 +68,7 @@ cleanup() {
             kill -KILL "$daemon_pid" 2>/dev/null || true
         fi
         wait "$daemon_pid" 2>/dev/null || true
-    fi
+    done
     if [ "$own_cluster" = yes ]; then
         say "stopping PostgreSQL in var/pg"
         sh tools/pg.sh stop "$pg_dir" "$pg_port" || true
@@ -136,6 +146,10 @@ fi
 
 say "loading demo/demo.sql"
 demo_psql -f demo/demo.sql
+if [ "$daemons" -gt 1 ]; then
+    say "two sites (demo/sites.sql), $daemons daemons"
+    demo_psql -f demo/sites.sql
+fi
 
 case $http_address in
 0.0.0.0) local_host=127.0.0.1 ;;
@@ -170,9 +184,12 @@ SELECT name, contract, time_zone, staffd.issue_feed_url(id) FROM picked ORDER BY
 EOF
 )
 [ -n "$feeds" ] || die "found no demo agents to issue feed URLs for"
+# A planner's sign-in link for the console (a new run issues a new one; the old one dies).
+console_link=$(demo_psql -At -c "SELECT staffd.issue_console_link('Demo Planner', 'planner')")
 old_umask=$(umask)
 umask 077
 printf '%s\n' "$feeds" >var/demo-feeds.txt
+printf '%s\n' "$console_link" >var/demo-console.txt
 umask "$old_umask"
 
 cat <<EOF
@@ -189,7 +206,12 @@ printf '%s\n' "$feeds" | while IFS= read -r line; do
 done
 cat <<EOF
 
-Health:   $local_url/healthz
+Planners' console (sign in as "Demo Planner", role planner; private, also in
+var/demo-console.txt; revoke with SELECT staffd.revoke_console_link('Demo Planner')):
+  $console_link
+  (answers on loopback only unless console_allow_remote = yes)
+
+Health:   $local_url/healthz$( [ "$daemons" -gt 1 ] && printf '%s' " (and ports $((http_port + 1))..$((http_port + daemons - 1)): $daemons daemons share the two sites; each serves every feed)")
 Metrics:  $local_url/metrics
 Database: $(shown "${conninfo:-libpq environment}")
           (try SELECT * FROM staffd.runs; staffd.coverage, staffd.hiring_needs,
@@ -214,11 +236,20 @@ EOF
 
 # Started as a background job so that Ctrl-C reaches this script (which then
 # stops the daemon with SIGTERM, as systemd would) rather than racing it.
+# The other daemons get a copy of the configuration with their own port.
+i=1
+while [ "$i" -lt "$daemons" ]; do
+    sed "s/^listen_port = .*/listen_port = $((http_port + i))/" "$config" >"var/staffd-$i.conf"
+    grep -q '^listen_port' "var/staffd-$i.conf" || echo "listen_port = $((http_port + i))" >>"var/staffd-$i.conf"
+    "$staffd" run -c "var/staffd-$i.conf" &
+    daemon_pids="$daemon_pids $!"
+    i=$((i + 1))
+done
 "$staffd" run -c "$config" &
-daemon_pid=$!
+first=$!
+daemon_pids="$daemon_pids $first"
 status=0
-wait "$daemon_pid" || status=$?
-daemon_pid=
+wait "$first" || status=$?
 if [ "$status" != 0 ]; then
     say "staffd exited with status $status"
 fi

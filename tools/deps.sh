@@ -9,11 +9,13 @@ set -eu
 
 # build: compiler, pkg-config and the libraries of the Makefile's PKGS
 # test:  cmocka, a PostgreSQL server (tools/pg.sh), an independent iCalendar
-#        parser, valgrind, wrk and nginx (benchmarks), curl, clang-format
+#        parser, valgrind, wrk and nginx (benchmarks), curl, clang-format,
+#        clang and libFuzzer (the fuzz harnesses, tests/fuzz/);
+#        the console's browser tests: chromium (headless), a font, tidy (HTML)
 # demo/ops: systemd (systemd-analyze for the unit file)
 PACKAGES="build-essential pkg-config libpq-dev libuv1-dev libcjson-dev libical-dev libh2o-dev
 libssl-dev libsystemd-dev libglpk-dev libcmocka-dev postgresql python3-icalendar valgrind wrk nginx-light
-curl systemd clang-format"
+curl systemd clang-format clang libfuzzer-14-dev chromium fonts-dejavu-core tidy"
 
 check_only=no
 case "${1:-}" in

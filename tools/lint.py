@@ -20,7 +20,7 @@ import tempfile
 # The planning core: what runs on the worker thread, plus the pure parsers
 # and renderers that tests and fuzzers drive without any I/O.
 CORE = {
-    "model", "text", "staffing", "schedule", "roster", "plan", "breaks", "publish",
+    "model", "text", "staffing", "shift_options", "greedy", "rule_check", "roster", "plan", "breaks", "publish",
     "recruit", "engine", "engine_internal", "engine_model", "engine_dp", "engine_search",
     "engine_solve", "engine_rng", "engine_dp_tables", "colgen", "nrp", "calendar",
 }

@@ -1,10 +1,15 @@
 #!/bin/sh
 # Throwaway PostgreSQL for tests and the demo.
 #   tools/pg.sh start DIR [PORT]   initdb (once) and start a cluster in DIR, socket in DIR
-#   tools/pg.sh stop DIR
+#   tools/pg.sh stop DIR [MODE]    pg_ctl stop -m MODE: fast (default) or immediate (a crash:
+#                                  the next start recovers from the WAL)
 #   tools/pg.sh env DIR            prints PGHOST/PGPORT/PGUSER/PGDATABASE exports
 # initdb refuses to run as root, so as root the cluster runs as user "postgres"
-# (or $PG_RUN_AS). Listens only on a Unix socket inside DIR.
+# (or $PG_RUN_AS). Listens only on a Unix socket inside DIR. The server runs
+# without fsync and with synchronous_commit off (fast, and an OS crash is not
+# what tests simulate); $PG_SERVER_OPTS is appended to its options, so
+# PG_SERVER_OPTS="-c synchronous_commit=on" makes every acknowledged commit
+# survive a server crash (tests/integration/test_chaos.py kills the server).
 set -eu
 cmd=${1:?usage: pg.sh start|stop|env DIR [PORT]}
 dir=${2:?usage: pg.sh start|stop|env DIR [PORT]}
@@ -37,12 +42,14 @@ start)
         exit 0
     fi
     run "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-        -o "-k $dir -p $port -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null \
+        -o "-k $dir -p $port -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${PG_SERVER_OPTS:-}" start >/dev/null \
         || { tail -n 20 "$dir/server.log" >&2; exit 1; }
     ;;
 stop)
+    mode=${3:-fast}
+    case "$mode" in fast|immediate) ;; *) echo "pg.sh: stop mode must be fast or immediate" >&2; exit 2 ;; esac
     if [ -f "$dir/data/PG_VERSION" ]; then
-        run "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+        run "$bindir/pg_ctl" -D "$dir/data" -m "$mode" -w stop >/dev/null 2>&1 || true
     fi
     ;;
 env)

@@ -38,7 +38,8 @@
 #include "lp_bound.h"
 #include "model.h"
 #include "plan.h"
-#include "schedule.h"
+#include "shift_options.h"
+#include "rule_check.h"
 
 static double now_s(void)
 {
@@ -215,7 +216,7 @@ int main(int argc, char **argv)
         for (int a = 0; a < s.n_agents; a++) {
             struct shift_option *o = NULL;
             int n = 0;
-            if (schedule_options_for_agent(&s, a, &o, &n) < 0) {
+            if (shift_options_for_agent(&s, a, &o, &n) < 0) {
                 fprintf(stderr, "bench_scale: out of memory counting options\n");
                 return 1;
             }
@@ -272,7 +273,7 @@ int main(int argc, char **argv)
         for (int i = 0; i < plan.n_shifts; i++)
             shifts_min += (double)(plan.shifts[i].end - plan.shifts[i].start) / 60.0;
         char why[256] = "";
-        int chk = schedule_check(&s, plan.shifts, plan.n_shifts, why, sizeof why);
+        int chk = rule_check(&s, plan.shifts, plan.n_shifts, why, sizeof why);
         printf("plan_budget_s %g\nplan_iterations %ld\nplan_threads %d\n", pp.seconds,
                pp.iterations, pp.threads);
         printf("plan_wall_s %.3f\n", t_plan);

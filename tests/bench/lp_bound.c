@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schedule.h"
+#include "roster.h"
+#include "shift_options.h"
+#include "util.h"
 
 struct xopt {
     int agent;
@@ -47,14 +49,6 @@ static void row_start(struct rowbuf *r, const char *name, long index)
     r->on_line = 0;
 }
 
-static int32_t floor_div7(int64_t a)
-{
-    int64_t q = a / 7;
-    if (a % 7 != 0 && a < 0)
-        q--;
-    return (int32_t)q;
-}
-
 static int cmp_xopt(const void *x, const void *y)
 {
     const struct xopt *a = x, *b = y;
@@ -78,15 +72,15 @@ int lp_bound_write(const struct snapshot *s, const double *required, const bool 
     int rc = -ENOMEM;
     size_t ncells = (size_t)s->n_queues * (size_t)s->n_cells;
     sd_time hs = s->horizon_start;
-    /* The planner's days: the UTC date before the horizon and horizon_days + 3 dates. */
-    int32_t base = (int32_t)floor((double)hs / 86400.0) - 1;
-    int n_days = s->horizon_days + 3;
+    int32_t base;
+    int n_days;
+    roster_days(s, &base, &n_days); /* the planner's days */
     struct lp_stats stats = {0};
 
     for (int a = 0; a < s->n_agents; a++) {
         struct shift_option *o = NULL;
         int n = 0;
-        rc = schedule_options_for_agent(s, a, &o, &n);
+        rc = roster_agent_options(s, a, 0, &o, &n);
         if (rc < 0)
             goto out;
         if (nx + n > cap) {
@@ -109,14 +103,6 @@ int lp_bound_write(const struct snapshot *s, const double *required, const bool 
     }
     if (nx > 1)
         qsort(x, (size_t)nx, sizeof *x, cmp_xopt);
-    /* Overlapping availability windows offer the same shift twice: keep one, as roster.c. */
-    {
-        long kept = 0;
-        for (long i = 0; i < nx; i++)
-            if (kept == 0 || cmp_xopt(&x[kept - 1], &x[i]) != 0)
-                x[kept++] = x[i];
-        nx = kept;
-    }
     stats.options = nx;
 
     /* Which options cover each cell. */
@@ -200,8 +186,8 @@ int lp_bound_write(const struct snapshot *s, const double *required, const bool 
             k = e;
         }
         /* Weeks: ISO weeks of the agent's local dates (1969-12-29 was a Monday). */
-        int32_t w_first = floor_div7((int64_t)base + 3),
-                w_last = floor_div7((int64_t)base + n_days - 1 + 3);
+        int32_t w_first = (int32_t)util_floor_div((int64_t)base + 3, 7),
+                w_last = (int32_t)util_floor_div((int64_t)base + n_days - 1 + 3, 7);
         for (int32_t w = w_first; w <= w_last; w++) {
             int32_t mon = w * 7 - 3;
             bool full = mon >= base && mon + 6 <= base + n_days - 1;

@@ -4,7 +4,7 @@
  * shortage can be compared with a lower bound on any roster's shortage.
  *
  * Variables: x in [0, 1] per agent and shift option (exactly the options the
- * planner offers: schedule_options_for_agent(), deduplicated as roster.c
+ * planner offers: shift_options_for_agent(), deduplicated as roster.c
  * does), s >= 0 per (queue, cell) with a requirement. Rows:
  *   cover      s[c] + sum of x covering c >= ceil(required[c])   per cell
  *   one        sum of x of one agent and local day <= 1

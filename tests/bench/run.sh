@@ -5,6 +5,7 @@
 #      nginx serving the same bytes from a file; same concurrency, same run.
 #   2. From a committed availability INSERT to the changed feed: median, p95.
 #   3. Staffing maths: 1,000,000 requirement computations (Erlang C and A).
+#   4. The console's pages on a 1,000-agent, 28-day site (tests/bench/console.sh).
 # Uses the demo data on a throwaway PostgreSQL under var/bench-pg.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -115,7 +116,11 @@ cc -std=c17 -O2 -D_GNU_SOURCE -Iinclude $(pkg-config --cflags libcjson libpq) \
     $(pkg-config --libs libpq libuv libcjson libical libh2o libsystemd libcrypto) -lglpk -lm -lpthread
 "$work/bench_recruit"
 
-# 4. Contact-centre scale (100 / 1,000 / 10,000 agents, 28 days) and the LP
+# 4. The planners' console on a 1,000-agent, 28-day site: server time and
+#    weight per page (tests/bench/console.sh, its own PostgreSQL and daemon).
+sh tests/bench/console.sh
+
+# 5. Contact-centre scale (100 / 1,000 / 10,000 agents, 28 days) and the LP
 #    bound on the 100-agent site: long (about 20 minutes), so only on request.
 if [ "${BENCH_SCALE:-0}" = 1 ]; then
     echo "== scale: time to the quality plateau, shortage, memory (docs/scale.md)"

@@ -749,6 +749,55 @@ WHERE q.name IN ('voice-sv', 'chat-en', 'voice-fi');
 """ % {"hs": HORIZON_START, "now15": NOW_15, "days": days, "last": intervals - 1}
 
 
+def second_site_sql(days=3):
+    """A second site, 'berlin' (id 2, Europe/Berlin), beside the fixture's site 1: a
+    contract 'de full-time', a queue 'voice-de', four agents 'Berlin 1'..'Berlin 4'
+    skilled for it and available 06:00-22:00 every day, and `days` days of demand
+    from the horizon's start."""
+    return """
+INSERT INTO staffd.sites (id, name, time_zone) VALUES (2, 'berlin', 'Europe/Berlin');
+INSERT INTO staffd.contracts (name, site_id, max_minutes_per_week, shift_lengths_minutes)
+    VALUES ('de full-time', 2, 2400, '{480}');
+INSERT INTO staffd.queues (name, channel, time_zone, site_id) VALUES ('voice-de', 'voice', 'Europe/Berlin', 2);
+INSERT INTO staffd.agents (name, time_zone, contract_id, site_id)
+SELECT 'Berlin ' || g, 'Europe/Berlin', (SELECT id FROM staffd.contracts WHERE name = 'de full-time'), 2
+FROM generate_series(1, 4) g;
+INSERT INTO staffd.agent_skills (agent_id, queue_id)
+SELECT a.id, q.id FROM staffd.agents a, staffd.queues q WHERE a.site_id = 2 AND q.name = 'voice-de';
+INSERT INTO staffd.availability (agent_id, weekday, start_time, end_time)
+SELECT a.id, wd, '06:00', '22:00' FROM staffd.agents a CROSS JOIN generate_series(1, 7) wd WHERE a.site_id = 2;
+INSERT INTO staffd.demand (queue_id, interval_start, interval_minutes, contacts, aht_seconds)
+SELECT q.id, %(hs)s + g * interval '15 minutes', 15, 20 + g %% 7, 240
+FROM staffd.queues q CROSS JOIN generate_series(0, %(last)d) g WHERE q.name = 'voice-de';
+""" % {"hs": HORIZON_START, "last": days * 96 - 1}
+
+
+def console_queue_days_sql(site):
+    """Per queue of `site` and local day of the queue, from the clock of the site's last
+    plan on: queue name, day, intervals with demand, those meeting the goal, agent-hours
+    short. Written apart from the console's own SQL (daemon/console_data.c): days are
+    generated and bounded by instants, not grouped by a cast of each interval."""
+    return """
+WITH r AS (SELECT planned_at, horizon_end FROM staffd.runs WHERE status = 'succeeded' AND site_id = %(site)d
+           ORDER BY id DESC LIMIT 1),
+     d AS (SELECT q.id, q.name, q.service_level, g::date AS day,
+                  greatest(g::date::timestamp AT TIME ZONE q.time_zone, r.planned_at) AS t0,
+                  least((g::date + 1)::timestamp AT TIME ZONE q.time_zone, r.horizon_end) AS t1
+           FROM staffd.queues q CROSS JOIN r,
+                generate_series((r.planned_at AT TIME ZONE q.time_zone)::date,
+                                (r.horizon_end AT TIME ZONE q.time_zone)::date, interval '1 day') g
+           WHERE q.site_id = %(site)d)
+SELECT d.name, to_char(d.day, 'YYYY-MM-DD'),
+       (SELECT count(*) FROM staffd.coverage c WHERE c.queue_id = d.id AND c.interval_start >= d.t0
+          AND c.interval_start < d.t1 AND c.required > 0),
+       (SELECT count(*) FROM staffd.coverage c WHERE c.queue_id = d.id AND c.interval_start >= d.t0
+          AND c.interval_start < d.t1 AND c.required > 0 AND c.expected_service_level >= d.service_level),
+       (SELECT coalesce(sum(c.shortage), 0) / 4 FROM staffd.coverage c WHERE c.queue_id = d.id
+          AND c.interval_start >= d.t0 AND c.interval_start < d.t1)
+FROM d WHERE d.t0 < d.t1 ORDER BY 1, 2
+""" % {"site": site}
+
+
 def large_fixture_sql(n_agents=300, n_queues=3, days=14):
     """Larger data for shutdown tests: n_agents agents over n_queues queues, demand
     for `days` days from 00:00 UTC today. Needs the small fixture's contracts."""

@@ -72,6 +72,7 @@ OUTPUT_WRITES = [
      "INSERT INTO staffd.runs (started_at, reason, status) VALUES (now(), 'manual', 'succeeded')"),
     ("bad_input_delete_from_hiring_needs_refused", "DELETE FROM staffd.hiring_needs"),
     ("bad_input_truncate_input_errors_refused", "TRUNCATE staffd.input_errors"),
+    ("bad_input_update_site_state_refused", "UPDATE staffd.site_state SET generation = generation + 1"),
 ]
 
 COUNTS = "SELECT (SELECT count(*) FROM staffd.shifts), (SELECT count(*) FROM staffd.coverage), " \

@@ -80,7 +80,10 @@ def main():
             time.sleep(0.5)
             require(h.alive(), "the daemon died under %d idle connections" % CLIENTS)
             before = h.max_run_id()
-            old = h.scalar("SELECT pid FROM pg_stat_activity WHERE application_name = 'staffd'")
+            # The session that plans (the daemon also holds a revocation listener and the
+            # console's connection): the one that began the last run.
+            old = h.scalar("SELECT backend_pid FROM staffd.runs WHERE status = 'succeeded'"
+                           " ORDER BY id DESC LIMIT 1")
             require(old, "no database session of the daemon")
             h.sql("SELECT pg_terminate_backend(%s)" % old)
             # A new session, and a run on it, while every idle client still holds on.

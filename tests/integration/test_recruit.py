@@ -181,6 +181,51 @@ def main():
                     "unknown id: exit %d, %s" % (p.returncode, p.stderr))
         t.case("recruit_cli_what_if", what_if, after=up)
 
+        def what_if_containment():
+            before = h.sql("SELECT count(*), coalesce(sum(sequence), 0) FROM staffd.shifts")[0]
+            p = recruit("--json", "--top", "0", "--what-if-containment", "0.4")
+            require(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr.strip()[-400:]))
+            w = json.loads(p.stdout)["what_if_containment"]
+            require(w["assistant_share"] == 0.4 and w["queue_id"] is None, "header: %s" % w)
+            qs = {q["queue"]: q for q in w["queues"]}
+            vs = qs["voice-sv"]
+            require(vs["assistant_share_before"] == 0 and vs["assistant_share_after"] == 0.4, "shares: %s" % vs)
+            # Fewer contacts reach people: fewer agent-hours required (Erlang is not
+            # linear, so the drop is less than 40 % but more than nothing), less short.
+            for q in w["queues"]:
+                if q["required_hours_per_week_before"] > 0:
+                    ratio = q["required_hours_per_week_after"] / q["required_hours_per_week_before"]
+                    require(0.45 < ratio < 0.95, "%s: required %s -> %s" % (
+                        q["queue"], q["required_hours_per_week_before"], q["required_hours_per_week_after"]))
+            require(vs["shortage_hours_per_week_after"] < vs["shortage_hours_per_week_before"],
+                    "voice-sv shortage did not fall: %s" % vs)
+            require(w["hires_after"] < w["hires_before"], "hires did not fall: %s" % w)
+            require(sum(q["hires_after"] for q in w["queues"]) == w["hires_after"], "hires do not add up: %s" % w)
+            # One queue only: the others keep their share and their requirement.
+            p = recruit("--top", "0", "--what-if-containment", "40%", "--queue", "voice-sv")
+            require(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr.strip()[-400:]))
+            require("40 % of voice-sv's contacts" in p.stdout, p.stdout[-800:])
+            rows = {m.group(1): m.groups() for m in re.finditer(
+                r"^\s+(\S+)\s+(\d+)%\s+(\d+)%\s+([\d.]+)\s+([\d.]+)", p.stdout, re.M)}
+            require(set(rows) >= {"voice-sv"}, "no table: %s" % p.stdout[-800:])
+            for name, g in rows.items():
+                if name == "voice-sv":
+                    require(g[1:3] == ("0", "40"), "voice-sv shares: %s" % (g,))
+                else:
+                    require(g[1:3] == ("0", "0") and g[3] == g[4], "%s changed: %s" % (name, g))
+            require(h.sql("SELECT count(*), coalesce(sum(sequence), 0) FROM staffd.shifts")[0] == before,
+                    "--what-if-containment wrote to the database")
+            for args, pattern in ((["--what-if-containment", "1"], "from 0 to below 1"),
+                                  (["--what-if-containment", "-0.1"], "from 0 to below 1"),
+                                  (["--what-if-containment", "abc"], "not 'abc'"),
+                                  (["--queue", "voice-sv"], "--queue goes with --what-if-containment"),
+                                  (["--what-if-containment", "0.2", "--queue", "nope"],
+                                   "site 1 has no queue named 'nope'")):
+                p = recruit("--top", "0", *args)
+                require(p.returncode == 2 and pattern in p.stderr,
+                        "%s: exit %d, %s" % (args, p.returncode, p.stderr.strip()))
+        t.case("recruit_cli_what_if_containment", what_if_containment, after=up)
+
         # -- staffd.hire ------------------------------------------------------
 
         def hire_errors():
@@ -250,6 +295,52 @@ SELECT (SELECT array_agg(ARRAY[weekday::text, start_time::text, end_time::text] 
             view = h.sql("SELECT rank, name FROM staffd.current_candidate_ranking ORDER BY rank")
             require(len(view) == n_open and view[0][0] == "1", "current_candidate_ranking: %s" % view[:3])
         t.case("recruit_daemon_writes_needs_and_ranking_of_open_candidates", daemon_outputs, after=up)
+
+        # -- the assistant's share in the daemon's requirement --------------------
+
+        def required_sum(queue):
+            return float(h.scalar("SELECT coalesce(sum(required), 0) FROM staffd.coverage WHERE queue_id = %d"
+                                  % st["fx"].queues[queue]))
+
+        def replanned(sql):
+            h.wait_quiet(quiet=0.5, timeout=30)
+            rid = int(h.scalar("SELECT coalesce(max(id), 0) FROM staffd.runs"))
+            h.sql(sql)
+            h.wait_run_after(rid, timeout=30)
+            h.wait_quiet(quiet=0.5, timeout=30)
+
+        def daemon_share():
+            q = st["fx"].queues["voice-sv"]
+            base = required_sum("voice-sv")
+            require(base > 0, "no requirement on voice-sv")
+            replanned("UPDATE staffd.queues SET assistant_share = 0.5 WHERE id = %d" % q)
+            half = required_sum("voice-sv")
+            require(0.3 * base < half < 0.8 * base, "share 0.5: required %.1f -> %.1f" % (base, half))
+            # Escalated contacts that take twice as long bring the requirement back up.
+            aht = float(h.scalar("SELECT max(aht_seconds) FROM staffd.demand WHERE queue_id = %d" % q))
+            replanned("UPDATE staffd.queues SET escalated_aht_seconds = %f WHERE id = %d" % (2 * aht, q))
+            longer = required_sum("voice-sv")
+            require(longer > 1.5 * half, "escalated AHT x2: required %.1f -> %.1f" % (half, longer))
+            # A demand row's own share wins over the queue's: 0.99 leaves almost nobody required.
+            replanned("UPDATE staffd.demand SET assistant_share = 0.99 WHERE queue_id = %d" % q)
+            nearly = required_sum("voice-sv")
+            require(nearly < 0.2 * longer, "demand share 0.99: required %.1f -> %.1f" % (longer, nearly))
+            replanned("UPDATE staffd.demand SET assistant_share = NULL WHERE queue_id = %d;"
+                      "UPDATE staffd.queues SET assistant_share = 0, escalated_aht_seconds = NULL WHERE id = %d"
+                      % (q, q))
+            again = required_sum("voice-sv")
+            require(abs(again - base) < 1e-6 * max(1, base), "back to share 0: %.3f, first %.3f" % (again, base))
+            for sql, pattern in (("UPDATE staffd.queues SET assistant_share = 1 WHERE id = %d" % q,
+                                  "queue_assistant_share_from_0_below_1"),
+                                 ("UPDATE staffd.queues SET escalated_aht_seconds = 0 WHERE id = %d" % q,
+                                  "queue_escalated_aht_seconds_above_0_at_most_a_day"),
+                                 ("UPDATE staffd.demand SET assistant_share = -0.1 WHERE queue_id = %d" % q,
+                                  "demand_assistant_share_from_0_below_1")):
+                err = h.sql_error(sql)
+                require(err is not None and pattern in err.error_line, "%s: %s" % (sql, err and err.error_line))
+        t.case("recruit_daemon_staffs_what_the_assistant_leaves", daemon_share,
+               after=["recruit_daemon_writes_needs_and_ranking_of_open_candidates",
+                      "recruit_next_run_schedules_the_hired_agent"])
 
         t.case("recruit_daemon_stops_cleanly", h.stop, after=up)
 

@@ -16,6 +16,7 @@
 
 #include "breaks.h"
 #include "model.h"
+#include "testutil.h"
 
 #define DAY  86400LL
 #define HS   (19723LL * DAY) /* 2024-01-01, a Monday, 00:00 UTC */
@@ -132,16 +133,21 @@ static void test_windows_from_rules(void **state)
     assert_int_equal(n, 3);
     assert_int_equal(nd[0].minutes, 30);
     assert_false(nd[0].paid);
-    assert_true(nd[0].earliest == H(11) && nd[0].latest == H(13));
+    assert_int_equal(nd[0].earliest, H(11));
+    assert_int_equal(nd[0].latest, H(13));
     assert_int_equal(nd[1].minutes, 15);
     assert_true(nd[1].paid);
-    assert_true(nd[1].earliest == H(8.75) && nd[1].latest == H(10));
-    assert_true(nd[2].earliest == H(11.75) && nd[2].latest == H(13));
+    assert_int_equal(nd[1].earliest, H(8.75));
+    assert_int_equal(nd[1].latest, H(10));
+    assert_int_equal(nd[2].earliest, H(11.75));
+    assert_int_equal(nd[2].latest, H(13));
     /* 4 h: no lunch; halves of 2 h, breaks starting 30-75 minutes into each. */
     n = breaks_needed(example_rules, 2, H(8), H(12), nd, 8);
     assert_int_equal(n, 2);
-    assert_true(nd[0].earliest == H(8.5) && nd[0].latest == H(9.25));
-    assert_true(nd[1].earliest == H(10.5) && nd[1].latest == H(11.25));
+    assert_int_equal(nd[0].earliest, H(8.5));
+    assert_int_equal(nd[0].latest, H(9.25));
+    assert_int_equal(nd[1].earliest, H(10.5));
+    assert_int_equal(nd[1].latest, H(11.25));
     /* 3 h: nothing; and the count is returned even when it does not fit in out. */
     assert_int_equal(breaks_needed(example_rules, 2, H(8), H(11), nd, 8), 0);
     assert_int_equal(breaks_needed(example_rules, 2, H(8), H(16), nd, 1), 3);
@@ -185,7 +191,7 @@ static void check_placement(const struct fixture *f, const int *full)
         for (int i = 0; i < f->p.n_breaks; i++) {
             if (f->p.breaks[i].shift != k)
                 continue;
-            assert_true(n < BREAKS_MAX_PER_SHIFT);
+            assert_lt(n, BREAKS_MAX_PER_SHIFT);
             b[n++] = f->p.breaks[i];
         }
         assert_true(breaks_valid(f->c.break_rules, f->c.n_break_rules, ps->start, ps->end, b, n));
@@ -195,10 +201,12 @@ static void check_placement(const struct fixture *f, const int *full)
                 expect[(t - HS) / SD_CELL_SECONDS]--;
         }
     }
-    for (int i = 1; i < f->p.n_breaks; i++)
-        assert_true(f->p.breaks[i - 1].shift < f->p.breaks[i].shift ||
-                    (f->p.breaks[i - 1].shift == f->p.breaks[i].shift &&
-                     f->p.breaks[i - 1].start < f->p.breaks[i].start));
+    /* Sorted by shift, then by start. */
+    for (int i = 1; i < f->p.n_breaks; i++) {
+        assert_le(f->p.breaks[i - 1].shift, f->p.breaks[i].shift);
+        if (f->p.breaks[i - 1].shift == f->p.breaks[i].shift)
+            assert_lt(f->p.breaks[i - 1].start, f->p.breaks[i].start);
+    }
     assert_memory_equal(expect, f->scheduled, sizeof expect);
 }
 
@@ -248,8 +256,8 @@ static void test_placement_respects_rules_and_lowers_shortage(void **state)
     }
     double naive_sq = sum_sq_shortage(f.required, naive);
     double naive_lin = sum_shortage(f.required, naive);
-    assert_true(greedy_sq < naive_sq);
-    assert_true(greedy <= naive_lin);
+    assert_lt(greedy_sq, naive_sq);
+    assert_le(greedy, naive_lin);
     plan_release(&f);
 }
 
@@ -264,9 +272,9 @@ static void test_deterministic(void **state)
     assert_int_equal(f1.p.n_breaks, f2.p.n_breaks);
     for (int i = 0; i < f1.p.n_breaks; i++) {
         assert_int_equal(f1.p.breaks[i].shift, f2.p.breaks[i].shift);
-        assert_true(f1.p.breaks[i].start == f2.p.breaks[i].start);
-        assert_true(f1.p.breaks[i].end == f2.p.breaks[i].end);
-        assert_true(f1.p.breaks[i].paid == f2.p.breaks[i].paid);
+        assert_int_equal(f1.p.breaks[i].start, f2.p.breaks[i].start);
+        assert_int_equal(f1.p.breaks[i].end, f2.p.breaks[i].end);
+        assert_int_equal(f1.p.breaks[i].paid, f2.p.breaks[i].paid);
     }
     assert_memory_equal(f1.scheduled, f2.scheduled, sizeof f1.scheduled);
     plan_release(&f1);
@@ -291,12 +299,13 @@ static void test_breaks_go_where_there_is_surplus(void **state)
     assert_int_equal(breaks_place(&f.s, &f.p), 0);
     assert_int_equal(f.p.n_breaks, 2);
     for (int i = 0; i < 2; i++) {
-        assert_true(f.p.breaks[i].start >= H(11.5) && f.p.breaks[i].end <= H(13));
+        assert_ge(f.p.breaks[i].start, H(11.5));
+        assert_le(f.p.breaks[i].end, H(13));
         assert_false(f.p.breaks[i].paid);
     }
     /* Not both in the same half hour: no cell is short. */
-    assert_true(f.p.breaks[0].start != f.p.breaks[1].start);
-    assert_true(sum_shortage(f.required, f.scheduled) == 0);
+    assert_int_not_equal(f.p.breaks[0].start, f.p.breaks[1].start);
+    assert_eq(sum_shortage(f.required, f.scheduled), 0);
     plan_release(&f);
 }
 
@@ -322,7 +331,8 @@ static void test_published_breaks_kept_while_valid(void **state)
     assert_int_equal(breaks_place(&f.s, &f.p), 0);
     assert_int_equal(f.p.n_breaks, 3);
     for (int i = 0; i < 3; i++) {
-        assert_true(f.p.breaks[i].start == pb[i].start && f.p.breaks[i].end == pb[i].end);
+        assert_int_equal(f.p.breaks[i].start, pb[i].start);
+        assert_int_equal(f.p.breaks[i].end, pb[i].end);
         assert_int_equal(f.p.breaks[i].shift, 0);
     }
     plan_release(&f);

@@ -661,6 +661,64 @@ static void test_bidi_controls_dropped(void **state)
     free(text);
 }
 
+/*
+ * Found by tests/fuzz/fuzz_calendar: a text that is empty, or empty once
+ * cleaned (only control characters), or only blanks (an agent name of tabs)
+ * was written as "NAME:" or "NAME:<tabs>", which libical refuses ("No value
+ * for NAME property", X-LIC-ERROR) and drops. Such a text is left out instead.
+ */
+static void test_empty_texts(void **state)
+{
+    (void)state;
+    static const char *const empty[] = {"", "\x01\x02", "\x1b\x7f", "\t\t\t", "  \t "};
+    for (size_t i = 0; i < sizeof empty / sizeof *empty; i++) {
+        struct cal_event ev = event_at(UID_A, T0);
+        ev.summary = empty[i];
+        ev.description = empty[i];
+        struct cal_feed feed = {.name = empty[i], .events = &ev, .n_events = 1};
+        char *text = render(&feed, NULL);
+        assert_wellformed(text);
+        icalcomponent *cal = parse(text);
+        assert_int_equal(count_events(cal), 1);
+        assert_null(icalcomponent_get_first_property(cal, ICAL_NAME_PROPERTY));
+        assert_null(x_value(cal, "X-WR-CALNAME"));
+        icalcomponent *e = event_by_uid(cal, UID_A);
+        assert_null(icalcomponent_get_first_property(e, ICAL_SUMMARY_PROPERTY));
+        assert_null(event_description(e));
+        icalcomponent_free(cal);
+        free(text);
+    }
+}
+
+/*
+ * Found by tests/fuzz/fuzz_calendar: libical 3.0.16 folds a property together
+ * with its closing CRLF, so a value whose last line is just long enough
+ * ("NAME:" then 24 three-byte characters and one more octet) was folded
+ * between CR and LF: "...\r" "\r\n " "\n", a bare CR and an empty
+ * continuation line that strict clients refuse.
+ */
+static void test_fold_at_line_end(void **state)
+{
+    (void)state;
+    char text24[128] = "";
+    for (int i = 0; i < 24; i++)
+        strcat(text24, "\xE6\x97\xA5"); /* 日 */
+    strcat(text24, "_");
+    struct cal_event ev = event_at(UID_A, T0);
+    ev.summary = text24;
+    ev.description = text24;
+    struct cal_feed feed = {.name = text24, .events = &ev, .n_events = 1};
+    char *text = render(&feed, NULL);
+    assert_null(strstr(text, "\r\r"));
+    assert_wellformed(text);
+    icalcomponent *cal = parse(text);
+    assert_string_equal(cal_name(cal), text24);
+    assert_event_matches(cal, &ev);
+    assert_string_equal(event_description(event_by_uid(cal, UID_A)), text24);
+    icalcomponent_free(cal);
+    free(text);
+}
+
 static void expect_einval(const struct cal_feed *feed)
 {
     char sentinel = 0;
@@ -669,6 +727,40 @@ static void expect_einval(const struct cal_feed *feed)
     assert_int_equal(calendar_render(feed, &out, &len), -EINVAL);
     assert_null(out);
     assert_int_equal(len, 0);
+}
+
+/*
+ * Found by tests/fuzz/fuzz_calendar: libical 3.0.16 holds no year after 3000
+ * (icaltime_is_valid_time), so an instant in 3001..9999 was written as
+ * "DTSTART:00000000T000000", which no client reads. The last instant a feed
+ * takes is 3000-12-31T23:59:59Z; later ones are refused like any bad time.
+ */
+static void test_last_instant(void **state)
+{
+    (void)state;
+    const sd_time last = 32535215999; /* 3000-12-31T23:59:59Z */
+    struct cal_event ev = event_at(UID_A, last - 8 * HOUR);
+    ev.end = last;
+    ev.last_modified = last;
+    struct cal_feed feed = {.name = "Far", .events = &ev, .n_events = 1};
+    char *text = render(&feed, NULL);
+    assert_wellformed(text);
+    icalcomponent *cal = parse(text);
+    assert_event_matches(cal, &ev);
+    icalcomponent_free(cal);
+    free(text);
+    for (int c = 0; c < 3; c++) {
+        struct cal_event late = ev;
+        if (c == 0)
+            late.end = last + 1;
+        else if (c == 1)
+            late.last_modified = last + 1;
+        else
+            late.start = late.end = (sd_time)100000000000; /* year 5138 */
+        if (c == 2)
+            late.end += HOUR;
+        expect_einval(&(struct cal_feed){.name = "Far", .events = &late, .n_events = 1});
+    }
 }
 
 static void test_invalid_input(void **state)
@@ -746,6 +838,13 @@ static void test_invalid_input(void **state)
         case 15:
             ev.n_breaks = 1;
             br.end = ev.end + 60;
+            break;
+        case 16:
+            /* Found by tests/fuzz/fuzz_calendar: libical reads "UID:abc " back as "abc". */
+            ev.uid = "abc ";
+            break;
+        case 17:
+            ev.uid = "\tabc";
             break;
         default:
             return;
@@ -868,8 +967,10 @@ static void *run_suite(void *result)
         cmocka_unit_test(test_fold_every_offset),     cmocka_unit_test(test_crlf_only),
         cmocka_unit_test(test_controls_and_bad_utf8), cmocka_unit_test(test_cancelled),
         cmocka_unit_test(test_breaks_description),    cmocka_unit_test(test_empty_calendar),
-        cmocka_unit_test(test_bidi_controls_dropped), cmocka_unit_test(test_invalid_input),
-        cmocka_unit_test(test_restrictions_on_clone), cmocka_unit_test(test_concurrent_renders),
+        cmocka_unit_test(test_bidi_controls_dropped), cmocka_unit_test(test_empty_texts),
+        cmocka_unit_test(test_last_instant),          cmocka_unit_test(test_fold_at_line_end),
+        cmocka_unit_test(test_invalid_input),         cmocka_unit_test(test_restrictions_on_clone),
+        cmocka_unit_test(test_concurrent_renders),
     };
     *(int *)result = cmocka_run_group_tests(tests, NULL, release_libical);
     return NULL;

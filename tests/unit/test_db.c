@@ -15,6 +15,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "testutil.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -201,10 +202,10 @@ static void fx_free(struct fx *fx)
 
 static const char *val(const struct q *q, int res, int row, int col)
 {
-    assert_true(res < q->n);
+    assert_lt(res, q->n);
     assert_non_null(q->res[res]);
     assert_int_equal(PQresultStatus(q->res[res]), PGRES_TUPLES_OK);
-    assert_true(row < PQntuples(q->res[res]));
+    assert_lt(row, PQntuples(q->res[res]));
     return PQgetvalue(q->res[res], row, col);
 }
 
@@ -269,7 +270,7 @@ static void test_query_error(void **state)
     run_until(fx, &fx->completed, 3, TIMEOUT);
     assert_int_equal(fx->q[0].status, -EIO);
     assert_non_null(strstr(fx->q[0].error, "division by zero"));
-    assert_true(fx->q[0].error[strlen(fx->q[0].error) - 1] != '\n');
+    assert_int_not_equal(fx->q[0].error[strlen(fx->q[0].error) - 1], '\n');
     /* The statements before the error ran and are reported; none after. */
     assert_int_equal(fx->q[1].status, -EIO);
     assert_non_null(strstr(fx->q[1].error, "no_such_table"));
@@ -496,10 +497,10 @@ static void test_terminate_reconnect(void **state)
     assert_int_equal(fx->completed, 3);
     assert_int_equal(fx->completed_at_disconnect, 3);
     assert_int_equal(fx->q[0].status, 0);
-    assert_true(fx->q[1].status < 0);
-    assert_true(fx->q[2].status < 0);
+    assert_lt(fx->q[1].status, 0);
+    assert_lt(fx->q[2].status, 0);
     assert_int_equal(fx->q[2].status, -ECONNRESET);
-    assert_true(strlen(fx->q[1].error) > 0);
+    assert_gt(strlen(fx->q[1].error), 0);
     assert_false(db_connected(fx->db));
     assert_int_equal(db_exec(fx->db, "SELECT 1", 0, NULL, q_cb, &fx->q[3]), -ENOTCONN);
 
@@ -582,7 +583,7 @@ static void test_stop_in_flight(void **state)
     uv_timer_start(&stop, on_stop_timer, 100, 0);
     uint64_t t0 = uv_now(&fx->loop);
     run_until(fx, &fx->closed, 1, TIMEOUT);
-    assert_true(uv_now(&fx->loop) - t0 < 5000);
+    assert_lt(uv_now(&fx->loop) - t0, 5000);
     assert_int_equal(fx->completed, 3);
     for (int i = 0; i < 3; i++) {
         assert_int_equal(fx->q[i].status, -ECANCELED);

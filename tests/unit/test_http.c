@@ -99,6 +99,13 @@ struct fixture {
     size_t raw_len[MAX_EXCHANGES];
     int eof_after_stop; /* 1 if the live connections saw EOF after http_stop */
 
+    /* The asynchronous (console) handler: a request answered later from a timer. */
+    int console_calls;
+    struct http_request *pending;
+    uv_timer_t later;
+    int later_alive; /* http_request_alive() when the timer fired: 1, 0, or -1 before */
+    char console_method[8], console_query[64], console_cookie[64], console_body[64];
+
     /* What the fake API callback saw. */
     int api_calls;
     char api_name[64];
@@ -120,6 +127,8 @@ static int fake_feed(void *ctx, const char *token, size_t len, struct http_feed 
         out->last_modified = (sd_time)time(NULL) + 3600;
         return 0;
     }
+    if (len == 7 && memcmp(token, "loading", 7) == 0)
+        return -EAGAIN; /* the daemon has not loaded its feeds yet */
     if (len == 3 && memcmp(token, "big", 3) == 0) {
         /* A fresh buffer per call, and the previous one freed: the server must have copied it. */
         free(f->big);
@@ -289,13 +298,51 @@ static void on_done(uv_async_t *a)
     uv_close((uv_handle_t *)a, NULL);
 }
 
+static void on_later(uv_timer_t *t)
+{
+    struct fixture *f = t->data;
+    static const char *const hdrs[] = {"x-later", "yes", "x-bad", "a\r\nSet-Cookie: x=1", NULL};
+    f->later_alive = http_request_alive(f->pending);
+    struct http_reply rep = {
+        .status = 200, .content_type = "text/plain", .headers = hdrs, .body = "later\n", .len = 6};
+    http_reply(f->pending, &rep);
+    f->pending = NULL;
+    uv_close((uv_handle_t *)t, NULL);
+}
+
+/* /console/now answers at once; anything else 150 ms later, from a timer. */
+static void fake_console(void *ctx, struct http_request *r, const struct http_request_info *info)
+{
+    struct fixture *f = ctx;
+    f->console_calls++;
+    snprintf(f->console_method, sizeof f->console_method, "%s", info->method);
+    snprintf(f->console_query, sizeof f->console_query, "%s", info->query);
+    if (info->cookie != NULL)
+        snprintf(f->console_cookie, sizeof f->console_cookie, "%s", info->cookie);
+    snprintf(f->console_body, sizeof f->console_body, "%s", info->body);
+    if (strcmp(info->path, "/console/now") == 0) {
+        struct http_reply rep = {.status = 201, /* no reason phrase here: sent as 500 */
+                                 .content_type = "text/plain",
+                                 .body = "now\n",
+                                 .len = 4};
+        http_reply(r, &rep);
+        return;
+    }
+    f->pending = r;
+    f->later_alive = -1;
+    uv_timer_init(&f->loop, &f->later);
+    f->later.data = f;
+    uv_timer_start(&f->later, on_later, 150, 0);
+}
+
 static void run_server(struct fixture *f, client_fn client)
 {
     struct http_handlers h = {.ctx = f,
                               .feed = fake_feed,
                               .healthz = fake_healthz,
                               .metrics = fake_metrics,
-                              .api = fake_api};
+                              .api = fake_api,
+                              .console = fake_console};
 
     assert_int_equal(uv_loop_init(&f->loop), 0);
     assert_int_equal(http_start(&f->loop, "127.0.0.1", 0, &h, &f->srv), 0);
@@ -676,6 +723,25 @@ static void test_not_found(void **state)
     }
 }
 
+/* A feed the callback cannot look up yet: 503 with Retry-After, never a 404. */
+static void test_feed_not_loaded_yet(void **state)
+{
+    struct fixture *f = *state;
+    int get = add_request(f, GET("/feeds/loading.ics", ""));
+    run_server(f, client_sequential);
+
+    struct response r;
+    get_response(f, get, false, &r);
+    assert_int_equal(r.status, 503);
+    assert_header(&r, "retry-after", "5");
+    assert_header(&r, "content-type", TEXT_TYPE);
+    assert_privacy_headers(&r);
+    assert_null(header(&r, "etag"));
+    assert_string_equal(r.body, "Service Unavailable\n");
+    response_free(&r);
+    assert_int_equal(f->stats.feed_not_found, 0);
+}
+
 static void test_health_and_metrics(void **state)
 {
     struct fixture *f = *state;
@@ -1034,6 +1100,64 @@ static void on_closed_flag(void *arg)
     *(bool *)arg = true;
 }
 
+/* An asynchronous answer arrives later, with its headers; a header with CR LF is dropped. */
+static void test_console_async(void **state)
+{
+    struct fixture *f = *state;
+    int later = add_request(f, "POST /console/later?q=1 HTTP/1.1\r\nHost: x\r\nCookie: a=1\r\n"
+                               "Cookie: b=2\r\nContent-Length: 5\r\nConnection: close\r\n\r\n"
+                               "x=1&y");
+    int now = add_request(f, "GET /console/now HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    int other = add_request(f, "GET /consolex HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    run_server(f, client_sequential);
+    struct response r;
+    get_response(f, later, false, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(header(&r, "x-later"), "yes");
+    assert_null(header(&r, "x-bad"));
+    assert_null(header(&r, "set-cookie"));
+    assert_string_equal(r.body, "later\n");
+    response_free(&r);
+    assert_int_equal(f->later_alive, 1);
+    get_response(f, now, false, &r);
+    assert_int_equal(r.status, 500);
+    response_free(&r);
+    get_response(f, other, false, &r);
+    assert_int_equal(r.status, 404);
+    response_free(&r);
+    assert_int_equal(f->console_calls, 2);
+    assert_string_equal(f->console_cookie, "a=1; b=2");
+    assert_int_equal(f->stats.async_pending, 0);
+}
+
+/* A client that leaves before the answer: the late answer is dropped, nothing breaks. */
+static void client_leaves(struct fixture *f)
+{
+    int fd = client_connect(f->port);
+    if (fd >= 0) {
+        send_all(fd, f->requests[0], strlen(f->requests[0]));
+        usleep(30 * 1000);
+        close(fd);
+    }
+    usleep(400 * 1000); /* past the 150 ms answer */
+}
+
+static void test_console_client_leaves(void **state)
+{
+    struct fixture *f = *state;
+    add_request(f, "GET /console/later HTTP/1.1\r\nHost: x\r\n\r\n");
+    run_server(f, client_leaves);
+    assert_int_equal(f->console_calls, 1);
+    assert_true(f->later_alive == 0 || f->later_alive == 1);
+    print_message("client left: %s\n", f->later_alive == 0
+                                           ? "h2o dropped the request, the answer was discarded"
+                                           : "the answer went to a closed socket");
+    assert_null(f->pending);
+    assert_int_equal(f->stats.async_pending, 0);
+    /* Either h2o saw the close first (abandoned) or the answer went to a dead socket. */
+    assert_int_equal(f->stats.async_abandoned, f->later_alive == 0 ? 1 : 0);
+}
+
 static void test_start_errors(void **state)
 {
     (void)state;
@@ -1078,6 +1202,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_if_none_match, setup, teardown),
         cmocka_unit_test_setup_teardown(test_if_modified_since, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_feed_not_loaded_yet, setup, teardown),
         cmocka_unit_test_setup_teardown(test_health_and_metrics, setup, teardown),
         cmocka_unit_test_setup_teardown(test_health_ok_and_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_route, setup, teardown),
@@ -1089,6 +1214,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_body_copied, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_closes_live_connections, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_console_async, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_console_client_leaves, setup, teardown),
         cmocka_unit_test(test_start_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -133,6 +134,77 @@ static void test_parse_errors(void **state)
         err[0] = '\0';
         assert_int_equal(nrp_parse(bad[i], strlen(bad[i]), &I, err, sizeof err), -EINVAL);
         assert_true(strlen(err) > 0);
+    }
+}
+
+/*
+ * Issue 12, finding 6 (found by a fuzzer): a second SECTION_SHIFTS after the
+ * staff were read added a shift type that no staff member's MaxShifts array
+ * had room for, and nrp_to_engine() read past it. Each section may appear once.
+ */
+static void test_repeated_section_after_staff(void **state)
+{
+    (void)state;
+    char path[512], err[256];
+    data_path(path, sizeof path, "Instance1.txt");
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *text = malloc(1 << 16);
+    assert_non_null(text);
+    size_t len = fread(text, 1, (1 << 16) - 64, f);
+    fclose(f);
+    static const char tail[] = "\r\nSECTION_SHIFTS\r\nX,480,\r\n\r\n";
+    memcpy(text + len, tail, sizeof tail - 1);
+    len += sizeof tail - 1;
+
+    struct nrp_instance I;
+    int rc = nrp_parse(text, len, &I, err, sizeof err);
+    if (rc == 0) {
+        /* The old parser accepted it; this is where it read out of bounds. */
+        struct engine_instance *E = NULL;
+        assert_int_equal(nrp_to_engine(&I, &E), 0);
+        engine_instance_free(E);
+        nrp_free(&I);
+        fail_msg("a repeated SECTION_SHIFTS was accepted");
+    }
+    assert_int_equal(rc, -EINVAL);
+    assert_non_null(strstr(err, "SECTION_SHIFTS"));
+    free(text);
+}
+
+/*
+ * The same finding's leak: a repeated section before the staff replaced the
+ * successions table without freeing it (LeakSanitizer fails the test binary
+ * on the old code). Every section, repeated, is refused and frees everything.
+ */
+static void test_repeated_section_refused(void **state)
+{
+    (void)state;
+    /* Each section, and a second one that would be valid on its own (new IDs, other days). */
+    static const char *const sections[][2] = {
+        {"SECTION_HORIZON\n14\n\n", "SECTION_HORIZON\n14\n\n"},
+        {"SECTION_SHIFTS\nD,480,\n\n", "SECTION_SHIFTS\nN,480,D\n\n"},
+        {"SECTION_STAFF\nA,D=14,4320,0,5,1,1,2\n\n", "SECTION_STAFF\nB,D=14,4320,0,5,1,1,2\n\n"},
+        {"SECTION_DAYS_OFF\nA,1\n\n", "SECTION_DAYS_OFF\nA,2\n\n"},
+        {"SECTION_SHIFT_ON_REQUESTS\nA,2,D,1\n\n", "SECTION_SHIFT_ON_REQUESTS\nA,4,D,1\n\n"},
+        {"SECTION_SHIFT_OFF_REQUESTS\nA,3,D,1\n\n", "SECTION_SHIFT_OFF_REQUESTS\nA,5,D,1\n\n"},
+        {"SECTION_COVER\n0,D,1,100,1\n\n", "SECTION_COVER\n1,D,1,100,1\n\n"},
+    };
+    const int n = (int)(sizeof sections / sizeof *sections);
+    for (int twice = 0; twice < n; twice++) {
+        char text[1024] = "", err[256] = "";
+        for (int i = 0; i < n; i++) {
+            strcat(text, sections[i][0]);
+            if (i == twice)
+                strcat(text, sections[i][1]);
+        }
+        struct nrp_instance I;
+        if (nrp_parse(text, strlen(text), &I, err, sizeof err) == 0) {
+            nrp_free(&I);
+            fail_msg("section %d twice was accepted", twice);
+        }
+        if (strstr(err, "twice") == NULL)
+            fail_msg("section %d twice: %s", twice, err);
     }
 }
 
@@ -299,13 +371,65 @@ static void test_write_lp(void **state)
     nrp_free(&I);
 }
 
+static char *lp_of(const char *instance, size_t *len)
+{
+    struct nrp_instance I;
+    char err[256], *text = NULL;
+    assert_int_equal(nrp_parse(instance, strlen(instance), &I, err, sizeof err), 0);
+    FILE *f = open_memstream(&text, len);
+    assert_non_null(f);
+    assert_int_equal(nrp_write_lp(&I, f), 0);
+    fclose(f);
+    nrp_free(&I);
+    return text;
+}
+
+/*
+ * Found by tests/fuzz/fuzz_nrp (a timeout): the LP writer looped over every run
+ * length below MinConsecutiveShifts and MinConsecutiveDaysOff, so a staff line
+ * with 2,000,000,000 there took seconds per staff member writing nothing more
+ * than a bound of the horizon does: the rows stop at runs of D - 2 days.
+ */
+static void test_write_lp_huge_minimums(void **state)
+{
+    (void)state;
+    static const char head[] = "SECTION_HORIZON\n14\n\nSECTION_SHIFTS\nD,480,\n\nSECTION_STAFF\n";
+    static const char tail[] = "\n\nSECTION_COVER\n0,D,1,100,1\n\n";
+    char huge[512], horizon[512];
+    snprintf(huge, sizeof huge,
+             "%sA,D=14,4320,0,5,2000000000,2000000000,2\n"
+             "B,D=14,4320,0,5,2000000000,2000000000,2%s",
+             head, tail);
+    snprintf(horizon, sizeof horizon, "%sA,D=14,4320,0,5,14,14,2\nB,D=14,4320,0,5,14,14,2%s", head,
+             tail);
+    struct timespec t0, t1;
+    size_t n_huge = 0, n_horizon = 0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    char *a = lp_of(huge, &n_huge);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    char *b = lp_of(horizon, &n_horizon);
+    double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (seconds > 1.0)
+        fail_msg("the LP took %.1f s to write", seconds);
+    assert_int_equal(n_huge, n_horizon);
+    assert_memory_equal(a, b, n_huge);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_all),     cmocka_unit_test(test_parse_details),
-        cmocka_unit_test(test_parse_errors),  cmocka_unit_test(test_checker),
-        cmocka_unit_test(test_engine_agrees), cmocka_unit_test(test_solution_roundtrip),
+        cmocka_unit_test(test_parse_all),
+        cmocka_unit_test(test_parse_details),
+        cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_repeated_section_after_staff),
+        cmocka_unit_test(test_repeated_section_refused),
+        cmocka_unit_test(test_checker),
+        cmocka_unit_test(test_engine_agrees),
+        cmocka_unit_test(test_solution_roundtrip),
         cmocka_unit_test(test_write_lp),
+        cmocka_unit_test(test_write_lp_huge_minimums),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

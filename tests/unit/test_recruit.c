@@ -153,13 +153,14 @@ static void test_evening_student_outranks_daytime_candidate(void **state)
     assert_int_equal(f.c[r[0].candidate].id, 2);
     assert_int_equal(r[0].rank, 1);
     /* 20 h wanted, five 5-hour evenings short: four of them, 20 h a week. */
-    assert_true(r[0].minutes_per_week > 1199 && r[0].minutes_per_week < 1201);
-    assert_true(r[0].queue_minutes[0] > 1199);
+    assert_gt(r[0].minutes_per_week, 1199);
+    assert_lt(r[0].minutes_per_week, 1201);
+    assert_gt(r[0].queue_minutes[0], 1199);
     assert_non_null(strstr(r[0].explanation, "could cover 20 h/week of chat-sv shortage"));
     assert_non_null(strstr(r[0].explanation, "evenings 17:00–22:00 Europe/Stockholm"));
-    assert_true(r[0].n_shifts == 8);
+    assert_int_equal(r[0].n_shifts, 8);
     assert_int_equal(f.c[r[1].candidate].id, 1);
-    assert_true(r[1].minutes_per_week == 0);
+    assert_eq(r[1].minutes_per_week, 0);
     assert_non_null(strstr(r[1].explanation, "covers nothing"));
     recruit_ranked_free(r, n);
 }
@@ -195,8 +196,8 @@ static void test_long_non_ascii_names_stay_valid_utf8(void **state)
     recruit_params_default(&rp);
     struct recruit_result rr = {0};
     assert_int_equal(recruit_run(&f.s, &f.p, &rp, &rr), 0);
-    assert_true(rr.n_needs > 0);
-    assert_true(rr.n_ranked == 2);
+    assert_gt(rr.n_needs, 0);
+    assert_int_equal(rr.n_ranked, 2);
     for (int i = 0; i < rr.n_needs; i++) {
         assert_true(text_utf8_valid(rr.needs[i].label, strlen(rr.needs[i].label)));
         assert_true(text_utf8_valid(rr.needs[i].reason, strlen(rr.needs[i].reason)));
@@ -229,8 +230,8 @@ static void test_candidate_without_skill_covers_nothing(void **state)
     int n;
     assert_int_equal(recruit_rank(&f.s, &f.p, &rp, &r, &n), 0);
     assert_int_equal(n, 1);
-    assert_true(r[0].minutes_per_week == 0);
-    assert_true(r[0].queue_minutes[0] == 0);
+    assert_eq(r[0].minutes_per_week, 0);
+    assert_eq(r[0].queue_minutes[0], 0);
     assert_int_equal(r[0].n_shifts, 0);
     assert_non_null(strstr(r[0].explanation, "lacks the skills of the short queues (chat-sv)"));
     assert_non_null(strstr(r[0].explanation, "not assessed"));
@@ -257,11 +258,13 @@ static void test_second_candidate_ranked_by_what_is_left(void **state)
     assert_int_equal(f.c[r[0].candidate].id, 1);
     assert_int_equal(f.c[r[1].candidate].id, 2);
     assert_int_equal(f.c[r[2].candidate].id, 3);
-    assert_true(r[0].minutes_per_week > 1199 && r[0].minutes_per_week < 1201);
+    assert_gt(r[0].minutes_per_week, 1199);
+    assert_lt(r[0].minutes_per_week, 1201);
     /* The second adds only the evening left: 5 h a week. */
-    assert_true(r[1].minutes_per_week > 299 && r[1].minutes_per_week < 301);
+    assert_gt(r[1].minutes_per_week, 299);
+    assert_lt(r[1].minutes_per_week, 301);
     assert_non_null(strstr(r[1].explanation, "before those ranked above"));
-    assert_true(r[2].minutes_per_week == 0);
+    assert_eq(r[2].minutes_per_week, 0);
     assert_non_null(strstr(r[2].explanation, "covered by those ranked above"));
     recruit_ranked_free(r, n);
 
@@ -269,7 +272,7 @@ static void test_second_candidate_ranked_by_what_is_left(void **state)
     f.c[2].score = 80;
     assert_int_equal(recruit_rank(&f.s, &f.p, &rp, &r, &n), 0);
     assert_int_equal(f.c[r[0].candidate].id, 3);
-    assert_true(r[0].value > r[0].minutes_per_week);
+    assert_gt(r[0].value, r[0].minutes_per_week);
     recruit_ranked_free(r, n);
 }
 
@@ -288,7 +291,8 @@ static void test_score_weighs_in_but_coverage_leads(void **state)
     int n;
     assert_int_equal(recruit_rank(&f.s, &f.p, &rp, &r, &n), 0);
     assert_int_equal(f.c[r[0].candidate].id, 2);
-    assert_true(r[0].value > 0.79 * 1200 && r[0].value < 0.81 * 1200);
+    assert_gt(r[0].value, 0.79 * 1200);
+    assert_lt(r[0].value, 0.81 * 1200);
     recruit_ranked_free(r, n);
 }
 
@@ -335,17 +339,17 @@ static void test_ranking_is_deterministic(void **state)
     int covering = 0;
     for (int i = 0; i < na; i++) {
         assert_int_equal(a[i].candidate, b[i].candidate);
-        assert_true(a[i].minutes_per_week == b[i].minutes_per_week);
+        assert_eq(a[i].minutes_per_week, b[i].minutes_per_week);
         assert_string_equal(a[i].explanation, b[i].explanation);
         assert_int_equal(f.c[a[i].candidate].id, g.c[c[i].candidate].id);
-        assert_true(a[i].minutes_per_week == c[i].minutes_per_week);
+        assert_eq(a[i].minutes_per_week, c[i].minutes_per_week);
         assert_string_equal(a[i].explanation, c[i].explanation);
         covering += a[i].minutes_per_week > 0;
         /* Ranks follow value. */
         if (i > 0)
-            assert_true(a[i - 1].value >= a[i].value);
+            assert_ge(a[i - 1].value, a[i].value);
     }
-    assert_true(covering >= 4);
+    assert_ge(covering, 4);
     recruit_ranked_free(a, na);
     recruit_ranked_free(b, nb);
     recruit_ranked_free(c, nc);
@@ -369,20 +373,25 @@ static void test_needs_name_queue_weekdays_and_block(void **state)
     assert_int_equal(nd[0].weekdays, WEEKDAYS);
     assert_int_equal(nd[0].start_min, 17 * 60);
     assert_int_equal(nd[0].end_min, 22 * 60);
-    assert_true(nd[0].shortage_hours > 49.99 && nd[0].shortage_hours < 50.01);
-    assert_true(nd[0].peak_agents > 1.99 && nd[0].peak_agents < 2.01);
+    assert_gt(nd[0].shortage_hours, 49.99);
+    assert_lt(nd[0].shortage_hours, 50.01);
+    assert_gt(nd[0].peak_agents, 1.99);
+    assert_lt(nd[0].peak_agents, 2.01);
     assert_string_equal(nd[0].label, "weekday evenings 17:00–22:00 Europe/Stockholm");
     assert_non_null(strstr(nd[0].reason, "chat-sv"));
-    assert_true(nd[0].hours_per_hire > 19.99 && nd[0].hours_per_hire < 20.01);
+    assert_gt(nd[0].hours_per_hire, 19.99);
+    assert_lt(nd[0].hours_per_hire, 20.01);
     /* 50 / 20 = 2.5 hires, +2.76 % for 3 %/month over 4 weeks: 2.57, so 3. */
-    assert_true(nd[0].agents_exact > 2.56 && nd[0].agents_exact < 2.58);
+    assert_gt(nd[0].agents_exact, 2.56);
+    assert_lt(nd[0].agents_exact, 2.58);
     assert_int_equal(nd[0].agents, 3);
 
     /* voice-en, in UTC: weekend mornings, 1 agent x 4 h x 2 days; a hire gives at most 8 h. */
     assert_int_equal(nd[1].queue, 1);
     assert_int_equal(nd[1].weekdays, WEEKEND);
     assert_string_equal(nd[1].label, "weekend mornings 09:00–13:00 UTC");
-    assert_true(nd[1].hours_per_hire > 7.99 && nd[1].hours_per_hire < 8.01);
+    assert_gt(nd[1].hours_per_hire, 7.99);
+    assert_lt(nd[1].hours_per_hire, 8.01);
     assert_int_equal(nd[1].agents, 1);
     free(nd);
 }
@@ -407,15 +416,16 @@ static void test_needs_scale_with_attrition_and_ramp_up(void **state)
     assert_int_equal(nc, 1);
     /* 100 h / 20 h = 5 hires before attrition. */
     double months4 = 4 * 7 / 30.4375, months12 = 12 * 7 / 30.4375;
-    assert_true(a[0].agents_exact > 5 * (1 + 0.03 * months4) - 1e-6);
-    assert_true(a[0].agents_exact < 5 * (1 + 0.03 * months4) + 1e-6);
-    assert_true(b[0].agents_exact > 5 * (1 + 0.10 * months4) - 1e-6);
-    assert_true(c[0].agents_exact > 5 * (1 + 0.10 * months12) - 1e-6);
-    assert_true(c[0].agents_exact < 5 * (1 + 0.10 * months12) + 1e-6);
+    assert_gt(a[0].agents_exact, 5 * (1 + 0.03 * months4) - 1e-6);
+    assert_lt(a[0].agents_exact, 5 * (1 + 0.03 * months4) + 1e-6);
+    assert_gt(b[0].agents_exact, 5 * (1 + 0.10 * months4) - 1e-6);
+    assert_gt(c[0].agents_exact, 5 * (1 + 0.10 * months12) - 1e-6);
+    assert_lt(c[0].agents_exact, 5 * (1 + 0.10 * months12) + 1e-6);
     /* Whole people: the shortage rounded up, the allowance to the nearest person. */
     assert_int_equal(a[0].agents, 5);
     assert_int_equal(c[0].agents, 6);
-    assert_true(a[0].agents <= b[0].agents && b[0].agents <= c[0].agents);
+    assert_le(a[0].agents, b[0].agents);
+    assert_le(b[0].agents, c[0].agents);
     free(a);
     free(b);
     free(c);
@@ -446,7 +456,7 @@ static void test_needs_join_midnight_and_group_days(void **state)
     assert_int_equal(nd[noon].end_min, 14 * 60 + 15);
     assert_non_null(strstr(nd[noon].label, "Mon, Wed, Fri"));
     /* Three agents short at once: at least three hires, though 17 h would fit one. */
-    assert_true(nd[noon].agents >= 3);
+    assert_ge(nd[noon].agents, 3);
     free(nd);
 }
 
@@ -462,7 +472,7 @@ static void test_no_shortage_no_needs_and_zero_ranking(void **state)
     assert_int_equal(recruit_run(&f.s, &f.p, &rp, &rr), 0);
     assert_int_equal(rr.n_needs, 0);
     assert_int_equal(rr.n_ranked, 1);
-    assert_true(rr.ranked[0].minutes_per_week == 0);
+    assert_eq(rr.ranked[0].minutes_per_week, 0);
     assert_non_null(strstr(rr.ranked[0].explanation, "no queue is short"));
     char *t = recruit_format_text(&f.s, &rr, 5);
     assert_non_null(t);
@@ -554,19 +564,20 @@ static void test_what_if_adds_the_candidate_as_an_agent(void **state)
     recruit_params_default(&rp);
     struct recruit_result rr;
     assert_int_equal(recruit_run(&f.s, &base, &rp, &rr), 0);
-    assert_true(rr.n_needs >= 1);
-    assert_true(rr.ranked[0].minutes_per_week > 0);
+    assert_ge(rr.n_needs, 1);
+    assert_gt(rr.ranked[0].minutes_per_week, 0);
 
     int idx = recruit_find_candidate(&f.s, 5);
     assert_int_equal(idx, 0);
     assert_int_equal(recruit_find_candidate(&f.s, 99), -1);
     struct recruit_what_if w;
     assert_int_equal(recruit_what_if(&f.s, &base, &idx, 1, &rp, &w), 0);
-    assert_true(w.queues[0].shortage_after < w.queues[0].shortage_before);
-    assert_true(w.queues[0].sl_after > w.queues[0].sl_before);
-    assert_true(w.queues[1].sl_before < 0); /* no demand on voice-en */
+    assert_lt(w.queues[0].shortage_after, w.queues[0].shortage_before);
+    assert_gt(w.queues[0].sl_after, w.queues[0].sl_before);
+    assert_lt(w.queues[1].sl_before, 0); /* no demand on voice-en */
     /* 5 evenings of 6 h would be 30 h; the default contract caps at 25 h. */
-    assert_true(w.minutes_per_week[0] > 0 && w.minutes_per_week[0] <= 1500);
+    assert_gt(w.minutes_per_week[0], 0);
+    assert_le(w.minutes_per_week[0], 1500);
     char *t = recruit_format_what_if(&f.s, &w);
     assert_non_null(t);
     assert_non_null(strstr(t, "chat-sv"));
@@ -575,6 +586,112 @@ static void test_what_if_adds_the_candidate_as_an_agent(void **state)
     struct recruit_what_if w2;
     assert_int_equal(recruit_what_if(&f.s, &base, &bad, 1, &rp, &w2), -EINVAL);
     recruit_what_if_free(&w);
+    recruit_result_free(&rr);
+    plan_free(&base);
+}
+
+/*
+ * The assistant's share: chat-sv has demand on weekday daytimes and two
+ * agents; with half the contacts resolved before they reach people, fewer
+ * agent-hours are required and fewer are short, and voice-en (no demand, not
+ * asked about) keeps its share. Asking for the share a queue already has
+ * changes nothing.
+ */
+static void test_containment_what_if_plans_for_what_reaches_people(void **state)
+{
+    (void)state;
+    static struct fx f;
+    static double offered[NQ * CELLS];
+    static struct contract ct;
+    static int lengths[1] = {480};
+    static struct agent ag[2];
+    static int ag_skill = 0;
+    static struct window ag_w[5];
+    fx_init(&f);
+    for (int c = 0; c < CELLS; c++) {
+        int wd, m;
+        local_of(&f, 0, c, &wd, &m);
+        if (wd <= 5 && m >= 8 * 60 && m < 20 * 60) {
+            offered[c] = 12;
+            f.contacts[c] = 12;
+            f.aht[c] = 240;
+        }
+    }
+    f.s.offered = offered;
+    ct = (struct contract){.id = 1,
+                           .name = (char *)"ft",
+                           .max_minutes_per_week = 2400,
+                           .max_days_per_week = 5,
+                           .max_consecutive_days = 5,
+                           .min_rest_minutes = 660,
+                           .shift_start_step_minutes = 30,
+                           .n_lengths = 1,
+                           .shift_lengths_minutes = lengths};
+    for (int d = 0; d < 5; d++)
+        ag_w[d] = (struct window){d + 1, 8 * 60, 20 * 60, INT32_MIN, INT32_MAX};
+    for (int i = 0; i < 2; i++)
+        ag[i] = (struct agent){.id = i + 1,
+                               .name = (char *)"agent",
+                               .tz = 0,
+                               .contract = 0,
+                               .n_skills = 1,
+                               .skills = &ag_skill,
+                               .n_windows = 5,
+                               .windows = ag_w};
+    f.s.n_contracts = 1;
+    f.s.contracts = &ct;
+    f.s.n_agents = 2;
+    f.s.agents = ag;
+
+    struct plan_params pp = {.seed = 1};
+    struct plan base;
+    assert_int_equal(plan_run(&f.s, &pp, &base), 0);
+    struct recruit_params rp;
+    recruit_params_default(&rp);
+    struct recruit_result rr;
+    assert_int_equal(recruit_run(&f.s, &base, &rp, &rr), 0);
+
+    struct recruit_containment w;
+    assert_int_equal(recruit_what_if_containment(&f.s, &base, &rr, -1, 0.5, &pp, &rp, &w), 0);
+    const struct recruit_containment_queue *sv = &w.queues[0], *en = &w.queues[1];
+    assert_near(sv->share_before, 0, 1e-12);
+    assert_near(sv->share_after, 0.5, 1e-12);
+    assert_gt(sv->required_hours_before, 0);
+    /* Erlang C: half the traffic needs less than before but more than half. */
+    assert_lt(sv->required_hours_after, sv->required_hours_before);
+    assert_gt(sv->required_hours_after, 0.5 * sv->required_hours_before);
+    assert_lt(sv->shortage_hours_after, sv->shortage_hours_before);
+    assert_ge(sv->sl_after, sv->sl_before);
+    assert_le(w.hires_after, w.hires_before);
+    int hires = 0;
+    for (int i = 0; i < rr.n_needs; i++)
+        hires += rr.needs[i].agents;
+    assert_int_equal(w.hires_before, hires);
+    assert_near(en->required_hours_after, 0, 1e-12);
+    assert_lt(en->sl_after, 0); /* no demand */
+    /* The snapshot itself is left as it was. */
+    assert_near(f.s.queues[0].assistant_share, 0, 1e-12);
+    for (int c = 0; c < CELLS; c++)
+        assert_near(f.s.contacts[c], offered[c], 1e-12);
+    char *t = recruit_format_containment(&f.s, &w);
+    assert_non_null(t);
+    assert_non_null(strstr(t, "50 % of every queue"));
+    assert_non_null(strstr(t, "chat-sv"));
+    free(t);
+    recruit_containment_free(&w);
+
+    /* The share chat-sv already has: the same plan, the same needs. */
+    assert_int_equal(recruit_what_if_containment(&f.s, &base, &rr, 0, 0, &pp, &rp, &w), 0);
+    assert_int_equal(w.queue, 0);
+    assert_near(w.queues[0].required_hours_after, w.queues[0].required_hours_before, 1e-9);
+    assert_near(w.queues[0].shortage_hours_after, w.queues[0].shortage_hours_before, 1e-9);
+    assert_int_equal(w.hires_after, w.hires_before);
+    recruit_containment_free(&w);
+
+    assert_int_equal(recruit_what_if_containment(&f.s, &base, &rr, -1, 1.0, &pp, &rp, &w), -EINVAL);
+    assert_int_equal(recruit_what_if_containment(&f.s, &base, &rr, 2, 0.1, &pp, &rp, &w), -EINVAL);
+    f.s.offered = NULL;
+    assert_int_equal(recruit_what_if_containment(&f.s, &base, &rr, -1, 0.1, &pp, &rp, &w), -EINVAL);
     recruit_result_free(&rr);
     plan_free(&base);
 }
@@ -614,6 +731,7 @@ int main(void)
         cmocka_unit_test(test_json_and_text),
         cmocka_unit_test(test_what_if_adds_the_candidate_as_an_agent),
         cmocka_unit_test(test_default_contract_fits_wanted_minutes),
+        cmocka_unit_test(test_containment_what_if_plans_for_what_reaches_people),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,7 @@
  * preferences (avoid a weekday, prefer an evening, avoid a window, prefer a
  * date), fair shares of hours, weekend shifts going to whoever had fewer
  * lately, breaks placed after the search, determinism, and no broken rule
- * (schedule_check) in any of it.
+ * (rule_check) in any of it.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -19,7 +19,8 @@
 #include "breaks.h"
 #include "model.h"
 #include "roster.h"
-#include "schedule.h"
+#include "rule_check.h"
+#include "testutil.h"
 
 #define DAY    86400LL
 #define MONDAY 19723 /* 2024-01-01 */
@@ -126,7 +127,7 @@ static void solve(struct rf *f, uint64_t seed, struct plan *p)
         .seed = seed, .iterations = 3000, .threads = 1, .freeze_until = f->freeze_until};
     assert_int_equal(roster_build(&f->s, &rp, p), 0);
     char why[256] = "";
-    int rc = schedule_check(&f->s, p->shifts, p->n_shifts, why, sizeof why);
+    int rc = rule_check(&f->s, p->shifts, p->n_shifts, why, sizeof why);
     if (rc != 0)
         fail_msg("a rule is broken: %s", why);
 }
@@ -169,7 +170,8 @@ static void test_avoid_mondays(void **state)
             const struct planned_shift *other = shift_on(&p, 1 - avoider, 0);
             assert_null(mine);
             assert_non_null(other);
-            assert_true(other->start == HS + 9 * 3600 && other->end == HS + 17 * 3600);
+            assert_int_equal(other->start, HS + 9 * 3600);
+            assert_int_equal(other->end, HS + 17 * 3600);
             release(&p);
         }
     }
@@ -207,8 +209,8 @@ static void test_prefer_evening_gets_evening(void **state)
             const struct planned_shift *morning = shift_on(&p, 1 - fan, 0);
             assert_non_null(eve);
             assert_non_null(morning);
-            assert_true(eve->start == HS + 18 * 3600);
-            assert_true(morning->start == HS + 9 * 3600);
+            assert_int_equal(eve->start, HS + 18 * 3600);
+            assert_int_equal(morning->start, HS + 9 * 3600);
             release(&p);
         }
     }
@@ -230,8 +232,10 @@ static void test_avoid_window_and_prefer_date(void **state)
         need(&f, 1, 10, 14, 1);
         add_pref(&f, 1, 0, MONDAY + 1, -1, -1, false, 2);
         solve(&f, seed, &p);
-        assert_true(shift_on(&p, 0, 0) != NULL && shift_on(&p, 0, 0)->start == HS + 18 * 3600);
-        assert_true(shift_on(&p, 1, 0) != NULL && shift_on(&p, 1, 0)->start == HS + 9 * 3600);
+        assert_non_null(shift_on(&p, 0, 0));
+        assert_int_equal(shift_on(&p, 0, 0)->start, HS + 18 * 3600);
+        assert_non_null(shift_on(&p, 1, 0));
+        assert_int_equal(shift_on(&p, 1, 0)->start, HS + 9 * 3600);
         assert_non_null(shift_on(&p, 1, 1));
         assert_null(shift_on(&p, 0, 1));
         release(&p);
@@ -322,7 +326,7 @@ static void test_breaks_after_the_search(void **state)
         if (!p.breaks[i].paid)
             lunch[nl++] = p.breaks[i].start;
     assert_int_equal(nl, 2);
-    assert_true(lunch[0] != lunch[1]);
+    assert_int_not_equal(lunch[0], lunch[1]);
     release(&p);
 }
 
@@ -344,7 +348,7 @@ static void test_unreachable_minimum_relaxed_and_named(void **state)
     assert_non_null(strstr(p.warnings[0].message, "Ana"));
     assert_non_null(strstr(p.warnings[0].message, "1200"));
     assert_non_null(shift_on(&p, 0, 0));
-    assert_true(shifts_of(&p, 1) * 480 >= 1200);
+    assert_ge(shifts_of(&p, 1) * 480, 1200);
     release(&p);
 }
 
@@ -370,14 +374,15 @@ static void test_freeze_keeps_published_unless_unavailable(void **state)
     solve(&f, 1, &p);
     const struct planned_shift *mine = shift_on(&p, 0, 1);
     assert_non_null(mine);
-    assert_true(mine->start == HS + DAY + 15 * 3600);
+    assert_int_equal(mine->start, HS + DAY + 15 * 3600);
     release(&p);
     /* Inside a 48-hour freeze it stands. */
     f.freeze_until = HS + 48 * 3600;
     solve(&f, 1, &p);
     mine = shift_on(&p, 0, 1);
     assert_non_null(mine);
-    assert_true(mine->start == pub.start && mine->end == pub.end);
+    assert_int_equal(mine->start, pub.start);
+    assert_int_equal(mine->end, pub.end);
     release(&p);
     /* Frozen, but Ana became unavailable that morning (time off): it goes. */
     struct span off = {HS + DAY + 10 * 3600, HS + DAY + 11 * 3600};
@@ -385,7 +390,8 @@ static void test_freeze_keeps_published_unless_unavailable(void **state)
     f.ag[0].n_time_off = 1;
     solve(&f, 1, &p);
     mine = shift_on(&p, 0, 1);
-    assert_true(mine == NULL || mine->start != pub.start);
+    if (mine != NULL)
+        assert_int_not_equal(mine->start, pub.start);
     release(&p);
 }
 
@@ -415,12 +421,13 @@ static void test_deterministic(void **state)
     assert_int_equal(p1.n_breaks, p2.n_breaks);
     for (int i = 0; i < p1.n_shifts; i++) {
         assert_int_equal(p1.shifts[i].agent, p2.shifts[i].agent);
-        assert_true(p1.shifts[i].start == p2.shifts[i].start);
-        assert_true(p1.shifts[i].end == p2.shifts[i].end);
+        assert_int_equal(p1.shifts[i].start, p2.shifts[i].start);
+        assert_int_equal(p1.shifts[i].end, p2.shifts[i].end);
     }
-    for (int i = 0; i < p1.n_breaks; i++)
-        assert_true(p1.breaks[i].start == p2.breaks[i].start &&
-                    p1.breaks[i].shift == p2.breaks[i].shift);
+    for (int i = 0; i < p1.n_breaks; i++) {
+        assert_int_equal(p1.breaks[i].start, p2.breaks[i].start);
+        assert_int_equal(p1.breaks[i].shift, p2.breaks[i].shift);
+    }
     assert_memory_equal(p1.scheduled, p2.scheduled, NCELLS * sizeof *p1.scheduled);
     release(&p1);
     release(&p2);

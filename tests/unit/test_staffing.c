@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "staffing.h"
+#include "testutil.h"
 
 #include <errno.h>
 #include <math.h>
@@ -28,17 +29,6 @@
 #include <string.h>
 
 /* ---- helpers ----------------------------------------------------------- */
-
-#define assert_near(a, b, tol) assert_near_at((a), (b), (tol), #a, __FILE__, __LINE__)
-
-static void assert_near_at(double a, double b, double tol, const char *what, const char *file,
-                           int line)
-{
-    if (!(fabs(a - b) <= tol)) {
-        print_error("%s = %.17g, expected %.17g within %g\n", what, a, b, tol);
-        _fail(file, line);
-    }
-}
 
 /* 100 calls per 30 minutes at 180 s: 10 Erlangs, 80 % within 20 s. */
 static struct staffing_params voice(double contacts, double aht_seconds)
@@ -79,12 +69,16 @@ static struct staffing_requirement require(const struct staffing_params *p)
 
 static void assert_sane(const struct staffing_prediction *x, bool erlang_a)
 {
-    assert_true(x->wait_probability >= 0.0 && x->wait_probability <= 1.0);
-    assert_true(x->service_level >= 0.0 && x->service_level <= 1.0);
-    assert_true(x->occupancy >= 0.0 && x->occupancy <= 1.0);
-    assert_true(x->abandonment >= 0.0 && x->abandonment <= 1.0);
+    assert_ge(x->wait_probability, 0.0);
+    assert_le(x->wait_probability, 1.0);
+    assert_ge(x->service_level, 0.0);
+    assert_le(x->service_level, 1.0);
+    assert_ge(x->occupancy, 0.0);
+    assert_le(x->occupancy, 1.0);
+    assert_ge(x->abandonment, 0.0);
+    assert_le(x->abandonment, 1.0);
     assert_false(isnan(x->asa_seconds));
-    assert_true(x->asa_seconds >= 0.0);
+    assert_ge(x->asa_seconds, 0.0);
     if (erlang_a)
         assert_true(isfinite(x->asa_seconds));
 }
@@ -236,17 +230,18 @@ static void test_reference_csv(void **state)
             *comma = '\0';
             cursor = comma + 1;
         }
-        assert_true(nf >= 12);
+        assert_ge(nf, 12);
         rows++;
 
         bool erlang_a = strcmp(field[0], "erlang_a") == 0;
-        assert_true(erlang_a || strcmp(field[0], "erlang_c") == 0);
+        if (!erlang_a)
+            assert_string_equal(field[0], "erlang_c");
         erlang_a_rows += erlang_a;
         struct staffing_params p = voice(strtod(field[1], NULL), strtod(field[3], NULL));
         p.interval_seconds = strtod(field[2], NULL);
         p.target_seconds = strtod(field[4], NULL);
         p.patience_seconds = field[5][0] ? strtod(field[5], NULL) : 0.0;
-        assert_true(erlang_a == (p.patience_seconds > 0.0));
+        assert_int_equal(erlang_a, p.patience_seconds > 0.0);
 
         struct staffing_prediction x = predict(&p, strtod(field[6], NULL));
         check_figure(x.wait_probability, field[7], "wait_probability", rows);
@@ -256,8 +251,8 @@ static void test_reference_csv(void **state)
         check_figure(x.abandonment, field[11], "abandon_probability", rows);
     }
     fclose(f);
-    assert_true(rows >= 2);
-    assert_true(erlang_a_rows >= 1);
+    assert_ge(rows, 2);
+    assert_ge(erlang_a_rows, 1);
 }
 
 /* README: 10 Erlangs, 80/20 -> 14 agents; 30 % shrinkage -> 20 scheduled. */
@@ -268,13 +263,14 @@ static void test_worked_example_shrinkage(void **state)
     p.shrinkage = 0.3;
     struct staffing_requirement r = require(&p);
     assert_int_equal(r.agents, 14);
-    assert_true(r.agents_fractional > 13.0 && r.agents_fractional <= 14.0);
+    assert_gt(r.agents_fractional, 13.0);
+    assert_le(r.agents_fractional, 14.0);
     assert_near(r.scheduled, 14.0 / 0.7, 1e-12);
     assert_int_equal(r.scheduled_rounded, 20);
     /* 21 / (1 - 0.3) is 30.000000000000004 in binary: no 31st agent for that. */
     struct staffing_requirement part = {.agents = 21, .agents_fractional = 21.0}, all;
     assert_int_equal(staffing_combine(&part, 1, 0.3, &all), 0);
-    assert_true(all.scheduled > 30.0);
+    assert_gt(all.scheduled, 30.0);
     assert_int_equal(all.scheduled_rounded, 30);
 
     p.shrinkage = 0.0;
@@ -292,8 +288,8 @@ static void test_worked_example_occupancy(void **state)
     struct staffing_requirement r = require(&p);
     assert_int_equal(r.agents, 15);
     assert_int_equal(r.scheduled_rounded, 22);
-    assert_true(predict(&p, 15).occupancy <= 0.7);
-    assert_true(predict(&p, 14).occupancy > 0.7);
+    assert_le(predict(&p, 15).occupancy, 0.7);
+    assert_gt(predict(&p, 14).occupancy, 0.7);
     /* Fractional: where the interpolated occupancy reaches the cap. */
     assert_near(predict(&p, r.agents_fractional).occupancy, 0.7, 1e-12);
 }
@@ -307,13 +303,13 @@ static void test_worked_example_erlang_a_fewer(void **state)
     p.patience_seconds = 300.0;
     struct staffing_requirement a = require(&p);
     assert_int_equal(c.agents, 14);
-    assert_true(a.agents < c.agents);
-    assert_true(a.agents_fractional < c.agents_fractional);
+    assert_lt(a.agents, c.agents);
+    assert_lt(a.agents_fractional, c.agents_fractional);
     /* And the Erlang A count is right by the independent chain. */
     struct ref_a at = ref_erlang_a(10.0, a.agents, 180.0, 300.0, 20.0);
     struct ref_a below = ref_erlang_a(10.0, a.agents - 1, 180.0, 300.0, 20.0);
-    assert_true(at.sl >= 0.8);
-    assert_true(below.sl < 0.8);
+    assert_ge(at.sl, 0.8);
+    assert_lt(below.sl, 0.8);
 }
 
 /* README: Erlang A -> Erlang C as patience grows without bound. */
@@ -334,11 +330,11 @@ static void test_erlang_a_converges_to_c(void **state)
                          fabs(x.wait_probability - c.wait_probability) +
                          fabs(x.asa_seconds - c.asa_seconds) / p.aht_seconds +
                          fabs(x.occupancy - c.occupancy) + x.abandonment;
-            assert_true(gap < prev);
+            assert_lt(gap, prev);
             prev = gap;
         }
         /* The gap shrinks like 1 / patience. */
-        assert_true(prev < 1e-4);
+        assert_lt(prev, 1e-4);
         struct staffing_requirement ra = require(&p);
         assert_int_equal(ra.agents, rc.agents);
         assert_near(ra.agents_fractional, rc.agents_fractional, 1e-3);
@@ -478,14 +474,18 @@ static void test_zero_demand(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct staffing_requirement r = require(&cases[i]);
         assert_int_equal(r.agents, 0);
-        assert_true(r.agents_fractional == 0.0);
-        assert_true(r.scheduled == 0.0);
+        assert_eq(r.agents_fractional, 0.0);
+        assert_eq(r.scheduled, 0.0);
         assert_int_equal(r.scheduled_rounded, 0);
         struct staffing_prediction x = predict(&cases[i], 0.0);
-        assert_true(x.service_level == 1.0 && x.wait_probability == 0.0 && x.asa_seconds == 0.0 &&
-                    x.occupancy == 0.0 && x.abandonment == 0.0);
+        assert_eq(x.service_level, 1.0);
+        assert_eq(x.wait_probability, 0.0);
+        assert_eq(x.asa_seconds, 0.0);
+        assert_eq(x.occupancy, 0.0);
+        assert_eq(x.abandonment, 0.0);
         x = predict(&cases[i], 3.5);
-        assert_true(x.service_level == 1.0 && x.occupancy == 0.0);
+        assert_eq(x.service_level, 1.0);
+        assert_eq(x.occupancy, 0.0);
     }
 }
 
@@ -514,11 +514,11 @@ static void test_monotone_in_agents(void **state)
                     struct staffing_prediction x = predict(&p, n);
                     assert_sane(&x, patience[j] > 0.0);
                     /* To rounding: deep in overload SL is ~1e-15 noise around 0. */
-                    assert_true(x.service_level >= prev.service_level - 1e-12);
-                    assert_true(x.wait_probability <= prev.wait_probability + 1e-12);
-                    assert_true(x.asa_seconds <= prev.asa_seconds * (1.0 + 1e-12) + 1e-12);
-                    assert_true(x.occupancy <= prev.occupancy + 1e-12);
-                    assert_true(x.abandonment <= prev.abandonment + 1e-12);
+                    assert_ge(x.service_level, prev.service_level - 1e-12);
+                    assert_le(x.wait_probability, prev.wait_probability + 1e-12);
+                    assert_le(x.asa_seconds, prev.asa_seconds * (1.0 + 1e-12) + 1e-12);
+                    assert_le(x.occupancy, prev.occupancy + 1e-12);
+                    assert_le(x.abandonment, prev.abandonment + 1e-12);
                     prev = x;
                 }
             }
@@ -537,7 +537,7 @@ static void test_monotone_requirement(void **state)
             struct staffing_params p = traffic(a);
             p.patience_seconds = patience[j];
             struct staffing_requirement r = require(&p);
-            assert_true(r.agents_fractional >= prev);
+            assert_ge(r.agents_fractional, prev);
             prev = r.agents_fractional;
         }
         prev = 0.0;
@@ -546,7 +546,7 @@ static void test_monotone_requirement(void **state)
             p.patience_seconds = patience[j];
             p.service_level = level;
             struct staffing_requirement r = require(&p);
-            assert_true(r.agents_fractional >= prev);
+            assert_ge(r.agents_fractional, prev);
             prev = r.agents_fractional;
         }
     }
@@ -578,8 +578,9 @@ static void test_requirement_is_minimal(void **state)
             p.target_asa = p.patience_seconds > 0.0 ? p.patience_seconds * u[7] : 60.0 * u[7];
 
         struct staffing_requirement r = require(&p);
-        assert_true(r.agents >= 1);
-        assert_true(r.agents_fractional > r.agents - 1 && r.agents_fractional <= r.agents);
+        assert_ge(r.agents, 1);
+        assert_gt(r.agents_fractional, r.agents - 1);
+        assert_le(r.agents_fractional, r.agents);
 
         struct staffing_prediction at = predict(&p, r.agents);
         struct staffing_prediction below = predict(&p, r.agents - 1);
@@ -601,8 +602,8 @@ static void test_requirement_is_minimal(void **state)
                             : fabs(frac.service_level - p.service_level);
         double gap_occ = p.max_occupancy < 1.0 ? fabs(frac.occupancy - p.max_occupancy) : 1.0;
         bool infinite_below = asa && isinf(below.asa_seconds);
-        assert_true(fmin(gap_sl, gap_occ) < 1e-9 ||
-                    (infinite_below && r.agents_fractional == r.agents));
+        if (!(infinite_below && r.agents_fractional == r.agents))
+            assert_lt(fmin(gap_sl, gap_occ), 1e-9);
     }
 }
 
@@ -625,15 +626,17 @@ static void test_robust_extremes(void **state)
                 struct staffing_prediction x = predict(&p, counts[k]);
                 assert_sane(&x, erlang_a);
                 if (counts[k] > a + 50.0 * sqrt(a) + 50.0) {
-                    assert_true(x.service_level == 1.0 && x.wait_probability == 0.0);
-                    assert_true(x.occupancy > 0.0 || a < 1e-6);
+                    assert_eq(x.service_level, 1.0);
+                    assert_eq(x.wait_probability, 0.0);
+                    if (a >= 1e-6)
+                        assert_gt(x.occupancy, 0.0);
                 }
             }
             if (a <= 10000.0 && (ratios[j] == 0.0 || ratios[j] >= 0.2)) {
                 struct staffing_requirement r = require(&p);
                 assert_true(isfinite(r.agents_fractional));
                 if (!erlang_a)
-                    assert_true((double)r.agents > a);
+                    assert_gt((double)r.agents, a);
                 p.target_asa = erlang_a ? 0.5 * p.patience_seconds : 5.0;
                 if (!erlang_a || p.target_asa > 0.0) {
                     r = require(&p);
@@ -698,7 +701,9 @@ static void test_chat_hand_worked(void **state)
     assert_near(x.occupancy, 0.5, 1e-15);
     assert_near(x.service_level, 1.0 - 4.0 / 23.0 * exp(-40.0 / 180.0), 1e-14);
     x = predict(&p, 1.0);
-    assert_true(x.service_level == 0.0 && x.wait_probability == 1.0 && isinf(x.asa_seconds));
+    assert_eq(x.service_level, 0.0);
+    assert_eq(x.wait_probability, 1.0);
+    assert_true(isinf(x.asa_seconds));
     assert_int_equal(require(&p).agents, 2);
 
     p.concurrency = 3;
@@ -814,7 +819,7 @@ static void test_round_once(void **state)
     assert_int_equal(staffing_combine(parts, 3, 0.25, &all), 0);
     assert_near(all.agents_fractional, sum, 1e-12);
     assert_int_equal(all.agents, (int)ceil(sum));
-    assert_true(all.agents < separately);
+    assert_lt(all.agents, separately);
     assert_near(all.scheduled, all.agents / 0.75, 1e-12);
     assert_int_equal(all.scheduled_rounded, (int)ceil(all.agents / 0.75 - 1e-9));
 
@@ -903,7 +908,7 @@ static void test_validation(void **state)
             print_error("staffing_predict with %s: %d\n", cases[i].what, rc);
         assert_int_equal(rc, cases[i].predict_rc);
         if (rc != 0)
-            assert_true(x.service_level == 42.0);
+            assert_eq(x.service_level, 42.0);
     }
 
     assert_int_equal(staffing_required(NULL, &r), -EINVAL);

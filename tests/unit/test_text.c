@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
 #include "text.h"
 
 static void test_fits_unchanged(void **state)
@@ -50,7 +51,7 @@ static void test_every_cut_is_valid(void **state)
             memset(buf, 'X', sizeof buf);
             int rc = text_printf(buf, size, "queue '%s' is short", names[k]);
             size_t len = strlen(buf);
-            assert_true(len < size);
+            assert_lt(len, size);
             assert_true(text_utf8_valid(buf, len));
             if (size > strlen(full)) {
                 assert_int_equal(rc, 0);
@@ -60,7 +61,7 @@ static void test_every_cut_is_valid(void **state)
             assert_int_equal(rc, 1);
             if (size >= 4) {
                 /* A prefix of the whole text, then the ellipsis. */
-                assert_true(len >= 3);
+                assert_ge(len, 3);
                 assert_memory_equal(buf + len - 3, TEXT_ELLIPSIS, 3);
                 assert_memory_equal(buf, full, len - 3);
             } else {

@@ -1,0 +1,50 @@
+/*
+ * util.c — small helpers shared by every module (see include/util.h).
+ */
+#include "util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+int util_grow(void **p, int *cap, int need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    if (need < 0 || size == 0)
+        return -ENOMEM;
+    int c = *cap > 0 ? *cap : 16;
+    while (c < need) {
+        if (c > (1 << 29))
+            return -ENOMEM; /* beyond what any array here needs: a bug or an attack */
+        c *= 2;
+    }
+    void *np = realloc(*p, (size_t)c * size);
+    if (np == NULL)
+        return -ENOMEM;
+    *p = np;
+    *cap = c;
+    return 0;
+}
+
+int64_t util_floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    if (a % b != 0 && (a < 0) != (b < 0))
+        q--;
+    return q;
+}
+
+double util_mono_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double util_wall_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

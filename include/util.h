@@ -1,0 +1,36 @@
+/*
+ * util.h — the small helpers every module needs, written once.
+ *
+ *   if (util_grow((void **)&v, &cap, n + 1, sizeof *v) < 0) goto out;  // room for n + 1
+ *   v[n++] = x;
+ *   int64_t week = util_floor_div(day + 3, 7);  // rounds towards minus infinity
+ *   double t0 = util_mono_seconds();             // for durations
+ *   double at = util_wall_seconds();             // for what is recorded
+ *
+ * STAFFD_MUSTCHECK marks a result the caller must look at (it is an error
+ * code, or the only way to know what happened).
+ */
+#ifndef STAFFD_UTIL_H
+#define STAFFD_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STAFFD_MUSTCHECK __attribute__((warn_unused_result))
+
+/*
+ * Makes *p hold at least `need` elements of `size` bytes, doubling from 16,
+ * so that pushing n elements one by one copies O(n) bytes in all. 0, or
+ * -ENOMEM with *p and *cap unchanged.
+ */
+int util_grow(void **p, int *cap, int need, size_t size) STAFFD_MUSTCHECK;
+
+/* a / b rounded towards minus infinity (b > 0): days and weeks before 1970 too. */
+int64_t util_floor_div(int64_t a, int64_t b);
+
+/* Seconds on a clock that never jumps (durations, deadlines). */
+double util_mono_seconds(void);
+/* Seconds since the epoch (what is recorded and shown). */
+double util_wall_seconds(void);
+
+#endif
