@@ -573,3 +573,10 @@ out:
     free(name);
     return rc;
 }
+
+void calendar_shutdown(void)
+{
+    pthread_mutex_lock(&cal_libical_lock);
+    icaltimezone_free_builtin_timezones();
+    pthread_mutex_unlock(&cal_libical_lock);
+}

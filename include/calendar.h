@@ -13,6 +13,7 @@
  *   struct cal_feed f = {.name = "Ana's shifts", .events = ev, .n_events = n};
  *   char *body; size_t len;
  *   if (calendar_render(&f, &body, &len) == 0) { ...; free(body); }
+ *   calendar_shutdown();   // at exit
  */
 #ifndef STAFFD_CALENDAR_H
 #define STAFFD_CALENDAR_H
@@ -55,5 +56,13 @@ struct cal_feed {
  * 1970-01-01T00:00:00Z .. 3000-12-31T23:59:59Z (the last year libical writes).
  */
 int calendar_render(const struct cal_feed *feed, char **out, size_t *out_len);
+
+/*
+ * Gives back what libical keeps for the life of the process (its index of
+ * built-in zones, read by the first render), so that a clean exit leaks
+ * nothing. Call once at exit, when no render runs; a later render reads the
+ * index again.
+ */
+void calendar_shutdown(void);
 
 #endif

@@ -12,7 +12,7 @@
  *   db_exec(feeds_tokens_sql)       -> feeds_set_tokens(cache, result)
  *   db_exec(feeds_shifts_sql, ids)  -> worker: feeds_render(result, &batch)
  *                                   -> loop:   feeds_install(cache, batch)
- *   http: feeds_lookup(cache, token, len, &feed)
+ *   http: feeds_lookup(cache, token, len, &feed)   // daemon.c hands it to http.c
  *   a revocation notification: feeds_revoke(cache, hex_sha256)
  */
 #ifndef STAFFD_FEEDS_H
@@ -22,10 +22,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http.h"
-
 struct feeds;
 struct feeds_batch;
+
+/* One agent's rendered feed, as the cache holds it: valid until the cache next changes. */
+struct feeds_rendered {
+    const char *body;
+    size_t len;
+    const char *etag;      /* strong ETag including quotes */
+    int64_t last_modified; /* Unix seconds */
+};
 
 extern const char feeds_tokens_sql[];
 /*
@@ -60,7 +66,7 @@ int feeds_revoke(struct feeds *f, const char *hex);
  * 0 and *out; -ENOENT: no live token; -EAGAIN: the tokens were never loaded,
  * or the token's feed is not rendered yet (a daemon that has just started).
  */
-int feeds_lookup(const struct feeds *f, const char *token, size_t len, struct http_feed *out);
+int feeds_lookup(const struct feeds *f, const char *token, size_t len, struct feeds_rendered *out);
 int feeds_count(const struct feeds *f);
 int feeds_token_count(const struct feeds *f);
 

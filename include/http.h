@@ -28,13 +28,11 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "model.h"
-
 struct http_feed {
     const char *body; /* valid until the callback's caller returns */
     size_t len;
-    const char *etag; /* strong ETag including quotes, e.g. "\"3f2a...\"" */
-    sd_time last_modified;
+    const char *etag;      /* strong ETag including quotes, e.g. "\"3f2a...\"" */
+    int64_t last_modified; /* Unix seconds */
 };
 
 /*

@@ -87,7 +87,4 @@ int nrp_to_engine(const struct nrp_instance *inst, struct engine_instance **out)
 /* The instance as a mixed-integer program in CPLEX LP format (for CBC). */
 int nrp_write_lp(const struct nrp_instance *inst, FILE *f);
 
-/* `staffd nrp ...` (daemon/nrp_cli.c); argv[0] is "nrp". Returns the exit status. */
-int nrp_main(int argc, char **argv);
-
 #endif

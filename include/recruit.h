@@ -171,12 +171,4 @@ int recruit_what_if_containment(const struct snapshot *s, const struct plan *bas
                                 struct recruit_containment *out);
 void recruit_containment_free(struct recruit_containment *c);
 
-/*
- * `staffd recruit [-c FILE] [--top N] [--json] [--what-if ID...]`
- * (daemon/recruit_cli.c, blocking libpq; writes nothing). argv[0] is
- * "recruit". Returns the exit status: 0, 1 runtime failure, 2 usage,
- * configuration or unknown/closed candidate.
- */
-int recruit_main(int argc, char **argv);
-
 #endif
