@@ -15,7 +15,7 @@
  * ours (malloc'd) and a pointer to it lives in h2o's request pool, whose
  * dispose callback cuts the link when h2o drops the request (the client went
  * away), so a late answer never touches freed memory. h2c upgrades, compression and
- * redirects are deliberately off (see FEEDS.md in the design docs).
+ * redirects are deliberately off (docs/feeds.md).
  */
 #include "http.h"
 
@@ -287,7 +287,7 @@ bool http_etag_valid(const char *tag)
  * Decides whether a GET/HEAD for a feed gets 304. If-Modified-Since counts only
  * when the request has no If-None-Match (RFC 7232 6), and is ignored unless it
  * parses and is not in the future: a server that answered 304 to any IMS froze
- * Apple clients (FEEDS.md).
+ * Apple clients (docs/feeds.md).
  */
 static bool not_modified(h2o_req_t *req, const struct http_feed *feed)
 {

@@ -1,5 +1,5 @@
 /*
- * nrp.c — the Curtois & Qu benchmark (see include/nrp.h, docs/NRP.md):
+ * nrp.c — the Curtois & Qu benchmark (see include/nrp.h, docs/nrp.md):
  * parser, solution files, the independent checker, translation into the
  * engine, and the LP writer.
  *
@@ -722,7 +722,7 @@ int nrp_write_lp(const struct nrp_instance *I, FILE *f)
     int D = I->days, S = I->n_shifts;
     struct lpw w = {f, 0, false};
     long constant = 0;
-    fprintf(f, "\\ Curtois & Qu instance written by staffd (see docs/NRP.md)\n");
+    fprintf(f, "\\ Curtois & Qu instance written by staffd (see docs/nrp.md)\n");
     fprintf(f, "Minimize\n obj:");
     for (int i = 0; i < I->n_on; i++) {
         const struct nrp_request *q = &I->on[i];

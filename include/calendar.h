@@ -7,7 +7,7 @@
  * keeps the feed's ETag stable. Serialisation, escaping and folding are
  * libical's; X- properties are sanitised here because libical does not escape
  * them. Text is made safe here: invalid UTF-8, control characters and bidi
- * controls never reach a client. See ../shared/docs/FEEDS.md.
+ * controls never reach a client. See docs/feeds.md.
  *
  * Use:
  *   struct cal_feed f = {.name = "Ana's shifts", .events = ev, .n_events = n};

@@ -1,6 +1,6 @@
 /*
  * engine.h — the rostering engine: one generic model for contact centres and
- * the Curtois rostering benchmark (docs/NRP.md), solved by dynamic
+ * the Curtois rostering benchmark (docs/nrp.md), solved by dynamic
  * programming per agent plus local search (docs/engine.md).
  *
  * Pure (no I/O), deterministic for a given seed and iteration budget, thread

@@ -1,5 +1,5 @@
 /*
- * nrp.h — the Curtois & Qu rostering benchmark (docs/NRP.md): parser, an
+ * nrp.h — the Curtois & Qu rostering benchmark (docs/nrp.md): parser, an
  * independent checker, translation into the engine's model, an LP writer for
  * CBC, and the solution file format (`EmployeeID,Day,ShiftID` lines).
  *
@@ -50,7 +50,7 @@ struct nrp_instance {
     struct nrp_cover *cover;
 };
 
-/* Hard rules of docs/NRP.md, numbered as there (index 0 unused). */
+/* Hard rules of docs/nrp.md, numbered as there (index 0 unused). */
 #define NRP_RULES 10
 
 struct nrp_result {
