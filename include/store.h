@@ -22,12 +22,10 @@ extern const char store_publish_sql[];
  * A run's row lives from its start (migration 0005): store_begin_sql ($1
  * reason, $2 site) inserts it as 'running' and returns its id; store_publish_sql turns
  * it into 'succeeded'; store_finish_sql ($1 id, $2 'failed' or 'abandoned',
- * $3 why) records any other end. store_failed_sql ($1 started_at, $2 reason,
- * $3 status, $4 message) adds a failed run that has no row yet.
+ * $3 why) records any other end.
  */
 extern const char store_begin_sql[];
 extern const char store_finish_sql[];
-extern const char store_failed_sql[];
 
 struct store_run_info {
     long long run_id;  /* the row store_begin_sql made; 0: publish inserts one */
