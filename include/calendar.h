@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "model.h"
+#include "util.h"
 
 struct cal_break {
     sd_time start, end;
@@ -55,7 +56,7 @@ struct cal_feed {
  * after start, breaks outside their event, or an instant outside
  * 1970-01-01T00:00:00Z .. 3000-12-31T23:59:59Z (the last year libical writes).
  */
-int calendar_render(const struct cal_feed *feed, char **out, size_t *out_len);
+int calendar_render(const struct cal_feed *feed, char **out, size_t *out_len) STAFFD_MUSTCHECK;
 
 /*
  * Gives back what libical keeps for the life of the process (its index of

@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 struct feeds;
 struct feeds_batch;
 
@@ -40,13 +42,13 @@ extern const char feeds_tokens_sql[];
  */
 extern const char feeds_shifts_sql[];
 
-int feeds_new(struct feeds **out);
+int feeds_new(struct feeds **out) STAFFD_MUSTCHECK;
 void feeds_free(struct feeds *f);
 
 /* Replaces the token table from a feeds_tokens_sql result. 0, -EINVAL or -ENOMEM. */
-int feeds_set_tokens(struct feeds *f, const PGresult *r);
+int feeds_set_tokens(struct feeds *f, const PGresult *r) STAFFD_MUSTCHECK;
 /* Renders every agent in a feeds_shifts_sql result. Thread-safe. 0 or -errno. */
-int feeds_render(const PGresult *r, struct feeds_batch **out);
+int feeds_render(const PGresult *r, struct feeds_batch **out) STAFFD_MUSTCHECK;
 /*
  * Installs a batch (taking ownership). With `full`, agents absent from the
  * batch are dropped from the cache. Returns how many feeds changed bytes.
@@ -60,13 +62,14 @@ void feeds_batch_free(struct feeds_batch *b);
  * the token table is read again. 0, -ENOENT when no live token has that hash,
  * -EINVAL when hex is not a SHA-256.
  */
-int feeds_revoke(struct feeds *f, const char *hex);
+int feeds_revoke(struct feeds *f, const char *hex) STAFFD_MUSTCHECK;
 
 /*
  * 0 and *out; -ENOENT: no live token; -EAGAIN: the tokens were never loaded,
  * or the token's feed is not rendered yet (a daemon that has just started).
  */
-int feeds_lookup(const struct feeds *f, const char *token, size_t len, struct feeds_rendered *out);
+int feeds_lookup(const struct feeds *f, const char *token, size_t len,
+                 struct feeds_rendered *out) STAFFD_MUSTCHECK;
 int feeds_count(const struct feeds *f);
 int feeds_token_count(const struct feeds *f);
 

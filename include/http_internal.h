@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 #define HTTP_FEED_PREFIX    "/feeds/"
 #define HTTP_FEED_SUFFIX    ".ics"
 #define HTTP_API_PREFIX     "/api/"
@@ -45,9 +47,9 @@ enum http_resource http_route_path(const char *path, size_t len, const char **ar
  * day name must be a day name but is not checked against the date. 0 or
  * -EINVAL; *out is written only on success.
  */
-int http_date_parse(const char *s, size_t len, int64_t now, int64_t *out);
+int http_date_parse(const char *s, size_t len, int64_t now, int64_t *out) STAFFD_MUSTCHECK;
 /* t as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"). 0, or -EINVAL outside the range. */
-int http_date_format(int64_t t, char buf[HTTP_DATE_BUF]);
+int http_date_format(int64_t t, char buf[HTTP_DATE_BUF]) STAFFD_MUSTCHECK;
 
 /* Whether tag is one entity-tag ([W/]"etagc*") that may go into a header as it is. */
 bool http_etag_valid(const char *tag);
@@ -65,6 +67,7 @@ bool http_if_none_match(const char *value, size_t len, const char *etag, size_t 
  * ASCII with no space; trailing blanks are ignored. 0 with *token pointing
  * into value, or -EINVAL for another scheme or a malformed value.
  */
-int http_bearer_token(const char *value, size_t len, const char **token, size_t *token_len);
+int http_bearer_token(const char *value, size_t len, const char **token,
+                      size_t *token_len) STAFFD_MUSTCHECK;
 
 #endif

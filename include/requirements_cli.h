@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include "util.h"
+
 /* The largest CSV `--csv` reads (a year of 15-minute intervals is about 1 MB). */
 #define REQUIREMENTS_CSV_MAX (64 * 1024 * 1024)
 
@@ -41,6 +43,6 @@ void requirements_csv_init(struct requirements_csv *r, char *text, size_t len);
  * interval and *why says why (static text); the next call reads on.
  */
 int requirements_csv_next(struct requirements_csv *r, struct requirements_row *row,
-                          const char **why);
+                          const char **why) STAFFD_MUSTCHECK;
 
 #endif

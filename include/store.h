@@ -14,6 +14,7 @@
 
 #include "model.h"
 #include "publish.h"
+#include "util.h"
 
 #define STORE_NPARAMS 12
 
@@ -37,7 +38,8 @@ struct store_run_info {
 
 /* Fills params[0..STORE_NPARAMS-1] with malloc'd strings. 0 or -ENOMEM. */
 int store_build_params(const struct snapshot *s, const struct plan *p, const struct publish_op *ops,
-                       int n_ops, const struct store_run_info *info, char **params);
+                       int n_ops, const struct store_run_info *info,
+                       char **params) STAFFD_MUSTCHECK;
 void store_free_params(char **params);
 
 #endif
