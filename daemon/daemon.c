@@ -164,7 +164,12 @@ static void render_after(uv_work_t *req, int status)
         int full = j->full;
         int changed = feeds_install(d->feeds, j->batch, full);
         j->batch = NULL;
-        log_debug("feeds: %d rendered, %d changed", feeds_count(d->feeds), changed);
+        if (changed < 0)
+            log_err("feeds: installing the rendered feeds failed (%s); the previous ones are "
+                    "served",
+                    strerror(-changed));
+        else
+            log_debug("feeds: %d rendered, %d changed", feeds_count(d->feeds), changed);
     } else if (j->rc < 0) {
         log_err("feeds: rendering failed: %s", strerror(-j->rc));
     }

@@ -51,9 +51,10 @@ int feeds_set_tokens(struct feeds *f, const PGresult *r) STAFFD_MUSTCHECK;
 int feeds_render(const PGresult *r, struct feeds_batch **out) STAFFD_MUSTCHECK;
 /*
  * Installs a batch (taking ownership). With `full`, agents absent from the
- * batch are dropped from the cache. Returns how many feeds changed bytes.
+ * batch are dropped from the cache. Returns how many feeds changed bytes, or
+ * -ENOMEM with the cache as it was (the batch is freed either way).
  */
-int feeds_install(struct feeds *f, struct feeds_batch *b, int full);
+int feeds_install(struct feeds *f, struct feeds_batch *b, int full) STAFFD_MUSTCHECK;
 void feeds_batch_free(struct feeds_batch *b);
 
 /*
