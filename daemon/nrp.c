@@ -1,5 +1,5 @@
 /*
- * nrp.c — the Curtois & Qu benchmark (see include/nrp.h, docs/NRP.md):
+ * nrp.c — the Curtois & Qu benchmark (see include/nrp.h, docs/nrp.md):
  * parser, solution files, the independent checker, translation into the
  * engine, and the LP writer.
  *
@@ -788,7 +788,7 @@ int nrp_write_lp(const struct nrp_instance *I, FILE *f)
     int D = I->days, S = I->n_shifts;
     struct lpw w = {f, 0, false};
     long constant = 0;
-    fprintf(f, "\\ Curtois & Qu instance written by staffd (see docs/NRP.md)\n");
+    fprintf(f, "\\ Curtois & Qu instance written by staffd (see docs/nrp.md)\n");
     /*
      * A variable appears once in the objective (LP readers refuse duplicates),
      * so requests on the same staff, day and shift are added up first.

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "colgen.h"
 #include "engine.h"
 #include "nrp.h"

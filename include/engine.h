@@ -1,6 +1,6 @@
 /*
  * engine.h — the rostering engine: one generic model for contact centres and
- * the Curtois rostering benchmark (docs/NRP.md), solved by dynamic
+ * the Curtois rostering benchmark (docs/nrp.md), solved by dynamic
  * programming per agent plus local search (docs/engine.md).
  *
  * Pure (no I/O), deterministic for a given seed and iteration budget, thread
@@ -34,6 +34,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "util.h"
 
 #define ENGINE_UNLIMITED INT32_MAX
 
@@ -170,50 +172,54 @@ struct engine_solution {
 
 struct engine_instance;
 
-struct engine_instance *engine_instance_new(int n_days, int n_agents, int n_types);
+struct engine_instance *engine_instance_new(int n_days, int n_agents, int n_types) STAFFD_MUSTCHECK;
 void engine_instance_free(struct engine_instance *inst);
 void engine_rules_default(struct engine_agent_rules *r);
 
 /* Returns the new cell's index. Penalty: under * shortage + over * surplus. */
-int engine_cell_add(struct engine_instance *inst, int requirement, double under, double over);
+int engine_cell_add(struct engine_instance *inst, int requirement, double under,
+                    double over) STAFFD_MUSTCHECK;
 /*
  * Convex shortage: the k-th agent missing (k = 0, 1, ...) costs marginal[k]
  * (the last entry repeats), replacing the linear under weight. Marginals
  * should not decrease, or the model is no longer convex.
  */
 int engine_cell_set_shortage_curve(struct engine_instance *inst, int cell, const double *marginal,
-                                   int n);
+                                   int n) STAFFD_MUSTCHECK;
 /* Returns the option's index within (agent, day): 0, 1, ... in the order added. */
 int engine_option_add(struct engine_instance *inst, int agent, int day,
-                      const struct engine_option *o);
+                      const struct engine_option *o) STAFFD_MUSTCHECK;
 
 int engine_agent_set_rules(struct engine_instance *inst, int agent,
-                           const struct engine_agent_rules *r);
+                           const struct engine_agent_rules *r) STAFFD_MUSTCHECK;
 /* At most max options of this type over the horizon (0 forbids the type). */
-int engine_agent_set_type_max(struct engine_instance *inst, int agent, int type, int max);
+int engine_agent_set_type_max(struct engine_instance *inst, int agent, int type,
+                              int max) STAFFD_MUSTCHECK;
 /* type `next` may not follow `first` on the next day; agent -1 = every agent. */
-int engine_forbid_succession(struct engine_instance *inst, int agent, int first, int next);
+int engine_forbid_succession(struct engine_instance *inst, int agent, int first,
+                             int next) STAFFD_MUSTCHECK;
 /* Marks day as part of weekend number `weekend` (0..n_days-1; its days must be consecutive). */
-int engine_agent_set_weekend(struct engine_instance *inst, int agent, int day, int weekend);
+int engine_agent_set_weekend(struct engine_instance *inst, int agent, int day,
+                             int weekend) STAFFD_MUSTCHECK;
 /* Hard: the agent does not work that day. */
-int engine_agent_day_off(struct engine_instance *inst, int agent, int day);
+int engine_agent_day_off(struct engine_instance *inst, int agent, int day) STAFFD_MUSTCHECK;
 /* Hard (frozen): the agent-day keeps `option` (-1: off). */
-int engine_agent_fix(struct engine_instance *inst, int agent, int day, int option);
+int engine_agent_fix(struct engine_instance *inst, int agent, int day, int option) STAFFD_MUSTCHECK;
 
 /*
  * Soft wishes. want: penalty `weight` unless the agent-day gets it; !want:
  * penalty if it does. type or option -1 means the day off. Reported under `kind`.
  */
 int engine_wish_type(struct engine_instance *inst, int agent, int day, int type, bool want,
-                     double weight, enum engine_kind kind);
+                     double weight, enum engine_kind kind) STAFFD_MUSTCHECK;
 int engine_wish_option(struct engine_instance *inst, int agent, int day, int option, bool want,
-                       double weight, enum engine_kind kind);
+                       double weight, enum engine_kind kind) STAFFD_MUSTCHECK;
 /* Fairness: penalty per minute below / above target over the horizon (ENGINE_KIND_FAIRNESS). */
 int engine_agent_target_minutes(struct engine_instance *inst, int agent, int target, double under,
-                                double over);
+                                double over) STAFFD_MUSTCHECK;
 
 /* Freezes the instance; nothing can be added afterwards. -EINVAL, -ERANGE, -ENOMEM. */
-int engine_instance_finalize(struct engine_instance *inst);
+int engine_instance_finalize(struct engine_instance *inst) STAFFD_MUSTCHECK;
 
 int engine_n_days(const struct engine_instance *inst);
 int engine_n_agents(const struct engine_instance *inst);
@@ -233,11 +239,12 @@ int engine_option_type(const struct engine_instance *inst, int agent, int day, i
  * out->cancelled set and no choice array.
  */
 int engine_solve(const struct engine_instance *inst, const struct engine_params *p,
-                 struct engine_solution *out);
+                 struct engine_solution *out) STAFFD_MUSTCHECK;
 void engine_solution_free(struct engine_solution *s);
 
 /* Recomputes objective, breakdown and hard violations of choice from scratch. */
-int engine_check(const struct engine_instance *inst, const int *choice, struct engine_report *rep);
+int engine_check(const struct engine_instance *inst, const int *choice,
+                 struct engine_report *rep) STAFFD_MUSTCHECK;
 
 /*
  * The best horizon for one agent given the coverage of every cell by the
@@ -246,7 +253,7 @@ int engine_check(const struct engine_instance *inst, const int *choice, struct e
  * -ENOENT when the agent has no feasible horizon.
  */
 int engine_best_pattern(const struct engine_instance *inst, int agent, const int *coverage,
-                        int *choice, double *cost);
+                        int *choice, double *cost) STAFFD_MUSTCHECK;
 
 /*
  * Whether each agent with which[a] set (which NULL: every agent) has any
@@ -257,6 +264,6 @@ int engine_best_pattern(const struct engine_instance *inst, int agent, const int
  * between agents), -ENOMEM.
  */
 int engine_feasible_agents(const struct engine_instance *inst, const bool *which,
-                           const atomic_bool *cancel, bool *feasible);
+                           const atomic_bool *cancel, bool *feasible) STAFFD_MUSTCHECK;
 
 #endif

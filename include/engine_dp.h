@@ -34,6 +34,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "util.h"
+
 /*
  * Labels the DP keeps per day when the caller sets no cap_layer: a budget of
  * about DP_LABELS labels over the whole horizon, at least 256 and at most
@@ -85,7 +87,7 @@ struct dp_work {
 };
 
 /* Scratch for any agent of I (finalized). 0, or -ENOMEM and w holds nothing. */
-int engine_dp_init(struct dp_work *w, const struct engine_instance *I);
+int engine_dp_init(struct dp_work *w, const struct engine_instance *I) STAFFD_MUSTCHECK;
 void engine_dp_free(struct dp_work *w);
 
 /*
@@ -98,7 +100,7 @@ void engine_dp_free(struct dp_work *w);
  * -ECANCELED (w->clk).
  */
 int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, const double *offc,
-                    const int *restrict_, double ub, int *choice, double *cost);
+                    const int *restrict_, double ub, int *choice, double *cost) STAFFD_MUSTCHECK;
 
 /*
  * After engine_dp_agent() on w: up to k (at most 16) horizons of the last
@@ -106,7 +108,7 @@ int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
  * costs[j]. Returns how many. Column generation adds them all at once.
  */
 int engine_dp_more(const struct engine_instance *I, const struct dp_work *w, int a, double ub,
-                   int k, int *choices, double *costs);
+                   int k, int *choices, double *costs) STAFFD_MUSTCHECK;
 
 /*
  * Fills w->ocost and offc[n_days] for agent a against coverage cov[n_cells]

@@ -26,6 +26,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "util.h"
+
 #define NO_FIX (-2)
 
 enum wish_what { WISH_TYPE = 0, WISH_OPTION = 1 };
@@ -193,6 +195,6 @@ static inline int engine_grow(void **p, int *cap, int need, size_t sz)
  * search's feasibility test. The number of violations, or -ENOMEM.
  */
 int engine_agent_scan(const struct engine_instance *I, int a, const int *row, bool stop,
-                      int *by_rule, char *why, size_t why_len);
+                      int *by_rule, char *why, size_t why_len) STAFFD_MUSTCHECK;
 
 #endif

@@ -34,6 +34,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "util.h"
+
 struct colgen; /* the LP thread's master: engine_solve.c's, the search never touches it */
 
 /*
@@ -83,7 +85,7 @@ struct search {
 };
 
 int search_init(struct search *S, const struct engine_instance *I, const struct engine_params *P,
-                int thread);
+                int thread) STAFFD_MUSTCHECK;
 void search_free(struct search *S);
 
 /*
@@ -94,9 +96,9 @@ void search_free(struct search *S);
  * (-ETIMEDOUT) once the grace after the deadline is spent too. -EDOM when an
  * agent has no feasible horizon (S->infeasible_agent).
  */
-int search_construct(struct search *S, enum engine_phase phase);
+int search_construct(struct search *S, enum engine_phase phase) STAFFD_MUSTCHECK;
 
-int search_step(struct search *S, double u);
+int search_step(struct search *S, double u) STAFFD_MUSTCHECK;
 void search_cool(struct search *S, double t);
 
 /* Keeps the current roster as the thread's best (and its segment's) when it is better. */
@@ -115,6 +117,7 @@ double search_set_row(struct search *S, int a, const int *row);
 /* Whether row breaks none of agent a's hard rules. */
 bool search_row_ok(const struct search *S, int a, const int *row);
 /* Agent a's horizon re-optimised by DP against the others (days pinned by restrict_). */
-int search_reopt_agent(struct search *S, int a, const int *restrict_, double *delta);
+int search_reopt_agent(struct search *S, int a, const int *restrict_,
+                       double *delta) STAFFD_MUSTCHECK;
 
 #endif
