@@ -122,7 +122,9 @@ static uint64_t id_hash(const char *s)
 
 static int staff_lookup(const struct nrp_instance *I, struct idmap *m, const char *id)
 {
-    if (m->n != I->n_staff) {
+    if (I->n_staff == 0) /* a section naming staff before SECTION_STAFF: no map yet */
+        return -1;
+    if (m->n != I->n_staff || m->slot == NULL) {
         int cap = 16;
         while (cap < 2 * I->n_staff)
             cap *= 2;
