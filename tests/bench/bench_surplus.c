@@ -56,8 +56,8 @@
 #define MAX_SEEDS 32
 
 struct figures {
-    double shortage, unfixable, surplus, required;
-    int with_demand, at_goal;
+    double shortage, unfixable, surplus, idle, required;
+    int with_demand, at_goal, at_goal_10; /* at_goal_10: still with 10 % more contacts */
 };
 
 struct backfill {
@@ -120,7 +120,8 @@ static sd_time parse_utc(const char *text)
 }
 
 /* Over the future intervals, per queue (q >= 0) or in all (q < 0). */
-static struct figures figures_of(const struct snapshot *s, const struct plan *p, int q)
+static struct figures figures_of(const struct snapshot *s, const struct plan *p,
+                                 const double *req10, int q)
 {
     struct figures f = {0};
     int first = snapshot_first_future_cell(s);
@@ -132,6 +133,7 @@ static struct figures figures_of(const struct snapshot *s, const struct plan *p,
             double over = p->scheduled[i] - p->required[i];
             f.shortage += p->shortage[i] * 15;
             f.surplus += over > 0 ? over * 15 : 0;
+            f.idle += over > 0 && p->required[i] <= 0 ? over * 15 : 0;
             f.required += p->required[i] * 15;
 #ifndef BENCH_BEFORE
             f.unfixable += p->unfixable[i] * 15;
@@ -139,6 +141,7 @@ static struct figures figures_of(const struct snapshot *s, const struct plan *p,
             if (p->required[i] > 0) {
                 f.with_demand++;
                 f.at_goal += p->service_level[i] >= s->queues[k].service_level;
+                f.at_goal_10 += p->scheduled[i] >= req10[i] - 1e-9;
             }
         }
     }
@@ -159,11 +162,11 @@ static double median(double *v, int n)
 
 static void print_figures(const char *what, const struct figures *f)
 {
-    printf("%s shortage_min %.0f unfixable_min %.0f surplus_min %.0f required_min %.0f "
-           "at_goal_pct %.1f (%d of %d)\n",
-           what, f->shortage, f->unfixable, f->surplus, f->required,
-           f->with_demand ? 100.0 * f->at_goal / f->with_demand : 100.0, f->at_goal,
-           f->with_demand);
+    printf("%s shortage_min %.0f unfixable_min %.0f surplus_min %.0f idle_min %.0f required_min "
+           "%.0f at_goal_pct %.1f (%d of %d) at_goal_plus10_pct %.1f\n",
+           what, f->shortage, f->unfixable, f->surplus, f->idle, f->required,
+           f->with_demand ? 100.0 * f->at_goal / f->with_demand : 100.0, f->at_goal, f->with_demand,
+           f->with_demand ? 100.0 * f->at_goal_10 / f->with_demand : 100.0);
 }
 
 /* The plan's shifts as the snapshot's published ones (the daemon's next run sees them so). */
@@ -190,8 +193,7 @@ static int publish(struct snapshot *s, const struct plan *p)
 
 static bool same_shift(const struct planned_shift *a, const struct planned_shift *b)
 {
-    return a->agent == b->agent && a->queue == b->queue && a->start == b->start &&
-           a->end == b->end;
+    return a->agent == b->agent && a->queue == b->queue && a->start == b->start && a->end == b->end;
 }
 
 /* Whether agent-cell c of shift k of plan p is on the queue (not on a break). */
@@ -421,7 +423,24 @@ int main(int argc, char **argv)
            (long long)s.now);
     pp.freeze_until = s.now + (sd_time)freeze_hours * 3600;
 
-    double m_short[MAX_SEEDS], m_unfix[MAX_SEEDS], m_over[MAX_SEEDS], m_goal[MAX_SEEDS];
+    /* What each cell would need with 10 % more contacts than forecast: how robust a plan is. */
+    size_t ncov = (size_t)s.n_queues * (size_t)s.n_cells;
+    double *req10 = calloc(ncov ? ncov : 1, sizeof *req10);
+    if (req10 == NULL)
+        return 1;
+    for (size_t i = 0; i < ncov; i++)
+        s.contacts[i] *= 1.1;
+    rc = plan_requirements(&s, req10);
+    for (size_t i = 0; i < ncov; i++)
+        s.contacts[i] /= 1.1;
+    if (rc < 0) {
+        fprintf(stderr, "bench_surplus: plan_requirements: %s\n", strerror(-rc));
+        return 1;
+    }
+
+    double m_short[MAX_SEEDS], m_unfix[MAX_SEEDS], m_over[MAX_SEEDS], m_idle[MAX_SEEDS],
+        m_goal[MAX_SEEDS];
+    double m_goal10[MAX_SEEDS];
     double m_hole[MAX_SEEDS], m_shift[MAX_SEEDS];
     for (int k = 0; k < n_seeds; k++) {
         struct plan p;
@@ -431,12 +450,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_surplus: plan_run: %s\n", strerror(-rc));
             return 1;
         }
-        struct figures all = figures_of(&s, &p, -1);
+        struct figures all = figures_of(&s, &p, req10, -1);
         char what[160];
         snprintf(what, sizeof what, "plan seed=%llu", (unsigned long long)seeds[k]);
         print_figures(what, &all);
         for (int q = 0; q < s.n_queues; q++) {
-            struct figures f = figures_of(&s, &p, q);
+            struct figures f = figures_of(&s, &p, req10, q);
             snprintf(what, sizeof what, "queue seed=%llu %s", (unsigned long long)seeds[k],
                      s.queues[q].name);
             print_figures(what, &f);
@@ -444,6 +463,8 @@ int main(int argc, char **argv)
         m_short[k] = all.shortage;
         m_unfix[k] = all.unfixable;
         m_over[k] = all.surplus;
+        m_idle[k] = all.idle;
+        m_goal10[k] = all.with_demand ? 100.0 * all.at_goal_10 / all.with_demand : 100;
         m_goal[k] = all.with_demand ? 100.0 * all.at_goal / all.with_demand : 100;
         if (n_absences > 0) {
             struct backfill bf = {0};
@@ -456,19 +477,20 @@ int main(int argc, char **argv)
             m_shift[k] = bf.shift_needed > 0 ? 100 * bf.shift_covered / bf.shift_needed : 100;
             printf("backfill seed=%llu absences %d hole_needed_min %.0f covered_pct %.1f "
                    "shift_needed_min %.0f covered_pct %.1f kept_shorter %d others_changed %d\n",
-                   (unsigned long long)seeds[k], bf.n, bf.hole_needed, m_hole[k],
-                   bf.shift_needed, m_shift[k], bf.kept_shorter, bf.others_changed);
+                   (unsigned long long)seeds[k], bf.n, bf.hole_needed, m_hole[k], bf.shift_needed,
+                   m_shift[k], bf.kept_shorter, bf.others_changed);
         }
         plan_free(&p);
     }
-    printf("median seeds %d shortage_min %.0f unfixable_min %.0f surplus_min %.0f at_goal_pct "
-           "%.1f",
+    printf("median seeds %d shortage_min %.0f unfixable_min %.0f surplus_min %.0f idle_min %.0f "
+           "at_goal_pct %.1f at_goal_plus10_pct %.1f",
            n_seeds, median(m_short, n_seeds), median(m_unfix, n_seeds), median(m_over, n_seeds),
-           median(m_goal, n_seeds));
+           median(m_idle, n_seeds), median(m_goal, n_seeds), median(m_goal10, n_seeds));
     if (n_absences > 0)
         printf(" backfill_hole_pct %.1f backfill_shift_pct %.1f", median(m_hole, n_seeds),
                median(m_shift, n_seeds));
     printf("\n");
+    free(req10);
     snapshot_free(&s);
     return 0;
 }
