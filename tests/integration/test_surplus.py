@@ -1,9 +1,13 @@
 #!/usr/bin/python3
 """Surplus beside shortage, and the shortage no roster can fix (migration 0013).
 
-On the small fixture (voice-sv needs far more than its three agents, chat-en is
-moderate, nobody is skilled for voice-fi; voice-x, added here, has one busy
-quarter of an hour that only a 6-hour shift can cover): coverage.surplus is what is
+On the small fixture under the tests' fixed clock (voice-sv needs far more than
+its three agents, chat-en is moderate, nobody is skilled for voice-fi; voice-x,
+added here, is busy this morning, before the clock, and for one quarter of an
+hour tomorrow that only a 6-hour shift can cover):
+runs.shortage_minutes, past_shortage_minutes and surplus_minutes equal what SQL
+computes from coverage.required and scheduled on either side of planned_at,
+and /healthz and /metrics say the future figure; coverage.surplus is what is
 scheduled above the requirement; coverage.available counts the agents who could
 work an interval at all and is never below what is scheduled; the unfixable
 shortage is min(shortage, required - available), all of voice-fi's shortage and
@@ -32,7 +36,8 @@ def main():
             h.setup_database()
             st["fx"] = h.load_fixture(days=3)
             # One busy quarter of an hour tomorrow on a queue of its own, which only a
-            # full-time agent (6 or 8 h shifts) can cover: the rest of the shift is surplus.
+            # full-time agent (6 or 8 h shifts) could cover, and a busy morning today
+            # that has passed (08:00-10:00 UTC, the clock being 16:05): history.
             h.sql("""INSERT INTO staffd.queues (name, channel, time_zone, service_level, target_seconds)
                          VALUES ('voice-x', 'voice', 'UTC', 0.8, 20);
                      INSERT INTO staffd.agents (name, email, time_zone, contract_id)
@@ -45,13 +50,47 @@ def main():
                          SELECT a.id, q.id FROM staffd.agents a, staffd.queues q
                          WHERE a.name = 'Xavier Extra' AND q.name = 'voice-x';
                      INSERT INTO staffd.demand (queue_id, interval_start, interval_minutes, contacts, aht_seconds)
-                         SELECT id, %s + interval '1 day 12 hours', 15, 2, 300 FROM staffd.queues
-                         WHERE name = 'voice-x';""" % harness.HORIZON_START, single_transaction=True)
+                         SELECT id, %(hs)s + interval '1 day 12 hours', 15, 2, 300 FROM staffd.queues
+                         WHERE name = 'voice-x';
+                     INSERT INTO staffd.demand (queue_id, interval_start, interval_minutes, contacts, aht_seconds)
+                         SELECT q.id, %(hs)s + interval '8 hours' + g * interval '15 minutes', 15, 20, 300
+                         FROM staffd.queues q CROSS JOIN generate_series(0, 7) g
+                         WHERE q.name = 'voice-x';""" % {"hs": harness.HORIZON_START},
+                  single_transaction=True)
             h.start()
             st["run"] = h.wait_succeeded_runs(1, timeout=60)
             st["run"] = h.wait_quiet(quiet=1.0, timeout=60)
         t.case("surplus_daemon_plans", start)
         up = ["surplus_daemon_plans"]
+
+        def headline_is_the_future():
+            # Computed from required and scheduled alone, on either side of the tests' clock.
+            row = h.sql("""SELECT r.planned_at = test_now(), r.shortage_minutes, r.past_shortage_minutes,
+                                  r.surplus_minutes,
+                                  sum(greatest(c.required - c.scheduled, 0)) FILTER (WHERE c.interval_start >= test_now()) * 15,
+                                  sum(greatest(c.required - c.scheduled, 0)) FILTER (WHERE c.interval_start < test_now()) * 15,
+                                  sum(greatest(c.scheduled - c.required, 0)) FILTER (WHERE c.interval_start >= test_now()) * 15,
+                                  count(*) FILTER (WHERE c.interval_start < test_now())
+                           FROM staffd.runs r JOIN staffd.coverage c ON c.run_id = r.id
+                           WHERE r.id = %d GROUP BY r.id""" % st["run"])[0]
+            require(row[0] == "t", "the run did not plan as of the tests' clock")
+            short, past, sur, sql_short, sql_past, sql_sur = (float(x) for x in row[1:7])
+            require(int(row[7]) == 4 * 65, "%s intervals before the clock, want 4 queues x 65" % row[7])
+            require(sql_past >= 8 * 15, "this morning's voice-x demand left %.0f agent-minutes short" % sql_past)
+            require(abs(short - sql_short) < 0.01 and abs(past - sql_past) < 0.01
+                    and abs(sur - sql_sur) < 0.01,
+                    "runs says %.0f short from now on, %.0f before, %.0f over; SQL on coverage says %.0f, %.0f, %.0f"
+                    % (short, past, sur, sql_short, sql_past, sql_sur))
+            j = h.healthz().json()
+            for key in ("last_run", "last_success"):
+                got = float((j.get(key) or {}).get("shortage_minutes", -1))
+                require(abs(got - sql_short) < 0.1, "/healthz %s.shortage_minutes is %.1f, want the future's %.1f"
+                        % (key, got, sql_short))
+            m = re.search(r"^staffd_last_run_shortage_minutes (\S+)$", h.get("/metrics").body.decode(), re.M)
+            require(m and abs(float(m.group(1)) - sql_short) < 0.1,
+                    "staffd_last_run_shortage_minutes is %s, want the future's %.1f"
+                    % (m.group(1) if m else None, sql_short))
+        t.case("surplus_headline_counts_the_future_only", headline_is_the_future, after=up)
 
         def run_totals():
             row = h.sql("""SELECT r.surplus_minutes, r.unfixable_shortage_minutes, r.shortage_minutes,
