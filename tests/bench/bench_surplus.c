@@ -1,7 +1,7 @@
 /*
  * bench_surplus.c — what a plan leaves short and over, which part of the
  * shortage no roster can fix, and how much of an absence the next run covers
- * again (docs/engine.md, "Surplus, shortage and absences").
+ * again (docs/engine.md, "Contact-centre plans: shortage and surplus").
  *
  *   bench_surplus (--db CONNINFO [--clock 2026-12-09T16:05:00Z] [--days 14] [--site 1]
  *                  | --agents N --csv arrivals_30min.csv [--site-seed S])
@@ -12,9 +12,12 @@
  * fixed clock) or a generated one (gen_site.c). Each plan seed plans the site
  * from scratch (plan_run(), as the daemon's first run) and prints, over the
  * future intervals (snapshot_first_future_cell()), the agent-minutes short,
- * unfixable (short beyond what the agents could work at all) and over, and
- * the share of intervals with demand whose expected service level meets the
- * queue's goal, in all and per queue; then the medians over the seeds.
+ * unfixable (short beyond what the agents could work at all), over, and over
+ * where nobody is needed (idle); the share of intervals with demand whose
+ * expected service level meets the queue's goal, the share that would still
+ * have enough agents with 10 % more contacts than forecast (how much of the
+ * surplus is a buffer), and the share at goal among the intervals without
+ * unfixable shortage; in all and per queue; then the medians over the seeds.
  *
  * --absences K: the seed's plan is published (its shifts become the
  * snapshot's published ones) and K absences are drawn from --absence-seed:
@@ -58,6 +61,7 @@
 struct figures {
     double shortage, unfixable, surplus, idle, required;
     int with_demand, at_goal, at_goal_10; /* at_goal_10: still with 10 % more contacts */
+    int fixable, fixable_at_goal;         /* intervals with demand and no unfixable shortage */
 };
 
 struct backfill {
@@ -142,6 +146,12 @@ static struct figures figures_of(const struct snapshot *s, const struct plan *p,
                 f.with_demand++;
                 f.at_goal += p->service_level[i] >= s->queues[k].service_level;
                 f.at_goal_10 += p->scheduled[i] >= req10[i] - 1e-9;
+#ifndef BENCH_BEFORE
+                if (p->unfixable[i] <= 0) {
+                    f.fixable++;
+                    f.fixable_at_goal += p->service_level[i] >= s->queues[k].service_level;
+                }
+#endif
             }
         }
     }
@@ -163,10 +173,13 @@ static double median(double *v, int n)
 static void print_figures(const char *what, const struct figures *f)
 {
     printf("%s shortage_min %.0f unfixable_min %.0f surplus_min %.0f idle_min %.0f required_min "
-           "%.0f at_goal_pct %.1f (%d of %d) at_goal_plus10_pct %.1f\n",
+           "%.0f at_goal_pct %.1f (%d of %d) at_goal_plus10_pct %.1f fixable_at_goal_pct %.1f "
+           "(%d of %d)\n",
            what, f->shortage, f->unfixable, f->surplus, f->idle, f->required,
            f->with_demand ? 100.0 * f->at_goal / f->with_demand : 100.0, f->at_goal, f->with_demand,
-           f->with_demand ? 100.0 * f->at_goal_10 / f->with_demand : 100.0);
+           f->with_demand ? 100.0 * f->at_goal_10 / f->with_demand : 100.0,
+           f->fixable ? 100.0 * f->fixable_at_goal / f->fixable : 100.0, f->fixable_at_goal,
+           f->fixable);
 }
 
 /* The plan's shifts as the snapshot's published ones (the daemon's next run sees them so). */
@@ -440,7 +453,7 @@ int main(int argc, char **argv)
 
     double m_short[MAX_SEEDS], m_unfix[MAX_SEEDS], m_over[MAX_SEEDS], m_idle[MAX_SEEDS],
         m_goal[MAX_SEEDS];
-    double m_goal10[MAX_SEEDS];
+    double m_goal10[MAX_SEEDS], m_fixgoal[MAX_SEEDS];
     double m_hole[MAX_SEEDS], m_shift[MAX_SEEDS];
     for (int k = 0; k < n_seeds; k++) {
         struct plan p;
@@ -465,6 +478,7 @@ int main(int argc, char **argv)
         m_over[k] = all.surplus;
         m_idle[k] = all.idle;
         m_goal10[k] = all.with_demand ? 100.0 * all.at_goal_10 / all.with_demand : 100;
+        m_fixgoal[k] = all.fixable ? 100.0 * all.fixable_at_goal / all.fixable : 100;
         m_goal[k] = all.with_demand ? 100.0 * all.at_goal / all.with_demand : 100;
         if (n_absences > 0) {
             struct backfill bf = {0};
@@ -483,9 +497,10 @@ int main(int argc, char **argv)
         plan_free(&p);
     }
     printf("median seeds %d shortage_min %.0f unfixable_min %.0f surplus_min %.0f idle_min %.0f "
-           "at_goal_pct %.1f at_goal_plus10_pct %.1f",
+           "at_goal_pct %.1f at_goal_plus10_pct %.1f fixable_at_goal_pct %.1f",
            n_seeds, median(m_short, n_seeds), median(m_unfix, n_seeds), median(m_over, n_seeds),
-           median(m_idle, n_seeds), median(m_goal, n_seeds), median(m_goal10, n_seeds));
+           median(m_idle, n_seeds), median(m_goal, n_seeds), median(m_goal10, n_seeds),
+           median(m_fixgoal, n_seeds));
     if (n_absences > 0)
         printf(" backfill_hole_pct %.1f backfill_shift_pct %.1f", median(m_hole, n_seeds),
                median(m_shift, n_seeds));
