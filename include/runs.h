@@ -66,7 +66,9 @@ struct runs_site_view {
     /* The last run that landed, by this daemon or another. */
     int64_t good_run_id;
     double good_finished;
-    double shortage_minutes; /* of the last run this daemon landed */
+    /* Of the last run this daemon landed (landed: there is one), from its clock on (plan.h). */
+    bool landed;
+    double shortage_minutes, surplus_minutes, unfixable_minutes;
     int agents, shifts, input_errors;
 };
 

@@ -1,6 +1,7 @@
 /*
  * store.h — turns a finished plan into the one statement that lands it
- * (staffd.publish_run, migrations/0002_publish_run.sql).
+ * (staffd.publish_run, migrations/0002_publish_run.sql; its last form is
+ * 0013_surplus.sql's, which adds what the agents could work per interval).
  *
  * Pure: builds the SQL text and its parameters; the daemon sends them with
  * db_exec() and reads back the run id and the agents whose feeds changed.
@@ -16,7 +17,7 @@
 #include "publish.h"
 #include "util.h"
 
-#define STORE_NPARAMS 12
+#define STORE_NPARAMS 14
 
 extern const char store_publish_sql[];
 /*
