@@ -329,11 +329,6 @@ int engine_agent_target_minutes(struct engine_instance *I, int agent, int target
     return 0;
 }
 
-int engine_n_days(const struct engine_instance *I)
-{
-    return I->D;
-}
-
 int engine_n_agents(const struct engine_instance *I)
 {
     return I->A;
