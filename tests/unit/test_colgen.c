@@ -216,6 +216,23 @@ static void test_engine_lp_start(void **state)
 }
 
 /*
+ * Instance 3's run with the LP thread (seed 2, two threads, half the budget
+ * for the LP) on 4 s of the virtual clock (testutil.h): the LP thread's
+ * clock reads set the pace, so no budget runs out on a loaded machine.
+ */
+static struct engine_params lp_on_vclock(struct vclock *c, bool no_branch)
+{
+    vclock_init(c, 1, true);
+    return (struct engine_params){.seed = 2,
+                                  .seconds = 4,
+                                  .threads = 2,
+                                  .lp_share = 0.5,
+                                  .no_branch = no_branch,
+                                  .clock = vclock_read,
+                                  .clock_ctx = c};
+}
+
+/*
  * Under a time budget the LP thread branches and prices from its dive: on
  * instance 3 (LP integral at the optimum) it proves 1001 optimal at the root
  * and the run ends there. The budget is 4 s of the virtual clock, as in
@@ -228,13 +245,7 @@ static void test_engine_lp_optimal(void **state)
     struct engine_instance *E;
     test_load_benchmark(3, &I, &E);
     struct vclock c;
-    vclock_init(&c, 1, true);
-    struct engine_params p = {.seed = 2,
-                              .seconds = 4,
-                              .threads = 2,
-                              .lp_share = 0.5,
-                              .clock = vclock_read,
-                              .clock_ctx = &c};
+    struct engine_params p = lp_on_vclock(&c, false);
     struct engine_solution sol;
     assert_int_equal(engine_solve(E, &p, &sol), 0);
     assert_gt(vclock_reads(&c, ENGINE_PHASE_BRANCH), 0);
@@ -271,14 +282,7 @@ static void test_engine_lp_timed(void **state)
     struct engine_instance *E;
     test_load_benchmark(3, &I, &E);
     struct vclock c;
-    vclock_init(&c, 1, true);
-    struct engine_params p = {.seed = 2,
-                              .seconds = 4,
-                              .threads = 2,
-                              .lp_share = 0.5,
-                              .no_branch = true,
-                              .clock = vclock_read,
-                              .clock_ctx = &c};
+    struct engine_params p = lp_on_vclock(&c, true);
     struct engine_solution sol;
     assert_int_equal(engine_solve(E, &p, &sol), 0);
     assert_gt(vclock_reads(&c, ENGINE_PHASE_LP), 0);
