@@ -438,6 +438,8 @@ static bool slot_same(const struct engine_instance *I, const struct popt *a, con
 {
     if (a->type != b->type || a->start != b->start || a->end != b->end || a->n_cover != b->n_cover)
         return false;
+    if (a->n_cover == 0) /* cov_cell is NULL on an instance without cover */
+        return true;
     return memcmp(I->cov_cell + a->cover_off, I->cov_cell + b->cover_off,
                   (size_t)a->n_cover * sizeof *I->cov_cell) == 0 &&
            memcmp(I->cov_amt + a->cover_off, I->cov_amt + b->cover_off,
