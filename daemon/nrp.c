@@ -103,7 +103,7 @@ static uint64_t id_hash(const char *s)
 
 static int staff_lookup(const struct nrp_instance *I, struct idmap *m, const char *id)
 {
-    if (m->n != I->n_staff) {
+    if (m->slot == NULL || m->n != I->n_staff) { /* also with no staff yet: an empty map */
         int cap = 16;
         while (cap < 2 * I->n_staff)
             cap *= 2;

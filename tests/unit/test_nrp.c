@@ -132,6 +132,9 @@ static void test_parse_errors(void **state)
         "1\n\nSECTION_COVER\n9,D,1,100,1\n\n",
         "SECTION_NOPE\n\n",
         "7\n",
+        /* A staff ID before any staff (fuzz_nrp): the empty ID map was read at a wild index. */
+        "SECTION_HORIZON\n7\n\nSECTION_SHIFTS\nD,480,\n\nSECTION_DAYS_OFF\nA,3\n\n",
+        "SECTION_HORIZON\n7\n\nSECTION_SHIFTS\nD,480,\n\nSECTION_SHIFT_ON_REQUESTS\nA,0,D,1\n\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         err[0] = '\0';
