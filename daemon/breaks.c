@@ -322,12 +322,9 @@ static int warn_unplaced(struct placer *P, const struct slot *sl)
         return 0;
     *w = true;
     struct plan *plan = P->plan;
-    struct input_error *nw = realloc(plan->warnings, (size_t)(plan->n_warnings + 1) * sizeof *nw);
-    if (nw == NULL)
+    struct input_error *e = util_push((void **)&plan->warnings, &plan->n_warnings, sizeof *e);
+    if (e == NULL)
         return -ENOMEM;
-    plan->warnings = nw;
-    struct input_error *e = &nw[plan->n_warnings++];
-    memset(e, 0, sizeof *e);
     text_printf(e->table, sizeof e->table, "contracts");
     text_printf(e->key, sizeof e->key, "id=%lld", (long long)c->id);
     text_printf(

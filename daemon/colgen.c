@@ -943,15 +943,9 @@ static int branch_price(struct colgen *G, int base, int *inc, double *inc_obj, d
         if (!leaf) {
             struct bdec b;
             if (node_branch(G, &b)) {
-                if (G->n_dec == G->cap_dec) {
-                    int cap = G->cap_dec ? 2 * G->cap_dec : 64;
-                    struct bdec *nd = realloc(G->dec, (size_t)cap * sizeof *nd);
-                    if (nd == NULL) {
-                        rc = -ENOMEM;
-                        break;
-                    }
-                    G->dec = nd;
-                    G->cap_dec = cap;
+                if (util_grow((void **)&G->dec, &G->cap_dec, G->n_dec + 1, sizeof *G->dec) < 0) {
+                    rc = -ENOMEM;
+                    break;
                 }
                 G->dec[G->n_dec++] = b;
             } else {
@@ -1305,13 +1299,8 @@ static int pin_outside(struct colgen *G, const int *start, int d0, int d1)
 {
     const struct engine_instance *I = G->I;
     int A = I->A, D = I->D, n = A * (D - (d1 - d0 + 1));
-    if (n > G->cap_dec) {
-        struct bdec *nd = realloc(G->dec, (size_t)n * sizeof *nd);
-        if (nd == NULL)
-            return -ENOMEM;
-        G->dec = nd;
-        G->cap_dec = n;
-    }
+    if (util_grow((void **)&G->dec, &G->cap_dec, n, sizeof *G->dec) < 0)
+        return -ENOMEM;
     G->n_dec = 0;
     for (int a = 0; a < A; a++)
         for (int d = 0; d < D; d++)

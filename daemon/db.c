@@ -19,6 +19,7 @@
 #include "db.h"
 
 #include "log.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -376,14 +377,9 @@ static void db_listen_done(void *arg, int status, PGresult **results, int n, con
 
 static int db_results_push(struct db *db, PGresult *res)
 {
-    if (db->nresults == db->results_cap) {
-        int cap = db->results_cap ? db->results_cap * 2 : 4;
-        PGresult **r = realloc(db->results, (size_t)cap * sizeof *r);
-        if (!r)
-            return -ENOMEM;
-        db->results = r;
-        db->results_cap = cap;
-    }
+    if (util_grow((void **)&db->results, &db->results_cap, db->nresults + 1, sizeof *db->results) <
+        0)
+        return -ENOMEM;
     db->results[db->nresults++] = res;
     return 0;
 }

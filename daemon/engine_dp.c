@@ -175,7 +175,7 @@ static int dp_push(struct dp_work *w, int d, int n_cnt, const struct dp_key *k, 
         int32_t *h = malloc((size_t)hc * sizeof *h);
         if (h == NULL)
             return -ENOMEM;
-        if (engine_grow((void **)&w->used, &w->used_cap, w->n[d] + 1, sizeof *w->used) < 0) {
+        if (util_grow((void **)&w->used, &w->used_cap, w->n[d] + 1, sizeof *w->used) < 0) {
             free(h);
             return -ENOMEM;
         }
@@ -209,13 +209,13 @@ static int dp_push(struct dp_work *w, int d, int n_cnt, const struct dp_key *k, 
         }
         p = (p + 1) & (uint64_t)(w->hcap - 1);
     }
-    if (engine_grow((void **)&w->layer[d], &w->cap[d], w->n[d] + 1, sizeof(struct dp_node)) < 0 ||
-        engine_grow((void **)&w->used, &w->used_cap, w->n_used + 1, sizeof *w->used) < 0)
+    if (util_grow((void **)&w->layer[d], &w->cap[d], w->n[d] + 1, sizeof(struct dp_node)) < 0 ||
+        util_grow((void **)&w->used, &w->used_cap, w->n_used + 1, sizeof *w->used) < 0)
         return -ENOMEM;
     if (n_cnt > 0) {
         if (w->n[d] >= INT_MAX / n_cnt - 1)
             return -ENOMEM;
-        if (engine_grow((void **)&w->cnt[d], &w->ccap[d], (w->n[d] + 1) * n_cnt, sizeof *cnt) < 0)
+        if (util_grow((void **)&w->cnt[d], &w->ccap[d], (w->n[d] + 1) * n_cnt, sizeof *cnt) < 0)
             return -ENOMEM;
         memcpy(cnt_of(w, d, w->n[d], n_cnt), cnt, csz);
     }
@@ -399,7 +399,7 @@ static int dp_dominance(struct dp_work *w, int d, int n_cnt, const struct dom_ct
     int n = w->n[d];
     if (n <= 0)
         return 0;
-    if (engine_grow((void **)&w->se, &w->se_cap, n, sizeof *w->se) < 0)
+    if (util_grow((void **)&w->se, &w->se_cap, n, sizeof *w->se) < 0)
         return -ENOMEM;
     struct dp_node *L = w->layer[d];
     for (int i = 0; i < n; i++) {
@@ -454,7 +454,7 @@ static int dp_dominance(struct dp_work *w, int d, int n_cnt, const struct dom_ct
     if (kept == n)
         return 0;
     /* Keep the survivors in their original order (stable, deterministic). */
-    if (engine_grow((void **)&w->alive, &w->alive_cap, n, 1) < 0)
+    if (util_grow((void **)&w->alive, &w->alive_cap, n, 1) < 0)
         return -ENOMEM;
     memset(w->alive, 0, (size_t)n);
     for (int i = 0; i < kept; i++)
@@ -554,9 +554,9 @@ static int dp_cap(const struct engine_instance *I, struct dp_work *w, int a, int
     int n = w->n[d], S = 2 * (p->cap_work + p->cap_off + 1), kept = 0;
     if (n <= 0)
         return 0;
-    if (engine_grow((void **)&w->rk, &w->rk_cap, n, sizeof *w->rk) < 0 ||
-        engine_grow((void **)&w->alive, &w->alive_cap, n, 1) < 0 ||
-        engine_grow((void **)&w->rep, &w->rep_cap, S, sizeof *w->rep) < 0)
+    if (util_grow((void **)&w->rk, &w->rk_cap, n, sizeof *w->rk) < 0 ||
+        util_grow((void **)&w->alive, &w->alive_cap, n, 1) < 0 ||
+        util_grow((void **)&w->rep, &w->rep_cap, S, sizeof *w->rep) < 0)
         return -ENOMEM;
     for (int st = 0; st < S; st++)
         w->rep[st] = -1;
@@ -573,7 +573,7 @@ static int dp_cap(const struct engine_instance *I, struct dp_work *w, int a, int
     memset(w->alive, 0, (size_t)n);
     /* The best of each run state first (the cap's best of them if they are more). */
     int nrep = 0;
-    if (engine_grow((void **)&w->rk, &w->rk_cap, n + S, sizeof *w->rk) < 0)
+    if (util_grow((void **)&w->rk, &w->rk_cap, n + S, sizeof *w->rk) < 0)
         return -ENOMEM;
     struct dp_rank *reps = w->rk + n; /* scratch past the scores */
     for (int st = 0; st < S; st++)
@@ -616,8 +616,8 @@ static int dp_suffix(const struct engine_instance *I, struct dp_work *w, int a, 
     const int *cmax = I->cnt_max + p->cnt_off;
     if (n <= 1)
         return 0;
-    if (engine_grow((void **)&w->alive, &w->alive_cap, n, 1) < 0 ||
-        engine_grow((void **)&w->rk, &w->rk_cap, n, sizeof *w->rk) < 0)
+    if (util_grow((void **)&w->alive, &w->alive_cap, n, 1) < 0 ||
+        util_grow((void **)&w->rk, &w->rk_cap, n, sizeof *w->rk) < 0)
         return -ENOMEM;
     dp_hash_clear(w);
     for (int i = 0; i < n; i++) {

@@ -164,7 +164,7 @@ int engine_dp_reach(const struct engine_instance *I, struct dp_work *w, int a, c
     const struct aprep *p = &I->ap[a];
     int D = I->D, T = I->T, S = 2 * (p->cap_work + p->cap_off + 1), nc = p->n_cnt;
     int c = w->ctlen_cap;
-    if (engine_grow((void **)&w->ctlen, &c, 2 * nc + 2, sizeof *w->ctlen) < 0)
+    if (util_grow((void **)&w->ctlen, &c, 2 * nc + 2, sizeof *w->ctlen) < 0)
         return -ENOMEM;
     w->ctlen_cap = c;
     /* The longest option of each bounded type, and their distinct lengths: the cuts. */
@@ -195,10 +195,10 @@ int engine_dp_reach(const struct engine_instance *I, struct dp_work *w, int a, c
         return -ENOMEM;
     int need = nv * (D + 1) * S;
     c = w->rcap;
-    if (engine_grow((void **)&w->rmax, &c, need, sizeof *w->rmax) < 0)
+    if (util_grow((void **)&w->rmax, &c, need, sizeof *w->rmax) < 0)
         return -ENOMEM;
     c = w->rcap;
-    if (engine_grow((void **)&w->rmin, &c, (D + 1) * S, sizeof *w->rmin) < 0)
+    if (util_grow((void **)&w->rmin, &c, (D + 1) * S, sizeof *w->rmin) < 0)
         return -ENOMEM;
     w->rcap = c;
     /* The last cut (every bounded type left) first: it is the only one rmin needs. */
@@ -291,7 +291,7 @@ int engine_dp_tail(const struct engine_instance *I, struct dp_work *w, int a, co
     int D = I->D, T = I->T, nc = p->n_cnt;
     memset(t, 0, sizeof *t);
     int c = w->tcnt_cap;
-    if (engine_grow((void **)&w->tcnt, &c, nc + 1, sizeof *w->tcnt) < 0)
+    if (util_grow((void **)&w->tcnt, &c, nc + 1, sizeof *w->tcnt) < 0)
         return -ENOMEM;
     w->tcnt_cap = c;
     for (int k = 0; k < nc; k++)

@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 void engine_rules_default(struct engine_agent_rules *r)
 {
@@ -137,19 +136,19 @@ int engine_cell_add(struct engine_instance *I, int requirement, double under, do
     if (I->n_cells == INT_MAX - 1)
         return -ENOMEM;
     int need = I->n_cells + 1;
-    if (engine_grow((void **)&I->req, &c, need, sizeof *I->req) < 0)
+    if (util_grow((void **)&I->req, &c, need, sizeof *I->req) < 0)
         return -ENOMEM;
     c = I->cap_cells;
-    if (engine_grow((void **)&I->under, &c, need, sizeof *I->under) < 0)
+    if (util_grow((void **)&I->under, &c, need, sizeof *I->under) < 0)
         return -ENOMEM;
     c = I->cap_cells;
-    if (engine_grow((void **)&I->over, &c, need, sizeof *I->over) < 0)
+    if (util_grow((void **)&I->over, &c, need, sizeof *I->over) < 0)
         return -ENOMEM;
     c = I->cap_cells;
-    if (engine_grow((void **)&I->curve_off, &c, need, sizeof *I->curve_off) < 0)
+    if (util_grow((void **)&I->curve_off, &c, need, sizeof *I->curve_off) < 0)
         return -ENOMEM;
     c = I->cap_cells;
-    if (engine_grow((void **)&I->curve_n, &c, need, sizeof *I->curve_n) < 0)
+    if (util_grow((void **)&I->curve_n, &c, need, sizeof *I->curve_n) < 0)
         return -ENOMEM;
     I->cap_cells = c;
     int i = I->n_cells++;
@@ -167,7 +166,7 @@ int engine_cell_set_shortage_curve(struct engine_instance *I, int cell, const do
     if (I == NULL || I->final || cell < 0 || cell >= I->n_cells || marginal == NULL || n <= 0 ||
         n > 100000)
         return -EINVAL;
-    if (engine_grow((void **)&I->curve, &I->cap_curve, I->n_curve + n + 1, sizeof *I->curve) < 0)
+    if (util_grow((void **)&I->curve, &I->cap_curve, I->n_curve + n + 1, sizeof *I->curve) < 0)
         return -ENOMEM;
     I->curve_off[cell] = I->n_curve;
     I->curve_n[cell] = n;
@@ -193,17 +192,17 @@ int engine_option_add(struct engine_instance *I, int agent, int day, const struc
     if (I->n_add == INT_MAX - 1 || I->n_cov > INT_MAX - 1 - o->n_cover)
         return -ENOMEM;
     int ca = I->cap_add;
-    if (engine_grow((void **)&I->add, &ca, I->n_add + 1, sizeof *I->add) < 0)
+    if (util_grow((void **)&I->add, &ca, I->n_add + 1, sizeof *I->add) < 0)
         return -ENOMEM;
     ca = I->cap_add;
-    if (engine_grow((void **)&I->po, &ca, I->n_add + 1, sizeof *I->po) < 0)
+    if (util_grow((void **)&I->po, &ca, I->n_add + 1, sizeof *I->po) < 0)
         return -ENOMEM;
     I->cap_add = ca;
     int c = I->cap_cov;
-    if (engine_grow((void **)&I->cov_cell, &c, I->n_cov + o->n_cover, sizeof *I->cov_cell) < 0)
+    if (util_grow((void **)&I->cov_cell, &c, I->n_cov + o->n_cover, sizeof *I->cov_cell) < 0)
         return -ENOMEM;
     c = I->cap_cov;
-    if (engine_grow((void **)&I->cov_amt, &c, I->n_cov + o->n_cover, sizeof *I->cov_amt) < 0)
+    if (util_grow((void **)&I->cov_amt, &c, I->n_cov + o->n_cover, sizeof *I->cov_amt) < 0)
         return -ENOMEM;
     I->cap_cov = c;
     struct addkey *ak = &I->add[I->n_add];
@@ -299,7 +298,7 @@ static int wish_add(struct engine_instance *I, int agent, int day, int what, int
     if (!agent_day_ok(I, agent, day) || x < -1 || !(weight >= 0) || kind < 0 ||
         kind >= ENGINE_KIND_COUNT)
         return -EINVAL;
-    if (engine_grow((void **)&I->wish, &I->cap_wish, I->n_wish + 1, sizeof *I->wish) < 0)
+    if (util_grow((void **)&I->wish, &I->cap_wish, I->n_wish + 1, sizeof *I->wish) < 0)
         return -ENOMEM;
     I->wish[I->n_wish++] = (struct wish){agent, day, what, x, want, weight, kind};
     return 0;
@@ -328,11 +327,6 @@ int engine_agent_target_minutes(struct engine_instance *I, int agent, int target
     I->t_under[agent] = under;
     I->t_over[agent] = over;
     return 0;
-}
-
-int engine_n_days(const struct engine_instance *I)
-{
-    return I->D;
 }
 
 int engine_n_agents(const struct engine_instance *I)
@@ -958,9 +952,7 @@ double engine_clock_read(const struct engine_clock *c, enum engine_phase phase)
 {
     if (c && c->now)
         return c->now(c->ctx, phase);
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+    return util_mono_seconds();
 }
 
 bool engine_clock_cancelled(const struct engine_clock *c)

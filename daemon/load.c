@@ -9,6 +9,7 @@
  */
 #include "load.h"
 #include "text.h"
+#include "util.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -194,11 +195,9 @@ static int add_error(struct snapshot *s, const char *table, const char *key, con
 
 static int add_error(struct snapshot *s, const char *table, const char *key, const char *fmt, ...)
 {
-    struct input_error *ne = realloc(s->errors, (size_t)(s->n_errors + 1) * sizeof *ne);
-    if (ne == NULL)
+    struct input_error *e = util_push((void **)&s->errors, &s->n_errors, sizeof *e);
+    if (e == NULL)
         return -ENOMEM;
-    s->errors = ne;
-    struct input_error *e = &ne[s->n_errors++];
     text_printf(e->table, sizeof e->table, "%s", table);
     text_printf(e->key, sizeof e->key, "%s", key);
     va_list ap;
@@ -590,11 +589,10 @@ static int load_agents(PGresult *const *res, struct snapshot *s, const int64_t *
         if (a < 0 || q < 0)
             continue;
         struct agent *ag = &s->agents[a];
-        int *ns = realloc(ag->skills, (size_t)(ag->n_skills + 1) * sizeof *ns);
+        int *ns = util_push((void **)&ag->skills, &ag->n_skills, sizeof *ns);
         if (ns == NULL)
             return -ENOMEM;
-        ag->skills = ns;
-        ag->skills[ag->n_skills++] = q;
+        *ns = q;
     }
 
     const PGresult *av = res[R_AVAIL];
@@ -625,11 +623,10 @@ static int load_agents(PGresult *const *res, struct snapshot *s, const int64_t *
             if (rc < 0)
                 return rc;
         }
-        struct window *nw = realloc(ag->windows, (size_t)(ag->n_windows + 1) * sizeof *nw);
+        struct window *nw = util_push((void **)&ag->windows, &ag->n_windows, sizeof *nw);
         if (nw == NULL)
             return -ENOMEM;
-        ag->windows = nw;
-        ag->windows[ag->n_windows++] = w;
+        *nw = w;
     }
 
     const PGresult *to = res[R_TIME_OFF];
@@ -638,11 +635,10 @@ static int load_agents(PGresult *const *res, struct snapshot *s, const int64_t *
         if (a < 0)
             continue;
         struct agent *ag = &s->agents[a];
-        struct span *ns = realloc(ag->time_off, (size_t)(ag->n_time_off + 1) * sizeof *ns);
+        struct span *ns = util_push((void **)&ag->time_off, &ag->n_time_off, sizeof *ns);
         if (ns == NULL)
             return -ENOMEM;
-        ag->time_off = ns;
-        ag->time_off[ag->n_time_off++] = (struct span){v64(to, i, 2), v64(to, i, 3)};
+        *ns = (struct span){v64(to, i, 2), v64(to, i, 3)};
     }
 
     for (int a = 0; a < s->n_agents; a++) {
@@ -691,10 +687,6 @@ static int load_prefs(const PGresult *r, struct snapshot *s, const int64_t *aids
         if (a < 0)
             continue;
         struct agent *ag = &s->agents[a];
-        struct preference *np = realloc(ag->prefs, (size_t)(ag->n_prefs + 1) * sizeof *np);
-        if (np == NULL)
-            return -ENOMEM;
-        ag->prefs = np;
         bool window = !PQgetisnull(r, i, 4) && !PQgetisnull(r, i, 5);
         double weight = vdbl(r, i, 7);
         if (!(isfinite(weight) && weight > 0 && weight <= 100)) {
@@ -707,7 +699,10 @@ static int load_prefs(const PGresult *r, struct snapshot *s, const int64_t *aids
                 return rc;
             continue;
         }
-        ag->prefs[ag->n_prefs++] = (struct preference){
+        struct preference *np = util_push((void **)&ag->prefs, &ag->n_prefs, sizeof *np);
+        if (np == NULL)
+            return -ENOMEM;
+        *np = (struct preference){
             .id = v64(r, i, 0),
             .weekday = (int)v64(r, i, 2),
             .date = PQgetisnull(r, i, 3) ? INT32_MIN : (int32_t)v64(r, i, 3),
@@ -816,13 +811,12 @@ static int load_candidates(PGresult *const *res, struct snapshot *s, const int64
         if (c < 0 || q < 0)
             continue;
         struct candidate *cd = &s->candidates[c];
-        int *ns = realloc(cd->skills, (size_t)(cd->n_skills + 1) * sizeof *ns);
+        int *ns = util_push((void **)&cd->skills, &cd->n_skills, sizeof *ns);
         if (ns == NULL) {
             rc = -ENOMEM;
             goto out;
         }
-        cd->skills = ns;
-        cd->skills[cd->n_skills++] = q;
+        *ns = q;
     }
     const PGresult *av = res[R_CAND_AVAIL];
     for (int i = 0; i < PQntuples(av); i++) {
@@ -830,13 +824,12 @@ static int load_candidates(PGresult *const *res, struct snapshot *s, const int64
         if (c < 0)
             continue;
         struct candidate *cd = &s->candidates[c];
-        struct window *nw = realloc(cd->windows, (size_t)(cd->n_windows + 1) * sizeof *nw);
+        struct window *nw = util_push((void **)&cd->windows, &cd->n_windows, sizeof *nw);
         if (nw == NULL) {
             rc = -ENOMEM;
             goto out;
         }
-        cd->windows = nw;
-        cd->windows[cd->n_windows++] = (struct window){
+        *nw = (struct window){
             .weekday = (int)v64(av, i, 2),
             .start_min = (int)v64(av, i, 3),
             .end_min = (int)v64(av, i, 4),

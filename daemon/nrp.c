@@ -9,6 +9,7 @@
  * same bug in the judge.
  */
 #include "nrp.h"
+#include "util.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -83,26 +84,6 @@ static int staff_index(const struct nrp_instance *I, const char *id)
 }
 
 /*
- * Appends a zeroed element. Room doubles whenever the count reaches a power
- * of two, so the capacity needs no field of its own and a year of requests
- * for a thousand staff is not copied once per line.
- */
-static int push(void **p, int *n, size_t sz)
-{
-    if (*n == 0 || (*n & (*n - 1)) == 0) {
-        if (*n > INT_MAX / 2)
-            return -ENOMEM;
-        void *q = realloc(*p, (size_t)(*n ? 2 * *n : 1) * sz);
-        if (q == NULL)
-            return -ENOMEM;
-        *p = q;
-    }
-    memset((char *)*p + (size_t)*n * sz, 0, sz);
-    (*n)++;
-    return 0;
-}
-
-/*
  * Staff IDs by hash (open addressing, built once the staff are known): the
  * request sections name a staff member per line, and a linear search made
  * parsing quadratic in the staff.
@@ -122,9 +103,7 @@ static uint64_t id_hash(const char *s)
 
 static int staff_lookup(const struct nrp_instance *I, struct idmap *m, const char *id)
 {
-    if (I->n_staff == 0) /* a section naming staff before SECTION_STAFF: no map yet */
-        return -1;
-    if (m->n != I->n_staff || m->slot == NULL) {
+    if (m->slot == NULL || m->n != I->n_staff) { /* also with no staff yet: an empty map */
         int cap = 16;
         while (cap < 2 * I->n_staff)
             cap *= 2;
@@ -288,9 +267,10 @@ int nrp_parse(const char *text, size_t len, struct nrp_instance *I, char *err, s
             if (!to_int(f[1], &m) || m < 0 || m > 24 * 60)
                 FAIL("line %d: bad shift length", lineno);
             int n = I->n_shifts, n2 = n;
-            if (push((void **)&I->shift_id, &n2, sizeof *I->shift_id) < 0 ||
-                push((void **)&I->shift_minutes, &I->n_shifts, sizeof *I->shift_minutes) < 0 ||
-                push((void **)&forbid_lines, &n_forbid_lines, sizeof *forbid_lines) < 0) {
+            if (util_push((void **)&I->shift_id, &n2, sizeof *I->shift_id) == NULL ||
+                util_push((void **)&I->shift_minutes, &I->n_shifts, sizeof *I->shift_minutes) ==
+                    NULL ||
+                util_push((void **)&forbid_lines, &n_forbid_lines, sizeof *forbid_lines) == NULL) {
                 rc = -ENOMEM;
                 goto out;
             }
@@ -304,7 +284,7 @@ int nrp_parse(const char *text, size_t len, struct nrp_instance *I, char *err, s
                 FAIL("line %d: a staff line has 8 fields", lineno);
             if (strlen(f[0]) == 0 || strlen(f[0]) >= NRP_ID_LEN || staff_index(I, f[0]) >= 0)
                 FAIL("line %d: bad or duplicate staff ID", lineno);
-            if (push((void **)&I->staff, &I->n_staff, sizeof *I->staff) < 0) {
+            if (util_push((void **)&I->staff, &I->n_staff, sizeof *I->staff) == NULL) {
                 rc = -ENOMEM;
                 goto out;
             }
@@ -372,7 +352,7 @@ int nrp_parse(const char *text, size_t len, struct nrp_instance *I, char *err, s
                 FAIL("line %d: bad request", lineno);
             struct nrp_request **v = sec == SEC_ON ? &I->on : &I->off;
             int *n = sec == SEC_ON ? &I->n_on : &I->n_off;
-            if (push((void **)v, n, sizeof **v) < 0) {
+            if (util_push((void **)v, n, sizeof **v) == NULL) {
                 rc = -ENOMEM;
                 goto out;
             }
@@ -395,7 +375,7 @@ int nrp_parse(const char *text, size_t len, struct nrp_instance *I, char *err, s
             }
             if (covered[(size_t)c.day * (size_t)I->n_shifts + (size_t)c.shift]++)
                 FAIL("line %d: duplicate cover for day %d shift %s", lineno, c.day, f[1]);
-            if (push((void **)&I->cover, &I->n_cover, sizeof *I->cover) < 0) {
+            if (util_push((void **)&I->cover, &I->n_cover, sizeof *I->cover) == NULL) {
                 rc = -ENOMEM;
                 goto out;
             }

@@ -21,12 +21,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "colgen.h"
 #include "engine.h"
 #include "nrp.h"
+#include "util.h"
 
 static void usage(FILE *f)
 {
@@ -139,17 +139,10 @@ static int parse_num(const char *s, double *v)
     return (end == s || *end || errno) ? -EINVAL : 0;
 }
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 int nrp_main(int argc, char **argv)
 {
     /* --seconds is the whole run's: reading, building and writing come out of it. */
-    double t_start = now_s();
+    double t_start = util_mono_seconds();
     const char *file = NULL, *check = NULL, *lp = NULL, *sol_out = NULL;
     struct engine_params p = {
         .seed = 1, .iterations = 0, .seconds = 0, .threads = 2, .lp_share = 0.5};
@@ -307,13 +300,13 @@ int nrp_main(int argc, char **argv)
          * building took, and less a reserve for checking, writing and
          * freeing the roster afterwards (tens of ms on a year of 150 staff).
          */
-        double left = budget - (now_s() - t_start) - (0.05 + 0.01 * budget);
+        double left = budget - (util_mono_seconds() - t_start) - (0.05 + 0.01 * budget);
         p.seconds = left > 0.01 ? left : 0.01;
     }
-    double t0 = now_s();
+    double t0 = util_mono_seconds();
     tr.offset = t0 - t_start;
     rc = engine_solve(E, &p, &sol);
-    double t1 = now_s();
+    double t1 = util_mono_seconds();
     if (p.progress)
         trace_flush(&tr);
     if (rc < 0) {

@@ -13,7 +13,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "breaks.h"
 #include "greedy.h"
@@ -90,12 +89,9 @@ static double fallback_requirement(const struct queue *qu, double contacts, doub
 /* A queue some of whose cells the models could not compute, said once per queue. */
 static int warn_uncomputed(const struct snapshot *s, int q, int cells, int first, struct plan *p)
 {
-    struct input_error *nw = realloc(p->warnings, (size_t)(p->n_warnings + 1) * sizeof *nw);
-    if (nw == NULL)
+    struct input_error *w = util_push((void **)&p->warnings, &p->n_warnings, sizeof *w);
+    if (w == NULL)
         return -ENOMEM;
-    p->warnings = nw;
-    struct input_error *w = &nw[p->n_warnings++];
-    memset(w, 0, sizeof *w);
     text_printf(w->table, sizeof w->table, "demand");
     text_printf(w->key, sizeof w->key, "queue_id=%lld interval_start=%lld",
                 (long long)s->queues[q].id,
@@ -223,8 +219,7 @@ int plan_requirements(const struct snapshot *s, double *out)
 int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan *out)
 {
     /* p->seconds is the run's: requirements and the roster's building count too. */
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = util_mono_seconds();
     int rc;
     size_t n = (size_t)s->n_queues * (size_t)s->n_cells;
     *out = (struct plan){0};
@@ -255,7 +250,7 @@ int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan 
         struct roster_params rp = {.seed = p->seed,
                                    .iterations = p->iterations,
                                    .seconds = p->seconds,
-                                   .started = (double)t0.tv_sec + (double)t0.tv_nsec * 1e-9,
+                                   .started = t0,
                                    .threads = p->threads,
                                    .cancel = p->cancel,
                                    .freeze_until = p->freeze_until};

@@ -22,6 +22,7 @@
 #include "plan.h"
 #include "recruit.h"
 #include "recruit_report.h"
+#include "util.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE   2
@@ -238,16 +239,10 @@ static int read_snapshot(PGconn *conn, const struct config *cfg, long long site,
                     trimmed(PQresultErrorMessage(r), err, sizeof err));
             rc = EXIT_RUNTIME;
         }
-        if (n == cap) {
-            int ncap = cap ? cap * 2 : 16;
-            PGresult **nr = realloc(res, (size_t)ncap * sizeof *nr);
-            if (nr == NULL) {
-                PQclear(r);
-                rc = EXIT_RUNTIME;
-                continue; /* drain the connection all the same */
-            }
-            res = nr;
-            cap = ncap;
+        if (util_grow((void **)&res, &cap, n + 1, sizeof *res) < 0) {
+            PQclear(r);
+            rc = EXIT_RUNTIME;
+            continue; /* drain the connection all the same */
         }
         res[n++] = r;
     }

@@ -29,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "breaks.h"
 #include "engine.h"
@@ -571,12 +570,9 @@ static void build_free(struct build *b)
 
 static int add_warning(struct plan *plan, const struct agent *a, const char *fmt, int minutes)
 {
-    struct input_error *nw = realloc(plan->warnings, (size_t)(plan->n_warnings + 1) * sizeof *nw);
-    if (nw == NULL)
+    struct input_error *w = util_push((void **)&plan->warnings, &plan->n_warnings, sizeof *w);
+    if (w == NULL)
         return -ENOMEM;
-    plan->warnings = nw;
-    struct input_error *w = &nw[plan->n_warnings++];
-    memset(w, 0, sizeof *w);
     text_printf(w->table, sizeof w->table, "agents");
     text_printf(w->key, sizeof w->key, "id=%lld", (long long)a->id);
     text_printf(w->message, sizeof w->message, fmt, a->name, minutes);
@@ -616,13 +612,6 @@ out:
     return rc < 0 ? rc : found;
 }
 
-static double monotonic_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 /*
  * The engine's share of the run's budget: what building the instance left,
  * less a reserve for the breaks and the coverage after it (0.05 s at 10,000
@@ -633,7 +622,7 @@ static double engine_seconds(const struct roster_params *p)
 {
     if (p->seconds <= 0)
         return 0;
-    double left = p->seconds - (monotonic_s() - p->started) - (0.1 + 0.01 * p->seconds);
+    double left = p->seconds - (util_mono_seconds() - p->started) - (0.1 + 0.01 * p->seconds);
     return left > 0.01 ? left : 0.01;
 }
 
@@ -642,7 +631,7 @@ int roster_build(const struct snapshot *s, const struct roster_params *p_in, str
     struct roster_params pp = *p_in;
     const struct roster_params *p = &pp;
     if (pp.started <= 0)
-        pp.started = monotonic_s();
+        pp.started = util_mono_seconds();
     int rc = 0;
     size_t ncov = (size_t)s->n_queues * (size_t)s->n_cells;
     struct engine_solution sol = {0};

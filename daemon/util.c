@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 int util_grow(void **p, int *cap, int need, size_t size)
@@ -25,6 +26,25 @@ int util_grow(void **p, int *cap, int need, size_t size)
     *p = np;
     *cap = c;
     return 0;
+}
+
+void *util_push(void **p, int *n, size_t size)
+{
+    int k = *n;
+    if (k < 0 || size == 0)
+        return NULL;
+    if (k == 0 || (k & (k - 1)) == 0) { /* full: 0, 1, 2, 4, ... held */
+        if (k > (1 << 29))
+            return NULL;
+        void *np = realloc(*p, (size_t)(k ? 2 * k : 1) * size);
+        if (np == NULL)
+            return NULL;
+        *p = np;
+    }
+    void *e = (char *)*p + (size_t)k * size;
+    memset(e, 0, size);
+    *n = k + 1;
+    return e;
 }
 
 int64_t util_floor_div(int64_t a, int64_t b)

@@ -221,7 +221,6 @@ int engine_agent_target_minutes(struct engine_instance *inst, int agent, int tar
 /* Freezes the instance; nothing can be added afterwards. -EINVAL, -ERANGE, -ENOMEM. */
 int engine_instance_finalize(struct engine_instance *inst) STAFFD_MUSTCHECK;
 
-int engine_n_days(const struct engine_instance *inst);
 int engine_n_agents(const struct engine_instance *inst);
 int engine_n_cells(const struct engine_instance *inst);
 /* Number of options of (agent, day); -EINVAL when out of range. */

@@ -168,25 +168,6 @@ static inline const struct popt *opt_of(const struct engine_instance *I, int a, 
     return &I->po[I->ad_start[a * I->D + d] + o];
 }
 
-/* Grows *p (elements of size sz) to hold at least need; 0 or -ENOMEM. */
-static inline int engine_grow(void **p, int *cap, int need, size_t sz)
-{
-    if (need <= *cap)
-        return 0;
-    int c = *cap ? *cap : 16;
-    while (c < need) {
-        if (c > INT_MAX / 2)
-            return -ENOMEM;
-        c *= 2;
-    }
-    void *n = realloc(*p, (size_t)c * sz);
-    if (n == NULL)
-        return -ENOMEM;
-    *p = n;
-    *cap = c;
-    return 0;
-}
-
 /*
  * Every hard rule over agent a's horizon row[n_days], from scratch
  * (engine_model.c). Counts violations per rule into by_rule (may be NULL)

@@ -3,6 +3,9 @@
  *
  *   if (util_grow((void **)&v, &cap, n + 1, sizeof *v) < 0) goto out;  // room for n + 1
  *   v[n++] = x;
+ *   struct window *w = util_push((void **)&ag->windows, &ag->n_windows, sizeof *w);
+ *   if (w == NULL) goto out;                     // an array with a count and no capacity
+ *   *w = x;                                      // (*w was zeroed; n_windows is one more)
  *   int64_t week = util_floor_div(day + 3, 7);  // rounds towards minus infinity
  *   double t0 = util_mono_seconds();             // for durations
  *   double at = util_wall_seconds();             // for what is recorded
@@ -28,6 +31,15 @@
  * -ENOMEM with *p and *cap unchanged.
  */
 int util_grow(void **p, int *cap, int need, size_t size) STAFFD_MUSTCHECK;
+
+/*
+ * Appends one zeroed element of `size` bytes to *p, which holds *n, and
+ * returns it (*n is then one more), or NULL (-ENOMEM) with *p and *n
+ * unchanged. For arrays that keep a count but no capacity: the room doubles
+ * whenever *n reaches a power of two, so such an array must grow only through
+ * util_push, from NULL and 0 (never after an allocation of another size).
+ */
+void *util_push(void **p, int *n, size_t size) STAFFD_MUSTCHECK;
 
 /* a / b rounded towards minus infinity (b > 0): days and weeks before 1970 too. */
 int64_t util_floor_div(int64_t a, int64_t b);

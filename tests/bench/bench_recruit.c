@@ -24,6 +24,7 @@
 #include "model.h"
 #include "plan.h"
 #include "recruit.h"
+#include "util.h"
 
 #define DAYS    14
 #define QUEUES  8
@@ -45,13 +46,6 @@ static int rnd_below(int n)
     return (int)(rnd() % (uint64_t)n);
 }
 
-static double seconds_since(const struct timespec *t0)
-{
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 static char *dup_name(const char *prefix, int i)
 {
     char buf[48];
@@ -65,8 +59,10 @@ static void add_windows(struct window **w, int *n, unsigned mask, int start, int
     for (int d = 1; d <= 7; d++) {
         if (!(mask & (1u << (d - 1))))
             continue;
-        *w = realloc(*w, (size_t)(*n + 1) * sizeof **w);
-        (*w)[(*n)++] = (struct window){d, start, end, INT32_MIN, INT32_MAX};
+        struct window *nw = util_push((void **)w, n, sizeof *nw);
+        if (nw == NULL)
+            abort();
+        *nw = (struct window){d, start, end, INT32_MIN, INT32_MAX};
     }
 }
 
@@ -220,15 +216,14 @@ int main(int argc, char **argv)
     struct snapshot s;
     build(&s, n_agents, n_candidates, demand);
 
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = util_mono_seconds();
     struct plan plan;
     struct plan_params pp = {.seed = 1};
     if (plan_run(&s, &pp, &plan) != 0) {
         fprintf(stderr, "plan_run failed\n");
         return 1;
     }
-    double t_plan = seconds_since(&t0);
+    double t_plan = util_mono_seconds() - t0;
 
     struct recruit_params rp;
     recruit_params_default(&rp);
@@ -236,14 +231,14 @@ int main(int argc, char **argv)
     struct recruit_result keep = {0};
     for (int r = 0; r < runs; r++) {
         struct recruit_result rr = {.params = rp};
-        clock_gettime(CLOCK_MONOTONIC, &t0);
+        t0 = util_mono_seconds();
         if (recruit_needs(&s, &plan, &rp, &rr.needs, &rr.n_needs) != 0)
             return 1;
-        double tn = seconds_since(&t0);
-        clock_gettime(CLOCK_MONOTONIC, &t0);
+        double tn = util_mono_seconds() - t0;
+        t0 = util_mono_seconds();
         if (recruit_rank(&s, &plan, &rp, &rr.ranked, &rr.n_ranked) != 0)
             return 1;
-        double tr = seconds_since(&t0);
+        double tr = util_mono_seconds() - t0;
         if (tn < best_needs)
             best_needs = tn;
         if (tr < best_rank)

@@ -40,13 +40,7 @@
 #include "plan.h"
 #include "shift_options.h"
 #include "rule_check.h"
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
+#include "util.h"
 
 /* Peak and current resident set of this process, in MiB (from /proc). */
 static void rss_mib(double *peak, double *cur)
@@ -76,12 +70,12 @@ struct canceller {
 static void *cancel_later(void *arg)
 {
     struct canceller *c = arg;
-    while (!atomic_load(&c->done) && now_s() - c->start < c->after) {
+    while (!atomic_load(&c->done) && util_mono_seconds() - c->start < c->after) {
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
     if (!atomic_load(&c->done)) {
-        c->raised_at = now_s();
+        c->raised_at = util_mono_seconds();
         atomic_store(&c->flag, true);
     }
     return NULL;
@@ -186,7 +180,7 @@ int main(int argc, char **argv)
     if (do_plan && pp.seconds <= 0 && pp.iterations <= 0)
         pp.seconds = 10;
 
-    double pk, cur, t0 = now_s();
+    double pk, cur, t0 = util_mono_seconds();
     struct snapshot s;
     struct gen_site_info info;
     char err[256] = "";
@@ -195,7 +189,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_scale: %s\n", err);
         return 1;
     }
-    double t_gen = now_s() - t0;
+    double t_gen = util_mono_seconds() - t0;
     rss_mib(&pk, &cur);
     printf("site_agents %d\nsite_queues %d\nsite_zones %d\n", info.agents, info.queues, info.zones);
     printf("site_mix full_time=%d part_time=%d students=%d two_skills=%d\n", info.full_time,
@@ -211,7 +205,7 @@ int main(int argc, char **argv)
 
     if (count_options) {
         /* What roster.c will hand the engine: options and covered cells. */
-        double t1 = now_s();
+        double t1 = util_mono_seconds();
         long n_opt = 0, n_cov = 0, max_agent = 0;
         for (int a = 0; a < s.n_agents; a++) {
             struct shift_option *o = NULL;
@@ -229,7 +223,7 @@ int main(int argc, char **argv)
         }
         printf("options_total %ld\noptions_per_agent %.1f\noptions_max_agent %ld\n", n_opt,
                (double)n_opt / s.n_agents, max_agent);
-        printf("options_covered_cells %ld\noptions_enum_s %.3f\n", n_cov, now_s() - t1);
+        printf("options_covered_cells %ld\noptions_enum_s %.3f\n", n_cov, util_mono_seconds() - t1);
     }
 
     struct plan plan = {0};
@@ -238,15 +232,15 @@ int main(int argc, char **argv)
         bool canceller = canc.after >= 0;
         if (canceller) {
             pp.cancel = &canc.flag;
-            canc.start = now_s();
+            canc.start = util_mono_seconds();
             if (pthread_create(&cth, NULL, cancel_later, &canc) != 0) {
                 fprintf(stderr, "bench_scale: cannot start the canceller thread\n");
                 return 1;
             }
         }
-        double t1 = now_s();
+        double t1 = util_mono_seconds();
         rc = plan_run(&s, &pp, &plan);
-        double t_end = now_s(), t_plan = t_end - t1;
+        double t_end = util_mono_seconds(), t_plan = t_end - t1;
         if (canceller) {
             atomic_store(&canc.done, true);
             pthread_join(cth, NULL);
@@ -313,7 +307,7 @@ int main(int argc, char **argv)
             return 1;
         }
         struct lp_stats st;
-        double t1 = now_s();
+        double t1 = util_mono_seconds();
         rc = lp_bound_write(&s, req, relaxed, f, &st);
         if (fclose(f) != 0 && rc == 0)
             rc = -EIO;
@@ -323,7 +317,7 @@ int main(int argc, char **argv)
         }
         printf("lp_file %s\nlp_options %ld\nlp_vars %ld\nlp_rows %ld\nlp_nonzeros %ld\n"
                "lp_write_s %.3f\n",
-               lp_path, st.options, st.vars, st.rows, st.nonzeros, now_s() - t1);
+               lp_path, st.options, st.vars, st.rows, st.nonzeros, util_mono_seconds() - t1);
         free(own);
         free(relaxed);
     }

@@ -13,6 +13,7 @@
  * machine may be shared, so `make bench` reports rather than aborts).
  */
 #include "staffing.h"
+#include "util.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -58,13 +59,6 @@ static void params_fill(struct staffing_params *ps, long n, bool erlang_a)
     }
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int compare_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -88,7 +82,7 @@ int main(int argc, char **argv)
         params_fill(ps, n, model == 1);
         for (int run = 0; run < RUNS; run++) {
             long long sum = 0;
-            double t0 = now_seconds();
+            double t0 = util_mono_seconds();
             for (long i = 0; i < n; i++) {
                 struct staffing_requirement r;
                 if (staffing_required(&ps[i], &r) != 0) {
@@ -98,7 +92,7 @@ int main(int argc, char **argv)
                 }
                 sum += r.agents;
             }
-            times[run] = now_seconds() - t0;
+            times[run] = util_mono_seconds() - t0;
             checksum = sum;
         }
         qsort(times, RUNS, sizeof times[0], compare_double);

@@ -35,7 +35,7 @@ done
 
 make --no-print-directory BUILD=build/plain all >/dev/null
 cc -std=c17 -O2 -D_GNU_SOURCE -Iinclude -o "$work/bench_staffing" tests/bench/bench_staffing.c \
-    daemon/staffing.c -lm
+    daemon/staffing.c daemon/util.c -lm
 
 sh tools/pg.sh start "$pgdir" 54349
 eval "$(sh tools/pg.sh env "$pgdir" 54349)"

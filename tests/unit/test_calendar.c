@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 #include <libical/ical.h>
+#include "testutil.h"
 
 #define T0    ((sd_time)1700042400) /* 2023-11-15T10:00:00Z */
 #define HOUR  ((sd_time)3600)
@@ -113,7 +114,7 @@ static bool utf8_valid(const char *s, size_t n)
 static void assert_wellformed(const char *text)
 {
     size_t n = strlen(text);
-    assert_true(n >= 2);
+    assert_ge(n, 2);
     assert_memory_equal(text + n - 2, "\r\n", 2);
     assert_null(strstr(text, "X-LIC-"));
     const char *line = text;
@@ -145,7 +146,7 @@ static const char *x_value(icalcomponent *cal, const char *name)
             count++;
         }
     }
-    assert_true(count <= 1);
+    assert_le(count, 1);
     return found;
 }
 
@@ -224,7 +225,7 @@ static void assert_calendar_props(icalcomponent *cal, const char *name)
     assert_string_equal(icalproperty_get_version(p), "2.0");
     p = icalcomponent_get_first_property(cal, ICAL_PRODID_PROPERTY);
     assert_non_null(p);
-    assert_true(strlen(icalproperty_get_prodid(p)) > 0);
+    assert_gt(strlen(icalproperty_get_prodid(p)), 0);
     p = icalcomponent_get_first_property(cal, ICAL_METHOD_PROPERTY);
     assert_non_null(p);
     assert_int_equal(icalproperty_get_method(p), ICAL_METHOD_PUBLISH);

@@ -16,12 +16,13 @@
 
 #include "config.h"
 #include "text.h"
+#include "testutil.h"
 
 static char *write_temp(const char *text)
 {
     char *path = strdup("/tmp/staffd-test-conf-XXXXXX");
     int fd = mkstemp(path);
-    assert_true(fd >= 0);
+    assert_ge(fd, 0);
     assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
     close(fd);
     return path;
@@ -71,7 +72,7 @@ static void test_config_parses_and_reports_lines(void **state)
         unlink(p);
         free(p);
     }
-    assert_true(config_load("/nonexistent/staffd.conf", &c, err, sizeof err) < 0);
+    assert_lt(config_load("/nonexistent/staffd.conf", &c, err, sizeof err), 0);
     assert_non_null(strstr(err, "/nonexistent/staffd.conf"));
 }
 

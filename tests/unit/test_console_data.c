@@ -18,6 +18,7 @@
 
 #include "console_data.h"
 #include "template.h"
+#include "testutil.h"
 
 /* Rows of the sites statement: id, name, active, horizon_days, freeze_hours, the agent's site. */
 static PGresult *sites_of(int rows, const char *const (*values)[6])
@@ -137,7 +138,7 @@ static void test_shape_selector_only_with_several_sites(void **state)
 /* A statement takes the site as its first parameter and uses it. */
 static void assert_of_site(const struct console_query *q, const char *site)
 {
-    assert_true(q->nparams >= 1);
+    assert_ge(q->nparams, 1);
     if (site == NULL)
         assert_null(q->params[0]);
     else
@@ -155,7 +156,8 @@ static void test_every_statement_is_of_the_site(void **state)
     struct console_query q[CONSOLE_MAX_QUERIES];
     for (size_t p = 0; p < sizeof pages / sizeof pages[0]; p++) {
         int n = console_data_queries(pages[p], &a, q);
-        assert_true(n >= 2 && n <= CONSOLE_MAX_QUERIES);
+        assert_ge(n, 2);
+        assert_le(n, CONSOLE_MAX_QUERIES);
         for (int i = 0; i < n; i++) {
             /* The overview's every-site summary is the one statement about all sites. */
             if (pages[p] == CP_OVERVIEW && i == n - 1) {

@@ -67,7 +67,7 @@ static void gen_instance(struct gen *g, uint64_t seed, bool tiny, bool frozen_la
     for (int d = 0; d < g->D; d++)
         for (int t = 0; t < g->T; t++) {
             int c = engine_cell_add(g->E, rint_(&s, 3), 1 + rint_(&s, 100), rint_(&s, 4));
-            assert_true(c >= 0);
+            assert_ge(c, 0);
             cellof[d][t] = c;
             if (rint_(&s, 5) == 0) {
                 double m[3] = {10, 30, 60};
@@ -195,7 +195,7 @@ static void test_check_rules(void **state)
     int ok[14] = {0, 0, 0, -1, -1, -1, -1, 0, 0, -1, -1, 0, 0, -1};
     assert_int_equal(engine_check(E, ok, &rep), 0);
     assert_int_equal(rep.violations, 0);
-    assert_true(rep.objective == 0);
+    assert_eq(rep.objective, 0);
 
     /* Day 1 type 1 after day 0 type 0: succession; night then day 2 06:00: rest. */
     int bad1[14] = {0, 1, 0, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
@@ -236,9 +236,9 @@ static void test_check_rules(void **state)
     for (int d = 0; d < 14; d++)
         off[d] = -1;
     assert_int_equal(engine_check(E, off, &rep), 0);
-    assert_true(rep.by_kind[ENGINE_KIND_UNDER] == 10);
-    assert_true(rep.by_kind[ENGINE_KIND_REQUEST_ON] == 5);
-    assert_true(rep.objective == 15);
+    assert_eq(rep.by_kind[ENGINE_KIND_UNDER], 10);
+    assert_eq(rep.by_kind[ENGINE_KIND_REQUEST_ON], 5);
+    assert_eq(rep.objective, 15);
     engine_instance_free(E);
 }
 
@@ -262,13 +262,13 @@ static void test_convex(void **state)
     struct engine_report rep;
     int both0[2] = {0, 0}, split[2] = {0, 1};
     assert_int_equal(engine_check(E, both0, &rep), 0);
-    assert_true(rep.objective == 110); /* cell 0 met, cell 1 short 2: 10 + 100 */
+    assert_eq(rep.objective, 110); /* cell 0 met, cell 1 short 2: 10 + 100 */
     assert_int_equal(engine_check(E, split, &rep), 0);
-    assert_true(rep.objective == 20);
+    assert_eq(rep.objective, 20);
     struct engine_params p = {.seed = 3, .iterations = 50, .threads = 1};
     struct engine_solution sol;
     assert_int_equal(engine_solve(E, &p, &sol), 0);
-    assert_true(sol.report.objective == 20);
+    assert_eq(sol.report.objective, 20);
     engine_solution_free(&sol);
     engine_instance_free(E);
 }
@@ -352,8 +352,8 @@ static void test_dp_brute_force(void **state)
         }
         engine_instance_free(g.E);
     }
-    assert_true(checked > 50);
-    assert_true(infeasible > 0);
+    assert_gt(checked, 50);
+    assert_gt(infeasible, 0);
 }
 
 /* ------------------------------------------------------------ properties */
@@ -372,7 +372,8 @@ static void test_random_instances(void **state)
             /* Then the DP alone must agree that agent has no horizon. */
             int row[MAXD];
             double c;
-            assert_true(sol.infeasible_agent >= 0 && sol.infeasible_agent < g.A);
+            assert_ge(sol.infeasible_agent, 0);
+            assert_lt(sol.infeasible_agent, g.A);
             assert_int_equal(engine_best_pattern(g.E, sol.infeasible_agent, NULL, row, &c),
                              -ENOENT);
             edom++;
@@ -383,13 +384,13 @@ static void test_random_instances(void **state)
             if (rep.violations)
                 fail_msg("seed %llu: %d violations: %s", (unsigned long long)seed, rep.violations,
                          rep.first);
-            assert_true(rep.objective == sol.report.objective);
+            assert_eq(rep.objective, sol.report.objective);
             solved++;
             engine_solution_free(&sol);
         }
         engine_instance_free(g.E);
     }
-    assert_true(solved > 60);
+    assert_gt(solved, 60);
     (void)edom;
 }
 
@@ -406,7 +407,7 @@ static void test_determinism(void **state)
         assert_int_equal(ra, rb);
         if (ra == 0) {
             assert_memory_equal(a.choice, b.choice, (size_t)g.A * (size_t)g.D * sizeof(int));
-            assert_true(a.report.objective == b.report.objective);
+            assert_eq(a.report.objective, b.report.objective);
             assert_int_equal(a.thread, b.thread);
             engine_solution_free(&a);
             engine_solution_free(&b);
@@ -534,7 +535,7 @@ static void test_instance1_best_known(void **state)
     nrp_check(&I, sol.choice, 0, &r);
     assert_int_equal(r.violations, 0);
     assert_int_equal(r.objective, 607);
-    assert_true(sol.report.objective == 607);
+    assert_eq(sol.report.objective, 607);
     engine_solution_free(&sol);
     engine_instance_free(E);
     nrp_free(&I);
@@ -582,9 +583,9 @@ static void test_progress(void **state)
     assert_false(log.bad_order);
     /* Both threads report (at least the constructed roster), and the winner's last report is
      * the returned roster's objective. */
-    assert_true(log.n[0] >= 1 && log.n[1] >= 1);
-    assert_true(log.last[sol.thread] > sol.report.objective - 1e-6 &&
-                log.last[sol.thread] < sol.report.objective + 1e-6);
+    assert_ge(log.n[0], 1);
+    assert_ge(log.n[1], 1);
+    assert_near(log.last[sol.thread], sol.report.objective, 1e-6);
     engine_solution_free(&sol);
     pthread_mutex_destroy(&log.mu);
     engine_instance_free(E);
@@ -604,7 +605,7 @@ static void test_tiny_sites(void **state)
             assert_non_null(E);
             for (int d = 0; d < D; d++) {
                 int c = engine_cell_add(E, 1, 10, 1);
-                assert_true(c >= 0);
+                assert_ge(c, 0);
                 int amt = 1;
                 for (int a = 0; a < A; a++) {
                     struct engine_option o = {.type = 0,
@@ -635,10 +636,12 @@ static void test_tiny_sites(void **state)
             for (int a = 0; a < A; a++)
                 for (int d = 0; d < D; d++)
                     over += sol.choice[a * D + d] >= 0;
-            if (A == 1 && D == 3)
-                assert_true(shortage == 10); /* one day short: 10 */
-            else
-                assert_true(shortage == 0 && over == D);
+            if (A == 1 && D == 3) {
+                assert_eq(shortage, 10); /* one day short: 10 */
+            } else {
+                assert_eq(shortage, 0);
+                assert_int_equal(over, D);
+            }
             engine_solution_free(&sol);
             engine_instance_free(E);
         }

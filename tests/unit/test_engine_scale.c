@@ -54,7 +54,8 @@ static void put(struct buf *b, const char *fmt, ...)
     char line[512];
     int k = vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    assert_true(k >= 0 && (size_t)k < sizeof line);
+    assert_ge(k, 0);
+    assert_lt((size_t)k, sizeof line);
     if (b->n + (size_t)k + 1 > b->cap) {
         b->cap = (b->cap + (size_t)k + 1) * 2;
         b->p = realloc(b->p, b->cap);
@@ -77,7 +78,12 @@ static char *make_instance(int S, int D, int T, int nbound, uint64_t seed, size_
     int *start = malloc((size_t)T * sizeof *start), *mins = malloc((size_t)T * sizeof *mins);
     int *row = malloc((size_t)D * sizeof *row), *cnt = malloc((size_t)T * sizeof *cnt);
     int *mx = malloc((size_t)T * sizeof *mx), *cover = calloc((size_t)D * T, sizeof *cover);
-    assert_true(start && mins && row && cnt && mx && cover);
+    assert_non_null(start);
+    assert_non_null(mins);
+    assert_non_null(row);
+    assert_non_null(cnt);
+    assert_non_null(mx);
+    assert_non_null(cover);
     static const int band[4] = {6 * 60, 9 * 60, 14 * 60, 21 * 60};
     for (int t = 0; t < T; t++) {
         start[t] = band[t % 4] + 30 * rint_(&s, 3);
@@ -228,46 +234,6 @@ static void test_year(void **state)
     free(text);
 }
 
-/*
- * A virtual clock in microseconds: each read advances it by inc[phase]
- * ticks, and records the phase; threads share it. With lp_paced, reads from
- * the test's own thread (engine_solve runs thread 0 on it) advance it by a
- * single tick: the LP thread (the other one) then sets the pace, so that
- * its column generation, which reads the clock seldom, is not overtaken by
- * thread 0's many cheap steps (the recombination at three quarters of the
- * run must come after the LP's dive, as in real time).
- */
-struct vclock {
-    atomic_long ticks;
-    long inc[ENGINE_PHASE_COUNT];
-    atomic_int seen[ENGINE_PHASE_COUNT];
-    bool lp_paced;
-    pthread_t self;
-};
-
-static double vclock_read(void *ctx, enum engine_phase phase)
-{
-    struct vclock *c = ctx;
-    atomic_fetch_add(&c->seen[phase], 1);
-    long inc = c->lp_paced && pthread_equal(pthread_self(), c->self) ? 1 : c->inc[phase];
-    return (double)atomic_fetch_add(&c->ticks, inc) * 1e-6;
-}
-
-/*
- * inc ms a read, but nothing for the DP's (one a day: its loops end by
- * themselves, and the virtual time is for the phases' own loops).
- */
-static void vclock_init(struct vclock *c, long inc_ms, bool lp_paced)
-{
-    atomic_store(&c->ticks, 0);
-    for (int i = 0; i < ENGINE_PHASE_COUNT; i++) {
-        c->inc[i] = i == ENGINE_PHASE_DP ? 0 : 1000 * inc_ms;
-        atomic_store(&c->seen[i], 0);
-    }
-    c->lp_paced = lp_paced;
-    c->self = pthread_self();
-}
-
 /* Instance 3 on the virtual clock: the run must end, with a valid roster. */
 static void run_on_vclock(struct vclock *c, double seconds, bool no_branch, double lp_share,
                           int expect_rc)
@@ -308,21 +274,21 @@ static void test_clock_phases(void **state)
     /* Branch and price from the dive: construction, DP, search, LP, branching. */
     vclock_init(&c, 1, true);
     run_on_vclock(&c, 20, false, 0.5, 0);
-    assert_true(atomic_load(&c.seen[ENGINE_PHASE_CONSTRUCT]) > 0);
-    assert_true(atomic_load(&c.seen[ENGINE_PHASE_DP]) > 0);
-    assert_true(atomic_load(&c.seen[ENGINE_PHASE_SEARCH]) > 0);
-    assert_true(atomic_load(&c.seen[ENGINE_PHASE_LP]) > 0);
-    assert_true(atomic_load(&c.seen[ENGINE_PHASE_BRANCH]) > 0);
+    assert_gt(vclock_reads(&c, ENGINE_PHASE_CONSTRUCT), 0);
+    assert_gt(vclock_reads(&c, ENGINE_PHASE_DP), 0);
+    assert_gt(vclock_reads(&c, ENGINE_PHASE_SEARCH), 0);
+    assert_gt(vclock_reads(&c, ENGINE_PHASE_LP), 0);
+    assert_gt(vclock_reads(&c, ENGINE_PHASE_BRANCH), 0);
     /* Without branching, the run reaches the segments and the recombination. */
     vclock_init(&c, 1, true);
     run_on_vclock(&c, 20, true, 0.5, 0);
-    assert_true(atomic_load(&c.seen[ENGINE_PHASE_SEGMENT]) > 0);
-    assert_true(atomic_load(&c.seen[ENGINE_PHASE_RECOMBINE]) > 0);
+    assert_gt(vclock_reads(&c, ENGINE_PHASE_SEGMENT), 0);
+    assert_gt(vclock_reads(&c, ENGINE_PHASE_RECOMBINE), 0);
     /* An LP whose root runs out of time: the LP thread turns to windows. */
     vclock_init(&c, 1, true);
     c.inc[ENGINE_PHASE_LP] = 200000;
     run_on_vclock(&c, 20, false, 0.5, 0);
-    assert_true(atomic_load(&c.seen[ENGINE_PHASE_WINDOW]) > 0);
+    assert_gt(vclock_reads(&c, ENGINE_PHASE_WINDOW), 0);
 }
 
 /*

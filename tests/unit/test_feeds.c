@@ -24,6 +24,7 @@
 #include "calendar.h"
 #include "feeds.h"
 #include "text.h"
+#include "testutil.h"
 
 #define SHIFT_COLUMNS 11
 #define UID_A         "0b6f7d2e-3c1a-4e59-9a7b-2f1d5c8e6a40"
@@ -37,7 +38,7 @@ static PGresult *result_of(int cols, int rows, const char *const *values)
     assert_non_null(r);
     PGresAttDesc attrs[SHIFT_COLUMNS];
     char names[SHIFT_COLUMNS][8];
-    assert_true(cols <= SHIFT_COLUMNS);
+    assert_le(cols, SHIFT_COLUMNS);
     for (int c = 0; c < cols; c++) {
         snprintf(names[c], sizeof names[c], "c%d", c);
         attrs[c] = (PGresAttDesc){.name = names[c], .typid = 25, .typlen = -1, .atttypmod = -1};
@@ -68,7 +69,7 @@ static void set_tokens(struct feeds *f, const char *const *tokens, const char *c
 {
     char bytea[8][67], hex[65];
     const char *values[16];
-    assert_true(n <= 8);
+    assert_le(n, 8);
     for (int i = 0; i < n; i++) {
         token_hash(tokens[i], bytea[i], hex);
         values[2 * i] = bytea[i];
@@ -85,7 +86,7 @@ static void render_install(struct feeds *f, int rows, const char *const *values)
     struct feeds_batch *b = NULL;
     assert_int_equal(feeds_render(r, &b), 0);
     PQclear(r);
-    assert_true(feeds_install(f, b, 0) >= 0);
+    assert_ge(feeds_install(f, b, 0), 0);
 }
 
 /* The value of the first content line named `name`, unfolded, malloc'd. */
@@ -153,7 +154,7 @@ static void test_long_names_cut_on_a_character(void **state)
     assert_true(ends_with(xname, TEXT_ELLIPSIS ": shifts"));
     assert_string_equal(name, xname);
     assert_memory_equal(xname, agent, 40); /* the start of the name is kept */
-    assert_true(strlen(xname) < strlen(agent));
+    assert_lt(strlen(xname), strlen(agent));
     assert_memory_equal(summary, "Shift: x\xC3\xA5", 10);
     assert_true(ends_with(summary, TEXT_ELLIPSIS));
     assert_true(text_utf8_valid(summary, strlen(summary)));
@@ -267,7 +268,7 @@ static PGresult *result_with(int n, char *const *names)
     PGresult *r = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
     assert_non_null(r);
     PGresAttDesc attrs[16];
-    assert_true(n <= 16);
+    assert_le(n, 16);
     memset(attrs, 0, sizeof attrs);
     for (int i = 0; i < n; i++) {
         attrs[i].name = names[i];

@@ -19,6 +19,7 @@
 
 #include "engine.h"
 #include "nrp.h"
+#include "testutil.h"
 
 static void data_path(char *buf, size_t len, const char *name)
 {
@@ -60,7 +61,8 @@ static void test_parse_all(void **state)
     while (fgets(line, sizeof line, f)) {
         int n, days, staff, types, best;
         assert_int_equal(sscanf(line, "%d,%d,%d,%d,%d", &n, &days, &staff, &types, &best), 5);
-        assert_true(n >= 1 && n <= 12);
+        assert_ge(n, 1);
+        assert_le(n, 12);
         struct nrp_instance I;
         load(n, &I);
         assert_int_equal(I.days, expect[n].days);
@@ -99,7 +101,8 @@ static void test_parse_details(void **state)
         if (strcmp(I.shift_id[t], "a1") == 0)
             a1 = t;
     }
-    assert_true(n1 >= 0 && a1 >= 0);
+    assert_ge(n1, 0);
+    assert_ge(a1, 0);
     assert_int_equal(I.forbid[n1 * I.n_shifts + a1], 1);
     assert_int_equal(I.forbid[n1 * I.n_shifts + n1], 0);
     assert_int_equal(I.forbid[a1 * I.n_shifts + n1], 0);
@@ -129,13 +132,14 @@ static void test_parse_errors(void **state)
         "1\n\nSECTION_COVER\n9,D,1,100,1\n\n",
         "SECTION_NOPE\n\n",
         "7\n",
-        /* staff named before SECTION_STAFF (found by fuzz_nrp: the ID map did not exist yet) */
-        "SECTION_HORIZON\n7\n\nSECTION_SHIFTS\nD,480,\n\nSECTION_DAYS_OFF\nA,1\n\n",
+        /* A staff ID before any staff (fuzz_nrp): the empty ID map was read at a wild index. */
+        "SECTION_HORIZON\n7\n\nSECTION_SHIFTS\nD,480,\n\nSECTION_DAYS_OFF\nA,3\n\n",
+        "SECTION_HORIZON\n7\n\nSECTION_SHIFTS\nD,480,\n\nSECTION_SHIFT_ON_REQUESTS\nA,0,D,1\n\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         err[0] = '\0';
         assert_int_equal(nrp_parse(bad[i], strlen(bad[i]), &I, err, sizeof err), -EINVAL);
-        assert_true(strlen(err) > 0);
+        assert_gt(strlen(err), 0);
     }
 }
 
@@ -322,7 +326,8 @@ static void test_solution_roundtrip(void **state)
     load(3, &I);
     int n = I.n_staff * I.days;
     int *a = malloc((size_t)n * sizeof *a), *b = malloc((size_t)n * sizeof *b), extra;
-    assert_true(a && b);
+    assert_non_null(a);
+    assert_non_null(b);
     for (int i = 0; i < n; i++)
         a[i] = (i * 7) % (I.n_shifts + 1) - 1;
     char *text = NULL;
@@ -368,7 +373,7 @@ static void test_write_lp(void **state)
         if (cur > longest)
             longest = cur;
     }
-    assert_true(longest < 255);
+    assert_lt(longest, 255);
     free(text);
     nrp_free(&I);
 }

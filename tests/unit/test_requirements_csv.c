@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "requirements_cli.h"
+#include "testutil.h"
 
 struct outcome {
     int rc, line;
@@ -34,10 +35,10 @@ static int read_csv(const char *text, size_t len, struct outcome *out, int max)
     int n = 0, rc;
     requirements_csv_init(&r, copy, len);
     while ((rc = requirements_csv_next(&r, &row, &why)) != 0) {
-        assert_true(n < max);
+        assert_lt(n, max);
         out[n] = (struct outcome){.rc = rc, .line = row.line};
         if (rc > 0) {
-            assert_true(strlen(row.start) < sizeof out[n].start);
+            assert_lt(strlen(row.start), sizeof out[n].start);
             strcpy(out[n].start, row.start);
             out[n].contacts = row.contacts;
             out[n].aht = row.aht_seconds;
@@ -66,12 +67,14 @@ static void test_rows_header_comments(void **state)
     assert_int_equal(o[0].rc, 1);
     assert_int_equal(o[0].line, 4);
     assert_string_equal(o[0].start, "09:00");
-    assert_true(o[0].contacts == 100 && o[0].aht == 180);
+    assert_eq(o[0].contacts, 100);
+    assert_eq(o[0].aht, 180);
     /* strtod() skips leading blanks but a trailing one is not part of a number. */
     assert_int_equal(o[1].rc, -EINVAL);
     assert_int_equal(o[1].line, 5);
     assert_int_equal(o[2].rc, 1);
-    assert_true(o[2].contacts == 25 && o[2].aht == 100);
+    assert_eq(o[2].contacts, 25);
+    assert_eq(o[2].aht, 100);
 }
 
 /*
@@ -95,7 +98,7 @@ static void test_line_ends(void **state)
         for (int k = 0; k < 3; k++) {
             assert_int_equal(o[k].rc, 1);
             assert_int_equal(o[k].line, k + 1);
-            assert_true(o[k].contacts == k + 1);
+            assert_eq(o[k].contacts, k + 1);
         }
     }
 }
@@ -151,7 +154,7 @@ static void test_bad_lines(void **state)
     }
     assert_int_equal(o[8].rc, 1);
     assert_int_equal(o[8].line, 9);
-    assert_true(o[8].contacts == 2);
+    assert_eq(o[8].contacts, 2);
 
     /* Only line 1 can be a header. */
     static const char late[] = "09:00,1,60\nstart,contacts,aht\n";

@@ -219,4 +219,54 @@ static inline void test_load_benchmark(int n, struct nrp_instance *I, struct eng
 }
 #endif
 
+#ifdef STAFFD_ENGINE_H
+#include <pthread.h>
+#include <stdatomic.h>
+/*
+ * A virtual clock in microseconds: each read advances it by inc[phase]
+ * ticks, and records the phase; threads share it. With lp_paced, reads from
+ * the test's own thread (engine_solve runs thread 0 on it) advance it by a
+ * single tick: the LP thread (the other one) then sets the pace, so that
+ * its column generation, which reads the clock seldom, is not overtaken by
+ * thread 0's many cheap steps (the recombination at three quarters of the
+ * run must come after the LP's dive, as in real time).
+ */
+struct vclock {
+    atomic_long ticks;
+    long inc[ENGINE_PHASE_COUNT];
+    atomic_int seen[ENGINE_PHASE_COUNT];
+    bool lp_paced;
+    pthread_t self;
+};
+
+static inline double vclock_read(void *ctx, enum engine_phase phase)
+{
+    struct vclock *c = ctx;
+    atomic_fetch_add(&c->seen[phase], 1);
+    long inc = c->lp_paced && pthread_equal(pthread_self(), c->self) ? 1 : c->inc[phase];
+    return (double)atomic_fetch_add(&c->ticks, inc) * 1e-6;
+}
+
+/*
+ * inc ms a read, but nothing for the DP's (one a day: its loops end by
+ * themselves, and the virtual time is for the phases' own loops).
+ */
+static inline void vclock_init(struct vclock *c, long inc_ms, bool lp_paced)
+{
+    atomic_store(&c->ticks, 0);
+    for (int i = 0; i < ENGINE_PHASE_COUNT; i++) {
+        c->inc[i] = i == ENGINE_PHASE_DP ? 0 : 1000 * inc_ms;
+        atomic_store(&c->seen[i], 0);
+    }
+    c->lp_paced = lp_paced;
+    c->self = pthread_self();
+}
+
+/* How often phase read the clock (a function, so that a failed assertion names the phase). */
+static inline int vclock_reads(struct vclock *c, enum engine_phase phase)
+{
+    return atomic_load(&c->seen[phase]);
+}
+#endif
+
 #endif
