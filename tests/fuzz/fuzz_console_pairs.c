@@ -3,9 +3,11 @@
  * a query string or a form body (daemon/console_parse.c):
  * console_next_pair(), console_parse_args() and console_parse_form().
  *
- * Input: a selector byte (even: a query string, odd: a form body), then the
- * bytes as a client may send them, in a buffer of exactly that size (no NUL
- * after it), so AddressSanitizer sees any read past the end. Oracle: a second
+ * Input: a selector byte (bit 0 clear: a query string, set: a form body; bit
+ * 1 clear: the bytes that follow as a client may send them, set: built from
+ * parts, see build()), then the bytes; the parsers get a buffer of exactly
+ * that size (no NUL after it), so AddressSanitizer sees any read past the
+ * end. Oracle: a second
  * reading written here from include/console_parse.h and the WHATWG
  * urlencoded format: pairs split at '&', the key ends at the first '=', '+'
  * is a space, %XX a byte; a '%' without two hex digits, a NUL (raw or %00),
@@ -289,17 +291,67 @@ static void check_form(const char *body, size_t n, const struct pair *want, int 
         FUZZ_CHECK(f.candidates[c] == e.candidates[c], "candidate %d differs", c);
 }
 
+/*
+ * The input built from parts, so the fuzzer spends its time on values of the
+ * keys that mean something: each part is a byte choosing a key (one of the
+ * parser's, or the next string as a key of its own), then the value, joined
+ * as "key=value&...". Returns a malloc'd buffer of exactly *n bytes.
+ */
+static char *build(struct fuzz_reader *r, size_t *n)
+{
+    static const char *const keys[] = {"site",  "queue", "contract", "agent",    "tz",
+                                       "day",   "days",  "page",     "working",  "sort",
+                                       "hired", "csrf",  "token",    "candidate"};
+    size_t nk = sizeof keys / sizeof *keys, cap = 2 * r->n + 64, len = 0;
+    char *out = malloc(cap);
+    FUZZ_CHECK(out != NULL, "malloc");
+    while (r->n > 0) {
+        size_t pick = (size_t)fuzz_take_uint(r, 1) % (nk + 1);
+        size_t kl, vl;
+        char *key = pick < nk ? NULL : fuzz_take_string(r, 40, &kl);
+        char *val = fuzz_take_string(r, 200, &vl);
+        const char *k = key != NULL ? key : keys[pick];
+        if (key == NULL)
+            kl = strlen(k);
+        FUZZ_CHECK(len + kl + vl + 2 <= cap, "build: %zu bytes do not fit %zu", len + kl + vl + 2,
+                   cap);
+        if (len > 0)
+            out[len++] = '&';
+        memcpy(out + len, k, kl);
+        len += kl;
+        out[len++] = '=';
+        memcpy(out + len, val, vl);
+        len += vl;
+        free(key);
+        free(val);
+    }
+    *n = len;
+    return out;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0)
         return 0;
     bool is_form = data[0] & 1;
     size_t n = size - 1;
-    /* An exact-size copy: the parsers take a length and must not read past it. */
-    char *s = malloc(n ? n : 1);
-    FUZZ_CHECK(s != NULL, "malloc");
-    if (n > 0)
-        memcpy(s, data + 1, n);
+    char *s;
+    if (data[0] & 2) {
+        struct fuzz_reader r = {data + 1, size - 1};
+        char *built = build(&r, &n);
+        /* Exactly n bytes, so AddressSanitizer sees a read past the end. */
+        s = malloc(n ? n : 1);
+        FUZZ_CHECK(s != NULL, "malloc");
+        if (n > 0)
+            memcpy(s, built, n);
+        free(built);
+    } else {
+        /* An exact-size copy: the parsers take a length and must not read past it. */
+        s = malloc(n ? n : 1);
+        FUZZ_CHECK(s != NULL, "malloc");
+        if (n > 0)
+            memcpy(s, data + 1, n);
+    }
     static struct pair want[MAX_PAIRS];
     bool bad;
     int nw = expected_pairs(s, n, want, &bad);
