@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "breaks.h"
 #include "roster.h"
@@ -150,6 +151,9 @@ int plan_requirements(const struct snapshot *s, double *out)
 
 int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan *out)
 {
+    /* p->seconds is the run's: requirements and the roster's building count too. */
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc;
     size_t n = (size_t)s->n_queues * (size_t)s->n_cells;
     *out = (struct plan){0};
@@ -176,6 +180,7 @@ int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan 
         struct roster_params rp = {.seed = p->seed,
                                    .iterations = p->iterations,
                                    .seconds = p->seconds,
+                                   .started = (double)t0.tv_sec + (double)t0.tv_nsec * 1e-9,
                                    .threads = p->threads,
                                    .cancel = p->cancel,
                                    .freeze_until = p->freeze_until};

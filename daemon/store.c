@@ -31,7 +31,6 @@ const char store_publish_sql[] =
 
 const char store_begin_sql[] = "SELECT staffd.begin_run($1, $2::bigint)";
 const char store_finish_sql[] = "SELECT staffd.finish_run($1::bigint, $2, $3)";
-const char store_failed_sql[] = "SELECT staffd.record_failed_run($1::float8, $2, $3, $4)";
 
 static char *json_take(cJSON *j)
 {

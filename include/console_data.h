@@ -35,6 +35,7 @@
 
 #include "console_parse.h" /* the pages, downloads and struct console_args */
 #include "template.h"
+#include "util.h"
 
 #define CONSOLE_MAX_QUERIES 5
 #define CONSOLE_MAX_PARAMS  8
@@ -65,7 +66,7 @@ void console_sites_query(const struct console_args *a, struct console_query *q);
  * (-ENOENT when there is none). 0 or -ENOENT.
  */
 int console_site_pick(const PGresult *sites, int64_t asked, int64_t agent,
-                      struct console_site *out);
+                      struct console_site *out) STAFFD_MUSTCHECK;
 /*
  * The chosen site on a page: `site` (its id, for every link and form),
  * `site_name`, `site_inactive`, and with more than one site `sites_many` and
@@ -93,7 +94,7 @@ int console_data_queries(enum console_page p, const struct console_args *a,
  * -ENOMEM.
  */
 int console_data_shape(enum console_page p, const struct console_args *a, PGresult *const *res,
-                       int n, struct tpl_obj *page);
+                       int n, struct tpl_obj *page) STAFFD_MUSTCHECK;
 
 /* One statement whose result is the CSV's table (its column names are the header). */
 void console_csv_query(enum console_csv k, const struct console_args *a, struct console_query *q);
@@ -102,6 +103,6 @@ void console_csv_query(enum console_csv k, const struct console_args *a, struct 
  * quote or line break, and a text field that a spreadsheet would run as a
  * formula (= + - @ at the start) prefixed with an apostrophe. malloc'd.
  */
-char *console_csv_render(const PGresult *r, size_t *len);
+char *console_csv_render(const PGresult *r, size_t *len) STAFFD_MUSTCHECK;
 
 #endif

@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h" /* STAFFD_MUSTCHECK */
+
 #define CONSOLE_SESSION_COOKIE "staffd_session"
 #define CONSOLE_SIGNIN_COOKIE  "staffd_signin"
 #define CONSOLE_COOKIE_BUF     64     /* a cookie's value: 1..63 of [A-Za-z0-9_-] */
@@ -130,7 +132,7 @@ void console_cookie_value(const char *header, const char *name, char *out, size_
  * or past end.
  */
 int console_next_pair(const char **cursor, const char *end, char *key, size_t kl, char *val,
-                      size_t vl);
+                      size_t vl) STAFFD_MUSTCHECK;
 
 /* An id: 1..19 decimal digits and nothing else (no sign or blank), 1..INT64_MAX. */
 bool console_parse_id(const char *s, int64_t *out);
@@ -149,7 +151,7 @@ bool console_zone_valid(const char *s);
  * value when that is printable.
  */
 int console_parse_args(const char *q, size_t len, struct console_args *a, int64_t *hired, char *err,
-                       size_t err_len);
+                       size_t err_len) STAFFD_MUSTCHECK;
 
 /*
  * A POST's form from body[0..len): csrf, token, candidate (ids, at most
@@ -158,7 +160,7 @@ int console_parse_args(const char *q, size_t len, struct console_args *a, int64_
  * with a sentence in err (valid UTF-8) naming the field.
  */
 int console_parse_form(const char *body, size_t len, struct console_form *f, char *err,
-                       size_t err_len);
+                       size_t err_len) STAFFD_MUSTCHECK;
 
 /* Whether a Content-Type is a form's (application/x-www-form-urlencoded, any case). */
 bool console_form_type(const char *content_type);

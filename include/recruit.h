@@ -35,6 +35,7 @@
 
 #include "model.h"
 #include "plan.h"
+#include "util.h"
 
 /* The default contract a candidate is evaluated (and tried in --what-if) under. */
 #define RECRUIT_MAX_LENGTHS 4
@@ -96,12 +97,12 @@ struct recruit_result {
 
 /* Needs and ranking. 0, -ECANCELED or -ENOMEM; *out is zeroed on failure. */
 int recruit_run(const struct snapshot *s, const struct plan *plan, const struct recruit_params *p,
-                struct recruit_result *out);
+                struct recruit_result *out) STAFFD_MUSTCHECK;
 /* The two halves alone (recruit_run calls both). *out malloc'd, NULL when *n == 0. */
 int recruit_needs(const struct snapshot *s, const struct plan *plan, const struct recruit_params *p,
-                  struct recruit_need **out, int *n);
+                  struct recruit_need **out, int *n) STAFFD_MUSTCHECK;
 int recruit_rank(const struct snapshot *s, const struct plan *plan, const struct recruit_params *p,
-                 struct recruit_ranked **out, int *n);
+                 struct recruit_ranked **out, int *n) STAFFD_MUSTCHECK;
 void recruit_ranked_free(struct recruit_ranked *r, int n);
 void recruit_result_free(struct recruit_result *r);
 
@@ -121,7 +122,7 @@ const char *recruit_tz_name(const struct snapshot *s, int tz);
 void recruit_hhmm(int minute, char *buf, size_t len);
 
 /* Index into snapshot.candidates of the candidate with this id, or -1. */
-int recruit_find_candidate(const struct snapshot *s, int64_t id);
+int recruit_find_candidate(const struct snapshot *s, int64_t id) STAFFD_MUSTCHECK;
 
 /* Per queue: the plan before and after adding candidates as agents. */
 struct recruit_queue_change {
@@ -141,7 +142,7 @@ struct recruit_what_if {
  * 0, -EINVAL (bad index), -ECANCELED or -ENOMEM.
  */
 int recruit_what_if(const struct snapshot *s, const struct plan *base, const int *candidates, int n,
-                    const struct recruit_params *p, struct recruit_what_if *out);
+                    const struct recruit_params *p, struct recruit_what_if *out) STAFFD_MUSTCHECK;
 void recruit_what_if_free(struct recruit_what_if *w);
 
 /* Per queue: the plan and hiring needs before and after another assistant's share. */
@@ -168,15 +169,7 @@ struct recruit_containment {
 int recruit_what_if_containment(const struct snapshot *s, const struct plan *base,
                                 const struct recruit_result *base_rr, int queue, double share,
                                 const struct plan_params *pp, const struct recruit_params *p,
-                                struct recruit_containment *out);
+                                struct recruit_containment *out) STAFFD_MUSTCHECK;
 void recruit_containment_free(struct recruit_containment *c);
-
-/*
- * `staffd recruit [-c FILE] [--top N] [--json] [--what-if ID...]`
- * (daemon/recruit_cli.c, blocking libpq; writes nothing). argv[0] is
- * "recruit". Returns the exit status: 0, 1 runtime failure, 2 usage,
- * configuration or unknown/closed candidate.
- */
-int recruit_main(int argc, char **argv);
 
 #endif

@@ -32,6 +32,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "util.h"
 
 struct db;
 struct runs;
@@ -88,7 +89,7 @@ struct runs_callbacks {
 };
 
 int runs_new(uv_loop_t *loop, const struct config *cfg, const struct runs_callbacks *cb,
-             struct runs **out) __attribute__((warn_unused_result));
+             struct runs **out) __attribute__((warn_unused_result)) STAFFD_MUSTCHECK;
 void runs_set_config(struct runs *r, const struct config *cfg);
 void runs_set_db(struct runs *r, struct db *db);
 /* The active sites and which of them this daemon leads now; gained ones plan at once. */

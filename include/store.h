@@ -14,6 +14,7 @@
 
 #include "model.h"
 #include "publish.h"
+#include "util.h"
 
 #define STORE_NPARAMS 12
 
@@ -22,12 +23,10 @@ extern const char store_publish_sql[];
  * A run's row lives from its start (migration 0005): store_begin_sql ($1
  * reason, $2 site) inserts it as 'running' and returns its id; store_publish_sql turns
  * it into 'succeeded'; store_finish_sql ($1 id, $2 'failed' or 'abandoned',
- * $3 why) records any other end. store_failed_sql ($1 started_at, $2 reason,
- * $3 status, $4 message) adds a failed run that has no row yet.
+ * $3 why) records any other end.
  */
 extern const char store_begin_sql[];
 extern const char store_finish_sql[];
-extern const char store_failed_sql[];
 
 struct store_run_info {
     long long run_id;  /* the row store_begin_sql made; 0: publish inserts one */
@@ -39,7 +38,8 @@ struct store_run_info {
 
 /* Fills params[0..STORE_NPARAMS-1] with malloc'd strings. 0 or -ENOMEM. */
 int store_build_params(const struct snapshot *s, const struct plan *p, const struct publish_op *ops,
-                       int n_ops, const struct store_run_info *info, char **params);
+                       int n_ops, const struct store_run_info *info,
+                       char **params) STAFFD_MUSTCHECK;
 void store_free_params(char **params);
 
 #endif

@@ -61,8 +61,8 @@ def main():
         t.case("clock_fixed_instant_set_by_reload", fixed_by_reload, after=["clock_daemon_plans"])
 
         def shortage_split():
-            # Demand everywhere on the fixed day, so past and future are both short. The last run
-            # is read first: the insert's run may already be there when the insert returns.
+            # Demand everywhere on the fixed day, so past and future are both short.
+            # The run's row exists from its start: read the last id before the change.
             before = h.max_run_id()
             h.sql("""INSERT INTO staffd.demand (queue_id, interval_start, interval_minutes, contacts, aht_seconds)
                      SELECT q.id, '2027-03-28T00:00:00Z'::timestamptz + g * interval '15 minutes', 15, 5, 300
