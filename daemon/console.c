@@ -1,7 +1,8 @@
 /*
- * console.c — the planners' console: routes, sign-in and sessions, CSRF,
- * the sign-in rate limit, and the what-if and hire actions (see
- * include/console.h; the SQL is in console_data.c, the escaping in
+ * console.c — the planners' console: sign-in and sessions, CSRF, the
+ * sign-in rate limit, and the what-if and hire actions (see
+ * include/console.h; what a request's path, query, cookies and form say is
+ * read by console_parse.c, the SQL is in console_data.c, the escaping in
  * template.c).
  *
  * A request is a small state machine on the loop thread: parsed and checked
@@ -27,15 +28,14 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "console_data.h"
+#include "console_parse.h"
 #include "db.h"
 #include "load.h"
 #include "log.h"
@@ -47,25 +47,14 @@
 extern const struct embedded_file console_files[];
 extern const int console_files_count;
 
-#define SESSION_COOKIE "staffd_session"
-#define SIGNIN_COOKIE  "staffd_signin"
-#define MAX_WHAT_IF    20
+#define SESSION_COOKIE CONSOLE_SESSION_COOKIE
+#define SIGNIN_COOKIE  CONSOLE_SIGNIN_COOKIE
+#define MAX_WHAT_IF    CONSOLE_MAX_WHAT_IF
 #define PEER_BUCKETS   128
 #define HTML_TYPE      "text/html; charset=utf-8"
 #define CSP                                                                                        \
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "                   \
     "frame-ancestors 'none'; base-uri 'none'"
-
-enum route {
-    R_PAGE,
-    R_CSV,
-    R_STATIC,
-    R_SIGNIN_FORM,
-    R_SIGNIN,
-    R_SIGNOUT,
-    R_HIRE,
-    R_WHAT_IF,
-};
 
 struct bucket {
     char peer[48];
@@ -90,21 +79,16 @@ struct console {
 struct creq {
     struct console *c;
     struct http_request *http;
-    enum route route;
+    enum console_route route;
     enum console_page page;
     enum console_csv csv;
     struct console_args args;
-    char token[64];       /* the session cookie's value (kept for the CSRF check) */
-    char session_hex[65]; /* its SHA-256 */
+    char token[CONSOLE_COOKIE_BUF]; /* the session cookie's value (kept for the CSRF check) */
+    char session_hex[65];           /* its SHA-256 */
     char user[256], role[16];
-    /* A POST's form. */
-    char form_csrf[128];
-    char form_token[128];
-    int64_t candidates[MAX_WHAT_IF];
-    int n_candidates;
-    int64_t contract;
+    struct console_form form; /* a POST's */
     char peer[48];
-    long long hired; /* ?hired=ID: a hire just made, to say so */
+    int64_t hired; /* ?hired=ID: a hire just made, to say so */
     /* Every site, and the one the request is about (console_site_pick). */
     PGresult *sites;
     struct console_site site;
@@ -153,241 +137,12 @@ static int random_token(char out[64])
     return 0;
 }
 
-static bool token_chars(const char *s, size_t min, size_t max)
-{
-    size_t n = strlen(s);
-    if (n < min || n > max)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-              ch == '-' || ch == '_'))
-            return false;
-    }
-    return true;
-}
-
 /* The CSRF token of a session: SHA-256 of a label and the session's secret. */
 static void csrf_of(const char *session_token, char out[65])
 {
     char buf[128];
     int n = snprintf(buf, sizeof buf, "staffd console csrf:%s", session_token);
     sha256_hex(buf, (size_t)n, out);
-}
-
-static bool same_secret(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    return la == lb && la > 0 && CRYPTO_memcmp(a, b, la) == 0;
-}
-
-/* The value of cookie `name` in a Cookie header, or "" when absent or malformed. */
-static void cookie_value(const char *header, const char *name, char *out, size_t len)
-{
-    out[0] = '\0';
-    if (header == NULL)
-        return;
-    size_t nl = strlen(name);
-    for (const char *p = header; *p != '\0';) {
-        while (*p == ' ' || *p == ';')
-            p++;
-        const char *end = strchr(p, ';');
-        size_t seg = end != NULL ? (size_t)(end - p) : strlen(p);
-        if (seg > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
-            size_t vl = seg - nl - 1;
-            if (vl < len) {
-                memcpy(out, p + nl + 1, vl);
-                out[vl] = '\0';
-                if (!token_chars(out, 1, len - 1))
-                    out[0] = '\0';
-            }
-            return;
-        }
-        p += seg;
-    }
-}
-
-static int hexval(char ch)
-{
-    return ch >= '0' && ch <= '9'   ? ch - '0'
-           : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-           : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
-                                    : -1;
-}
-
-/*
- * The next key=value pair of a query string or form body, percent-decoded
- * (+ is a space). 1 with a pair, 0 at the end, -EINVAL when malformed or too
- * long for the buffers.
- */
-static int next_pair(const char **cursor, char *key, size_t kl, char *val, size_t vl)
-{
-    const char *p = *cursor;
-    while (*p == '&')
-        p++;
-    if (*p == '\0')
-        return 0;
-    char *outs[2] = {key, val};
-    size_t lens[2] = {kl, vl};
-    for (int part = 0; part < 2; part++) {
-        size_t o = 0;
-        char *out = outs[part];
-        while (*p != '\0' && *p != '&' && !(part == 0 && *p == '=')) {
-            char ch = *p++;
-            if (ch == '+') {
-                ch = ' ';
-            } else if (ch == '%') {
-                int hi = hexval(p[0]), lo = hi >= 0 ? hexval(p[1]) : -1;
-                if (lo < 0)
-                    return -EINVAL;
-                ch = (char)(hi * 16 + lo);
-                p += 2;
-            }
-            if (o + 1 >= lens[part] || ch == '\0')
-                return -EINVAL;
-            out[o++] = ch;
-        }
-        out[o] = '\0';
-        if (part == 0 && *p == '=')
-            p++;
-    }
-    *cursor = p;
-    return 1;
-}
-
-static bool parse_id(const char *s, int64_t *out)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v <= 0)
-        return false;
-    *out = v;
-    return true;
-}
-
-static bool valid_day(const char *s)
-{
-    int y, m, d, used = 0;
-    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &used) != 3 || used != 10)
-        return false;
-    return y >= 1900 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= 31;
-}
-
-static bool valid_zone(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 63)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-              ch == '/' || ch == '_' || ch == '+' || ch == '-'))
-            return false;
-    }
-    return true;
-}
-
-/* The page's parameters from the query string; -EINVAL with the reason in err. */
-static int parse_args(const char *query, struct console_args *a, long long *hired, char *err,
-                      size_t err_len)
-{
-    char key[32], val[128];
-    int rc;
-    memset(a, 0, sizeof *a);
-    a->days = 7;
-    while ((rc = next_pair(&query, key, sizeof key, val, sizeof val)) > 0) {
-        bool ok = true;
-        if (val[0] == '\0')
-            continue; /* an empty filter from a form means "any" */
-        if (strcmp(key, "site") == 0)
-            ok = parse_id(val, &a->site);
-        else if (strcmp(key, "queue") == 0)
-            ok = parse_id(val, &a->queue);
-        else if (strcmp(key, "contract") == 0)
-            ok = parse_id(val, &a->contract);
-        else if (strcmp(key, "agent") == 0)
-            ok = parse_id(val, &a->agent);
-        else if (strcmp(key, "tz") == 0 && (ok = valid_zone(val)))
-            snprintf(a->tz, sizeof a->tz, "%s", val);
-        else if (strcmp(key, "day") == 0 && (ok = valid_day(val)))
-            snprintf(a->day, sizeof a->day, "%s", val);
-        else if (strcmp(key, "days") == 0)
-            ok =
-                sscanf(val, "%d", &a->days) == 1 && (a->days == 1 || a->days == 7 || a->days == 14);
-        else if (strcmp(key, "page") == 0)
-            ok = sscanf(val, "%d", &a->page) == 1 && a->page >= 0 && a->page <= 100000;
-        else if (strcmp(key, "working") == 0)
-            a->working = strcmp(val, "0") != 0;
-        else if (strcmp(key, "sort") == 0) {
-            ok = strcmp(val, "name") == 0 || strcmp(val, "hours") == 0 ||
-                 strcmp(val, "share") == 0 || strcmp(val, "weekend") == 0 ||
-                 strcmp(val, "late") == 0;
-            if (ok)
-                snprintf(a->sort, sizeof a->sort, "%s", val);
-        } else if (strcmp(key, "hired") == 0) {
-            int64_t h = 0;
-            ok = parse_id(val, &h);
-            *hired = h;
-        }
-        if (!ok) {
-            text_printf(err, err_len, "The parameter %s=%s is not valid here.", key, val);
-            return -EINVAL;
-        }
-    }
-    if (rc < 0) {
-        text_printf(err, err_len,
-                    "The address's query is malformed (bad percent-encoding or too "
-                    "long a value).");
-        return -EINVAL;
-    }
-    return 0;
-}
-
-static int parse_form(struct creq *q, const char *body, char *err, size_t err_len)
-{
-    char key[32], val[128];
-    int rc;
-    while ((rc = next_pair(&body, key, sizeof key, val, sizeof val)) > 0) {
-        if (strcmp(key, "csrf") == 0) {
-            snprintf(q->form_csrf, sizeof q->form_csrf, "%s", val);
-        } else if (strcmp(key, "token") == 0) {
-            snprintf(q->form_token, sizeof q->form_token, "%s", val);
-        } else if (strcmp(key, "candidate") == 0) {
-            int64_t id;
-            if (!parse_id(val, &id)) {
-                text_printf(err, err_len, "candidate=%s is not a candidate id.", val);
-                return -EINVAL;
-            }
-            if (q->n_candidates == MAX_WHAT_IF) {
-                text_printf(err, err_len, "Choose at most %d applicants at once.", MAX_WHAT_IF);
-                return -EINVAL;
-            }
-            bool dup = false;
-            for (int i = 0; i < q->n_candidates; i++)
-                dup |= q->candidates[i] == id;
-            if (!dup)
-                q->candidates[q->n_candidates++] = id;
-        } else if (strcmp(key, "contract") == 0) {
-            if (!parse_id(val, &q->contract)) {
-                text_printf(err, err_len, "contract=%s is not a contract id.", val);
-                return -EINVAL;
-            }
-        } else if (strcmp(key, "site") == 0) {
-            /* The form's site is the action's, whatever the address says. */
-            if (!parse_id(val, &q->args.site)) {
-                text_printf(err, err_len, "site=%s is not a site id.", val);
-                return -EINVAL;
-            }
-        }
-    }
-    if (rc < 0) {
-        text_printf(err, err_len,
-                    "The form is malformed (bad percent-encoding or too long a "
-                    "value).");
-        return -EINVAL;
-    }
-    return 0;
 }
 
 /* ---- rate limit ---- */
@@ -471,10 +226,10 @@ static const char *site_action(const struct creq *q)
         [CP_FAIRNESS] = "/console/fairness", [CP_HIRING] = "/console/hiring",
     };
     switch (q->route) {
-    case R_PAGE:
+    case CR_PAGE:
         return paths[q->page];
-    case R_HIRE:
-    case R_WHAT_IF:
+    case CR_HIRE:
+    case CR_WHAT_IF:
         return "/console/hiring";
     default:
         return "/console/";
@@ -611,7 +366,7 @@ static void page_render(struct creq *q)
     tpl_set(f, "tz_q", tz_q);
     tpl_flag(f, "working", q->args.working);
     if (q->hired > 0)
-        tpl_setf(page, "hired", "%lld", q->hired);
+        tpl_setf(page, "hired", "%" PRId64, q->hired);
     render_and_reply(q, 200, page_templates[q->page], page, NULL);
 }
 
@@ -743,7 +498,7 @@ static void signed_in(void *arg, int status, PGresult **res, int n, const char *
 static void signin_start(struct creq *q, const char *cookie_header)
 {
     char pre[64], link_hex[65];
-    cookie_value(cookie_header, SIGNIN_COOKIE, pre, sizeof pre);
+    console_cookie_value(cookie_header, SIGNIN_COOKIE, pre, sizeof pre);
     if (!signin_allowed(q->c, q->peer)) {
         log_warn("console: sign-in attempts from %s over the limit", q->peer);
         const char *more[] = {"retry-after", "60", NULL};
@@ -751,14 +506,14 @@ static void signin_start(struct creq *q, const char *cookie_header)
                       "Too many sign-in attempts from here; wait a minute and try again.", more);
         return;
     }
-    if (!same_secret(pre, q->form_csrf)) {
+    if (!console_secret_equal(pre, q->form.csrf)) {
         reply_message(q, 403, "Sign-in refused",
                       "The sign-in form has expired or did not come from this site. Open your "
                       "sign-in link again.",
                       NULL);
         return;
     }
-    if (!token_chars(q->form_token, 20, 90)) {
+    if (!console_token_valid(q->form.token, 20, 90)) {
         reply_message(q, 403, "Sign-in link not valid",
                       "This sign-in link is not valid. Ask for a new one.", NULL);
         return;
@@ -767,7 +522,7 @@ static void signin_start(struct creq *q, const char *cookie_header)
         reply_message(q, 503, "Busy", "No random numbers to be had; try again.", NULL);
         return;
     }
-    sha256_hex(q->form_token, strlen(q->form_token), link_hex);
+    sha256_hex(q->form.token, strlen(q->form.token), link_hex);
     sha256_hex(q->token, strlen(q->token), q->session_hex);
     char hours[16];
     snprintf(hours, sizeof hours, "%d", q->c->cfg.session_hours);
@@ -821,7 +576,7 @@ static void hired(void *arg, int status, PGresult **res, int n, const char *erro
     char location[128];
     snprintf(location, sizeof location, "/console/hiring?hired=%s&site=%" PRId64,
              PQgetvalue(res[0], 0, 0), q->site.id);
-    log_info("console: %s hired candidate %" PRId64 " as agent %s", q->user, q->candidates[0],
+    log_info("console: %s hired candidate %" PRId64 " as agent %s", q->user, q->form.candidates[0],
              PQgetvalue(res[0], 0, 0));
     const char *h[] = {"location", location, NULL};
     reply_raw(q, 303, NULL, NULL, 0, h);
@@ -829,13 +584,13 @@ static void hired(void *arg, int status, PGresult **res, int n, const char *erro
 
 static void hire_start(struct creq *q)
 {
-    if (q->n_candidates != 1 || q->contract <= 0) {
+    if (q->form.n_candidates != 1 || q->form.contract <= 0) {
         reply_message(q, 400, "Bad request", "A hire needs one candidate and one contract.", NULL);
         return;
     }
     char cand[32], contract[32], site[32];
-    snprintf(cand, sizeof cand, "%" PRId64, q->candidates[0]);
-    snprintf(contract, sizeof contract, "%" PRId64, q->contract);
+    snprintf(cand, sizeof cand, "%" PRId64, q->form.candidates[0]);
+    snprintf(contract, sizeof contract, "%" PRId64, q->form.contract);
     snprintf(site, sizeof site, "%" PRId64, q->site.id);
     /* The database refuses an applicant or contract of another site, in the hire's statement. */
     const char *params[4] = {q->session_hex, cand, contract, site};
@@ -889,13 +644,13 @@ static void what_if_work(uv_work_t *w)
     j->results = NULL;
     if (j->rc < 0)
         goto out;
-    for (int i = 0; i < j->q->n_candidates; i++) {
-        idx[i] = recruit_find_candidate(&snap, j->q->candidates[i]);
+    for (int i = 0; i < j->q->form.n_candidates; i++) {
+        idx[i] = recruit_find_candidate(&snap, j->q->form.candidates[i]);
         if (idx[i] < 0) {
             text_printf(j->err, sizeof j->err,
                         "candidate %" PRId64 " is not an open applicant (applied, screening, "
                         "interview or offer)",
-                        j->q->candidates[i]);
+                        j->q->form.candidates[i]);
             j->rc = -ENOENT;
             goto out;
         }
@@ -911,7 +666,7 @@ static void what_if_work(uv_work_t *w)
     rp.freeze_until = freeze_until;
     j->rc = plan_run(&snap, &pp, &plan);
     if (j->rc == 0)
-        j->rc = recruit_what_if(&snap, &plan, idx, j->q->n_candidates, &rp, &wi);
+        j->rc = recruit_what_if(&snap, &plan, idx, j->q->form.n_candidates, &rp, &wi);
     if (j->rc < 0) {
         text_printf(j->err, sizeof j->err, "planning failed: %s", strerror(-j->rc));
         goto out;
@@ -1000,7 +755,7 @@ static void what_if_after(uv_work_t *w, int status)
             tpl_setf(page, "short_change", "%+.1f", after - before);
             for (int k = 0; k < j->n_candidates; k++) {
                 struct tpl_obj *o = tpl_add(page, "candidates");
-                tpl_setf(o, "id", "%" PRId64, q->candidates[k]);
+                tpl_setf(o, "id", "%" PRId64, q->form.candidates[k]);
                 tpl_set(o, "name", j->candidate_names[k]);
                 tpl_setf(o, "hours", "%.1f", j->minutes[k] / 60);
             }
@@ -1105,7 +860,7 @@ static void what_if_checked(void *arg, int status, PGresult **res, int n, const 
 
 static void what_if_start(struct creq *q)
 {
-    if (q->n_candidates == 0) {
+    if (q->form.n_candidates == 0) {
         reply_message(q, 400, "Nothing to try", "Choose at least one applicant for a what-if.",
                       NULL);
         return;
@@ -1121,8 +876,8 @@ static void what_if_start(struct creq *q)
     }
     /* "{1,2,...}": the applicants as a bigint[] literal. */
     char ids[MAX_WHAT_IF * 21 + 3] = "{", site[32];
-    for (int i = 0; i < q->n_candidates; i++)
-        text_append(ids, sizeof ids, "%s%" PRId64, i > 0 ? "," : "", q->candidates[i]);
+    for (int i = 0; i < q->form.n_candidates; i++)
+        text_append(ids, sizeof ids, "%s%" PRId64, i > 0 ? "," : "", q->form.candidates[i]);
     text_append(ids, sizeof ids, "}");
     snprintf(site, sizeof site, "%" PRId64, q->site.id);
     const char *params[2] = {site, ids};
@@ -1153,13 +908,13 @@ static void site_read(void *arg, int status, PGresult **res, int n, const char *
     res[0] = NULL;
     q->args.site = q->site.id;
     switch (q->route) {
-    case R_PAGE:
+    case CR_PAGE:
         page_start(q);
         return;
-    case R_CSV:
+    case CR_CSV:
         csv_start(q);
         return;
-    case R_HIRE:
+    case CR_HIRE:
         hire_start(q);
         return;
     default:
@@ -1180,23 +935,23 @@ static void site_start(struct creq *q)
 static void dispatch(struct creq *q)
 {
     bool planner = strcmp(q->role, "planner") == 0;
-    if (q->route == R_PAGE || q->route == R_CSV) {
+    if (q->route == CR_PAGE || q->route == CR_CSV) {
         site_start(q);
         return;
     }
     /* Writes: the CSRF token first, then the role, then the site. */
     char want[65];
     csrf_of(q->token, want);
-    if (!same_secret(want, q->form_csrf)) {
+    if (!console_secret_equal(want, q->form.csrf)) {
         log_warn("console: a %s from %s without a valid CSRF token refused",
-                 q->route == R_SIGNOUT ? "sign-out" : "write", q->peer);
+                 q->route == CR_SIGNOUT ? "sign-out" : "write", q->peer);
         reply_message(q, 403, "Refused",
                       "This form did not come from a page of this console (its CSRF token is "
                       "missing or wrong). Reload the page and try again.",
                       NULL);
         return;
     }
-    if (q->route == R_SIGNOUT) {
+    if (q->route == CR_SIGNOUT) {
         const char *params[1] = {q->session_hex};
         if (db_exec(q->c->db, "SELECT staffd.console_sign_out(decode($1, 'hex'))", 1, params,
                     signed_out, q) < 0)
@@ -1230,7 +985,7 @@ static void session_read(void *arg, int status, PGresult **res, int n, const cha
 
 static void session_start(struct creq *q, const char *cookie_header)
 {
-    cookie_value(cookie_header, SESSION_COOKIE, q->token, sizeof q->token);
+    console_cookie_value(cookie_header, SESSION_COOKIE, q->token, sizeof q->token);
     if (q->token[0] == '\0') {
         reply_signin_required(q);
         return;
@@ -1240,69 +995,6 @@ static void session_start(struct creq *q, const char *cookie_header)
     if (db_exec(q->c->db, "SELECT user_name, role FROM staffd.console_session(decode($1, 'hex'))",
                 1, params, session_read, q) < 0)
         reply_db_error(q, "session", "not connected");
-}
-
-static bool path_is(const char *path, const char *want)
-{
-    return strcmp(path, want) == 0;
-}
-
-/* Routes a path; false when nothing lives there. *post says which method it takes. */
-static bool route(struct creq *q, const char *path, bool *post, char *tail, size_t tail_len)
-{
-    static const struct {
-        const char *path;
-        enum console_page page;
-    } pages[] = {
-        {"/console", CP_OVERVIEW},          {"/console/", CP_OVERVIEW},
-        {"/console/coverage", CP_COVERAGE}, {"/console/schedule", CP_SCHEDULE},
-        {"/console/fairness", CP_FAIRNESS}, {"/console/hiring", CP_HIRING},
-    };
-    *post = false;
-    for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++)
-        if (path_is(path, pages[i].path)) {
-            q->route = R_PAGE;
-            q->page = pages[i].page;
-            return true;
-        }
-    if (strncmp(path, "/console/agents/", 16) == 0) {
-        q->route = R_PAGE;
-        q->page = CP_AGENT;
-        return parse_id(path + 16, &q->args.agent);
-    }
-    if (strncmp(path, "/console/csv/", 13) == 0) {
-        for (int k = 0; k < CC_COUNT; k++) {
-            char want[64];
-            snprintf(want, sizeof want, "/console/csv/%s.csv", console_csv_names[k]);
-            if (path_is(path, want)) {
-                q->route = R_CSV;
-                q->csv = (enum console_csv)k;
-                return true;
-            }
-        }
-        return false;
-    }
-    if (path_is(path, "/console/static/console.css")) {
-        q->route = R_STATIC;
-        return true;
-    }
-    if (strncmp(path, "/console/signin/", 16) == 0 && token_chars(path + 16, 1, 90)) {
-        q->route = R_SIGNIN_FORM;
-        snprintf(tail, tail_len, "%s", path + 16);
-        return true;
-    }
-    *post = true;
-    if (path_is(path, "/console/signin"))
-        q->route = R_SIGNIN;
-    else if (path_is(path, "/console/signout"))
-        q->route = R_SIGNOUT;
-    else if (path_is(path, "/console/hiring/hire"))
-        q->route = R_HIRE;
-    else if (path_is(path, "/console/hiring/what-if"))
-        q->route = R_WHAT_IF;
-    else
-        return false;
-    return true;
 }
 
 static void serve_static(struct creq *q)
@@ -1344,45 +1036,51 @@ void console_handle(struct console *c, struct http_request *r, const struct http
                       NULL);
         return;
     }
-    bool post = false,
-         is_get = strcmp(info->method, "GET") == 0 || strcmp(info->method, "HEAD") == 0;
-    char tail[96] = "", err[300];
-    /* The query first: route() fills in the agent of /console/agents/ID. */
-    if (parse_args(info->query, &q->args, &q->hired, err, sizeof err) < 0) {
+    bool is_get = strcmp(info->method, "GET") == 0 || strcmp(info->method, "HEAD") == 0;
+    char err[300];
+    struct console_target t;
+    if (console_parse_args(info->query, strlen(info->query), &q->args, &q->hired, err, sizeof err) <
+        0) {
         reply_message(q, 400, "Bad request", err, NULL);
         return;
     }
-    if (!route(q, info->path, &post, tail, sizeof tail)) {
+    if (!console_parse_route(info->path, &t)) {
         reply_message(q, 404, "Not found", "There is no console page at this address.", NULL);
         return;
     }
-    if (post != (strcmp(info->method, "POST") == 0) || (!post && !is_get)) {
-        const char *more[] = {"allow", post ? "POST" : "GET, HEAD", NULL};
-        reply_message(q, 405, "Method not allowed",
-                      post ? "This address takes a form (POST)." : "This address is read with GET.",
-                      more);
+    q->route = t.route;
+    q->page = t.page;
+    q->csv = t.csv;
+    if (t.agent > 0) /* /console/agents/ID names the agent, whatever the query says */
+        q->args.agent = t.agent;
+    if (t.post != (strcmp(info->method, "POST") == 0) || (!t.post && !is_get)) {
+        const char *more[] = {"allow", t.post ? "POST" : "GET, HEAD", NULL};
+        reply_message(
+            q, 405, "Method not allowed",
+            t.post ? "This address takes a form (POST)." : "This address is read with GET.", more);
         return;
     }
-    if (post) {
-        const char *ct = info->content_type != NULL ? info->content_type : "";
-        if (strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0) {
+    if (t.post) {
+        if (!console_form_type(info->content_type)) {
             reply_message(q, 415, "Unsupported form",
                           "Forms are sent as application/x-www-form-urlencoded.", NULL);
             return;
         }
-        if (parse_form(q, info->body, err, sizeof err) < 0) {
+        if (console_parse_form(info->body, info->body_len, &q->form, err, sizeof err) < 0) {
             reply_message(q, 400, "Bad request", err, NULL);
             return;
         }
+        if (q->form.site > 0) /* the form's site is the action's, whatever the address says */
+            q->args.site = q->form.site;
     }
     switch (q->route) {
-    case R_STATIC:
+    case CR_STATIC:
         serve_static(q);
         return;
-    case R_SIGNIN_FORM:
-        reply_signin_form(q, tail);
+    case CR_SIGNIN_FORM:
+        reply_signin_form(q, t.token);
         return;
-    case R_SIGNIN:
+    case CR_SIGNIN:
         signin_start(q, info->cookie);
         return;
     default:

@@ -35,11 +35,6 @@
 #define STAFFD_STR_(x) #x
 #define STAFFD_STR(x)  STAFFD_STR_(x)
 
-const char *const console_csv_names[CC_COUNT] = {
-    "overview", "coverage", "shifts", "fairness",     "needs",
-    "ranking",  "runs",     "errors", "availability", "time_off",
-};
-
 /* ---- the sites ---- */
 
 static const char sql_sites[] =

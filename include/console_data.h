@@ -33,39 +33,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "console_parse.h" /* the pages, downloads and struct console_args */
 #include "template.h"
 #include "util.h"
-
-enum console_page { CP_OVERVIEW, CP_COVERAGE, CP_SCHEDULE, CP_AGENT, CP_FAIRNESS, CP_HIRING };
-
-enum console_csv {
-    CC_OVERVIEW,
-    CC_COVERAGE,
-    CC_SHIFTS,
-    CC_FAIRNESS,
-    CC_NEEDS,
-    CC_RANKING,
-    CC_RUNS,
-    CC_ERRORS,
-    CC_AVAILABILITY,
-    CC_TIME_OFF,
-    CC_COUNT
-};
-
-/* The CSV downloads by file name ("coverage" for /console/csv/coverage.csv). */
-extern const char *const console_csv_names[CC_COUNT];
-
-/* A page's parameters, validated by the caller (console.c); 0 / "" mean "not given". */
-struct console_args {
-    int64_t site; /* asked for (0: the default); the chosen one once picked */
-    int64_t queue, contract, agent;
-    char tz[64];   /* an IANA name, [A-Za-z0-9/_+-] */
-    char day[11];  /* YYYY-MM-DD */
-    int days;      /* schedule: days shown (1, 7 or 14) */
-    int page;      /* schedule: page of agents, 0-based */
-    bool working;  /* schedule: only agents with a shift in the days shown */
-    char sort[16]; /* fairness: name, hours, share, weekend, late */
-};
 
 #define CONSOLE_MAX_QUERIES 5
 #define CONSOLE_MAX_PARAMS  8

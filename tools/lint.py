@@ -23,6 +23,7 @@ CORE = {
     "model", "text", "staffing", "shift_options", "greedy", "rule_check", "roster", "plan", "breaks", "publish",
     "recruit", "engine", "engine_internal", "engine_model", "engine_dp", "engine_search",
     "engine_solve", "engine_rng", "engine_dp_tables", "colgen", "nrp", "calendar",
+    "console_parse",
 }
 FORBIDDEN = {
     "libpq-fe.h": "libpq",

@@ -551,6 +551,13 @@ WHERE q.site_id = %d AND c.interval_start >= r.horizon_start AND c.interval_star
                      ("GET", "/console/schedule?tz=%3Cb%3E", None, {}, 400),
                      ("GET", "/console/schedule?page=-1", None, {}, 400),
                      ("GET", "/console/coverage?queue=%zz", None, {}, 400),
+                     # Days that do not exist reached PostgreSQL as $5::date and failed the page;
+                     # numbers with a tail or a sign were read as numbers (console_parse.c).
+                     ("GET", "/console/schedule?day=2026-02-31", None, {}, 400),
+                     ("GET", "/console/schedule?day=2026-02-29", None, {}, 400),
+                     ("GET", "/console/schedule?days=7abc", None, {}, 400),
+                     ("GET", "/console/coverage?queue=%2B1", None, {}, 400),
+                     ("GET", "/console/agents/+1", None, {}, 404),
                      ("GET", "/console/coverage?queue=999999", None, {}, 404),
                      ("GET", "/console/agents/999999", None, {}, 404),
                      ("GET", "/console/agents/x", None, {}, 404),
@@ -560,6 +567,7 @@ WHERE q.site_id = %d AND c.interval_start >= r.horizon_start AND c.interval_star
                      ("GET", "/console/hiring/hire", None, {}, 405),
                      ("POST", "/console/hiring/hire", "{}", {"Content-Type": "application/json"}, 415),
                      ("POST", "/console/hiring/what-if", "csrf=x&candidate=-3", FORM, 400),
+                     ("POST", "/console/hiring/what-if", "csrf=x\x00&candidate=1", FORM, 400),
                      ("POST", "/console/hiring/what-if", "x" * 20000, FORM, 413)]
             for method, path, body_, extra, want in cases:
                 code, hd, data, _ = request(h.port, method, path, body_, dict(hdr, **extra))
