@@ -14,10 +14,12 @@ What step() checks, each time:
   lock), and that session is a live daemon's (it holds a member lock); the
   daemons' /healthz agree: no site led_here on two daemons, and each daemon's
   led sites are the ones its session holds;
-- no run of an ex-leader landed after its successor's: per site, the landed
-  runs in landing order (the site's generation) come from sessions that never
-  come back once another session has landed one, and no two runs landed on
-  the same generation;
+- no run of an ex-leader landed after its successor's: per site, in landing
+  order (the site's generation each landed run began at), no two runs landed
+  on the same generation (none planned on a stale snapshot), and a session a
+  fault ended (fault()) lands nothing once another session has landed a run
+  of that site (a live daemon may lead a site again after giving it back to
+  even out the sites: that is no ex-leader);
 - a shift's SEQUENCE rises on every change of its content (agent, queue,
   start, end, status), never falls, and no shift vanishes;
 - no two scheduled shifts of one agent overlap.
@@ -116,6 +118,15 @@ class SitesCheck:
     def __init__(self, h):
         self.h = h
         self.uids = {}  # uid -> ((agent, queue, starts, ends, status), sequence)
+        self.faulted = set()  # (backend pid, backend start) of sessions a fault ended
+
+    def fault(self, pid):
+        """Call just before a fault that ends the session `pid` (kill -9 of its daemon,
+        pg_terminate_backend, SIGSTOP past failover_seconds): that session is an
+        ex-leader from then on and must land nothing after its successor has."""
+        rows = self.h.sql("SELECT backend_start FROM pg_stat_activity WHERE pid = %d" % pid)
+        if rows:
+            self.faulted.add((str(pid), rows[0][0]))
 
     def leadership(self, daemons_up):
         h = self.h
@@ -170,7 +181,7 @@ class SitesCheck:
             if prev is not None:
                 if prev["gen"] == gen:
                     out.append("site %s: runs %s and %s both landed on generation %s" % (site, prev["run"], run, gen))
-                if session != prev["session"] and session in prev["past"]:
+                if session != prev["session"] and session in prev["past"] and session in self.faulted:
                     out.append("site %s: run %s of ex-leader session %s landed after run %s of its successor %s"
                                % (site, run, pid, prev["run"], prev["session"][0]))
                 past = prev["past"] | {prev["session"]}
@@ -220,7 +231,11 @@ class FeedPoller:
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
 
-    def start(self):
+    def start(self, timeout=30):
+        """Waits until every daemon serves every path (a token just issued is 404,
+        its feed not rendered yet 503, until the daemon has heard of it), then polls."""
+        for i in range(len(self.daemons)):
+            self.up(i, timeout)
         self.thread.start()
         return self
 

@@ -79,6 +79,7 @@ def main():
                 require(i is not None, "step %d: no daemon's session %s leads site %d" % (step, old, site))
                 victim = ds[i]
                 before = a.max_run_id()
+                check.fault(old)
                 if kind == "kill":
                     poller.down(i)
                     victim.proc.kill()
