@@ -14,12 +14,11 @@ What step() checks, each time:
   lock), and that session is a live daemon's (it holds a member lock); the
   daemons' /healthz agree: no site led_here on two daemons, and each daemon's
   led sites are the ones its session holds;
-- no run of an ex-leader landed after its successor's: per site, in landing
-  order (the site's generation each landed run began at), no two runs landed
-  on the same generation (none planned on a stale snapshot), and a session a
-  fault ended (fault()) lands nothing once another session has landed a run
-  of that site (a live daemon may lead a site again after giving it back to
-  even out the sites: that is no ex-leader);
+- no run of an ex-leader landed after its successor's: no two runs of a site
+  landed on the same generation (none planned on a stale snapshot), and a
+  session a fault ended (fault()) lands no run of a site after another
+  session landed one after the fault (a live daemon may lead a site again
+  after giving it back to even out the sites: that is no ex-leader);
 - a shift's SEQUENCE rises on every change of its content (agent, queue,
   start, end, status), never falls, and no shift vanishes;
 - no two scheduled shifts of one agent overlap.
@@ -118,15 +117,15 @@ class SitesCheck:
     def __init__(self, h):
         self.h = h
         self.uids = {}  # uid -> ((agent, queue, starts, ends, status), sequence)
-        self.faulted = set()  # (backend pid, backend start) of sessions a fault ended
+        self.faulted = []  # (backend pid, backend start, instant of the fault) of sessions a fault ended
 
     def fault(self, pid):
         """Call just before a fault that ends the session `pid` (kill -9 of its daemon,
         pg_terminate_backend, SIGSTOP past failover_seconds): that session is an
         ex-leader from then on and must land nothing after its successor has."""
-        rows = self.h.sql("SELECT backend_start FROM pg_stat_activity WHERE pid = %d" % pid)
+        rows = self.h.sql("SELECT backend_start, clock_timestamp() FROM pg_stat_activity WHERE pid = %d" % pid)
         if rows:
-            self.faulted.add((str(pid), rows[0][0]))
+            self.faulted.append((pid, rows[0][0], rows[0][1]))
 
     def leadership(self, daemons_up):
         h = self.h
@@ -171,23 +170,25 @@ class SitesCheck:
                 break
             time.sleep(0.5)
         out += lead_out
-        # Landing order per site: the generation each landed run began at.
-        last = {}
-        for site, gen, run, pid, bstart in h.sql(
-                "SELECT site_id, generation, id, backend_pid, backend_start FROM staffd.runs"
-                " WHERE status = 'succeeded' ORDER BY site_id, generation, id"):
-            session = (pid, bstart)
-            prev = last.get(site)
-            if prev is not None:
-                if prev["gen"] == gen:
-                    out.append("site %s: runs %s and %s both landed on generation %s" % (site, prev["run"], run, gen))
-                if session != prev["session"] and session in prev["past"] and session in self.faulted:
-                    out.append("site %s: run %s of ex-leader session %s landed after run %s of its successor %s"
-                               % (site, run, pid, prev["run"], prev["session"][0]))
-                past = prev["past"] | {prev["session"]}
-            else:
-                past = set()
-            last[site] = {"gen": gen, "run": run, "session": session, "past": past}
+        # Landing order per site: the generation each landed run began at. Two runs
+        # landed on one generation: one was planned on a stale snapshot.
+        for site, gen, runs in h.sql(
+                "SELECT site_id, generation, string_agg(id::text, ', ' ORDER BY id) FROM staffd.runs"
+                " WHERE status = 'succeeded' GROUP BY 1, 2 HAVING count(*) > 1 ORDER BY 1, 2 LIMIT 5"):
+            out.append("site %s: runs %s all landed on generation %s" % (site, runs, gen))
+        # A session a fault ended lands nothing after another session's run landed
+        # after the fault (its run in flight at the fault may still land before).
+        for pid, bstart, t0 in self.faulted:
+            for row in h.sql(
+                    "SELECT r.site_id, r.id, s.id, s.backend_pid FROM staffd.runs r JOIN staffd.runs s"
+                    " ON s.site_id = r.site_id AND s.status = 'succeeded' AND s.generation < r.generation"
+                    " AND s.finished_at > %(t0)s AND (s.backend_pid, s.backend_start) IS DISTINCT FROM"
+                    " (r.backend_pid, r.backend_start)"
+                    " WHERE r.status = 'succeeded' AND r.backend_pid = %(pid)d AND r.backend_start = %(bs)s"
+                    " AND r.finished_at > %(t0)s LIMIT 3"
+                    % {"pid": pid, "bs": harness.lit(bstart), "t0": harness.lit(t0)}):
+                out.append("site %s: run %s of ex-leader session %d landed after run %s of its successor %s"
+                           " (the fault was at %s)" % (row[0], row[1], pid, row[2], row[3], t0))
         # SEQUENCE against content, per UID.
         seen = set()
         for uid, agent, queue, starts, ends, status, seq in h.sql(
