@@ -38,7 +38,7 @@ FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all check check-times chaos unit asan tsan lint demo bench format format-check clean install \
+.PHONY: all check check-times chaos unit asan tsan lint demo bench bench-sites format format-check clean install \
         deps fuzz fuzz-build fuzzers
 
 all: $(BUILD)/staffd
@@ -144,6 +144,14 @@ demo:
 
 bench:
 	sh tests/bench/run.sh
+
+# Sites and several daemons (tests/bench/sites.py, about 30 minutes): failover
+# after kill -9, a lost session and SIGSTOP of a leader (20 trials each) with the
+# invariants checked after every trial, and throughput with 1, 2 and 3 daemons.
+# SITES_BENCH_ARGS passes options (--seed N, --trials N, --only failover, ...).
+bench-sites:
+	$(MAKE) --no-print-directory BUILD=build/plain all
+	/usr/bin/python3 tests/bench/sites.py $(SITES_BENCH_ARGS)
 
 deps:
 	sh tools/deps.sh

@@ -6,6 +6,7 @@
 #   2. From a committed availability INSERT to the changed feed: median, p95.
 #   3. Staffing maths: 1,000,000 requirement computations (Erlang C and A).
 #   4. The console's pages on a 1,000-agent, 28-day site (tests/bench/console.sh).
+#   5, 6 on request: BENCH_SCALE=1 (docs/scale.md), BENCH_SITES=1 (docs/sites.md).
 # Uses the demo data on a throwaway PostgreSQL under var/bench-pg.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -122,6 +123,13 @@ sh tests/bench/console.sh
 
 # 5. Contact-centre scale (100 / 1,000 / 10,000 agents, 28 days) and the LP
 #    bound on the 100-agent site: long (about 20 minutes), so only on request.
+# 6. Sites and several daemons (tests/bench/sites.py, about 30 minutes, its
+#    own PostgreSQL): failover and throughput with 1, 2, 3 daemons, on request.
+if [ "${BENCH_SITES:-0}" = 1 ]; then
+    echo "== sites: failover and throughput with several daemons (docs/sites.md)"
+    /usr/bin/python3 tests/bench/sites.py
+fi
+
 if [ "${BENCH_SCALE:-0}" = 1 ]; then
     echo "== scale: time to the quality plateau, shortage, memory (docs/scale.md)"
     sh tests/bench/scale.sh
