@@ -44,30 +44,28 @@ static int email_requirements(const struct snapshot *s, int q, double *out)
 {
     const struct queue *qu = &s->queues[q];
     int window = (int)(qu->target_seconds / SD_CELL_SECONDS);
-    if (window < 1)
-        window = 1;
     double occupancy = qu->max_occupancy > 0 ? qu->max_occupancy : 1;
     size_t base = (size_t)q * (size_t)s->n_cells;
-    double load = 0; /* work (agent-seconds per cell) due in the current cell */
+    double *load = malloc((size_t)(s->n_cells ? s->n_cells : 1) * sizeof *load);
+    if (load == NULL)
+        return -ENOMEM;
+    staffing_email_load(&s->contacts[base], &s->aht[base], s->n_cells, window, load);
     for (int c = 0; c < s->n_cells; c++) {
-        load += s->contacts[base + (size_t)c] * s->aht[base + (size_t)c] / window;
-        if (c >= window)
-            load -= s->contacts[base + (size_t)(c - window)] * s->aht[base + (size_t)(c - window)] /
-                    window;
-        if (load < 1e-9)
-            load = 0;
         struct staffing_requirement r;
-        int rc = staffing_email(load, 1, SD_CELL_SECONDS, occupancy, qu->shrinkage, &r);
-        if (rc == -ENOMEM)
+        int rc = staffing_email(load[c], 1, SD_CELL_SECONDS, occupancy, qu->shrinkage, &r);
+        if (rc == -ENOMEM) {
+            free(load);
             return rc;
+        }
         if (rc < 0) {
             /* Beyond the model's scale: the workload's worth of agents, finite. */
-            double need = ceil(load / SD_CELL_SECONDS / occupancy / (1 - qu->shrinkage));
+            double need = ceil(load[c] / SD_CELL_SECONDS / occupancy / (1 - qu->shrinkage));
             out[base + (size_t)c] = isfinite(need) && need < 1e7 ? need : 1e7;
             continue;
         }
         out[base + (size_t)c] = r.scheduled_rounded;
     }
+    free(load);
     return 0;
 }
 

@@ -618,6 +618,13 @@ int roster_build(const struct snapshot *s, const struct roster_params *p, struct
         rc = -ENOMEM;
         goto out;
     }
+    /*
+     * A site with demand but no agent yet (HR enters queues and forecasts
+     * first) has nothing to roster: every cell is short, which coverage and
+     * recruitment then say. The engine takes no empty instance.
+     */
+    if (s->n_agents == 0)
+        goto out;
 
     /*
      * An agent whose minimum cannot be met is planned without it, and named.

@@ -832,6 +832,21 @@ out:
     return rc;
 }
 
+void staffing_email_load(const double *contacts, const double *aht, int n, int window, double *load)
+{
+    if (window < 1)
+        window = 1;
+    double due = 0; /* a running sum: what arrived in the last `window` intervals, spread */
+    for (int i = 0; i < n; i++) {
+        due += contacts[i] * aht[i] / window;
+        if (i >= window)
+            due -= contacts[i - window] * aht[i - window] / window;
+        if (due < 1e-9) /* the running sum's rounding must not leave work where none is */
+            due = 0;
+        load[i] = due;
+    }
+}
+
 int staffing_combine(const struct staffing_requirement *parts, size_t n, double shrinkage,
                      struct staffing_requirement *out)
 {

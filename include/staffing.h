@@ -104,6 +104,17 @@ STAFFING_MUSTCHECK int staffing_email(double contacts, double aht_seconds, doubl
                                       struct staffing_requirement *out);
 
 /*
+ * Email over a series of n consecutive equal intervals: each interval's work
+ * (contacts[i] x aht[i] agent-seconds) may be done any time within the
+ * response goal that follows its arrival, `window` intervals (at least 1), so
+ * it is spread evenly over them. load[i] is the work due in interval i; the
+ * requirement of interval i is staffing_email(load[i], 1, interval, ...).
+ * The daemon (plan.c) and `staffd requirements` both plan email this way.
+ */
+void staffing_email_load(const double *contacts, const double *aht, int n, int window,
+                         double *load);
+
+/*
  * Round a fractional agent count up to an integer, once. A value within 1e-9
  * (relative, at least 1e-9 absolute) above an integer rounds down to it, so
  * floating-point noise (21 / (1 - 0.3) = 30.000000000000004) never costs an agent.

@@ -124,6 +124,18 @@ static void test_coverage_and_expected_service_level(void **state)
     assert_near(p.shortage_minutes, 14.0 * 4 * 15, 1e-9);
     assert_near(p.past_shortage_minutes, 14.0 * 4 * 15, 1e-9);
     plan_free(&p);
+
+    /*
+     * The same with an engine budget (how the daemon plans): a site with demand
+     * but no agent yet is planned, every cell short. The engine refuses an
+     * empty instance, and every run of such a site used to fail with ENOMEM.
+     */
+    f.s.now = f.s.horizon_start;
+    assert_int_equal(plan_run(&f.s, &(struct plan_params){.seed = 1, .iterations = 100}, &p), 0);
+    assert_int_equal(p.n_shifts, 0);
+    assert_eq(p.shortage[36], 14);
+    assert_eq(p.shortage_minutes, 14.0 * 8 * 15);
+    plan_free(&p);
 }
 
 /* Erlang C's probability of waiting, written out here as an independent oracle. */
