@@ -343,7 +343,7 @@ int hiring_template_pick(const struct snapshot *s, const struct hiring_params *p
      * shifts, so that no one is hired for a few hours a week.
      */
     double max_h = c->max_minutes_per_week / 60.0;
-    out->min_hours = p->min_hours_per_hire > 0          ? p->min_hours_per_hire
+    out->min_hours = p->min_hours_per_hire > 0     ? p->min_hours_per_hire
                      : c->min_minutes_per_week > 0 ? c->min_minutes_per_week / 60.0
                                                    : 2 * shortest / 60.0;
     if (out->min_hours > max_h)
@@ -759,13 +759,22 @@ static int draft_attach(const struct sim *m, struct draft_vec *dv, int q, int ws
 /* A window to try in pass 1: a queue and a start, every day; value as last computed. */
 struct trial {
     double value; /* agent-minutes a week one more hire covers (an upper bound when stale) */
+    double room;  /* what the window could take at one agent a cell (window_bound) */
     int queue, start, stamp;
 };
 
+/*
+ * Best value first; among equals the window with more short cells in it, so
+ * that a hire whose weekly hours run out before the evening does is placed
+ * where a longer shift reaches its end (17:00-22:00 in five-hour shifts, not
+ * 17:00-21:00 in four-hour ones, which would leave an hour no hire can take).
+ */
 static bool trial_before(const struct trial *a, const struct trial *b)
 {
     if (a->value != b->value)
         return a->value > b->value;
+    if (a->room != b->room)
+        return a->room > b->room;
     if (a->queue != b->queue)
         return a->queue < b->queue;
     return a->start < b->start;
@@ -856,10 +865,12 @@ static int pass_windows(struct sim *m, struct draft_vec *dv, bool *capped)
         if (!queue_usable(s, q))
             continue;
         for (int st = 0; st < 1440; st += step) {
-            if (window_bound(m, q, st) < m->min_minutes)
+            double room = window_bound(m, q, st);
+            if (room < m->min_minutes)
                 continue;
-            trial_push(heap, &n, (struct trial){.value = INFINITY, .queue = q, .start = st,
-                                                .stamp = -1});
+            trial_push(heap, &n,
+                       (struct trial){
+                           .value = INFINITY, .room = room, .queue = q, .start = st, .stamp = -1});
         }
     }
     /*
@@ -879,6 +890,7 @@ static int pass_windows(struct sim *m, struct draft_vec *dv, bool *capped)
             if (rc < 0)
                 break;
             t.value = e.covered;
+            t.room = window_bound(m, t.queue, t.start);
             t.stamp = m->hires;
             eval_free(&e);
             if (t.value >= m->min_minutes)
@@ -947,7 +959,8 @@ static void window_shortage(const struct sim *m, const struct hiring_profile *f,
 {
     double avg[WEEK_SLOTS];
     weekly_average(m->s, m->residual, f->queue, avg);
-    int s0 = f->start_min / SLOT_MINUTES, ns = (profile_minutes(f) + SLOT_MINUTES - 1) / SLOT_MINUTES;
+    int s0 = f->start_min / SLOT_MINUTES,
+        ns = (profile_minutes(f) + SLOT_MINUTES - 1) / SLOT_MINUTES;
     *minutes = *peak = 0;
     for (int d = 0; d < 7; d++) {
         if (!(f->weekdays & (1u << d)))
@@ -1011,8 +1024,8 @@ static int size_profile(struct sim *m, struct hiring_profile *f, bool *capped)
         }
         sim_apply(m, f->queue, &e);
         /* Partial ISO weeks at the horizon's ends allow more than a week's maximum. */
-        double worked = e.minutes < m->ct.max_minutes_per_week ? e.minutes
-                                                                : m->ct.max_minutes_per_week;
+        double worked =
+            e.minutes < m->ct.max_minutes_per_week ? e.minutes : m->ct.max_minutes_per_week;
         if (f->productive == 0 || worked < f->minutes_min)
             f->minutes_min = worked;
         if (worked > f->minutes_max)
@@ -1131,10 +1144,10 @@ int hiring_size(const struct snapshot *s, const struct plan *plan, const struct 
 
     /* Pass 2 from the plan's shortage again, the largest drafts first. */
     for (size_t k = 0; k < ncov; k++)
-        m.residual[k] = (int)(k % (size_t)(s->n_cells ? s->n_cells : 1)) >= m.c0 &&
-                                plan->shortage[k] > 0
-                            ? plan->shortage[k]
-                            : 0;
+        m.residual[k] =
+            (int)(k % (size_t)(s->n_cells ? s->n_cells : 1)) >= m.c0 && plan->shortage[k] > 0
+                ? plan->shortage[k]
+                : 0;
     m.hires = 0;
     capped = false;
     if (dv.n > 1)
@@ -1144,8 +1157,7 @@ int hiring_size(const struct snapshot *s, const struct plan *plan, const struct 
         rc = -ENOMEM;
         goto out;
     }
-    double factor =
-        1 + p->attrition_per_month * p->weeks_to_productive * 7.0 / DAYS_PER_MONTH;
+    double factor = 1 + p->attrition_per_month * p->weeks_to_productive * 7.0 / DAYS_PER_MONTH;
     for (int i = 0; i < dv.n && !capped; i++) {
         struct hiring_profile *f = &out->profiles[out->n_profiles];
         *f = (struct hiring_profile){0};
@@ -1259,8 +1271,7 @@ int hiring_what_if(const struct snapshot *s, const struct plan *base, const stru
         int nw = hiring_profile_windows(f, &windows[i * 7]);
         first[i] = a;
         for (int k = 0; k < f->productive; k++, a++)
-            hire_agent(s, &skills[i], tc, &windows[i * 7], nw, -(int64_t)(a - na + 1),
-                       &agents[a]);
+            hire_agent(s, &skills[i], tc, &windows[i * 7], nw, -(int64_t)(a - na + 1), &agents[a]);
     }
     first[np] = a;
     ext.agents = agents;

@@ -91,8 +91,7 @@ char *load_snapshot_sql(int days, bool clock_fixed, sd_time clock_at, int64_t si
         " max_consecutive_days, min_rest_minutes, shift_start_step_minutes,"
         " array_to_string(shift_lengths_minutes, ','), break_rules::text,"
         " staffd.break_rules_problem(break_rules), hiring_template FROM staffd.contracts"
-        " WHERE site_id = " SITE
-        " ORDER BY id;"
+        " WHERE site_id = " SITE " ORDER BY id;"
         "SELECT id, name, time_zone, contract_id FROM staffd.agents WHERE active AND site_id "
         "= " SITE " ORDER BY id;"
         "SELECT agent_id, queue_id FROM staffd.agent_skills"

@@ -94,7 +94,6 @@ static int32_t offset_at(const struct tz_table *tz, sd_time t)
     return tz != NULL ? tz_offset_at(tz, t) : 0;
 }
 
-
 /* ---- hiring needs: the profiles of hiring.c ------------------------------ */
 
 static void hiring_params_from(const struct recruit_params *p, struct hiring_params *hp)
@@ -122,8 +121,8 @@ int recruit_needs(const struct snapshot *s, const struct plan *plan, const struc
 }
 
 int recruit_check_profiles(const struct snapshot *s, const struct plan *base,
-                           const struct recruit_result *rr, int top,
-                           const struct recruit_params *p, struct hiring_check *out)
+                           const struct recruit_result *rr, int top, const struct recruit_params *p,
+                           struct hiring_check *out)
 {
     struct plan_params pp = {.seed = p->seed, .cancel = p->cancel, .freeze_until = p->freeze_until};
     return hiring_what_if(s, base, &rr->hiring, top, &pp, out);
@@ -647,7 +646,8 @@ static bool fits_profile(const struct snapshot *s, const struct recruit_ranked *
         const struct planned_shift *sh = &rk->shifts[i];
         if (sh->queue != q)
             continue;
-        int64_t local = (sh->start + offset_at(tz, sh->start)) / 60, len = (sh->end - sh->start) / 60;
+        int64_t local = (sh->start + offset_at(tz, sh->start)) / 60,
+                len = (sh->end - sh->start) / 60;
         int64_t day = util_floor_div(local - f->start_min, 1440);
         int64_t from = local - (day * 1440 + f->start_min);
         all += len;

@@ -70,8 +70,7 @@ static bool hiring_to_json(cJSON *root, const struct snapshot *s, const struct h
         ADD(cJSON_AddNumberToObject(qo, "shortage_hours_per_week", round1(hq->shortage / 60)));
         ADD(cJSON_AddNumberToObject(qo, "covered_hours_per_week", round1(hq->covered / 60)));
         /* Never below 0 (a rounding of both terms could make it -0.1). */
-        ADD(cJSON_AddNumberToObject(qo, "left_hours_per_week",
-                                    fmax(0, round1(hq->left / 60))));
+        ADD(cJSON_AddNumberToObject(qo, "left_hours_per_week", fmax(0, round1(hq->left / 60))));
         ADD(cJSON_AddNumberToObject(qo, "hires", hq->hires));
         ADD(cJSON_AddNumberToObject(qo, "next_hire_hours_per_week", round1(hq->next_best / 60)));
         ADD(cJSON_AddStringToObject(qo, "left_reason", hq->left_reason));
@@ -236,10 +235,10 @@ static void template_words(const struct hiring_template *t, char *buf, size_t le
         snprintf(lens, sizeof lens, "%g h", lo / 60.0);
     else
         snprintf(lens, sizeof lens, "%g–%g h", lo / 60.0, hi / 60.0);
-    text_printf(buf, len, "shifts of %s from every %d minutes, at most %g h and %d days a week, %g h rest",
-                lens, t->c.shift_start_step_minutes > 0 ? t->c.shift_start_step_minutes : 15,
-                t->c.max_minutes_per_week / 60.0, t->c.max_days_per_week,
-                t->c.min_rest_minutes / 60.0);
+    text_printf(
+        buf, len, "shifts of %s from every %d minutes, at most %g h and %d days a week, %g h rest",
+        lens, t->c.shift_start_step_minutes > 0 ? t->c.shift_start_step_minutes : 15,
+        t->c.max_minutes_per_week / 60.0, t->c.max_days_per_week, t->c.min_rest_minutes / 60.0);
 }
 
 /* "12–16" or "16": a profile's weekly hours per hire. */
@@ -253,23 +252,26 @@ static void hours_cell(const struct hiring_profile *f, char *buf, size_t len)
 }
 
 /* The hiring profiles, their one total and what is left per queue. */
-static void format_needs(struct text_buf *b, const struct snapshot *s, const struct recruit_result *r)
+static void format_needs(struct text_buf *b, const struct snapshot *s,
+                         const struct recruit_result *r)
 {
     const struct recruit_params *p = &r->params;
     const struct hiring_result *h = &r->hiring;
     const struct hiring_template *t = &h->tpl;
     char tw[160];
     template_words(t, tw, sizeof tw);
-    text_buf_printf(b, "Hiring needs, in hires of '%s' (%s): %s; a hire covers at least %.1f h "
-                       "of shortage a week; %.0f %%/month attrition, %.0f weeks to productive\n",
+    text_buf_printf(b,
+                    "Hiring needs, in hires of '%s' (%s): %s; a hire covers at least %.1f h "
+                    "of shortage a week; %.0f %%/month attrition, %.0f weeks to productive\n",
                     t->c.name, t->how, tw, t->min_hours, p->attrition_per_month * 100,
                     p->weeks_to_productive);
     if (h->n_profiles == 0) {
-        text_buf_printf(b, "  none: no hire of this template would cover %.1f h of shortage a week\n",
+        text_buf_printf(b,
+                        "  none: no hire of this template would cover %.1f h of shortage a week\n",
                         t->min_hours);
     } else {
-        text_buf_printf(b, "  %-3s %-12s %-52s %5s %9s %12s\n", "#", "queue", "when (local)", "hires",
-                        "h/wk each", "covers h/wk");
+        text_buf_printf(b, "  %-3s %-12s %-52s %5s %9s %12s\n", "#", "queue", "when (local)",
+                        "hires", "h/wk each", "covers h/wk");
         for (int i = 0; i < h->n_profiles; i++) {
             const struct hiring_profile *f = &h->profiles[i];
             char num[16], hours[24];

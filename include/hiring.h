@@ -60,12 +60,12 @@ void hiring_params_default(struct hiring_params *p);
 
 /* The contract every hire is sized in, and how it was chosen. */
 struct hiring_template {
-    int contract;         /* index into snapshot.contracts; -1: the built-in template */
-    const char *how;      /* "chosen", "marked for hiring", ... (static text) */
-    struct contract c;    /* a copy; c.shift_lengths_minutes points at lengths[] */
+    int contract;      /* index into snapshot.contracts; -1: the built-in template */
+    const char *how;   /* "chosen", "marked for hiring", ... (static text) */
+    struct contract c; /* a copy; c.shift_lengths_minutes points at lengths[] */
     int lengths[HIRING_MAX_LENGTHS];
-    double min_hours;     /* a hire must cover at least this much shortage a week */
-    int window_minutes;   /* the longest shift plus the slack (at most a day) */
+    double min_hours;   /* a hire must cover at least this much shortage a week */
+    int window_minutes; /* the longest shift plus the slack (at most a day) */
 };
 
 /*
@@ -115,8 +115,8 @@ struct hiring_result {
     int n_profiles;
     struct hiring_profile *profiles; /* in the order they were sized: each after those above */
     int n_queues;
-    struct hiring_queue *queues; /* [n_queues] */
-    int hires, productive;       /* totals */
+    struct hiring_queue *queues;    /* [n_queues] */
+    int hires, productive;          /* totals */
     double shortage, covered, left; /* agent-minutes a week, all queues */
     bool capped;                    /* stopped at max_hires */
 };
@@ -135,11 +135,11 @@ int hiring_profile_windows(const struct hiring_profile *f, struct window *out);
 
 /* Predicted against realised, for the first profiles added one after another. */
 struct hiring_check_step {
-    int profiles;           /* profiles [0, profiles) hired */
-    int agents;             /* hypothetical agents added (their productive hires) */
-    double predicted;       /* agent-minutes a week the last profile(s) added should cover */
-    double realised;        /* the drop in shortage when they were added, planned again */
-    double shortage_after;  /* agent-minutes a week left, planned again */
+    int profiles;          /* profiles [0, profiles) hired */
+    int agents;            /* hypothetical agents added (their productive hires) */
+    double predicted;      /* agent-minutes a week the last profile(s) added should cover */
+    double realised;       /* the drop in shortage when they were added, planned again */
+    double shortage_after; /* agent-minutes a week left, planned again */
 };
 struct hiring_check {
     double shortage_before; /* the base plan's, agent-minutes a week */

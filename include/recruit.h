@@ -139,8 +139,8 @@ void recruit_what_if_free(struct recruit_what_if *w);
  * as recruit_what_if plans (the greedy builder, the same seed and freeze).
  */
 int recruit_check_profiles(const struct snapshot *s, const struct plan *base,
-                           const struct recruit_result *rr, int top,
-                           const struct recruit_params *p, struct hiring_check *out);
+                           const struct recruit_result *rr, int top, const struct recruit_params *p,
+                           struct hiring_check *out);
 
 /* Per queue: the plan and hiring needs before and after another assistant's share. */
 struct recruit_containment_queue {

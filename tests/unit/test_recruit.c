@@ -380,8 +380,6 @@ static void test_needs_are_whole_hires_of_the_template(void **state)
     assert_int_equal(h.tpl.contract, -1);
     assert_string_equal(h.tpl.c.name, "built-in template");
     assert_near(h.tpl.min_hours, 8, 1e-9);
-    for (int i = 0; i < h.n_profiles; i++)
-        printf("DBG %d: q%d mask %x %d-%d prod %d cov %.1f min %.1f max %.1f %s\n", i, h.profiles[i].queue, h.profiles[i].weekdays, h.profiles[i].start_min, h.profiles[i].end_min, h.profiles[i].productive, h.profiles[i].covered, h.profiles[i].minutes_min, h.profiles[i].minutes_max, h.profiles[i].reason);
     assert_int_equal(h.n_profiles, 2);
 
     /* 2 agents x 5 h x 5 evenings = 50 h: two hires of 20 h and one of 10 h, in 5 h shifts. */
@@ -561,9 +559,13 @@ static void test_template_by_the_rule(void **state)
     static struct contract ct[4];
     static struct agent ag[5];
     fx_init(&f);
-    ct[0] = (struct contract){.id = 1, .name = (char *)"full", .max_minutes_per_week = 2400,
-                              .max_days_per_week = 5, .shift_start_step_minutes = 30,
-                              .n_lengths = 1, .shift_lengths_minutes = ft_len};
+    ct[0] = (struct contract){.id = 1,
+                              .name = (char *)"full",
+                              .max_minutes_per_week = 2400,
+                              .max_days_per_week = 5,
+                              .shift_start_step_minutes = 30,
+                              .n_lengths = 1,
+                              .shift_lengths_minutes = ft_len};
     ct[1] = ct[0];
     ct[1].id = 2;
     ct[1].name = (char *)"student";
@@ -579,6 +581,7 @@ static void test_template_by_the_rule(void **state)
     ct[3] = ct[1];
     ct[3].id = 4;
     ct[3].name = (char *)"no shift fits";
+    ct[3].max_minutes_per_week = 480; /* its only shift is 10 h */
     ct[3].shift_lengths_minutes = none_len;
     ct[3].n_lengths = 1;
     int contract_of[5] = {0, 0, 0, 1, 2}; /* three full-time, one student, one rural */
@@ -684,11 +687,26 @@ static void test_json_and_text(void **state)
     assert_string_equal(cJSON_GetObjectItem(n0, "start")->valuestring, "17:00");
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(n0, "weekdays")), 5);
     /* What the console and publish_recruitment() read, old and new. */
-    static const char *const keys[] = {
-        "queue_id", "queue", "time_zone", "weekdays", "start", "end", "agents_needed",
-        "agents_exact", "hours_per_hire", "shortage_hours_per_week", "peak_agents_short", "label",
-        "reason", "contract_id", "contract", "hires_productive", "hours_per_hire_min",
-        "hours_per_hire_max", "window_shortage_hours_per_week", "ad"};
+    static const char *const keys[] = {"queue_id",
+                                       "queue",
+                                       "time_zone",
+                                       "weekdays",
+                                       "start",
+                                       "end",
+                                       "agents_needed",
+                                       "agents_exact",
+                                       "hours_per_hire",
+                                       "shortage_hours_per_week",
+                                       "peak_agents_short",
+                                       "label",
+                                       "reason",
+                                       "contract_id",
+                                       "contract",
+                                       "hires_productive",
+                                       "hours_per_hire_min",
+                                       "hours_per_hire_max",
+                                       "window_shortage_hours_per_week",
+                                       "ad"};
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
         if (cJSON_GetObjectItem(n0, keys[k]) == NULL)
             fail_msg("need 0 has no \"%s\"", keys[k]);
