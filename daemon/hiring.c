@@ -40,6 +40,7 @@
 #define SLOT_MINUTES   (SD_CELL_SECONDS / 60)
 #define DAYS_PER_MONTH 30.4375
 #define LEFT_BLOCKS    3 /* blocks named in a queue's "what is left" */
+#define REFILL_ROUNDS  4 /* rounds of looking for windows again after sizing */
 
 /* The built-in template, for a site without a usable contract. */
 static const int builtin_lengths[] = {240, 300, 360, 480};
@@ -1070,6 +1071,13 @@ static int explain_left(struct sim *m, int q, struct hiring_queue *hq, bool capp
         say(hq->left_reason, sizeof hq->left_reason,
             "%s: %.1f agent-hours a week left: sizing stopped at %d hires in all", qn,
             hq->left / 60, m->p->max_hires);
+    else if (hq->next_best >= m->min_minutes)
+        say(hq->left_reason, sizeof hq->left_reason,
+            "%s: %.1f agent-hours a week left%s%s: one more hire of '%s' available every day "
+            "would cover %.1f h a week of it, but the sizing found no window of the template "
+            "where a hire keeps covering %.1f h; left to re-planning and the current team",
+            qn, hq->left / 60, blocks[0] ? ", mostly " : "", blocks, t->c.name, hq->next_best / 60,
+            t->min_hours);
     else if (blocks[0] != '\0')
         say(hq->left_reason, sizeof hq->left_reason,
             "%s: %.1f agent-hours a week left, mostly %s: one more hire of '%s' would cover "
@@ -1105,12 +1113,47 @@ static double queue_sum(const struct sim *m, const double *v, int q)
     return m->weeks > 0 ? sum * SLOT_MINUTES / m->weeks : 0;
 }
 
+/* Sizes the drafts in dv, largest first, appending the profiles that get hires to out. */
+static int size_drafts(struct sim *m, struct draft_vec *dv, struct hiring_result *out, bool *capped)
+{
+    const struct hiring_params *p = m->p;
+    if (dv->n > 1)
+        qsort(dv->v, (size_t)dv->n, sizeof *dv->v, cmp_draft);
+    struct hiring_profile *grown =
+        realloc(out->profiles, (size_t)(out->n_profiles + dv->n + 1) * sizeof *out->profiles);
+    if (grown == NULL)
+        return -ENOMEM;
+    out->profiles = grown;
+    double factor = 1 + p->attrition_per_month * p->weeks_to_productive * 7.0 / DAYS_PER_MONTH;
+    for (int i = 0; i < dv->n && !*capped; i++) {
+        struct hiring_profile *f = &out->profiles[out->n_profiles];
+        *f = (struct hiring_profile){0};
+        draft_window(&dv->v[i], f);
+        int rc = size_profile(m, f, capped);
+        if (rc < 0)
+            return rc;
+        if (f->productive == 0)
+            continue; /* what it would have covered went to the profiles above */
+        f->hires_exact = f->productive * factor;
+        /* Whole people: the productive hires, the allowance to the nearest person. */
+        long allowed = lround(f->hires_exact);
+        f->hires = allowed > f->productive ? (int)allowed : f->productive;
+        profile_words(m, f);
+        out->n_profiles++;
+        out->hires += f->hires;
+        out->productive += f->productive;
+        out->queues[f->queue].hires += f->hires;
+    }
+    return 0;
+}
+
 int hiring_size(const struct snapshot *s, const struct plan *plan, const struct hiring_params *p,
                 struct hiring_result *out)
 {
     struct sim m = {.s = s, .p = p, .weeks = future_weeks(s), .c0 = first_future_cell(s)};
     struct draft_vec dv = {0};
     size_t ncov = (size_t)s->n_queues * (size_t)s->n_cells;
+    double *saved = NULL;
     bool capped = false;
     int rc;
     *out = (struct hiring_result){.weeks = m.weeks};
@@ -1124,9 +1167,10 @@ int hiring_size(const struct snapshot *s, const struct plan *plan, const struct 
         m.min_minutes = SLOT_MINUTES;
 
     m.residual = malloc((ncov ? ncov : 1) * sizeof *m.residual);
+    saved = malloc((ncov ? ncov : 1) * sizeof *saved);
     out->n_queues = s->n_queues;
     out->queues = calloc((size_t)(s->n_queues ? s->n_queues : 1), sizeof *out->queues);
-    if (m.residual == NULL || out->queues == NULL) {
+    if (m.residual == NULL || saved == NULL || out->queues == NULL) {
         rc = -ENOMEM;
         goto out;
     }
@@ -1150,32 +1194,31 @@ int hiring_size(const struct snapshot *s, const struct plan *plan, const struct 
                 : 0;
     m.hires = 0;
     capped = false;
-    if (dv.n > 1)
-        qsort(dv.v, (size_t)dv.n, sizeof *dv.v, cmp_draft);
-    out->profiles = calloc((size_t)(dv.n ? dv.n : 1), sizeof *out->profiles);
-    if (out->profiles == NULL) {
-        rc = -ENOMEM;
-        goto out;
-    }
-    double factor = 1 + p->attrition_per_month * p->weeks_to_productive * 7.0 / DAYS_PER_MONTH;
-    for (int i = 0; i < dv.n && !capped; i++) {
-        struct hiring_profile *f = &out->profiles[out->n_profiles];
-        *f = (struct hiring_profile){0};
-        draft_window(&dv.v[i], f);
-        rc = size_profile(&m, f, &capped);
+    /*
+     * Sizing in the profiles' exact windows leaves a residual the first pass
+     * never saw, where an every-day window may again be worth a hire: look
+     * for windows again from there, a few rounds, until none is.
+     */
+    for (int round = 0; round < REFILL_ROUNDS && !capped; round++) {
+        if (round > 0) {
+            int hires = m.hires;
+            memcpy(saved, m.residual, ncov * sizeof *saved);
+            dv.n = 0;
+            rc = pass_windows(&m, &dv, &capped);
+            memcpy(m.residual, saved, ncov * sizeof *saved);
+            m.hires = hires;
+            capped = false;
+            if (rc < 0)
+                goto out;
+            if (dv.n == 0)
+                break;
+        }
+        int before = out->productive;
+        rc = size_drafts(&m, &dv, out, &capped);
         if (rc < 0)
             goto out;
-        if (f->productive == 0)
-            continue; /* what it would have covered went to the profiles above */
-        f->hires_exact = f->productive * factor;
-        /* Whole people: the productive hires, the allowance to the nearest person. */
-        long allowed = lround(f->hires_exact);
-        f->hires = allowed > f->productive ? (int)allowed : f->productive;
-        profile_words(&m, f);
-        out->n_profiles++;
-        out->hires += f->hires;
-        out->productive += f->productive;
-        out->queues[f->queue].hires += f->hires;
+        if (out->productive == before)
+            break;
     }
     out->capped = capped;
     for (int q = 0; q < s->n_queues; q++) {
@@ -1196,6 +1239,7 @@ int hiring_size(const struct snapshot *s, const struct plan *plan, const struct 
 out:
     free(dv.v);
     free(m.residual);
+    free(saved);
     if (rc < 0)
         hiring_result_free(out);
     return rc;
