@@ -5,6 +5,7 @@
  * the what-if test, which plans for real.
  */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -825,6 +826,99 @@ static void test_what_if_adds_the_candidate_as_an_agent(void **state)
 }
 
 /*
+ * The what-if of the profiles: chat-sv is short every weekday evening after
+ * the one day agent; the profiles' productive hires, added as agents of the
+ * template in their windows and planned for real, remove what the sizing
+ * predicted (within 10 %), step by step and in all.
+ */
+static void test_profiles_what_if_realises_the_prediction(void **state)
+{
+    (void)state;
+    static struct fx f;
+    static struct contract ct;
+    static int lengths[2] = {240, 480};
+    static struct agent ag;
+    static int ag_skill = 0;
+    static struct window ag_w[5];
+    fx_init(&f);
+    for (int c = 0; c < CELLS; c++) {
+        int wd, m;
+        local_of(&f, 0, c, &wd, &m);
+        if (wd <= 5 && m >= 8 * 60 && m < 22 * 60) {
+            f.contacts[c] = m >= 16 * 60 ? 12 : 4;
+            f.aht[c] = 180;
+        }
+    }
+    ct = (struct contract){.id = 1,
+                           .name = (char *)"ft",
+                           .max_minutes_per_week = 2400,
+                           .max_days_per_week = 5,
+                           .max_consecutive_days = 5,
+                           .min_rest_minutes = 660,
+                           .shift_start_step_minutes = 30,
+                           .n_lengths = 2,
+                           .shift_lengths_minutes = lengths};
+    for (int d = 0; d < 5; d++)
+        ag_w[d] = (struct window){d + 1, 8 * 60, 16 * 60, INT32_MIN, INT32_MAX};
+    ag = (struct agent){.id = 1,
+                        .name = (char *)"day",
+                        .tz = 0,
+                        .contract = 0,
+                        .n_skills = 1,
+                        .skills = &ag_skill,
+                        .n_windows = 5,
+                        .windows = ag_w};
+    f.s.n_contracts = 1;
+    f.s.contracts = &ct;
+    f.s.n_agents = 1;
+    f.s.agents = &ag;
+
+    struct plan_params pp = {.seed = 1};
+    struct plan base;
+    assert_int_equal(plan_run(&f.s, &pp, &base), 0);
+    struct recruit_params rp;
+    recruit_params_default(&rp);
+    struct recruit_result rr;
+    assert_int_equal(recruit_run(&f.s, &base, &rp, &rr), 0);
+    assert_int_equal(rr.hiring.tpl.contract, 0); /* the only contract */
+    assert_ge(rr.hiring.n_profiles, 1);
+    assert_ge(rr.hiring.profiles[0].productive, 2);
+
+    struct hiring_check c;
+    assert_int_equal(recruit_check_profiles(&f.s, &base, &rr, 1, &rp, &c), 0);
+    assert_int_equal(c.n_steps, rr.hiring.n_profiles > 1 ? 2 : 1);
+    assert_near(c.shortage_before, rr.hiring.shortage, 1e-6);
+    for (int i = 0; i < c.n_steps; i++) {
+        const struct hiring_check_step *st = &c.steps[i];
+        assert_gt(st->predicted, 0);
+        if (fabs(st->realised - st->predicted) > 0.10 * st->predicted)
+            fail_msg("step %d: predicted %.1f, realised %.1f agent-minutes a week", i,
+                     st->predicted, st->realised);
+    }
+    const struct hiring_check_step *all = &c.steps[c.n_steps - 1];
+    assert_int_equal(all->profiles, rr.hiring.n_profiles);
+    assert_int_equal(all->agents, rr.hiring.productive);
+    assert_near(all->shortage_after, c.queue_after[0] + c.queue_after[1], 1e-6);
+    assert_lt(c.queue_after[0], 0.2 * c.shortage_before + rr.hiring.left);
+    char *t = recruit_format_check(&f.s, &rr, &c);
+    assert_non_null(t);
+    assert_non_null(strstr(t, "What if the profiles"));
+    free(t);
+    cJSON *j = recruit_check_to_json(&f.s, &c);
+    assert_non_null(j);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "steps")), c.n_steps);
+    cJSON_Delete(j);
+    hiring_check_free(&c);
+    /* More than there are is all of them; fewer than none is refused. */
+    assert_int_equal(recruit_check_profiles(&f.s, &base, &rr, 99, &rp, &c), 0);
+    assert_int_equal(c.n_steps, rr.hiring.n_profiles);
+    hiring_check_free(&c);
+    assert_int_equal(recruit_check_profiles(&f.s, &base, &rr, -1, &rp, &c), -EINVAL);
+    recruit_result_free(&rr);
+    plan_free(&base);
+}
+
+/*
  * The assistant's share: chat-sv has demand on weekday daytimes and two
  * agents; with half the contacts resolved before they reach people, fewer
  * agent-hours are required and fewer are short, and voice-en (no demand, not
@@ -966,6 +1060,7 @@ int main(void)
         cmocka_unit_test(test_no_shortage_no_needs_and_zero_ranking),
         cmocka_unit_test(test_json_and_text),
         cmocka_unit_test(test_what_if_adds_the_candidate_as_an_agent),
+        cmocka_unit_test(test_profiles_what_if_realises_the_prediction),
         cmocka_unit_test(test_default_contract_fits_wanted_minutes),
         cmocka_unit_test(test_containment_what_if_plans_for_what_reaches_people),
     };
