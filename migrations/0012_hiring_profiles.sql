@@ -32,7 +32,7 @@ SELECT set_config('staffd.writer', 'on', true);
 DELETE FROM staffd.hiring_needs;
 
 ALTER TABLE staffd.hiring_needs
-    ADD COLUMN contract_id bigint REFERENCES staffd.contracts (id) ON DELETE SET NULL,
+    ADD COLUMN contract_id bigint REFERENCES staffd.contracts (id) ON DELETE CASCADE,
     ADD COLUMN hires_productive integer NOT NULL
         CONSTRAINT hiring_need_productive_hires_positive CHECK (hires_productive >= 1),
     ADD COLUMN hours_per_week_min double precision NOT NULL,
@@ -45,7 +45,7 @@ ALTER TABLE staffd.hiring_needs
 COMMENT ON TABLE staffd.hiring_needs IS
     'Hiring profiles of the latest planning run: hires of a contract template for a queue, available in a weekly window of the queue''s time zone, each sized after those with more shortage. See docs/recruitment.md.';
 COMMENT ON COLUMN staffd.hiring_needs.contract_id IS
-    'The contract template the hires are sized in (NULL: the built-in template of a site without a usable contract).';
+    'The contract template the hires are sized in (NULL: the built-in template of a site without a usable contract). Deleting the contract deletes the profiles sized in it (an output may only be deleted by a cascade; the change re-plans anyway).';
 COMMENT ON COLUMN staffd.hiring_needs.hires_productive IS
     'Hires the sizing placed, each covering at least the template''s minimum hours; agents_needed adds the attrition allowance.';
 COMMENT ON COLUMN staffd.hiring_needs.agents_needed IS
@@ -67,7 +67,7 @@ COMMENT ON COLUMN staffd.hiring_needs.ad IS
 CREATE TABLE staffd.hiring_summary (
     queue_id                bigint PRIMARY KEY REFERENCES staffd.queues (id) ON DELETE CASCADE,
     run_id                  bigint NOT NULL REFERENCES staffd.runs (id) ON DELETE CASCADE,
-    contract_id             bigint REFERENCES staffd.contracts (id) ON DELETE SET NULL,
+    contract_id             bigint REFERENCES staffd.contracts (id) ON DELETE CASCADE,
     template                text NOT NULL,
     min_hours_per_hire      double precision NOT NULL,
     shortage_hours_per_week double precision NOT NULL,
@@ -82,6 +82,8 @@ CREATE TABLE staffd.hiring_summary (
 CREATE INDEX hiring_summary_run ON staffd.hiring_summary (run_id);
 COMMENT ON TABLE staffd.hiring_summary IS
     'Per queue, from the latest planning run: agent-hours a week short, covered by the hiring profiles and left after them, with why the rest is left. Sums over a site''s queues are its totals.';
+COMMENT ON COLUMN staffd.hiring_summary.contract_id IS
+    'The contract template (NULL: the built-in template); deleting the contract deletes the row until the next run.';
 COMMENT ON COLUMN staffd.hiring_summary.template IS 'Name of the contract template the hires are sized in.';
 COMMENT ON COLUMN staffd.hiring_summary.min_hours_per_hire IS
     'Shortage hours a week a hire must cover to be proposed (the template''s weekly minimum, else two of its shortest shifts).';

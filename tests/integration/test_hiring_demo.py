@@ -157,9 +157,38 @@ def main():
                after=["hiring_demo_profiles_realise_what_they_predict", "hiring_demo_text",
                       "hiring_demo_contract_chosen"])
 
+        def marked():
+            # A contract marked for hiring is the template of the next run; a second mark on
+            # the site is refused; deleting the marked contract deletes what was sized in it
+            # (an output table takes no UPDATE from a foreign key) and the rule takes over.
+            before = h.max_run_id()
+            k = int(h.scalar(
+                "INSERT INTO staffd.contracts (name, min_minutes_per_week, max_minutes_per_week,"
+                " max_days_per_week, max_consecutive_days, min_rest_minutes, shift_lengths_minutes,"
+                " shift_start_step_minutes, hiring_template) VALUES ('Hiring 16 h', 480, 960, 4, 4, 660,"
+                " '{240}', 30, true) RETURNING id"))
+            h.wait_run_after(before, timeout=300)
+            h.wait_quiet(quiet=1.0, timeout=300)
+            tpl = h.sql("SELECT DISTINCT template, contract_id, min_hours_per_hire FROM staffd.hiring_summary")
+            require(tpl == [["Hiring 16 h", str(k), "8"]], "summary template: %s" % (tpl,))
+            bad = h.sql_error("INSERT INTO staffd.contracts (name, max_minutes_per_week, max_days_per_week,"
+                              " shift_lengths_minutes, hiring_template) VALUES ('Second mark', 960, 4,"
+                              " '{240}', true)")
+            require(bad is not None and "contract_one_hiring_template_per_site" in bad.error_line,
+                    "second mark: %s" % (bad and bad.error_line))
+            before = h.max_run_id()
+            err = h.sql_error("DELETE FROM staffd.contracts WHERE id = %d" % k)
+            require(err is None, "deleting the marked contract: %s" % (err and err.error_line))
+            h.wait_run_after(before, timeout=300)
+            h.wait_quiet(quiet=1.0, timeout=300)
+            tpl = h.sql("SELECT DISTINCT template FROM staffd.hiring_summary")
+            require(tpl == [["Rural part-time, up to 25 h"]], "after the delete: %s" % (tpl,))
+        t.case("hiring_demo_marked_contract_is_the_template", marked,
+               after=["hiring_demo_daemon_lands_profiles_and_summary"])
+
         def stop():
             h.stop(timeout=5)
-        t.case("hiring_demo_daemon_stops_cleanly", stop, after=["hiring_demo_daemon_lands_profiles_and_summary"])
+        t.case("hiring_demo_daemon_stops_cleanly", stop, after=["hiring_demo_marked_contract_is_the_template"])
 
     harness.main_guard(t, h, body)
 
