@@ -123,7 +123,7 @@ asan:
 TSAN_TESTS := test_engine test_colgen test_roster
 tsan:
 	$(MAKE) --no-print-directory BUILD=build/tsan SAN="-fsanitize=thread -fno-omit-frame-pointer" \
-	    CFLAGS="-O1 -g" $(TSAN_TESTS:%=build/tsan/tests/%)
+	    CFLAGS="-O2 -g" $(TSAN_TESTS:%=build/tsan/tests/%)
 	@for t in $(TSAN_TESTS); do echo "== $$t (ThreadSanitizer)"; \
 	    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build/tsan/tests/$$t || exit 1; done
 

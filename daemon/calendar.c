@@ -395,7 +395,7 @@ static int cal_event_check(const struct cal_event *ev)
 
 /*
  * The SUMMARY text, cleaned. Apple strikes a cancelled event through and
- * Google drops it (FEEDS.md), but a client that ignores STATUS shows it like
+ * Google drops it (docs/feeds.md), but a client that ignores STATUS shows it like
  * any other shift: the title itself has to say so.
  */
 static int cal_summary(const struct cal_event *ev, char **out)
@@ -470,7 +470,7 @@ out:
  *    an entry (a cancelled one Apple still shows, struck through), a VTODO a
  *    task, a VJOURNAL a note, a VFREEBUSY busy time; an X- component is legal,
  *    but what each client makes of an unknown one is untested;
- *  - its TZID "UTC" has no "/" (see FEEDS.md) and it holds no data, so the
+ *  - its TZID "UTC" has no "/" (see docs/feeds.md) and it holds no data, so the
  *    empty body is the same bytes for every agent and every day.
  */
 static int cal_put_empty_marker(struct cal_buf *b)
@@ -572,4 +572,11 @@ out:
     free(b.data);
     free(name);
     return rc;
+}
+
+void calendar_shutdown(void)
+{
+    pthread_mutex_lock(&cal_libical_lock);
+    icaltimezone_free_builtin_timezones();
+    pthread_mutex_unlock(&cal_libical_lock);
 }

@@ -1407,10 +1407,12 @@ static void on_connected(void *ctx)
     struct console *c = ctx;
     log_info("console: database connected");
     /* Which of the daemon's sessions this is, for operators reading pg_stat_activity. */
-    db_exec(c->db,
-            "SELECT set_config('application_name', 'staffd console', false)"
-            " WHERE current_setting('application_name') IN ('', 'staffd')",
-            0, NULL, named, NULL);
+    int rc = db_exec(c->db,
+                     "SELECT set_config('application_name', 'staffd console', false)"
+                     " WHERE current_setting('application_name') IN ('', 'staffd')",
+                     0, NULL, named, NULL);
+    if (rc < 0)
+        log_debug("console: naming the session: %s", strerror(-rc));
 }
 
 static void on_disconnected(void *ctx)

@@ -32,7 +32,6 @@
 #include <cJSON.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <libical/ical.h>
 #include <openssl/crypto.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -47,6 +46,7 @@
 #include <time.h>
 #include <uv.h>
 
+#include "calendar.h"
 #include "config.h"
 #include "console.h"
 #include "db.h"
@@ -164,7 +164,12 @@ static void render_after(uv_work_t *req, int status)
         int full = j->full;
         int changed = feeds_install(d->feeds, j->batch, full);
         j->batch = NULL;
-        log_debug("feeds: %d rendered, %d changed", feeds_count(d->feeds), changed);
+        if (changed < 0)
+            log_err("feeds: installing the rendered feeds failed (%s); the previous ones are "
+                    "served",
+                    strerror(-changed));
+        else
+            log_debug("feeds: %d rendered, %d changed", feeds_count(d->feeds), changed);
     } else if (j->rc < 0) {
         log_err("feeds: rendering failed: %s", strerror(-j->rc));
     }
@@ -484,10 +489,16 @@ static void on_revocations_disconnected(void *ctx)
 
 /* ---- HTTP content ------------------------------------------------------ */
 
+/* The cache and the server know nothing of each other; the feed passes through here. */
 static int http_feed_cb(void *ctx, const char *token, size_t len, struct http_feed *out)
 {
     struct daemon *d = ctx;
-    return feeds_lookup(d->feeds, token, len, out);
+    struct feeds_rendered f;
+    int rc = feeds_lookup(d->feeds, token, len, &f);
+    if (rc == 0)
+        *out = (struct http_feed){
+            .body = f.body, .len = f.len, .etag = f.etag, .last_modified = f.last_modified};
+    return rc;
 }
 
 static void health_gather(struct daemon *d, struct health_input *in)
@@ -1045,8 +1056,7 @@ int daemon_run(const char *config_path)
     leader_free(d->leader);
     feeds_free(d->feeds);
     free(d);
-    /* libical keeps its zone index for the life of the process; give it back. */
-    icaltimezone_free_builtin_timezones();
+    calendar_shutdown();
     log_info("stopped");
     return code;
 }

@@ -1,24 +1,30 @@
 /*
- * engine_dp.c — the exact per-agent dynamic programme (see include/engine_dp.h,
+ * engine_dp.c — the per-agent dynamic programme (see include/engine_dp.h,
  * docs/engine.md, Method 1): the cheapest horizon of one agent, every hard
  * rule of the agent kept, by a resource-constrained shortest path over days.
  *
  * A label's state holds only what the agent's rules can tell apart
- * (yesterday's class, run lengths, minutes, week counters, weekends, bounded
- * type counts: struct aprep, decided by finalize); a layer is a hash table of
- * labels. The DP prunes labels by dominance (weekends and bounded type counts)
- * and by a lower bound against the cost of a known feasible row, which keeps
- * it exact and makes a re-optimisation cost a few hundred labels, not 10^5.
- * DP costs carry a tiny random nudge (engine_dp_costs) that picks a random
- * optimum among equals.
+ * (yesterday's class, run lengths, minutes, week counters, weekends, the
+ * counts of any number of bounded types: struct aprep, decided by
+ * finalize); a layer is a hash table of labels. Exact prunings: dominance
+ * (weekends and bounded type counts), a lower bound against the cost of a
+ * known feasible row, and what the run rules leave reachable (minutes a
+ * label can still work, or must still work, from its run state on; the
+ * week's minimum). Where that still leaves too many labels (a year of days,
+ * many counted types), each day keeps only the cap_layer labels whose cost
+ * plus the bound to go is lowest: a beam, and the answer is then marked
+ * truncated. Every label still obeys every rule, so whatever the DP returns
+ * is feasible; a beam can only miss the optimum, or every horizon (then
+ * -ENOENT with truncated set, and the caller widens it).
  *
- * Also engine_best_pattern() (engine.h): the DP on its own, for recruitment.
+ * DP costs carry a tiny random nudge (engine_dp_costs) that picks a random
+ * optimum among equals. Also engine_best_pattern() (engine.h): the DP on
+ * its own, for recruitment.
  */
 #include "engine_dp.h"
 
 #include "engine.h"
 #include "engine_internal.h"
-#include "engine_rng.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -26,27 +32,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Every field is set explicitly (padding included) so that keys compare with memcmp. */
 struct dp_key {
-    uint16_t last; /* 0: off yesterday (or nothing yet); else class + 1 of yesterday's option */
-    uint16_t mins; /* minutes so far / g */
-    uint16_t wmin; /* minutes this week / g */
-    uint8_t run;   /* length of the current run (work if last > 0, else off), capped */
+    int32_t last;  /* 0: off yesterday (or nothing yet); else class + 1 of yesterday's option */
+    int32_t mins;  /* minutes so far / g */
+    int32_t wmin;  /* minutes this week / g */
+    int16_t run;   /* length of the current run (work if last > 0, else off), capped */
+    int16_t wk;    /* weekends used */
     uint8_t flag;  /* the current run started on day 0 */
-    uint8_t wk;    /* weekends used */
     uint8_t wdays; /* days worked this week */
-    uint8_t cnt[ENGINE_MAX_COUNTED];
+    uint16_t zero;
 };
 
 struct dp_node {
-    struct dp_key k;
     double cost;
+    struct dp_key k;
     int32_t parent;
-    int16_t choice;
+    int32_t choice;
 };
 
 struct dp_sortent {
-    uint64_t group; /* everything but the resources that only have a maximum */
+    int32_t last, mins, wmin;
+    int16_t run;
+    uint8_t flag, wdays;
     double cost;
+    int idx;
+    int32_t mv;     /* the label's minutes (mins is 0 when they do not group) */
+    int16_t wk;     /* its weekends */
+    uint8_t hi, lo; /* it can no longer exceed the maximum, miss the minimum */
+};
+
+struct dp_rank {
+    double score;
     int idx;
 };
 
@@ -55,18 +72,30 @@ void engine_dp_free(struct dp_work *w)
     if (w->layer)
         for (int d = 0; d <= w->D; d++)
             free(w->layer[d]);
+    if (w->cnt)
+        for (int d = 0; d <= w->D; d++)
+            free(w->cnt[d]);
     free(w->layer);
+    free(w->cnt);
     free(w->n);
     free(w->cap);
+    free(w->ccap);
     free(w->hash);
     free(w->used);
     free(w->alive);
     free(w->ocost);
-    free(w->maxrem);
     free(w->se);
+    free(w->rk);
+    free(w->rep);
     free(w->lb);
     free(w->tmp);
     free(w->itmp);
+    free(w->rmax);
+    free(w->rmin);
+    free(w->ctlen);
+    free(w->tcnt);
+    free(w->wsum);
+    free(w->wmax);
     memset(w, 0, sizeof *w);
 }
 
@@ -80,37 +109,43 @@ int engine_dp_init(struct dp_work *w, const struct engine_instance *I)
         if (n > maxopts)
             maxopts = n;
     }
-    w->layer = calloc((size_t)I->D + 1, sizeof *w->layer);
-    w->n = calloc((size_t)I->D + 1, sizeof *w->n);
-    w->cap = calloc((size_t)I->D + 1, sizeof *w->cap);
+    size_t D1 = (size_t)I->D + 1;
+    w->layer = calloc(D1, sizeof *w->layer);
+    w->cnt = calloc(D1, sizeof *w->cnt);
+    w->n = calloc(D1, sizeof *w->n);
+    w->cap = calloc(D1, sizeof *w->cap);
+    w->ccap = calloc(D1, sizeof *w->ccap);
     w->ocost = malloc((size_t)maxopts * sizeof *w->ocost);
-    w->maxrem = malloc(((size_t)I->D + 1) * sizeof *w->maxrem);
+    w->wsum = malloc(D1 * sizeof *w->wsum);
+    w->wmax = malloc(D1 * sizeof *w->wmax);
     w->hcap = 1024;
     w->hash = malloc((size_t)w->hcap * sizeof *w->hash);
     if (w->hash)
         memset(w->hash, 0xff, (size_t)w->hcap * sizeof *w->hash);
-    if (I->D <= 400) {
-        w->lb = malloc(((size_t)I->D + 1) * ((size_t)I->D + 1) * sizeof *w->lb);
-        w->tmp = malloc((3 * (size_t)I->D + 1) * sizeof *w->tmp);
-        w->itmp = malloc(3 * ((size_t)I->D + 1) * sizeof *w->itmp);
-        if (!w->lb || !w->tmp || !w->itmp) {
-            engine_dp_free(w);
-            return -ENOMEM;
-        }
-    }
-    if (!w->layer || !w->n || !w->cap || !w->ocost || !w->maxrem || !w->hash) {
+    w->tmp = malloc((3 * (size_t)I->D + 1) * sizeof *w->tmp);
+    w->itmp = malloc(3 * D1 * sizeof *w->itmp);
+    /* The bound's table is quadratic in the horizon: up to 400 days (1.3 MB). */
+    if (I->D <= 400)
+        w->lb = malloc(D1 * D1 * sizeof *w->lb);
+    if (!w->layer || !w->cnt || !w->n || !w->cap || !w->ccap || !w->ocost || !w->wsum || !w->wmax ||
+        !w->hash || !w->tmp || !w->itmp || (I->D <= 400 && !w->lb)) {
         engine_dp_free(w);
         return -ENOMEM;
     }
     return 0;
 }
 
-static uint64_t key_hash(const struct dp_key *k)
+static uint64_t key_hash(const struct dp_key *k, const uint16_t *cnt, int n_cnt)
 {
     uint64_t x, y;
+    uint32_t z;
     memcpy(&x, k, 8);
     memcpy(&y, (const char *)k + 8, 8);
+    memcpy(&z, (const char *)k + 16, 4);
     uint64_t h = x * 0x9E3779B97F4A7C15ULL ^ (y + 0x632BE59BD9B4E019ULL) * 0xC2B2AE3D27D4EB4FULL;
+    h ^= (uint64_t)z * 0x165667B19E3779F9ULL;
+    for (int i = 0; i < n_cnt; i++)
+        h = (h ^ cnt[i]) * 0x100000001B3ULL;
     return h ^ (h >> 29);
 }
 
@@ -125,9 +160,14 @@ static void dp_hash_clear(struct dp_work *w)
     w->n_used = 0;
 }
 
-/* Inserts or improves a node of layer d; 0 or -ENOMEM. */
-static int dp_push(struct dp_work *w, int d, const struct dp_key *k, double cost, int parent,
-                   int choice)
+static inline uint16_t *cnt_of(const struct dp_work *w, int d, int i, int n_cnt)
+{
+    return w->cnt[d] + (size_t)i * (size_t)n_cnt;
+}
+
+/* Inserts or improves a label of layer d; 0 or -ENOMEM. */
+static int dp_push(struct dp_work *w, int d, int n_cnt, const struct dp_key *k, const uint16_t *cnt,
+                   double cost, int parent, int choice)
 {
     if (w->n[d] * 2 >= w->hcap) {
         /* Rehash the layer into a table twice the size. */
@@ -135,10 +175,15 @@ static int dp_push(struct dp_work *w, int d, const struct dp_key *k, double cost
         int32_t *h = malloc((size_t)hc * sizeof *h);
         if (h == NULL)
             return -ENOMEM;
+        if (engine_grow((void **)&w->used, &w->used_cap, w->n[d] + 1, sizeof *w->used) < 0) {
+            free(h);
+            return -ENOMEM;
+        }
         memset(h, 0xff, (size_t)hc * sizeof *h);
         w->n_used = 0;
         for (int i = 0; i < w->n[d]; i++) {
-            uint64_t p = key_hash(&w->layer[d][i].k) & (uint64_t)(hc - 1);
+            uint64_t p =
+                key_hash(&w->layer[d][i].k, cnt_of(w, d, i, n_cnt), n_cnt) & (uint64_t)(hc - 1);
             while (h[p] >= 0)
                 p = (p + 1) & (uint64_t)(hc - 1);
             h[p] = i;
@@ -148,14 +193,17 @@ static int dp_push(struct dp_work *w, int d, const struct dp_key *k, double cost
         w->hash = h;
         w->hcap = hc;
     }
-    uint64_t p = key_hash(k) & (uint64_t)(w->hcap - 1);
+    size_t csz = (size_t)n_cnt * sizeof *cnt;
+    uint64_t p = key_hash(k, cnt, n_cnt) & (uint64_t)(w->hcap - 1);
     while (w->hash[p] >= 0) {
-        struct dp_node *nd = &w->layer[d][w->hash[p]];
-        if (memcmp(&nd->k, k, sizeof *k) == 0) {
+        int i = w->hash[p];
+        struct dp_node *nd = &w->layer[d][i];
+        if (memcmp(&nd->k, k, sizeof *k) == 0 &&
+            (n_cnt == 0 || memcmp(cnt_of(w, d, i, n_cnt), cnt, csz) == 0)) {
             if (cost < nd->cost) {
                 nd->cost = cost;
                 nd->parent = parent;
-                nd->choice = (int16_t)choice;
+                nd->choice = choice;
             }
             return 0;
         }
@@ -164,25 +212,69 @@ static int dp_push(struct dp_work *w, int d, const struct dp_key *k, double cost
     if (engine_grow((void **)&w->layer[d], &w->cap[d], w->n[d] + 1, sizeof(struct dp_node)) < 0 ||
         engine_grow((void **)&w->used, &w->used_cap, w->n_used + 1, sizeof *w->used) < 0)
         return -ENOMEM;
+    if (n_cnt > 0) {
+        if (w->n[d] >= INT_MAX / n_cnt - 1)
+            return -ENOMEM;
+        if (engine_grow((void **)&w->cnt[d], &w->ccap[d], (w->n[d] + 1) * n_cnt, sizeof *cnt) < 0)
+            return -ENOMEM;
+        memcpy(cnt_of(w, d, w->n[d], n_cnt), cnt, csz);
+    }
     w->used[w->n_used++] = (int32_t)p;
     w->hash[p] = w->n[d];
-    w->layer[d][w->n[d]++] = (struct dp_node){*k, cost, parent, (int16_t)choice};
+    w->layer[d][w->n[d]++] = (struct dp_node){cost, *k, parent, choice};
+    w->labels++;
     return 0;
 }
 
+/* Keeps the labels of layer d with alive[i] set, in their order; returns how many. */
+static int dp_compact(struct dp_work *w, int d, int n_cnt)
+{
+    int n = w->n[d], m = 0;
+    struct dp_node *L = w->layer[d];
+    for (int i = 0; i < n; i++)
+        if (w->alive[i]) {
+            if (m != i) {
+                L[m] = L[i];
+                if (n_cnt > 0)
+                    memcpy(cnt_of(w, d, m, n_cnt), cnt_of(w, d, i, n_cnt),
+                           (size_t)n_cnt * sizeof(uint16_t));
+            }
+            m++;
+        }
+    w->n[d] = m;
+    return m;
+}
+
+/* The order of the dominance filter: the state without its maxima-only resources, then cost. */
 static inline bool sortent_less(const struct dp_sortent *a, const struct dp_sortent *b)
 {
-    if (a->group != b->group)
-        return a->group < b->group;
+    if (a->last != b->last)
+        return a->last < b->last;
+    if (a->mins != b->mins)
+        return a->mins < b->mins;
+    if (a->wmin != b->wmin)
+        return a->wmin < b->wmin;
+    if (a->run != b->run)
+        return a->run < b->run;
+    if (a->flag != b->flag)
+        return a->flag < b->flag;
+    if (a->wdays != b->wdays)
+        return a->wdays < b->wdays;
     if (a->cost != b->cost)
         return a->cost < b->cost;
     return a->idx < b->idx;
 }
 
+static inline bool sortent_group(const struct dp_sortent *a, const struct dp_sortent *b)
+{
+    return a->last == b->last && a->mins == b->mins && a->wmin == b->wmin && a->run == b->run &&
+           a->flag == b->flag && a->wdays == b->wdays;
+}
+
 /*
- * Sorts by (group, cost, idx), a total order, so the result is the same on
- * every libc. A typed quicksort: qsort's callback was a fifth of the
- * search's time on instance 8. Recurses into the smaller part only.
+ * Sorts by a total order, so the result is the same on every libc. A typed
+ * quicksort: qsort's callback was a fifth of the search's time on instance
+ * 8. Recurses into the smaller part only.
  */
 static void sortent_sort(struct dp_sortent *v, int n)
 {
@@ -232,41 +324,127 @@ static void sortent_sort(struct dp_sortent *v, int n)
     }
 }
 
+/* The index of a label's run state in the reachability tables (see dp_reach). */
+static inline int run_state(const struct aprep *p, const struct dp_key *k)
+{
+    int r = k->last > 0 ? k->run - 1 : p->cap_work + k->run;
+    return r * 2 + k->flag;
+}
+
+/*
+ * The most minutes a label in run state st can still add from tomorrow on
+ * (rx0: the tables at tomorrow, tab apart; dp_reach). For every cut q, the
+ * table that shortens every bounded type to cut q minutes, plus what the
+ * label's own bounded types can add beyond that cut: each one left times
+ * the minutes its longest option exceeds the cut by. Every q gives an upper
+ * bound, the smallest is kept: a label with one long night shift left can
+ * no longer count on a night shift every day (a beam that spent its long
+ * shifts early used to learn only days before the end that it could not
+ * reach its minimum).
+ */
+static inline long reach_max(const struct dp_work *w, const struct aprep *p, const int *cmax,
+                             const uint16_t *kc, bool spent, const long *rx0, size_t tab, int st)
+{
+    int nc = p->n_cnt, ncut = w->ncut;
+    const long *cut = w->ctlen + nc + 1;
+    long best = rx0[(size_t)(2 * (ncut - 1) + spent) * tab + (size_t)st];
+    if (best == DP_NO_REACH || ncut <= 1)
+        return best;
+    for (int q = 0; q + 1 < ncut; q++) {
+        long v = rx0[(size_t)(2 * q + spent) * tab + (size_t)st];
+        for (int i = 0; i < nc && v < best; i++)
+            if (w->ctlen[i] > cut[q])
+                v += (long)(cmax[i] - kc[i]) * (w->ctlen[i] - cut[q]);
+        best = v < best ? v : best;
+    }
+    return best;
+}
+
+/*
+ * A label is compared with at most this many cheaper labels of its group:
+ * skipping a comparison only keeps a label that might have been dominated,
+ * so the DP stays exact, and a group of thousands stays linear.
+ */
+#define DOMINANCE_TRIES 64
+
+/*
+ * Minutes in dominance (dp_dominance): a label that can no longer exceed
+ * the maximum (its minutes plus all it can still reach stay below it), or
+ * can no longer miss the minimum (plus what it must still work reach it),
+ * is as good as one with fewer, or more, minutes that costs no less. The
+ * generated instances' shifts of 6-12 h make the minutes a label carries
+ * take hundreds of values a day where 8-hour shifts take tens; without
+ * this the exact DP kept them all. Off where the agent has a fairness
+ * target (minutes have a price then).
+ */
+struct dom_ctx {
+    bool on;
+    const struct aprep *p;
+    const struct engine_agent_rules *r;
+    const int *cmax;
+    const long *rx0, *rn0; /* the reachability tables at this layer (dp_reach) */
+    size_t tab;
+};
+
 /*
  * Dominance between labels of one layer: weekends used and the bounded type
  * counts only have maxima, and nothing later depends on them otherwise, so
  * a label with the same other fields, no more of each of those and no higher
- * cost can do whatever the other can, at least as cheaply. Removes the
- * dominated labels of layer d (order of the survivors kept). 0 or -ENOMEM.
+ * cost can do whatever the other can, at least as cheaply (and minutes,
+ * struct dom_ctx). Removes the dominated labels of layer d (order of the
+ * survivors kept). 0 or -ENOMEM.
  */
-static int dp_dominance(struct dp_work *w, int d, int n_cnt)
+static int dp_dominance(struct dp_work *w, int d, int n_cnt, const struct dom_ctx *mc)
 {
     int n = w->n[d];
+    if (n <= 0)
+        return 0;
     if (engine_grow((void **)&w->se, &w->se_cap, n, sizeof *w->se) < 0)
         return -ENOMEM;
     struct dp_node *L = w->layer[d];
     for (int i = 0; i < n; i++) {
         const struct dp_key *k = &L[i].k;
-        w->se[i].group = (uint64_t)k->last << 48 | (uint64_t)k->mins << 32 |
-                         (uint64_t)k->wmin << 16 | (uint64_t)k->run << 4 |
-                         (uint64_t)(k->flag & 1) << 3 | (uint64_t)(k->wdays & 7);
-        w->se[i].cost = L[i].cost;
-        w->se[i].idx = i;
+        struct dp_sortent *e = &w->se[i];
+        *e = (struct dp_sortent){.last = k->last,
+                                 .mins = mc->on ? 0 : k->mins,
+                                 .wmin = k->wmin,
+                                 .run = k->run,
+                                 .flag = k->flag,
+                                 .wdays = k->wdays,
+                                 .cost = L[i].cost,
+                                 .idx = i,
+                                 .mv = k->mins,
+                                 .wk = k->wk};
+        if (mc->on) {
+            const struct aprep *p = mc->p;
+            int st = run_state(p, k);
+            bool spent = p->track_wk && k->wk >= mc->r->max_weekends;
+            long m = (long)k->mins * p->g;
+            long rx =
+                reach_max(w, p, mc->cmax, cnt_of(w, d, i, n_cnt), spent, mc->rx0, mc->tab, st);
+            e->hi = rx != DP_NO_REACH && m + rx <= mc->r->max_minutes;
+            e->lo = m + mc->rn0[st] >= mc->r->min_minutes;
+        }
     }
     sortent_sort(w->se, n);
     /* se[g0..kept) holds the kept labels of the current group (in cost order). */
     int g0 = 0, kept = 0;
     for (int i = 0; i < n; i++) {
-        if (i == 0 || w->se[i].group != w->se[i - 1].group)
+        if (i == 0 || !sortent_group(&w->se[i], &w->se[i - 1]))
             g0 = kept;
-        const struct dp_key *k = &L[w->se[i].idx].k;
+        int x = w->se[i].idx;
+        const uint16_t *kc = cnt_of(w, d, x, n_cnt);
         bool dom = false;
-        for (int j = g0; j < kept && !dom; j++) {
-            const struct dp_key *q = &L[w->se[j].idx].k;
-            if (q->wk > k->wk)
+        int end = kept < g0 + DOMINANCE_TRIES ? kept : g0 + DOMINANCE_TRIES;
+        const struct dp_sortent *e = &w->se[i];
+        for (int j = g0; j < end && !dom; j++) {
+            /* Everything but the counts is in se: no trip to the labels unless needed. */
+            const struct dp_sortent *q = &w->se[j];
+            if (q->wk > e->wk || (q->mv != e->mv && !(q->mv > e->mv ? q->hi : q->lo)))
                 continue;
+            const uint16_t *qc = cnt_of(w, d, q->idx, n_cnt);
             int c = 0;
-            while (c < n_cnt && q->cnt[c] <= k->cnt[c])
+            while (c < n_cnt && qc[c] <= kc[c])
                 c++;
             dom = c == n_cnt;
         }
@@ -278,94 +456,11 @@ static int dp_dominance(struct dp_work *w, int d, int n_cnt)
     /* Keep the survivors in their original order (stable, deterministic). */
     if (engine_grow((void **)&w->alive, &w->alive_cap, n, 1) < 0)
         return -ENOMEM;
-    uint8_t *alive = w->alive;
-    memset(alive, 0, (size_t)n);
+    memset(w->alive, 0, (size_t)n);
     for (int i = 0; i < kept; i++)
-        alive[w->se[i].idx] = 1;
-    int m = 0;
-    for (int i = 0; i < n; i++)
-        if (alive[i])
-            L[m++] = L[i];
-    w->n[d] = m;
+        w->alive[w->se[i].idx] = 1;
+    dp_compact(w, d, n_cnt);
     return 0;
-}
-
-/*
- * Lower bounds for pruning. For the days d..D-1: offsuf[d] is the cost if
- * every free day is off and every pinned day as pinned; the free days that
- * may be worked have extra costs (working's cheapest option minus the day
- * off) and pre[d * (D + 1) + k] is the sum of the k smallest of them. If
- * between lo and hi more free days must be worked, no horizon costs less than
- * offsuf[d] + pre[d][j] with j = clamp(number of negative extras, lo, hi).
- */
-struct dp_bound {
-    double *offsuf, *pre;
-    int *neg, *nfree, *pinw;
-    long maxm, minm; /* largest and smallest option minutes of the agent */
-};
-
-static void dp_bounds(const struct engine_instance *I, struct dp_work *w, int a, const double *offc,
-                      const int *restrict_, struct dp_bound *b)
-{
-    int D = I->D, base = I->ad_start[a * D];
-    double *extra = w->tmp, *sorted = w->tmp + D;
-    b->pre = w->lb;
-    b->offsuf = w->tmp + 2 * D;
-    b->neg = w->itmp;
-    b->nfree = w->itmp + (D + 1);
-    b->pinw = w->itmp + 2 * (D + 1);
-    b->maxm = 1;
-    b->minm = LONG_MAX;
-    b->offsuf[D] = 0;
-    b->neg[D] = b->nfree[D] = b->pinw[D] = 0;
-    for (int k = 0; k <= D; k++)
-        b->pre[(size_t)D * (size_t)(D + 1) + (size_t)k] = k == 0 ? 0 : INFINITY;
-    int ns = 0, neg = 0;
-    for (int d = D - 1; d >= 0; d--) {
-        int ix = a * D + d, fx = I->fixed[ix];
-        if (restrict_ && restrict_[d] != NO_FIX)
-            fx = restrict_[d];
-        double on = INFINITY;
-        for (int j = I->ad_start[ix]; j < I->ad_start[ix + 1]; j++) {
-            int oi = j - I->ad_start[ix];
-            if ((fx != NO_FIX && fx != oi) || (I->po[j].banned && fx != oi))
-                continue;
-            if (w->ocost[j - base] < on)
-                on = w->ocost[j - base];
-            if (I->po[j].minutes > b->maxm)
-                b->maxm = I->po[j].minutes;
-            if (I->po[j].minutes < b->minm)
-                b->minm = I->po[j].minutes;
-        }
-        b->pinw[d] = b->pinw[d + 1];
-        if (fx == NO_FIX) {
-            b->offsuf[d] = b->offsuf[d + 1] + offc[d];
-            extra[d] = on - offc[d];
-        } else {
-            b->offsuf[d] = b->offsuf[d + 1] + (fx < 0 ? offc[d] : on);
-            b->pinw[d] += fx >= 0;
-            extra[d] = INFINITY;
-        }
-        if (isfinite(extra[d])) {
-            int q = ns++;
-            while (q > 0 && sorted[q - 1] > extra[d]) {
-                sorted[q] = sorted[q - 1];
-                q--;
-            }
-            sorted[q] = extra[d];
-            neg += extra[d] < 0;
-        }
-        b->neg[d] = neg;
-        b->nfree[d] = ns;
-        double *row = b->pre + (size_t)d * (size_t)(D + 1), acc = 0;
-        row[0] = 0;
-        for (int k = 1; k <= ns; k++) {
-            acc += sorted[k - 1];
-            row[k] = acc;
-        }
-    }
-    if (b->minm == LONG_MAX || b->minm <= 0)
-        b->minm = 0;
 }
 
 /* The bound from day d on when mins minutes are already worked. */
@@ -409,43 +504,257 @@ static double dp_final_cost(const struct engine_instance *I, int a, const struct
     return nd->cost + (p->track_mins ? fair_pen(I, a, nd->k.mins * g) : 0);
 }
 
+static inline bool rank_less(const struct dp_rank *a, const struct dp_rank *b)
+{
+    return a->score < b->score || (a->score == b->score && a->idx < b->idx);
+}
+
+/* Puts the k smallest of v[0..n) (by score, then index) first, in no order. O(n). */
+static void rank_select(struct dp_rank *v, int n, int k)
+{
+    int lo = 0, hi = n - 1;
+    while (lo < hi) {
+        struct dp_rank piv = v[lo + (hi - lo) / 2], t;
+        int i = lo, j = hi;
+        while (i <= j) {
+            while (rank_less(&v[i], &piv))
+                i++;
+            while (rank_less(&piv, &v[j]))
+                j--;
+            if (i <= j) {
+                t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                j--;
+            }
+        }
+        if (k - 1 <= j)
+            hi = j;
+        else if (k - 1 >= i)
+            lo = i;
+        else
+            break;
+    }
+}
+
+/*
+ * The beam: layer d keeps its cap best labels by cost plus the bound to go
+ * (cost alone without a bound table), in their order; first the best label
+ * of each run state, then the best of the rest. Without that diversity a
+ * beam's labels tend to share one run, and a run the rules cannot end in
+ * time (a minimum of consecutive days running into a forbidden day) takes
+ * the whole beam with it. 0 or -ENOMEM.
+ */
+static int dp_cap(const struct engine_instance *I, struct dp_work *w, int a, int d, int cap,
+                  const struct dp_bound *bd)
+{
+    const struct engine_agent_rules *r = &I->rules[a];
+    const struct aprep *p = &I->ap[a];
+    int n = w->n[d], S = 2 * (p->cap_work + p->cap_off + 1), kept = 0;
+    if (n <= 0)
+        return 0;
+    if (engine_grow((void **)&w->rk, &w->rk_cap, n, sizeof *w->rk) < 0 ||
+        engine_grow((void **)&w->alive, &w->alive_cap, n, 1) < 0 ||
+        engine_grow((void **)&w->rep, &w->rep_cap, S, sizeof *w->rep) < 0)
+        return -ENOMEM;
+    for (int st = 0; st < S; st++)
+        w->rep[st] = -1;
+    for (int i = 0; i < n; i++) {
+        const struct dp_node *nd = &w->layer[d][i];
+        double sc = nd->cost;
+        if (bd)
+            sc += dp_lb(bd, r, p->track_mins, I->D, d, (long)nd->k.mins * p->g);
+        w->rk[i] = (struct dp_rank){sc, i};
+        int st = run_state(p, &nd->k);
+        if (w->rep[st] < 0 || rank_less(&w->rk[i], &w->rk[w->rep[st]]))
+            w->rep[st] = i;
+    }
+    memset(w->alive, 0, (size_t)n);
+    /* The best of each run state first (the cap's best of them if they are more). */
+    int nrep = 0;
+    if (engine_grow((void **)&w->rk, &w->rk_cap, n + S, sizeof *w->rk) < 0)
+        return -ENOMEM;
+    struct dp_rank *reps = w->rk + n; /* scratch past the scores */
+    for (int st = 0; st < S; st++)
+        if (w->rep[st] >= 0)
+            reps[nrep++] = w->rk[w->rep[st]];
+    if (nrep > cap)
+        rank_select(reps, nrep, cap);
+    for (int i = 0; i < nrep && kept < cap; i++, kept++)
+        w->alive[reps[i].idx] = 1;
+    /* Then the best of the rest. */
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (!w->alive[i])
+            w->rk[m++] = w->rk[i];
+    if (cap - kept < m)
+        rank_select(w->rk, m, cap - kept);
+    for (int i = 0; i < m && kept < cap; i++, kept++)
+        w->alive[w->rk[i].idx] = 1;
+    dp_compact(w, d, p->n_cnt);
+    w->truncated = true;
+    return 0;
+}
+
+/*
+ * Layer P when every day from P on is pinned: every label follows the same
+ * days, so its minutes, counts and weekends at the end are its own plus the
+ * tail's. Labels that would break a maximum or miss the minimum of minutes
+ * go now; of the rest, those in the same state for what the rules still
+ * look at (yesterday, the run, the week) have the same future, and only the
+ * cheapest at the end (fairness on its final minutes included) is kept.
+ * Exact, and a window in a year-long horizon then carries a handful of
+ * labels through the pinned days instead of thousands. 0 or -ENOMEM.
+ */
+static int dp_suffix(const struct engine_instance *I, struct dp_work *w, int a, int P,
+                     const struct dp_tail *t)
+{
+    const struct engine_agent_rules *r = &I->rules[a];
+    const struct aprep *p = &I->ap[a];
+    int n = w->n[P], nc = p->n_cnt, g = p->g;
+    const int *cmax = I->cnt_max + p->cnt_off;
+    if (n <= 1)
+        return 0;
+    if (engine_grow((void **)&w->alive, &w->alive_cap, n, 1) < 0 ||
+        engine_grow((void **)&w->rk, &w->rk_cap, n, sizeof *w->rk) < 0)
+        return -ENOMEM;
+    dp_hash_clear(w);
+    for (int i = 0; i < n; i++) {
+        const struct dp_node *nd = &w->layer[P][i];
+        const uint16_t *kc = cnt_of(w, P, i, nc);
+        long m = (long)nd->k.mins * g + t->minutes;
+        bool ok = !p->track_mins || (m >= r->min_minutes && m <= r->max_minutes);
+        for (int k = 0; k < nc && ok; k++)
+            ok = kc[k] + w->tcnt[k] <= cmax[k];
+        if (ok && p->track_wk) {
+            int wk = nd->k.wk + t->weekends +
+                     (t->work_p && t->p_weekend && !(t->p_cont && nd->k.last > 0));
+            ok = wk <= r->max_weekends;
+        }
+        w->alive[i] = 0;
+        w->rk[i].score = nd->cost + (p->track_mins ? fair_pen(I, a, (int)m) : 0);
+        w->rk[i].idx = ok;
+    }
+    /* The cheapest per state: open addressing on (last, run, flag, week). */
+    int hmask = w->hcap - 1;
+    for (int i = 0; i < n; i++) {
+        if (!w->rk[i].idx)
+            continue;
+        const struct dp_key *k = &w->layer[P][i].k;
+        uint64_t h = ((uint64_t)(uint32_t)k->last * 0x9E3779B97F4A7C15ULL) ^
+                     ((uint64_t)(uint16_t)k->run << 40) ^ ((uint64_t)k->flag << 56) ^
+                     ((uint64_t)(uint32_t)k->wmin * 0xC2B2AE3D27D4EB4FULL) ^ k->wdays;
+        uint64_t q = (h ^ (h >> 29)) & (uint64_t)hmask;
+        for (;;) {
+            int j = w->hash[q];
+            if (j < 0) {
+                w->hash[q] = i;
+                w->used[w->n_used++] = (int32_t)q;
+                w->alive[i] = 1;
+                break;
+            }
+            const struct dp_key *o = &w->layer[P][j].k;
+            if (o->last == k->last && o->run == k->run && o->flag == k->flag &&
+                o->wmin == k->wmin && o->wdays == k->wdays) {
+                if (w->rk[i].score < w->rk[j].score) {
+                    w->alive[j] = 0;
+                    w->alive[i] = 1;
+                    w->hash[q] = i;
+                }
+                break;
+            }
+            q = (q + 1) & (uint64_t)hmask;
+        }
+    }
+    dp_hash_clear(w);
+    dp_compact(w, P, nc);
+    return 0;
+}
+
+/*
+ * Labels kept per day: the caller's cap; else its budget of labels for the
+ * call spread over the free days (each kept label makes about branch more);
+ * else the DP_LABELS budget over the horizon.
+ */
+static int layer_cap(const struct dp_work *w, int nfree, double branch)
+{
+    if (w->cap_layer > 0)
+        return w->cap_layer;
+    long dflt = DP_LABELS / (w->D > 0 ? w->D : 1);
+    dflt = dflt < 256 ? 256 : dflt > 200000 ? 200000 : dflt;
+    if (w->budget > 0 && nfree > 0) {
+        double c = (double)w->budget / ((double)nfree * branch);
+        return c >= (double)dflt ? (int)dflt : c < 64 ? 64 : (int)c;
+    }
+    return (int)dflt;
+}
+
 /*
  * The cheapest feasible horizon of agent a. ocost[j] is the cost of its j-th
  * option (relative to the agent's first), offc[d] the cost of a day off;
  * restrict_ (may be NULL) pins day d to restrict_[d] unless it is NO_FIX.
  * ub: the cost of a horizon known to be feasible (INFINITY if none): labels
  * that cannot end below it are pruned, which keeps the DP exact.
- * Fills choice[D] and *cost (fairness included). 0, -ENOENT, -ENOMEM.
+ * Fills choice[D] and *cost (fairness included). 0, -ENOENT, -ENOMEM,
+ * -ETIMEDOUT, -ECANCELED.
  */
 int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, const double *offc,
                     const int *restrict_, double ub, int *choice, double *cost)
 {
     const struct engine_agent_rules *r = &I->rules[a];
     const struct aprep *p = &I->ap[a];
-    int D = I->D, T = I->T, base = I->ad_start[a * D];
-    int g = p->g;
-    w->maxrem[D] = 0;
-    for (int d = D - 1; d >= 0; d--) {
-        int ix = a * D + d;
-        long mm = I->maxmin[ix];
-        if (restrict_ && restrict_[d] != NO_FIX)
-            mm = restrict_[d] < 0 ? 0 : opt_of(I, a, d, restrict_[d])->minutes;
-        w->maxrem[d] = w->maxrem[d + 1] + mm;
-    }
+    int D = I->D, T = I->T, base = I->ad_start[a * D], nc = p->n_cnt;
+    int g = p->g, S = 2 * (p->cap_work + p->cap_off + 1);
+    const int *cmax = I->cnt_max + p->cnt_off;
+    w->truncated = false;
+    w->labels = 0;
+    /* F: the first free day; P: from P on every day is pinned (dp_suffix). */
+    int F = 0, P = D;
+    while (F < D && engine_dp_pinned(I, a, F, restrict_) != NO_FIX)
+        F++;
+    while (P > F && engine_dp_pinned(I, a, P - 1, restrict_) != NO_FIX)
+        P--;
+    int nfree = 0, nopt = 0;
+    for (int d = F; d < P; d++)
+        if (engine_dp_pinned(I, a, d, restrict_) == NO_FIX) {
+            nfree++;
+            nopt += I->ad_start[a * D + d + 1] - I->ad_start[a * D + d];
+        }
+    int cap = layer_cap(w, nfree, nfree ? (double)nopt / nfree + 1 : 1);
+    struct dp_tail tail;
+    int rc = engine_dp_tail(I, w, a, restrict_, P, &tail);
+    if (rc == 0)
+        rc = engine_dp_reach(I, w, a, restrict_, F, P, tail.minutes);
+    if (rc < 0)
+        return rc;
+    uint16_t kc0[64], *kc = kc0;
+    if (nc > 64 && (kc = malloc((size_t)nc * sizeof *kc)) == NULL)
+        return -ENOMEM;
     struct dp_key k0;
     memset(&k0, 0, sizeof k0);
     k0.flag = 1;
+    memset(kc, 0, (size_t)nc * sizeof *kc);
     w->n[0] = 0;
     dp_hash_clear(w);
-    if (dp_push(w, 0, &k0, 0, -1, -1) < 0)
-        return -ENOMEM;
-    bool dominance = (p->n_cnt > 0 || p->track_wk);
-    bool bound = isfinite(ub) && w->lb != NULL;
+    rc = -ENOMEM;
+    if (dp_push(w, 0, nc, &k0, kc, 0, -1, -1) < 0)
+        goto out;
+    bool mins_dom = p->track_mins && I->t_under[a] == 0 && I->t_over[a] == 0;
+    bool dominance = nc > 0 || p->track_wk || mins_dom;
+    bool bound = isfinite(ub) && w->lb != NULL, have_bd = false;
     struct dp_bound bd = {0};
-    if (bound)
-        dp_bounds(I, w, a, offc, restrict_, &bd);
+    if (bound) {
+        engine_dp_bounds(I, w, a, offc, restrict_, &bd);
+        have_bd = true;
+    }
     ub += 1e-9;
     for (int d = 0; d < D; d++) {
+        if (w->clk && (w->cancel_only ? engine_clock_cancelled(w->clk)
+                                      : engine_clock_expired(w->clk, ENGINE_PHASE_DP))) {
+            rc = engine_clock_cancelled(w->clk) ? -ECANCELED : -ETIMEDOUT;
+            goto out;
+        }
         int ix = a * D + d, fx = I->fixed[ix];
         if (restrict_ && restrict_[d] != NO_FIX)
             fx = restrict_[d];
@@ -453,13 +762,51 @@ int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
         bool whole = d - 7 >= 0;
         int wkd = I->weekend[ix];
         bool wk_cont = d > 0 && wkd >= 0 && I->weekend[ix - 1] == wkd;
-        if (dominance && w->n[d] > 256 && dp_dominance(w, d, p->n_cnt) < 0)
-            return -ENOMEM;
+        /* The week this day belongs to is whole (its minimum binds) if it ends inside. */
+        bool week_binds = p->track_wmin && r->min_week_minutes > 0 &&
+                          d - ((d + r->week_offset) % 7) >= 0 &&
+                          d - ((d + r->week_offset) % 7) + 7 <= D;
+        /*
+         * Reachable minutes from tomorrow on: table v of dp_reach at rx0 + v *
+         * tab, filled for F..P only (outside, a pinned day prunes nothing).
+         */
+        size_t tab = (size_t)(D + 1) * S;
+        bool reach = d + 1 > F && d + 1 <= P;
+        const long *rx0 = w->rmax + (size_t)(reach ? d + 1 : P) * S;
+        const long *nx_min = w->rmin + (size_t)(reach ? d + 1 : P) * S;
+        rc = -ENOMEM;
+        if (d == P && P > F && dp_suffix(I, w, a, P, &tail) < 0)
+            goto out;
+        /* Only a free day multiplies labels: that is where dominance and the cap pay. */
+        bool free_day = fx == NO_FIX;
+        /* A layer the cap cuts anyway is cut without the dominance sort first. */
+        if (free_day && dominance && w->n[d] > 256 && w->n[d] <= cap) {
+            /* Minutes dominate only where the reachability tables hold (F..P). */
+            struct dom_ctx mc = {.on = mins_dom && d > F && d <= P,
+                                 .p = p,
+                                 .r = r,
+                                 .cmax = cmax,
+                                 .rx0 = w->rmax + (size_t)d * S,
+                                 .rn0 = w->rmin + (size_t)d * S,
+                                 .tab = (size_t)(D + 1) * S};
+            if (dp_dominance(w, d, nc, &mc) < 0)
+                goto out;
+        }
+        if (free_day && w->n[d] > cap) {
+            if (!have_bd && w->lb != NULL) {
+                engine_dp_bounds(I, w, a, offc, restrict_, &bd);
+                have_bd = true;
+            }
+            if (dp_cap(I, w, a, d, cap, have_bd ? &bd : NULL) < 0)
+                goto out;
+        }
         w->n[d + 1] = 0;
         dp_hash_clear(w);
         for (int i = 0; i < w->n[d]; i++) {
             struct dp_key k = w->layer[d][i].k;
             double c = w->layer[d][i].cost;
+            if (nc > 0)
+                memcpy(kc, cnt_of(w, d, i, nc), (size_t)nc * sizeof *kc);
             if (newweek) {
                 if (p->track_wmin && whole && (long)k.wmin * g < r->min_week_minutes)
                     continue;
@@ -481,13 +828,28 @@ int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
                     nk.run++;
                 }
                 nk.last = 0;
-                if (ok && p->track_mins && (long)k.mins * g + w->maxrem[d + 1] < r->min_minutes)
+                int s = run_state(p, &nk);
+                long m = (long)nk.mins * g;
+                bool spent = p->track_wk && nk.wk >= r->max_weekends;
+                long rx = reach ? reach_max(w, p, cmax, kc, spent, rx0, tab, s) : LONG_MAX / 4;
+                long rn = reach ? nx_min[s] : 0;
+                if (ok && rx == DP_NO_REACH)
                     ok = false;
-                if (ok && bound &&
-                    c + offc[d] + dp_lb(&bd, r, p->track_mins, D, d + 1, (long)nk.mins * g) > ub)
+                if (ok && p->track_mins && (m + rx < r->min_minutes || m + rn > r->max_minutes))
                     ok = false;
-                if (ok && dp_push(w, d + 1, &nk, c + offc[d], i, -1) < 0)
-                    return -ENOMEM;
+                if (ok && week_binds && d + 1 < D && (d + 1 + r->week_offset) % 7 != 0) {
+                    /* The week cannot reach its minimum any more. */
+                    long left = r->max_week_days - nk.wdays, most = w->wsum[d + 1];
+                    if (left * w->wmax[d + 1] < most)
+                        most = left * w->wmax[d + 1];
+                    ok = (long)nk.wmin * g + most >= r->min_week_minutes;
+                }
+                if (ok && bound && c + offc[d] + dp_lb(&bd, r, p->track_mins, D, d + 1, m) > ub)
+                    ok = false;
+                if (ok && dp_push(w, d + 1, nc, &nk, kc, c + offc[d], i, -1) < 0) {
+                    rc = -ENOMEM;
+                    goto out;
+                }
             }
             /* Each option. */
             for (int j = I->ad_start[ix]; j < I->ad_start[ix + 1]; j++) {
@@ -500,9 +862,7 @@ int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
                 struct dp_key nk = k;
                 if (k.last > 0) {
                     int pc = I->cls_start[ix - 1] + k.last - 1;
-                    if (p->track_type &&
-                        I->forbid[((size_t)a * (size_t)T + (size_t)I->cls_type[pc]) * (size_t)T +
-                                  (size_t)o->type])
+                    if (p->track_type && forbid_at(I, a, I->cls_type[pc], o->type))
                         continue;
                     if (p->track_end &&
                         o->start - I->cls_end[pc] < (int64_t)r->min_rest_minutes * 60)
@@ -520,40 +880,61 @@ int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
                     nk.run = 1;
                     nk.flag = 0;
                 }
-                nk.last = (uint16_t)(o->cls + 1);
-                if (p->track_mins) {
-                    long m = (long)k.mins + o->minutes / g;
-                    if (m * g > r->max_minutes || m * g + w->maxrem[d + 1] < r->min_minutes)
+                nk.last = o->cls + 1;
+                if (p->track_wk && wkd >= 0 && !(wk_cont && k.last > 0)) {
+                    if (k.wk + 1 > r->max_weekends)
                         continue;
-                    nk.mins = (uint16_t)m;
+                    nk.wk++;
+                }
+                int s = run_state(p, &nk);
+                bool spent = p->track_wk && nk.wk >= r->max_weekends;
+                int ci = I->cnt_index[a * T + o->type];
+                if (ci >= 0 && kc[ci] + 1 > cmax[ci])
+                    continue;
+                if (ci >= 0)
+                    kc[ci]++;
+                long rx = reach ? reach_max(w, p, cmax, kc, spent, rx0, tab, s) : LONG_MAX / 4;
+                long rn = reach ? nx_min[s] : 0;
+                if (ci >= 0)
+                    kc[ci]--;
+                if (rx == DP_NO_REACH)
+                    continue;
+                if (p->track_mins) {
+                    long m = ((long)k.mins + o->minutes / g) * g;
+                    if (m > r->max_minutes || m + rx < r->min_minutes || m + rn > r->max_minutes)
+                        continue;
+                    nk.mins = (int32_t)(m / g);
                 }
                 if (p->track_wmin) {
                     long m = (long)k.wmin + o->minutes / g;
                     if (m * g > r->max_week_minutes)
                         continue;
-                    nk.wmin = (uint16_t)m;
+                    nk.wmin = (int32_t)m;
                 }
                 if (p->track_wdays) {
                     if (k.wdays + 1 > r->max_week_days)
                         continue;
                     nk.wdays++;
                 }
-                if (p->track_wk && wkd >= 0 && !(wk_cont && k.last > 0)) {
-                    if (k.wk + 1 > r->max_weekends)
+                if (week_binds && d + 1 < D && (d + 1 + r->week_offset) % 7 != 0) {
+                    long left = r->max_week_days - nk.wdays, most = w->wsum[d + 1];
+                    if (left * w->wmax[d + 1] < most)
+                        most = left * w->wmax[d + 1];
+                    if ((long)nk.wmin * g + most < r->min_week_minutes)
                         continue;
-                    nk.wk++;
                 }
-                int ci = I->cnt_index[a * T + o->type];
-                if (ci >= 0) {
-                    if (k.cnt[ci] + 1 > p->cnt_max[ci])
-                        continue;
-                    nk.cnt[ci]++;
-                }
-                double nc = c + w->ocost[j - base];
-                if (bound && nc + dp_lb(&bd, r, p->track_mins, D, d + 1, (long)nk.mins * g) > ub)
+                double ncost = c + w->ocost[j - base];
+                if (bound && ncost + dp_lb(&bd, r, p->track_mins, D, d + 1, (long)nk.mins * g) > ub)
                     continue;
-                if (dp_push(w, d + 1, &nk, nc, i, oi) < 0)
-                    return -ENOMEM;
+                if (ci >= 0)
+                    kc[ci]++;
+                rc = dp_push(w, d + 1, nc, &nk, kc, ncost, i, oi);
+                if (ci >= 0)
+                    kc[ci]--;
+                if (rc < 0) {
+                    rc = -ENOMEM;
+                    goto out;
+                }
             }
         }
     }
@@ -566,15 +947,20 @@ int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
             best = i;
         }
     }
+    rc = -ENOENT;
     if (best < 0)
-        return -ENOENT;
+        goto out;
     for (int d = D, i = best; d > 0; d--) {
         const struct dp_node *nd = &w->layer[d][i];
         choice[d - 1] = nd->choice;
         i = nd->parent;
     }
     *cost = bc;
-    return 0;
+    rc = 0;
+out:
+    if (kc != kc0)
+        free(kc);
+    return rc;
 }
 
 int engine_dp_more(const struct engine_instance *I, const struct dp_work *w, int a, double ub,
@@ -605,31 +991,6 @@ int engine_dp_more(const struct engine_instance *I, const struct dp_work *w, int
     return n;
 }
 
-/*
- * Fills w->ocost and offc for agent a against coverage cov (which excludes
- * a). With rng, each cost gets a random nudge too small to change which
- * horizons are optimal (I->noise, see finalize) but enough to pick a random
- * one among equally good horizons: the search then walks plateaus instead of
- * rebuilding the same roster.
- */
-void engine_dp_costs(const struct engine_instance *I, struct dp_work *w, int a, const int *cov,
-                     double *offc, uint64_t *rng)
-{
-    int D = I->D, base = I->ad_start[a * D];
-    for (int j = base; j < I->ad_start[(a + 1) * D]; j++) {
-        const struct popt *o = &I->po[j];
-        double c = o->cost;
-        for (int k = 0; k < o->n_cover; k++) {
-            int cell = I->cov_cell[o->cover_off + k], amt = I->cov_amt[o->cover_off + k];
-            int cv = cov ? cov[cell] : 0;
-            c += cell_pen(I, cell, cv + amt) - cell_pen(I, cell, cv);
-        }
-        w->ocost[j - base] = c + (rng ? I->noise * rng_unit(rng) : 0);
-    }
-    for (int d = 0; d < D; d++)
-        offc[d] = I->offcost[a * D + d] + (rng ? I->noise * rng_unit(rng) : 0);
-}
-
 int engine_best_pattern(const struct engine_instance *I, int agent, const int *coverage,
                         int *choice, double *cost)
 {
@@ -647,6 +1008,49 @@ int engine_best_pattern(const struct engine_instance *I, int agent, const int *c
     engine_dp_costs(I, &w, agent, coverage, offc, NULL);
     rc = engine_dp_agent(I, &w, agent, offc, NULL, INFINITY, choice, cost);
 out:
+    free(offc);
+    engine_dp_free(&w);
+    return rc;
+}
+
+int engine_feasible_agents(const struct engine_instance *I, const bool *which,
+                           const atomic_bool *cancel, bool *feasible)
+{
+    if (I == NULL || !I->final || feasible == NULL)
+        return -EINVAL;
+    struct dp_work w;
+    int rc = engine_dp_init(&w, I);
+    if (rc < 0)
+        return rc;
+    int *choice = malloc((size_t)I->D * sizeof *choice);
+    double *offc = calloc((size_t)I->D, sizeof *offc);
+    rc = -ENOMEM;
+    if (choice == NULL || offc == NULL)
+        goto out;
+    rc = 0;
+    for (int a = 0; a < I->A && rc == 0; a++) {
+        if (which && !which[a])
+            continue;
+        if (cancel && atomic_load(cancel)) {
+            rc = -ECANCELED;
+            break;
+        }
+        int n = I->ad_start[(a + 1) * I->D] - I->ad_start[a * I->D];
+        for (int j = 0; j < n; j++)
+            w.ocost[j] = 0;
+        double cost;
+        for (int cap = 8;; cap = cap >= 1 << 20 ? INT_MAX : cap * 8) {
+            w.cap_layer = cap;
+            rc = engine_dp_agent(I, &w, a, offc, NULL, INFINITY, choice, &cost);
+            if (rc != -ENOENT || !w.truncated || cap == INT_MAX)
+                break;
+        }
+        feasible[a] = rc == 0;
+        if (rc == -ENOENT)
+            rc = 0;
+    }
+out:
+    free(choice);
     free(offc);
     engine_dp_free(&w);
     return rc;

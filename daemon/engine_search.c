@@ -30,16 +30,40 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
-#include <time.h>
 
 #define SMALL_MOVES 16 /* a batch of small moves: one step (see search_init) */
+#define CAP_NARROW  8  /* the DP's beam for a construction that runs past the deadline */
+/*
+ * The most days a neighbourhood re-optimises at once: the whole horizon of
+ * instances 1-12 (28 days) and a little more, a window of it beyond. With
+ * the rest pinned, a DP over a year then costs about what it costs over a
+ * month (engine_dp.c's pinned tail).
+ */
+#define MAX_SPAN 35
+/*
+ * How many labels a construction's DPs may create in all, and how many one
+ * DP of the search may: the beam widths follow from these (search_init).
+ * A construction at CONSTRUCT_RATE labels a second gets at most
+ * CONSTRUCT_SHARE of the budget, so that a roster exists early (a quarter of
+ * the budget, docs/engine.md). The DP makes 2-10 million labels a second on
+ * this machine under its usual load (reachability and dominance included):
+ * the rate is the low end.
+ */
+#define CONSTRUCT_LABELS 40000000.0
+#define CONSTRUCT_RATE   2000000.0
+#define CONSTRUCT_SHARE  0.1
+#define SEARCH_LABELS    30000.0
+
+double search_now(const struct search *S, enum engine_phase phase)
+{
+    return engine_clock_read(S->clk, phase) - (S->clk ? S->clk->t0 : 0);
+}
 
 double search_elapsed(const struct search *S)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - S->t0.tv_sec) + (double)(t.tv_nsec - S->t0.tv_nsec) * 1e-9;
+    return search_now(S, ENGINE_PHASE_SEARCH);
 }
 
 /* Sets S->cur[a][d] to nc, updating coverage and minutes; returns the cost change. */
@@ -158,6 +182,8 @@ static double row_bound(const struct search *S, int a, const int *row, const int
     return c;
 }
 
+static int place_agent(struct search *S, int a, int cap);
+
 /* Removes agent a from the coverage, DPs its horizon (restricted), puts it back. */
 int search_reopt_agent(struct search *S, int a, const int *restrict_, double *delta)
 {
@@ -183,10 +209,48 @@ int search_reopt_agent(struct search *S, int a, const int *restrict_, double *de
     return 0;
 }
 
-int search_construct(struct search *S)
+/*
+ * One agent of a construction: the DP as a beam of cap labels a day; where
+ * the beam lost every horizon, eight times wider, then the default width,
+ * then unbounded (exact: only then is -ENOENT a proof, -EDOM).
+ */
+static int construct_agent(struct search *S, int a, int cap)
+{
+    long budget = S->w.budget;
+    S->w.budget = 0; /* a construction's width is cap's alone */
+    int rc = place_agent(S, a, cap);
+    S->w.cap_layer = S->cap_search;
+    S->w.budget = budget;
+    return rc;
+}
+
+int search_place_agent(struct search *S, int a)
+{
+    return construct_agent(S, a, S->cap_construct);
+}
+
+static int place_agent(struct search *S, int a, int cap)
+{
+    for (;;) {
+        double dl;
+        S->w.cap_layer = cap;
+        int rc = search_reopt_agent(S, a, NULL, &dl);
+        if (rc != -ENOENT)
+            return rc;
+        if (!S->w.truncated) {
+            S->infeasible_agent = a;
+            return -EDOM;
+        }
+        if (cap == INT_MAX)
+            return -EDOM; /* not reached: an uncapped DP truncates nothing */
+        cap = cap == 0 ? INT_MAX : (long)cap * 8 >= DP_LABELS / S->I->D ? 0 : cap * 8;
+    }
+}
+
+int search_construct(struct search *S, enum engine_phase phase)
 {
     const struct engine_instance *I = S->I;
-    int A = I->A;
+    int A = I->A, rc = 0;
     for (int i = 0; i < A; i++)
         S->order[i] = i;
     for (int i = A - 1; i > 0; i--) {
@@ -194,32 +258,44 @@ int search_construct(struct search *S)
         S->order[i] = S->order[j];
         S->order[j] = t;
     }
+    /*
+     * Without a complete roster there is nothing to return, so the deadline
+     * does not stop a construction at once: past it, the rest of the agents
+     * get the narrowest beam, and only past the grace after it (the DP's
+     * clock, clk_grace) does the construction give up.
+     */
+    const struct engine_clock *clk = S->clk;
+    double deadline = clk ? clk->deadline : 0;
+    S->w.clk = &S->clk_grace;
     for (int i = 0; i < A; i++) {
-        /*
-         * Only cancellation stops a construction: without a complete roster
-         * there is nothing to return, so the clock does not.
-         */
-        if (S->P->cancel && atomic_load(S->P->cancel)) {
+        if (engine_clock_cancelled(clk)) {
             S->cancelled = true;
-            return -ECANCELED;
+            rc = -ECANCELED;
+            goto out;
         }
-        double dl;
-        int rc = search_reopt_agent(S, S->order[i], NULL, &dl);
-        if (rc == -ENOENT) {
-            S->infeasible_agent = S->order[i];
-            return -EDOM;
+        double now = deadline > 0 ? engine_clock_read(clk, phase) : 0;
+        if (S->clk_grace.deadline > 0 && now >= S->clk_grace.deadline) {
+            rc = -ETIMEDOUT;
+            goto out;
         }
+        rc = construct_agent(S, S->order[i],
+                             deadline > 0 && now >= deadline ? CAP_NARROW : S->cap_construct);
+        if (rc == -ECANCELED)
+            S->cancelled = true;
         if (rc < 0)
-            return rc;
+            goto out;
     }
     /* Costs from scratch once everybody is feasible. */
     struct engine_report rep;
-    int rc = engine_check(I, S->cur, &rep);
+    rc = engine_check(I, S->cur, &rep);
     if (rc < 0)
-        return rc;
+        goto out;
     S->cur_cost = rep.objective;
     search_note_best(S);
-    return 0;
+out:
+    S->w.clk = S->clk;
+    S->w.cap_layer = S->cap_search;
+    return rc;
 }
 
 /* Option of agent b on day d with the same slot as option oa of agent a, or -2. */
@@ -447,7 +523,7 @@ static int ruin_recreate(struct search *S, int k, int win0, int win1, int focus,
             memcpy(S->save, S->cur + (size_t)a * (size_t)D, (size_t)D * sizeof *S->save);
             for (int d = win0; d <= win1; d++)
                 d1 += set_day(S, a, d, -1);
-            engine_dp_costs(I, &S->w, a, S->cov, S->offc, &S->rng);
+            engine_dp_costs_days(I, &S->w, a, S->cov, S->offc, &S->rng, win0, win1);
             double dc;
             /* Bound: the better of the agent's row before the ruin and before this pass. */
             double ub = row_bound(S, a, saved + (size_t)i * (size_t)D, restr);
@@ -532,15 +608,24 @@ static int swap_repair(struct search *S)
     for (int d = d0; d <= d1; d++)
         for (int x = 0; x < 2; x++)
             delta += set_day(S, ag[x], d, nw[(size_t)x * (size_t)D + d]);
+    /* The repair's reach: the whole horizon, or MAX_SPAN days around the block. */
+    int lo = 0, hi = D - 1;
+    if (D > MAX_SPAN) {
+        int extra = (MAX_SPAN - len) / 2;
+        lo = d0 - extra < 0 ? 0 : d0 - extra;
+        hi = d1 + extra > D - 1 ? D - 1 : d1 + extra;
+    }
     int rc = 0;
     for (int x = 0; x < 2 && rc == 0; x++) {
         int a = ag[x];
         for (int d = 0; d < D; d++)
-            restr[d] = (d >= d0 && d <= d1) ? nw[(size_t)x * (size_t)D + d] : NO_FIX;
-        for (int d = 0; d < D; d++)
+            restr[d] = (d >= d0 && d <= d1) ? nw[(size_t)x * (size_t)D + d]
+                       : (d < lo || d > hi) ? saved[(size_t)x * (size_t)D + d]
+                                            : NO_FIX;
+        for (int d = lo; d <= hi; d++)
             if (d < d0 || d > d1)
                 delta += set_day(S, a, d, -1);
-        engine_dp_costs(I, &S->w, a, S->cov, S->offc, &S->rng);
+        engine_dp_costs_days(I, &S->w, a, S->cov, S->offc, &S->rng, lo, hi);
         double ub = row_bound(S, a, saved + (size_t)x * (size_t)D, NULL) + slack, dc;
         rc = engine_dp_agent(I, &S->w, a, S->offc, restr, ub, S->row, &dc);
         if (rc == 0)
@@ -573,11 +658,11 @@ bool search_should_stop(struct search *S)
     const struct engine_params *P = S->P;
     if (P->iterations > 0 && S->iter >= P->iterations)
         return true;
-    if (P->cancel && atomic_load(P->cancel)) {
+    if (engine_clock_cancelled(S->clk)) {
         S->cancelled = true;
         return true;
     }
-    if (P->seconds > 0 && search_elapsed(S) >= P->seconds)
+    if (engine_clock_expired(S->clk, ENGINE_PHASE_SEARCH))
         return true;
     return atomic_load_explicit(S->optimal, memory_order_relaxed);
 }
@@ -593,8 +678,10 @@ int search_step(struct search *S, double u)
     const struct engine_instance *I = S->I;
     int D = I->D, A = I->A, rc = 0;
     if (u < S->p_rr) {
+        /* Whole horizons, up to MAX_SPAN days: a year's DP is no small move. */
         int k = 1 + rng_int(&S->rng, A < 4 ? A : 4);
-        rc = ruin_recreate(S, k, 0, D - 1, -1, -1);
+        int d0 = D > MAX_SPAN ? rng_int(&S->rng, D - MAX_SPAN + 1) : 0;
+        rc = ruin_recreate(S, k, d0, D > MAX_SPAN ? d0 + MAX_SPAN - 1 : D - 1, -1, -1);
     } else if (u < S->p_rr + S->p_sw) {
         rc = swap_repair(S);
     } else if (u < S->p_rr + S->p_sw + S->p_win) {
@@ -683,5 +770,23 @@ int search_init(struct search *S, const struct engine_instance *I, const struct 
     S->p_win = odd ? 0.04 : 0.02;
     S->p_sw = 0.005;
     S->passes = 3;
+    /*
+     * Beam widths. A construction's DPs share CONSTRUCT_LABELS (fewer under a
+     * short time budget): a DP creates about days x (options a day + 1)
+     * labels per label kept a day. Where that allows more than the DP's
+     * default, it runs exact as before (instances 1-12).
+     */
+    double branch = (double)I->ad_start[I->A * I->D] / ((double)I->A * I->D) + 1;
+    double labels = CONSTRUCT_LABELS;
+    if (P->seconds > 0 && CONSTRUCT_RATE * CONSTRUCT_SHARE * P->seconds < labels)
+        labels = CONSTRUCT_RATE * CONSTRUCT_SHARE * P->seconds;
+    double per_day = (double)I->D * branch, dflt = DP_LABELS / (double)I->D;
+    dflt = dflt < 256 ? 256 : dflt > 200000 ? 200000 : dflt; /* engine_dp.c's default */
+    double c = labels / I->A / per_day;
+    S->cap_construct = c >= dflt ? 0 : c < CAP_NARROW ? CAP_NARROW : (int)c;
+    /* The search's DPs: a budget per call, whatever the window (engine_dp.c's layer_cap). */
+    S->cap_search = 0;
+    S->w.cap_layer = 0;
+    S->w.budget = (long)SEARCH_LABELS;
     return 0;
 }

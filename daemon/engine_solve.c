@@ -30,7 +30,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /*
  * While the LP thread's root has converged (it will recombine at 3/4 of the
@@ -92,7 +91,7 @@ static int lp_branch(struct search *S, double end)
 {
     const struct engine_instance *I = S->I;
     size_t ad = (size_t)I->A * (size_t)I->D;
-    double left = end * S->P->seconds - search_elapsed(S);
+    double left = end * S->P->seconds - search_now(S, ENGINE_PHASE_BRANCH);
     if (S->cg == NULL || S->P->seconds <= 0 || S->P->no_branch || left < 0.05)
         return 0;
     int *start = malloc(ad * sizeof *start);
@@ -136,10 +135,12 @@ static int lp_start(struct search *S)
                                .converged_only = true,
                                .root_done = S->lp_root,
                                .elsewhere = S->best_any,
-                               .cancel = P->cancel};
+                               .cancel = P->cancel,
+                               .clock = S->clk};
     struct colgen_result cr;
     int rc = colgen_run(I, &cp, P->seconds > 0 ? &S->cg : NULL, &cr);
-    if (rc == -ECANCELED || rc == -ENOMEM || rc == -EDOM) {
+    /* -EDOM: some agent has no horizon; the construction finds and names it. */
+    if (rc == -ECANCELED || rc == -ENOMEM) {
         if (rc == -ECANCELED)
             S->cancelled = true;
         atomic_store(S->lp_gone, true);
@@ -161,15 +162,14 @@ static int lp_start(struct search *S)
         if (search_row_ok(S, a, row)) {
             search_set_row(S, a, row);
         } else {
-            double dl;
-            rc = search_reopt_agent(S, a, NULL, &dl);
+            rc = search_place_agent(S, a);
             if (rc < 0)
                 break;
         }
     }
     colgen_result_free(&cr);
     if (rc < 0)
-        return rc == -ENOENT ? -EDOM : rc;
+        return rc;
     struct engine_report rep;
     rc = engine_check(I, S->cur, &rep);
     if (rc < 0)
@@ -201,7 +201,7 @@ static int lp_windows(struct search *S)
     const struct engine_params *P = S->P;
     int D = I->D, rc = 0;
     size_t ad = (size_t)I->A * (size_t)D;
-    struct colgen_params cp = {.elsewhere = S->best_any, .cancel = P->cancel};
+    struct colgen_params cp = {.elsewhere = S->best_any, .cancel = P->cancel, .clock = S->clk};
     int *start = malloc(ad * sizeof *start);
     if (start == NULL)
         return -ENOMEM;
@@ -212,7 +212,7 @@ static int lp_windows(struct search *S)
         bool better = false;
         for (int d0 = 0; rc == 0; d0 += WINDOW_STEP) {
             int d1 = d0 + len - 1 < D ? d0 + len - 1 : D - 1;
-            double left = P->seconds - search_elapsed(S);
+            double left = P->seconds - search_now(S, ENGINE_PHASE_WINDOW);
             if (left < 0.05 || search_should_stop(S))
                 goto out;
             best_of_all(S, start);
@@ -334,7 +334,7 @@ static int next_segment(struct search *S)
         for (int a = 0; a < I->A; a++)
             search_set_row(S, a, S->save);
         S->seg_cost = INFINITY;
-        return search_construct(S);
+        return search_construct(S, ENGINE_PHASE_SEGMENT);
     }
     S->segments = false;
     for (int a = 0; a < I->A; a++)
@@ -367,7 +367,7 @@ static void search_main(struct search *S)
     S->seg_cost = INFINITY;
     S->rc = S->thread == nt - 1 && S->P->lp_share > 0 ? lp_start(S) : 0;
     if (S->rc == 0)
-        S->rc = search_construct(S);
+        S->rc = search_construct(S, ENGINE_PHASE_CONSTRUCT);
     if (S->rc < 0)
         return;
     S->rc = 0;
@@ -390,7 +390,7 @@ static void search_main(struct search *S)
             double seg0 = S->seg_base + SEGMENT * S->n_snap;
             if (prog >= seg0 + SEGMENT || atomic_load_explicit(S->lp_gone, memory_order_relaxed)) {
                 rc = next_segment(S);
-                if (rc == -ECANCELED)
+                if (rc == -ECANCELED || rc == -ETIMEDOUT)
                     return; /* the thread's best is a whole roster: it stands */
                 if (rc < 0) {
                     S->rc = rc;
@@ -409,6 +409,11 @@ static void search_main(struct search *S)
             rc = recombine(S);
         } else {
             rc = search_step(S, u);
+        }
+        if (rc == -ETIMEDOUT || rc == -ECANCELED) {
+            /* A DP stopped by the clock or a cancel: its move was undone, the best stands. */
+            S->cancelled |= rc == -ECANCELED;
+            return;
         }
         if (rc < 0) {
             S->rc = rc;
@@ -438,8 +443,16 @@ int engine_solve(const struct engine_instance *I, const struct engine_params *P,
     int nt = P->threads <= 0 ? 1 : P->threads;
     if (nt > 64)
         return -EINVAL;
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    /*
+     * The run's clock. A construction that has not finished by the deadline
+     * may take a grace of a quarter of max(1 s, 5 %) more (the budget a
+     * caller may overrun; docs/engine.md): without a roster there is nothing
+     * to return.
+     */
+    struct engine_clock clk = {.now = P->clock, .ctx = P->clock_ctx, .cancel = P->cancel};
+    clk.t0 = engine_clock_read(&clk, ENGINE_PHASE_CONSTRUCT);
+    clk.deadline = P->seconds > 0 ? clk.t0 + P->seconds : 0;
+    double grace = 0.25 * (P->seconds * 0.05 > 1 ? P->seconds * 0.05 : 1);
     pthread_mutex_t best_mu;
     pthread_mutex_init(&best_mu, NULL);
     atomic_bool lp_root = false, lp_gone = false, optimal = false;
@@ -454,7 +467,10 @@ int engine_solve(const struct engine_instance *I, const struct engine_params *P,
         rc = search_init(&S[t], I, P, t);
         if (rc == 0)
             rc = segments_alloc(&S[t]);
-        S[t].t0 = t0;
+        S[t].clk = &clk;
+        S[t].clk_grace = clk;
+        S[t].clk_grace.deadline = clk.deadline > 0 ? clk.deadline + grace : 0;
+        S[t].w.clk = &clk;
         S[t].all = S;
         S[t].nt = nt;
         S[t].best_mu = &best_mu;
@@ -473,8 +489,10 @@ int engine_solve(const struct engine_instance *I, const struct engine_params *P,
             pthread_join(th[t], NULL);
         else
             search_run(&S[t]); /* no thread: run it here, the result is the same */
+    bool timed_out = false;
     for (int t = 0; t < nt; t++) {
-        if (S[t].rc == -ECANCELED)
+        timed_out |= S[t].rc == -ETIMEDOUT;
+        if (S[t].rc == -ECANCELED || S[t].rc == -ETIMEDOUT)
             continue; /* another thread may have a roster */
         if (S[t].rc < 0) {
             rc = S[t].rc;
@@ -485,8 +503,9 @@ int engine_solve(const struct engine_instance *I, const struct engine_params *P,
             win = t;
     }
     if (win < 0) {
-        rc = -ECANCELED;
-        out->cancelled = true;
+        /* No thread finished a first roster: cancelled, or out of time (and grace). */
+        rc = timed_out && !(P->cancel && atomic_load(P->cancel)) ? -ETIMEDOUT : -ECANCELED;
+        out->cancelled = rc == -ECANCELED;
         goto out;
     }
     size_t ad = (size_t)I->A * (size_t)I->D;

@@ -361,7 +361,7 @@ int feeds_revoke(struct feeds *f, const char *hex)
     return 0;
 }
 
-int feeds_lookup(const struct feeds *f, const char *token, size_t len, struct http_feed *out)
+int feeds_lookup(const struct feeds *f, const char *token, size_t len, struct feeds_rendered *out)
 {
     struct token_entry key;
     feeds_hash_token(token, len, key.hash);

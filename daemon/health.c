@@ -90,6 +90,8 @@ char *health_json(const struct health_input *in, int *status)
         if (l->last_message[0] != '\0')
             cJSON_AddStringToObject(r, "message", l->last_message);
         cJSON_AddNumberToObject(r, "shortage_minutes", l->shortage_minutes);
+        cJSON_AddNumberToObject(r, "unfixable_shortage_minutes", l->unfixable_minutes);
+        cJSON_AddNumberToObject(r, "surplus_minutes", l->surplus_minutes);
     } else {
         cJSON_AddNullToObject(j, "last_run");
     }
@@ -106,6 +108,8 @@ char *health_json(const struct health_input *in, int *status)
         cJSON_AddNumberToObject(o, "site", (double)g->id);
         cJSON_AddNumberToObject(o, "finished_at", g->good_finished);
         cJSON_AddNumberToObject(o, "shortage_minutes", g->shortage_minutes);
+        cJSON_AddNumberToObject(o, "unfixable_shortage_minutes", g->unfixable_minutes);
+        cJSON_AddNumberToObject(o, "surplus_minutes", g->surplus_minutes);
     } else {
         cJSON_AddNullToObject(j, "last_success");
     }
@@ -151,11 +155,13 @@ char *health_metrics(const struct health_input *in)
     char reasons[16][192];
     int nr = health_reasons(in, reasons, 16);
     struct text_buf b = {0};
-    double shortage = 0;
+    double shortage = 0, surplus = 0, unfixable = 0;
     int agents = 0, shifts = 0, errors = 0;
     for (int i = 0; i < in->n_sites; i++)
         if (in->sites[i].led) {
             shortage += in->sites[i].shortage_minutes;
+            surplus += in->sites[i].surplus_minutes;
+            unfixable += in->sites[i].unfixable_minutes;
             agents += in->sites[i].agents;
             shifts += in->sites[i].shifts;
             errors += in->sites[i].input_errors;
@@ -218,6 +224,14 @@ char *health_metrics(const struct health_input *in)
         "plans this daemon serves.\n"
         "# TYPE staffd_last_run_shortage_minutes gauge\n"
         "staffd_last_run_shortage_minutes %.1f\n"
+        "# HELP staffd_last_run_unfixable_shortage_minutes Of that shortage, the agent-minutes no "
+        "roster could fix (fewer agents could work than required).\n"
+        "# TYPE staffd_last_run_unfixable_shortage_minutes gauge\n"
+        "staffd_last_run_unfixable_shortage_minutes %.1f\n"
+        "# HELP staffd_last_run_surplus_minutes Agent-minutes scheduled above the requirement from "
+        "now on by the plans this daemon serves.\n"
+        "# TYPE staffd_last_run_surplus_minutes gauge\n"
+        "staffd_last_run_surplus_minutes %.1f\n"
         "# HELP staffd_last_plan_seconds Time the last run spent planning.\n"
         "# TYPE staffd_last_plan_seconds gauge\n"
         "staffd_last_plan_seconds %.3f\n"
@@ -252,14 +266,35 @@ char *health_metrics(const struct health_input *in)
         in->notifications, in->runs.missed_notifications, in->runs.succeeded, in->runs.failed,
         in->runs.abandoned, in->runs.failures[RUNS_BEGIN], in->runs.failures[RUNS_SNAPSHOT],
         in->runs.failures[RUNS_PLANNING], in->runs.failures[RUNS_STORE], in->leader.daemons,
-        in->leader.sites, in->leader.led, last_success, shortage, in->runs.last_plan_seconds,
-        agents, shifts, errors, in->feeds, in->http.connections, in->http.connections_refused,
-        in->http.requests, in->http.feed_hits, in->http.feed_not_modified, in->http.feed_not_found);
+        in->leader.sites, in->leader.led, last_success, shortage, unfixable, surplus,
+        in->runs.last_plan_seconds, agents, shifts, errors, in->feeds, in->http.connections,
+        in->http.connections_refused, in->http.requests, in->http.feed_hits,
+        in->http.feed_not_modified, in->http.feed_not_found);
     text_buf_printf(&b, "# HELP staffd_site_led Whether this daemon plans the site.\n"
                         "# TYPE staffd_site_led gauge\n");
     for (int i = 0; i < in->n_sites; i++)
         text_buf_printf(&b, "staffd_site_led{site=\"%" PRId64 "\"} %d\n", in->sites[i].id,
                         in->sites[i].led);
+    /* Per site, the plan this daemon last landed for it. */
+    static const char *const per_site[3][2] = {
+        {"shortage", "Agent-minutes left uncovered from now on by the site's plan."},
+        {"unfixable_shortage", "Of that shortage, the agent-minutes no roster could fix."},
+        {"surplus", "Agent-minutes scheduled above the requirement from now on."}};
+    for (int k = 0; k < 3; k++) {
+        text_buf_printf(&b,
+                        "# HELP staffd_site_%s_minutes %s\n"
+                        "# TYPE staffd_site_%s_minutes gauge\n",
+                        per_site[k][0], per_site[k][1], per_site[k][0]);
+        for (int i = 0; i < in->n_sites; i++) {
+            const struct runs_site_view *v = &in->sites[i];
+            double x = k == 0   ? v->shortage_minutes
+                       : k == 1 ? v->unfixable_minutes
+                                : v->surplus_minutes;
+            if (v->led && v->landed)
+                text_buf_printf(&b, "staffd_site_%s_minutes{site=\"%" PRId64 "\"} %.1f\n",
+                                per_site[k][0], v->id, x);
+        }
+    }
     text_buf_printf(&b, "# HELP staffd_site_plan_age_seconds Age of the site's last plan, "
                         "whoever landed it.\n"
                         "# TYPE staffd_site_plan_age_seconds gauge\n");

@@ -15,7 +15,7 @@
  * ours (malloc'd) and a pointer to it lives in h2o's request pool, whose
  * dispose callback cuts the link when h2o drops the request (the client went
  * away), so a late answer never touches freed memory. h2c upgrades, compression and
- * redirects are deliberately off (see FEEDS.md in the design docs).
+ * redirects are deliberately off (docs/feeds.md).
  */
 #include "http.h"
 
@@ -131,7 +131,7 @@ static int parse_time_of_day(const char *s)
     return h * 3600 + m * 60 + sec;
 }
 
-static int make_time(int64_t year, int month, int day, int tod, sd_time *out)
+static int make_time(int64_t year, int month, int day, int tod, int64_t *out)
 {
     if (year < 1 || year > 9999 || month < 1 || month > 12 || day < 1 ||
         day > days_in_month(year, month) || tod < 0)
@@ -151,7 +151,7 @@ static int make_time(int64_t year, int month, int day, int tod, sd_time *out)
  * not exactly one of the forms is rejected: a garbage If-Modified-Since must
  * lead to a full response, never to a 304.
  */
-int http_date_parse(const char *s, size_t len, sd_time now, sd_time *out)
+int http_date_parse(const char *s, size_t len, int64_t now, int64_t *out)
 {
     if (s == NULL || len == 0)
         return -EINVAL;
@@ -206,7 +206,7 @@ int http_date_parse(const char *s, size_t len, sd_time now, sd_time *out)
 }
 
 /* Formats t as an IMF-fixdate into buf; fixed names, no locale. */
-int http_date_format(sd_time t, char buf[HTTP_DATE_BUF])
+int http_date_format(int64_t t, char buf[HTTP_DATE_BUF])
 {
     struct tm tm;
     time_t tt = (time_t)t;
@@ -287,7 +287,7 @@ bool http_etag_valid(const char *tag)
  * Decides whether a GET/HEAD for a feed gets 304. If-Modified-Since counts only
  * when the request has no If-None-Match (RFC 7232 6), and is ignored unless it
  * parses and is not in the future: a server that answered 304 to any IMS froze
- * Apple clients (FEEDS.md).
+ * Apple clients (docs/feeds.md).
  */
 static bool not_modified(h2o_req_t *req, const struct http_feed *feed)
 {
@@ -306,7 +306,7 @@ static bool not_modified(h2o_req_t *req, const struct http_feed *feed)
     if (i == -1 || feed->last_modified < HTTP_DATE_MIN || feed->last_modified > HTTP_DATE_MAX)
         return false;
     h2o_iovec_t v = req->headers.entries[i].value;
-    sd_time now = (sd_time)time(NULL), since;
+    int64_t now = (int64_t)time(NULL), since;
     if (http_date_parse(v.base, v.len, now, &since) != 0 || since > now)
         return false;
     return since >= feed->last_modified;
@@ -569,9 +569,9 @@ static void serve_feed(struct http_server *srv, h2o_req_t *req, h2o_iovec_t toke
      */
     h2o_timestamp_t date;
     h2o_get_timestamp(req->conn->ctx, &req->pool, &date);
-    sd_time shown = feed.last_modified;
-    if (shown > (sd_time)date.at.tv_sec)
-        shown = (sd_time)date.at.tv_sec;
+    int64_t shown = feed.last_modified;
+    if (shown > (int64_t)date.at.tv_sec)
+        shown = (int64_t)date.at.tv_sec;
     if (http_date_format(shown, last_modified) == 0)
         add_header(req, H2O_TOKEN_LAST_MODIFIED, pool_strdup(req, last_modified));
 

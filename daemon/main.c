@@ -9,13 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
 #include "migrate.h"
-#include "nrp.h"
-#include "recruit.h"
-#include "requirements_cli.h"
 
 #define STAFFD_VERSION "0.1.0"
 

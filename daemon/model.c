@@ -62,6 +62,9 @@ void plan_free(struct plan *p)
     free(p->required);
     free(p->scheduled);
     free(p->shortage);
+    free(p->surplus);
+    free(p->available);
+    free(p->unfixable);
     free(p->service_level);
     free(p->warnings);
     *p = (struct plan){0};

@@ -1,5 +1,5 @@
 /*
- * nrp.c — the Curtois & Qu benchmark (see include/nrp.h, docs/NRP.md):
+ * nrp.c — the Curtois & Qu benchmark (see include/nrp.h, docs/nrp.md):
  * parser, solution files, the independent checker, translation into the
  * engine, and the LP writer.
  *
@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,15 +82,73 @@ static int staff_index(const struct nrp_instance *I, const char *id)
     return -1;
 }
 
+/*
+ * Appends a zeroed element. Room doubles whenever the count reaches a power
+ * of two, so the capacity needs no field of its own and a year of requests
+ * for a thousand staff is not copied once per line.
+ */
 static int push(void **p, int *n, size_t sz)
 {
-    void *q = realloc(*p, (size_t)(*n + 1) * sz);
-    if (q == NULL)
-        return -ENOMEM;
-    *p = q;
-    memset((char *)q + (size_t)*n * sz, 0, sz);
+    if (*n == 0 || (*n & (*n - 1)) == 0) {
+        if (*n > INT_MAX / 2)
+            return -ENOMEM;
+        void *q = realloc(*p, (size_t)(*n ? 2 * *n : 1) * sz);
+        if (q == NULL)
+            return -ENOMEM;
+        *p = q;
+    }
+    memset((char *)*p + (size_t)*n * sz, 0, sz);
     (*n)++;
     return 0;
+}
+
+/*
+ * Staff IDs by hash (open addressing, built once the staff are known): the
+ * request sections name a staff member per line, and a linear search made
+ * parsing quadratic in the staff.
+ */
+struct idmap {
+    int *slot;  /* staff index + 1, 0 empty */
+    int cap, n; /* n: the staff count it was built for */
+};
+
+static uint64_t id_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    return h;
+}
+
+static int staff_lookup(const struct nrp_instance *I, struct idmap *m, const char *id)
+{
+    if (I->n_staff == 0) /* a section naming staff before SECTION_STAFF: no map yet */
+        return -1;
+    if (m->n != I->n_staff || m->slot == NULL) {
+        int cap = 16;
+        while (cap < 2 * I->n_staff)
+            cap *= 2;
+        int *slot = calloc((size_t)cap, sizeof *slot);
+        if (slot == NULL)
+            return staff_index(I, id); /* no room for the map: the slow way */
+        free(m->slot);
+        m->slot = slot;
+        m->cap = cap;
+        m->n = I->n_staff;
+        for (int i = 0; i < I->n_staff; i++) {
+            uint64_t q = id_hash(I->staff[i].id) & (uint64_t)(cap - 1);
+            while (slot[q])
+                q = (q + 1) & (uint64_t)(cap - 1);
+            slot[q] = i + 1;
+        }
+    }
+    uint64_t q = id_hash(id) & (uint64_t)(m->cap - 1);
+    while (m->slot[q]) {
+        if (strcmp(I->staff[m->slot[q] - 1].id, id) == 0)
+            return m->slot[q] - 1;
+        q = (q + 1) & (uint64_t)(m->cap - 1);
+    }
+    return -1;
 }
 
 void nrp_free(struct nrp_instance *I)
@@ -121,6 +180,8 @@ int nrp_parse(const char *text, size_t len, struct nrp_instance *I, char *err, s
     char *buf = malloc(len + 1);
     char **forbid_lines = NULL;
     int n_forbid_lines = 0;
+    struct idmap ids = {0};
+    unsigned char *covered = NULL; /* [day * n_shifts + shift]: a cover line seen */
     if (buf == NULL)
         return -ENOMEM;
     memcpy(buf, text, len);
@@ -163,12 +224,12 @@ int nrp_parse(const char *text, size_t len, struct nrp_instance *I, char *err, s
                     goto out;
                 }
                 for (int i = 0; i < n_forbid_lines; i++) {
-                    char *f[64];
-                    if (*forbid_lines[i] == '\0')
-                        continue;
-                    int k = split(forbid_lines[i], '|', f, 64);
-                    for (int j = 0; j < k; j++) {
-                        char *id = trim(f[j]);
+                    /* Any number of successors: one '|'-separated field at a time. */
+                    for (char *fld = forbid_lines[i], *bar; fld != NULL; fld = bar) {
+                        bar = strchr(fld, '|');
+                        if (bar)
+                            *bar++ = '\0';
+                        char *id = trim(fld);
                         if (*id == '\0')
                             continue;
                         int t = shift_index(I, id);
@@ -256,15 +317,16 @@ int nrp_parse(const char *text, size_t len, struct nrp_instance *I, char *err, s
             }
             for (int t = 0; t < I->n_shifts; t++)
                 st->max_shifts[t] = INT_MAX;
-            char *ms[256];
-            int nm = *f[1] ? split(f[1], '|', ms, 256) : 0;
-            for (int i = 0; i < nm; i++) {
-                char *eq = strchr(ms[i], '=');
+            for (char *ms = *f[1] ? f[1] : NULL, *bar; ms != NULL; ms = bar) {
+                bar = strchr(ms, '|');
+                if (bar)
+                    *bar++ = '\0';
+                char *eq = strchr(ms, '=');
                 int v, t;
                 if (eq == NULL)
                     FAIL("line %d: MaxShifts entries are ID=count", lineno);
                 *eq = '\0';
-                t = shift_index(I, trim(ms[i]));
+                t = shift_index(I, trim(ms));
                 if (t < 0 || !to_int(eq + 1, &v) || v < 0)
                     FAIL("line %d: bad MaxShifts entry", lineno);
                 st->max_shifts[t] = v;
@@ -277,7 +339,7 @@ int nrp_parse(const char *text, size_t len, struct nrp_instance *I, char *err, s
             break;
         }
         case SEC_DAYS_OFF: {
-            int e = staff_index(I, f[0]);
+            int e = staff_lookup(I, &ids, f[0]);
             if (e < 0)
                 FAIL("line %d: unknown staff '%s'", lineno, f[0]);
             if (I->day_off == NULL) {
@@ -303,7 +365,7 @@ int nrp_parse(const char *text, size_t len, struct nrp_instance *I, char *err, s
             struct nrp_request q;
             if (nf != 4)
                 FAIL("line %d: a request has 4 fields", lineno);
-            q.staff = staff_index(I, f[0]);
+            q.staff = staff_lookup(I, &ids, f[0]);
             q.shift = shift_index(I, f[2]);
             if (q.staff < 0 || q.shift < 0 || !to_int(f[1], &q.day) || q.day < 0 ||
                 q.day >= I->days || !to_int(f[3], &q.weight) || q.weight < 0)
@@ -326,9 +388,13 @@ int nrp_parse(const char *text, size_t len, struct nrp_instance *I, char *err, s
                 !to_int(f[2], &c.requirement) || c.requirement < 0 || !to_int(f[3], &c.under) ||
                 c.under < 0 || !to_int(f[4], &c.over) || c.over < 0)
                 FAIL("line %d: bad cover line", lineno);
-            for (int i = 0; i < I->n_cover; i++)
-                if (I->cover[i].day == c.day && I->cover[i].shift == c.shift)
-                    FAIL("line %d: duplicate cover for day %d shift %s", lineno, c.day, f[1]);
+            if (covered == NULL &&
+                (covered = calloc((size_t)I->days * (size_t)I->n_shifts, 1)) == NULL) {
+                rc = -ENOMEM;
+                goto out;
+            }
+            if (covered[(size_t)c.day * (size_t)I->n_shifts + (size_t)c.shift]++)
+                FAIL("line %d: duplicate cover for day %d shift %s", lineno, c.day, f[1]);
             if (push((void **)&I->cover, &I->n_cover, sizeof *I->cover) < 0) {
                 rc = -ENOMEM;
                 goto out;
@@ -353,6 +419,8 @@ int nrp_parse(const char *text, size_t len, struct nrp_instance *I, char *err, s
 #undef FAIL
 out:
     free(forbid_lines);
+    free(ids.slot);
+    free(covered);
     free(buf);
     if (rc < 0)
         nrp_free(I);
@@ -722,19 +790,35 @@ int nrp_write_lp(const struct nrp_instance *I, FILE *f)
     int D = I->days, S = I->n_shifts;
     struct lpw w = {f, 0, false};
     long constant = 0;
-    fprintf(f, "\\ Curtois & Qu instance written by staffd (see docs/NRP.md)\n");
+    fprintf(f, "\\ Curtois & Qu instance written by staffd (see docs/nrp.md)\n");
+    /*
+     * A variable appears once in the objective (LP readers refuse duplicates),
+     * so requests on the same staff, day and shift are added up first.
+     */
+    size_t nx = (size_t)I->n_staff * (size_t)D * (size_t)S;
+    long *coef = calloc(nx ? nx : 1, sizeof *coef);
+    if (coef == NULL)
+        return -ENOMEM;
     fprintf(f, "Minimize\n obj:");
     for (int i = 0; i < I->n_on; i++) {
         const struct nrp_request *q = &I->on[i];
         constant += q->weight;
-        if (lp_has(I, q->staff, q->day, q->shift))
-            lp_term(&w, -q->weight, "x_%d_%d_%d", q->staff, q->day, q->shift);
+        coef[((size_t)q->staff * (size_t)D + (size_t)q->day) * (size_t)S + (size_t)q->shift] -=
+            q->weight;
     }
     for (int i = 0; i < I->n_off; i++) {
         const struct nrp_request *q = &I->off[i];
-        if (lp_has(I, q->staff, q->day, q->shift))
-            lp_term(&w, q->weight, "x_%d_%d_%d", q->staff, q->day, q->shift);
+        coef[((size_t)q->staff * (size_t)D + (size_t)q->day) * (size_t)S + (size_t)q->shift] +=
+            q->weight;
     }
+    for (int e = 0; e < I->n_staff; e++)
+        for (int d = 0; d < D; d++)
+            for (int t = 0; t < S; t++) {
+                long c = coef[((size_t)e * (size_t)D + (size_t)d) * (size_t)S + (size_t)t];
+                if (c != 0 && lp_has(I, e, d, t))
+                    lp_term(&w, c, "x_%d_%d_%d", e, d, t);
+            }
+    free(coef);
     for (int i = 0; i < I->n_cover; i++) {
         lp_term(&w, I->cover[i].under, "u_%d_%d%.0d", I->cover[i].day, I->cover[i].shift, 0);
         lp_term(&w, I->cover[i].over, "o_%d_%d%.0d", I->cover[i].day, I->cover[i].shift, 0);

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "colgen.h"
 #include "engine.h"
 #include "nrp.h"
@@ -52,7 +53,8 @@ static void usage(FILE *f)
                "                    (\"branch and price: N nodes, optimal\")\n"
                "  --no-branch       the LP thread without branch and price (to measure it)\n"
                "  --solution-out F  write the roster in the benchmark's solution format\n"
-               "  --trace           print every improvement: time, thread, objective\n"
+               "  --trace           print every improvement: time since the command started,\n"
+               "                    thread, objective\n"
                "  --lp              only the LP: its value, lower bound, the dived roster,\n"
                "                    then branch and price from it for the rest of the time\n"
                "                    (\"optimal\" when it exhausts its tree)\n"
@@ -98,6 +100,7 @@ static void print_result(const struct nrp_result *r)
  */
 struct trace {
     pthread_mutex_t mu;
+    double offset;     /* seconds from the command's start to the engine's */
     double last[64];   /* time of the last printed line, -1 */
     double held_t[64]; /* a held-back report: time, best; held_t < 0: none */
     double held_best[64];
@@ -106,6 +109,7 @@ struct trace {
 static void trace_progress(void *ctx, int thread, double seconds, double best)
 {
     struct trace *t = ctx;
+    seconds += t->offset; /* since the command started: the budget's clock */
     pthread_mutex_lock(&t->mu);
     if (thread >= 0 && thread < 64) {
         if (seconds - t->last[thread] >= 0.1) {
@@ -135,14 +139,24 @@ static int parse_num(const char *s, double *v)
     return (end == s || *end || errno) ? -EINVAL : 0;
 }
 
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
 int nrp_main(int argc, char **argv)
 {
+    /* --seconds is the whole run's: reading, building and writing come out of it. */
+    double t_start = now_s();
     const char *file = NULL, *check = NULL, *lp = NULL, *sol_out = NULL;
     struct engine_params p = {
         .seed = 1, .iterations = 0, .seconds = 0, .threads = 2, .lp_share = 0.5};
     bool seconds_given = false, lp_only = false;
     struct trace tr;
     pthread_mutex_init(&tr.mu, NULL);
+    tr.offset = 0;
     for (int t = 0; t < 64; t++)
         tr.last[t] = tr.held_t[t] = -1;
     int status = 2;
@@ -286,16 +300,29 @@ int nrp_main(int argc, char **argv)
         status = 0;
         goto out;
     }
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double budget = p.seconds;
+    if (budget > 0) {
+        /*
+         * What is left for the engine: the budget less what reading and
+         * building took, and less a reserve for checking, writing and
+         * freeing the roster afterwards (tens of ms on a year of 150 staff).
+         */
+        double left = budget - (now_s() - t_start) - (0.05 + 0.01 * budget);
+        p.seconds = left > 0.01 ? left : 0.01;
+    }
+    double t0 = now_s();
+    tr.offset = t0 - t_start;
     rc = engine_solve(E, &p, &sol);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double t1 = now_s();
     if (p.progress)
         trace_flush(&tr);
     if (rc < 0) {
-        if (rc == -EDOM)
+        if (rc == -EDOM && sol.infeasible_agent >= 0 && sol.infeasible_agent < inst.n_staff)
             fprintf(stderr, "staffd nrp: staff %s has no feasible roster\n",
                     inst.staff[sol.infeasible_agent].id);
+        else if (rc == -ETIMEDOUT)
+            fprintf(stderr, "staffd nrp: no roster without hard violations was found within "
+                            "the budget\n");
         else
             fprintf(stderr, "staffd nrp: engine: %s\n", strerror(-rc));
         goto out;
@@ -306,8 +333,7 @@ int nrp_main(int argc, char **argv)
     nrp_check(&inst, assign, 0, &r);
     print_result(&r);
     printf("engine objective %.0f (violations %d), %ld iterations, thread %d, %.2f s\n",
-           sol.report.objective, sol.report.violations, sol.iterations, sol.thread,
-           (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9);
+           sol.report.objective, sol.report.violations, sol.iterations, sol.thread, t1 - t0);
     if (sol.pooled > 0)
         printf("recombined %d rosters with the LP's columns\n", sol.pooled);
     if (sol.nodes > 0)

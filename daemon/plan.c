@@ -3,7 +3,9 @@
  * Requirements are computed per cell and rounded per queue (one queue, one
  * group of agents in this first version); coverage is counted from the
  * shifts less their breaks (breaks.c), and the service level expected in each
- * cell is predicted for the agents actually scheduled, after shrinkage.
+ * cell is predicted for the agents actually scheduled, after shrinkage. Each
+ * cell's shortage and surplus are reported, and the shortage split by what the
+ * agents could work at all (model.h, struct plan).
  */
 #include "plan.h"
 
@@ -11,12 +13,14 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "breaks.h"
-#include "roster.h"
 #include "greedy.h"
+#include "roster.h"
 #include "staffing.h"
 #include "text.h"
+#include "util.h"
 
 static struct staffing_params cell_params(const struct queue *q, double contacts, double aht)
 {
@@ -143,6 +147,74 @@ static int requirements(const struct snapshot *s, double *out, struct plan *warn
     return 0;
 }
 
+static int cmp_span(const void *x, const void *y)
+{
+    const int *a = x, *b = y;
+    if (a[0] != b[0])
+        return a[0] < b[0] ? -1 : 1;
+    return (a[1] > b[1]) - (a[1] < b[1]);
+}
+
+/*
+ * Per queue and cell, the agents who could work it at all: what the roster
+ * may give each agent (roster_agent_options(): its shift options and the
+ * published shifts that stand) covers the cell, on a queue it is skilled
+ * for. Per agent the covered cells are merged into disjoint spans (a shift
+ * is offered once per skill and in several lengths), and each span goes into
+ * a difference array of each of its queues: the cost is the options', not
+ * the cells they cover.
+ */
+static int count_available(const struct snapshot *s, sd_time freeze_until, int *avail)
+{
+    size_t ncov = (size_t)s->n_queues * (size_t)s->n_cells;
+    int *diff = calloc(ncov ? ncov : 1, sizeof *diff);
+    int *span = NULL, cap = 0, rc = 0;
+    if (diff == NULL)
+        return -ENOMEM;
+    for (int a = 0; a < s->n_agents && rc == 0; a++) {
+        struct shift_option *o = NULL;
+        int n = 0;
+        rc = roster_agent_options(s, a, freeze_until, &o, &n);
+        for (int q = 0; rc == 0 && q < s->n_queues; q++) {
+            int k = 0;
+            for (int i = 0; rc == 0 && i < n; i++) {
+                if (o[i].queue != q)
+                    continue;
+                rc = util_grow((void **)&span, &cap, 2 * k + 2, sizeof *span);
+                if (rc < 0)
+                    break;
+                snapshot_span_cells(s, o[i].start, o[i].end, &span[2 * k], &span[2 * k + 1]);
+                if (span[2 * k] < span[2 * k + 1])
+                    k++;
+            }
+            if (k > 1)
+                qsort(span, (size_t)k, 2 * sizeof *span, cmp_span);
+            size_t base = (size_t)q * (size_t)s->n_cells;
+            for (int i = 0; i < k;) {
+                int c0 = span[2 * i], c1 = span[2 * i + 1];
+                for (i++; i < k && span[2 * i] <= c1; i++)
+                    if (span[2 * i + 1] > c1)
+                        c1 = span[2 * i + 1];
+                diff[base + (size_t)c0]++;
+                if (c1 < s->n_cells)
+                    diff[base + (size_t)c1]--;
+            }
+        }
+        free(o);
+    }
+    for (int q = 0; q < s->n_queues && rc == 0; q++) {
+        size_t base = (size_t)q * (size_t)s->n_cells;
+        int run = 0;
+        for (int c = 0; c < s->n_cells; c++) {
+            run += diff[base + (size_t)c];
+            avail[base + (size_t)c] = run;
+        }
+    }
+    free(span);
+    free(diff);
+    return rc;
+}
+
 int plan_requirements(const struct snapshot *s, double *out)
 {
     return requirements(s, out, NULL);
@@ -150,13 +222,20 @@ int plan_requirements(const struct snapshot *s, double *out)
 
 int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan *out)
 {
+    /* p->seconds is the run's: requirements and the roster's building count too. */
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc;
     size_t n = (size_t)s->n_queues * (size_t)s->n_cells;
     *out = (struct plan){0};
     out->required = calloc(n ? n : 1, sizeof *out->required);
     out->shortage = calloc(n ? n : 1, sizeof *out->shortage);
     out->service_level = calloc(n ? n : 1, sizeof *out->service_level);
-    if (!out->required || !out->shortage || !out->service_level) {
+    out->surplus = calloc(n ? n : 1, sizeof *out->surplus);
+    out->available = calloc(n ? n : 1, sizeof *out->available);
+    out->unfixable = calloc(n ? n : 1, sizeof *out->unfixable);
+    if (!out->required || !out->shortage || !out->service_level || !out->surplus ||
+        !out->available || !out->unfixable) {
         rc = -ENOMEM;
         goto fail;
     }
@@ -176,15 +255,18 @@ int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan 
         struct roster_params rp = {.seed = p->seed,
                                    .iterations = p->iterations,
                                    .seconds = p->seconds,
+                                   .started = (double)t0.tv_sec + (double)t0.tv_nsec * 1e-9,
                                    .threads = p->threads,
                                    .cancel = p->cancel,
                                    .freeze_until = p->freeze_until};
         rc = roster_build(s, &rp, out);
     }
+    if (rc == 0)
+        rc = count_available(s, p->freeze_until, out->available);
     if (rc < 0)
         goto fail;
 
-    double short_sum = 0, past_sum = 0, sq = 0;
+    double short_sum = 0, past_sum = 0, sq = 0, over_sum = 0, unfix_sum = 0;
     int first_future = snapshot_first_future_cell(s);
     for (int q = 0; q < s->n_queues; q++) {
         const struct queue *qu = &s->queues[q];
@@ -192,10 +274,16 @@ int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan 
             size_t i = (size_t)q * (size_t)s->n_cells + (size_t)c;
             double sh = out->required[i] - out->scheduled[i];
             out->shortage[i] = sh > 0 ? sh : 0;
-            if (c >= first_future)
+            out->surplus[i] = sh < 0 ? -sh : 0;
+            double beyond = out->required[i] - out->available[i];
+            out->unfixable[i] = beyond <= 0 ? 0 : fmin(beyond, out->shortage[i]);
+            if (c >= first_future) {
                 short_sum += out->shortage[i];
-            else
+                over_sum += out->surplus[i];
+                unfix_sum += out->unfixable[i];
+            } else {
                 past_sum += out->shortage[i];
+            }
             sq += out->shortage[i] * out->shortage[i];
             out->service_level[i] = 1;
             if (qu->channel == CHANNEL_EMAIL) {
@@ -215,6 +303,8 @@ int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan 
     }
     out->shortage_minutes = short_sum * (SD_CELL_SECONDS / 60);
     out->past_shortage_minutes = past_sum * (SD_CELL_SECONDS / 60);
+    out->surplus_minutes = over_sum * (SD_CELL_SECONDS / 60);
+    out->unfixable_minutes = unfix_sum * (SD_CELL_SECONDS / 60);
     out->objective = sq;
     return 0;
 fail:

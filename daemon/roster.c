@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "breaks.h"
 #include "engine.h"
@@ -40,6 +41,14 @@
 #define CURVE_LEN 16
 /* Each agent over the requirement in a cell costs a little: no shift runs on for nothing. */
 #define OVER_COST 0.01
+/*
+ * ... and ten times that where nobody is needed at all: an agent there is
+ * idle, while one over the need in a busy interval is a buffer against the
+ * forecast's error. So a shift runs on into empty hours only to cover a
+ * shortage worth it (a tenth of the first agent missing per idle quarter
+ * hour). Measured on the demo (docs/engine.md, "Surplus and shortage").
+ */
+#define IDLE_COST 0.1
 /* Changing a published shift: this much, plus up to STABILITY_NEAR for one about to start. */
 #define STABILITY_BASE 16.0
 #define STABILITY_NEAR 100.0
@@ -519,14 +528,20 @@ static int build_instance(struct build *b, const double *required)
     for (int q = 0; q < s->n_queues && rc >= 0; q++) {
         for (int c = 0; c < s->n_cells && rc >= 0; c++) {
             double req = required[(size_t)q * (size_t)s->n_cells + (size_t)c];
-            int cell = engine_cell_add(b->inst, (int)ceil(req - 1e-9), 1.0, OVER_COST);
+            int need = (int)ceil(req - 1e-9);
+            int cell = engine_cell_add(b->inst, need, 1.0, need > 0 ? OVER_COST : IDLE_COST);
             rc = cell;
             if (cell >= 0)
                 rc = engine_cell_set_shortage_curve(b->inst, cell, curve, CURVE_LEN);
         }
     }
-    for (int a = 0; a < s->n_agents && rc >= 0; a++)
-        rc = build_agent(b, a, cells);
+    for (int a = 0; a < s->n_agents && rc >= 0; a++) {
+        /* Building 10,000 agents takes seconds: a cancel must not wait for it. */
+        if ((a & 63) == 0 && b->p->cancel != NULL && atomic_load(b->p->cancel))
+            rc = -ECANCELED;
+        else
+            rc = build_agent(b, a, cells);
+    }
     if (rc >= 0 && b->fair)
         rc = add_fair_shares(b, required);
     if (rc >= 0)
@@ -572,33 +587,62 @@ static int add_warning(struct plan *plan, const struct agent *a, const char *fmt
 static int find_unreachable_minimums(struct build *b, struct plan *plan)
 {
     const struct snapshot *s = b->s;
-    int found = 0, rc = 0;
-    int *choice = malloc((size_t)b->n_days * sizeof *choice);
-    if (choice == NULL)
-        return -ENOMEM;
-    for (int a = 0; a < s->n_agents; a++) {
-        if (b->relax_min[a] || s->contracts[s->agents[a].contract].min_minutes_per_week <= 0)
+    int found = 0, rc = 0, na = s->n_agents > 0 ? s->n_agents : 1;
+    bool *which = calloc((size_t)na, sizeof *which), *ok = calloc((size_t)na, sizeof *ok);
+    if (which == NULL || ok == NULL) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (int a = 0; a < s->n_agents; a++)
+        which[a] = !b->relax_min[a] && s->contracts[s->agents[a].contract].min_minutes_per_week > 0;
+    rc = engine_feasible_agents(b->inst, which, b->p->cancel, ok);
+    if (rc == -ECANCELED)
+        rc = 0; /* the solve below returns at once and reports the cancellation */
+    for (int a = 0; a < s->n_agents && rc == 0; a++) {
+        if (!which[a] || ok[a])
             continue;
-        double cost;
         if (b->p->cancel != NULL && atomic_load(b->p->cancel))
-            break; /* the solve below returns at once and reports the cancellation */
-        if (engine_best_pattern(b->inst, a, NULL, choice, &cost) != -ENOENT)
-            continue;
+            break;
         b->relax_min[a] = true;
         found++;
         rc = add_warning(plan, &s->agents[a],
                          "agent '%s' cannot reach the contract's minimum of %d minutes a week "
                          "within availability, rest and time off: planned without it",
                          s->contracts[s->agents[a].contract].min_minutes_per_week);
-        if (rc < 0)
-            break;
     }
-    free(choice);
+out:
+    free(which);
+    free(ok);
     return rc < 0 ? rc : found;
 }
 
-int roster_build(const struct snapshot *s, const struct roster_params *p, struct plan *plan)
+static double monotonic_s(void)
 {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/*
+ * The engine's share of the run's budget: what building the instance left,
+ * less a reserve for the breaks and the coverage after it (0.05 s at 10,000
+ * agents, measured). At least a little: the engine then builds its first
+ * roster with its narrowest DP and returns it.
+ */
+static double engine_seconds(const struct roster_params *p)
+{
+    if (p->seconds <= 0)
+        return 0;
+    double left = p->seconds - (monotonic_s() - p->started) - (0.1 + 0.01 * p->seconds);
+    return left > 0.01 ? left : 0.01;
+}
+
+int roster_build(const struct snapshot *s, const struct roster_params *p_in, struct plan *plan)
+{
+    struct roster_params pp = *p_in;
+    const struct roster_params *p = &pp;
+    if (pp.started <= 0)
+        pp.started = monotonic_s();
     int rc = 0;
     size_t ncov = (size_t)s->n_queues * (size_t)s->n_cells;
     struct engine_solution sol = {0};
@@ -649,7 +693,7 @@ int roster_build(const struct snapshot *s, const struct roster_params *p, struct
         }
         struct engine_params ep = {.seed = p->seed,
                                    .iterations = p->iterations,
-                                   .seconds = p->seconds,
+                                   .seconds = engine_seconds(p),
                                    .threads = p->threads,
                                    .cancel = p->cancel};
         rc = engine_solve(b.inst, &ep, &sol);

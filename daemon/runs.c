@@ -57,7 +57,8 @@ struct site {
     double last_finished;
     int64_t good_run_id;
     double good_finished;
-    double shortage_minutes;
+    bool landed;
+    double shortage_minutes, surplus_minutes, unfixable_minutes;
     int agents, shifts, input_errors;
     char *recruitment;
 };
@@ -314,7 +315,10 @@ static void stored(void *arg, int status, PGresult **res, int n, const char *err
         s->retry_ms = RETRY_MIN_MS;
         s->good_run_id = r->run_id;
         s->good_finished = s->last_finished;
+        s->landed = true;
         s->shortage_minutes = j->plan.shortage_minutes;
+        s->surplus_minutes = j->plan.surplus_minutes;
+        s->unfixable_minutes = j->plan.unfixable_minutes;
         s->agents = j->snap.n_agents;
         s->shifts = j->plan.n_shifts;
         s->input_errors = j->snap.n_errors;
@@ -323,9 +327,11 @@ static void stored(void *arg, int status, PGresult **res, int n, const char *err
         j->recruitment = NULL;
     }
     log_info("run %" PRId64 " of site %" PRId64 " (%s): %d agents, %d shifts, %d changes, "
-             "shortage %.0f agent-minutes from now on, %d input errors, planned in %.2f s",
+             "shortage %.0f agent-minutes from now on (%.0f of them unfixable: too few agents "
+             "could work), surplus %.0f, %d input errors, planned in %.2f s",
              r->run_id, r->site, j->reason, j->snap.n_agents, j->plan.n_shifts, j->n_ops,
-             j->plan.shortage_minutes, j->snap.n_errors, j->seconds);
+             j->plan.shortage_minutes, j->plan.unfixable_minutes, j->plan.surplus_minutes,
+             j->snap.n_errors, j->seconds);
     if (r->cb.on_landed != NULL)
         r->cb.on_landed(r->cb.ctx, r->site, r->run_id, PQgetvalue(res[0], 0, 1));
     job_free(j);
@@ -810,7 +816,10 @@ const struct runs_site_view *runs_sites(struct runs *r, int *n)
             .last_finished = s->last_finished,
             .good_run_id = s->good_run_id,
             .good_finished = s->good_finished,
+            .landed = s->landed,
             .shortage_minutes = s->shortage_minutes,
+            .surplus_minutes = s->surplus_minutes,
+            .unfixable_minutes = s->unfixable_minutes,
             .agents = s->agents,
             .shifts = s->shifts,
             .input_errors = s->input_errors,

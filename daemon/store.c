@@ -27,11 +27,11 @@
 const char store_publish_sql[] =
     "SELECT r.run_id, r.changed_agents, staffd.publish_recruitment(r.run_id, $12::jsonb)"
     " FROM staffd.publish_run($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::bigint[],"
-    " $6::bigint[], $7::float8[], $8::int[], $9::float8[], $10::float8[], $11::jsonb) AS r";
+    " $6::bigint[], $7::float8[], $8::int[], $9::float8[], $10::float8[], $11::jsonb,"
+    " $13::int[], $14::float8[]) AS r";
 
 const char store_begin_sql[] = "SELECT staffd.begin_run($1, $2::bigint)";
 const char store_finish_sql[] = "SELECT staffd.finish_run($1::bigint, $2, $3)";
-const char store_failed_sql[] = "SELECT staffd.record_failed_run($1::float8, $2, $3, $4)";
 
 static char *json_take(cJSON *j)
 {
@@ -112,6 +112,8 @@ int store_build_params(const struct snapshot *s, const struct plan *p, const str
         json_num(run, "planned_at", (double)s->now);
         json_num(run, "shortage_minutes", p->shortage_minutes);
         json_num(run, "past_shortage_minutes", p->past_shortage_minutes);
+        json_num(run, "surplus_minutes", p->surplus_minutes);
+        json_num(run, "unfixable_shortage_minutes", p->unfixable_minutes);
         json_num(run, "shifts_scheduled", p->n_shifts);
         if (info->message != NULL)
             cJSON_AddStringToObject(run, "message", info->message);
@@ -185,8 +187,9 @@ int store_build_params(const struct snapshot *s, const struct plan *p, const str
     params[2] = json_take(upd);
     params[3] = json_take(can);
 
-    struct text_buf b[6] = {{0}};
-    for (int k = 0; k < 6; k++)
+    /* Coverage: $5..$10, then $13 (available) and $14 (unfixable shortage). */
+    struct text_buf b[8] = {{0}};
+    for (int k = 0; k < 8; k++)
         text_buf_printf(&b[k], "{");
     for (int q = 0; q < s->n_queues; q++) {
         for (int c = 0; c < s->n_cells; c++) {
@@ -199,11 +202,20 @@ int store_build_params(const struct snapshot *s, const struct plan *p, const str
             text_buf_printf(&b[3], "%s%d", sep, p->scheduled[i]);
             text_buf_printf(&b[4], "%s%.6g", sep, p->shortage[i]);
             text_buf_printf(&b[5], "%s%.4f", sep, p->service_level[i]);
+            /* A plan not made by plan_run() may lack the split: NULL, not known. */
+            if (p->available != NULL && p->unfixable != NULL) {
+                text_buf_printf(&b[6], "%s%d", sep, p->available[i]);
+                text_buf_printf(&b[7], "%s%.6g", sep, p->unfixable[i]);
+            } else {
+                text_buf_printf(&b[6], "%sNULL", sep);
+                text_buf_printf(&b[7], "%sNULL", sep);
+            }
         }
     }
-    for (int k = 0; k < 6; k++) {
+    for (int k = 0; k < 8; k++) {
         text_buf_printf(&b[k], "}");
-        params[4 + k] = text_buf_finish(&b[k]); /* NULL on failure: -ENOMEM below */
+        /* NULL on failure: -ENOMEM below */
+        params[k < 6 ? 4 + k : 12 + (k - 6)] = text_buf_finish(&b[k]);
     }
 
     /* Rows the loader could not use and rules the planner had to relax, alike. */

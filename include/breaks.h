@@ -21,6 +21,7 @@
 #define STAFFD_BREAKS_H
 
 #include "model.h"
+#include "util.h"
 
 #define BREAKS_MAX_PER_SHIFT 16
 
@@ -54,12 +55,13 @@ bool breaks_valid(const struct break_rule *rules, int n_rules, sd_time start, sd
  * breaks); fills plan->breaks, lowers plan->scheduled in break cells, and adds
  * a warning to plan->warnings for a break that fits nowhere. 0 or -ENOMEM.
  */
-int breaks_place(const struct snapshot *s, struct plan *plan);
+int breaks_place(const struct snapshot *s, struct plan *plan) STAFFD_MUSTCHECK;
 
 /*
  * For each planned shift, the published shift it is identical to (agent,
  * instants, queue, not cancelled), or -1: twin[0..plan->n_shifts). 0 or -ENOMEM.
  */
-int breaks_published_twins(const struct snapshot *s, const struct plan *plan, int *twin);
+int breaks_published_twins(const struct snapshot *s, const struct plan *plan,
+                           int *twin) STAFFD_MUSTCHECK;
 
 #endif

@@ -7,12 +7,13 @@
  * keeps the feed's ETag stable. Serialisation, escaping and folding are
  * libical's; X- properties are sanitised here because libical does not escape
  * them. Text is made safe here: invalid UTF-8, control characters and bidi
- * controls never reach a client. See ../shared/docs/FEEDS.md.
+ * controls never reach a client. See docs/feeds.md.
  *
  * Use:
  *   struct cal_feed f = {.name = "Ana's shifts", .events = ev, .n_events = n};
  *   char *body; size_t len;
  *   if (calendar_render(&f, &body, &len) == 0) { ...; free(body); }
+ *   calendar_shutdown();   // at exit
  */
 #ifndef STAFFD_CALENDAR_H
 #define STAFFD_CALENDAR_H
@@ -21,6 +22,7 @@
 #include <stddef.h>
 
 #include "model.h"
+#include "util.h"
 
 struct cal_break {
     sd_time start, end;
@@ -54,6 +56,14 @@ struct cal_feed {
  * after start, breaks outside their event, or an instant outside
  * 1970-01-01T00:00:00Z .. 3000-12-31T23:59:59Z (the last year libical writes).
  */
-int calendar_render(const struct cal_feed *feed, char **out, size_t *out_len);
+int calendar_render(const struct cal_feed *feed, char **out, size_t *out_len) STAFFD_MUSTCHECK;
+
+/*
+ * Gives back what libical keeps for the life of the process (its index of
+ * built-in zones, read by the first render), so that a clean exit leaks
+ * nothing. Call once at exit, when no render runs; a later render reads the
+ * index again.
+ */
+void calendar_shutdown(void);
 
 #endif

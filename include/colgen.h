@@ -31,7 +31,10 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "util.h"
+
 struct engine_instance;
+struct engine_clock;
 
 struct colgen_params {
     double seconds;            /* wall clock for everything; <= 0: no limit */
@@ -46,6 +49,12 @@ struct colgen_params {
      * beats min(its own, this one).
      */
     const _Atomic double *elsewhere;
+    /*
+     * May be NULL (CLOCK_MONOTONIC, no deadline): the run's clock
+     * (engine_internal.h). Every phase reads it; its deadline and cancel
+     * flag also stop a pricing DP at once.
+     */
+    const struct engine_clock *clock;
 };
 
 struct colgen_result {
@@ -64,7 +73,7 @@ struct colgen_result {
  * -EIO (LP failed), -ETIMEDOUT (no LP solution in time, or see converged_only).
  */
 int colgen_solve(const struct engine_instance *inst, const struct colgen_params *p,
-                 struct colgen_result *out);
+                 struct colgen_result *out) STAFFD_MUSTCHECK;
 void colgen_result_free(struct colgen_result *r);
 
 /*
@@ -74,7 +83,7 @@ void colgen_result_free(struct colgen_result *r);
  */
 struct colgen;
 int colgen_run(const struct engine_instance *inst, const struct colgen_params *p,
-               struct colgen **keep, struct colgen_result *out);
+               struct colgen **keep, struct colgen_result *out) STAFFD_MUSTCHECK;
 /*
  * Adds every agent's row of n rosters ([n][agents * days]) to the master's
  * columns and runs branch and bound over all of them for at most seconds,
@@ -83,7 +92,7 @@ int colgen_run(const struct engine_instance *inst, const struct colgen_params *p
  * not; negative errno.
  */
 int colgen_recombine(struct colgen *g, const int *rosters, int n, double seconds, int *choice,
-                     double *objective);
+                     double *objective) STAFFD_MUSTCHECK;
 /*
  * Branch and price from start (a roster, or NULL for none): depth first over
  * agent-day decisions (work this option / never this option), the master's
@@ -98,7 +107,7 @@ int colgen_recombine(struct colgen *g, const int *rosters, int n, double seconds
  * choice) is optimal. Same thread as colgen_run (GLPK's state).
  */
 int colgen_branch(struct colgen *g, const int *start, double seconds, int *choice,
-                  double *objective, bool *proved);
+                  double *objective, bool *proved) STAFFD_MUSTCHECK;
 /*
  * colgen_branch over days d0..d1 only: every agent-day outside them stays
  * as in start (which must break no hard rule: -EINVAL). A large
@@ -106,13 +115,13 @@ int colgen_branch(struct colgen *g, const int *start, double seconds, int *choic
  * *proved: start's rows outside the window admit nothing better.
  */
 int colgen_branch_window(struct colgen *g, const int *start, int d0, int d1, double seconds,
-                         int *choice, double *objective, bool *proved);
+                         int *choice, double *objective, bool *proved) STAFFD_MUSTCHECK;
 /*
  * A master with one column per agent and nothing solved (colgen_branch and
  * colgen_branch_window price the rest). 0, -EINVAL, -ENOMEM, -EDOM.
  */
 int colgen_new(const struct engine_instance *inst, const struct colgen_params *p,
-               struct colgen **g);
+               struct colgen **g) STAFFD_MUSTCHECK;
 long colgen_nodes(const struct colgen *g); /* branch and price nodes so far */
 void colgen_free(struct colgen *g);
 

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util.h"
+
 #define CONFIG_STR_MAX 1024
 
 struct config {
@@ -58,14 +60,14 @@ void config_defaults(struct config *c);
  * Reads `path` over the defaults into *out. Returns 0, or -EINVAL / -errno with
  * "FILE:LINE: what is wrong" in err. *out is written only on success.
  */
-int config_load(const char *path, struct config *out, char *err, size_t err_len);
+int config_load(const char *path, struct config *out, char *err, size_t err_len) STAFFD_MUSTCHECK;
 /*
  * The parser config_load() uses, on text[0..len) (no NUL needed; NUL bytes in
  * a line are errors); `name` (the file, or NULL for "defaults") starts every
  * message. Pure: reads no file, no environment. Same results as config_load().
  */
 int config_parse(const char *text, size_t len, const char *name, struct config *out, char *err,
-                 size_t err_len);
+                 size_t err_len) STAFFD_MUSTCHECK;
 /* The file to use: $STAFFD_CONFIG, else /etc/staffd/staffd.conf if it exists, else NULL. */
 const char *config_default_path(void);
 

@@ -27,6 +27,7 @@
 #include <uv.h>
 
 #include "http.h"
+#include "util.h"
 
 struct console_config {
     bool enabled;       /* console = yes */
@@ -48,7 +49,7 @@ struct console;
 #define CONSOLE_SIGNIN_PER_MINUTE          60
 
 int console_start(uv_loop_t *loop, const char *conninfo, const struct console_config *cfg,
-                  const atomic_bool *cancel, struct console **out);
+                  const atomic_bool *cancel, struct console **out) STAFFD_MUSTCHECK;
 void console_configure(struct console *c, const struct console_config *cfg);
 /* The HTTP server's asynchronous handler; c is never NULL (the daemon answers 503 while it has
  * none). */

@@ -34,6 +34,7 @@
 #include <stdint.h>
 
 #include "template.h"
+#include "util.h"
 
 enum console_page { CP_OVERVIEW, CP_COVERAGE, CP_SCHEDULE, CP_AGENT, CP_FAIRNESS, CP_HIRING };
 
@@ -95,7 +96,7 @@ void console_sites_query(const struct console_args *a, struct console_query *q);
  * (-ENOENT when there is none). 0 or -ENOENT.
  */
 int console_site_pick(const PGresult *sites, int64_t asked, int64_t agent,
-                      struct console_site *out);
+                      struct console_site *out) STAFFD_MUSTCHECK;
 /*
  * The chosen site on a page: `site` (its id, for every link and form),
  * `site_name`, `site_inactive`, and with more than one site `sites_many` and
@@ -123,7 +124,7 @@ int console_data_queries(enum console_page p, const struct console_args *a,
  * -ENOMEM.
  */
 int console_data_shape(enum console_page p, const struct console_args *a, PGresult *const *res,
-                       int n, struct tpl_obj *page);
+                       int n, struct tpl_obj *page) STAFFD_MUSTCHECK;
 
 /* One statement whose result is the CSV's table (its column names are the header). */
 void console_csv_query(enum console_csv k, const struct console_args *a, struct console_query *q);
@@ -132,6 +133,6 @@ void console_csv_query(enum console_csv k, const struct console_args *a, struct 
  * quote or line break, and a text field that a spreadsheet would run as a
  * formula (= + - @ at the start) prefixed with an apostrophe. malloc'd.
  */
-char *console_csv_render(const PGresult *r, size_t *len);
+char *console_csv_render(const PGresult *r, size_t *len) STAFFD_MUSTCHECK;
 
 #endif

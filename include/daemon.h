@@ -13,7 +13,9 @@
 #ifndef STAFFD_DAEMON_H
 #define STAFFD_DAEMON_H
 
+#include "util.h"
+
 /* Runs until stopped by a signal. Returns the process exit status. */
-int daemon_run(const char *config_path);
+int daemon_run(const char *config_path) STAFFD_MUSTCHECK;
 
 #endif

@@ -25,6 +25,8 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "util.h"
+
 struct db;
 
 /*
@@ -57,7 +59,7 @@ typedef void (*db_result_cb)(void *arg, int status, PGresult **results, int n, c
 
 /* Starts connecting at once. conninfo may be "" (libpq's environment). */
 int db_start(uv_loop_t *loop, const char *conninfo, const char *listen_channel,
-             const struct db_callbacks *cb, struct db **out);
+             const struct db_callbacks *cb, struct db **out) STAFFD_MUSTCHECK;
 bool db_connected(const struct db *db);
 void db_get_stats(const struct db *db, struct db_stats *out);
 /*
@@ -67,7 +69,7 @@ void db_get_stats(const struct db *db, struct db_stats *out);
  * -ENOTCONN when not connected (cb is then not called).
  */
 int db_exec(struct db *db, const char *sql, int nparams, const char *const *params, db_result_cb cb,
-            void *arg);
+            void *arg) STAFFD_MUSTCHECK;
 /* Disconnects and closes the poll/timer handles; queued queries fail; then on_closed(arg). */
 void db_stop(struct db *db, void (*on_closed)(void *arg), void *arg);
 

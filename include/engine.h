@@ -1,6 +1,6 @@
 /*
  * engine.h — the rostering engine: one generic model for contact centres and
- * the Curtois rostering benchmark (docs/NRP.md), solved by dynamic
+ * the Curtois rostering benchmark (docs/nrp.md), solved by dynamic
  * programming per agent plus local search (docs/engine.md).
  *
  * Pure (no I/O), deterministic for a given seed and iteration budget, thread
@@ -35,8 +35,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ENGINE_UNLIMITED   INT32_MAX
-#define ENGINE_MAX_COUNTED 6 /* bounded option types per agent the DP tracks */
+#include "util.h"
+
+#define ENGINE_UNLIMITED INT32_MAX
 
 /* What a soft penalty is reported as (the breakdown of the objective). */
 enum engine_kind {
@@ -96,6 +97,23 @@ struct engine_option {
     const int *amounts; /* [n_cover] or NULL for 1 each */
 };
 
+/*
+ * The phases of a run that read the clock (engine_params.clock): each one
+ * stops at the deadline (or the cancel flag) by itself, so that no phase can
+ * hold a run past its budget.
+ */
+enum engine_phase {
+    ENGINE_PHASE_CONSTRUCT = 0, /* the first roster, agent by agent */
+    ENGINE_PHASE_DP,            /* inside one per-agent DP, layer by layer */
+    ENGINE_PHASE_SEARCH,        /* between search steps */
+    ENGINE_PHASE_LP,            /* column generation: LP solves and pricing rounds */
+    ENGINE_PHASE_BRANCH,        /* branch and price, and the MIPs over columns */
+    ENGINE_PHASE_RECOMBINE,     /* the late recombination of every thread's best */
+    ENGINE_PHASE_SEGMENT,       /* the segments' fresh constructions */
+    ENGINE_PHASE_WINDOW,        /* branch and price by windows of days */
+    ENGINE_PHASE_COUNT
+};
+
 struct engine_params {
     uint64_t seed;
     long iterations;           /* per thread; <= 0: no iteration limit */
@@ -121,6 +139,14 @@ struct engine_params {
      */
     double lp_share;
     bool no_branch; /* with lp_share: no branch and price (to measure what it adds) */
+    /*
+     * May be NULL (CLOCK_MONOTONIC). The clock every phase reads, in seconds
+     * from any origin; `seconds` counts from its value when engine_solve()
+     * starts. Tests inject one to see that each phase consults it and stops
+     * once it says the budget is spent. Must be thread-safe.
+     */
+    double (*clock)(void *ctx, enum engine_phase phase);
+    void *clock_ctx;
 };
 
 struct engine_report {
@@ -146,50 +172,54 @@ struct engine_solution {
 
 struct engine_instance;
 
-struct engine_instance *engine_instance_new(int n_days, int n_agents, int n_types);
+struct engine_instance *engine_instance_new(int n_days, int n_agents, int n_types) STAFFD_MUSTCHECK;
 void engine_instance_free(struct engine_instance *inst);
 void engine_rules_default(struct engine_agent_rules *r);
 
 /* Returns the new cell's index. Penalty: under * shortage + over * surplus. */
-int engine_cell_add(struct engine_instance *inst, int requirement, double under, double over);
+int engine_cell_add(struct engine_instance *inst, int requirement, double under,
+                    double over) STAFFD_MUSTCHECK;
 /*
  * Convex shortage: the k-th agent missing (k = 0, 1, ...) costs marginal[k]
  * (the last entry repeats), replacing the linear under weight. Marginals
  * should not decrease, or the model is no longer convex.
  */
 int engine_cell_set_shortage_curve(struct engine_instance *inst, int cell, const double *marginal,
-                                   int n);
+                                   int n) STAFFD_MUSTCHECK;
 /* Returns the option's index within (agent, day): 0, 1, ... in the order added. */
 int engine_option_add(struct engine_instance *inst, int agent, int day,
-                      const struct engine_option *o);
+                      const struct engine_option *o) STAFFD_MUSTCHECK;
 
 int engine_agent_set_rules(struct engine_instance *inst, int agent,
-                           const struct engine_agent_rules *r);
+                           const struct engine_agent_rules *r) STAFFD_MUSTCHECK;
 /* At most max options of this type over the horizon (0 forbids the type). */
-int engine_agent_set_type_max(struct engine_instance *inst, int agent, int type, int max);
+int engine_agent_set_type_max(struct engine_instance *inst, int agent, int type,
+                              int max) STAFFD_MUSTCHECK;
 /* type `next` may not follow `first` on the next day; agent -1 = every agent. */
-int engine_forbid_succession(struct engine_instance *inst, int agent, int first, int next);
+int engine_forbid_succession(struct engine_instance *inst, int agent, int first,
+                             int next) STAFFD_MUSTCHECK;
 /* Marks day as part of weekend number `weekend` (0..n_days-1; its days must be consecutive). */
-int engine_agent_set_weekend(struct engine_instance *inst, int agent, int day, int weekend);
+int engine_agent_set_weekend(struct engine_instance *inst, int agent, int day,
+                             int weekend) STAFFD_MUSTCHECK;
 /* Hard: the agent does not work that day. */
-int engine_agent_day_off(struct engine_instance *inst, int agent, int day);
+int engine_agent_day_off(struct engine_instance *inst, int agent, int day) STAFFD_MUSTCHECK;
 /* Hard (frozen): the agent-day keeps `option` (-1: off). */
-int engine_agent_fix(struct engine_instance *inst, int agent, int day, int option);
+int engine_agent_fix(struct engine_instance *inst, int agent, int day, int option) STAFFD_MUSTCHECK;
 
 /*
  * Soft wishes. want: penalty `weight` unless the agent-day gets it; !want:
  * penalty if it does. type or option -1 means the day off. Reported under `kind`.
  */
 int engine_wish_type(struct engine_instance *inst, int agent, int day, int type, bool want,
-                     double weight, enum engine_kind kind);
+                     double weight, enum engine_kind kind) STAFFD_MUSTCHECK;
 int engine_wish_option(struct engine_instance *inst, int agent, int day, int option, bool want,
-                       double weight, enum engine_kind kind);
+                       double weight, enum engine_kind kind) STAFFD_MUSTCHECK;
 /* Fairness: penalty per minute below / above target over the horizon (ENGINE_KIND_FAIRNESS). */
 int engine_agent_target_minutes(struct engine_instance *inst, int agent, int target, double under,
-                                double over);
+                                double over) STAFFD_MUSTCHECK;
 
 /* Freezes the instance; nothing can be added afterwards. -EINVAL, -ERANGE, -ENOMEM. */
-int engine_instance_finalize(struct engine_instance *inst);
+int engine_instance_finalize(struct engine_instance *inst) STAFFD_MUSTCHECK;
 
 int engine_n_days(const struct engine_instance *inst);
 int engine_n_agents(const struct engine_instance *inst);
@@ -209,11 +239,12 @@ int engine_option_type(const struct engine_instance *inst, int agent, int day, i
  * out->cancelled set and no choice array.
  */
 int engine_solve(const struct engine_instance *inst, const struct engine_params *p,
-                 struct engine_solution *out);
+                 struct engine_solution *out) STAFFD_MUSTCHECK;
 void engine_solution_free(struct engine_solution *s);
 
 /* Recomputes objective, breakdown and hard violations of choice from scratch. */
-int engine_check(const struct engine_instance *inst, const int *choice, struct engine_report *rep);
+int engine_check(const struct engine_instance *inst, const int *choice,
+                 struct engine_report *rep) STAFFD_MUSTCHECK;
 
 /*
  * The best horizon for one agent given the coverage of every cell by the
@@ -222,6 +253,17 @@ int engine_check(const struct engine_instance *inst, const int *choice, struct e
  * -ENOENT when the agent has no feasible horizon.
  */
 int engine_best_pattern(const struct engine_instance *inst, int agent, const int *coverage,
-                        int *choice, double *cost);
+                        int *choice, double *cost) STAFFD_MUSTCHECK;
+
+/*
+ * Whether each agent with which[a] set (which NULL: every agent) has any
+ * horizon that keeps its hard rules: feasible[a] (left alone for the
+ * others). Any horizon will do, so the DP runs as a narrow beam and widens
+ * only where it finds none: a proof of infeasibility costs the exact DP, a
+ * feasible agent a few thousand labels. 0, -ECANCELED (cancel raised
+ * between agents), -ENOMEM.
+ */
+int engine_feasible_agents(const struct engine_instance *inst, const bool *which,
+                           const atomic_bool *cancel, bool *feasible) STAFFD_MUSTCHECK;
 
 #endif

@@ -1,18 +1,23 @@
 /*
- * engine_dp.h — the engine's exact per-agent dynamic programme
- * (engine_dp.c): the cheapest horizon of one agent that breaks none of its
- * hard rules, under option and day-off costs the caller gives, with some
- * days pinned if asked. A resource-constrained shortest path over days,
- * pruned by dominance and by a bound, so it stays exact.
+ * engine_dp.h — the engine's per-agent dynamic programme (engine_dp.c): the
+ * cheapest horizon of one agent that breaks none of its hard rules, under
+ * option and day-off costs the caller gives, with some days pinned if asked.
+ * A resource-constrained shortest path over days, pruned by dominance, by a
+ * bound and by what the run rules leave reachable, all exact; where the
+ * state space is still too large (long horizons, many counted types) it
+ * keeps the cap_layer most promising labels of each day and says so
+ * (truncated): every horizon it returns still keeps every hard rule.
  *
  * Two users: the local search (engine_search.c: construction, re-optimising
  * an agent, ruin and recreate, repair), with costs against everybody else's
  * coverage from engine_dp_costs(); and the column generation (colgen.c),
  * with the LP's duals as costs and the agent's convexity dual as ub, so only
- * horizons that price out survive.
+ * horizons that price out survive. A truncated answer is a column but no
+ * proof (colgen.c then claims no bound from it).
  *
  *   struct dp_work w;                     one per thread: scratch, not shared
  *   engine_dp_init(&w, inst);
+ *   w.cap_layer = 64; w.clk = &clock;     optional: beam width, deadline
  *   engine_dp_costs(inst, &w, a, cov, offc, NULL);     or fill w.ocost, offc
  *   engine_dp_agent(inst, &w, a, offc, NULL, INFINITY, choice, &cost);
  *   engine_dp_more(inst, &w, a, ub, 4, choices, costs);  optional: runners-up
@@ -25,16 +30,29 @@
 
 #include "engine_internal.h"
 
+#include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
+
+#include "util.h"
+
+/*
+ * Labels the DP keeps per day when the caller sets no cap_layer: a budget of
+ * about DP_LABELS labels over the whole horizon, at least 256 and at most
+ * 200,000 a day (instances 1-12 never reach it, so their DP stays exact).
+ */
+#define DP_LABELS 4000000
 
 struct dp_node;    /* a label: state, cost, parent (engine_dp.c) */
 struct dp_sortent; /* dominance filter scratch (engine_dp.c) */
+struct dp_rank;    /* the cap's selection scratch (engine_dp.c) */
 
 /* One thread's DP scratch: the layers of labels, their hash table, the bound's tables. */
 struct dp_work {
     int D;
     struct dp_node **layer;
-    int *n, *cap;
+    uint16_t **cnt; /* [D+1]: per layer, n_cnt counters per label */
+    int *n, *cap, *ccap;
     int32_t *hash;
     int hcap;
     int32_t *used; /* slots of hash in use (cleared one by one when few) */
@@ -42,16 +60,34 @@ struct dp_work {
     uint8_t *alive;
     int alive_cap;
     double *ocost;         /* per option of the agent, index relative to its first option */
-    long *maxrem;          /* [D+1] minutes still reachable from day d on */
     struct dp_sortent *se; /* dominance filter scratch */
     int se_cap;
-    double *lb;  /* [(D+1)*(D+1)] bound: cost from day d on when k more days must be worked */
-    double *tmp; /* [3 * D + 1] */
-    int *itmp;   /* [3 * (D + 1)] */
+    struct dp_rank *rk; /* cap scratch */
+    int rk_cap;
+    int *rep; /* [run states]: the cap's best label of each */
+    int rep_cap;
+    double *lb;        /* [(D+1)*(D+1)] bound: cost from day d on when k more days must be worked */
+    double *tmp;       /* [3 * D + 1] */
+    int *itmp;         /* [3 * (D + 1)] */
+    long *rmax, *rmin; /* [4 (D+1) * run states]: minutes still reachable / unavoidable */
+    int rcap;
+    long *ctlen; /* [counted types]: the longest option of each; then the cuts (dp_reach) */
+    int ctlen_cap, ncut;
+    int *tcnt; /* [counted types]: what the pinned tail adds (dp_suffix) */
+    int tcnt_cap;
+    long *wsum, *wmax; /* [D]: this week's rest: sum and largest of the days' longest options */
+    /* Set by the caller (engine_dp_init: 0 and NULL). */
+    int cap_layer;                  /* labels kept per day; 0: from budget */
+    long budget;                    /* labels a call may make (the cap follows); 0: DP_LABELS */
+    const struct engine_clock *clk; /* checked once a day: -ETIMEDOUT, -ECANCELED */
+    bool cancel_only;               /* ... but only its cancel flag (a construction) */
+    /* Set by engine_dp_agent. */
+    bool truncated; /* labels were dropped beyond the cap: the answer is a heuristic one */
+    long labels;    /* labels the last call created */
 };
 
 /* Scratch for any agent of I (finalized). 0, or -ENOMEM and w holds nothing. */
-int engine_dp_init(struct dp_work *w, const struct engine_instance *I);
+int engine_dp_init(struct dp_work *w, const struct engine_instance *I) STAFFD_MUSTCHECK;
 void engine_dp_free(struct dp_work *w);
 
 /*
@@ -59,10 +95,12 @@ void engine_dp_free(struct dp_work *w);
  * j-th option (relative to the agent's first), offc[d] the cost of a day off;
  * restrict_ (may be NULL) pins day d to restrict_[d] unless it is NO_FIX.
  * ub: labels that cannot end below it are pruned (INFINITY: none).
- * Fills choice[D] and *cost (fairness included). 0, -ENOENT, -ENOMEM.
+ * Fills choice[D] and *cost (fairness included). 0, -ENOENT (no horizon, or
+ * none among the labels the cap kept: w->truncated), -ENOMEM, -ETIMEDOUT,
+ * -ECANCELED (w->clk).
  */
 int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, const double *offc,
-                    const int *restrict_, double ub, int *choice, double *cost);
+                    const int *restrict_, double ub, int *choice, double *cost) STAFFD_MUSTCHECK;
 
 /*
  * After engine_dp_agent() on w: up to k (at most 16) horizons of the last
@@ -70,15 +108,75 @@ int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
  * costs[j]. Returns how many. Column generation adds them all at once.
  */
 int engine_dp_more(const struct engine_instance *I, const struct dp_work *w, int a, double ub,
-                   int k, int *choices, double *costs);
+                   int k, int *choices, double *costs) STAFFD_MUSTCHECK;
 
 /*
  * Fills w->ocost and offc[n_days] for agent a against coverage cov[n_cells]
  * (which excludes a; NULL: nobody), each option's and day off's soft cost
  * plus the change in cell penalties it brings. rng (may be NULL) adds the
- * tie-breaking nudge (see engine_dp.c) and advances it.
+ * tie-breaking nudge (see engine_dp.c) and advances it. d0..d1: only those
+ * days' costs are needed (the rest are pinned); the others are left as
+ * they were. engine_dp_costs is the whole horizon.
  */
 void engine_dp_costs(const struct engine_instance *I, struct dp_work *w, int a, const int *cov,
                      double *offc, uint64_t *rng);
+void engine_dp_costs_days(const struct engine_instance *I, struct dp_work *w, int a, const int *cov,
+                          double *offc, uint64_t *rng, int d0, int d1);
+
+/*
+ * What one DP call prepares before it runs (engine_dp_tables.c), for
+ * engine_dp.c alone.
+ */
+#define DP_NO_REACH (LONG_MIN / 4) /* a run state with no feasible continuation */
+
+/*
+ * Lower bounds for pruning. For the days d..D-1: offsuf[d] is the cost if
+ * every free day is off and every pinned day as pinned; the free days that
+ * may be worked have extra costs (working's cheapest option minus the day
+ * off) and pre[d * (D + 1) + k] is the sum of the k smallest of them. If
+ * between lo and hi more free days must be worked, no horizon costs less than
+ * offsuf[d] + pre[d][j] with j = clamp(number of negative extras, lo, hi).
+ */
+struct dp_bound {
+    double *offsuf, *pre;
+    int *neg, *nfree, *pinw;
+    long maxm, minm; /* largest and smallest option minutes of the agent */
+};
+
+void engine_dp_bounds(const struct engine_instance *I, struct dp_work *w, int a, const double *offc,
+                      const int *restrict_, struct dp_bound *b);
+
+/*
+ * The pinned rest of the horizon, from day P on (every day pinned): the
+ * minutes, bounded type counts and weekends it adds to any label.
+ */
+struct dp_tail {
+    long minutes;
+    int weekends;           /* counted by the DP's rule from P + 1 on */
+    bool work_p;            /* day P is worked */
+    bool p_weekend, p_cont; /* day P is a weekend day, the rest of P - 1's weekend */
+};
+
+int engine_dp_tail(const struct engine_instance *I, struct dp_work *w, int a, const int *restrict_,
+                   int P, struct dp_tail *t);
+
+/*
+ * The reachability tables w->rmax, w->rmin for agent a over days F..P
+ * (engine_dp_tables.c says how they are laid out); SM is what the pinned
+ * days from P on add. 0 or -ENOMEM.
+ */
+int engine_dp_reach(const struct engine_instance *I, struct dp_work *w, int a, const int *restrict_,
+                    int F, int P, long SM);
+
+/*
+ * Whether day d of agent a is pinned (by the caller or frozen), and to what.
+ */
+static inline int engine_dp_pinned(const struct engine_instance *I, int a, int d,
+                                   const int *restrict_)
+{
+    if (restrict_ && restrict_[d] != NO_FIX)
+        return restrict_[d];
+    return I->fixed[a * I->D + d];
+}
 
 #endif

@@ -20,10 +20,13 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+
+#include "util.h"
 
 #define NO_FIX (-2)
 
@@ -48,19 +51,37 @@ struct popt {
     bool banned; /* day off, frozen elsewhere, or type forbidden for the agent */
 };
 
-struct addopt {
+/* Where an option was added: sorted into (agent, day, seq) order by finalize. */
+struct addkey {
     int agent, day, seq;
-    struct popt o;
 };
 
 /* What the DP must track for one agent (only rules that can bind). */
 struct aprep {
     int g; /* gcd of the agent's option minutes: the DP counts minutes in units of g */
     bool track_mins, track_wmin, track_wdays, track_wk, track_type, track_end;
-    int n_cnt;
-    int cnt_max[ENGINE_MAX_COUNTED];
+    int n_cnt;   /* bounded types the DP counts (any number) */
+    int cnt_off; /* their maxima: I->cnt_max[cnt_off .. cnt_off + n_cnt) */
     int cap_work, cap_off;
 };
+
+/*
+ * A run's clock: every phase reads it (engine_params.clock, or
+ * CLOCK_MONOTONIC) and stops at `deadline` (seconds on that clock; 0: none)
+ * or when `cancel` is raised. Shared read-only by the run's threads.
+ */
+struct engine_clock {
+    double (*now)(void *ctx, enum engine_phase phase);
+    void *ctx;
+    double t0;       /* the run's start */
+    double deadline; /* 0: no deadline */
+    const atomic_bool *cancel;
+};
+
+double engine_clock_read(const struct engine_clock *c, enum engine_phase phase);
+/* The deadline has passed or the run was cancelled. NULL: never. */
+bool engine_clock_expired(const struct engine_clock *c, enum engine_phase phase);
+bool engine_clock_cancelled(const struct engine_clock *c);
 
 struct engine_instance {
     int D, A, T;
@@ -72,16 +93,26 @@ struct engine_instance {
     int *curve_off, *curve_n; /* into curve: cumulative shortage penalty, n + 1 entries */
     double *curve;
     int n_curve, cap_curve;
-    /* options as added */
+    /*
+     * Options as added go straight into po (keys in add, freed by
+     * finalize): callers add them in agent and day order, and then po needs
+     * no second copy, which halves the model's peak on large instances.
+     */
     int n_add, cap_add;
-    struct addopt *add;
+    struct addkey *add;
     int n_cov, cap_cov;
     int *cov_cell, *cov_amt;
     int *n_per_ad; /* [A*D] */
     /* agents */
     struct engine_agent_rules *rules;
-    int *type_max;   /* [A*T] */
-    uint8_t *forbid; /* [A*T*T] */
+    int *type_max; /* [A*T] */
+    /*
+     * Successions: forbid[a] is agent a's [T*T] matrix, the shared
+     * forbid_all unless the agent has rules of its own (then a copy), so that
+     * many agents and many types cost T*T once.
+     */
+    uint8_t *forbid_all;
+    uint8_t **forbid;
     int *weekend;    /* [A*D], -1 */
     uint8_t *dayoff; /* [A*D] */
     int *fixed;      /* [A*D], NO_FIX */
@@ -99,9 +130,15 @@ struct engine_instance {
     int64_t *cls_end;
     struct aprep *ap;
     int *cnt_index; /* [A*T]: which DP counter tracks the type, -1 */
+    int *cnt_max;   /* the counted types' maxima, per agent from ap[a].cnt_off */
     double noise;   /* tie-breaking noise per DP cost (see engine_dp_costs) */
     double minw;    /* smallest positive weight: the unit of the annealing temperature */
 };
+
+static inline bool forbid_at(const struct engine_instance *I, int a, int first, int next)
+{
+    return I->forbid[a][(size_t)first * (size_t)I->T + (size_t)next] != 0;
+}
 
 static inline double cell_pen(const struct engine_instance *I, int c, int cov)
 {
@@ -158,6 +195,6 @@ static inline int engine_grow(void **p, int *cap, int need, size_t sz)
  * search's feasibility test. The number of violations, or -ENOMEM.
  */
 int engine_agent_scan(const struct engine_instance *I, int a, const int *row, bool stop,
-                      int *by_rule, char *why, size_t why_len);
+                      int *by_rule, char *why, size_t why_len) STAFFD_MUSTCHECK;
 
 #endif

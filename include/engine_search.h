@@ -5,7 +5,7 @@
  *
  *   search_init(S, inst, params, thread);  then engine_solve.c sets the run's
  *                                          shared fields (t0, best_mu, ...)
- *   search_construct(S);                   a first roster, agent by agent by DP
+ *   search_construct(S, phase);            a first roster, agent by agent by DP
  *   while (!search_should_stop(S)) {
  *       double u = rng_unit(&S->rng);
  *       search_cool(S, share of the schedule done);
@@ -33,7 +33,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <time.h>
+
+#include "util.h"
 
 struct colgen; /* the LP thread's master: engine_solve.c's, the search never touches it */
 
@@ -59,7 +60,10 @@ struct search {
     bool cancelled;
     int rc;
     int infeasible_agent;
-    struct timespec t0;
+    const struct engine_clock *clk; /* the run's clock (engine_solve.c's) */
+    struct engine_clock clk_grace;  /* the same, its deadline moved by the construction's grace */
+    int cap_construct; /* the DP's labels per day in a construction (see search_init) */
+    int cap_search;    /* ... and in the search's neighbourhoods */
     /* The LP thread: its master, kept for one recombination late in the run. */
     struct colgen *cg;
     bool recombined;
@@ -81,29 +85,39 @@ struct search {
 };
 
 int search_init(struct search *S, const struct engine_instance *I, const struct engine_params *P,
-                int thread);
+                int thread) STAFFD_MUSTCHECK;
 void search_free(struct search *S);
 
 /*
  * The first roster: every agent in random order by the DP against those
- * before it. Only cancellation interrupts it (-ECANCELED); -EDOM when an
+ * before it, each DP a beam of S->cap_construct labels a day, widened for an
+ * agent where it finds nothing. Cancellation interrupts it (-ECANCELED);
+ * past the deadline it finishes with the narrowest beam, and gives up
+ * (-ETIMEDOUT) once the grace after the deadline is spent too. -EDOM when an
  * agent has no feasible horizon (S->infeasible_agent).
  */
-int search_construct(struct search *S);
+int search_construct(struct search *S, enum engine_phase phase) STAFFD_MUSTCHECK;
 
-int search_step(struct search *S, double u);
+int search_step(struct search *S, double u) STAFFD_MUSTCHECK;
 void search_cool(struct search *S, double t);
 
 /* Keeps the current roster as the thread's best (and its segment's) when it is better. */
 void search_note_best(struct search *S);
 bool search_should_stop(struct search *S);
-double search_elapsed(const struct search *S); /* seconds since S->t0 */
+double search_elapsed(const struct search *S); /* seconds since the run's start */
+double search_now(const struct search *S, enum engine_phase phase); /* ditto, for a phase */
 
+/*
+ * Agent a's whole horizon by DP against the others, as in a construction
+ * (the beam widened until it finds one): -EDOM when it has none.
+ */
+int search_place_agent(struct search *S, int a);
 /* Agent a's whole row becomes row (unchecked); returns the cost change. */
 double search_set_row(struct search *S, int a, const int *row);
 /* Whether row breaks none of agent a's hard rules. */
 bool search_row_ok(const struct search *S, int a, const int *row);
 /* Agent a's horizon re-optimised by DP against the others (days pinned by restrict_). */
-int search_reopt_agent(struct search *S, int a, const int *restrict_, double *delta);
+int search_reopt_agent(struct search *S, int a, const int *restrict_,
+                       double *delta) STAFFD_MUSTCHECK;
 
 #endif

@@ -12,7 +12,7 @@
  *   db_exec(feeds_tokens_sql)       -> feeds_set_tokens(cache, result)
  *   db_exec(feeds_shifts_sql, ids)  -> worker: feeds_render(result, &batch)
  *                                   -> loop:   feeds_install(cache, batch)
- *   http: feeds_lookup(cache, token, len, &feed)
+ *   http: feeds_lookup(cache, token, len, &feed)   // daemon.c hands it to http.c
  *   a revocation notification: feeds_revoke(cache, hex_sha256)
  */
 #ifndef STAFFD_FEEDS_H
@@ -22,10 +22,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http.h"
+#include "util.h"
 
 struct feeds;
 struct feeds_batch;
+
+/* One agent's rendered feed, as the cache holds it: valid until the cache next changes. */
+struct feeds_rendered {
+    const char *body;
+    size_t len;
+    const char *etag;      /* strong ETag including quotes */
+    int64_t last_modified; /* Unix seconds */
+};
 
 extern const char feeds_tokens_sql[];
 /*
@@ -34,18 +42,19 @@ extern const char feeds_tokens_sql[];
  */
 extern const char feeds_shifts_sql[];
 
-int feeds_new(struct feeds **out);
+int feeds_new(struct feeds **out) STAFFD_MUSTCHECK;
 void feeds_free(struct feeds *f);
 
 /* Replaces the token table from a feeds_tokens_sql result. 0, -EINVAL or -ENOMEM. */
-int feeds_set_tokens(struct feeds *f, const PGresult *r);
+int feeds_set_tokens(struct feeds *f, const PGresult *r) STAFFD_MUSTCHECK;
 /* Renders every agent in a feeds_shifts_sql result. Thread-safe. 0 or -errno. */
-int feeds_render(const PGresult *r, struct feeds_batch **out);
+int feeds_render(const PGresult *r, struct feeds_batch **out) STAFFD_MUSTCHECK;
 /*
  * Installs a batch (taking ownership). With `full`, agents absent from the
- * batch are dropped from the cache. Returns how many feeds changed bytes.
+ * batch are dropped from the cache. Returns how many feeds changed bytes, or
+ * -ENOMEM with the cache as it was (the batch is freed either way).
  */
-int feeds_install(struct feeds *f, struct feeds_batch *b, int full);
+int feeds_install(struct feeds *f, struct feeds_batch *b, int full) STAFFD_MUSTCHECK;
 void feeds_batch_free(struct feeds_batch *b);
 
 /*
@@ -54,13 +63,14 @@ void feeds_batch_free(struct feeds_batch *b);
  * the token table is read again. 0, -ENOENT when no live token has that hash,
  * -EINVAL when hex is not a SHA-256.
  */
-int feeds_revoke(struct feeds *f, const char *hex);
+int feeds_revoke(struct feeds *f, const char *hex) STAFFD_MUSTCHECK;
 
 /*
  * 0 and *out; -ENOENT: no live token; -EAGAIN: the tokens were never loaded,
  * or the token's feed is not rendered yet (a daemon that has just started).
  */
-int feeds_lookup(const struct feeds *f, const char *token, size_t len, struct http_feed *out);
+int feeds_lookup(const struct feeds *f, const char *token, size_t len,
+                 struct feeds_rendered *out) STAFFD_MUSTCHECK;
 int feeds_count(const struct feeds *f);
 int feeds_token_count(const struct feeds *f);
 

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "util.h"
 
 struct greedy_params {
     uint64_t seed;
@@ -27,6 +28,7 @@ struct greedy_params {
  * plan->scheduled. Shifts already started (published, not cancelled, start <
  * s->now) are kept as they are. 0, -ECANCELED or -ENOMEM.
  */
-int greedy_build(const struct snapshot *s, const struct greedy_params *p, struct plan *plan);
+int greedy_build(const struct snapshot *s, const struct greedy_params *p,
+                 struct plan *plan) STAFFD_MUSTCHECK;
 
 #endif

@@ -19,6 +19,7 @@
 #include "http.h"
 #include "leader.h"
 #include "runs.h"
+#include "util.h"
 
 struct health_input {
     double now; /* Unix seconds */
@@ -37,9 +38,9 @@ struct health_input {
 };
 
 /* malloc'd JSON; *status 200 or 503. NULL on allocation failure. */
-char *health_json(const struct health_input *in, int *status);
+char *health_json(const struct health_input *in, int *status) STAFFD_MUSTCHECK;
 /* malloc'd Prometheus text. NULL on allocation failure. */
-char *health_metrics(const struct health_input *in);
+char *health_metrics(const struct health_input *in) STAFFD_MUSTCHECK;
 /* How many reasons there are to say "degraded" (0: healthy). */
 int health_reasons(const struct health_input *in, char reasons[][192], int max);
 

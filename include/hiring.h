@@ -36,6 +36,7 @@
 
 #include "model.h"
 #include "plan.h"
+#include "util.h"
 
 #define HIRING_MAX_LENGTHS 8
 
@@ -77,7 +78,7 @@ struct hiring_template {
  * skipped. 0, or -EINVAL when `contract` is out of range or such a contract.
  */
 int hiring_template_pick(const struct snapshot *s, const struct hiring_params *p,
-                         struct hiring_template *out);
+                         struct hiring_template *out) STAFFD_MUSTCHECK;
 
 /* A job ad: hires of the template for one queue in one weekly window. */
 struct hiring_profile {
@@ -127,7 +128,7 @@ struct hiring_result {
  * profiles.
  */
 int hiring_size(const struct snapshot *s, const struct plan *plan, const struct hiring_params *p,
-                struct hiring_result *out);
+                struct hiring_result *out) STAFFD_MUSTCHECK;
 void hiring_result_free(struct hiring_result *r);
 
 /* The availability window hypothetical hires of profile f get, one per weekday. */
@@ -158,7 +159,8 @@ struct hiring_check {
  * beyond `top` together). 0, -EINVAL, -ECANCELED or -ENOMEM.
  */
 int hiring_what_if(const struct snapshot *s, const struct plan *base, const struct hiring_result *r,
-                   int top, const struct plan_params *pp, struct hiring_check *out);
+                   int top, const struct plan_params *pp,
+                   struct hiring_check *out) STAFFD_MUSTCHECK;
 void hiring_check_free(struct hiring_check *c);
 
 /* ---- words for weekly time blocks (shared with recruit.c) ---------------- */

@@ -28,13 +28,13 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "model.h"
+#include "util.h"
 
 struct http_feed {
     const char *body; /* valid until the callback's caller returns */
     size_t len;
-    const char *etag; /* strong ETag including quotes, e.g. "\"3f2a...\"" */
-    sd_time last_modified;
+    const char *etag;      /* strong ETag including quotes, e.g. "\"3f2a...\"" */
+    int64_t last_modified; /* Unix seconds */
 };
 
 /*
@@ -112,7 +112,7 @@ struct http_stats {
 struct http_server;
 
 int http_start(uv_loop_t *loop, const char *address, int port, const struct http_handlers *h,
-               struct http_server **out);
+               struct http_server **out) STAFFD_MUSTCHECK;
 void http_get_stats(const struct http_server *srv, struct http_stats *out);
 /*
  * Caps the connections held at once (default 1024). One more is accepted and

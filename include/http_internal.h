@@ -10,8 +10,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#include "model.h"
+#include "util.h"
 
 #define HTTP_FEED_PREFIX    "/feeds/"
 #define HTTP_FEED_SUFFIX    ".ics"
@@ -20,8 +21,8 @@
 #define HTTP_TOKEN_MAX      128        /* a feed token: 1..128 characters of [A-Za-z0-9_-] */
 #define HTTP_DATE_BUF       64         /* room for any int fields, so snprintf cannot truncate */
 /* 0001-01-01 .. 9999-12-31T23:59:59Z: what an HTTP-date can spell. */
-#define HTTP_DATE_MIN ((sd_time)-62135596800)
-#define HTTP_DATE_MAX ((sd_time)253402300799)
+#define HTTP_DATE_MIN ((int64_t)-62135596800)
+#define HTTP_DATE_MAX ((int64_t)253402300799)
 
 enum http_resource {
     HTTP_RES_NONE,     /* no such resource */
@@ -46,9 +47,9 @@ enum http_resource http_route_path(const char *path, size_t len, const char **ar
  * day name must be a day name but is not checked against the date. 0 or
  * -EINVAL; *out is written only on success.
  */
-int http_date_parse(const char *s, size_t len, sd_time now, sd_time *out);
+int http_date_parse(const char *s, size_t len, int64_t now, int64_t *out) STAFFD_MUSTCHECK;
 /* t as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"). 0, or -EINVAL outside the range. */
-int http_date_format(sd_time t, char buf[HTTP_DATE_BUF]);
+int http_date_format(int64_t t, char buf[HTTP_DATE_BUF]) STAFFD_MUSTCHECK;
 
 /* Whether tag is one entity-tag ([W/]"etagc*") that may go into a header as it is. */
 bool http_etag_valid(const char *tag);
@@ -66,6 +67,7 @@ bool http_if_none_match(const char *value, size_t len, const char *etag, size_t 
  * ASCII with no space; trailing blanks are ignored. 0 with *token pointing
  * into value, or -EINVAL for another scheme or a malformed value.
  */
-int http_bearer_token(const char *value, size_t len, const char **token, size_t *token_len);
+int http_bearer_token(const char *value, size_t len, const char **token,
+                      size_t *token_len) STAFFD_MUSTCHECK;
 
 #endif

@@ -33,6 +33,7 @@
 #include <uv.h>
 
 #include "runs.h"
+#include "util.h"
 
 #define LEADER_SITE_LOCK   21332 /* 'S','T': pg_try_advisory_lock(21332, site id) */
 #define LEADER_MEMBER_LOCK 21333 /* pg_try_advisory_lock(21333, backend pid) */
@@ -55,7 +56,7 @@ struct leader_stats {
 };
 
 int leader_new(uv_loop_t *loop, int failover_seconds, const struct leader_callbacks *cb,
-               struct leader **out) __attribute__((warn_unused_result));
+               struct leader **out) __attribute__((warn_unused_result)) STAFFD_MUSTCHECK;
 void leader_set_failover(struct leader *l, int failover_seconds);
 void leader_set_db(struct leader *l, struct db *db);
 void leader_get_stats(const struct leader *l, struct leader_stats *out);

@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "model.h"
+#include "util.h"
 
 /*
  * The largest values a demand row or a queue may hold (docs/interfaces.md,
@@ -42,9 +43,10 @@ extern const char load_change_counter_sql[];
  * (snapshot.now, and the horizon's first day) is PostgreSQL's now(), or
  * clock_at when clock_fixed.
  */
-char *load_snapshot_sql(int horizon_days, bool clock_fixed, sd_time clock_at, int64_t site);
+char *load_snapshot_sql(int horizon_days, bool clock_fixed, sd_time clock_at,
+                        int64_t site) STAFFD_MUSTCHECK;
 /* 0, -EINVAL (unexpected result shape: err says where) or -ENOMEM. */
 int load_snapshot(PGresult *const *results, int n, int horizon_days, struct snapshot *out,
-                  char *err, size_t err_len);
+                  char *err, size_t err_len) STAFFD_MUSTCHECK;
 
 #endif

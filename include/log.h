@@ -8,6 +8,8 @@
 #ifndef STAFFD_LOG_H
 #define STAFFD_LOG_H
 
+#include "util.h"
+
 enum log_level {
     LOG_LVL_ERR = 3,
     LOG_LVL_WARNING = 4,
@@ -19,7 +21,7 @@ enum log_level {
 /* Messages above this level are dropped. Default: LOG_LVL_INFO. */
 void log_set_level(enum log_level level);
 /* Parses "error", "warning", "notice", "info", "debug"; returns 0 or -EINVAL. */
-int log_parse_level(const char *name, enum log_level *out);
+int log_parse_level(const char *name, enum log_level *out) STAFFD_MUSTCHECK;
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_err(...)    log_msg(LOG_LVL_ERR, __VA_ARGS__)

@@ -216,6 +216,16 @@ struct planned_shift {
     sd_time start, end;
 };
 
+/*
+ * Shortage splits in two: `unfixable` is the part no roster can fix, because
+ * fewer agents could work the interval at all than it requires: active,
+ * skilled for the queue, a shift of their contract fits their availability
+ * there, no time off, inside the horizon and not begun, or a published shift
+ * that stands covers it (roster_agent_options()). Hiring or more availability
+ * fixes that part; the rest of the shortage is the roster's choice. A
+ * bilingual agent counts as available on both of its queues, so the split is
+ * per queue.
+ */
 struct plan {
     int n_shifts;
     struct planned_shift *shifts;
@@ -225,9 +235,14 @@ struct plan {
     double *required;             /* agents to schedule, shrinkage included */
     int *scheduled;               /* agents on the queue in that cell, not on a break */
     double *shortage;             /* max(0, required - scheduled) */
+    double *surplus;              /* max(0, scheduled - required): agents above the need */
+    int *available;               /* agents who could work the cell at all (see below) */
+    double *unfixable;            /* min(shortage, max(0, required - available)) */
     double *service_level;        /* predicted for the scheduled agents */
     double shortage_minutes;      /* sum of shortage * 15 over cells from now on */
     double past_shortage_minutes; /* the same over cells that began before now (history) */
+    double surplus_minutes;       /* sum of surplus * 15 over cells from now on */
+    double unfixable_minutes;     /* sum of unfixable * 15 over cells from now on */
     double objective;
     /* Rules the planner had to relax for an agent (e.g. an unreachable weekly minimum). */
     int n_warnings;

@@ -1,5 +1,5 @@
 /*
- * nrp.h — the Curtois & Qu rostering benchmark (docs/NRP.md): parser, an
+ * nrp.h — the Curtois & Qu rostering benchmark (docs/nrp.md): parser, an
  * independent checker, translation into the engine's model, an LP writer for
  * CBC, and the solution file format (`EmployeeID,Day,ShiftID` lines).
  *
@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "engine.h"
+#include "util.h"
 
 #define NRP_ID_LEN 32
 
@@ -50,7 +51,7 @@ struct nrp_instance {
     struct nrp_cover *cover;
 };
 
-/* Hard rules of docs/NRP.md, numbered as there (index 0 unused). */
+/* Hard rules of docs/nrp.md, numbered as there (index 0 unused). */
 #define NRP_RULES 10
 
 struct nrp_result {
@@ -62,8 +63,10 @@ struct nrp_result {
 };
 
 /* Parses text (any line endings); on failure err says where. 0, -EINVAL, -ENOMEM. */
-int nrp_parse(const char *text, size_t len, struct nrp_instance *out, char *err, size_t err_len);
-int nrp_load(const char *path, struct nrp_instance *out, char *err, size_t err_len);
+int nrp_parse(const char *text, size_t len, struct nrp_instance *out, char *err,
+              size_t err_len) STAFFD_MUSTCHECK;
+int nrp_load(const char *path, struct nrp_instance *out, char *err,
+             size_t err_len) STAFFD_MUSTCHECK;
 void nrp_free(struct nrp_instance *inst);
 
 /*
@@ -72,22 +75,23 @@ void nrp_free(struct nrp_instance *inst);
  * otherwise ignored. Unknown IDs or days: -EINVAL with err set.
  */
 int nrp_solution_parse(const struct nrp_instance *inst, const char *text, size_t len, int *assign,
-                       int *extra, char *err, size_t err_len);
+                       int *extra, char *err, size_t err_len) STAFFD_MUSTCHECK;
 int nrp_solution_load(const struct nrp_instance *inst, const char *path, int *assign, int *extra,
-                      char *err, size_t err_len);
-int nrp_solution_write(const struct nrp_instance *inst, const int *assign, FILE *f);
+                      char *err, size_t err_len) STAFFD_MUSTCHECK;
+int nrp_solution_write(const struct nrp_instance *inst, const int *assign,
+                       FILE *f) STAFFD_MUSTCHECK;
 
-/* Objective and hard violations, from the instance alone; extra as from nrp_solution_parse. */
+/*
+ * Objective and hard violations, from the instance alone; extra as from
+ * nrp_solution_parse. Always 0: the verdict is in *res.
+ */
 int nrp_check(const struct nrp_instance *inst, const int *assign, int extra,
               struct nrp_result *res);
 
 /* A finalized engine instance for the benchmark (see the top of this file). */
-int nrp_to_engine(const struct nrp_instance *inst, struct engine_instance **out);
+int nrp_to_engine(const struct nrp_instance *inst, struct engine_instance **out) STAFFD_MUSTCHECK;
 
 /* The instance as a mixed-integer program in CPLEX LP format (for CBC). */
-int nrp_write_lp(const struct nrp_instance *inst, FILE *f);
-
-/* `staffd nrp ...` (daemon/nrp_cli.c); argv[0] is "nrp". Returns the exit status. */
-int nrp_main(int argc, char **argv);
+int nrp_write_lp(const struct nrp_instance *inst, FILE *f) STAFFD_MUSTCHECK;
 
 #endif

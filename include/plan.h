@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "util.h"
 
 struct plan_params {
     uint64_t seed;
@@ -30,9 +31,10 @@ struct plan_params {
 };
 
 /* Fills *out (plan_free() it). 0, -ECANCELED, -ENOMEM. */
-int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan *out);
+int plan_run(const struct snapshot *s, const struct plan_params *p,
+             struct plan *out) STAFFD_MUSTCHECK;
 
 /* Fills out[queue * n_cells + cell] with agents to schedule. 0 or -errno. */
-int plan_requirements(const struct snapshot *s, double *out);
+int plan_requirements(const struct snapshot *s, double *out) STAFFD_MUSTCHECK;
 
 #endif

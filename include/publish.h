@@ -14,6 +14,7 @@
 #define STAFFD_PUBLISH_H
 
 #include "model.h"
+#include "util.h"
 
 enum publish_kind { PUBLISH_INSERT, PUBLISH_UPDATE, PUBLISH_CANCEL };
 
@@ -25,6 +26,7 @@ struct publish_op {
 };
 
 /* *ops is malloc'd (NULL when *n == 0). 0 or -ENOMEM. */
-int publish_diff(const struct snapshot *s, const struct plan *p, struct publish_op **ops, int *n);
+int publish_diff(const struct snapshot *s, const struct plan *p, struct publish_op **ops,
+                 int *n) STAFFD_MUSTCHECK;
 
 #endif

@@ -37,6 +37,7 @@
 #include "hiring.h"
 #include "model.h"
 #include "plan.h"
+#include "util.h"
 
 /* The default contract a candidate is evaluated (and tried in --what-if) under. */
 #define RECRUIT_MAX_LENGTHS 4
@@ -89,12 +90,12 @@ struct recruit_result {
  * -ECANCELED or -ENOMEM; *out is zeroed on failure.
  */
 int recruit_run(const struct snapshot *s, const struct plan *plan, const struct recruit_params *p,
-                struct recruit_result *out);
+                struct recruit_result *out) STAFFD_MUSTCHECK;
 /* The two halves alone (recruit_run calls both). Ranking: *out malloc'd, NULL when *n == 0. */
 int recruit_needs(const struct snapshot *s, const struct plan *plan, const struct recruit_params *p,
-                  struct hiring_result *out);
+                  struct hiring_result *out) STAFFD_MUSTCHECK;
 int recruit_rank(const struct snapshot *s, const struct plan *plan, const struct recruit_params *p,
-                 struct recruit_ranked **out, int *n);
+                 struct recruit_ranked **out, int *n) STAFFD_MUSTCHECK;
 void recruit_ranked_free(struct recruit_ranked *r, int n);
 void recruit_result_free(struct recruit_result *r);
 
@@ -110,7 +111,7 @@ void recruit_default_contract(const struct candidate *c, int *lengths, struct co
 void recruit_candidate_agent(const struct candidate *c, int contract, struct agent *out);
 
 /* Index into snapshot.candidates of the candidate with this id, or -1. */
-int recruit_find_candidate(const struct snapshot *s, int64_t id);
+int recruit_find_candidate(const struct snapshot *s, int64_t id) STAFFD_MUSTCHECK;
 
 /* Per queue: the plan before and after adding candidates as agents. */
 struct recruit_queue_change {
@@ -130,7 +131,7 @@ struct recruit_what_if {
  * 0, -EINVAL (bad index), -ECANCELED or -ENOMEM.
  */
 int recruit_what_if(const struct snapshot *s, const struct plan *base, const int *candidates, int n,
-                    const struct recruit_params *p, struct recruit_what_if *out);
+                    const struct recruit_params *p, struct recruit_what_if *out) STAFFD_MUSTCHECK;
 void recruit_what_if_free(struct recruit_what_if *w);
 
 /*
@@ -140,7 +141,7 @@ void recruit_what_if_free(struct recruit_what_if *w);
  */
 int recruit_check_profiles(const struct snapshot *s, const struct plan *base,
                            const struct recruit_result *rr, int top, const struct recruit_params *p,
-                           struct hiring_check *out);
+                           struct hiring_check *out) STAFFD_MUSTCHECK;
 
 /* Per queue: the plan and hiring needs before and after another assistant's share. */
 struct recruit_containment_queue {
@@ -166,15 +167,7 @@ struct recruit_containment {
 int recruit_what_if_containment(const struct snapshot *s, const struct plan *base,
                                 const struct recruit_result *base_rr, int queue, double share,
                                 const struct plan_params *pp, const struct recruit_params *p,
-                                struct recruit_containment *out);
+                                struct recruit_containment *out) STAFFD_MUSTCHECK;
 void recruit_containment_free(struct recruit_containment *c);
-
-/*
- * `staffd recruit [-c FILE] [--top N] [--json] [--what-if ID...]`
- * (daemon/recruit_cli.c, blocking libpq; writes nothing). argv[0] is
- * "recruit". Returns the exit status: 0, 1 runtime failure, 2 usage,
- * configuration or unknown/closed candidate.
- */
-int recruit_main(int argc, char **argv);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "model.h"
 #include "recruit.h"
+#include "util.h"
 
 /*
  * {"weeks", "shortage_minutes_per_week", "params": {...}, "hiring": {...},
@@ -22,17 +23,22 @@
  * Candidates carry ids, never names or e-mail addresses. NULL on allocation
  * failure; cJSON_Delete() it.
  */
-cJSON *recruit_to_json(const struct snapshot *s, const struct recruit_result *r);
+cJSON *recruit_to_json(const struct snapshot *s, const struct recruit_result *r) STAFFD_MUSTCHECK;
 /* Readable tables for a terminal: needs, then the first `top` candidates. malloc'd or NULL. */
-char *recruit_format_text(const struct snapshot *s, const struct recruit_result *r, int top);
+char *recruit_format_text(const struct snapshot *s, const struct recruit_result *r,
+                          int top) STAFFD_MUSTCHECK;
 /* The --what-if table: per queue shortage and service level, before and after. */
-char *recruit_format_what_if(const struct snapshot *s, const struct recruit_what_if *w);
+char *recruit_format_what_if(const struct snapshot *s,
+                             const struct recruit_what_if *w) STAFFD_MUSTCHECK;
 /* {"candidate_ids", "queues": [{before/after}], "scheduled_minutes_per_week"}; NULL on OOM. */
-cJSON *recruit_what_if_to_json(const struct snapshot *s, const struct recruit_what_if *w);
+cJSON *recruit_what_if_to_json(const struct snapshot *s,
+                               const struct recruit_what_if *w) STAFFD_MUSTCHECK;
 /* --what-if-containment: per queue share, required and short hours, service level, hires. */
-char *recruit_format_containment(const struct snapshot *s, const struct recruit_containment *c);
+char *recruit_format_containment(const struct snapshot *s,
+                                 const struct recruit_containment *c) STAFFD_MUSTCHECK;
 /* {"assistant_share", "queue_id", "hires_before", "hires_after", "queues": [...]}; NULL on OOM. */
-cJSON *recruit_containment_to_json(const struct snapshot *s, const struct recruit_containment *c);
+cJSON *recruit_containment_to_json(const struct snapshot *s,
+                                   const struct recruit_containment *c) STAFFD_MUSTCHECK;
 
 /* --what-if-profiles: predicted against realised per step, and what is left per queue. */
 char *recruit_format_check(const struct snapshot *s, const struct recruit_result *r,

@@ -1,7 +1,6 @@
 /*
- * requirements_cli.h — `staffd requirements`: requirement and predicted
- * performance per interval as CSV, from the database or from a CSV file.
- * argv[0] is "requirements". Returns the exit status.
+ * requirements_cli.h — the CSV reader of `staffd requirements` (whose entry
+ * point, requirements_main, is in cli.h with the other subcommands).
  *
  * The CSV reader is pure, so that it can be tested and fuzzed alone:
  *   struct requirements_csv r;
@@ -14,10 +13,10 @@
 
 #include <stddef.h>
 
+#include "util.h"
+
 /* The largest CSV `--csv` reads (a year of 15-minute intervals is about 1 MB). */
 #define REQUIREMENTS_CSV_MAX (64 * 1024 * 1024)
-
-int requirements_main(int argc, char **argv);
 
 struct requirements_csv {
     char *text;
@@ -44,6 +43,6 @@ void requirements_csv_init(struct requirements_csv *r, char *text, size_t len);
  * interval and *why says why (static text); the next call reads on.
  */
 int requirements_csv_next(struct requirements_csv *r, struct requirements_row *row,
-                          const char **why);
+                          const char **why) STAFFD_MUSTCHECK;
 
 #endif

@@ -19,11 +19,13 @@
 
 #include "model.h"
 #include "shift_options.h"
+#include "util.h"
 
 struct roster_params {
     uint64_t seed;
     long iterations; /* per search thread; <= 0: none (seconds must be > 0) */
-    double seconds;  /* wall clock; <= 0: none */
+    double seconds;  /* wall clock for the whole run, building included; <= 0: none */
+    double started;  /* CLOCK_MONOTONIC seconds when the run began (plan_run); 0: now */
     int threads;
     const atomic_bool *cancel; /* may be NULL */
     sd_time freeze_until;      /* as plan_params.freeze_until */
@@ -31,7 +33,8 @@ struct roster_params {
 
 /* Reads plan->required; fills plan->shifts, plan->breaks, plan->scheduled, plan->warnings. 0 or
  * -errno. */
-int roster_build(const struct snapshot *s, const struct roster_params *p, struct plan *plan);
+int roster_build(const struct snapshot *s, const struct roster_params *p,
+                 struct plan *plan) STAFFD_MUSTCHECK;
 
 /* The engine's days: *base is the local date of day 0, *n_days how many (the horizon and a margin).
  */
@@ -45,6 +48,6 @@ void roster_days(const struct snapshot *s, int32_t *base, int *n_days);
  * uses it too, so both see the same choices.
  */
 int roster_agent_options(const struct snapshot *s, int a, sd_time freeze_until,
-                         struct shift_option **out, int *n);
+                         struct shift_option **out, int *n) STAFFD_MUSTCHECK;
 
 #endif

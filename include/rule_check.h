@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "model.h"
+#include "util.h"
 
 /*
  * Checks shifts against every rule. Returns 0 when all hold, else -EINVAL
@@ -24,6 +25,6 @@
  * rest and the weekly rules are checked.
  */
 int rule_check(const struct snapshot *s, const struct planned_shift *shifts, int n, char *why,
-               size_t why_len);
+               size_t why_len) STAFFD_MUSTCHECK;
 
 #endif

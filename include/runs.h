@@ -32,6 +32,7 @@
 #include <uv.h>
 
 #include "config.h"
+#include "util.h"
 
 struct db;
 struct runs;
@@ -65,7 +66,9 @@ struct runs_site_view {
     /* The last run that landed, by this daemon or another. */
     int64_t good_run_id;
     double good_finished;
-    double shortage_minutes; /* of the last run this daemon landed */
+    /* Of the last run this daemon landed (landed: there is one), from its clock on (plan.h). */
+    bool landed;
+    double shortage_minutes, surplus_minutes, unfixable_minutes;
     int agents, shifts, input_errors;
 };
 
@@ -88,7 +91,7 @@ struct runs_callbacks {
 };
 
 int runs_new(uv_loop_t *loop, const struct config *cfg, const struct runs_callbacks *cb,
-             struct runs **out) __attribute__((warn_unused_result));
+             struct runs **out) __attribute__((warn_unused_result)) STAFFD_MUSTCHECK;
 void runs_set_config(struct runs *r, const struct config *cfg);
 void runs_set_db(struct runs *r, struct db *db);
 /* The active sites and which of them this daemon leads now; gained ones plan at once. */

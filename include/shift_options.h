@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "util.h"
 
 struct shift_option {
     int32_t day; /* agent's local date (days since epoch) on which it starts */
@@ -27,7 +28,8 @@ struct shift_option {
 };
 
 /* *out is malloc'd (NULL when *n == 0). 0 or -ENOMEM. */
-int shift_options_for_agent(const struct snapshot *s, int agent, struct shift_option **out, int *n);
+int shift_options_for_agent(const struct snapshot *s, int agent, struct shift_option **out,
+                            int *n) STAFFD_MUSTCHECK;
 
 /* Whether the agent may still work this shift: length, skill, availability, time off. */
 bool shift_options_valid(const struct snapshot *s, int agent, int queue, sd_time start,

@@ -1,6 +1,7 @@
 /*
  * store.h — turns a finished plan into the one statement that lands it
- * (staffd.publish_run, migrations/0002_publish_run.sql).
+ * (staffd.publish_run, migrations/0002_publish_run.sql; its last form is
+ * 0013_surplus.sql's, which adds what the agents could work per interval).
  *
  * Pure: builds the SQL text and its parameters; the daemon sends them with
  * db_exec() and reads back the run id and the agents whose feeds changed.
@@ -14,20 +15,19 @@
 
 #include "model.h"
 #include "publish.h"
+#include "util.h"
 
-#define STORE_NPARAMS 12
+#define STORE_NPARAMS 14
 
 extern const char store_publish_sql[];
 /*
  * A run's row lives from its start (migration 0005): store_begin_sql ($1
  * reason, $2 site) inserts it as 'running' and returns its id; store_publish_sql turns
  * it into 'succeeded'; store_finish_sql ($1 id, $2 'failed' or 'abandoned',
- * $3 why) records any other end. store_failed_sql ($1 started_at, $2 reason,
- * $3 status, $4 message) adds a failed run that has no row yet.
+ * $3 why) records any other end.
  */
 extern const char store_begin_sql[];
 extern const char store_finish_sql[];
-extern const char store_failed_sql[];
 
 struct store_run_info {
     long long run_id;  /* the row store_begin_sql made; 0: publish inserts one */
@@ -39,7 +39,8 @@ struct store_run_info {
 
 /* Fills params[0..STORE_NPARAMS-1] with malloc'd strings. 0 or -ENOMEM. */
 int store_build_params(const struct snapshot *s, const struct plan *p, const struct publish_op *ops,
-                       int n_ops, const struct store_run_info *info, char **params);
+                       int n_ops, const struct store_run_info *info,
+                       char **params) STAFFD_MUSTCHECK;
 void store_free_params(char **params);
 
 #endif

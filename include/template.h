@@ -39,6 +39,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util.h"
+
 /* A file compiled into the binary (tools/embed-files.sh). */
 struct embedded_file {
     const char *name; /* path below its directory, e.g. "templates/overview.html" */
@@ -77,11 +79,11 @@ void tpl_escape(struct html *h, const char *s, size_t len);
  * wrong" in err, or -ENOMEM.
  */
 int tpl_load(const struct embedded_file *files, int n, struct tpl_set **out, char *err,
-             size_t err_len);
+             size_t err_len) STAFFD_MUSTCHECK;
 void tpl_set_free(struct tpl_set *ts);
 bool tpl_has(const struct tpl_set *ts, const char *name);
 
-struct tpl_arena *tpl_arena_new(void);
+struct tpl_arena *tpl_arena_new(void) STAFFD_MUSTCHECK;
 void tpl_arena_free(struct tpl_arena *a);
 /* Copies s into the arena (NULL on failure); for values that must outlive their source. */
 char *tpl_strdup(struct tpl_arena *a, const char *s);
@@ -106,6 +108,6 @@ struct tpl_arena *tpl_obj_arena(struct tpl_obj *o);
 
 /* Renders template `name` over `data`. malloc'd, NUL-terminated; NULL on failure. */
 char *tpl_render(const struct tpl_set *ts, const char *name, const struct tpl_obj *data,
-                 size_t *len);
+                 size_t *len) STAFFD_MUSTCHECK;
 
 #endif

@@ -22,6 +22,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util.h"
+
 #define TEXT_ELLIPSIS "\xe2\x80\xa6" /* U+2026, three bytes */
 
 /*
@@ -54,7 +56,7 @@ struct text_buf {
 };
 void text_buf_printf(struct text_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-char *text_buf_finish(struct text_buf *b);
+char *text_buf_finish(struct text_buf *b) STAFFD_MUSTCHECK;
 
 /* The longest prefix of s[0..len) that does not end inside a UTF-8 sequence. */
 size_t text_utf8_prefix(const char *s, size_t len);

@@ -8,7 +8,11 @@
  *   double at = util_wall_seconds();             // for what is recorded
  *
  * STAFFD_MUSTCHECK marks a result the caller must look at (it is an error
- * code, or the only way to know what happened).
+ * code, or the only way to know what happened), after the declaration:
+ *   int db_exec(...) STAFFD_MUSTCHECK;
+ * It is on every int status a failure can hide in and on every function that
+ * hands over memory (a dropped result leaks). Not on counts and getters, nor
+ * on text_printf(), whose "it was shortened" is safe to ignore.
  */
 #ifndef STAFFD_UTIL_H
 #define STAFFD_UTIL_H

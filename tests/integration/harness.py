@@ -892,8 +892,8 @@ def compare_feed_with_db(body, shifts):
     for uid, ev in events.items():
         row = shifts.get(uid)
         if row is None:
-            # FEEDS.md allows breaks as VEVENTs of their own: tolerated only
-            # inside one of the agent's shifts.
+            # Breaks are listed in their shift's DESCRIPTION (docs/feeds.md); a
+            # VEVENT of its own is tolerated only inside one of the agent's shifts.
             try:
                 s = aware_instant(ev["start"], "DTSTART of %s" % uid)
                 e = aware_instant(ev["end"], "DTEND of %s" % uid)

@@ -62,11 +62,12 @@ def main():
 
         def shortage_split():
             # Demand everywhere on the fixed day, so past and future are both short.
+            # The run's row exists from its start: read the last id before the change.
+            before = h.max_run_id()
             h.sql("""INSERT INTO staffd.demand (queue_id, interval_start, interval_minutes, contacts, aht_seconds)
                      SELECT q.id, '2027-03-28T00:00:00Z'::timestamptz + g * interval '15 minutes', 15, 5, 300
                      FROM staffd.queues q CROSS JOIN generate_series(0, 191) g
                      WHERE q.name = 'voice-fi'""")
-            before = h.max_run_id()
             rid = h.wait_run_after(before, timeout=60)
             row = h.sql("""SELECT r.shortage_minutes, r.past_shortage_minutes,
                                   (SELECT sum(shortage) * 15 FROM staffd.coverage c

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Calendar feeds over HTTP, as subscribing clients see them (docs/interfaces.md
-"HTTP", shared/docs/FEEDS.md): headers, conditional requests, byte-stable bodies,
+"HTTP", docs/feeds.md): headers, conditional requests, byte-stable bodies,
 cancellations, revocation and re-issue of private URLs, /healthz and /metrics.
 """
 

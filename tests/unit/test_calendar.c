@@ -954,7 +954,7 @@ static int release_libical(void **state)
 {
     (void)state;
     /* The zone table libical read on first use is global; per-thread state goes at thread exit. */
-    icaltimezone_free_builtin_timezones();
+    calendar_shutdown();
     return 0;
 }
 

@@ -48,7 +48,7 @@ static struct engine_instance *random_sized(uint64_t seed, int D, int A, int T)
         double m[3] = {5, 20, 60};
         assert_int_equal(engine_cell_set_shortage_curve(E, cell[0][0], m, 3), 0);
     }
-    engine_forbid_succession(E, -1, T - 1, 0);
+    assert_int_equal(engine_forbid_succession(E, -1, T - 1, 0), 0);
     for (int a = 0; a < A; a++) {
         struct engine_agent_rules r;
         engine_rules_default(&r);
@@ -59,7 +59,7 @@ static struct engine_instance *random_sized(uint64_t seed, int D, int A, int T)
         r.min_minutes = rnd(&s, 2) ? 480 : 0;
         assert_int_equal(engine_agent_set_rules(E, a, &r), 0);
         if (rnd(&s, 2))
-            engine_agent_set_type_max(E, a, 0, 1 + rnd(&s, 4));
+            assert_int_equal(engine_agent_set_type_max(E, a, 0, 1 + rnd(&s, 4)), 0);
         for (int d = 0; d < D; d++) {
             for (int t = 0; t < T; t++) {
                 int c = cell[d][t];
@@ -73,8 +73,9 @@ static struct engine_instance *random_sized(uint64_t seed, int D, int A, int T)
                 assert_true(engine_option_add(E, a, d, &o) >= 0);
             }
             if (rnd(&s, 5) == 0)
-                engine_wish_type(E, a, d, rnd(&s, T + 1) - 1, rnd(&s, 2), 1 + rnd(&s, 3),
-                                 ENGINE_KIND_REQUEST_ON);
+                assert_int_equal(engine_wish_type(E, a, d, rnd(&s, T + 1) - 1, rnd(&s, 2),
+                                                  1 + rnd(&s, 3), ENGINE_KIND_REQUEST_ON),
+                                 0);
         }
     }
     assert_int_equal(engine_instance_finalize(E), 0);
@@ -417,7 +418,7 @@ static void test_recombine(void **state)
         struct engine_agent_rules r;
         engine_rules_default(&r);
         r.max_minutes = 60; /* one day each */
-        engine_agent_set_rules(E, a, &r);
+        assert_int_equal(engine_agent_set_rules(E, a, &r), 0);
         for (int d = 0; d < 2; d++) {
             struct engine_option o = {.type = 0,
                                       .start = d * 86400,
@@ -427,7 +428,7 @@ static void test_recombine(void **state)
                                       .cells = &cell[d]};
             assert_int_equal(engine_option_add(E, a, d, &o), 0);
         }
-        engine_wish_type(E, a, a, 0, true, 5, ENGINE_KIND_REQUEST_ON);
+        assert_int_equal(engine_wish_type(E, a, a, 0, true, 5, ENGINE_KIND_REQUEST_ON), 0);
     }
     assert_int_equal(engine_instance_finalize(E), 0);
     struct colgen_params cp = {0};

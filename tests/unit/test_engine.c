@@ -105,15 +105,17 @@ static void gen_instance(struct gen *g, uint64_t seed, bool tiny, bool frozen_la
                 continue;
             }
             if (rint_(&s, 4) == 0)
-                engine_wish_type(g->E, a, d, rint_(&s, g->T + 1) - 1, rint_(&s, 2),
-                                 1 + rint_(&s, 5), ENGINE_KIND_REQUEST_ON);
+                assert_int_equal(engine_wish_type(g->E, a, d, rint_(&s, g->T + 1) - 1, rint_(&s, 2),
+                                                  1 + rint_(&s, 5), ENGINE_KIND_REQUEST_ON),
+                                 0);
             if (n > 0 && rint_(&s, 6) == 0)
-                engine_wish_option(g->E, a, d, rint_(&s, n), false, 1 + rint_(&s, 3),
-                                   ENGINE_KIND_STABILITY);
+                assert_int_equal(engine_wish_option(g->E, a, d, rint_(&s, n), false,
+                                                    1 + rint_(&s, 3), ENGINE_KIND_STABILITY),
+                                 0);
             if (rint_(&s, 12) == 0)
-                engine_agent_day_off(g->E, a, d);
+                assert_int_equal(engine_agent_day_off(g->E, a, d), 0);
             if (d % 7 >= 5)
-                engine_agent_set_weekend(g->E, a, d, d / 7);
+                assert_int_equal(engine_agent_set_weekend(g->E, a, d, d / 7), 0);
         }
         if (frozen)
             continue;
@@ -143,10 +145,11 @@ static void gen_instance(struct gen *g, uint64_t seed, bool tiny, bool frozen_la
         assert_int_equal(engine_agent_set_rules(g->E, a, &r), 0);
         for (int t = 0; t < g->T; t++)
             if (rint_(&s, 3) == 0)
-                engine_agent_set_type_max(g->E, a, t, rint_(&s, 4));
+                assert_int_equal(engine_agent_set_type_max(g->E, a, t, rint_(&s, 4)), 0);
         if (rint_(&s, 4) == 0)
-            engine_agent_target_minutes(g->E, a, 480 * rint_(&s, g->D), 0.01 * rint_(&s, 3),
-                                        0.01 * rint_(&s, 3));
+            assert_int_equal(engine_agent_target_minutes(g->E, a, 480 * rint_(&s, g->D),
+                                                         0.01 * rint_(&s, 3), 0.01 * rint_(&s, 3)),
+                             0);
     }
     assert_int_equal(engine_instance_finalize(g->E), 0);
 }

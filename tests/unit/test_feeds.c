@@ -21,8 +21,8 @@
 #include <libical/ical.h>
 #include <libpq-fe.h>
 
+#include "calendar.h"
 #include "feeds.h"
-#include "http.h"
 #include "text.h"
 
 #define SHIFT_COLUMNS 11
@@ -140,7 +140,7 @@ static void test_long_names_cut_on_a_character(void **state)
     render_install(f, 1, rows);
     set_tokens(f, (const char *[]){"tok"}, (const char *[]){"7"}, 1);
 
-    struct http_feed feed;
+    struct feeds_rendered feed;
     assert_int_equal(feeds_lookup(f, "tok", 3, &feed), 0);
     assert_true(text_utf8_valid(feed.body, feed.len));
     assert_null(strstr(feed.body, "\xEF\xBF\xBD")); /* no U+FFFD */
@@ -172,7 +172,7 @@ static void test_short_names_unchanged(void **state)
     assert_int_equal(feeds_new(&f), 0);
     render_install(f, 1, rows);
     set_tokens(f, (const char *[]){"tok"}, (const char *[]){"7"}, 1);
-    struct http_feed feed;
+    struct feeds_rendered feed;
     assert_int_equal(feeds_lookup(f, "tok", 3, &feed), 0);
     char *xname = line_value(feed.body, "X-WR-CALNAME"),
          *summary = line_value(feed.body, "SUMMARY");
@@ -193,7 +193,7 @@ static void test_feed_without_shifts(void **state)
     assert_int_equal(feeds_new(&f), 0);
     render_install(f, 1, rows);
     set_tokens(f, (const char *[]){"ines"}, (const char *[]){"9"}, 1);
-    struct http_feed feed;
+    struct feeds_rendered feed;
     assert_int_equal(feeds_lookup(f, "ines", 4, &feed), 0);
     assert_null(strstr(feed.body, "BEGIN:VEVENT"));
     assert_non_null(strstr(feed.body, "BEGIN:VTIMEZONE"));
@@ -220,7 +220,7 @@ static void test_revoke(void **state)
 
     char bytea[67], hex[65];
     token_hash("tok-a", bytea, hex);
-    struct http_feed feed;
+    struct feeds_rendered feed;
     assert_int_equal(feeds_lookup(f, "tok-a", 5, &feed), 0);
     assert_int_equal(feeds_revoke(f, hex), 0);
     assert_int_equal(feeds_lookup(f, "tok-a", 5, &feed), -ENOENT);
@@ -308,7 +308,7 @@ static void test_lookup_before_anything_is_loaded(void **state)
 {
     (void)state;
     struct feeds *f = NULL;
-    struct http_feed out = {0};
+    struct feeds_rendered out = {0};
     assert_int_equal(feeds_new(&f), 0);
     /* Nothing read yet: it cannot say the token is unknown. */
     assert_int_equal(feeds_lookup(f, TOKEN, strlen(TOKEN), &out), -EAGAIN);
@@ -320,7 +320,7 @@ static void test_lookup_with_tokens_but_no_feed_rendered(void **state)
 {
     (void)state;
     struct feeds *f = NULL;
-    struct http_feed out = {0};
+    struct feeds_rendered out = {0};
     assert_int_equal(feeds_new(&f), 0);
     load_token(f);
     /* A live token whose feed is not rendered yet: not "gone" either. */
@@ -337,7 +337,7 @@ static void test_lookup_after_render(void **state)
                                  "cancelled", "sequence", "updated", "issued", "breaks"};
     struct feeds *f = NULL;
     struct feeds_batch *b = NULL;
-    struct http_feed out = {0};
+    struct feeds_rendered out = {0};
     assert_int_equal(feeds_new(&f), 0);
     load_token(f);
     PGresult *r = result_with(11, cols);
@@ -360,7 +360,7 @@ static void test_lookup_after_render(void **state)
 static int release_libical(void **state)
 {
     (void)state;
-    icaltimezone_free_builtin_timezones();
+    calendar_shutdown();
     return 0;
 }
 

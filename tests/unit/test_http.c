@@ -37,8 +37,8 @@
     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"                             \
     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789ABCDE_"
 #define BIG_LEN     (24u * 1024 * 1024)   /* larger than loopback socket buffers */
-#define LM_TOK      ((sd_time)1700000000) /* Tue, 14 Nov 2023 22:13:20 GMT */
-#define LM_LEAP     ((sd_time)1709208000) /* Thu, 29 Feb 2024 12:00:00 GMT */
+#define LM_TOK      ((int64_t)1700000000) /* Tue, 14 Nov 2023 22:13:20 GMT */
+#define LM_LEAP     ((int64_t)1709208000) /* Thu, 29 Feb 2024 12:00:00 GMT */
 #define CAL_BODY    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//staffd//test//EN\r\nEND:VCALENDAR\r\n"
 #define CAL_TYPE    "text/calendar; charset=utf-8"
 #define TEXT_TYPE   "text/plain; charset=utf-8"
@@ -51,7 +51,7 @@ struct fake_feed {
     const char *token;
     const char *body;
     const char *etag;
-    sd_time last_modified;
+    int64_t last_modified;
 };
 
 static const struct fake_feed feeds[] = {
@@ -124,7 +124,7 @@ static int fake_feed(void *ctx, const char *token, size_t len, struct http_feed 
         out->body = CAL_BODY;
         out->len = strlen(CAL_BODY);
         out->etag = "\"future\"";
-        out->last_modified = (sd_time)time(NULL) + 3600;
+        out->last_modified = (int64_t)time(NULL) + 3600;
         return 0;
     }
     if (len == 7 && memcmp(token, "loading", 7) == 0)

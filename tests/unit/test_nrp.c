@@ -129,6 +129,8 @@ static void test_parse_errors(void **state)
         "1\n\nSECTION_COVER\n9,D,1,100,1\n\n",
         "SECTION_NOPE\n\n",
         "7\n",
+        /* staff named before SECTION_STAFF (found by fuzz_nrp: the ID map did not exist yet) */
+        "SECTION_HORIZON\n7\n\nSECTION_SHIFTS\nD,480,\n\nSECTION_DAYS_OFF\nA,1\n\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         err[0] = '\0';

@@ -2,7 +2,8 @@
  * Tests of a planning run's requirements and coverage (plan.c): Erlang C with
  * shrinkage per 15-minute cell, email by workload over its response goal, and
  * the coverage and expected service level of what was scheduled (with and
- * without agents, the latter against an Erlang C written out in this file).
+ * without agents, the latter against an Erlang C written out in this file),
+ * surplus, and the shortage no roster can fix.
  */
 #include <errno.h>
 #include <math.h>
@@ -206,10 +207,101 @@ static void test_coverage_with_agents(void **state)
         assert_near(p.required[c], busy ? 14 : 0, 1e-9);
         assert_near(p.shortage[c], busy ? 2 : 0, 1e-9);
         assert_near(p.service_level[c], busy ? sl : 1, 1e-4);
+        /* Twelve could work there at all, fourteen are needed: the 2 short are unfixable. */
+        assert_int_equal(p.available[c], busy ? N : 0);
+        assert_near(p.unfixable[c], busy ? 2 : 0, 1e-9);
+        assert_near(p.surplus[c], 0, 1e-9);
     }
     assert_near(p.shortage_minutes, 2.0 * 8 * 15, 1e-9);
+    assert_near(p.unfixable_minutes, 2.0 * 8 * 15, 1e-9);
+    assert_near(p.surplus_minutes, 0, 1e-9);
     /* The oracle itself: 12 agents at 10 Erlangs (AHT 180 s) answer about 64 % within 20 s. */
     assert_in_range((int)(sl * 1000), 635, 645);
+    plan_free(&p);
+}
+
+/*
+ * Surplus and the shortage no roster can fix, per cell. Twelve agents may
+ * work 09:00-11:00 in one 2-hour shift; demand needs 14 from 09:00 to 10:00
+ * and nobody after. Whoever works covers 10:00-11:00 for nothing (surplus),
+ * and two of the fourteen could never be there (unfixable). An agent whose
+ * only window (09:00-10:00) is shorter than any shift of its contract, and
+ * one on time off at 09:30-10:30, are not available where they cannot work;
+ * a thirteenth agent's time off does not cut anyone else's availability.
+ */
+static void test_surplus_and_unfixable_shortage(void **state)
+{
+    (void)state;
+    enum { N = 14 };
+    struct one_queue f;
+    one_queue_init(&f, CHANNEL_VOICE);
+    f.q.shrinkage = 0;
+    for (int c = 36; c < 40; c++) {
+        f.contacts[c] = 50;
+        f.aht[c] = 180;
+    }
+    int lengths[1] = {120};
+    struct contract con = {.id = 1,
+                           .name = (char *)"two hours",
+                           .max_minutes_per_week = 2400,
+                           .max_days_per_week = 5,
+                           .max_consecutive_days = 5,
+                           .min_rest_minutes = 660,
+                           .shift_start_step_minutes = 60,
+                           .n_lengths = 1,
+                           .shift_lengths_minutes = lengths};
+    int skill = 0;
+    int weekday = day_weekday((int32_t)(f.s.horizon_start / 86400));
+    struct window w = {weekday, 9 * 60, 11 * 60, INT32_MIN, INT32_MAX};
+    struct window short_w = {weekday, 9 * 60, 10 * 60, INT32_MIN, INT32_MAX};
+    struct span off = {f.s.horizon_start + 9 * 3600 + 1800, f.s.horizon_start + 10 * 3600 + 1800};
+    struct agent ag[N];
+    for (int a = 0; a < N; a++)
+        ag[a] = (struct agent){.id = a + 1,
+                               .name = (char *)"agent",
+                               .contract = 0,
+                               .n_skills = 1,
+                               .skills = &skill,
+                               .n_windows = 1,
+                               .windows = &w};
+    ag[12].windows = &short_w; /* no 2-hour shift fits in an hour */
+    ag[13].n_time_off = 1;     /* off in the middle of the only shift it could work */
+    ag[13].time_off = &off;
+    f.s.n_contracts = 1;
+    f.s.contracts = &con;
+    f.s.n_agents = N;
+    f.s.agents = ag;
+
+    struct plan p;
+    assert_int_equal(plan_run(&f.s, &(struct plan_params){.seed = 1}, &p), 0);
+    assert_int_equal(p.n_shifts, 12);
+    for (int c = 0; c < 96; c++) {
+        bool demand = c >= 36 && c < 40, shifts = c >= 36 && c < 44;
+        assert_int_equal(p.available[c], shifts ? 12 : 0);
+        assert_near(p.required[c], demand ? 14 : 0, 1e-9);
+        assert_int_equal(p.scheduled[c], shifts ? 12 : 0);
+        assert_near(p.shortage[c], demand ? 2 : 0, 1e-9);
+        assert_near(p.unfixable[c], demand ? 2 : 0, 1e-9);
+        assert_near(p.surplus[c], shifts && !demand ? 12 : 0, 1e-9);
+    }
+    assert_near(p.shortage_minutes, 2.0 * 4 * 15, 1e-9);
+    assert_near(p.unfixable_minutes, 2.0 * 4 * 15, 1e-9);
+    assert_near(p.surplus_minutes, 12.0 * 4 * 15, 1e-9);
+    plan_free(&p);
+
+    /* Without the time off, the thirteenth could work: one fewer short, none unfixable. */
+    ag[13].n_time_off = 0;
+    assert_int_equal(plan_run(&f.s, &(struct plan_params){.seed = 1}, &p), 0);
+    assert_int_equal(p.available[36], 13);
+    assert_near(p.shortage[36], 1, 1e-9);
+    assert_near(p.unfixable[36], 1, 1e-9);
+    plan_free(&p);
+
+    /* Fourteen required, fourteen could work: whatever is short is the roster's doing. */
+    ag[12].windows = &w;
+    assert_int_equal(plan_run(&f.s, &(struct plan_params){.seed = 1}, &p), 0);
+    assert_int_equal(p.available[36], 14);
+    assert_near(p.unfixable_minutes, 0, 1e-9);
     plan_free(&p);
 }
 
@@ -220,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_email_by_workload_over_the_goal),
         cmocka_unit_test(test_coverage_and_expected_service_level),
         cmocka_unit_test(test_coverage_with_agents),
+        cmocka_unit_test(test_surplus_and_unfixable_shortage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

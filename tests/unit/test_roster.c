@@ -1,7 +1,8 @@
 /*
  * Tests of the contact-centre roster (roster.c) on small snapshots:
  * preferences (avoid a weekday, prefer an evening, avoid a window, prefer a
- * date), fair shares of hours, weekend shifts going to whoever had fewer
+ * date), fair shares of hours, no idle day for a quarter hour short, weekend
+ * shifts going to whoever had fewer
  * lately, breaks placed after the search, determinism, and no broken rule
  * (rule_check) in any of it.
  */
@@ -260,6 +261,29 @@ static void test_fair_share_of_hours(void **state)
     }
 }
 
+/*
+ * Idle hours are a cost: an 8-hour shift is not worth a quarter of an hour
+ * short on Monday when the rest of it has nothing to do (the old flat surplus
+ * weight worked it), while Wednesday to Friday's full days are worked.
+ */
+static void test_no_idle_day_for_a_quarter_hour(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        struct rf f;
+        struct plan p;
+        rf_init(&f, 480);
+        need(&f, 0, 9, 9.25, 1);
+        for (int d = 2; d < 5; d++)
+            need(&f, d, 9, 17, 1);
+        solve(&f, seed, &p);
+        assert_int_equal(p.n_shifts, 3);
+        assert_null(shift_on(&p, 0, 0));
+        assert_null(shift_on(&p, 1, 0));
+        release(&p);
+    }
+}
+
 static void test_weekends_to_whoever_had_fewer(void **state)
 {
     (void)state;
@@ -441,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_prefer_evening_gets_evening),
         cmocka_unit_test(test_avoid_window_and_prefer_date),
         cmocka_unit_test(test_fair_share_of_hours),
+        cmocka_unit_test(test_no_idle_day_for_a_quarter_hour),
         cmocka_unit_test(test_weekends_to_whoever_had_fewer),
         cmocka_unit_test(test_breaks_after_the_search),
         cmocka_unit_test(test_unreachable_minimum_relaxed_and_named),

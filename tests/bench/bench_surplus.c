@@ -1,0 +1,511 @@
+/*
+ * bench_surplus.c — what a plan leaves short and over, which part of the
+ * shortage no roster can fix, and how much of an absence the next run covers
+ * again (docs/engine.md, "Contact-centre plans: shortage and surplus").
+ *
+ *   bench_surplus (--db CONNINFO [--clock 2026-12-09T16:05:00Z] [--days 14] [--site 1]
+ *                  | --agents N --csv arrivals_30min.csv [--site-seed S])
+ *                 (--iterations I | --seconds B) [--threads T] [--seeds "1 2 3"]
+ *                 [--absences K [--absence-seed S]] [--freeze-hours 48]
+ *
+ * The site is the database's (the demo: demo/demo.sql loaded under the same
+ * fixed clock) or a generated one (gen_site.c). Each plan seed plans the site
+ * from scratch (plan_run(), as the daemon's first run) and prints, over the
+ * future intervals (snapshot_first_future_cell()), the agent-minutes short,
+ * unfixable (short beyond what the agents could work at all), over, and over
+ * where nobody is needed (idle); the share of intervals with demand whose
+ * expected service level meets the queue's goal, the share that would still
+ * have enough agents with 10 % more contacts than forecast (how much of the
+ * surplus is a buffer), and the share at goal among the intervals without
+ * unfixable shortage; in all and per queue; then the medians over the seeds.
+ *
+ * --absences K: the seed's plan is published (its shifts become the
+ * snapshot's published ones) and K absences are drawn from --absence-seed:
+ * a published shift starting between an hour and four days from now, and a
+ * span of 2 to 6 hours of it (on the half hour; the whole shift when it is
+ * shorter). Each is planned again alone, under the freeze, from the
+ * published plan. Per interval of the shift where the agent worked (not on
+ * a break) and losing it leaves the queue short ("needed"), the interval is
+ * covered again when the new plan schedules at least as many as the old one
+ * less that agent. Reported: the share of needed agent-minutes covered again
+ * inside the absence (by others: the backfill rate) and over the whole shift
+ * (what of the shift was kept, or backfilled), how many absent agents keep a
+ * shorter shift, and how many other agents' shifts changed.
+ *
+ * Built against the library of a commit (both sides of a comparison use the
+ * same source of this file; -DBENCH_BEFORE for a library without the
+ * unfixable split of migration 0013):
+ *   cc -std=c17 -O2 -D_GNU_SOURCE -Iinclude $(pkg-config --cflags libcjson libpq) \
+ *      -o /tmp/bench_surplus tests/bench/bench_surplus.c tests/bench/gen_site.c \
+ *      build/plain/libstaffd.a \
+ *      $(pkg-config --libs libpq libuv libcjson libical libh2o libsystemd libcrypto) \
+ *      -lglpk -lm -lpthread
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gen_site.h"
+#include "load.h"
+#include "model.h"
+#include "plan.h"
+
+#define MAX_SEEDS 32
+
+struct figures {
+    double shortage, unfixable, surplus, idle, required;
+    int with_demand, at_goal, at_goal_10; /* at_goal_10: still with 10 % more contacts */
+    int fixable, fixable_at_goal;         /* intervals with demand and no unfixable shortage */
+};
+
+struct backfill {
+    double hole_needed, hole_covered;   /* inside the absence */
+    double shift_needed, shift_covered; /* the whole published shift */
+    int kept_shorter, others_changed, n;
+};
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static int load_from_db(const char *conninfo, int days, bool fixed, sd_time at, int64_t site,
+                        struct snapshot *out)
+{
+    PGconn *c = PQconnectdb(conninfo);
+    int rc = -EIO, n = 0;
+    PGresult *res[64];
+    char err[512] = "";
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "bench_surplus: %s", PQerrorMessage(c));
+        goto out;
+    }
+    char *sql = load_snapshot_sql(days, fixed, at, site);
+    if (sql == NULL || !PQsendQuery(c, sql)) {
+        fprintf(stderr, "bench_surplus: %s", PQerrorMessage(c));
+        free(sql);
+        goto out;
+    }
+    free(sql);
+    PGresult *r;
+    while ((r = PQgetResult(c)) != NULL) {
+        if (n < 64)
+            res[n++] = r;
+        else
+            PQclear(r);
+    }
+    rc = load_snapshot(res, n, days, out, err, sizeof err);
+    if (rc < 0)
+        fprintf(stderr, "bench_surplus: snapshot: %s\n", err);
+    for (int i = 0; i < n; i++)
+        PQclear(res[i]);
+out:
+    PQfinish(c);
+    return rc;
+}
+
+static sd_time parse_utc(const char *text)
+{
+    struct tm tm = {0};
+    if (strptime(text, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL)
+        return -1;
+    return (sd_time)timegm(&tm);
+}
+
+/* Over the future intervals, per queue (q >= 0) or in all (q < 0). */
+static struct figures figures_of(const struct snapshot *s, const struct plan *p,
+                                 const double *req10, int q)
+{
+    struct figures f = {0};
+    int first = snapshot_first_future_cell(s);
+    for (int k = 0; k < s->n_queues; k++) {
+        if (q >= 0 && k != q)
+            continue;
+        for (int c = first; c < s->n_cells; c++) {
+            size_t i = (size_t)k * (size_t)s->n_cells + (size_t)c;
+            double over = p->scheduled[i] - p->required[i];
+            f.shortage += p->shortage[i] * 15;
+            f.surplus += over > 0 ? over * 15 : 0;
+            f.idle += over > 0 && p->required[i] <= 0 ? over * 15 : 0;
+            f.required += p->required[i] * 15;
+#ifndef BENCH_BEFORE
+            f.unfixable += p->unfixable[i] * 15;
+#endif
+            if (p->required[i] > 0) {
+                f.with_demand++;
+                f.at_goal += p->service_level[i] >= s->queues[k].service_level;
+                f.at_goal_10 += p->scheduled[i] >= req10[i] - 1e-9;
+#ifndef BENCH_BEFORE
+                if (p->unfixable[i] <= 0) {
+                    f.fixable++;
+                    f.fixable_at_goal += p->service_level[i] >= s->queues[k].service_level;
+                }
+#endif
+            }
+        }
+    }
+    return f;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n == 0 ? 0 : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void print_figures(const char *what, const struct figures *f)
+{
+    printf("%s shortage_min %.0f unfixable_min %.0f surplus_min %.0f idle_min %.0f required_min "
+           "%.0f at_goal_pct %.1f (%d of %d) at_goal_plus10_pct %.1f fixable_at_goal_pct %.1f "
+           "(%d of %d)\n",
+           what, f->shortage, f->unfixable, f->surplus, f->idle, f->required,
+           f->with_demand ? 100.0 * f->at_goal / f->with_demand : 100.0, f->at_goal, f->with_demand,
+           f->with_demand ? 100.0 * f->at_goal_10 / f->with_demand : 100.0,
+           f->fixable ? 100.0 * f->fixable_at_goal / f->fixable : 100.0, f->fixable_at_goal,
+           f->fixable);
+}
+
+/* The plan's shifts as the snapshot's published ones (the daemon's next run sees them so). */
+static int publish(struct snapshot *s, const struct plan *p)
+{
+    free(s->published);
+    s->published = calloc((size_t)(p->n_shifts ? p->n_shifts : 1), sizeof *s->published);
+    if (s->published == NULL)
+        return -ENOMEM;
+    s->n_published = p->n_shifts;
+    for (int i = 0; i < p->n_shifts; i++) {
+        const struct planned_shift *ps = &p->shifts[i];
+        struct published_shift *o = &s->published[i];
+        snprintf(o->uuid, sizeof o->uuid, "00000000-0000-4000-8000-%012d", i);
+        o->agent = ps->agent;
+        o->queue = ps->queue;
+        o->agent_id = s->agents[ps->agent].id;
+        o->queue_id = s->queues[ps->queue].id;
+        o->start = ps->start;
+        o->end = ps->end;
+    }
+    return 0;
+}
+
+static bool same_shift(const struct planned_shift *a, const struct planned_shift *b)
+{
+    return a->agent == b->agent && a->queue == b->queue && a->start == b->start && a->end == b->end;
+}
+
+/* Whether agent-cell c of shift k of plan p is on the queue (not on a break). */
+static bool working(const struct snapshot *s, const struct plan *p, int k, int c)
+{
+    sd_time t0 = s->horizon_start + (sd_time)c * SD_CELL_SECONDS, t1 = t0 + SD_CELL_SECONDS;
+    if (p->shifts[k].start > t0 || p->shifts[k].end < t1)
+        return false;
+    for (int b = 0; b < p->n_breaks; b++)
+        if (p->breaks[b].shift == k && p->breaks[b].start < t1 && t0 < p->breaks[b].end)
+            return false;
+    return true;
+}
+
+/* One absence on shift k of the published plan p0: plans again and adds up what was covered. */
+static int one_absence(struct snapshot *s, const struct plan_params *pp, const struct plan *p0,
+                       int k, struct span off, struct backfill *bf)
+{
+    const struct planned_shift *sh = &p0->shifts[k];
+    struct agent *ag = &s->agents[sh->agent];
+    struct span *old = ag->time_off, *nt = malloc((size_t)(ag->n_time_off + 1) * sizeof *nt);
+    if (nt == NULL)
+        return -ENOMEM;
+    if (ag->n_time_off > 0)
+        memcpy(nt, old, (size_t)ag->n_time_off * sizeof *nt);
+    nt[ag->n_time_off] = off;
+    ag->time_off = nt;
+    ag->n_time_off++;
+    struct plan p1;
+    int rc = plan_run(s, pp, &p1);
+    ag->n_time_off--;
+    ag->time_off = old;
+    free(nt);
+    if (rc < 0)
+        return rc;
+    int c0, c1;
+    snapshot_span_cells(s, sh->start, sh->end, &c0, &c1);
+    double hn = 0, hc = 0, sn = 0, sc = 0;
+    for (int c = c0; c < c1; c++) {
+        if (c < snapshot_first_future_cell(s) || !working(s, p0, k, c))
+            continue;
+        size_t i = (size_t)sh->queue * (size_t)s->n_cells + (size_t)c;
+        double without = p0->scheduled[i] - 1;
+        if (without >= p0->required[i])
+            continue; /* a surplus agent: losing it leaves nobody short */
+        bool covered = p1.scheduled[i] > without;
+        sd_time t0 = s->horizon_start + (sd_time)c * SD_CELL_SECONDS;
+        bool hole = t0 < off.end && off.start < t0 + SD_CELL_SECONDS;
+        sn += 15;
+        sc += covered ? 15 : 0;
+        if (hole) {
+            hn += 15;
+            hc += covered ? 15 : 0;
+        }
+    }
+    /* The agent's own shift that day, kept in part; and every other agent's changes. */
+    bool kept = false;
+    int changed = 0;
+    for (int i = 0; i < p1.n_shifts; i++) {
+        const struct planned_shift *x = &p1.shifts[i];
+        if (x->agent == sh->agent) {
+            kept |= x->start < sh->end && sh->start < x->end && !same_shift(x, sh);
+            continue;
+        }
+        bool found = false;
+        for (int j = 0; j < p0->n_shifts && !found; j++)
+            found = same_shift(x, &p0->shifts[j]);
+        changed += !found;
+    }
+    for (int j = 0; j < p0->n_shifts; j++) {
+        if (p0->shifts[j].agent == sh->agent)
+            continue;
+        bool found = false;
+        for (int i = 0; i < p1.n_shifts && !found; i++)
+            found = same_shift(&p1.shifts[i], &p0->shifts[j]);
+        changed += !found;
+    }
+    printf("absence agent=%lld shift=%lld+%lldmin off=%lld+%lldmin hole_needed_min %.0f "
+           "covered %.0f shift_needed_min %.0f covered %.0f kept_shorter %d others_changed %d\n",
+           (long long)ag->id, (long long)sh->start, (long long)(sh->end - sh->start) / 60,
+           (long long)off.start, (long long)(off.end - off.start) / 60, hn, hc, sn, sc, kept,
+           changed);
+    bf->hole_needed += hn;
+    bf->hole_covered += hc;
+    bf->shift_needed += sn;
+    bf->shift_covered += sc;
+    bf->kept_shorter += kept;
+    bf->others_changed += changed;
+    bf->n++;
+    plan_free(&p1);
+    return 0;
+}
+
+static int absences(struct snapshot *s, const struct plan_params *pp, const struct plan *p0,
+                    int count, uint64_t seed, struct backfill *bf)
+{
+    int rc = publish(s, p0);
+    int *pick = malloc((size_t)(p0->n_shifts ? p0->n_shifts : 1) * sizeof *pick), n = 0;
+    if (rc < 0 || pick == NULL) {
+        free(pick);
+        return -ENOMEM;
+    }
+    for (int i = 0; i < p0->n_shifts; i++)
+        if (p0->shifts[i].start >= s->now + 3600 && p0->shifts[i].start < s->now + 4 * 86400)
+            pick[n++] = i;
+    rng_state = seed;
+    for (int a = 0; a < count && n > 0 && rc == 0; a++) {
+        int k = pick[rnd() % (uint64_t)n];
+        const struct planned_shift *sh = &p0->shifts[k];
+        int len = (int)((sh->end - sh->start) / 60);
+        int want = 120 + 60 * (int)(rnd() % 5);
+        if (want > len)
+            want = len;
+        int slots = (len - want) / 30 + 1;
+        sd_time from = sh->start + (sd_time)(rnd() % (uint64_t)slots) * 1800;
+        rc = one_absence(s, pp, p0, k, (struct span){from, from + (sd_time)want * 60}, bf);
+    }
+    free(pick);
+    free(s->published);
+    s->published = NULL;
+    s->n_published = 0;
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    const char *conninfo = NULL, *clock = "2026-12-09T16:05:00Z";
+    struct gen_site_params gp = {.agents = 0, .seed = 1};
+    struct plan_params pp = {.threads = 1};
+    int days = 14, n_seeds = 0, n_absences = 0, freeze_hours = 48;
+    int64_t site = 1;
+    uint64_t seeds[MAX_SEEDS], absence_seed = 1;
+    static const struct option longopts[] = {{"db", required_argument, NULL, 'd'},
+                                             {"clock", required_argument, NULL, 'k'},
+                                             {"days", required_argument, NULL, 'D'},
+                                             {"site", required_argument, NULL, 'S'},
+                                             {"agents", required_argument, NULL, 'n'},
+                                             {"csv", required_argument, NULL, 'c'},
+                                             {"site-seed", required_argument, NULL, 'g'},
+                                             {"iterations", required_argument, NULL, 'i'},
+                                             {"seconds", required_argument, NULL, 'b'},
+                                             {"threads", required_argument, NULL, 't'},
+                                             {"seeds", required_argument, NULL, 's'},
+                                             {"absences", required_argument, NULL, 'a'},
+                                             {"absence-seed", required_argument, NULL, 'A'},
+                                             {"freeze-hours", required_argument, NULL, 'f'},
+                                             {NULL, 0, NULL, 0}};
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'd':
+            conninfo = optarg;
+            break;
+        case 'k':
+            clock = optarg;
+            break;
+        case 'D':
+            days = atoi(optarg);
+            break;
+        case 'S':
+            site = atoll(optarg);
+            break;
+        case 'n':
+            gp.agents = atoi(optarg);
+            break;
+        case 'c':
+            gp.arrivals_csv = optarg;
+            break;
+        case 'g':
+            gp.seed = strtoull(optarg, NULL, 10);
+            break;
+        case 'i':
+            pp.iterations = atol(optarg);
+            break;
+        case 'b':
+            pp.seconds = atof(optarg);
+            break;
+        case 't':
+            pp.threads = atoi(optarg);
+            break;
+        case 's':
+            for (char *tok = strtok(optarg, " ,"); tok && n_seeds < MAX_SEEDS;
+                 tok = strtok(NULL, " ,"))
+                seeds[n_seeds++] = strtoull(tok, NULL, 10);
+            break;
+        case 'a':
+            n_absences = atoi(optarg);
+            break;
+        case 'A':
+            absence_seed = strtoull(optarg, NULL, 10);
+            break;
+        case 'f':
+            freeze_hours = atoi(optarg);
+            break;
+        default:
+            fprintf(stderr, "bench_surplus: see the comment at the top of the file\n");
+            return 2;
+        }
+    }
+    if ((conninfo == NULL) == (gp.agents <= 0 || gp.arrivals_csv == NULL) ||
+        (pp.iterations <= 0 && pp.seconds <= 0)) {
+        fprintf(stderr, "bench_surplus: --db or --agents with --csv, and a budget, please\n");
+        return 2;
+    }
+    if (n_seeds == 0)
+        seeds[n_seeds++] = 1;
+
+    struct snapshot s = {0};
+    int rc;
+    if (conninfo != NULL) {
+        sd_time at = parse_utc(clock);
+        if (at < 0) {
+            fprintf(stderr, "bench_surplus: --clock wants 2026-12-09T16:05:00Z\n");
+            return 2;
+        }
+        rc = load_from_db(conninfo, days, true, at, site, &s);
+    } else {
+        struct gen_site_info info;
+        char err[256] = "";
+        rc = gen_site(&gp, &s, &info, err, sizeof err);
+        if (rc < 0)
+            fprintf(stderr, "bench_surplus: %s\n", err);
+    }
+    if (rc < 0)
+        return 1;
+    printf("site agents %d queues %d days %d now %lld\n", s.n_agents, s.n_queues, s.horizon_days,
+           (long long)s.now);
+    pp.freeze_until = s.now + (sd_time)freeze_hours * 3600;
+
+    /* What each cell would need with 10 % more contacts than forecast: how robust a plan is. */
+    size_t ncov = (size_t)s.n_queues * (size_t)s.n_cells;
+    double *req10 = calloc(ncov ? ncov : 1, sizeof *req10);
+    if (req10 == NULL)
+        return 1;
+    for (size_t i = 0; i < ncov; i++)
+        s.contacts[i] *= 1.1;
+    rc = plan_requirements(&s, req10);
+    for (size_t i = 0; i < ncov; i++)
+        s.contacts[i] /= 1.1;
+    if (rc < 0) {
+        fprintf(stderr, "bench_surplus: plan_requirements: %s\n", strerror(-rc));
+        return 1;
+    }
+
+    double m_short[MAX_SEEDS], m_unfix[MAX_SEEDS], m_over[MAX_SEEDS], m_idle[MAX_SEEDS],
+        m_goal[MAX_SEEDS];
+    double m_goal10[MAX_SEEDS], m_fixgoal[MAX_SEEDS];
+    double m_hole[MAX_SEEDS], m_shift[MAX_SEEDS];
+    for (int k = 0; k < n_seeds; k++) {
+        struct plan p;
+        pp.seed = seeds[k];
+        rc = plan_run(&s, &pp, &p);
+        if (rc < 0) {
+            fprintf(stderr, "bench_surplus: plan_run: %s\n", strerror(-rc));
+            return 1;
+        }
+        struct figures all = figures_of(&s, &p, req10, -1);
+        char what[160];
+        snprintf(what, sizeof what, "plan seed=%llu", (unsigned long long)seeds[k]);
+        print_figures(what, &all);
+        for (int q = 0; q < s.n_queues; q++) {
+            struct figures f = figures_of(&s, &p, req10, q);
+            snprintf(what, sizeof what, "queue seed=%llu %s", (unsigned long long)seeds[k],
+                     s.queues[q].name);
+            print_figures(what, &f);
+        }
+        m_short[k] = all.shortage;
+        m_unfix[k] = all.unfixable;
+        m_over[k] = all.surplus;
+        m_idle[k] = all.idle;
+        m_goal10[k] = all.with_demand ? 100.0 * all.at_goal_10 / all.with_demand : 100;
+        m_fixgoal[k] = all.fixable ? 100.0 * all.fixable_at_goal / all.fixable : 100;
+        m_goal[k] = all.with_demand ? 100.0 * all.at_goal / all.with_demand : 100;
+        if (n_absences > 0) {
+            struct backfill bf = {0};
+            rc = absences(&s, &pp, &p, n_absences, absence_seed, &bf);
+            if (rc < 0) {
+                fprintf(stderr, "bench_surplus: absences: %s\n", strerror(-rc));
+                return 1;
+            }
+            m_hole[k] = bf.hole_needed > 0 ? 100 * bf.hole_covered / bf.hole_needed : 100;
+            m_shift[k] = bf.shift_needed > 0 ? 100 * bf.shift_covered / bf.shift_needed : 100;
+            printf("backfill seed=%llu absences %d hole_needed_min %.0f covered_pct %.1f "
+                   "shift_needed_min %.0f covered_pct %.1f kept_shorter %d others_changed %d\n",
+                   (unsigned long long)seeds[k], bf.n, bf.hole_needed, m_hole[k], bf.shift_needed,
+                   m_shift[k], bf.kept_shorter, bf.others_changed);
+        }
+        plan_free(&p);
+    }
+    printf("median seeds %d shortage_min %.0f unfixable_min %.0f surplus_min %.0f idle_min %.0f "
+           "at_goal_pct %.1f at_goal_plus10_pct %.1f fixable_at_goal_pct %.1f",
+           n_seeds, median(m_short, n_seeds), median(m_unfix, n_seeds), median(m_over, n_seeds),
+           median(m_idle, n_seeds), median(m_goal, n_seeds), median(m_goal10, n_seeds),
+           median(m_fixgoal, n_seeds));
+    if (n_absences > 0)
+        printf(" backfill_hole_pct %.1f backfill_shift_pct %.1f", median(m_hole, n_seeds),
+               median(m_shift, n_seeds));
+    printf("\n");
+    free(req10);
+    snapshot_free(&s);
+    return 0;
+}

@@ -1,0 +1,361 @@
+/*
+ * Tests of the engine on instances of sizes instances 1-12 never had (issue
+ * 15): 64 shift types with many bounded types per agent, a horizon of 364
+ * days, both read through the benchmark's parser and solved with 0 hard
+ * violations by the independent checker; and the run's clock: every phase
+ * reads the injectable clock (engine_params.clock) and the run ends once it
+ * says the budget is spent, a construction past the deadline still returns
+ * a roster within its grace and gives up after it. The clock is virtual
+ * (ticks advanced by each read), so no assertion depends on real time.
+ *
+ * The instances are written as benchmark text here, each staff member's
+ * limits set around a planted roster that keeps them (so a roster with no
+ * hard violation exists, as in tests/bench/gen_nrp.c, which the bench uses
+ * at full size).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine.h"
+#include "nrp.h"
+#include "testutil.h"
+
+static uint64_t rnd(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *s >> 33;
+}
+
+static int rint_(uint64_t *s, int n)
+{
+    return (int)(rnd(s) % (uint64_t)n);
+}
+
+/* A growing text buffer. */
+struct buf {
+    char *p;
+    size_t n, cap;
+};
+
+static void put(struct buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char line[512];
+    int k = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    assert_true(k >= 0 && (size_t)k < sizeof line);
+    if (b->n + (size_t)k + 1 > b->cap) {
+        b->cap = (b->cap + (size_t)k + 1) * 2;
+        b->p = realloc(b->p, b->cap);
+        assert_non_null(b->p);
+    }
+    memcpy(b->p + b->n, line, (size_t)k + 1);
+    b->n += (size_t)k;
+}
+
+/*
+ * S staff, D days, T types (starts in four rest bands, lengths 360-720 in
+ * steps of 30, so minutes are counted in units of 30), successions by an
+ * 11-hour rest, nbound of each staff's types bounded. Each staff member's
+ * planted row: runs of 2-5 working days and 2-3 days off; its limits
+ * (minutes, runs, weekends, per-type maxima) are widened to keep it.
+ */
+static char *make_instance(int S, int D, int T, int nbound, uint64_t seed, size_t *len)
+{
+    uint64_t s = seed * 2654435761ULL + 11;
+    int *start = malloc((size_t)T * sizeof *start), *mins = malloc((size_t)T * sizeof *mins);
+    int *row = malloc((size_t)D * sizeof *row), *cnt = malloc((size_t)T * sizeof *cnt);
+    int *mx = malloc((size_t)T * sizeof *mx), *cover = calloc((size_t)D * T, sizeof *cover);
+    assert_true(start && mins && row && cnt && mx && cover);
+    static const int band[4] = {6 * 60, 9 * 60, 14 * 60, 21 * 60};
+    for (int t = 0; t < T; t++) {
+        start[t] = band[t % 4] + 30 * rint_(&s, 3);
+        mins[t] = 360 + 30 * rint_(&s, 13);
+    }
+    struct buf b = {0};
+    put(&b, "SECTION_HORIZON\n%d\n\nSECTION_SHIFTS\n", D);
+    for (int t = 0; t < T; t++) {
+        put(&b, "T%d,%d,", t, mins[t]);
+        bool first = true;
+        for (int u = 0; u < T; u++)
+            if (24 * 60 + start[u] - start[t] - mins[t] < 11 * 60) {
+                put(&b, "%sT%d", first ? "" : "|", u);
+                first = false;
+            }
+        put(&b, "\n");
+    }
+    put(&b, "\nSECTION_STAFF\n");
+    char *days_off = calloc((size_t)S * D, 1);
+    assert_non_null(days_off);
+    for (int e = 0; e < S; e++) {
+        /* The planted row: work runs of 2-5, off runs of 2-3; no succession broken. */
+        int d = rint_(&s, 3), prev = -1, runmax = 0, runmin = D, offmin = D;
+        for (int x = 0; x < D; x++)
+            row[x] = -1;
+        while (d < D) {
+            int run = 2 + rint_(&s, 4), k = 0;
+            prev = -1;
+            for (; k < run && d < D; k++, d++) {
+                int u = rint_(&s, T);
+                for (int tries = 0; tries < 4 * T && prev >= 0 &&
+                                    24 * 60 + start[u] - start[prev] - mins[prev] < 11 * 60;
+                     tries++)
+                    u = rint_(&s, T);
+                if (prev >= 0 && 24 * 60 + start[u] - start[prev] - mins[prev] < 11 * 60)
+                    u = prev; /* a type may always follow itself */
+                row[d] = prev = u;
+            }
+            runmax = k > runmax ? k : runmax;
+            if (d < D && d - k > 0)
+                runmin = k < runmin ? k : runmin;
+            int off = 2 + rint_(&s, 2);
+            if (d + off < D)
+                offmin = off < offmin ? off : offmin;
+            d += off;
+        }
+        long total = 0;
+        int wk = 0;
+        memset(cnt, 0, (size_t)T * sizeof *cnt);
+        for (int x = 0; x < D; x++)
+            if (row[x] >= 0) {
+                cnt[row[x]]++;
+                total += mins[row[x]];
+                cover[x * T + row[x]]++;
+            }
+        for (int w = 0; w * 7 + 6 < D; w++)
+            wk += row[w * 7 + 5] >= 0 || row[w * 7 + 6] >= 0;
+        /* nbound types bounded at what the row uses (+0..2), a few ruled out. */
+        for (int t = 0; t < T; t++)
+            mx[t] = D;
+        for (int k = 0; k < nbound; k++) {
+            int t = rint_(&s, T);
+            mx[t] = cnt[t] + rint_(&s, 3);
+            if (cnt[t] == 0 && rint_(&s, 4) == 0)
+                mx[t] = 0;
+        }
+        put(&b, "S%d,", e);
+        for (int t = 0; t < T; t++)
+            put(&b, "%sT%d=%d", t ? "|" : "", t, mx[t]);
+        put(&b, ",%ld,%ld,%d,%d,%d,%d\n", total + 60 * (D / 7), total - 60 * (D / 7), runmax,
+            runmin < 2 ? runmin : 2, offmin < 2 ? offmin : 2, wk);
+        for (int x = 0; x < D; x++)
+            days_off[(size_t)e * D + x] = row[x] < 0 && rint_(&s, 8) == 0;
+    }
+    put(&b, "\nSECTION_DAYS_OFF\n");
+    for (int e = 0; e < S; e++) {
+        put(&b, "S%d", e);
+        for (int x = 0; x < D; x++)
+            if (days_off[(size_t)e * D + x])
+                put(&b, ",%d", x);
+        put(&b, "\n");
+    }
+    put(&b, "\nSECTION_SHIFT_ON_REQUESTS\n");
+    for (int e = 0; e < S; e++)
+        for (int k = 0; k < D / 7; k++)
+            put(&b, "S%d,%d,T%d,%d\n", e, rint_(&s, D), rint_(&s, T), 1 + rint_(&s, 3));
+    put(&b, "\nSECTION_SHIFT_OFF_REQUESTS\n");
+    for (int e = 0; e < S; e++)
+        put(&b, "S%d,%d,T%d,%d\n", e, rint_(&s, D), rint_(&s, T), 1 + rint_(&s, 3));
+    put(&b, "\nSECTION_COVER\n");
+    for (int x = 0; x < D; x++)
+        for (int t = 0; t < T; t++)
+            put(&b, "%d,T%d,%d,100,1\n", x, t, cover[x * T + t] + (rint_(&s, 4) == 0));
+    free(start);
+    free(mins);
+    free(row);
+    free(cnt);
+    free(mx);
+    free(cover);
+    free(days_off);
+    *len = b.n;
+    return b.p;
+}
+
+/* Solves text with p and judges the roster with the benchmark's own checker. */
+static void solve_and_check(const char *text, size_t len, struct engine_params *p)
+{
+    struct nrp_instance I;
+    struct engine_instance *E;
+    char err[256];
+    assert_int_equal(nrp_parse(text, len, &I, err, sizeof err), 0);
+    assert_int_equal(nrp_to_engine(&I, &E), 0);
+    struct engine_solution sol;
+    assert_int_equal(engine_solve(E, p, &sol), 0);
+    struct nrp_result r;
+    nrp_check(&I, sol.choice, 0, &r);
+    assert_int_equal(r.violations, 0);
+    assert_int_equal(sol.report.violations, 0);
+    assert_int_equal((long)(sol.report.objective + 0.5), r.objective);
+    engine_solution_free(&sol);
+    engine_instance_free(E);
+    nrp_free(&I);
+}
+
+/*
+ * 64 shift types, 20 of each staff member's bounded: the model used to
+ * refuse more than 6 bounded types per agent ("Numerical result out of
+ * range"); the parser to cut successor lists at 64.
+ */
+static void test_64_types(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = make_instance(16, 28, 64, 20, 1, &len);
+    struct engine_params p = {.seed = 1, .iterations = 300, .threads = 2};
+    solve_and_check(text, len, &p);
+    free(text);
+}
+
+/* A year: 364 days, minutes, runs, weekends and bounded types over all of it. */
+static void test_year(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = make_instance(10, 364, 6, 3, 2, &len);
+    struct engine_params p = {.seed = 2, .iterations = 200, .threads = 2};
+    solve_and_check(text, len, &p);
+    free(text);
+}
+
+/*
+ * A virtual clock in microseconds: each read advances it by inc[phase]
+ * ticks, and records the phase; threads share it. With lp_paced, reads from
+ * the test's own thread (engine_solve runs thread 0 on it) advance it by a
+ * single tick: the LP thread (the other one) then sets the pace, so that
+ * its column generation, which reads the clock seldom, is not overtaken by
+ * thread 0's many cheap steps (the recombination at three quarters of the
+ * run must come after the LP's dive, as in real time).
+ */
+struct vclock {
+    atomic_long ticks;
+    long inc[ENGINE_PHASE_COUNT];
+    atomic_int seen[ENGINE_PHASE_COUNT];
+    bool lp_paced;
+    pthread_t self;
+};
+
+static double vclock_read(void *ctx, enum engine_phase phase)
+{
+    struct vclock *c = ctx;
+    atomic_fetch_add(&c->seen[phase], 1);
+    long inc = c->lp_paced && pthread_equal(pthread_self(), c->self) ? 1 : c->inc[phase];
+    return (double)atomic_fetch_add(&c->ticks, inc) * 1e-6;
+}
+
+/*
+ * inc ms a read, but nothing for the DP's (one a day: its loops end by
+ * themselves, and the virtual time is for the phases' own loops).
+ */
+static void vclock_init(struct vclock *c, long inc_ms, bool lp_paced)
+{
+    atomic_store(&c->ticks, 0);
+    for (int i = 0; i < ENGINE_PHASE_COUNT; i++) {
+        c->inc[i] = i == ENGINE_PHASE_DP ? 0 : 1000 * inc_ms;
+        atomic_store(&c->seen[i], 0);
+    }
+    c->lp_paced = lp_paced;
+    c->self = pthread_self();
+}
+
+/* Instance 3 on the virtual clock: the run must end, with a valid roster. */
+static void run_on_vclock(struct vclock *c, double seconds, bool no_branch, double lp_share,
+                          int expect_rc)
+{
+    struct nrp_instance I;
+    struct engine_instance *E;
+    test_load_benchmark(3, &I, &E);
+    struct engine_params p = {.seed = 1,
+                              .seconds = seconds,
+                              .threads = 2,
+                              .lp_share = lp_share,
+                              .no_branch = no_branch,
+                              .clock = vclock_read,
+                              .clock_ctx = c};
+    struct engine_solution sol;
+    assert_int_equal(engine_solve(E, &p, &sol), expect_rc);
+    if (expect_rc == 0) {
+        struct nrp_result r;
+        nrp_check(&I, sol.choice, 0, &r);
+        assert_int_equal(r.violations, 0);
+        engine_solution_free(&sol);
+    } else {
+        assert_null(sol.choice);
+    }
+    engine_instance_free(E);
+    nrp_free(&I);
+}
+
+/*
+ * Every phase reads the clock, and the run ends once the clock says the
+ * budget is spent: if a phase did not read it, its loop would never see the
+ * virtual deadline and the test would not end.
+ */
+static void test_clock_phases(void **state)
+{
+    (void)state;
+    struct vclock c;
+    /* Branch and price from the dive: construction, DP, search, LP, branching. */
+    vclock_init(&c, 1, true);
+    run_on_vclock(&c, 20, false, 0.5, 0);
+    assert_true(atomic_load(&c.seen[ENGINE_PHASE_CONSTRUCT]) > 0);
+    assert_true(atomic_load(&c.seen[ENGINE_PHASE_DP]) > 0);
+    assert_true(atomic_load(&c.seen[ENGINE_PHASE_SEARCH]) > 0);
+    assert_true(atomic_load(&c.seen[ENGINE_PHASE_LP]) > 0);
+    assert_true(atomic_load(&c.seen[ENGINE_PHASE_BRANCH]) > 0);
+    /* Without branching, the run reaches the segments and the recombination. */
+    vclock_init(&c, 1, true);
+    run_on_vclock(&c, 20, true, 0.5, 0);
+    assert_true(atomic_load(&c.seen[ENGINE_PHASE_SEGMENT]) > 0);
+    assert_true(atomic_load(&c.seen[ENGINE_PHASE_RECOMBINE]) > 0);
+    /* An LP whose root runs out of time: the LP thread turns to windows. */
+    vclock_init(&c, 1, true);
+    c.inc[ENGINE_PHASE_LP] = 200000;
+    run_on_vclock(&c, 20, false, 0.5, 0);
+    assert_true(atomic_load(&c.seen[ENGINE_PHASE_WINDOW]) > 0);
+}
+
+/*
+ * A construction that crosses the deadline finishes within its grace (a
+ * roster with no hard violation), and one that would need longer than the
+ * grace gives up: -ETIMEDOUT, no roster, rather than overrun the budget.
+ */
+static void test_clock_construction(void **state)
+{
+    (void)state;
+    struct vclock c;
+    /*
+     * Instance 3 (20 staff), two threads constructing: each agent reads
+     * the construction's clock once, 28 ms an agent here, so the two
+     * constructions end near 1.12 s: past the 1 s budget, inside its grace
+     * (0.25 s).
+     */
+    vclock_init(&c, 1, false);
+    c.inc[ENGINE_PHASE_CONSTRUCT] = 28000;
+    run_on_vclock(&c, 1, false, 0, 0);
+    /* A second an agent: past the grace after two. */
+    vclock_init(&c, 1, false);
+    c.inc[ENGINE_PHASE_CONSTRUCT] = 1000000;
+    run_on_vclock(&c, 1, false, 0, -ETIMEDOUT);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_64_types),
+        cmocka_unit_test(test_year),
+        cmocka_unit_test(test_clock_phases),
+        cmocka_unit_test(test_clock_construction),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
