@@ -91,8 +91,8 @@ char *load_snapshot_sql(int days, bool clock_fixed, sd_time clock_at, int64_t si
         "SELECT id, name, min_minutes_per_week, max_minutes_per_week, max_days_per_week,"
         " max_consecutive_days, min_rest_minutes, shift_start_step_minutes,"
         " array_to_string(shift_lengths_minutes, ','), break_rules::text,"
-        " staffd.break_rules_problem(break_rules) FROM staffd.contracts WHERE site_id = " SITE
-        " ORDER BY id;"
+        " staffd.break_rules_problem(break_rules), hiring_template FROM staffd.contracts"
+        " WHERE site_id = " SITE " ORDER BY id;"
         "SELECT id, name, time_zone, contract_id FROM staffd.agents WHERE active AND site_id "
         "= " SITE " ORDER BY id;"
         "SELECT agent_id, queue_id FROM staffd.agent_skills"
@@ -211,7 +211,7 @@ static int check_shape(PGresult *const *res, int n, char *err, size_t err_len)
 {
     static const int cols[R_COUNT] = {
         [R_CLOCK] = 2,      [R_TZ] = 3,     [R_QUEUES] = 12,    [R_DEMAND] = 7,
-        [R_CONTRACTS] = 11, [R_AGENTS] = 4, [R_SKILLS] = 2,     [R_AVAIL] = 7,
+        [R_CONTRACTS] = 12, [R_AGENTS] = 4, [R_SKILLS] = 2,     [R_AVAIL] = 7,
         [R_TIME_OFF] = 4,   [R_SHIFTS] = 7, [R_CANDIDATES] = 6, [R_CAND_SKILLS] = 2,
         [R_CAND_AVAIL] = 5, [R_PREFS] = 8,  [R_BREAKS] = 4,     [R_RECENT] = 3,
     };
@@ -525,6 +525,7 @@ static int load_contracts(const PGresult *r, struct snapshot *s, int64_t **ids)
         c->max_consecutive_days = (int)v64(r, i, 5);
         c->min_rest_minutes = (int)v64(r, i, 6);
         c->shift_start_step_minutes = (int)v64(r, i, 7);
+        c->hiring_template = PQgetvalue(r, i, 11)[0] == 't';
         const char *lens = PQgetvalue(r, i, 8);
         int count = 1;
         for (const char *p = lens; *p; p++)

@@ -2,10 +2,11 @@
  * recruit.c — hiring needs and applicant ranking from a plan's shortage (see
  * include/recruit.h; the model is explained in docs/recruitment.md).
  *
- * Owns: turning plan.shortage into weekly profiles per queue (needs), the
- * greedy ranking of snapshot.candidates, the --what-if re-plan, and the
- * one-line explanations that go with them. Pure: no I/O. Their JSON and text
- * renderings are recruit_report.c's.
+ * Owns: the greedy ranking of snapshot.candidates, the --what-if re-plans
+ * (applicants hired, another assistant's share), the one-line explanations
+ * that go with them, and running the hiring profiles (hiring.c, the needs)
+ * with the ranking. Pure: no I/O. Their JSON and text renderings are
+ * recruit_report.c's.
  *
  * What a candidate "could cover" is never computed by rules of our own: the
  * candidate becomes the only agent of a shallow copy of the snapshot, under a
@@ -24,13 +25,11 @@
 
 #include "plan.h"
 #include "greedy.h"
+#include "hiring.h"
 #include "text.h"
 #include "util.h"
 
-#define SLOTS_PER_DAY  (86400 / SD_CELL_SECONDS)
-#define WEEK_SLOTS     (7 * SLOTS_PER_DAY)
-#define SLOT_MINUTES   (SD_CELL_SECONDS / 60)
-#define DAYS_PER_MONTH 30.4375
+#define SLOT_MINUTES (SD_CELL_SECONDS / 60)
 
 /* The default contract a candidate is judged under (docs/recruitment.md). */
 static const int default_lengths[RECRUIT_MAX_LENGTHS] = {240, 300, 360, 480};
@@ -38,7 +37,6 @@ static const int default_lengths[RECRUIT_MAX_LENGTHS] = {240, 300, 360, 480};
 #define DEFAULT_MAX_DAYS   5
 #define DEFAULT_MAX_CONSEC 5
 #define DEFAULT_REST       660
-#define DEFAULT_LONGEST    480
 
 void recruit_params_default(struct recruit_params *p)
 {
@@ -46,11 +44,12 @@ void recruit_params_default(struct recruit_params *p)
         .attrition_per_month = 0.03,
         .weeks_to_productive = 4,
         .hours_per_hire = 20,
+        .contract = -1,
+        .min_hours_per_hire = 0,
+        .window_slack_minutes = 120,
         .min_cell_shortage = 0.5,
         .max_gap_minutes = 30,
-        .min_block_minutes = 60,
         .group_tolerance_minutes = 60,
-        .min_need_hours = 1,
         .score_weight = 0.4,
         .unscored_score = 50,
         .seed = 1,
@@ -90,427 +89,43 @@ static const struct tz_table *tz_of(const struct snapshot *s, int tz)
     return tz >= 0 && tz < s->n_tzs ? &s->tzs[tz] : NULL;
 }
 
-const char *recruit_tz_name(const struct snapshot *s, int tz)
-{
-    const struct tz_table *t = tz_of(s, tz);
-    return t != NULL && t->name != NULL ? t->name : "UTC";
-}
-
 static int32_t offset_at(const struct tz_table *tz, sd_time t)
 {
     return tz != NULL ? tz_offset_at(tz, t) : 0;
 }
 
-/* ---- words for weekly time blocks --------------------------------------- */
+/* ---- hiring needs: the profiles of hiring.c ------------------------------ */
 
-static const char *const wd_abbr[7] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-static const char *const wd_name[7] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
-                                       "Friday", "Saturday", "Sunday"};
-
-#define MASK_WEEKDAYS 0x1Fu
-#define MASK_WEEKEND  0x60u
-#define MASK_ALL      0x7Fu
-
-static int popcount7(unsigned m)
+static void hiring_params_from(const struct recruit_params *p, struct hiring_params *hp)
 {
-    int n = 0;
-    for (int d = 0; d < 7; d++)
-        n += (m >> d) & 1u;
-    return n;
-}
-
-/*
- * "weekday", "weekend", "daily", "Monday", "Mon–Thu", "Mon, Wed", "Mon–Fri,
- * Sun" (plural: "weekdays", "weekends", "every day", "Mondays").
- */
-static void days_words(unsigned mask, bool plural, char *buf, size_t len)
-{
-    if (mask == MASK_WEEKDAYS) {
-        say(buf, len, "%s", plural ? "weekdays" : "weekday");
-        return;
-    }
-    if (mask == MASK_WEEKEND) {
-        say(buf, len, "%s", plural ? "weekends" : "weekend");
-        return;
-    }
-    if (mask == MASK_ALL) {
-        say(buf, len, "%s", plural ? "every day" : "daily");
-        return;
-    }
-    if (popcount7(mask) == 1) {
-        for (int d = 0; d < 7; d++)
-            if (mask & (1u << d))
-                say(buf, len, "%s%s", wd_name[d], plural ? "s" : "");
-        return;
-    }
-    /* Three or more days in a row read as a range. */
-    buf[0] = '\0';
-    for (int d = 0; d < 7;) {
-        if (!(mask & (1u << d))) {
-            d++;
-            continue;
-        }
-        int e = d;
-        while (e + 1 < 7 && (mask & (1u << (e + 1))))
-            e++;
-        const char *sep = buf[0] ? ", " : "";
-        int w;
-        if (e - d >= 2)
-            w = text_append(buf, len, "%s%s–%s", sep, wd_abbr[d], wd_abbr[e]);
-        else if (e > d)
-            w = text_append(buf, len, "%s%s, %s", sep, wd_abbr[d], wd_abbr[e]);
-        else
-            w = text_append(buf, len, "%s%s", sep, wd_abbr[d]);
-        if (w != 0)
-            break;
-        d = e + 1;
-    }
-}
-
-/* Part of the day a block mostly lies in; NULL for blocks of 10 h or more. */
-static const char *part_of_day(int start_min, int end_min)
-{
-    int len = end_min - start_min;
-    if (len >= 600)
-        return NULL;
-    int mid = (start_min + len / 2) % 1440;
-    /* 20:00-24:00 is an evening; 22:00-02:00 a night. */
-    if (mid >= 22 * 60 + 30 || mid < 5 * 60)
-        return "nights";
-    if (mid >= 17 * 60)
-        return "evenings";
-    if (len >= 360)
-        return "daytime";
-    return mid < 12 * 60 ? "mornings" : "afternoons";
-}
-
-/* "HH:MM"; 1440 prints as 24:00 so that a block ending at midnight reads as such. */
-void recruit_hhmm(int minute, char *buf, size_t len)
-{
-    if (minute != 1440)
-        minute = ((minute % 1440) + 1440) % 1440;
-    snprintf(buf, len, "%02d:%02d", minute / 60, minute % 60);
-}
-
-/* end_min as stored: past midnight wraps (end <= start), midnight itself stays 1440. */
-static int stored_end(int end_min)
-{
-    return end_min == 1440 ? 1440 : end_min % 1440;
-}
-
-/*
- * "weekday evenings 17:00–22:00 Europe/Stockholm". end_min counts from the
- * start day's midnight (may exceed 1440).
- */
-static void block_label(unsigned mask, int start_min, int end_min, const char *zone, char *buf,
-                        size_t len)
-{
-    char days[64], a[8], b[8];
-    const char *part = part_of_day(start_min, end_min);
-    recruit_hhmm(start_min, a, sizeof a);
-    recruit_hhmm(stored_end(end_min), b, sizeof b);
-    if (part == NULL) {
-        days_words(mask, true, days, sizeof days);
-        say(buf, len, "%s %s–%s %s", days, a, b, zone);
-    } else if (mask == MASK_ALL) {
-        say(buf, len, "%s every day %s–%s %s", part, a, b, zone);
-    } else {
-        days_words(mask, false, days, sizeof days);
-        say(buf, len, "%s %s %s–%s %s", days, part, a, b, zone);
-    }
-}
-
-/* ---- hiring needs --------------------------------------------------------- */
-
-/* A run of short slots in one queue's local week; e may pass midnight (e > 96). */
-struct block {
-    int wd; /* 0 = Monday */
-    int s, e;
-    double hours, peak;
-    bool taken;
-};
-
-struct block_vec {
-    struct block *v;
-    int n, cap;
-};
-
-static int block_push(struct block_vec *bv, struct block b)
-{
-    int rc = util_grow((void **)&bv->v, &bv->cap, bv->n + 1, sizeof *bv->v);
-    if (rc < 0)
-        return rc;
-    bv->v[bv->n++] = b;
-    return 0;
-}
-
-/*
- * Weekly average shortage of one queue per local weekday x 15-minute slot:
- * each future cell lands on the slot its start has in the queue's zone, and
- * each slot is averaged over the times the horizon saw it.
- */
-static void weekly_average(const struct snapshot *s, const struct plan *plan, int q, double *avg)
-{
-    double sum[WEEK_SLOTS] = {0};
-    int seen[WEEK_SLOTS] = {0};
-    const struct tz_table *tz = tz_of(s, s->queues[q].tz);
-    for (int c = first_future_cell(s); c < s->n_cells; c++) {
-        sd_time t = s->horizon_start + (sd_time)c * SD_CELL_SECONDS;
-        sd_time local = t + offset_at(tz, t);
-        int64_t day = util_floor_div(local, 86400);
-        int slot = (int)((local - day * 86400) / SD_CELL_SECONDS);
-        int k = (day_weekday((int32_t)day) - 1) * SLOTS_PER_DAY + slot;
-        sum[k] += plan->shortage[cell_index(s, q, c)];
-        seen[k]++;
-    }
-    for (int k = 0; k < WEEK_SLOTS; k++)
-        avg[k] = seen[k] ? sum[k] / seen[k] : 0;
-}
-
-/* Short slots merged into runs per local day (a short calm stretch does not split one). */
-static int day_runs(const bool *is_short, int max_gap_slots, struct block_vec *out)
-{
-    for (int d = 0; d < 7; d++) {
-        const bool *sh = is_short + d * SLOTS_PER_DAY;
-        int i = 0;
-        while (i < SLOTS_PER_DAY) {
-            if (!sh[i]) {
-                i++;
-                continue;
-            }
-            int st = i, en = i + 1, j = i + 1;
-            while (j < SLOTS_PER_DAY) {
-                if (sh[j]) {
-                    en = ++j;
-                    continue;
-                }
-                int g = j;
-                while (g < SLOTS_PER_DAY && !sh[g])
-                    g++;
-                if (g < SLOTS_PER_DAY && g - j <= max_gap_slots) {
-                    j = g;
-                    continue;
-                }
-                break;
-            }
-            int rc = block_push(out, (struct block){.wd = d, .s = st, .e = en});
-            if (rc < 0)
-                return rc;
-            i = en;
-        }
-    }
-    return 0;
-}
-
-/*
- * An evening that runs on past midnight is one block ("17:00–02:00"), not two:
- * a run reaching 24:00 takes the next day's run from 00:00, unless either is a
- * whole day (a 24-hour gap reads better as days) or the two would overlap.
- */
-static void join_midnight(struct block_vec *bv)
-{
-    for (int i = 0; i < bv->n; i++) {
-        struct block *a = &bv->v[i];
-        if (a->taken || a->e != SLOTS_PER_DAY || a->s == 0)
-            continue;
-        for (int j = 0; j < bv->n; j++) {
-            struct block *b = &bv->v[j];
-            if (j == i || b->taken || b->wd != (a->wd + 1) % 7 || b->s != 0 ||
-                b->e >= SLOTS_PER_DAY || b->e >= a->s)
-                continue;
-            a->e = SLOTS_PER_DAY + b->e;
-            b->taken = true; /* consumed */
-            break;
-        }
-    }
-    int n = 0;
-    for (int i = 0; i < bv->n; i++)
-        if (!bv->v[i].taken)
-            bv->v[n++] = bv->v[i];
-    bv->n = n;
-}
-
-static int cmp_block_hours(const void *x, const void *y)
-{
-    const struct block *a = x, *b = y;
-    if (a->hours != b->hours)
-        return a->hours > b->hours ? -1 : 1;
-    if (a->wd != b->wd)
-        return a->wd < b->wd ? -1 : 1;
-    return (a->s > b->s) - (a->s < b->s);
-}
-
-static int cmp_need(const void *x, const void *y)
-{
-    const struct recruit_need *a = x, *b = y;
-    if (a->shortage_hours != b->shortage_hours)
-        return a->shortage_hours > b->shortage_hours ? -1 : 1;
-    if (a->queue != b->queue)
-        return a->queue < b->queue ? -1 : 1;
-    if (a->weekdays != b->weekdays) {
-        unsigned la = a->weekdays & -a->weekdays, lb = b->weekdays & -b->weekdays;
-        if (la != lb)
-            return la < lb ? -1 : 1;
-        return a->weekdays < b->weekdays ? -1 : 1;
-    }
-    return (a->start_min > b->start_min) - (a->start_min < b->start_min);
-}
-
-struct need_vec {
-    struct recruit_need *v;
-    int n, cap;
-};
-
-static int need_push(struct need_vec *nv, const struct recruit_need *need)
-{
-    int rc = util_grow((void **)&nv->v, &nv->cap, nv->n + 1, sizeof *nv->v);
-    if (rc < 0)
-        return rc;
-    nv->v[nv->n++] = *need;
-    return 0;
-}
-
-/*
- * The hires a group of blocks calls for: its weekly shortage hours over what
- * one hire can give it (their weekly hours, but no more than one shift a day on
- * at most 5 of its days), never fewer than the most agents short at once, then
- * raised for the attrition expected while the hires ramp up.
- */
-static void size_need(const struct snapshot *s, const struct recruit_params *p,
-                      struct recruit_need *nd)
-{
-    int ndays = popcount7(nd->weekdays);
-    int end = nd->end_min <= nd->start_min ? nd->end_min + 1440 : nd->end_min;
-    double len_h = (end - nd->start_min) / 60.0;
-    double shift_h = len_h < DEFAULT_LONGEST / 60.0 ? len_h : DEFAULT_LONGEST / 60.0;
-    double cap = (ndays < DEFAULT_MAX_DAYS ? ndays : DEFAULT_MAX_DAYS) * shift_h;
-    nd->hours_per_hire = p->hours_per_hire < cap ? p->hours_per_hire : cap;
-    double base = nd->hours_per_hire > 0 ? nd->shortage_hours / nd->hours_per_hire : 0;
-    if (base < nd->peak_agents)
-        base = nd->peak_agents;
-    double months = p->weeks_to_productive * 7.0 / DAYS_PER_MONTH;
-    double factor = 1 + p->attrition_per_month * months;
-    nd->agents_exact = base * factor;
-    /*
-     * Whole people: enough to cover the shortage today (base rounded up), and
-     * the attrition allowance rounded to the nearest person, so that a 3 %
-     * allowance does not turn every round number into one more hire.
-     */
-    int cover = (int)ceil(base - 1e-9), allowed = (int)lround(nd->agents_exact);
-    nd->agents = cover > allowed ? cover : allowed;
-    if (nd->agents < 1)
-        nd->agents = 1;
-
-    const struct queue *qu = &s->queues[nd->queue];
-    say(nd->reason, sizeof nd->reason,
-        "%s is short %.1f agent-hours a week %s, up to %.1f agents at once: %.1f hires "
-        "at about %.0f h/week, +%.1f %% for attrition (%.0f %%/month over %.0f weeks to "
-        "productive), so %d",
-        qu->name, nd->shortage_hours, nd->label, nd->peak_agents, base, nd->hours_per_hire,
-        (factor - 1) * 100, p->attrition_per_month * 100, p->weeks_to_productive, nd->agents);
-}
-
-static int queue_needs(const struct snapshot *s, const struct plan *plan,
-                       const struct recruit_params *p, int q, struct need_vec *out)
-{
-    double avg[WEEK_SLOTS];
-    bool is_short[WEEK_SLOTS];
-    struct block_vec bv = {0};
-    int rc;
-
-    weekly_average(s, plan, q, avg);
-    for (int k = 0; k < WEEK_SLOTS; k++)
-        is_short[k] = avg[k] > 0 && avg[k] >= p->min_cell_shortage;
-    rc = day_runs(is_short, p->max_gap_minutes / SLOT_MINUTES, &bv);
-    if (rc < 0)
-        goto out;
-    join_midnight(&bv);
-
-    int n = 0;
-    for (int i = 0; i < bv.n; i++) {
-        struct block *b = &bv.v[i];
-        if ((b->e - b->s) * SLOT_MINUTES < p->min_block_minutes)
-            continue;
-        b->hours = b->peak = 0;
-        for (int k = b->s; k < b->e; k++) {
-            double v = avg[(b->wd * SLOTS_PER_DAY + k) % WEEK_SLOTS];
-            b->hours += v * SLOT_MINUTES / 60.0;
-            if (v > b->peak)
-                b->peak = v;
-        }
-        bv.v[n++] = *b;
-    }
-    bv.n = n;
-    if (bv.n > 1)
-        qsort(bv.v, (size_t)bv.n, sizeof *bv.v, cmp_block_hours);
-
-    /* Weekdays with a similar block become one profile, seeded by the largest. */
-    int tol = p->group_tolerance_minutes / SLOT_MINUTES;
-    for (int i = 0; i < bv.n; i++) {
-        struct block *seed = &bv.v[i];
-        if (seed->taken)
-            continue;
-        seed->taken = true;
-        unsigned mask = 1u << seed->wd;
-        int gs = seed->s, ge = seed->e;
-        double hours = seed->hours, peak = seed->peak;
-        for (int j = i + 1; j < bv.n; j++) {
-            struct block *b = &bv.v[j];
-            if (b->taken || (mask & (1u << b->wd)) || abs(b->s - seed->s) > tol ||
-                abs(b->e - seed->e) > tol)
-                continue;
-            int ns = b->s < gs ? b->s : gs, ne = b->e > ge ? b->e : ge;
-            if (ne - ns >= SLOTS_PER_DAY)
-                continue; /* the envelope must stay a time of day */
-            b->taken = true;
-            mask |= 1u << b->wd;
-            gs = ns;
-            ge = ne;
-            hours += b->hours;
-            if (b->peak > peak)
-                peak = b->peak;
-        }
-        if (hours < p->min_need_hours)
-            continue;
-        struct recruit_need nd = {
-            .queue = q,
-            .weekdays = mask,
-            .start_min = gs * SLOT_MINUTES,
-            .end_min = stored_end(ge * SLOT_MINUTES),
-            .shortage_hours = hours,
-            .peak_agents = peak,
-        };
-        block_label(mask, gs * SLOT_MINUTES, ge * SLOT_MINUTES, recruit_tz_name(s, s->queues[q].tz),
-                    nd.label, sizeof nd.label);
-        size_need(s, p, &nd);
-        rc = need_push(out, &nd);
-        if (rc < 0)
-            goto out;
-    }
-out:
-    free(bv.v);
-    return rc;
+    hiring_params_default(hp);
+    hp->attrition_per_month = p->attrition_per_month;
+    hp->weeks_to_productive = p->weeks_to_productive;
+    hp->contract = p->contract;
+    hp->min_hours_per_hire = p->min_hours_per_hire;
+    hp->builtin_hours = p->hours_per_hire;
+    hp->window_slack_minutes = p->window_slack_minutes;
+    hp->group_tolerance_minutes = p->group_tolerance_minutes;
+    hp->min_cell_shortage = p->min_cell_shortage;
+    hp->max_gap_minutes = p->max_gap_minutes;
+    hp->seed = p->seed;
+    hp->cancel = p->cancel;
 }
 
 int recruit_needs(const struct snapshot *s, const struct plan *plan, const struct recruit_params *p,
-                  struct recruit_need **out, int *n)
+                  struct hiring_result *out)
 {
-    struct need_vec nv = {0};
-    int rc = 0;
-    for (int q = 0; q < s->n_queues; q++) {
-        rc = queue_needs(s, plan, p, q, &nv);
-        if (rc < 0)
-            break;
-    }
-    if (rc < 0) {
-        free(nv.v);
-        nv = (struct need_vec){0};
-    } else if (nv.n > 1) {
-        qsort(nv.v, (size_t)nv.n, sizeof *nv.v, cmp_need);
-    }
-    *out = nv.v;
-    *n = nv.n;
-    return rc;
+    struct hiring_params hp;
+    hiring_params_from(p, &hp);
+    return hiring_size(s, plan, &hp, out);
+}
+
+int recruit_check_profiles(const struct snapshot *s, const struct plan *base,
+                           const struct recruit_result *rr, int top, const struct recruit_params *p,
+                           struct hiring_check *out)
+{
+    struct plan_params pp = {.seed = p->seed, .cancel = p->cancel, .freeze_until = p->freeze_until};
+    return hiring_what_if(s, base, &rr->hiring, top, &pp, out);
 }
 
 /* ---- candidates as agents --------------------------------------------- */
@@ -744,7 +359,7 @@ static void pattern_words(const struct snapshot *s, const struct candidate *c,
     }
     if (hi - lo >= 1440)
         hi = lo + 1440;
-    block_label(mask, lo, hi, recruit_tz_name(s, c->tz), buf, len);
+    hiring_block_label(mask, lo, hi, hiring_tz_name(s, c->tz), buf, len);
 }
 
 /* The short queues (up to three) c has no skill for. */
@@ -1011,9 +626,51 @@ void recruit_result_free(struct recruit_result *r)
 {
     if (r == NULL)
         return;
-    free(r->needs);
+    hiring_result_free(&r->hiring);
     recruit_ranked_free(r->ranked, r->n_ranked);
     *r = (struct recruit_result){0};
+}
+
+/*
+ * Whether most of the minutes an applicant could work on their main queue lie
+ * inside a profile's window (in the queue's zone, on its weekdays): then the
+ * ranking says which job ad the person answers.
+ */
+static bool fits_profile(const struct snapshot *s, const struct recruit_ranked *rk, int q,
+                         const struct hiring_profile *f)
+{
+    const struct tz_table *tz = tz_of(s, s->queues[q].tz);
+    int end = f->end_min <= f->start_min ? f->end_min + 1440 : f->end_min;
+    int64_t dur = end - f->start_min, inside = 0, all = 0;
+    for (int i = 0; i < rk->n_shifts; i++) {
+        const struct planned_shift *sh = &rk->shifts[i];
+        if (sh->queue != q)
+            continue;
+        int64_t local = (sh->start + offset_at(tz, sh->start)) / 60,
+                len = (sh->end - sh->start) / 60;
+        int64_t day = util_floor_div(local - f->start_min, 1440);
+        int64_t from = local - (day * 1440 + f->start_min);
+        all += len;
+        if ((f->weekdays & (1u << (day_weekday((int32_t)day) - 1))) && from + len <= dur)
+            inside += len;
+    }
+    return all > 0 && 2 * inside >= all;
+}
+
+static void note_profile(const struct snapshot *s, const struct hiring_result *hr,
+                         struct recruit_ranked *rk)
+{
+    int q = -1;
+    for (int k = 0; k < s->n_queues && rk->minutes_per_week > 0; k++)
+        if (rk->queue_minutes[k] > 0 && (q < 0 || rk->queue_minutes[k] > rk->queue_minutes[q]))
+            q = k;
+    for (int i = 0; q >= 0 && i < hr->n_profiles; i++) {
+        if (hr->profiles[i].queue != q || !fits_profile(s, rk, q, &hr->profiles[i]))
+            continue;
+        text_append(rk->explanation, sizeof rk->explanation, "; fits hiring profile %d (%s %s)",
+                    i + 1, s->queues[q].name, hr->profiles[i].label);
+        return;
+    }
 }
 
 static double shortage_per_week(const struct snapshot *s, const struct plan *plan, int queue)
@@ -1034,12 +691,16 @@ int recruit_run(const struct snapshot *s, const struct plan *plan, const struct 
     out->params.cancel = NULL;
     for (int q = 0; q < s->n_queues; q++)
         out->shortage_per_week += shortage_per_week(s, plan, q);
-    rc = recruit_needs(s, plan, p, &out->needs, &out->n_needs);
+    rc = recruit_needs(s, plan, p, &out->hiring);
     if (rc == 0)
         rc = recruit_rank(s, plan, p, &out->ranked, &out->n_ranked);
-    if (rc < 0)
+    if (rc < 0) {
         recruit_result_free(out);
-    return rc;
+        return rc;
+    }
+    for (int i = 0; i < out->n_ranked; i++)
+        note_profile(s, &out->hiring, &out->ranked[i]);
+    return 0;
 }
 
 /* ---- what if ------------------------------------------------------------ */
@@ -1178,9 +839,9 @@ static double required_hours(const struct snapshot *s, const struct plan *plan, 
 static int hires_for(const struct recruit_result *rr, int queue)
 {
     int n = 0;
-    for (int i = 0; i < rr->n_needs; i++)
-        if (queue < 0 || rr->needs[i].queue == queue)
-            n += rr->needs[i].agents;
+    for (int i = 0; i < rr->hiring.n_profiles; i++)
+        if (queue < 0 || rr->hiring.profiles[i].queue == queue)
+            n += rr->hiring.profiles[i].hires;
     return n;
 }
 

@@ -1,7 +1,8 @@
 /*
  * recruit_cli.c — `staffd recruit`: hiring needs and the best candidates for
- * what the current data leaves short, --what-if a few were hired, and
- * --what-if-containment the AI assistant resolved another share of contacts.
+ * what the current data leaves short, --what-if a few were hired,
+ * --what-if-profiles the hiring profiles were, and --what-if-containment the
+ * AI assistant resolved another share of contacts.
  *
  * Owns the command line only: it reads the configuration, loads one snapshot
  * with blocking libpq (a CLI may block; the daemon never does), runs
@@ -29,6 +30,7 @@
 
 static const char recruit_usage[] =
     "usage: staffd recruit [-c FILE] [--site ID] [--top N] [--json] [--what-if ID...]\n"
+    "                      [--contract NAME] [--min-hours H] [--what-if-profiles N]\n"
     "                      [--what-if-containment SHARE [--queue NAME]]\n"
     "\n"
     "Plans the current data once (as the daemon would, without writing anything) and\n"
@@ -40,6 +42,16 @@ static const char recruit_usage[] =
     "  --site ID          the site to plan (staffd.sites; default 1, the default site)\n"
     "  --top N            candidates to list (default 10; 0 lists none)\n"
     "  --json             print the result as JSON (the shape of GET /api/recruitment)\n"
+    "  --contract NAME    size the hiring needs in hires of this contract of the site\n"
+    "                     (its name or id; default: the contract marked hiring_template,\n"
+    "                     else the part-time contract most agents have)\n"
+    "  --min-hours H      a hire must cover at least H hours of shortage a week\n"
+    "                     (default: the contract's weekly minimum, else two of its\n"
+    "                     shortest shifts)\n"
+    "  --what-if-profiles N\n"
+    "                     plan again with the productive hires of the first N hiring\n"
+    "                     profiles added one profile after another, then all of them,\n"
+    "                     and print each one's predicted and realised shortage drop\n"
     "  --what-if ID...    plan again with these candidates hired under the default\n"
     "                     contract and print the change in shortage (agent-minutes a\n"
     "                     week) and in expected service level per queue\n"
@@ -62,8 +74,11 @@ struct options {
     bool json;
     int n_ids;
     long long *ids;
-    double containment; /* < 0: no --what-if-containment */
-    const char *queue;  /* --queue, or NULL */
+    double containment;   /* < 0: no --what-if-containment */
+    const char *queue;    /* --queue, or NULL */
+    const char *contract; /* --contract, or NULL */
+    double min_hours;     /* --min-hours, or 0 */
+    int profiles;         /* --what-if-profiles, or -1 */
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -136,6 +151,28 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->site = v;
         } else if (strcmp(a, "--json") == 0) {
             o->json = true;
+        } else if (strcmp(a, "--contract") == 0 || strncmp(a, "--contract=", 11) == 0) {
+            const char *n = a[10] == '=' ? a + 11 : (i + 1 < argc ? argv[++i] : NULL);
+            if (n == NULL || *n == '\0')
+                return usage_error("%s needs a contract name or id", a);
+            o->contract = n;
+        } else if (strcmp(a, "--min-hours") == 0 || strncmp(a, "--min-hours=", 12) == 0) {
+            const char *n = a[11] == '=' ? a + 12 : (i + 1 < argc ? argv[++i] : NULL);
+            char *end = NULL;
+            double h = n != NULL ? strtod(n, &end) : 0;
+            if (n == NULL || end == n || *end != '\0' || !(h > 0 && h <= 168))
+                return usage_error("--min-hours needs hours a week (more than 0, at most 168), "
+                                   "not '%s'",
+                                   n ? n : "");
+            o->min_hours = h;
+        } else if (strcmp(a, "--what-if-profiles") == 0 ||
+                   strncmp(a, "--what-if-profiles=", 19) == 0) {
+            const char *n = a[18] == '=' ? a + 19 : (i + 1 < argc ? argv[++i] : NULL);
+            if (n == NULL || !parse_number(n, 0, &v) || v > 1000)
+                return usage_error("--what-if-profiles needs a number of profiles (0 to 1000), "
+                                   "not '%s'",
+                                   n ? n : "");
+            o->profiles = (int)v;
         } else if (strcmp(a, "--what-if-containment") == 0 ||
                    strncmp(a, "--what-if-containment=", 22) == 0) {
             const char *n = a[21] == '=' ? a + 22 : (i + 1 < argc ? argv[++i] : NULL);
@@ -260,6 +297,20 @@ out:
     return rc;
 }
 
+/* The contract --contract names (a name, else an id) in the snapshot; -1 if none. */
+static int find_contract(const struct snapshot *s, const char *name)
+{
+    for (int k = 0; k < s->n_contracts; k++)
+        if (s->contracts[k].name != NULL && strcmp(s->contracts[k].name, name) == 0)
+            return k;
+    long long id;
+    if (parse_number(name, 1, &id))
+        for (int k = 0; k < s->n_contracts; k++)
+            if (s->contracts[k].id == id)
+                return k;
+    return -1;
+}
+
 /* The queue --queue names (a name, else an id) in the snapshot; -1 if none. */
 static int find_queue(const struct snapshot *s, const char *name)
 {
@@ -288,15 +339,16 @@ static int print_json(cJSON *j)
 
 int recruit_main(int argc, char **argv)
 {
-    struct options o = {.top = 10, .site = 1, .containment = -1};
+    struct options o = {.top = 10, .site = 1, .containment = -1, .profiles = -1};
     struct config cfg;
     struct snapshot snap = {0};
     struct plan plan = {0};
     struct recruit_result rr = {0};
     struct recruit_what_if wi = {0};
     struct recruit_containment wc = {0};
-    bool have_wi = false, have_wc = false;
-    int queue = -1;
+    struct hiring_check hc = {0};
+    bool have_wi = false, have_wc = false, have_hc = false;
+    int queue = -1, contract = -1;
     int *idx = NULL;
     cJSON *json = NULL;
     char *text = NULL;
@@ -347,6 +399,16 @@ int recruit_main(int argc, char **argv)
             goto out;
         }
     }
+    if (o.contract != NULL) {
+        contract = find_contract(&snap, o.contract);
+        if (contract < 0) {
+            fprintf(stderr,
+                    "staffd recruit: site %lld has no contract named '%s' (staffd.contracts)\n",
+                    o.site, o.contract);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+    }
     /* Everything needed is in memory: do not hold the connection while planning. */
     PQfinish(conn);
     conn = NULL;
@@ -363,9 +425,23 @@ int recruit_main(int argc, char **argv)
     recruit_params_default(&rp);
     rp.seed = (uint64_t)cfg.plan_seed;
     rp.freeze_until = freeze_until;
+    rp.contract = contract;
+    rp.min_hours_per_hire = o.min_hours;
     int e = plan_run(&snap, &pp, &plan);
     if (e == 0)
         e = recruit_run(&snap, &plan, &rp, &rr);
+    if (e == -EINVAL && contract >= 0) {
+        fprintf(stderr,
+                "staffd recruit: contract '%s' has no shift length that fits its weekly maximum; "
+                "no one can be hired in it\n",
+                snap.contracts[contract].name);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if (e == 0 && o.profiles >= 0) {
+        e = recruit_check_profiles(&snap, &plan, &rr, o.profiles, &rp, &hc);
+        have_hc = e == 0;
+    }
     if (e == 0 && o.n_ids > 0) {
         e = recruit_what_if(&snap, &plan, idx, o.n_ids, &rp, &wi);
         have_wi = e == 0;
@@ -385,6 +461,14 @@ int recruit_main(int argc, char **argv)
         if (json != NULL && have_wi) {
             cJSON *w = recruit_what_if_to_json(&snap, &wi);
             if (w == NULL || !cJSON_AddItemToObject(json, "what_if", w)) {
+                cJSON_Delete(w);
+                cJSON_Delete(json);
+                json = NULL;
+            }
+        }
+        if (json != NULL && have_hc) {
+            cJSON *w = recruit_check_to_json(&snap, &hc);
+            if (w == NULL || !cJSON_AddItemToObject(json, "what_if_profiles", w)) {
                 cJSON_Delete(w);
                 cJSON_Delete(json);
                 json = NULL;
@@ -430,6 +514,17 @@ int recruit_main(int argc, char **argv)
         fputs("\n", stdout);
         fputs(text, stdout);
     }
+    if (have_hc) {
+        free(text);
+        text = recruit_format_check(&snap, &rr, &hc);
+        if (text == NULL) {
+            fprintf(stderr, "staffd recruit: out of memory\n");
+            rc = EXIT_RUNTIME;
+            goto out;
+        }
+        fputs("\n", stdout);
+        fputs(text, stdout);
+    }
     if (have_wc) {
         free(text);
         text = recruit_format_containment(&snap, &wc);
@@ -449,6 +544,7 @@ out:
     cJSON_Delete(json);
     recruit_what_if_free(&wi);
     recruit_containment_free(&wc);
+    hiring_check_free(&hc);
     recruit_result_free(&rr);
     plan_free(&plan);
     snapshot_free(&snap);

@@ -21,12 +21,71 @@ static double round1(double x)
     return round(x * 10) / 10;
 }
 
+/* The template's id in the database, or NULL (JSON null) for the built-in one. */
+static cJSON *add_contract_id(cJSON *o, const struct snapshot *s, const struct hiring_template *t)
+{
+    if (t->contract >= 0 && t->contract < s->n_contracts)
+        return cJSON_AddNumberToObject(o, "contract_id", (double)s->contracts[t->contract].id);
+    return cJSON_AddNullToObject(o, "contract_id");
+}
+
+/* "hiring": the template, the one total, and per queue what is covered and left. */
+static bool hiring_to_json(cJSON *root, const struct snapshot *s, const struct hiring_result *h)
+{
+    bool ok = true;
+#define ADD(expr) ok = ok && (expr) != NULL
+    cJSON *o = cJSON_AddObjectToObject(root, "hiring");
+    ADD(o);
+    if (!ok)
+        return false;
+    const struct hiring_template *t = &h->tpl;
+    ADD(add_contract_id(o, s, t));
+    ADD(cJSON_AddStringToObject(o, "contract", t->c.name != NULL ? t->c.name : ""));
+    ADD(cJSON_AddStringToObject(o, "contract_rule", t->how != NULL ? t->how : ""));
+    ADD(cJSON_AddNumberToObject(o, "min_hours_per_hire", round1(t->min_hours)));
+    ADD(cJSON_AddNumberToObject(o, "max_hours_per_week", round1(t->c.max_minutes_per_week / 60.0)));
+    cJSON *lens = cJSON_AddArrayToObject(o, "shift_lengths_minutes");
+    ADD(lens);
+    for (int i = 0; ok && i < t->c.n_lengths; i++)
+        ok = cJSON_AddItemToArray(lens, cJSON_CreateNumber(t->lengths[i]));
+    ADD(cJSON_AddNumberToObject(o, "window_minutes", t->window_minutes));
+    ADD(cJSON_AddNumberToObject(o, "hires", h->hires));
+    ADD(cJSON_AddNumberToObject(o, "hires_productive", h->productive));
+    ADD(cJSON_AddNumberToObject(o, "shortage_hours_per_week", round1(h->shortage / 60)));
+    ADD(cJSON_AddNumberToObject(o, "covered_hours_per_week", round1(h->covered / 60)));
+    ADD(cJSON_AddNumberToObject(o, "left_hours_per_week", round1(h->left / 60)));
+    ADD(cJSON_AddBoolToObject(o, "capped", h->capped));
+    cJSON *qs = cJSON_AddArrayToObject(o, "queues");
+    ADD(qs);
+    for (int q = 0; ok && q < h->n_queues && q < s->n_queues; q++) {
+        const struct hiring_queue *hq = &h->queues[q];
+        cJSON *qo = cJSON_CreateObject();
+        ok = qo != NULL && cJSON_AddItemToArray(qs, qo);
+        if (!ok) {
+            cJSON_Delete(qo);
+            break;
+        }
+        ADD(cJSON_AddNumberToObject(qo, "queue_id", (double)s->queues[q].id));
+        ADD(cJSON_AddStringToObject(qo, "queue", s->queues[q].name));
+        ADD(cJSON_AddNumberToObject(qo, "shortage_hours_per_week", round1(hq->shortage / 60)));
+        ADD(cJSON_AddNumberToObject(qo, "covered_hours_per_week", round1(hq->covered / 60)));
+        /* Never below 0 (a rounding of both terms could make it -0.1). */
+        ADD(cJSON_AddNumberToObject(qo, "left_hours_per_week", fmax(0, round1(hq->left / 60))));
+        ADD(cJSON_AddNumberToObject(qo, "hires", hq->hires));
+        ADD(cJSON_AddNumberToObject(qo, "next_hire_hours_per_week", round1(hq->next_best / 60)));
+        ADD(cJSON_AddStringToObject(qo, "left_reason", hq->left_reason));
+    }
+#undef ADD
+    return ok;
+}
+
 cJSON *recruit_to_json(const struct snapshot *s, const struct recruit_result *r)
 {
     bool ok = true;
     cJSON *root = cJSON_CreateObject();
     if (root == NULL)
         return NULL;
+    const struct hiring_result *h = &r->hiring;
 #define ADD(expr) ok = ok && (expr) != NULL
     ADD(cJSON_AddNumberToObject(root, "weeks", round(r->weeks * 100) / 100));
     ADD(cJSON_AddNumberToObject(root, "shortage_minutes_per_week", round1(r->shortage_per_week)));
@@ -36,14 +95,17 @@ cJSON *recruit_to_json(const struct snapshot *s, const struct recruit_result *r)
         ADD(cJSON_AddNumberToObject(pr, "attrition_per_month", r->params.attrition_per_month));
         ADD(cJSON_AddNumberToObject(pr, "weeks_to_productive", r->params.weeks_to_productive));
         ADD(cJSON_AddNumberToObject(pr, "hours_per_hire", r->params.hours_per_hire));
+        ADD(cJSON_AddStringToObject(pr, "contract", h->tpl.c.name != NULL ? h->tpl.c.name : ""));
+        ADD(cJSON_AddNumberToObject(pr, "min_hours_per_hire", round1(h->tpl.min_hours)));
         ADD(cJSON_AddNumberToObject(pr, "score_weight", r->params.score_weight));
         ADD(cJSON_AddNumberToObject(pr, "unscored_score", r->params.unscored_score));
     }
+    ok = ok && hiring_to_json(root, s, h);
     cJSON *needs = cJSON_AddArrayToObject(root, "needs");
     ADD(needs);
-    for (int i = 0; ok && i < r->n_needs; i++) {
-        const struct recruit_need *nd = &r->needs[i];
-        const struct queue *q = &s->queues[nd->queue];
+    for (int i = 0; ok && i < h->n_profiles; i++) {
+        const struct hiring_profile *f = &h->profiles[i];
+        const struct queue *q = &s->queues[f->queue];
         cJSON *o = cJSON_CreateObject();
         ok = o != NULL && cJSON_AddItemToArray(needs, o);
         if (!ok) {
@@ -51,25 +113,33 @@ cJSON *recruit_to_json(const struct snapshot *s, const struct recruit_result *r)
             break;
         }
         char a[8], b[8];
-        recruit_hhmm(nd->start_min, a, sizeof a);
-        recruit_hhmm(nd->end_min, b, sizeof b);
+        hiring_hhmm(f->start_min, a, sizeof a);
+        hiring_hhmm(f->end_min, b, sizeof b);
         ADD(cJSON_AddNumberToObject(o, "queue_id", (double)q->id));
         ADD(cJSON_AddStringToObject(o, "queue", q->name));
-        ADD(cJSON_AddStringToObject(o, "time_zone", recruit_tz_name(s, q->tz)));
+        ADD(cJSON_AddStringToObject(o, "time_zone", hiring_tz_name(s, q->tz)));
         cJSON *days = cJSON_AddArrayToObject(o, "weekdays");
         ADD(days);
         for (int d = 0; ok && d < 7; d++)
-            if (nd->weekdays & (1u << d))
+            if (f->weekdays & (1u << d))
                 ok = cJSON_AddItemToArray(days, cJSON_CreateNumber(d + 1));
         ADD(cJSON_AddStringToObject(o, "start", a));
         ADD(cJSON_AddStringToObject(o, "end", b));
-        ADD(cJSON_AddNumberToObject(o, "agents_needed", nd->agents));
-        ADD(cJSON_AddNumberToObject(o, "agents_exact", round(nd->agents_exact * 100) / 100));
-        ADD(cJSON_AddNumberToObject(o, "hours_per_hire", round1(nd->hours_per_hire)));
-        ADD(cJSON_AddNumberToObject(o, "shortage_hours_per_week", round1(nd->shortage_hours)));
-        ADD(cJSON_AddNumberToObject(o, "peak_agents_short", round1(nd->peak_agents)));
-        ADD(cJSON_AddStringToObject(o, "label", nd->label));
-        ADD(cJSON_AddStringToObject(o, "reason", nd->reason));
+        ADD(cJSON_AddNumberToObject(o, "agents_needed", f->hires));
+        ADD(cJSON_AddNumberToObject(o, "agents_exact", round(f->hires_exact * 100) / 100));
+        ADD(cJSON_AddNumberToObject(o, "hours_per_hire", round1(f->minutes_mean / 60)));
+        ADD(cJSON_AddNumberToObject(o, "shortage_hours_per_week", round1(f->covered / 60)));
+        ADD(cJSON_AddNumberToObject(o, "peak_agents_short", round1(f->peak_agents)));
+        ADD(cJSON_AddStringToObject(o, "label", f->label));
+        ADD(cJSON_AddStringToObject(o, "reason", f->reason));
+        ADD(add_contract_id(o, s, &h->tpl));
+        ADD(cJSON_AddStringToObject(o, "contract", h->tpl.c.name != NULL ? h->tpl.c.name : ""));
+        ADD(cJSON_AddNumberToObject(o, "hires_productive", f->productive));
+        ADD(cJSON_AddNumberToObject(o, "hours_per_hire_min", round1(f->minutes_min / 60)));
+        ADD(cJSON_AddNumberToObject(o, "hours_per_hire_max", round1(f->minutes_max / 60)));
+        ADD(cJSON_AddNumberToObject(o, "window_shortage_hours_per_week",
+                                    round1(f->window_short / 60)));
+        ADD(cJSON_AddStringToObject(o, "ad", f->ad));
     }
     cJSON *cands = cJSON_AddArrayToObject(root, "candidates");
     ADD(cands);
@@ -150,41 +220,104 @@ static void sb_cell(struct text_buf *b, const char *t, int width, bool right)
         text_buf_printf(b, "%s%*s", cut, pad > 0 ? pad : 0, "");
 }
 
+/* "shifts of 4–6 h, at most 25 h and 5 days a week, 11 h rest" */
+static void template_words(const struct hiring_template *t, char *buf, size_t len)
+{
+    int lo = 0, hi = 0;
+    for (int i = 0; i < t->c.n_lengths; i++) {
+        if (lo == 0 || t->lengths[i] < lo)
+            lo = t->lengths[i];
+        if (t->lengths[i] > hi)
+            hi = t->lengths[i];
+    }
+    char lens[32];
+    if (lo == hi)
+        snprintf(lens, sizeof lens, "%g h", lo / 60.0);
+    else
+        snprintf(lens, sizeof lens, "%g–%g h", lo / 60.0, hi / 60.0);
+    text_printf(
+        buf, len, "shifts of %s from every %d minutes, at most %g h and %d days a week, %g h rest",
+        lens, t->c.shift_start_step_minutes > 0 ? t->c.shift_start_step_minutes : 15,
+        t->c.max_minutes_per_week / 60.0, t->c.max_days_per_week, t->c.min_rest_minutes / 60.0);
+}
+
+/* "12–16" or "16": a profile's weekly hours per hire. */
+static void hours_cell(const struct hiring_profile *f, char *buf, size_t len)
+{
+    long lo = lround(f->minutes_min / 60), hi = lround(f->minutes_max / 60);
+    if (lo == hi)
+        snprintf(buf, len, "%ld", hi);
+    else
+        snprintf(buf, len, "%ld–%ld", lo, hi);
+}
+
+/* The hiring profiles, their one total and what is left per queue. */
+static void format_needs(struct text_buf *b, const struct snapshot *s,
+                         const struct recruit_result *r)
+{
+    const struct recruit_params *p = &r->params;
+    const struct hiring_result *h = &r->hiring;
+    const struct hiring_template *t = &h->tpl;
+    char tw[160];
+    template_words(t, tw, sizeof tw);
+    text_buf_printf(b,
+                    "Hiring needs, in hires of '%s' (%s): %s; a hire covers at least %.1f h "
+                    "of shortage a week; %.0f %%/month attrition, %.0f weeks to productive\n",
+                    t->c.name, t->how, tw, t->min_hours, p->attrition_per_month * 100,
+                    p->weeks_to_productive);
+    if (h->n_profiles == 0) {
+        text_buf_printf(b,
+                        "  none: no hire of this template would cover %.1f h of shortage a week\n",
+                        t->min_hours);
+    } else {
+        text_buf_printf(b, "  %-3s %-12s %-52s %5s %9s %12s\n", "#", "queue", "when (local)",
+                        "hires", "h/wk each", "covers h/wk");
+        for (int i = 0; i < h->n_profiles; i++) {
+            const struct hiring_profile *f = &h->profiles[i];
+            char num[16], hours[24];
+            snprintf(num, sizeof num, "%d", i + 1);
+            hours_cell(f, hours, sizeof hours);
+            text_buf_printf(b, "  ");
+            sb_cell(b, num, 3, false);
+            text_buf_printf(b, " ");
+            sb_cell(b, s->queues[f->queue].name, 12, false);
+            text_buf_printf(b, " ");
+            sb_cell(b, f->label, 52, false);
+            text_buf_printf(b, " %5d ", f->hires);
+            sb_cell(b, hours, 9, true);
+            text_buf_printf(b, " %12.1f\n", f->covered / 60);
+            text_buf_printf(b, "      ad: %s\n", f->ad);
+            text_buf_printf(b, "      %s\n", f->reason);
+        }
+    }
+    text_buf_printf(b,
+                    "  In all: %d hires (%d productive, the rest for attrition) covering %.1f of "
+                    "the %.1f agent-hours a week short; %.1f h a week left",
+                    h->hires, h->productive, h->covered / 60, h->shortage / 60, h->left / 60);
+    if (h->productive > 0)
+        text_buf_printf(b, "; %.1f h of shortage a week per productive hire",
+                        h->covered / 60 / h->productive);
+    text_buf_printf(b, "\n");
+    for (int q = 0; q < h->n_queues && q < s->n_queues; q++) {
+        const struct hiring_queue *hq = &h->queues[q];
+        if (hq->shortage <= 0)
+            continue;
+        text_buf_printf(b, "    %s: short %.1f, covered %.1f, left %.1f h a week, %d hires\n",
+                        s->queues[q].name, hq->shortage / 60, hq->covered / 60,
+                        fmax(0, hq->left / 60), hq->hires);
+        if (hq->left_reason[0] != '\0')
+            text_buf_printf(b, "      %s\n", hq->left_reason);
+    }
+}
+
 char *recruit_format_text(const struct snapshot *s, const struct recruit_result *r, int top)
 {
     struct text_buf b = {0};
-    const struct recruit_params *p = &r->params;
     text_buf_printf(
         &b, "Shortage left after planning: %.1f agent-hours a week over the next %.1f weeks.\n\n",
         r->shortage_per_week / 60, r->weeks);
 
-    text_buf_printf(
-        &b,
-        "Hiring needs (%.0f %%/month attrition, %.0f weeks to productive, about %.0f h/week "
-        "per hire)\n",
-        p->attrition_per_month * 100, p->weeks_to_productive, p->hours_per_hire);
-    if (r->n_needs == 0) {
-        text_buf_printf(&b, "  none: what is short is below %.0f h/week in every block\n",
-                        p->min_need_hours);
-    } else {
-        text_buf_printf(&b, "  %-3s %-12s %-52s %5s %9s %11s\n", "#", "queue", "when", "hires",
-                        "h/wk each", "short h/wk");
-        for (int i = 0; i < r->n_needs; i++) {
-            const struct recruit_need *nd = &r->needs[i];
-            char num[16];
-            snprintf(num, sizeof num, "%d", i + 1);
-            text_buf_printf(&b, "  ");
-            sb_cell(&b, num, 3, false);
-            text_buf_printf(&b, " ");
-            sb_cell(&b, s->queues[nd->queue].name, 12, false);
-            text_buf_printf(&b, " ");
-            sb_cell(&b, nd->label, 52, false);
-            text_buf_printf(&b, " %5d %9.0f %11.1f\n", nd->agents, nd->hours_per_hire,
-                            nd->shortage_hours);
-            text_buf_printf(&b, "      %s\n", nd->reason);
-        }
-    }
-
+    format_needs(&b, s, r);
     int shown = top < r->n_ranked ? top : r->n_ranked;
     if (shown < 0)
         shown = 0;
@@ -395,6 +528,101 @@ cJSON *recruit_containment_to_json(const struct snapshot *s, const struct recrui
         ADD(add_sl(o, "service_level_after", ch->sl_after));
         ADD(cJSON_AddNumberToObject(o, "hires_before", ch->hires_before));
         ADD(cJSON_AddNumberToObject(o, "hires_after", ch->hires_after));
+    }
+#undef ADD
+    if (!ok) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}
+
+/* ---- what if the hiring profiles were hired ------------------------------ */
+
+/* realised / predicted - 1, or 0 when nothing was predicted. */
+static double drift(const struct hiring_check_step *st)
+{
+    return st->predicted > 0 ? st->realised / st->predicted - 1 : 0;
+}
+
+char *recruit_format_check(const struct snapshot *s, const struct recruit_result *r,
+                           const struct hiring_check *c)
+{
+    struct text_buf b = {0};
+    const struct hiring_result *h = &r->hiring;
+    text_buf_printf(&b,
+                    "What if the profiles' productive hires were agents of '%s', available in "
+                    "their windows (planned again with the same seed):\n",
+                    h->tpl.c.name);
+    text_buf_printf(&b, "  %-10s %7s %14s %14s %8s %14s\n", "profiles", "agents", "predicted h/wk",
+                    "realised h/wk", "drift", "short after");
+    for (int i = 0; i < c->n_steps; i++) {
+        const struct hiring_check_step *st = &c->steps[i];
+        char which[32];
+        if (i > 0 && st->profiles - c->steps[i - 1].profiles > 1)
+            snprintf(which, sizeof which, "%d–%d", c->steps[i - 1].profiles + 1, st->profiles);
+        else
+            snprintf(which, sizeof which, "%d", st->profiles);
+        text_buf_printf(&b, "  %-10s %7d %14.1f %14.1f %+7.1f%% %14.1f\n", which, st->agents,
+                        st->predicted / 60, st->realised / 60, drift(st) * 100,
+                        st->shortage_after / 60);
+    }
+    double predicted = 0;
+    for (int i = 0; i < c->n_steps; i++)
+        predicted += c->steps[i].predicted;
+    double after = c->n_steps > 0 ? c->steps[c->n_steps - 1].shortage_after : c->shortage_before;
+    text_buf_printf(&b,
+                    "  all profiles: shortage %.1f -> %.1f agent-hours a week (predicted %.1f "
+                    "left, realised %.1f)\n",
+                    c->shortage_before / 60, after / 60, (c->shortage_before - predicted) / 60,
+                    after / 60);
+    for (int q = 0; q < c->n_queues && q < s->n_queues; q++)
+        text_buf_printf(&b, "    %s: %.1f h a week left (predicted %.1f)\n", s->queues[q].name,
+                        c->queue_after[q] / 60,
+                        q < h->n_queues ? fmax(0, h->queues[q].left / 60) : 0.0);
+    return text_buf_finish(&b);
+}
+
+cJSON *recruit_check_to_json(const struct snapshot *s, const struct hiring_check *c)
+{
+    bool ok = true;
+    cJSON *root = cJSON_CreateObject();
+    if (root == NULL)
+        return NULL;
+#define ADD(expr) ok = ok && (expr) != NULL
+    ADD(cJSON_AddNumberToObject(root, "shortage_hours_per_week_before",
+                                round1(c->shortage_before / 60)));
+    cJSON *steps = cJSON_AddArrayToObject(root, "steps");
+    ADD(steps);
+    for (int i = 0; ok && i < c->n_steps; i++) {
+        const struct hiring_check_step *st = &c->steps[i];
+        cJSON *o = cJSON_CreateObject();
+        ok = o != NULL && cJSON_AddItemToArray(steps, o);
+        if (!ok) {
+            cJSON_Delete(o);
+            break;
+        }
+        ADD(cJSON_AddNumberToObject(o, "profiles", st->profiles));
+        ADD(cJSON_AddNumberToObject(o, "agents", st->agents));
+        ADD(cJSON_AddNumberToObject(o, "predicted_hours_per_week", round1(st->predicted / 60)));
+        ADD(cJSON_AddNumberToObject(o, "realised_hours_per_week", round1(st->realised / 60)));
+        ADD(cJSON_AddNumberToObject(o, "drift", round(drift(st) * 10000) / 10000));
+        ADD(cJSON_AddNumberToObject(o, "shortage_hours_per_week_after",
+                                    round1(st->shortage_after / 60)));
+    }
+    cJSON *qs = cJSON_AddArrayToObject(root, "queues");
+    ADD(qs);
+    for (int q = 0; ok && q < c->n_queues && q < s->n_queues; q++) {
+        cJSON *o = cJSON_CreateObject();
+        ok = o != NULL && cJSON_AddItemToArray(qs, o);
+        if (!ok) {
+            cJSON_Delete(o);
+            break;
+        }
+        ADD(cJSON_AddNumberToObject(o, "queue_id", (double)s->queues[q].id));
+        ADD(cJSON_AddStringToObject(o, "queue", s->queues[q].name));
+        ADD(cJSON_AddNumberToObject(o, "shortage_hours_per_week_after",
+                                    round1(c->queue_after[q] / 60)));
     }
 #undef ADD
     if (!ok) {

@@ -39,7 +39,7 @@ $$;
 -- switch lets this transaction wipe them so that the demo starts clean.
 SET LOCAL staffd.writer = 'on';
 TRUNCATE staffd.runs, staffd.shifts, staffd.shift_breaks, staffd.coverage,
-         staffd.hiring_needs, staffd.candidate_ranking, staffd.input_errors,
+         staffd.hiring_needs, staffd.hiring_summary, staffd.candidate_ranking, staffd.input_errors,
          staffd.feed_tokens, staffd.preferences, staffd.time_off, staffd.availability, staffd.agent_skills,
          staffd.agents, staffd.contracts, staffd.demand,
          staffd.candidate_skills, staffd.candidate_availability, staffd.candidates,

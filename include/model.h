@@ -90,6 +90,7 @@ struct contract {
     int *shift_lengths_minutes;
     int n_break_rules;
     struct break_rule *break_rules;
+    bool hiring_template; /* contracts.hiring_template: hires are sized in this one (hiring.h) */
 };
 
 /* A recurring weekly window in the owner's local time. */

@@ -10,6 +10,7 @@
  *     recruit_params_default(&rp);
  *     rp.seed = seed; rp.cancel = &cancel;
  *     struct recruit_result rr;
+ *     rp.contract = -1;  // the hiring template by the rule (hiring.h)
  *     if (recruit_run(&snap, &plan, &rp, &rr) == 0) {
  *         cJSON *j = recruit_to_json(&snap, &rr);  // recruit_report.h
  *         char *t = recruit_format_text(&snap, &rr, 10);  // `staffd recruit`
@@ -17,13 +18,13 @@
  *         recruit_result_free(&rr);
  *     }
  *
- * Hiring needs aggregate the shortage left per queue and 15-minute cell by
- * local weekday and time of day in the queue's own zone, merge adjacent short
- * cells into blocks and group weekdays with similar blocks. Candidates are
- * ranked greedily: each one by the shortage they would add on top of those
- * ranked above, where what a person "could cover" is the pattern the
- * scheduler itself (greedy_build) finds for them alone under a default
- * contract, so no scheduling rule is written twice.
+ * Hiring needs are hiring profiles (hiring.h): the shortage left sized in
+ * whole hires of a contract template, grouped into job ads by queue and local
+ * window, with what is left after them. Candidates are ranked greedily: each
+ * one by the shortage they would add on top of those ranked above, where what
+ * a person "could cover" is the pattern the scheduler itself (greedy_build)
+ * finds for them alone under a default contract, so no scheduling rule is
+ * written twice.
  */
 #ifndef STAFFD_RECRUIT_H
 #define STAFFD_RECRUIT_H
@@ -33,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hiring.h"
 #include "model.h"
 #include "plan.h"
 #include "util.h"
@@ -41,15 +43,16 @@
 #define RECRUIT_MAX_LENGTHS 4
 
 struct recruit_params {
-    /* Hiring needs. */
+    /* Hiring needs (the profiles of hiring.h). */
     double attrition_per_month;  /* share of staff leaving per month [0.03] */
     double weeks_to_productive;  /* from hire to working on the queue [4] */
-    double hours_per_hire;       /* weekly hours a typical new hire works [20] */
-    double min_cell_shortage;    /* a weekly slot counts as short from this many agents [0.5] */
-    int max_gap_minutes;         /* a calmer stretch this short does not split a block [30] */
-    int min_block_minutes;       /* shorter blocks are left to re-planning, not hiring [60] */
-    int group_tolerance_minutes; /* weekdays group when start and end differ <= this [60] */
-    double min_need_hours;       /* needs below this many shortage hours/week are dropped [1] */
+    int contract;                /* template: index into snapshot.contracts; -1: the rule [-1] */
+    double min_hours_per_hire;   /* shortage a hire must cover a week; 0: the template's rule */
+    double hours_per_hire;       /* weekly hours of the built-in template (no contract) [20] */
+    int window_slack_minutes;    /* a hire's window: the longest shift plus this [120] */
+    double min_cell_shortage;    /* what is left: a weekly slot short from this many [0.5] */
+    int max_gap_minutes;         /* what is left: a calm stretch this short joins blocks [30] */
+    int group_tolerance_minutes; /* hires group when their windows differ by <= this [60] */
     /* Ranking. */
     double score_weight;       /* value = minutes x (1 - w/2 + w x score/100) [0.4] */
     double unscored_score;     /* score assumed for a candidate not yet assessed [50] */
@@ -60,19 +63,6 @@ struct recruit_params {
 
 /* Fills in the documented defaults (the values in brackets above). */
 void recruit_params_default(struct recruit_params *p);
-
-struct recruit_need {
-    int queue;              /* index into snapshot.queues */
-    unsigned weekdays;      /* bit (d - 1) set for ISO weekday d */
-    int start_min, end_min; /* local time in the queue's zone; end <= start runs past midnight */
-    double shortage_hours;  /* agent-hours per week short in this block, all its weekdays */
-    double peak_agents;     /* most agents short at once (weekly average of a cell) */
-    double hours_per_hire;  /* what one hire can give this block per week */
-    double agents_exact;    /* hires, attrition and ramp-up included, before rounding */
-    int agents;             /* to hire: shortage rounded up, allowance to nearest */
-    char label[128];        /* "weekday evenings 17:00–22:00 Europe/Stockholm" */
-    char reason[320];       /* one line: why these hires */
-};
 
 struct recruit_ranked {
     int candidate;           /* index into snapshot.candidates */
@@ -86,21 +76,24 @@ struct recruit_ranked {
 };
 
 struct recruit_result {
-    double weeks;             /* future part of the horizon, in weeks */
-    double shortage_per_week; /* agent-minutes/week left by the plan (future cells) */
-    int n_needs;
-    struct recruit_need *needs;    /* largest first */
+    double weeks;                  /* future part of the horizon, in weeks */
+    double shortage_per_week;      /* agent-minutes/week left by the plan (future cells) */
+    struct hiring_result hiring;   /* the needs: hiring profiles, largest first */
     int n_ranked;                  /* == snapshot.n_candidates */
     struct recruit_ranked *ranked; /* rank order */
     struct recruit_params params;
 };
 
-/* Needs and ranking. 0, -ECANCELED or -ENOMEM; *out is zeroed on failure. */
+/*
+ * Needs and ranking; an applicant whose pattern lies mostly in a profile's
+ * window is told so in their explanation. 0, -EINVAL (p->contract unusable),
+ * -ECANCELED or -ENOMEM; *out is zeroed on failure.
+ */
 int recruit_run(const struct snapshot *s, const struct plan *plan, const struct recruit_params *p,
                 struct recruit_result *out) STAFFD_MUSTCHECK;
-/* The two halves alone (recruit_run calls both). *out malloc'd, NULL when *n == 0. */
+/* The two halves alone (recruit_run calls both). Ranking: *out malloc'd, NULL when *n == 0. */
 int recruit_needs(const struct snapshot *s, const struct plan *plan, const struct recruit_params *p,
-                  struct recruit_need **out, int *n) STAFFD_MUSTCHECK;
+                  struct hiring_result *out) STAFFD_MUSTCHECK;
 int recruit_rank(const struct snapshot *s, const struct plan *plan, const struct recruit_params *p,
                  struct recruit_ranked **out, int *n) STAFFD_MUSTCHECK;
 void recruit_ranked_free(struct recruit_ranked *r, int n);
@@ -116,10 +109,6 @@ void recruit_result_free(struct recruit_result *r);
 void recruit_default_contract(const struct candidate *c, int *lengths, struct contract *out);
 /* The agent a candidate would be: shares c's skills and windows; no time off. */
 void recruit_candidate_agent(const struct candidate *c, int contract, struct agent *out);
-/* A zone's name by index into snapshot.tzs ("UTC" when out of range). */
-const char *recruit_tz_name(const struct snapshot *s, int tz);
-/* "HH:MM" of a minute of the day; 1440 reads 24:00 (a block that ends at midnight). */
-void recruit_hhmm(int minute, char *buf, size_t len);
 
 /* Index into snapshot.candidates of the candidate with this id, or -1. */
 int recruit_find_candidate(const struct snapshot *s, int64_t id) STAFFD_MUSTCHECK;
@@ -144,6 +133,15 @@ struct recruit_what_if {
 int recruit_what_if(const struct snapshot *s, const struct plan *base, const int *candidates, int n,
                     const struct recruit_params *p, struct recruit_what_if *out) STAFFD_MUSTCHECK;
 void recruit_what_if_free(struct recruit_what_if *w);
+
+/*
+ * The what-if of the hiring profiles of rr (the recruitment of s and base):
+ * hiring_what_if() with the top `top` profiles one by one, then all, planned
+ * as recruit_what_if plans (the greedy builder, the same seed and freeze).
+ */
+int recruit_check_profiles(const struct snapshot *s, const struct plan *base,
+                           const struct recruit_result *rr, int top, const struct recruit_params *p,
+                           struct hiring_check *out) STAFFD_MUSTCHECK;
 
 /* Per queue: the plan and hiring needs before and after another assistant's share. */
 struct recruit_containment_queue {

@@ -16,10 +16,12 @@
 #include "util.h"
 
 /*
- * {"weeks", "shortage_minutes_per_week", "params": {...}, "needs": [...],
- *  "candidates": [...]} — the shape staffd.publish_recruitment() reads (see
- * docs/recruitment.md). Candidates carry ids, never names or e-mail
- * addresses. NULL on allocation failure; cJSON_Delete() it.
+ * {"weeks", "shortage_minutes_per_week", "params": {...}, "hiring": {...},
+ *  "needs": [...], "candidates": [...]} — the shape staffd.publish_recruitment()
+ * reads (see docs/recruitment.md): "needs" are the hiring profiles, "hiring"
+ * their template, one total and per queue what is covered and left.
+ * Candidates carry ids, never names or e-mail addresses. NULL on allocation
+ * failure; cJSON_Delete() it.
  */
 cJSON *recruit_to_json(const struct snapshot *s, const struct recruit_result *r) STAFFD_MUSTCHECK;
 /* Readable tables for a terminal: needs, then the first `top` candidates. malloc'd or NULL. */
@@ -37,5 +39,11 @@ char *recruit_format_containment(const struct snapshot *s,
 /* {"assistant_share", "queue_id", "hires_before", "hires_after", "queues": [...]}; NULL on OOM. */
 cJSON *recruit_containment_to_json(const struct snapshot *s,
                                    const struct recruit_containment *c) STAFFD_MUSTCHECK;
+
+/* --what-if-profiles: predicted against realised per step, and what is left per queue. */
+char *recruit_format_check(const struct snapshot *s, const struct recruit_result *r,
+                           const struct hiring_check *c);
+/* {"shortage_hours_per_week_before", "steps": [...], "queues": [...]}; NULL on OOM. */
+cJSON *recruit_check_to_json(const struct snapshot *s, const struct hiring_check *c);
 
 #endif

@@ -5,7 +5,7 @@
  * with a daytime peak and busy evenings and weekends, 1,000 agents mostly on
  * daytime windows (so evenings and weekends stay short), 5,000 applicants with
  * every kind of availability. plan_run() makes the real shortage; then
- * recruit_needs() and recruit_rank() are timed, best of BENCH_RUNS runs.
+ * recruit_needs() (the hiring profiles) and recruit_rank() are timed, best of BENCH_RUNS runs.
  *
  * Build and run (after `make BUILD=build/plain all`):
  *   cc -std=c17 -O2 -D_GNU_SOURCE -Iinclude $(pkg-config --cflags libcjson libpq) \
@@ -232,7 +232,7 @@ int main(int argc, char **argv)
     for (int r = 0; r < runs; r++) {
         struct recruit_result rr = {.params = rp};
         t0 = util_mono_seconds();
-        if (recruit_needs(&s, &plan, &rp, &rr.needs, &rr.n_needs) != 0)
+        if (recruit_needs(&s, &plan, &rp, &rr.hiring) != 0)
             return 1;
         double tn = util_mono_seconds() - t0;
         t0 = util_mono_seconds();
@@ -267,8 +267,10 @@ int main(int argc, char **argv)
     printf("%d agents, %d queues, %d days: plan_run %.2f s, %d shifts, shortage %.0f "
            "agent-hours/week\n",
            n_agents, QUEUES, DAYS, t_plan, plan.n_shifts, shortage * 15 / 60 / (DAYS / 7.0));
-    printf("%d hiring needs; %d of %d candidates add coverage\n", keep.n_needs, covering,
-           keep.n_ranked);
+    printf("%d hiring profiles, %d hires covering %.0f of %.0f agent-hours a week; %d of %d "
+           "candidates add coverage\n",
+           keep.hiring.n_profiles, keep.hiring.hires, keep.hiring.covered / 60,
+           keep.hiring.shortage / 60, covering, keep.n_ranked);
     printf("ranking %d candidates: best of %d runs %.2f s (target <= 10 s); needs %.3f s\n",
            n_candidates, runs, best_rank, best_needs);
     recruit_result_free(&keep);

@@ -5,6 +5,7 @@
  * the what-if test, which plans for real.
  */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -196,12 +197,17 @@ static void test_long_non_ascii_names_stay_valid_utf8(void **state)
     recruit_params_default(&rp);
     struct recruit_result rr = {0};
     assert_int_equal(recruit_run(&f.s, &f.p, &rp, &rr), 0);
-    assert_gt(rr.n_needs, 0);
+    assert_gt(rr.hiring.n_profiles, 0);
     assert_int_equal(rr.n_ranked, 2);
-    for (int i = 0; i < rr.n_needs; i++) {
-        assert_true(text_utf8_valid(rr.needs[i].label, strlen(rr.needs[i].label)));
-        assert_true(text_utf8_valid(rr.needs[i].reason, strlen(rr.needs[i].reason)));
+    for (int i = 0; i < rr.hiring.n_profiles; i++) {
+        const struct hiring_profile *pf = &rr.hiring.profiles[i];
+        assert_true(text_utf8_valid(pf->label, strlen(pf->label)));
+        assert_true(text_utf8_valid(pf->reason, strlen(pf->reason)));
+        assert_true(text_utf8_valid(pf->ad, strlen(pf->ad)));
     }
+    for (int q = 0; q < rr.hiring.n_queues; q++)
+        assert_true(text_utf8_valid(rr.hiring.queues[q].left_reason,
+                                    strlen(rr.hiring.queues[q].left_reason)));
     for (int i = 0; i < rr.n_ranked; i++) {
         const char *e = rr.ranked[i].explanation;
         if (!text_utf8_valid(e, strlen(e)))
@@ -355,7 +361,13 @@ static void test_ranking_is_deterministic(void **state)
     recruit_ranked_free(c, nc);
 }
 
-static void test_needs_name_queue_weekdays_and_block(void **state)
+/*
+ * The fixture has no contracts: hires are of the built-in template (4, 5, 6
+ * and 8 h shifts, 20 h and 5 days a week, 11 h rest), each covering at least
+ * two shortest shifts (8 h) of shortage a week. The horizon is two whole
+ * weeks, so per-week figures are exact.
+ */
+static void test_needs_are_whole_hires_of_the_template(void **state)
 {
     (void)state;
     static struct fx f;
@@ -364,36 +376,96 @@ static void test_needs_name_queue_weekdays_and_block(void **state)
     set_short(&f, 1, WEEKEND, 9 * 60, 13 * 60, 1);
     struct recruit_params rp;
     recruit_params_default(&rp);
-    struct recruit_need *nd;
-    int n;
-    assert_int_equal(recruit_needs(&f.s, &f.p, &rp, &nd, &n), 0);
-    assert_int_equal(n, 2);
-    /* Largest first: 2 agents x 5 h x 5 evenings = 50 h a week on chat-sv. */
-    assert_int_equal(nd[0].queue, 0);
-    assert_int_equal(nd[0].weekdays, WEEKDAYS);
-    assert_int_equal(nd[0].start_min, 17 * 60);
-    assert_int_equal(nd[0].end_min, 22 * 60);
-    assert_gt(nd[0].shortage_hours, 49.99);
-    assert_lt(nd[0].shortage_hours, 50.01);
-    assert_gt(nd[0].peak_agents, 1.99);
-    assert_lt(nd[0].peak_agents, 2.01);
-    assert_string_equal(nd[0].label, "weekday evenings 17:00–22:00 Europe/Stockholm");
-    assert_non_null(strstr(nd[0].reason, "chat-sv"));
-    assert_gt(nd[0].hours_per_hire, 19.99);
-    assert_lt(nd[0].hours_per_hire, 20.01);
-    /* 50 / 20 = 2.5 hires, +2.76 % for 3 %/month over 4 weeks: 2.57, so 3. */
-    assert_gt(nd[0].agents_exact, 2.56);
-    assert_lt(nd[0].agents_exact, 2.58);
-    assert_int_equal(nd[0].agents, 3);
+    struct hiring_result h;
+    assert_int_equal(recruit_needs(&f.s, &f.p, &rp, &h), 0);
+    assert_int_equal(h.tpl.contract, -1);
+    assert_string_equal(h.tpl.c.name, "built-in template");
+    assert_near(h.tpl.min_hours, 8, 1e-9);
+    assert_int_equal(h.n_profiles, 2);
 
-    /* voice-en, in UTC: weekend mornings, 1 agent x 4 h x 2 days; a hire gives at most 8 h. */
-    assert_int_equal(nd[1].queue, 1);
-    assert_int_equal(nd[1].weekdays, WEEKEND);
-    assert_string_equal(nd[1].label, "weekend mornings 09:00–13:00 UTC");
-    assert_gt(nd[1].hours_per_hire, 7.99);
-    assert_lt(nd[1].hours_per_hire, 8.01);
-    assert_int_equal(nd[1].agents, 1);
-    free(nd);
+    /* 2 agents x 5 h x 5 evenings = 50 h: two hires of 20 h and one of 10 h, in 5 h shifts. */
+    const struct hiring_profile *sv = &h.profiles[0];
+    assert_int_equal(sv->queue, 0);
+    assert_int_equal(sv->weekdays, WEEKDAYS);
+    assert_int_equal(sv->start_min, 17 * 60);
+    assert_int_equal(sv->end_min, 22 * 60);
+    assert_int_equal(sv->productive, 3);
+    assert_int_equal(sv->hires, 3);
+    assert_near(sv->covered, 50 * 60, 1e-6);
+    assert_near(sv->window_short, 50 * 60, 1e-6);
+    assert_near(sv->peak_agents, 2, 1e-9);
+    assert_near(sv->minutes_min, 10 * 60, 1e-6);
+    assert_near(sv->minutes_max, 20 * 60, 1e-6);
+    assert_string_equal(sv->label, "weekday evenings 17:00–22:00 Europe/Stockholm");
+    assert_string_equal(sv->ad, "3 hires for chat-sv, weekday evenings 17:00–22:00 "
+                                "Europe/Stockholm, 10–20 h a week ('built-in template')");
+    assert_non_null(strstr(sv->reason, "so 3"));
+
+    /* voice-en, in UTC: weekend mornings, 1 agent x 4 h x 2 days = 8 h, just one hire's worth. */
+    const struct hiring_profile *en = &h.profiles[1];
+    assert_int_equal(en->queue, 1);
+    assert_int_equal(en->weekdays, WEEKEND);
+    assert_string_equal(en->label, "weekend mornings 09:00–13:00 UTC");
+    assert_int_equal(en->productive, 1);
+    assert_near(en->covered, 8 * 60, 1e-6);
+
+    /* One total, and nothing left. */
+    assert_int_equal(h.hires, 4);
+    assert_int_equal(h.productive, 4);
+    assert_near(h.shortage, 58 * 60, 1e-6);
+    assert_near(h.covered, 58 * 60, 1e-6);
+    assert_near(h.left, 0, 1e-6);
+    assert_int_equal(h.queues[0].hires, 3);
+    assert_int_equal(h.queues[1].hires, 1);
+    assert_string_equal(h.queues[0].left_reason, "");
+
+    /* The windows a hypothetical hire of the first profile gets: 17:00-22:00, Monday to Friday. */
+    struct window w[7];
+    assert_int_equal(hiring_profile_windows(sv, w), 5);
+    assert_int_equal(w[0].weekday, 1);
+    assert_int_equal(w[4].weekday, 5);
+    assert_int_equal(w[4].start_min, 17 * 60);
+    assert_int_equal(w[4].end_min, 22 * 60);
+    hiring_result_free(&h);
+}
+
+/*
+ * Two one-hour gaps of an evening are one 4-hour shift a hire can work
+ * (17:00-21:00, 10 h of shortage a week); three agents short for one hour
+ * on Wednesdays are no job for anyone (3 h, 1 h for each): dropped, and the
+ * queue says why.
+ */
+static void test_blocks_shorter_than_a_shift_are_merged_or_dropped(void **state)
+{
+    (void)state;
+    static struct fx f;
+    fx_init(&f);
+    set_short(&f, 0, WEEKDAYS, 17 * 60, 18 * 60, 1);
+    set_short(&f, 0, WEEKDAYS, 20 * 60, 21 * 60, 1);
+    set_short(&f, 1, 0x04, 10 * 60, 11 * 60, 3);
+    struct recruit_params rp;
+    recruit_params_default(&rp);
+    struct hiring_result h;
+    assert_int_equal(recruit_needs(&f.s, &f.p, &rp, &h), 0);
+    assert_int_equal(h.n_profiles, 1);
+    const struct hiring_profile *sv = &h.profiles[0];
+    assert_int_equal(sv->queue, 0);
+    assert_int_equal(sv->productive, 1);
+    assert_int_equal(sv->start_min, 17 * 60);
+    assert_int_equal(sv->end_min, 21 * 60);
+    assert_near(sv->covered, 10 * 60, 1e-6);
+    assert_near(sv->minutes_max, 20 * 60, 1e-6); /* works 4 h to cover 2 h, five times */
+    assert_near(h.queues[0].left, 0, 1e-6);
+
+    assert_near(h.queues[1].shortage, 3 * 60, 1e-6);
+    assert_near(h.queues[1].left, 3 * 60, 1e-6);
+    assert_int_equal(h.queues[1].hires, 0);
+    assert_near(h.queues[1].next_best, 60, 1e-6);
+    const char *why = h.queues[1].left_reason;
+    if (strstr(why, "Wednesday mornings 10:00–11:00 (3.0 h)") == NULL ||
+        strstr(why, "at most 1.0 h a week") == NULL || strstr(why, "below the 8.0 h") == NULL)
+        fail_msg("left_reason does not say where and why: %s", why);
+    hiring_result_free(&h);
 }
 
 static void test_needs_scale_with_attrition_and_ramp_up(void **state)
@@ -404,60 +476,174 @@ static void test_needs_scale_with_attrition_and_ramp_up(void **state)
     set_short(&f, 0, WEEKDAYS, 17 * 60, 22 * 60, 4);
     struct recruit_params rp;
     recruit_params_default(&rp);
-    struct recruit_need *a, *b, *c;
-    int na, nb, nc;
-    assert_int_equal(recruit_needs(&f.s, &f.p, &rp, &a, &na), 0);
+    struct hiring_result a, b, c;
+    assert_int_equal(recruit_needs(&f.s, &f.p, &rp, &a), 0);
     rp.attrition_per_month = 0.10;
-    assert_int_equal(recruit_needs(&f.s, &f.p, &rp, &b, &nb), 0);
+    assert_int_equal(recruit_needs(&f.s, &f.p, &rp, &b), 0);
     rp.weeks_to_productive = 12;
-    assert_int_equal(recruit_needs(&f.s, &f.p, &rp, &c, &nc), 0);
-    assert_int_equal(na, 1);
-    assert_int_equal(nb, 1);
-    assert_int_equal(nc, 1);
-    /* 100 h / 20 h = 5 hires before attrition. */
+    assert_int_equal(recruit_needs(&f.s, &f.p, &rp, &c), 0);
+    assert_int_equal(a.n_profiles, 1);
+    assert_int_equal(b.n_profiles, 1);
+    assert_int_equal(c.n_profiles, 1);
+    /* 100 h: five whole hires of 20 h, whatever the attrition. */
+    assert_int_equal(a.profiles[0].productive, 5);
+    assert_int_equal(c.profiles[0].productive, 5);
     double months4 = 4 * 7 / 30.4375, months12 = 12 * 7 / 30.4375;
-    assert_gt(a[0].agents_exact, 5 * (1 + 0.03 * months4) - 1e-6);
-    assert_lt(a[0].agents_exact, 5 * (1 + 0.03 * months4) + 1e-6);
-    assert_gt(b[0].agents_exact, 5 * (1 + 0.10 * months4) - 1e-6);
-    assert_gt(c[0].agents_exact, 5 * (1 + 0.10 * months12) - 1e-6);
-    assert_lt(c[0].agents_exact, 5 * (1 + 0.10 * months12) + 1e-6);
-    /* Whole people: the shortage rounded up, the allowance to the nearest person. */
-    assert_int_equal(a[0].agents, 5);
-    assert_int_equal(c[0].agents, 6);
-    assert_le(a[0].agents, b[0].agents);
-    assert_le(b[0].agents, c[0].agents);
-    free(a);
-    free(b);
-    free(c);
+    assert_near(a.profiles[0].hires_exact, 5 * (1 + 0.03 * months4), 1e-6);
+    assert_near(b.profiles[0].hires_exact, 5 * (1 + 0.10 * months4), 1e-6);
+    assert_near(c.profiles[0].hires_exact, 5 * (1 + 0.10 * months12), 1e-6);
+    /* The allowance to the nearest person: 5.14 and 5.46 stay 5, 6.38 is 6. */
+    assert_int_equal(a.profiles[0].hires, 5);
+    assert_int_equal(b.profiles[0].hires, 5);
+    assert_int_equal(c.profiles[0].hires, 6);
+    assert_int_equal(c.hires, 6);
+    assert_int_equal(c.productive, 5);
+    hiring_result_free(&a);
+    hiring_result_free(&b);
+    hiring_result_free(&c);
 }
 
-static void test_needs_join_midnight_and_group_days(void **state)
+/*
+ * A night that runs past midnight is one window ("22:00–02:00", starting on
+ * every day); three agents short at noon on three days (6 h for anyone who
+ * takes them) is left, with the reason.
+ */
+static void test_needs_across_midnight_and_what_is_left(void **state)
 {
     (void)state;
     static struct fx f;
     fx_init(&f);
-    /* Every night 22:00-02:00 on chat-sv; Mon, Wed, Fri also 12:00-14:00 (+-15 min). */
     set_short(&f, 0, 0x7F, 22 * 60, 2 * 60, 1);
     set_short(&f, 0, 0x01, 12 * 60, 14 * 60, 3);
     set_short(&f, 0, 0x04, 12 * 60 + 15, 14 * 60, 3);
     set_short(&f, 0, 0x10, 12 * 60, 14 * 60 + 15, 3);
     struct recruit_params rp;
     recruit_params_default(&rp);
-    struct recruit_need *nd;
-    int n;
-    assert_int_equal(recruit_needs(&f.s, &f.p, &rp, &nd, &n), 0);
-    assert_int_equal(n, 2);
-    int night = nd[0].start_min == 22 * 60 ? 0 : 1, noon = 1 - night;
-    assert_int_equal(nd[night].weekdays, 0x7F);
-    assert_int_equal(nd[night].end_min, 2 * 60);
-    assert_string_equal(nd[night].label, "nights every day 22:00–02:00 Europe/Stockholm");
-    assert_int_equal(nd[noon].weekdays, 0x15);
-    assert_int_equal(nd[noon].start_min, 12 * 60);
-    assert_int_equal(nd[noon].end_min, 14 * 60 + 15);
-    assert_non_null(strstr(nd[noon].label, "Mon, Wed, Fri"));
-    /* Three agents short at once: at least three hires, though 17 h would fit one. */
-    assert_ge(nd[noon].agents, 3);
-    free(nd);
+    struct hiring_result h;
+    assert_int_equal(recruit_needs(&f.s, &f.p, &rp, &h), 0);
+    assert_int_equal(h.n_profiles, 1);
+    const struct hiring_profile *n = &h.profiles[0];
+    assert_int_equal(n->weekdays, 0x7F);
+    assert_int_equal(n->start_min, 22 * 60);
+    assert_int_equal(n->end_min, 2 * 60);
+    assert_string_equal(n->label, "nights every day 22:00–02:00 Europe/Stockholm");
+    /* 28 h a week of nights: 20 h, then 8 h. */
+    assert_int_equal(n->productive, 2);
+    assert_near(n->covered, 28 * 60, 1e-6);
+    struct window w[7];
+    assert_int_equal(hiring_profile_windows(n, w), 7);
+    assert_int_equal(w[6].weekday, 7);
+    assert_int_equal(w[6].start_min, 22 * 60);
+    assert_int_equal(w[6].end_min, 2 * 60);
+    /* Noon: 6 h a week for whoever takes it, below the minimum. */
+    assert_near(h.queues[0].left, 18 * 60, 1e-6);
+    assert_near(h.queues[0].next_best, 6 * 60, 1e-6);
+    assert_non_null(strstr(h.queues[0].left_reason, "Monday afternoons 12:00–14:00 (6.0 h)"));
+
+    /* Asked for 6 h a week, one hire takes the noons. */
+    rp.min_hours_per_hire = 6;
+    hiring_result_free(&h);
+    assert_int_equal(recruit_needs(&f.s, &f.p, &rp, &h), 0);
+    assert_near(h.tpl.min_hours, 6, 1e-9);
+    assert_int_equal(h.n_profiles, 2);
+    assert_near(h.left, 0, 1e-6);
+    hiring_result_free(&h);
+}
+
+/* Which contract hires are sized in: chosen, marked, the part-time one most have, built-in. */
+static void test_template_by_the_rule(void **state)
+{
+    (void)state;
+    static struct fx f;
+    static int ft_len[1] = {480}, st_len[2] = {240, 300}, ru_len[3] = {240, 300, 360};
+    static int none_len[1] = {600};
+    static struct contract ct[4];
+    static struct agent ag[5];
+    fx_init(&f);
+    ct[0] = (struct contract){.id = 1,
+                              .name = (char *)"full",
+                              .max_minutes_per_week = 2400,
+                              .max_days_per_week = 5,
+                              .shift_start_step_minutes = 30,
+                              .n_lengths = 1,
+                              .shift_lengths_minutes = ft_len};
+    ct[1] = ct[0];
+    ct[1].id = 2;
+    ct[1].name = (char *)"student";
+    ct[1].max_minutes_per_week = 1200;
+    ct[1].n_lengths = 2;
+    ct[1].shift_lengths_minutes = st_len;
+    ct[2] = ct[1];
+    ct[2].id = 3;
+    ct[2].name = (char *)"rural";
+    ct[2].max_minutes_per_week = 1500;
+    ct[2].n_lengths = 3;
+    ct[2].shift_lengths_minutes = ru_len;
+    ct[3] = ct[1];
+    ct[3].id = 4;
+    ct[3].name = (char *)"no shift fits";
+    ct[3].max_minutes_per_week = 480; /* its only shift is 10 h */
+    ct[3].shift_lengths_minutes = none_len;
+    ct[3].n_lengths = 1;
+    int contract_of[5] = {0, 0, 0, 1, 2}; /* three full-time, one student, one rural */
+    for (int i = 0; i < 5; i++)
+        ag[i] = (struct agent){.id = i + 1, .tz = 0, .contract = contract_of[i]};
+    f.s.contracts = ct;
+    f.s.n_contracts = 4;
+    f.s.agents = ag;
+    f.s.n_agents = 5;
+    struct hiring_params hp;
+    hiring_params_default(&hp);
+    struct hiring_template t;
+
+    /* A tie among part-time contracts goes to the first; full-time has the most agents. */
+    assert_int_equal(hiring_template_pick(&f.s, &hp, &t), 0);
+    assert_int_equal(t.contract, 1);
+    assert_string_equal(t.how, "the part-time contract most agents have");
+    assert_near(t.min_hours, 8, 1e-9); /* two shifts of 4 h */
+    assert_int_equal(t.window_minutes, 300 + 120);
+    ag[0].contract = 2;
+    assert_int_equal(hiring_template_pick(&f.s, &hp, &t), 0);
+    assert_int_equal(t.contract, 2);
+    assert_int_equal(t.c.n_lengths, 3);
+    assert_int_equal(t.lengths[2], 360);
+    /* The contract's own minimum, or the one asked for. */
+    ct[2].min_minutes_per_week = 600;
+    assert_int_equal(hiring_template_pick(&f.s, &hp, &t), 0);
+    assert_near(t.min_hours, 10, 1e-9);
+    hp.min_hours_per_hire = 12;
+    assert_int_equal(hiring_template_pick(&f.s, &hp, &t), 0);
+    assert_near(t.min_hours, 12, 1e-9);
+    hp.min_hours_per_hire = 0;
+    /* Marked beats the rule; chosen beats marked. */
+    ct[0].hiring_template = true;
+    assert_int_equal(hiring_template_pick(&f.s, &hp, &t), 0);
+    assert_int_equal(t.contract, 0);
+    assert_string_equal(t.how, "marked for hiring");
+    hp.contract = 1;
+    assert_int_equal(hiring_template_pick(&f.s, &hp, &t), 0);
+    assert_int_equal(t.contract, 1);
+    assert_string_equal(t.how, "chosen");
+    /* A contract nobody could work a shift of is refused, asked for or not. */
+    hp.contract = 3;
+    assert_int_equal(hiring_template_pick(&f.s, &hp, &t), -EINVAL);
+    hp.contract = 4;
+    assert_int_equal(hiring_template_pick(&f.s, &hp, &t), -EINVAL);
+    hp.contract = -1;
+    ct[0].hiring_template = false;
+    /* Only full-time contracts: the one most agents have. */
+    f.s.n_contracts = 1;
+    assert_int_equal(hiring_template_pick(&f.s, &hp, &t), 0);
+    assert_int_equal(t.contract, 0);
+    assert_string_equal(t.how, "the contract most agents have");
+    assert_near(t.min_hours, 16, 1e-9);
+    /* None usable: the built-in template. */
+    f.s.contracts = &ct[3];
+    f.s.n_agents = 0;
+    assert_int_equal(hiring_template_pick(&f.s, &hp, &t), 0);
+    assert_int_equal(t.contract, -1);
+    assert_int_equal(t.c.max_minutes_per_week, 1200);
+    assert_int_equal(t.c.n_lengths, 4);
 }
 
 static void test_no_shortage_no_needs_and_zero_ranking(void **state)
@@ -470,7 +656,8 @@ static void test_no_shortage_no_needs_and_zero_ranking(void **state)
     recruit_params_default(&rp);
     struct recruit_result rr;
     assert_int_equal(recruit_run(&f.s, &f.p, &rp, &rr), 0);
-    assert_int_equal(rr.n_needs, 0);
+    assert_int_equal(rr.hiring.n_profiles, 0);
+    assert_int_equal(rr.hiring.hires, 0);
     assert_int_equal(rr.n_ranked, 1);
     assert_eq(rr.ranked[0].minutes_per_week, 0);
     assert_non_null(strstr(rr.ranked[0].explanation, "no queue is short"));
@@ -494,19 +681,67 @@ static void test_json_and_text(void **state)
     assert_non_null(j);
     cJSON *needs = cJSON_GetObjectItem(j, "needs");
     cJSON *cands = cJSON_GetObjectItem(j, "candidates");
-    assert_int_equal(cJSON_GetArraySize(needs), rr.n_needs);
+    assert_int_equal(cJSON_GetArraySize(needs), rr.hiring.n_profiles);
     assert_int_equal(cJSON_GetArraySize(cands), 6);
     cJSON *n0 = cJSON_GetArrayItem(needs, 0);
     assert_string_equal(cJSON_GetObjectItem(n0, "queue")->valuestring, "chat-sv");
     assert_string_equal(cJSON_GetObjectItem(n0, "start")->valuestring, "17:00");
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(n0, "weekdays")), 5);
+    /* What the console and publish_recruitment() read, old and new. */
+    static const char *const keys[] = {"queue_id",
+                                       "queue",
+                                       "time_zone",
+                                       "weekdays",
+                                       "start",
+                                       "end",
+                                       "agents_needed",
+                                       "agents_exact",
+                                       "hours_per_hire",
+                                       "shortage_hours_per_week",
+                                       "peak_agents_short",
+                                       "label",
+                                       "reason",
+                                       "contract_id",
+                                       "contract",
+                                       "hires_productive",
+                                       "hours_per_hire_min",
+                                       "hours_per_hire_max",
+                                       "window_shortage_hours_per_week",
+                                       "ad"};
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
+        if (cJSON_GetObjectItem(n0, keys[k]) == NULL)
+            fail_msg("need 0 has no \"%s\"", keys[k]);
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(n0, "contract_id"))); /* the built-in template */
+    assert_int_equal((int)cJSON_GetObjectItem(n0, "agents_needed")->valuedouble,
+                     rr.hiring.profiles[0].hires);
+    cJSON *h = cJSON_GetObjectItem(j, "hiring");
+    assert_non_null(h);
+    assert_int_equal((int)cJSON_GetObjectItem(h, "hires")->valuedouble, rr.hiring.hires);
+    assert_near(cJSON_GetObjectItem(h, "shortage_hours_per_week")->valuedouble, 50 + 8 + 28, 0.05);
+    assert_near(cJSON_GetObjectItem(h, "covered_hours_per_week")->valuedouble +
+                    cJSON_GetObjectItem(h, "left_hours_per_week")->valuedouble,
+                50 + 8 + 28, 0.11);
+    assert_string_equal(cJSON_GetObjectItem(h, "contract")->valuestring, "built-in template");
+    cJSON *hq = cJSON_GetObjectItem(h, "queues");
+    assert_int_equal(cJSON_GetArraySize(hq), 2);
+    assert_non_null(cJSON_GetObjectItem(cJSON_GetArrayItem(hq, 1), "left_reason"));
     cJSON *c0 = cJSON_GetArrayItem(cands, 0);
     assert_int_equal((int)cJSON_GetObjectItem(c0, "rank")->valuedouble, 1);
     assert_null(cJSON_GetObjectItem(c0, "name")); /* no personal data in the API */
     assert_non_null(cJSON_GetObjectItem(c0, "explanation"));
+    /* The evening applicant answers the evening ad. */
+    bool told = false;
+    for (int i = 0; i < rr.n_ranked; i++)
+        if (f.c[rr.ranked[i].candidate].id == 10)
+            told = strstr(rr.ranked[i].explanation,
+                          "fits hiring profile 1 (chat-sv weekday evenings 17:00–22:00 "
+                          "Europe/Stockholm)") != NULL;
+    assert_true(told);
     char *txt = recruit_format_text(&f.s, &rr, 3);
     assert_non_null(txt);
     assert_non_null(strstr(txt, "weekday evenings 17:00–22:00 Europe/Stockholm"));
+    assert_non_null(strstr(txt, "ad: 3 hires for chat-sv"));
+    assert_non_null(strstr(txt, "In all: "));
     assert_non_null(strstr(txt, "3 more (--top N)"));
     free(txt);
     cJSON_Delete(j);
@@ -564,7 +799,7 @@ static void test_what_if_adds_the_candidate_as_an_agent(void **state)
     recruit_params_default(&rp);
     struct recruit_result rr;
     assert_int_equal(recruit_run(&f.s, &base, &rp, &rr), 0);
-    assert_ge(rr.n_needs, 1);
+    assert_ge(rr.hiring.n_profiles, 1);
     assert_gt(rr.ranked[0].minutes_per_week, 0);
 
     int idx = recruit_find_candidate(&f.s, 5);
@@ -586,6 +821,99 @@ static void test_what_if_adds_the_candidate_as_an_agent(void **state)
     struct recruit_what_if w2;
     assert_int_equal(recruit_what_if(&f.s, &base, &bad, 1, &rp, &w2), -EINVAL);
     recruit_what_if_free(&w);
+    recruit_result_free(&rr);
+    plan_free(&base);
+}
+
+/*
+ * The what-if of the profiles: chat-sv is short every weekday evening after
+ * the one day agent; the profiles' productive hires, added as agents of the
+ * template in their windows and planned for real, remove what the sizing
+ * predicted (within 10 %), step by step and in all.
+ */
+static void test_profiles_what_if_realises_the_prediction(void **state)
+{
+    (void)state;
+    static struct fx f;
+    static struct contract ct;
+    static int lengths[2] = {240, 480};
+    static struct agent ag;
+    static int ag_skill = 0;
+    static struct window ag_w[5];
+    fx_init(&f);
+    for (int c = 0; c < CELLS; c++) {
+        int wd, m;
+        local_of(&f, 0, c, &wd, &m);
+        if (wd <= 5 && m >= 8 * 60 && m < 22 * 60) {
+            f.contacts[c] = m >= 16 * 60 ? 12 : 4;
+            f.aht[c] = 180;
+        }
+    }
+    ct = (struct contract){.id = 1,
+                           .name = (char *)"ft",
+                           .max_minutes_per_week = 2400,
+                           .max_days_per_week = 5,
+                           .max_consecutive_days = 5,
+                           .min_rest_minutes = 660,
+                           .shift_start_step_minutes = 30,
+                           .n_lengths = 2,
+                           .shift_lengths_minutes = lengths};
+    for (int d = 0; d < 5; d++)
+        ag_w[d] = (struct window){d + 1, 8 * 60, 16 * 60, INT32_MIN, INT32_MAX};
+    ag = (struct agent){.id = 1,
+                        .name = (char *)"day",
+                        .tz = 0,
+                        .contract = 0,
+                        .n_skills = 1,
+                        .skills = &ag_skill,
+                        .n_windows = 5,
+                        .windows = ag_w};
+    f.s.n_contracts = 1;
+    f.s.contracts = &ct;
+    f.s.n_agents = 1;
+    f.s.agents = &ag;
+
+    struct plan_params pp = {.seed = 1};
+    struct plan base;
+    assert_int_equal(plan_run(&f.s, &pp, &base), 0);
+    struct recruit_params rp;
+    recruit_params_default(&rp);
+    struct recruit_result rr;
+    assert_int_equal(recruit_run(&f.s, &base, &rp, &rr), 0);
+    assert_int_equal(rr.hiring.tpl.contract, 0); /* the only contract */
+    assert_ge(rr.hiring.n_profiles, 1);
+    assert_ge(rr.hiring.profiles[0].productive, 2);
+
+    struct hiring_check c;
+    assert_int_equal(recruit_check_profiles(&f.s, &base, &rr, 1, &rp, &c), 0);
+    assert_int_equal(c.n_steps, rr.hiring.n_profiles > 1 ? 2 : 1);
+    assert_near(c.shortage_before, rr.hiring.shortage, 1e-6);
+    for (int i = 0; i < c.n_steps; i++) {
+        const struct hiring_check_step *st = &c.steps[i];
+        assert_gt(st->predicted, 0);
+        if (fabs(st->realised - st->predicted) > 0.10 * st->predicted)
+            fail_msg("step %d: predicted %.1f, realised %.1f agent-minutes a week", i,
+                     st->predicted, st->realised);
+    }
+    const struct hiring_check_step *all = &c.steps[c.n_steps - 1];
+    assert_int_equal(all->profiles, rr.hiring.n_profiles);
+    assert_int_equal(all->agents, rr.hiring.productive);
+    assert_near(all->shortage_after, c.queue_after[0] + c.queue_after[1], 1e-6);
+    assert_lt(c.queue_after[0], 0.2 * c.shortage_before + rr.hiring.left);
+    char *t = recruit_format_check(&f.s, &rr, &c);
+    assert_non_null(t);
+    assert_non_null(strstr(t, "What if the profiles"));
+    free(t);
+    cJSON *j = recruit_check_to_json(&f.s, &c);
+    assert_non_null(j);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "steps")), c.n_steps);
+    cJSON_Delete(j);
+    hiring_check_free(&c);
+    /* More than there are is all of them; fewer than none is refused. */
+    assert_int_equal(recruit_check_profiles(&f.s, &base, &rr, 99, &rp, &c), 0);
+    assert_int_equal(c.n_steps, rr.hiring.n_profiles);
+    hiring_check_free(&c);
+    assert_int_equal(recruit_check_profiles(&f.s, &base, &rr, -1, &rp, &c), -EINVAL);
     recruit_result_free(&rr);
     plan_free(&base);
 }
@@ -664,8 +992,8 @@ static void test_containment_what_if_plans_for_what_reaches_people(void **state)
     assert_ge(sv->sl_after, sv->sl_before);
     assert_le(w.hires_after, w.hires_before);
     int hires = 0;
-    for (int i = 0; i < rr.n_needs; i++)
-        hires += rr.needs[i].agents;
+    for (int i = 0; i < rr.hiring.n_profiles; i++)
+        hires += rr.hiring.profiles[i].hires;
     assert_int_equal(w.hires_before, hires);
     assert_near(en->required_hours_after, 0, 1e-12);
     assert_lt(en->sl_after, 0); /* no demand */
@@ -724,12 +1052,15 @@ int main(void)
         cmocka_unit_test(test_second_candidate_ranked_by_what_is_left),
         cmocka_unit_test(test_score_weighs_in_but_coverage_leads),
         cmocka_unit_test(test_ranking_is_deterministic),
-        cmocka_unit_test(test_needs_name_queue_weekdays_and_block),
+        cmocka_unit_test(test_needs_are_whole_hires_of_the_template),
+        cmocka_unit_test(test_blocks_shorter_than_a_shift_are_merged_or_dropped),
         cmocka_unit_test(test_needs_scale_with_attrition_and_ramp_up),
-        cmocka_unit_test(test_needs_join_midnight_and_group_days),
+        cmocka_unit_test(test_needs_across_midnight_and_what_is_left),
+        cmocka_unit_test(test_template_by_the_rule),
         cmocka_unit_test(test_no_shortage_no_needs_and_zero_ranking),
         cmocka_unit_test(test_json_and_text),
         cmocka_unit_test(test_what_if_adds_the_candidate_as_an_agent),
+        cmocka_unit_test(test_profiles_what_if_realises_the_prediction),
         cmocka_unit_test(test_default_contract_fits_wanted_minutes),
         cmocka_unit_test(test_containment_what_if_plans_for_what_reaches_people),
     };
