@@ -1,0 +1,91 @@
+-- Quick runs (issue #17, "a change reaches the agent's calendar within a second").
+--
+-- * runs.kind: 'full' (the whole site searched) or 'quick' (only the agents a
+--   change named and their neighbourhood re-planned, everybody else kept as
+--   published; a full run follows once the site is quiet).
+-- * staffd.begin_run(reason, site, kind) begins a run of that kind.
+-- * A change to one agent's inputs (agents, agent_skills, availability,
+--   time_off, preferences) names the agents in its notification:
+--   'time_off@<site>:{12,15}#<n>' for at most 32 agents of that site, so that
+--   the daemon knows what a quick run must re-plan. Larger statements, and
+--   every other table, notify as before ('<table>@<site>#<n>').
+
+ALTER TABLE staffd.runs ADD COLUMN kind text NOT NULL DEFAULT 'full'
+    CONSTRAINT run_kind_is_known CHECK (kind IN ('full', 'quick'));
+COMMENT ON COLUMN staffd.runs.kind IS
+    'full: the whole site searched; quick: only the agents a change named and their neighbourhood, the rest kept as published.';
+
+CREATE FUNCTION staffd.begin_run(p_reason text, p_site bigint, p_kind text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    rid bigint;
+BEGIN
+    rid := staffd.begin_run(p_reason, p_site);
+    PERFORM set_config('staffd.writer', 'on', true);
+    UPDATE staffd.runs SET kind = p_kind WHERE id = rid;
+    RETURN rid;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION staffd.notify_site_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    s bigint;
+    q text;
+    aq text;
+    n bigint;
+    sites bigint[];
+    agents bigint[];
+    payload text;
+BEGIN
+    q := CASE TG_TABLE_NAME
+        WHEN 'queues' THEN 'SELECT site_id FROM rows'
+        WHEN 'agents' THEN 'SELECT site_id FROM rows'
+        WHEN 'contracts' THEN 'SELECT site_id FROM rows'
+        WHEN 'candidates' THEN 'SELECT site_id FROM rows'
+        WHEN 'demand' THEN 'SELECT q.site_id FROM rows r JOIN staffd.queues q ON q.id = r.queue_id'
+        WHEN 'candidate_availability' THEN
+            'SELECT c.site_id FROM rows r JOIN staffd.candidates c ON c.id = r.candidate_id'
+        WHEN 'candidate_skills' THEN
+            'SELECT c.site_id FROM rows r JOIN staffd.candidates c ON c.id = r.candidate_id'
+        ELSE 'SELECT a.site_id FROM rows r JOIN staffd.agents a ON a.id = r.agent_id'
+    END;
+    -- The agents of one agent's inputs, with their site.
+    aq := CASE
+        WHEN TG_TABLE_NAME = 'agents' THEN 'SELECT id, site_id FROM rows'
+        WHEN TG_TABLE_NAME IN ('agent_skills', 'availability', 'time_off', 'preferences') THEN
+            'SELECT r.agent_id, a.site_id FROM rows r JOIN staffd.agents a ON a.id = r.agent_id'
+    END;
+    -- The statement's rows: the new ones, and for updates and deletes the old
+    -- ones too (a row that moved between sites changes both).
+    IF TG_OP = 'INSERT' THEN
+        q := replace(q, 'FROM rows', 'FROM new_rows');
+        aq := replace(aq, 'FROM rows', 'FROM new_rows');
+    ELSIF TG_OP = 'DELETE' THEN
+        q := replace(q, 'FROM rows', 'FROM old_rows');
+        aq := replace(aq, 'FROM rows', 'FROM old_rows');
+    ELSE
+        q := replace(q, 'FROM rows', 'FROM new_rows') || ' UNION ' || replace(q, 'FROM rows', 'FROM old_rows');
+        aq := replace(aq, 'FROM rows', 'FROM new_rows') || ' UNION ' || replace(aq, 'FROM rows', 'FROM old_rows');
+    END IF;
+    EXECUTE 'SELECT array_agg(DISTINCT site_id) FROM (' || q || ') AS x(site_id) WHERE site_id IS NOT NULL'
+        INTO sites;
+    -- A statement that touched no row changed nothing: no run, and nothing to count.
+    IF sites IS NULL THEN
+        RETURN NULL;
+    END IF;
+    n := staffd.count_change();
+    FOREACH s IN ARRAY sites LOOP
+        payload := TG_TABLE_NAME || '@' || s;
+        IF aq IS NOT NULL THEN
+            EXECUTE 'SELECT array_agg(DISTINCT agent ORDER BY agent) FROM (' || aq
+                    || ') AS x(agent, site_id) WHERE site_id = $1' INTO agents USING s;
+            IF agents IS NOT NULL AND cardinality(agents) <= 32 THEN
+                payload := payload || ':' || agents::text;
+            END IF;
+        END IF;
+        PERFORM pg_notify('staffd_changed', payload || '#' || n);
+    END LOOP;
+    RETURN NULL;
+END
+$$;
