@@ -105,7 +105,8 @@ struct build {
     bool *free_day;
     /* A quick plan: [queue * n_cells + cell], the coverage of the agents kept as published. */
     int *kept_cov;
-    int n_changed; /* a quick plan: engine agents 0..n_changed-1 are the ones whose inputs changed */
+    int n_changed; /* a quick plan: engine agents 0..n_changed-1 are the ones whose inputs changed
+                    */
 };
 
 static int cmp_option(const void *x, const void *y)
@@ -840,7 +841,8 @@ static int select_neighbourhood(struct build *b)
             fd[d] = i < b->n_changed;
         for (int h = 0; h < n_holes && i >= b->n_changed; h++) {
             const struct published_shift *hs = &s->published[holes[h]];
-            int d0 = tz_local_day(tz, hs->start) - b->base, d1 = tz_local_day(tz, hs->end) - b->base;
+            int d0 = tz_local_day(tz, hs->start) - b->base,
+                d1 = tz_local_day(tz, hs->end) - b->base;
             for (int d = d0 - 1; d <= d1 + 1; d++)
                 if (d >= 0 && d < D)
                     fd[d] = true;

@@ -355,8 +355,7 @@ static void stored(void *arg, int status, PGresult **res, int n, const char *err
     log_info("run %" PRId64 " of site %" PRId64 " (%s%s): %d agents, %d shifts, %d changes, "
              "shortage %.0f agent-minutes from now on, %d input errors, planned in %.2f s",
              r->run_id, r->site, j->reason, j->quick ? ", quick" : "", j->snap.n_agents,
-             j->plan.n_shifts, j->n_ops,
-             j->plan.shortage_minutes, j->snap.n_errors, j->seconds);
+             j->plan.n_shifts, j->n_ops, j->plan.shortage_minutes, j->snap.n_errors, j->seconds);
     if (r->cb.on_landed != NULL)
         r->cb.on_landed(r->cb.ctx, r->site, r->run_id, PQgetvalue(res[0], 0, 1));
     job_free(j);
@@ -551,8 +550,8 @@ static void snapshot_loaded(void *arg, int status, PGresult **res, int n, const 
         memcpy(j->quick_agents, r->quick_agents, sizeof j->quick_agents);
         j->threads = 1;
         long long qi = r->cfg.quick_plan_iterations > 0 ? r->cfg.quick_plan_iterations
-                       : iterations > 0                  ? (iterations + 9) / 10
-                                                         : 0;
+                       : iterations > 0                 ? (iterations + 9) / 10
+                                                        : 0;
         j->iterations = (long)qi;
         j->budget_seconds = qi > 0 ? 0 : r->cfg.quick_plan_seconds;
         if (s->recruitment != NULL && (j->recruitment_kept = strdup(s->recruitment)) == NULL) {

@@ -283,6 +283,9 @@ class Harness:
             "log_level": "info",
             "plan_seed": 1,
             "clock": TEST_NOW,
+            # Most tests assert what one full run does after a change; test_quick.py turns
+            # quick runs (a quick run, then a full one) on.
+            "quick_plan": "no",
         }
         self.proc = None
         self.log_file = None
