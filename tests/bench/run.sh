@@ -6,6 +6,7 @@
 #   2. From a committed availability INSERT to the changed feed: median, p95.
 #   3. Staffing maths: 1,000,000 requirement computations (Erlang C and A).
 #   4. The console's pages on a 1,000-agent, 28-day site (tests/bench/console.sh).
+#   5. One agent's time off to its feed, quick plans against full ones (change_latency.sh).
 # Uses the demo data on a throwaway PostgreSQL under var/bench-pg.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -120,7 +121,11 @@ cc -std=c17 -O2 -D_GNU_SOURCE -Iinclude $(pkg-config --cflags libcjson libpq) \
 #    weight per page (tests/bench/console.sh, its own PostgreSQL and daemon).
 sh tests/bench/console.sh
 
-# 5. Contact-centre scale (100 / 1,000 / 10,000 agents, 28 days) and the LP
+# 5. One agent's time off to the agent's feed on the demo and a 1,000-agent
+#    site: quick plans against the full plan of before (change_latency.sh).
+sh tests/bench/change_latency.sh
+
+# 6. Contact-centre scale (100 / 1,000 / 10,000 agents, 28 days) and the LP
 #    bound on the 100-agent site: long (about 20 minutes), so only on request.
 if [ "${BENCH_SCALE:-0}" = 1 ]; then
     echo "== scale: time to the quality plateau, shortage, memory (docs/scale.md)"
