@@ -73,6 +73,12 @@
  * second on 1,000 agents.
  */
 #define QUICK_NEIGHBOURS 48
+/*
+ * ... free over the hole's days and this many either side: a neighbour who
+ * already works its most days that week can take the hole only by giving up
+ * another day of it.
+ */
+#define QUICK_MARGIN_DAYS 3
 
 struct build {
     const struct snapshot *s;
@@ -759,7 +765,7 @@ static int cmp_neighbour(const void *x, const void *y)
  * over their whole horizon, then the holes they leave (their published shifts
  * from now on that they can no longer work, or all of them for an agent gone),
  * and up to QUICK_NEIGHBOURS agents skilled for a hole's queue who could fill
- * most of its cells, over the hole's local days and one day either side. Fills
+ * most of its cells, over the hole's local days and QUICK_MARGIN_DAYS either side. Fills
  * b->n_eng, agent_of, eng_of, free_day, kept_cov. 0 or -ENOMEM.
  */
 static int select_neighbourhood(struct build *b)
@@ -843,7 +849,7 @@ static int select_neighbourhood(struct build *b)
             const struct published_shift *hs = &s->published[holes[h]];
             int d0 = tz_local_day(tz, hs->start) - b->base,
                 d1 = tz_local_day(tz, hs->end) - b->base;
-            for (int d = d0 - 1; d <= d1 + 1; d++)
+            for (int d = d0 - QUICK_MARGIN_DAYS; d <= d1 + QUICK_MARGIN_DAYS; d++)
                 if (d >= 0 && d < D)
                     fd[d] = true;
         }

@@ -129,10 +129,11 @@ def main():
               % (label, i, agent, times[-1], "+".join(x.split()[1] for x in runs), ro, rs),
               file=sys.stderr, flush=True)
     print("%s: time off INSERT -> feed changed: median %.3f s, p95 %.3f s, max %.3f s (%d trials,"
-          " %d served by a quick run); quality first/last run: objective median %.4f max %.4f,"
-          " shortage median %.4f max %.4f"
+          " %d served by a quick run); quality first/last run: objective median %.4f p95 %.4f"
+          " max %.4f mean %.4f, shortage median %.4f p95 %.4f max %.4f"
           % (label, statistics.median(times), pct(times, 0.95), max(times), len(times), quick,
-             statistics.median(obj_ratio), max(obj_ratio), statistics.median(short_ratio),
+             statistics.median(obj_ratio), pct(obj_ratio, 0.95), max(obj_ratio),
+             statistics.mean(obj_ratio), statistics.median(short_ratio), pct(short_ratio, 0.95),
              max(short_ratio)), flush=True)
 
 

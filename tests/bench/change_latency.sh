@@ -11,7 +11,8 @@
 # changed feed, and the quick plan's quality against the full plan after it.
 # Sites: the demo (153 agents), and the generated 1,000-agent site
 # (tests/bench/gen_site.c, as console.sh) planned as of 2026-03-02 08:00.
-#   env: CHANGE_TRIALS (20), CHANGE_SITES ("demo 1000")
+#   env: CHANGE_TRIALS (20), CHANGE_SITES ("demo 1000"), CHANGE_MODES ("baseline quick"),
+#        CHANGE_BUILD (build/plain), CHANGE_VERBOSE (set: every trial)
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -29,15 +30,16 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-make --no-print-directory BUILD=build/plain all >/dev/null
+build=${CHANGE_BUILD:-build/plain}
+make --no-print-directory BUILD="$build" all >/dev/null
 cc -std=c17 -O2 -D_GNU_SOURCE -Iinclude $(pkg-config --cflags libcjson libpq) \
-    -o "$work/site_sql" tests/bench/site_sql.c tests/bench/gen_site.c build/plain/libstaffd.a \
+    -o "$work/site_sql" tests/bench/site_sql.c tests/bench/gen_site.c "$build/libstaffd.a" \
     $(pkg-config --libs libpq libuv libcjson libical libh2o libsystemd libcrypto) -lglpk -lm -lpthread
 sh tools/pg.sh start "$pgdir" 54353 >/dev/null
 eval "$(sh tools/pg.sh env "$pgdir" 54353)"
 
 for site in $sites; do
-    for mode in baseline quick; do
+    for mode in ${CHANGE_MODES:-baseline quick}; do
         db=staffd_change_${site}_$mode
         psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
         export PGDATABASE=$db
@@ -50,7 +52,7 @@ for site in $sites; do
                 echo "quick_debounce_ms = 300"
             fi
         } >"$work/staffd.conf"
-        build/plain/staffd migrate -c "$work/staffd.conf" >/dev/null
+        "$build/staffd" migrate -c "$work/staffd.conf" >/dev/null
         if [ "$site" = demo ]; then
             psql -X -q -v ON_ERROR_STOP=1 -f demo/demo.sql >/dev/null
         else
@@ -58,7 +60,7 @@ for site in $sites; do
             psql -X -q -v ON_ERROR_STOP=1 -f "$work/site.sql" >/dev/null
         fi
         psql -X -q -c "UPDATE staffd.settings SET value = 'http://127.0.0.1:$port' WHERE key = 'public_base_url'"
-        build/plain/staffd run -c "$work/staffd.conf" 2>"$work/staffd-$site-$mode.log" &
+        "$build/staffd" run -c "$work/staffd.conf" 2>"$work/staffd-$site-$mode.log" &
         daemon_pid=$!
         i=0
         until [ "$(psql -X -qAt -c "SELECT count(*) FROM staffd.runs WHERE status = 'succeeded'")" -ge 1 ]; do
