@@ -41,8 +41,12 @@
 enum run_state { RUN_IDLE, RUN_BEGINNING, RUN_LOADING, RUN_PLANNING, RUN_STORING, RUN_FINISHING };
 
 static const char *const stage_names[RUNS_STAGES] = {"begin", "snapshot", "planning", "store"};
-/* store_begin_sql for a quick run (migration 0015). */
+/* store_begin_sql and store_publish_sql for a quick run (migration 0015). */
 static const char begin_quick_sql[] = "SELECT staffd.begin_run($1, $2::bigint, 'quick')";
+static const char publish_quick_sql[] =
+    "SELECT r.run_id, r.changed_agents, staffd.publish_recruitment(r.run_id, $12::jsonb)"
+    " FROM staffd.publish_quick_run($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::bigint[],"
+    " $6::bigint[], $7::float8[], $8::int[], $9::float8[], $10::float8[], $11::jsonb) AS r";
 
 struct site {
     struct runs_site_info info;
@@ -73,6 +77,7 @@ struct site {
     double shortage_minutes;
     int agents, shifts, input_errors;
     char *recruitment;
+    sd_time horizon_start; /* of the last run this daemon landed */
 };
 
 struct plan_job {
@@ -96,6 +101,7 @@ struct plan_job {
     int64_t quick_agents[RUNS_MAX_AGENTS];
     int n_quick;
     char *recruitment_kept;
+    sd_time horizon_start; /* of the site's last landed run, 0: not known */
     /* Filled by the worker. */
     int rc;
     enum runs_stage stage; /* where rc < 0 came from */
@@ -350,6 +356,7 @@ static void stored(void *arg, int status, PGresult **res, int n, const char *err
         j->recruitment = NULL;
         /* A quick run owes the site the full search, once it is quiet; a full one pays it. */
         s->full_owed = j->quick;
+        s->horizon_start = j->snap.horizon_start;
         s->full_due_ms = uv_now(r->loop) + (uint64_t)r->cfg.full_plan_after_ms;
     }
     log_info("run %" PRId64 " of site %" PRId64 " (%s%s): %d agents, %d shifts, %d changes, "
@@ -360,6 +367,67 @@ static void stored(void *arg, int status, PGresult **res, int n, const char *err
         r->cb.on_landed(r->cb.ctx, r->site, r->run_id, PQgetvalue(res[0], 0, 1));
     job_free(j);
     finish(r);
+}
+
+static void mark_span(const struct snapshot *s, int queue, sd_time start, sd_time end, bool *cells)
+{
+    int c0, c1;
+    if (queue < 0 || queue >= s->n_queues)
+        return;
+    snapshot_span_cells(s, start, end, &c0, &c1);
+    for (int c = c0; c < c1; c++)
+        cells[(size_t)queue * (size_t)s->n_cells + (size_t)c] = true;
+}
+
+/*
+ * The coverage cells a quick run changes (*out, malloc'd): those of every
+ * shift it inserts, moves or cancels, and wherever its agents on the queue
+ * differ from the published roster's (shifts less breaks), which also catches
+ * breaks that moved. NULL (every cell) when the horizon moved since the last
+ * run landed: the new cells have no row yet. 0 or -ENOMEM.
+ */
+static int quick_cells(const struct plan_job *j, const struct publish_op *ops, bool **out)
+{
+    const struct snapshot *s = &j->snap;
+    const struct plan *p = &j->plan;
+    size_t n = (size_t)s->n_queues * (size_t)s->n_cells;
+    *out = NULL;
+    if (j->horizon_start != s->horizon_start)
+        return 0;
+    bool *cells = calloc(n ? n : 1, sizeof *cells);
+    int *pub = calloc(n ? n : 1, sizeof *pub);
+    if (cells == NULL || pub == NULL) {
+        free(cells);
+        free(pub);
+        return -ENOMEM;
+    }
+    for (int k = 0; k < j->n_ops; k++) {
+        const struct publish_op *op = &ops[k];
+        if (op->shift >= 0 && op->shift < p->n_shifts)
+            mark_span(s, p->shifts[op->shift].queue, p->shifts[op->shift].start,
+                      p->shifts[op->shift].end, cells);
+        if (op->published >= 0 && op->published < s->n_published)
+            mark_span(s, s->published[op->published].queue, s->published[op->published].start,
+                      s->published[op->published].end, cells);
+    }
+    for (int k = 0; k < s->n_published; k++) {
+        const struct published_shift *ps = &s->published[k];
+        int c0, c1, d = 1;
+        if (ps->cancelled || ps->queue < 0 || ps->queue >= s->n_queues)
+            continue;
+        for (int b = -1; b < ps->n_breaks; b++, d = -1) {
+            const struct shift_break *br =
+                b >= 0 ? &s->published_breaks[ps->first_break + b] : NULL;
+            snapshot_span_cells(s, br ? br->start : ps->start, br ? br->end : ps->end, &c0, &c1);
+            for (int c = c0; c < c1; c++)
+                pub[(size_t)ps->queue * (size_t)s->n_cells + (size_t)c] += d;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        cells[i] |= pub[i] != p->scheduled[i];
+    free(pub);
+    *out = cells;
+    return 0;
 }
 
 static void plan_work(uv_work_t *req)
@@ -418,14 +486,19 @@ static void plan_work(uv_work_t *req)
             return;
         }
     }
+    bool *cells = NULL;
     j->rc = publish_diff(&j->snap, &j->plan, &ops, &j->n_ops);
+    if (j->rc == 0 && j->quick)
+        j->rc = quick_cells(j, ops, &cells);
     if (j->rc == 0) {
         struct store_run_info info = {.run_id = j->run_id,
                                       .started_at = j->started_at,
                                       .reason = j->reason,
-                                      .recruitment = j->recruitment};
+                                      .recruitment = j->recruitment,
+                                      .cov_cells = cells};
         j->rc = store_build_params(&j->snap, &j->plan, ops, j->n_ops, &info, j->params);
     }
+    free(cells);
     if (j->rc < 0)
         text_printf(j->err, sizeof j->err, "preparing the write: %s", strerror(-j->rc));
     free(ops);
@@ -493,8 +566,8 @@ static void plan_after(uv_work_t *req, int status)
     }
     set_state(r, RUN_STORING);
     r->stats.last_plan_seconds = j->seconds;
-    if (!connected(r) || db_exec(r->db, store_publish_sql, STORE_NPARAMS,
-                                 (const char *const *)j->params, stored, j) < 0) {
+    if (!connected(r) || db_exec(r->db, j->quick ? publish_quick_sql : store_publish_sql,
+                                 STORE_NPARAMS, (const char *const *)j->params, stored, j) < 0) {
         job_free(j);
         fail(r, RUNS_STORE, "the database connection went away before the plan was stored");
     }
@@ -543,6 +616,7 @@ static void snapshot_loaded(void *arg, int status, PGresult **res, int n, const 
     j->started_at = r->started_at;
     snprintf(j->reason, sizeof j->reason, "%s", r->reason);
     j->owed = r->owed;
+    j->horizon_start = s->horizon_start;
     if (r->quick) {
         /* One thread: the other core is the database's, which lands the run. */
         j->quick = true;

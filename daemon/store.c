@@ -188,10 +188,12 @@ int store_build_params(const struct snapshot *s, const struct plan *p, const str
     struct text_buf b[6] = {{0}};
     for (int k = 0; k < 6; k++)
         text_buf_printf(&b[k], "{");
+    const char *sep = "";
     for (int q = 0; q < s->n_queues; q++) {
         for (int c = 0; c < s->n_cells; c++) {
             size_t i = (size_t)q * (size_t)s->n_cells + (size_t)c;
-            const char *sep = (q == 0 && c == 0) ? "" : ",";
+            if (info->cov_cells != NULL && !info->cov_cells[i])
+                continue;
             text_buf_printf(&b[0], "%s%lld", sep, (long long)s->queues[q].id);
             text_buf_printf(&b[1], "%s%lld", sep,
                             (long long)(s->horizon_start + (sd_time)c * SD_CELL_SECONDS));
@@ -199,6 +201,7 @@ int store_build_params(const struct snapshot *s, const struct plan *p, const str
             text_buf_printf(&b[3], "%s%d", sep, p->scheduled[i]);
             text_buf_printf(&b[4], "%s%.6g", sep, p->shortage[i]);
             text_buf_printf(&b[5], "%s%.4f", sep, p->service_level[i]);
+            sep = ",";
         }
     }
     for (int k = 0; k < 6; k++) {

@@ -4,6 +4,8 @@
 --   change named and their neighbourhood re-planned, everybody else kept as
 --   published; a full run follows once the site is quiet).
 -- * staffd.begin_run(reason, site, kind) begins a run of that kind.
+-- * staffd.publish_quick_run lands a quick run, writing only the coverage
+--   rows its changes touch (below).
 -- * A change to one agent's inputs (agents, agent_skills, availability,
 --   time_off, preferences) names the agents in its notification:
 --   'time_off@<site>:{12,15}#<n>' for at most 32 agents of that site, so that
@@ -87,5 +89,46 @@ BEGIN
         PERFORM pg_notify('staffd_changed', payload || '#' || n);
     END LOOP;
     RETURN NULL;
+END
+$$;
+
+-- A quick run lands like publish_run (the same parameters, the same checks in
+-- insert_run_row), but its coverage arrays hold only the cells its shift
+-- changes touch: they are written over (upsert), every other row stays with the
+-- run that wrote it. Rewriting a 1,000-agent site's 9,400 rows (two foreign-key
+-- checks each) took half a second of the second a change has to reach its
+-- agent; the full run that follows writes them all again.
+CREATE FUNCTION staffd.publish_quick_run(
+    p_run           jsonb,
+    p_inserts       jsonb,
+    p_updates       jsonb,
+    p_cancels       jsonb,
+    p_cov_queue     bigint[],
+    p_cov_start     bigint[],
+    p_cov_required  double precision[],
+    p_cov_scheduled integer[],
+    p_cov_shortage  double precision[],
+    p_cov_sl        double precision[],
+    p_errors        jsonb
+) RETURNS TABLE (run_id bigint, changed_agents bigint[])
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    rid     bigint;
+    changed bigint[];
+BEGIN
+    rid := staffd.insert_run_row(p_run, jsonb_array_length(p_inserts) + jsonb_array_length(p_updates)
+                                        + jsonb_array_length(p_cancels));
+    changed := staffd.publish_shift_changes(rid, p_inserts, p_updates, p_cancels);
+    PERFORM set_config('staffd.writer', 'on', true);
+    INSERT INTO staffd.coverage AS c (queue_id, interval_start, run_id, required, scheduled, shortage,
+                                      expected_service_level)
+    SELECT x.q, to_timestamp(x.s), rid, x.req, x.sch, x.sho, x.sl
+    FROM unnest(p_cov_queue, p_cov_start, p_cov_required, p_cov_scheduled, p_cov_shortage, p_cov_sl)
+         AS x(q, s, req, sch, sho, sl)
+    ON CONFLICT (queue_id, interval_start) DO UPDATE
+        SET run_id = EXCLUDED.run_id, required = EXCLUDED.required, scheduled = EXCLUDED.scheduled,
+            shortage = EXCLUDED.shortage, expected_service_level = EXCLUDED.expected_service_level;
+    PERFORM staffd.publish_input_errors(p_errors, (SELECT site_id FROM staffd.runs WHERE id = rid));
+    RETURN QUERY SELECT rid, changed;
 END
 $$;

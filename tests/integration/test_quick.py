@@ -2,8 +2,9 @@
 """Quick runs (issue #17, docs/engine.md "Quick plans"): one agent's time off,
 committed, reaches that agent's feed by a run marked kind = 'quick' in
 staffd.runs, which changes only that agent and the neighbours who fill the
-hole; once the site is quiet a full run follows (kind = 'full', reason
-'after quick runs'). A change that names no agent (demand) is planned in full
+hole, and writes only the coverage rows it changed (all of them still agree
+with the shifts); once the site is quiet a full run follows (kind = 'full',
+reason 'after quick runs'). A change that names no agent (demand) is planned in full
 at once. Iteration budgets and the fixed clock: deterministic."""
 import os
 import sys
@@ -14,11 +15,27 @@ import harness  # noqa: E402
 from harness import require  # noqa: E402
 
 
+# Coverage rows whose `scheduled` is not the number of scheduled shifts on the queue in
+# that 15-minute cell less those on a break then.
+COVERAGE_TRUTH = """
+SELECT c.queue_id, c.interval_start, c.scheduled, n.agents
+FROM staffd.coverage c
+CROSS JOIN LATERAL (
+    SELECT count(*) AS agents FROM staffd.shifts s
+    WHERE s.status = 'scheduled' AND s.queue_id = c.queue_id
+      AND s.starts < c.interval_start + interval '15 minutes' AND s.ends > c.interval_start
+      AND NOT EXISTS (SELECT 1 FROM staffd.shift_breaks b WHERE b.shift_id = s.id
+                      AND b.starts < c.interval_start + interval '15 minutes' AND b.ends > c.interval_start)
+) n
+WHERE c.scheduled <> n.agents
+ORDER BY 1, 2"""
+
+
 def main():
     t = harness.Tests()
     h = harness.Harness("quick", horizon_days=4, debounce_ms=300)
     h.settings.update({"quick_plan": "yes", "quick_debounce_ms": 10, "plan_iterations": 3000,
-                       "quick_plan_iterations": 300, "full_plan_after_ms": 500, "freeze_hours": 0})
+                       "quick_plan_iterations": 300, "full_plan_after_ms": 3000, "freeze_hours": 0})
     st = {}
 
     def body():
@@ -60,6 +77,12 @@ def main():
                 require(int(a) == maria or int(a) in skilled,
                         "agent %s changed in the quick run but shares no queue with the hole" % a)
             st["quick"] = quick
+            # It wrote only the coverage rows it changed, and every row still tells the truth.
+            mine, total = (int(x) for x in h.sql(
+                "SELECT count(*) FILTER (WHERE run_id = %d), count(*) FROM staffd.coverage" % quick)[0])
+            require(0 < mine < total, "the quick run wrote %d of %d coverage rows" % (mine, total))
+            wrong = h.sql(COVERAGE_TRUTH)
+            require(not wrong, "coverage disagrees with the shifts after the quick run: %s" % wrong[:3])
         t.case("quick_time_off_reaches_the_feed_by_a_quick_run", time_off, after=["quick_first_run_is_full"])
 
         def full_after():
@@ -68,6 +91,8 @@ def main():
             require(kind == "full" and reason == "after quick runs",
                     "the run after the quick one is %s (%s), not the full one it owes" % (kind, reason))
             st["full"] = h.wait_quiet(quiet=1.5)
+            wrong = h.sql(COVERAGE_TRUTH)
+            require(not wrong, "coverage disagrees with the shifts after the full run: %s" % wrong[:3])
         t.case("quick_run_is_followed_by_a_full_run", full_after,
                after=["quick_time_off_reaches_the_feed_by_a_quick_run"])
 
