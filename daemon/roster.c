@@ -637,8 +637,14 @@ static int build_instance(struct build *b, const double *required)
                 rc = engine_cell_set_shortage_curve(b->inst, cell, curve, CURVE_LEN);
         }
     }
-    for (int i = 0; i < b->n_eng && rc >= 0; i++)
+    for (int i = 0; i < b->n_eng && rc >= 0; i++) {
+        /* Building a large site takes a second: a cancelled run (a change to plan first) stops. */
+        if (b->p->cancel != NULL && atomic_load(b->p->cancel)) {
+            rc = -ECANCELED;
+            break;
+        }
         rc = build_agent(b, b->agent_of[i], cells);
+    }
     /* Both weigh every agent of the site against the others: a quick plan leaves them out. */
     if (rc >= 0 && b->fair && b->free_day == NULL)
         rc = add_fair_shares(b, required);

@@ -580,6 +580,10 @@ static void snapshot_loaded(void *arg, int status, PGresult **res, int n, const 
         abandon(r, "the daemon was stopping");
         return;
     }
+    if (r->preempted) {
+        abandon(r, "a change came: its quick run goes first, the full one after");
+        return;
+    }
     if (status < 0) {
         fail(r, RUNS_SNAPSHOT, error);
         return;

@@ -5,8 +5,11 @@ staffd.runs, which changes only that agent and the neighbours who fill the
 hole, and writes only the coverage rows it changed (all of them still agree
 with the shifts); once the site is quiet a full run follows (kind = 'full',
 reason 'after quick runs'). A change that names no agent (demand) is planned in full
-at once. Iteration budgets and the fixed clock: deterministic."""
+at once. A change that comes while the full run is still planning cancels
+it (abandoned, "its quick run goes first") and gets its quick run. Iteration
+budgets and the fixed clock: deterministic."""
 import os
+import signal
 import sys
 
 sys.dont_write_bytecode = True
@@ -68,7 +71,9 @@ def main():
             require(reason == "change", "the quick run's reason is %r" % reason)
             require(h.scalar("SELECT status FROM staffd.shifts WHERE id = '%s'" % shift_id) == "cancelled",
                     "the shift under the time off was not cancelled")
-            harness.wait_until(lambda: h.get(st["fx"].feeds["Maria Lopez"]).header("etag") != before, 10)
+            changed, _ = harness.wait_until(
+                lambda: h.get(st["fx"].feeds["Maria Lopez"]).header("etag") != before, harness.scaled(10))
+            require(changed, "Maria's feed did not change after the quick run")
             # Only Maria and agents skilled for her shift's queue changed.
             changed = h.sql("SELECT DISTINCT s.agent_id FROM staffd.shifts s WHERE s.run_id = %d" % quick)
             skilled = {int(r[0]) for r in h.sql(
@@ -102,6 +107,38 @@ def main():
             kind = h.scalar("SELECT kind FROM staffd.runs WHERE id = %d" % rid)
             require(kind == "full", "a change of demand was planned by a %s run" % kind)
         t.case("quick_demand_change_is_planned_in_full", demand, after=["quick_run_is_followed_by_a_full_run"])
+
+        def preempted():
+            # A full search of 5 s (the quick runs keep their iteration budget): the full run a
+            # quick one owes is still planning when the next change comes, and gives way to
+            # that change's quick run.
+            h.write_config(plan_iterations=0, plan_seconds=5)
+            h.signal(signal.SIGHUP)
+            base = h.wait_quiet(quiet=1.5, timeout=120)
+            agents = [st["fx"].agents[n] for n in ("Sam Okafor", "Astrid Lind")]
+            rows = []
+            for a in agents:
+                rows += h.sql("SELECT agent_id, starts, ends FROM staffd.shifts WHERE agent_id = %d"
+                              " AND status = 'scheduled' AND starts >= test_now() + interval '1 day'"
+                              " ORDER BY starts LIMIT 1" % a)
+            require(len(rows) == 2, "Sam and Astrid need a shift from tomorrow on: %r" % rows)
+            h.sql("INSERT INTO staffd.time_off (agent_id, starts, ends) VALUES (%s, '%s', '%s')" % tuple(rows[0]))
+            quick = h.wait_run_after(base, timeout=30)
+            require(h.scalar("SELECT kind FROM staffd.runs WHERE id = %d" % quick) == "quick", "no quick run")
+            running, _ = harness.wait_until(lambda: h.scalar(
+                "SELECT count(*) FROM staffd.runs WHERE id > %d AND status = 'running'"
+                " AND reason = 'after quick runs'" % quick) == "1", harness.scaled(30))
+            require(running, "the full run the quick one owes did not start")
+            h.sql("INSERT INTO staffd.time_off (agent_id, starts, ends) VALUES (%s, '%s', '%s')" % tuple(rows[1]))
+            nxt = h.wait_run_after(quick, timeout=60)
+            kind = h.scalar("SELECT kind FROM staffd.runs WHERE id = %d" % nxt)
+            owed = h.sql("SELECT status, coalesce(message, '') FROM staffd.runs WHERE id > %d AND id < %d"
+                         " AND reason = 'after quick runs'" % (quick, nxt))
+            require(kind == "quick", "the change during the full run was planned by a %s run" % kind)
+            require(owed and owed[0][0] == "abandoned" and "quick run goes first" in owed[0][1],
+                    "the full run in flight was not given up for the quick one: %r" % owed)
+        t.case("quick_change_preempts_the_full_run_in_flight", preempted,
+               after=["quick_demand_change_is_planned_in_full"])
 
     harness.main_guard(t, h, body)
 
