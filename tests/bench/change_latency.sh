@@ -11,7 +11,7 @@
 # changed feed, and the quick plan's quality against the full plan after it.
 # Sites: the demo (153 agents), and the generated 1,000-agent site
 # (tests/bench/gen_site.c, as console.sh) planned as of 2026-03-02 08:00.
-#   env: CHANGE_TRIALS (20), CHANGE_SITES ("demo 1000"), CHANGE_MODES ("baseline quick"),
+#   env: CHANGE_TRIALS (20, after CHANGE_WARMUP = 3 not counted), CHANGE_SITES ("demo 1000"), CHANGE_MODES ("baseline quick"),
 #        CHANGE_BUILD (build/plain), CHANGE_VERBOSE (set: every trial)
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
