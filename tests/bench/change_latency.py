@@ -111,7 +111,14 @@ def main():
     settle()
     times, obj_ratio, short_ratio, quick = [], [], [], 0
     for i, r in enumerate(rows):
-        agent, starts, ends = r.split()
+        agent = r.split()[0]
+        # The agent's shift as it stands now: the full runs of the trials before may have moved it.
+        r = psql(f"""SELECT extract(epoch FROM starts)::bigint || ' ' || extract(epoch FROM ends)::bigint
+                     FROM staffd.shifts WHERE agent_id = {agent} AND status = 'scheduled'
+                       AND starts >= '{now}'::timestamptz + interval '3 days' ORDER BY starts LIMIT 1""")
+        if not r:
+            raise SystemExit("trial %d: agent %s has no shift to cut any more" % (i, agent))
+        starts, ends = r.split()
         url = urls[agent]
         before = etag(url)
         first_run = last_run()
