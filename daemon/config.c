@@ -58,6 +58,11 @@ static const struct key keys[] = {
     {"horizon_days", INT(horizon_days, 1, 56)},
     {"debounce_ms", INT(debounce_ms, 0, 600000)},
     {"max_debounce_ms", INT(max_debounce_ms, 0, 3600000)},
+    {"quick_plan", BOOL(quick_plan), 0, 0},
+    {"quick_debounce_ms", INT(quick_debounce_ms, 0, 600000)},
+    {"quick_plan_seconds", DBL(quick_plan_seconds, 0, 3600)},
+    {"quick_plan_iterations", INT(quick_plan_iterations, 0, LLONG_MAX)},
+    {"full_plan_after_ms", INT(full_plan_after_ms, 0, 3600000)},
     {"cancelled_grace_days", INT(cancelled_grace_days, 0, 365)},
     {"migrate_on_start", BOOL(migrate_on_start), 0, 0},
     {"log_level", LEVEL(log_level), 0, 0},
@@ -85,6 +90,11 @@ void config_defaults(struct config *c)
     c->horizon_days = 14;
     c->debounce_ms = 300;
     c->max_debounce_ms = 2000;
+    c->quick_plan = true;
+    c->quick_debounce_ms = 20;
+    c->quick_plan_seconds = 0.1;
+    c->quick_plan_iterations = 0;
+    c->full_plan_after_ms = 2000;
     c->cancelled_grace_days = 7;
     c->migrate_on_start = true;
     snprintf(c->log_level, sizeof c->log_level, "info");
@@ -330,6 +340,11 @@ int config_parse(const char *text, size_t len, const char *name, struct config *
     }
     if (c.plan_seconds <= 0 && c.plan_iterations <= 0) {
         text_printf(err, err_len, "%s: plan_seconds and plan_iterations cannot both be 0", name);
+        rc = -EINVAL;
+        goto out;
+    }
+    if (c.quick_plan_seconds <= 0) {
+        text_printf(err, err_len, "%s: quick_plan_seconds must be above 0", name);
         rc = -EINVAL;
         goto out;
     }

@@ -407,18 +407,37 @@ static void on_notify(void *ctx, const char *channel, const char *text)
     }
     if (strcmp(payload, "settings") == 0)
         return;
-    /* "<table>@<site>": a change of that site; a bare table name: of every site. */
+    /*
+     * "<table>@<site>": a change of that site; a bare table name: of every
+     * site. "<table>@<site>:{3,5}": of those agents' inputs only (0014), which
+     * a quick run can plan.
+     */
     const char *at = strchr(payload, '@');
     long long site = 0;
+    int64_t agents[RUNS_MAX_AGENTS];
+    int n_agents = -1;
     if (at != NULL) {
         char *end = NULL;
         site = strtoll(at + 1, &end, 10);
+        if (end != at + 1 && *end == ':' && agent_list_valid(end + 1)) {
+            n_agents = 0;
+            for (char *p = end + 2; n_agents >= 0 && *p != '\0';) {
+                long long id = strtoll(p, &p, 10);
+                if (n_agents == RUNS_MAX_AGENTS)
+                    n_agents = -1; /* more than a quick run takes: plan in full */
+                else
+                    agents[n_agents++] = id;
+                if (*p == ',' || *p == '}')
+                    p++;
+            }
+            *end = '\0';
+        }
         if (end == at + 1 || *end != '\0' || site <= 0) {
             log_warn("ignoring a malformed change notification");
             return;
         }
     }
-    runs_changed(d->runs, site, "change");
+    runs_changed(d->runs, site, "change", agents, n_agents);
 }
 
 static void on_connected(void *ctx)

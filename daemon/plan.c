@@ -253,7 +253,10 @@ int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan 
                                    .started = t0,
                                    .threads = p->threads,
                                    .cancel = p->cancel,
-                                   .freeze_until = p->freeze_until};
+                                   .freeze_until = p->freeze_until,
+                                   .quick_agents = p->quick_agents,
+                                   .n_quick_agents = p->n_quick_agents,
+                                   .improve_only = p->improve_only};
         rc = roster_build(s, &rp, out);
     }
     if (rc == 0)

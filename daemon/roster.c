@@ -74,6 +74,19 @@
  * such option.
  */
 #define UNPOPULAR_UNIT 0.5
+/*
+ * A quick plan re-plans the changed agents and at most this many others, the
+ * ones who could fill most of what the change leaves open: enough to backfill
+ * a day's absence on the bench sites, small enough to plan in a tenth of a
+ * second on 1,000 agents.
+ */
+#define QUICK_NEIGHBOURS 48
+/*
+ * ... free over the hole's days and this many either side: a neighbour who
+ * already works its most days that week can take the hole only by giving up
+ * another day of it.
+ */
+#define QUICK_MARGIN_DAYS 3
 
 struct build {
     const struct snapshot *s;
@@ -88,6 +101,26 @@ struct build {
     bool *relax_min;  /* agents whose weekly minimum is not applied */
     int *week_offset; /* per agent: engine day 0's offset into its ISO week */
     bool fair;        /* set fair shares of hours (FAIR_AGENT_DAYS_PER_SECOND) */
+    /*
+     * The published shifts by agent: pub[pub_first[a] .. pub_first[a + 1]) index
+     * snapshot.published, in its order. Without it, matching every option
+     * against every published shift is quadratic in the site (1,000 agents
+     * with a published roster: 15-25 s before the search starts).
+     */
+    int *pub_first, *pub;
+    /*
+     * The engine's agents: every agent, or a quick plan's neighbourhood
+     * (select_neighbourhood). agent_of[i] is engine agent i's snapshot agent,
+     * eng_of[a] the other way (-1: keeps its published roster).
+     */
+    int n_eng;
+    int *agent_of, *eng_of;
+    /* A quick plan: [engine agent * n_days + day], the days it may change (NULL: all of them). */
+    bool *free_day;
+    /* A quick plan: [queue * n_cells + cell], the coverage of the agents kept as published. */
+    int *kept_cov;
+    int n_changed; /* a quick plan: engine agents 0..n_changed-1 are the ones whose inputs changed
+                    */
 };
 
 static int cmp_option(const void *x, const void *y)
@@ -161,7 +194,7 @@ static double pref_weight(const struct preference *p)
  * day before or after, for windows past midnight); prefer = a penalty on the
  * day's options that do not overlap it, when some option of the day does.
  */
-static int add_preferences(struct build *b, int a)
+static int add_preferences(struct build *b, int a, int ea)
 {
     const struct snapshot *s = b->s;
     const struct agent *ag = &s->agents[a];
@@ -179,7 +212,7 @@ static int add_preferences(struct build *b, int a)
         for (int k = 0; k < ag->n_prefs && rc == 0; k++) {
             const struct preference *p = &ag->prefs[k];
             if (p->start_min < 0 && pref_on(p, day))
-                rc = engine_wish_type(b->inst, a, eday, -1, p->avoid, pref_weight(p),
+                rc = engine_wish_type(b->inst, ea, eday, -1, p->avoid, pref_weight(p),
                                       ENGINE_KIND_PREFERENCE);
         }
         for (int x = i; x < j && rc == 0; x++) {
@@ -205,7 +238,7 @@ static int add_preferences(struct build *b, int a)
                 }
             }
             if (w > 0)
-                rc = engine_wish_option(b->inst, a, eday, x - i, false, w, ENGINE_KIND_PREFERENCE);
+                rc = engine_wish_option(b->inst, ea, eday, x - i, false, w, ENGINE_KIND_PREFERENCE);
         }
         i = j;
     }
@@ -260,19 +293,66 @@ int roster_agent_options(const struct snapshot *s, int a, sd_time freeze_until,
     return 0;
 }
 
+/* Whether the published shift p is among the options o[0..n). */
+static bool offered(const struct published_shift *p, const struct shift_option *o, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (o[i].start == p->start && o[i].end == p->end && o[i].queue == p->queue)
+            return true;
+    return false;
+}
+
+/*
+ * A quick plan: on the days engine agent ea may not change, only its published
+ * shift stays on offer (fixed below), or nothing. A published shift that is no
+ * longer an option frees its day. Filters o[0..*n) in place.
+ */
+static void keep_published_days(struct build *b, int a, int ea, struct shift_option *o, int *n)
+{
+    const struct snapshot *s = b->s;
+    const struct tz_table *tz = &s->tzs[s->agents[a].tz];
+    bool *free_day = b->free_day + (size_t)ea * (size_t)b->n_days;
+    const int *mine = b->pub + b->pub_first[a];
+    int n_mine = b->pub_first[a + 1] - b->pub_first[a];
+    for (int k = 0; k < n_mine; k++) {
+        const struct published_shift *p = &s->published[mine[k]];
+        int day = tz_local_day(tz, p->start) - b->base;
+        if (!p->cancelled && p->queue >= 0 && day >= 0 && day < b->n_days && !free_day[day] &&
+            !offered(p, o, *n))
+            free_day[day] = true;
+    }
+    int kept = 0;
+    for (int i = 0; i < *n; i++) {
+        int day = o[i].day - b->base;
+        bool keep = day < 0 || day >= b->n_days || free_day[day];
+        for (int k = 0; k < n_mine && !keep; k++) {
+            const struct published_shift *p = &s->published[mine[k]];
+            keep = !p->cancelled && p->start == o[i].start && p->end == o[i].end &&
+                   p->queue == o[i].queue;
+        }
+        if (keep)
+            o[kept++] = o[i];
+    }
+    *n = kept;
+}
+
 static int build_agent(struct build *b, int a, int *cells)
 {
     const struct snapshot *s = b->s;
     const struct agent *ag = &s->agents[a];
     const struct contract *c = &s->contracts[ag->contract];
     const struct tz_table *tz = &s->tzs[ag->tz];
-    struct shift_option *o = NULL;
-    int n = 0, rc;
+    struct shift_option *o = b->opts[a];
+    int n = b->n_opts[a], rc, ea = b->eng_of[a];
 
-    rc = roster_agent_options(s, a, b->p->freeze_until, &o, &n);
-    if (rc < 0)
-        return rc;
-    b->opts[a] = o;
+    if (o == NULL) {
+        rc = roster_agent_options(s, a, b->p->freeze_until, &o, &n);
+        if (rc < 0)
+            return rc;
+        b->opts[a] = o;
+    }
+    if (b->free_day != NULL)
+        keep_published_days(b, a, ea, o, &n);
     b->n_opts[a] = n;
     b->day_first[a] = calloc((size_t)b->n_days, sizeof **b->day_first);
     if (b->day_first[a] == NULL)
@@ -284,9 +364,15 @@ static int build_agent(struct build *b, int a, int *cells)
             return -ERANGE;
         if (i == 0 || o[i - 1].day != o[i].day)
             b->day_first[a][day] = i;
-        rc = add_option(b, a, &o[i], cells);
+        rc = add_option(b, ea, &o[i], cells);
         if (rc < 0)
             return rc;
+        /* A day it may not change: its one option, fixed (without one the day is off anyway). */
+        if (b->free_day != NULL && !b->free_day[(size_t)ea * (size_t)b->n_days + (size_t)day]) {
+            rc = engine_agent_fix(b->inst, ea, day, i - b->day_first[a][day]);
+            if (rc < 0)
+                return rc;
+        }
     }
 
     /*
@@ -294,22 +380,21 @@ static int build_agent(struct build *b, int a, int *cells)
      * short notice lightly: a day off that was published costs a little to
      * fill, more the sooner it is. (New agents start with a clean slate.)
      */
-    bool has_schedule = false;
-    for (int k = 0; k < s->n_published && !has_schedule; k++)
-        has_schedule = s->published[k].agent == a;
+    const int *mine = b->pub + b->pub_first[a];
+    int n_mine = b->pub_first[a + 1] - b->pub_first[a];
+    bool has_schedule = n_mine > 0;
     for (int i = 0; has_schedule && i < n; i++) {
         if (i > 0 && o[i - 1].day == o[i].day)
             continue;
         int day = o[i].day - b->base;
         bool published_day = false;
-        for (int k = 0; k < s->n_published && !published_day; k++) {
-            const struct published_shift *p = &s->published[k];
-            published_day =
-                p->agent == a && !p->cancelled && tz_local_day(tz, p->start) == o[i].day;
+        for (int k = 0; k < n_mine && !published_day; k++) {
+            const struct published_shift *p = &s->published[mine[k]];
+            published_day = !p->cancelled && tz_local_day(tz, p->start) == o[i].day;
         }
         if (published_day || o[i].start < s->now)
             continue;
-        rc = engine_wish_type(b->inst, a, day, -1, true, 0.5 * stability_weight(s, o[i].start),
+        rc = engine_wish_type(b->inst, ea, day, -1, true, 0.5 * stability_weight(s, o[i].start),
                               ENGINE_KIND_STABILITY);
         if (rc < 0)
             return rc;
@@ -319,15 +404,15 @@ static int build_agent(struct build *b, int a, int *cells)
     for (int i = 0; i < n; i++) {
         int day = o[i].day - b->base;
         int idx = i - b->day_first[a][day];
-        for (int k = 0; k < s->n_published; k++) {
-            const struct published_shift *p = &s->published[k];
-            if (p->agent != a || p->cancelled || p->start != o[i].start || p->end != o[i].end ||
+        for (int k = 0; k < n_mine; k++) {
+            const struct published_shift *p = &s->published[mine[k]];
+            if (p->cancelled || p->start != o[i].start || p->end != o[i].end ||
                 p->queue != o[i].queue)
                 continue;
             if (p->start < b->p->freeze_until)
-                rc = engine_agent_fix(b->inst, a, day, idx);
+                rc = engine_agent_fix(b->inst, ea, day, idx);
             else
-                rc = engine_wish_option(b->inst, a, day, idx, true, stability_weight(s, p->start),
+                rc = engine_wish_option(b->inst, ea, day, idx, true, stability_weight(s, p->start),
                                         ENGINE_KIND_STABILITY);
             if (rc < 0)
                 return rc;
@@ -344,9 +429,9 @@ static int build_agent(struct build *b, int a, int *cells)
     /* Day 0's offset into its ISO week: 1969-12-29 (day -3) was a Monday. */
     r.week_offset = (int)((b->base + 3) - util_floor_div((int64_t)b->base + 3, 7) * 7);
     b->week_offset[a] = r.week_offset;
-    rc = engine_agent_set_rules(b->inst, a, &r);
+    rc = engine_agent_set_rules(b->inst, ea, &r);
     if (rc == 0)
-        rc = add_preferences(b, a);
+        rc = add_preferences(b, a, ea);
     return rc;
 }
 
@@ -509,6 +594,26 @@ static int add_unpopular(struct build *b)
     return rc;
 }
 
+/* b->pub_first and b->pub: the published shifts by agent (a counting sort). 0 or -ENOMEM. */
+static int index_published(struct build *b)
+{
+    const struct snapshot *s = b->s;
+    b->pub_first = calloc((size_t)s->n_agents + 2, sizeof *b->pub_first);
+    b->pub = malloc((size_t)(s->n_published ? s->n_published : 1) * sizeof *b->pub);
+    if (b->pub_first == NULL || b->pub == NULL)
+        return -ENOMEM;
+    for (int k = 0; k < s->n_published; k++)
+        if (s->published[k].agent >= 0 && s->published[k].agent < s->n_agents)
+            b->pub_first[s->published[k].agent + 2]++;
+    for (int a = 0; a < s->n_agents; a++)
+        b->pub_first[a + 2] += b->pub_first[a + 1];
+    /* pub_first[a + 1] is now agent a's start: fill it, which leaves it at a's end. */
+    for (int k = 0; k < s->n_published; k++)
+        if (s->published[k].agent >= 0 && s->published[k].agent < s->n_agents)
+            b->pub[b->pub_first[s->published[k].agent + 1]++] = k;
+    return 0;
+}
+
 static int build_instance(struct build *b, const double *required)
 {
     const struct snapshot *s = b->s;
@@ -519,31 +624,44 @@ static int build_instance(struct build *b, const double *required)
         return -ENOMEM;
     for (int k = 0; k < CURVE_LEN; k++)
         curve[k] = 2.0 * k + 1.0;
-    b->inst = engine_instance_new(b->n_days, s->n_agents, 1);
+    b->inst = engine_instance_new(b->n_days, b->n_eng, 1);
     if (b->inst == NULL) {
         rc = -ENOMEM;
         goto out;
     }
     for (int q = 0; q < s->n_queues && rc >= 0; q++) {
         for (int c = 0; c < s->n_cells && rc >= 0; c++) {
-            double req = required[(size_t)q * (size_t)s->n_cells + (size_t)c];
-            int need = (int)ceil(req - 1e-9);
-            int cell = engine_cell_add(b->inst, need, 1.0, need > 0 ? OVER_COST : IDLE_COST);
+            size_t ix = (size_t)q * (size_t)s->n_cells + (size_t)c;
+            int need = (int)ceil(required[ix] - 1e-9);
+            /* Idle hours weigh more where nobody at all is needed (the whole requirement). */
+            double over = need > 0 ? OVER_COST : IDLE_COST;
+            /*
+             * What the agents kept as published leave: the same shortage and
+             * the same marginal costs as in the whole site's instance.
+             */
+            if (b->kept_cov != NULL)
+                need = need > b->kept_cov[ix] ? need - b->kept_cov[ix] : 0;
+            int cell = engine_cell_add(b->inst, need, 1.0, over);
             rc = cell;
             if (cell >= 0)
                 rc = engine_cell_set_shortage_curve(b->inst, cell, curve, CURVE_LEN);
         }
     }
-    for (int a = 0; a < s->n_agents && rc >= 0; a++) {
-        /* Building 10,000 agents takes seconds: a cancel must not wait for it. */
-        if ((a & 63) == 0 && b->p->cancel != NULL && atomic_load(b->p->cancel))
+    for (int i = 0; i < b->n_eng && rc >= 0; i++) {
+        /*
+         * Building 10,000 agents takes seconds: a cancel (shutdown, or a change
+         * to plan first) must not wait for it.
+         */
+        if ((i & 63) == 0 && b->p->cancel != NULL && atomic_load(b->p->cancel)) {
             rc = -ECANCELED;
-        else
-            rc = build_agent(b, a, cells);
+            break;
+        }
+        rc = build_agent(b, b->agent_of[i], cells);
     }
-    if (rc >= 0 && b->fair)
+    /* Both weigh every agent of the site against the others: a quick plan leaves them out. */
+    if (rc >= 0 && b->fair && b->free_day == NULL)
         rc = add_fair_shares(b, required);
-    if (rc >= 0)
+    if (rc >= 0 && b->free_day == NULL)
         rc = add_unpopular(b);
     if (rc >= 0)
         rc = engine_instance_finalize(b->inst);
@@ -583,22 +701,28 @@ static int add_warning(struct plan *plan, const struct agent *a, const char *fmt
 static int find_unreachable_minimums(struct build *b, struct plan *plan)
 {
     const struct snapshot *s = b->s;
-    int found = 0, rc = 0, na = s->n_agents > 0 ? s->n_agents : 1;
-    bool *which = calloc((size_t)na, sizeof *which), *ok = calloc((size_t)na, sizeof *ok);
+    int found = 0, rc = 0, ne = b->n_eng > 0 ? b->n_eng : 1;
+    bool *which = calloc((size_t)ne, sizeof *which), *ok = calloc((size_t)ne, sizeof *ok);
     if (which == NULL || ok == NULL) {
         rc = -ENOMEM;
         goto out;
     }
-    for (int a = 0; a < s->n_agents; a++)
-        which[a] = !b->relax_min[a] && s->contracts[s->agents[a].contract].min_minutes_per_week > 0;
+    for (int i = 0; i < b->n_eng; i++) {
+        int a = b->agent_of[i];
+        which[i] = !b->relax_min[a] && s->contracts[s->agents[a].contract].min_minutes_per_week > 0;
+    }
     rc = engine_feasible_agents(b->inst, which, b->p->cancel, ok);
     if (rc == -ECANCELED)
         rc = 0; /* the solve below returns at once and reports the cancellation */
-    for (int a = 0; a < s->n_agents && rc == 0; a++) {
-        if (!which[a] || ok[a])
+    for (int i = 0; i < b->n_eng && rc == 0; i++) {
+        int a = b->agent_of[i];
+        if (!which[i] || ok[i])
             continue;
-        if (b->p->cancel != NULL && atomic_load(b->p->cancel))
+        if (i >= b->n_changed && b->free_day != NULL) {
+            /* A neighbour whose published days leave it no horizon: plan in full. */
+            rc = -EAGAIN;
             break;
+        }
         b->relax_min[a] = true;
         found++;
         rc = add_warning(plan, &s->agents[a],
@@ -613,6 +737,231 @@ out:
 }
 
 /*
+ * Whether published shift ps stands as it is in a quick plan: its agent is
+ * not in the engine and it starts on one of the engine's days (*day).
+ */
+static bool kept_published(const struct build *b, const struct published_shift *ps, int *day)
+{
+    const struct snapshot *s = b->s;
+    if (ps->cancelled || ps->queue < 0 || ps->agent < 0 || ps->agent >= s->n_agents ||
+        b->eng_of[ps->agent] >= 0)
+        return false;
+    *day = tz_local_day(&s->tzs[s->agents[ps->agent].tz], ps->start) - b->base;
+    /* Past the horizon it belongs to a later plan, as for publish_diff(). */
+    return *day >= 0 && *day < b->n_days && ps->start < snapshot_horizon_end(s);
+}
+
+/* Whether id is among the quick plan's changed agents. */
+static bool changed_id(const struct roster_params *p, int64_t id)
+{
+    for (int i = 0; i < p->n_quick_agents; i++)
+        if (p->quick_agents[i] == id)
+            return true;
+    return false;
+}
+
+static bool has_skill(const struct agent *ag, int queue)
+{
+    for (int k = 0; k < ag->n_skills; k++)
+        if (ag->skills[k] == queue)
+            return true;
+    return false;
+}
+
+struct neighbour {
+    int agent, score;
+};
+
+static int cmp_neighbour(const void *x, const void *y)
+{
+    const struct neighbour *a = x, *b = y;
+    if (a->score != b->score)
+        return a->score > b->score ? -1 : 1;
+    return a->agent - b->agent;
+}
+
+/*
+ * A quick plan's agents (docs/engine.md, "Quick plans"): the changed agents
+ * over their whole horizon, then the holes they leave (their published shifts
+ * from now on that they can no longer work, or all of them for an agent gone),
+ * and up to QUICK_NEIGHBOURS agents skilled for a hole's queue who could fill
+ * most of its cells, over the hole's local days and QUICK_MARGIN_DAYS either side. Fills
+ * b->n_eng, agent_of, eng_of, free_day, kept_cov. 0 or -ENOMEM.
+ */
+static int select_neighbourhood(struct build *b)
+{
+    const struct snapshot *s = b->s;
+    const struct roster_params *p = b->p;
+    int na = s->n_agents, D = b->n_days, rc = 0, n_nb = 0;
+    size_t ncov = (size_t)s->n_queues * (size_t)s->n_cells;
+    int *holes = malloc((size_t)(s->n_published ? s->n_published : 1) * sizeof *holes);
+    struct neighbour *nb = malloc((size_t)(na ? na : 1) * sizeof *nb);
+    b->kept_cov = calloc(ncov ? ncov : 1, sizeof *b->kept_cov);
+    if (holes == NULL || nb == NULL || b->kept_cov == NULL) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    int n_holes = 0;
+    for (int k = 0; k < s->n_published; k++) {
+        const struct published_shift *ps = &s->published[k];
+        if (ps->cancelled || ps->queue < 0 || ps->start < s->now || !changed_id(p, ps->agent_id))
+            continue;
+        if (ps->agent < 0 || !shift_options_valid(s, ps->agent, ps->queue, ps->start, ps->end))
+            holes[n_holes++] = k;
+    }
+    b->n_eng = 0;
+    for (int a = 0; a < na; a++) {
+        b->eng_of[a] = -1;
+        if (changed_id(p, s->agents[a].id)) {
+            b->eng_of[a] = b->n_eng;
+            b->agent_of[b->n_eng++] = a;
+        }
+    }
+    b->n_changed = b->n_eng;
+    /* Candidates: how many hole cells their options around the hole could cover. */
+    for (int a = 0; a < na && n_holes > 0; a++) {
+        const struct agent *ag = &s->agents[a];
+        if (b->eng_of[a] >= 0)
+            continue;
+        bool skilled = false;
+        for (int h = 0; h < n_holes && !skilled; h++)
+            skilled = has_skill(ag, s->published[holes[h]].queue);
+        if (!skilled)
+            continue;
+        rc = roster_agent_options(s, a, p->freeze_until, &b->opts[a], &b->n_opts[a]);
+        if (rc < 0)
+            goto out;
+        int score = 0;
+        for (int i = 0; i < b->n_opts[a]; i++) {
+            const struct shift_option *o = &b->opts[a][i];
+            for (int h = 0; h < n_holes; h++) {
+                const struct published_shift *hs = &s->published[holes[h]];
+                if (o->queue != hs->queue || o->start >= hs->end || hs->start >= o->end)
+                    continue;
+                sd_time from = o->start > hs->start ? o->start : hs->start;
+                sd_time to = o->end < hs->end ? o->end : hs->end;
+                score += (int)((to - from) / SD_CELL_SECONDS);
+            }
+        }
+        if (score > 0)
+            nb[n_nb++] = (struct neighbour){a, score};
+    }
+    if (n_nb > 1)
+        qsort(nb, (size_t)n_nb, sizeof *nb, cmp_neighbour);
+    if (n_nb > QUICK_NEIGHBOURS)
+        n_nb = QUICK_NEIGHBOURS;
+    for (int i = 0; i < n_nb; i++) {
+        b->eng_of[nb[i].agent] = b->n_eng;
+        b->agent_of[b->n_eng++] = nb[i].agent;
+    }
+    b->free_day = calloc((size_t)(b->n_eng ? b->n_eng : 1) * (size_t)D, sizeof *b->free_day);
+    if (b->free_day == NULL) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (int i = 0; i < b->n_eng; i++) {
+        int a = b->agent_of[i];
+        bool *fd = b->free_day + (size_t)i * (size_t)D;
+        const struct tz_table *tz = &s->tzs[s->agents[a].tz];
+        for (int d = 0; d < D; d++)
+            fd[d] = i < b->n_changed;
+        for (int h = 0; h < n_holes && i >= b->n_changed; h++) {
+            const struct published_shift *hs = &s->published[holes[h]];
+            int d0 = tz_local_day(tz, hs->start) - b->base,
+                d1 = tz_local_day(tz, hs->end) - b->base;
+            for (int d = d0 - QUICK_MARGIN_DAYS; d <= d1 + QUICK_MARGIN_DAYS; d++)
+                if (d >= 0 && d < D)
+                    fd[d] = true;
+        }
+    }
+    /* What everybody else keeps: their published shifts on the engine's days. */
+    for (int k = 0; k < s->n_published; k++) {
+        const struct published_shift *ps = &s->published[k];
+        int day;
+        if (!kept_published(b, ps, &day))
+            continue;
+        int c0, c1;
+        snapshot_span_cells(s, ps->start, ps->end, &c0, &c1);
+        for (int c = c0; c < c1; c++)
+            b->kept_cov[(size_t)ps->queue * (size_t)s->n_cells + (size_t)c]++;
+    }
+out:
+    free(holes);
+    free(nb);
+    return rc;
+}
+
+/* Appends a shift to the plan and counts it in plan->scheduled (breaks come later). */
+static int plan_add_shift(const struct snapshot *s, struct plan *plan, int a, int queue,
+                          sd_time start, sd_time end)
+{
+    struct planned_shift *ns = realloc(plan->shifts, (size_t)(plan->n_shifts + 1) * sizeof *ns);
+    if (ns == NULL)
+        return -ENOMEM;
+    plan->shifts = ns;
+    plan->shifts[plan->n_shifts++] = (struct planned_shift){a, queue, start, end};
+    int c0, c1;
+    snapshot_span_cells(s, start, end, &c0, &c1);
+    for (int c = c0; c < c1; c++)
+        plan->scheduled[(size_t)queue * (size_t)s->n_cells + (size_t)c]++;
+    return 0;
+}
+
+/*
+ * The published roster as the engine's choice (into choice[n_eng * n_days]):
+ * per agent and day its published shift's option, or -1. False when some
+ * published shift is not an option any more (the roster no longer stands).
+ */
+static bool published_choice(const struct build *b, int *choice)
+{
+    const struct snapshot *s = b->s;
+    for (int i = 0; i < b->n_eng; i++) {
+        int a = b->agent_of[i];
+        const struct tz_table *tz = &s->tzs[s->agents[a].tz];
+        int *row = choice + (size_t)i * (size_t)b->n_days;
+        for (int d = 0; d < b->n_days; d++)
+            row[d] = -1;
+        for (int k = b->pub_first[a]; k < b->pub_first[a + 1]; k++) {
+            const struct published_shift *ps = &s->published[b->pub[k]];
+            int d = tz_local_day(tz, ps->start) - b->base, found = -1;
+            if (ps->cancelled || ps->queue < 0 || d < 0 || d >= b->n_days ||
+                ps->start >= snapshot_horizon_end(s))
+                continue;
+            const struct shift_option *o = b->opts[a] + b->day_first[a][d];
+            int n = engine_n_options(b->inst, i, d);
+            for (int x = 0; x < n && found < 0; x++)
+                if (o[x].start == ps->start && o[x].end == ps->end && o[x].queue == ps->queue)
+                    found = x;
+            if (found < 0 || row[d] >= 0)
+                return false;
+            row[d] = found;
+        }
+    }
+    return true;
+}
+
+/*
+ * p->improve_only: the solver's roster replaces the published one only if it
+ * is better by the engine's own measure (which counts every change against
+ * it); else sol->choice becomes the published roster. 0 or -ENOMEM.
+ */
+static int keep_published_unless_better(const struct build *b, struct engine_solution *sol)
+{
+    size_t n = (size_t)b->n_eng * (size_t)b->n_days;
+    int *choice = malloc((n ? n : 1) * sizeof *choice);
+    if (choice == NULL)
+        return -ENOMEM;
+    struct engine_report rep;
+    if (published_choice(b, choice) && engine_check(b->inst, choice, &rep) == 0 &&
+        rep.violations == 0 && rep.objective <= sol->report.objective + 1e-9) {
+        memcpy(sol->choice, choice, n * sizeof *choice);
+        sol->report = rep;
+    }
+    free(choice);
+    return 0;
+}
+
+/*
  * The engine's share of the run's budget: what building the instance left,
  * less a reserve for the breaks and the coverage after it (0.05 s at 10,000
  * agents, measured). At least a little: the engine then builds its first
@@ -622,7 +971,10 @@ static double engine_seconds(const struct roster_params *p)
 {
     if (p->seconds <= 0)
         return 0;
-    double left = p->seconds - (util_mono_seconds() - p->started) - (0.1 + 0.01 * p->seconds);
+    double reserve = 0.1 + 0.01 * p->seconds;
+    if (reserve > 0.25 * p->seconds)
+        reserve = 0.25 * p->seconds; /* a quick plan's 0.1 s: small sites, small reserve */
+    double left = p->seconds - (util_mono_seconds() - p->started) - reserve;
     return left > 0.01 ? left : 0.01;
 }
 
@@ -637,6 +989,7 @@ int roster_build(const struct snapshot *s, const struct roster_params *p_in, str
     struct engine_solution sol = {0};
     struct build b = {.s = s, .p = p};
     int na = s->n_agents > 0 ? s->n_agents : 1;
+    bool quick = p->quick_agents != NULL;
     roster_days(s, &b.base, &b.n_days);
     b.fair = p->seconds <= 0 ||
              (double)s->n_agents * s->horizon_days <= FAIR_AGENT_DAYS_PER_SECOND * p->seconds;
@@ -645,12 +998,17 @@ int roster_build(const struct snapshot *s, const struct roster_params *p_in, str
     b.n_opts = calloc((size_t)na, sizeof *b.n_opts);
     b.relax_min = calloc((size_t)na, sizeof *b.relax_min);
     b.week_offset = calloc((size_t)na, sizeof *b.week_offset);
+    b.agent_of = calloc((size_t)na, sizeof *b.agent_of);
+    b.eng_of = calloc((size_t)na, sizeof *b.eng_of);
     plan->scheduled = calloc(ncov ? ncov : 1, sizeof *plan->scheduled);
-    if (!b.opts || !b.day_first || !b.n_opts || !b.relax_min || !b.week_offset ||
-        !plan->scheduled) {
+    if (!b.opts || !b.day_first || !b.n_opts || !b.relax_min || !b.week_offset || !b.agent_of ||
+        !b.eng_of || !plan->scheduled) {
         rc = -ENOMEM;
         goto out;
     }
+    rc = index_published(&b);
+    if (rc < 0)
+        goto out;
     /*
      * A site with demand but no agent yet (HR enters queues and forecasts
      * first) has nothing to roster: every cell is short, which coverage and
@@ -658,6 +1016,15 @@ int roster_build(const struct snapshot *s, const struct roster_params *p_in, str
      */
     if (s->n_agents == 0)
         goto out;
+    if (quick) {
+        rc = select_neighbourhood(&b);
+        if (rc < 0)
+            goto out;
+    } else {
+        b.n_eng = b.n_changed = s->n_agents;
+        for (int a = 0; a < s->n_agents; a++)
+            b.agent_of[a] = b.eng_of[a] = a;
+    }
 
     /*
      * An agent whose minimum cannot be met is planned without it, and named.
@@ -665,7 +1032,7 @@ int roster_build(const struct snapshot *s, const struct roster_params *p_in, str
      * feasible horizon, so the instance is rebuilt at most once for them; the
      * solver's own -EDOM below stays as the backstop.
      */
-    for (int attempt = 0; attempt <= s->n_agents; attempt++) {
+    for (int attempt = 0; b.n_eng > 0 && attempt <= b.n_eng; attempt++) {
         rc = build_instance(&b, plan->required);
         if (rc < 0)
             goto out;
@@ -690,10 +1057,15 @@ int roster_build(const struct snapshot *s, const struct roster_params *p_in, str
             break;
         int bad = sol.infeasible_agent;
         engine_solution_free(&sol);
-        if (bad < 0 || bad >= s->n_agents || b.relax_min[bad]) {
+        if (bad < 0 || bad >= b.n_eng || b.relax_min[b.agent_of[bad]]) {
             rc = -EDOM;
             goto out;
         }
+        if (bad >= b.n_changed) {
+            rc = -EAGAIN; /* a quick plan's neighbour: see find_unreachable_minimums */
+            goto out;
+        }
+        bad = b.agent_of[bad];
         b.relax_min[bad] = true;
         rc = add_warning(plan, &s->agents[bad],
                          "agent '%s' cannot reach the contract's minimum of %d minutes a week "
@@ -709,26 +1081,32 @@ int roster_build(const struct snapshot *s, const struct roster_params *p_in, str
         rc = -ECANCELED;
         goto out;
     }
+    if (p->improve_only && !quick && sol.choice != NULL) {
+        rc = keep_published_unless_better(&b, &sol);
+        if (rc < 0)
+            goto out;
+    }
 
-    for (int a = 0; a < s->n_agents; a++) {
+    for (int i = 0; i < b.n_eng && sol.choice != NULL; i++) {
+        int a = b.agent_of[i];
         for (int d = 0; d < b.n_days; d++) {
-            int choice = sol.choice[(size_t)a * (size_t)b.n_days + (size_t)d];
+            int choice = sol.choice[(size_t)i * (size_t)b.n_days + (size_t)d];
             if (choice < 0)
                 continue;
             const struct shift_option *o = &b.opts[a][b.day_first[a][d] + choice];
-            struct planned_shift *ns =
-                realloc(plan->shifts, (size_t)(plan->n_shifts + 1) * sizeof *ns);
-            if (ns == NULL) {
-                rc = -ENOMEM;
+            rc = plan_add_shift(s, plan, a, o->queue, o->start, o->end);
+            if (rc < 0)
                 goto out;
-            }
-            plan->shifts = ns;
-            plan->shifts[plan->n_shifts++] = (struct planned_shift){a, o->queue, o->start, o->end};
-            int c0, c1;
-            snapshot_span_cells(s, o->start, o->end, &c0, &c1);
-            for (int c = c0; c < c1; c++)
-                plan->scheduled[(size_t)o->queue * (size_t)s->n_cells + (size_t)c]++;
         }
+    }
+    for (int k = 0; quick && k < s->n_published; k++) {
+        const struct published_shift *ps = &s->published[k];
+        int day;
+        if (!kept_published(&b, ps, &day))
+            continue;
+        rc = plan_add_shift(s, plan, ps->agent, ps->queue, ps->start, ps->end);
+        if (rc < 0)
+            goto out;
     }
     rc = breaks_place(s, plan);
 out:
@@ -740,5 +1118,11 @@ out:
     free(b.n_opts);
     free(b.relax_min);
     free(b.week_offset);
+    free(b.pub_first);
+    free(b.pub);
+    free(b.agent_of);
+    free(b.eng_of);
+    free(b.free_day);
+    free(b.kept_cov);
     return rc;
 }

@@ -41,6 +41,13 @@
 enum run_state { RUN_IDLE, RUN_BEGINNING, RUN_LOADING, RUN_PLANNING, RUN_STORING, RUN_FINISHING };
 
 static const char *const stage_names[RUNS_STAGES] = {"begin", "snapshot", "planning", "store"};
+/* store_begin_sql and store_publish_sql for a quick run (migration 0014). */
+static const char begin_quick_sql[] = "SELECT staffd.begin_run($1, $2::bigint, 'quick')";
+static const char publish_quick_sql[] =
+    "SELECT r.run_id, r.changed_agents, staffd.publish_recruitment(r.run_id, $12::jsonb)"
+    " FROM staffd.publish_quick_run($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::bigint[],"
+    " $6::bigint[], $7::float8[], $8::int[], $9::float8[], $10::float8[], $11::jsonb,"
+    " $13::int[], $14::float8[]) AS r";
 
 struct site {
     struct runs_site_info info;
@@ -51,6 +58,17 @@ struct site {
     uint64_t burst_started_ms; /* 0: no burst being debounced */
     uint64_t waiting_since_ms; /* 0: nothing heard that no run has started on */
     uint64_t retry_ms;
+    /*
+     * Quick runs: the agents the pending change named (touched_all: it
+     * named none, or something else changed too: a full run), when the last
+     * change was heard (the debounce), and the full search a quick run owes.
+     */
+    int64_t touched[RUNS_MAX_AGENTS];
+    int n_touched;
+    bool touched_all;
+    uint64_t last_change_ms;
+    bool full_owed;
+    uint64_t full_due_ms;
     /* Reporting. */
     int64_t last_run_id;
     char last_status[16], last_reason[64], last_message[256];
@@ -61,6 +79,7 @@ struct site {
     double shortage_minutes, surplus_minutes, unfixable_minutes;
     int agents, shifts, input_errors;
     char *recruitment;
+    sd_time horizon_start; /* of the last run this daemon landed */
 };
 
 struct plan_job {
@@ -78,6 +97,13 @@ struct plan_job {
     int64_t run_id;
     double started_at;
     char reason[64];
+    /* A quick run: the agents it plans, and the recruitment it keeps (may be NULL). */
+    bool quick;
+    bool owed; /* the full run quick ones owe: it changes the roster only for the better */
+    int64_t quick_agents[RUNS_MAX_AGENTS];
+    int n_quick;
+    char *recruitment_kept;
+    sd_time horizon_start; /* of the site's last landed run, 0: not known */
     /* Filled by the worker. */
     int rc;
     enum runs_stage stage; /* where rc < 0 came from */
@@ -111,6 +137,12 @@ struct runs {
     double started_at;
     char reason[64];
     atomic_bool cancel;
+    /* Its kind: a quick run and its agents, or a full one owed by a quick run (pre-emptible). */
+    bool quick;
+    int64_t quick_agents[RUNS_MAX_AGENTS];
+    int n_quick;
+    bool owed;
+    bool preempted; /* a change came: cancelled so that the quick run goes first */
 
     /* Notifications that never came: see runs_check_counter(). */
     bool check_busy;
@@ -234,6 +266,7 @@ static void fail(struct runs *r, enum runs_stage stage, const char *why)
     if (s != NULL && !r->stopping) {
         s->pending = true;
         s->retrying = true;
+        s->touched_all = true;
         snprintf(s->pending_reason, sizeof s->pending_reason, "retry");
         s->due_ms = uv_now(r->loop) + s->retry_ms;
         log_notice("run: site %" PRId64 " is tried again in %.0f s", s->info.id,
@@ -279,6 +312,7 @@ static void superseded(struct runs *r)
     if (s != NULL) {
         s->pending = true;
         s->retrying = false;
+        s->touched_all = true;
         s->due_ms = uv_now(r->loop);
         snprintf(s->pending_reason, sizeof s->pending_reason, "stale snapshot");
     }
@@ -325,17 +359,82 @@ static void stored(void *arg, int status, PGresult **res, int n, const char *err
         free(s->recruitment);
         s->recruitment = j->recruitment;
         j->recruitment = NULL;
+        /* A quick run owes the site the full search, once it is quiet; a full one pays it. */
+        s->full_owed = j->quick;
+        s->horizon_start = j->snap.horizon_start;
+        s->full_due_ms = uv_now(r->loop) + (uint64_t)r->cfg.full_plan_after_ms;
     }
-    log_info("run %" PRId64 " of site %" PRId64 " (%s): %d agents, %d shifts, %d changes, "
+    log_info("run %" PRId64 " of site %" PRId64 " (%s%s): %d agents, %d shifts, %d changes, "
              "shortage %.0f agent-minutes from now on (%.0f of them unfixable: too few agents "
              "could work), surplus %.0f, %d input errors, planned in %.2f s",
-             r->run_id, r->site, j->reason, j->snap.n_agents, j->plan.n_shifts, j->n_ops,
-             j->plan.shortage_minutes, j->plan.unfixable_minutes, j->plan.surplus_minutes,
-             j->snap.n_errors, j->seconds);
+             r->run_id, r->site, j->reason, j->quick ? ", quick" : "", j->snap.n_agents,
+             j->plan.n_shifts, j->n_ops, j->plan.shortage_minutes, j->plan.unfixable_minutes,
+             j->plan.surplus_minutes, j->snap.n_errors, j->seconds);
     if (r->cb.on_landed != NULL)
         r->cb.on_landed(r->cb.ctx, r->site, r->run_id, PQgetvalue(res[0], 0, 1));
     job_free(j);
     finish(r);
+}
+
+static void mark_span(const struct snapshot *s, int queue, sd_time start, sd_time end, bool *cells)
+{
+    int c0, c1;
+    if (queue < 0 || queue >= s->n_queues)
+        return;
+    snapshot_span_cells(s, start, end, &c0, &c1);
+    for (int c = c0; c < c1; c++)
+        cells[(size_t)queue * (size_t)s->n_cells + (size_t)c] = true;
+}
+
+/*
+ * The coverage cells a quick run changes (*out, malloc'd): those of every
+ * shift it inserts, moves or cancels, and wherever its agents on the queue
+ * differ from the published roster's (shifts less breaks), which also catches
+ * breaks that moved. NULL (every cell) when the horizon moved since the last
+ * run landed: the new cells have no row yet. 0 or -ENOMEM.
+ */
+static int quick_cells(const struct plan_job *j, const struct publish_op *ops, bool **out)
+{
+    const struct snapshot *s = &j->snap;
+    const struct plan *p = &j->plan;
+    size_t n = (size_t)s->n_queues * (size_t)s->n_cells;
+    *out = NULL;
+    if (j->horizon_start != s->horizon_start)
+        return 0;
+    bool *cells = calloc(n ? n : 1, sizeof *cells);
+    int *pub = calloc(n ? n : 1, sizeof *pub);
+    if (cells == NULL || pub == NULL) {
+        free(cells);
+        free(pub);
+        return -ENOMEM;
+    }
+    for (int k = 0; k < j->n_ops; k++) {
+        const struct publish_op *op = &ops[k];
+        if (op->shift >= 0 && op->shift < p->n_shifts)
+            mark_span(s, p->shifts[op->shift].queue, p->shifts[op->shift].start,
+                      p->shifts[op->shift].end, cells);
+        if (op->published >= 0 && op->published < s->n_published)
+            mark_span(s, s->published[op->published].queue, s->published[op->published].start,
+                      s->published[op->published].end, cells);
+    }
+    for (int k = 0; k < s->n_published; k++) {
+        const struct published_shift *ps = &s->published[k];
+        int c0, c1, d = 1;
+        if (ps->cancelled || ps->queue < 0 || ps->queue >= s->n_queues)
+            continue;
+        for (int b = -1; b < ps->n_breaks; b++, d = -1) {
+            const struct shift_break *br =
+                b >= 0 ? &s->published_breaks[ps->first_break + b] : NULL;
+            snapshot_span_cells(s, br ? br->start : ps->start, br ? br->end : ps->end, &c0, &c1);
+            for (int c = c0; c < c1; c++)
+                pub[(size_t)ps->queue * (size_t)s->n_cells + (size_t)c] += d;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        cells[i] |= pub[i] != p->scheduled[i];
+    free(pub);
+    *out = cells;
+    return 0;
 }
 
 static void plan_work(uv_work_t *req)
@@ -359,40 +458,54 @@ static void plan_work(uv_work_t *req)
                              .seconds = j->budget_seconds,
                              .threads = j->threads,
                              .cancel = &j->r->cancel,
-                             .freeze_until = j->snap.now + (sd_time)j->freeze_hours * 3600};
+                             .freeze_until = j->snap.now + (sd_time)j->freeze_hours * 3600,
+                             .quick_agents = j->quick ? j->quick_agents : NULL,
+                             .n_quick_agents = j->quick ? j->n_quick : 0,
+                             .improve_only = j->owed};
     j->rc = plan_run(&j->snap, &pp, &j->plan);
     if (j->rc < 0) {
         text_printf(j->err, sizeof j->err, "planning: %s", strerror(-j->rc));
         return;
     }
-    /* Recruitment reads the shortage this plan leaves. */
-    struct recruit_params rp;
-    struct recruit_result rr = {0};
-    recruit_params_default(&rp);
-    rp.seed = j->seed;
-    rp.cancel = &j->r->cancel;
-    j->rc = recruit_run(&j->snap, &j->plan, &rp, &rr);
-    if (j->rc < 0) {
-        text_printf(j->err, sizeof j->err, "recruitment: %s", strerror(-j->rc));
-        return;
+    if (j->quick && j->recruitment_kept != NULL) {
+        /* Hiring needs a few agents' change barely moves: the full run that follows redoes them. */
+        j->recruitment = j->recruitment_kept;
+        j->recruitment_kept = NULL;
+    } else {
+        /* Recruitment reads the shortage this plan leaves. */
+        struct recruit_params rp;
+        struct recruit_result rr = {0};
+        recruit_params_default(&rp);
+        rp.seed = j->seed;
+        rp.cancel = &j->r->cancel;
+        j->rc = recruit_run(&j->snap, &j->plan, &rp, &rr);
+        if (j->rc < 0) {
+            text_printf(j->err, sizeof j->err, "recruitment: %s", strerror(-j->rc));
+            return;
+        }
+        cJSON *rj = recruit_to_json(&j->snap, &rr);
+        j->recruitment = rj != NULL ? cJSON_PrintUnformatted(rj) : NULL;
+        cJSON_Delete(rj);
+        recruit_result_free(&rr);
+        if (j->recruitment == NULL) {
+            j->rc = -ENOMEM;
+            text_printf(j->err, sizeof j->err, "recruitment: %s", strerror(ENOMEM));
+            return;
+        }
     }
-    cJSON *rj = recruit_to_json(&j->snap, &rr);
-    j->recruitment = rj != NULL ? cJSON_PrintUnformatted(rj) : NULL;
-    cJSON_Delete(rj);
-    recruit_result_free(&rr);
-    if (j->recruitment == NULL) {
-        j->rc = -ENOMEM;
-        text_printf(j->err, sizeof j->err, "recruitment: %s", strerror(ENOMEM));
-        return;
-    }
+    bool *cells = NULL;
     j->rc = publish_diff(&j->snap, &j->plan, &ops, &j->n_ops);
+    if (j->rc == 0 && j->quick)
+        j->rc = quick_cells(j, ops, &cells);
     if (j->rc == 0) {
         struct store_run_info info = {.run_id = j->run_id,
                                       .started_at = j->started_at,
                                       .reason = j->reason,
-                                      .recruitment = j->recruitment};
+                                      .recruitment = j->recruitment,
+                                      .cov_cells = cells};
         j->rc = store_build_params(&j->snap, &j->plan, ops, j->n_ops, &info, j->params);
     }
+    free(cells);
     if (j->rc < 0)
         text_printf(j->err, sizeof j->err, "preparing the write: %s", strerror(-j->rc));
     free(ops);
@@ -410,6 +523,7 @@ static void job_free(struct plan_job *j)
     plan_free(&j->plan);
     store_free_params(j->params);
     free(j->recruitment);
+    free(j->recruitment_kept);
     free(j);
 }
 
@@ -419,8 +533,23 @@ static void plan_after(uv_work_t *req, int status)
     struct runs *r = j->r;
     if (status == UV_ECANCELED || r->stopping || j->rc == -ECANCELED) {
         job_free(j);
-        abandon(r,
-                r->stopping ? "the daemon was stopping" : "this daemon no longer leads the site");
+        abandon(r, r->stopping    ? "the daemon was stopping"
+                   : r->preempted ? "a change came: its quick run goes first, the full one after"
+                                  : "this daemon no longer leads the site");
+        return;
+    }
+    if (j->quick && j->rc == -EAGAIN) {
+        /* The neighbourhood has no feasible horizon around its published days: plan in full. */
+        struct site *s = site_of(r, j->site);
+        job_free(j);
+        if (s != NULL) {
+            s->pending = true;
+            s->retrying = false;
+            s->touched_all = true;
+            s->due_ms = uv_now(r->loop);
+            snprintf(s->pending_reason, sizeof s->pending_reason, "%s", r->reason);
+        }
+        abandon(r, "a quick plan was not possible here; planned in full");
         return;
     }
     for (int i = 0; i < j->snap.n_errors && i < 50; i++)
@@ -444,8 +573,8 @@ static void plan_after(uv_work_t *req, int status)
     }
     set_state(r, RUN_STORING);
     r->stats.last_plan_seconds = j->seconds;
-    if (!connected(r) || db_exec(r->db, store_publish_sql, STORE_NPARAMS,
-                                 (const char *const *)j->params, stored, j) < 0) {
+    if (!connected(r) || db_exec(r->db, j->quick ? publish_quick_sql : store_publish_sql,
+                                 STORE_NPARAMS, (const char *const *)j->params, stored, j) < 0) {
         job_free(j);
         fail(r, RUNS_STORE, "the database connection went away before the plan was stored");
     }
@@ -456,6 +585,10 @@ static void snapshot_loaded(void *arg, int status, PGresult **res, int n, const 
     struct runs *r = arg;
     if (r->stopping) {
         abandon(r, "the daemon was stopping");
+        return;
+    }
+    if (r->preempted) {
+        abandon(r, "a change came: its quick run goes first, the full one after");
         return;
     }
     if (status < 0) {
@@ -493,6 +626,25 @@ static void snapshot_loaded(void *arg, int status, PGresult **res, int n, const 
     j->run_id = r->run_id;
     j->started_at = r->started_at;
     snprintf(j->reason, sizeof j->reason, "%s", r->reason);
+    j->owed = r->owed;
+    j->horizon_start = s->horizon_start;
+    if (r->quick) {
+        /* One thread: the other core is the database's, which lands the run. */
+        j->quick = true;
+        j->n_quick = r->n_quick;
+        memcpy(j->quick_agents, r->quick_agents, sizeof j->quick_agents);
+        j->threads = 1;
+        long long qi = r->cfg.quick_plan_iterations > 0 ? r->cfg.quick_plan_iterations
+                       : iterations > 0                 ? (iterations + 9) / 10
+                                                        : 0;
+        j->iterations = (long)qi;
+        j->budget_seconds = qi > 0 ? 0 : r->cfg.quick_plan_seconds;
+        if (s->recruitment != NULL && (j->recruitment_kept = strdup(s->recruitment)) == NULL) {
+            job_free(j);
+            fail(r, RUNS_SNAPSHOT, strerror(ENOMEM));
+            return;
+        }
+    }
     set_state(r, RUN_PLANNING);
     if (uv_queue_work(r->loop, &j->req, plan_work, plan_after) != 0) {
         job_free(j);
@@ -537,17 +689,33 @@ static void start(struct runs *r, struct site *s)
     r->site = s->info.id;
     r->run_id = 0;
     r->started_at = util_wall_seconds();
-    snprintf(r->reason, sizeof r->reason, "%s", s->pending_reason);
+    /*
+     * A change that named its agents, on a site with a roster to keep: a quick
+     * run. No change pending: the full run a quick one owes.
+     */
+    r->owed = !s->pending;
+    r->quick = s->pending && !s->touched_all && s->n_touched > 0 && r->cfg.quick_plan &&
+               s->good_run_id > 0;
+    r->preempted = false;
+    r->n_quick = r->quick ? s->n_touched : 0;
+    memcpy(r->quick_agents, s->touched, sizeof r->quick_agents);
+    snprintf(r->reason, sizeof r->reason, "%s", r->owed ? "after quick runs" : s->pending_reason);
     atomic_store(&r->cancel, false);
+    bool was_pending = s->pending, was_all = s->touched_all;
+    int was_n = s->n_touched;
     s->pending = false;
     s->retrying = false;
     s->burst_started_ms = 0;
     s->waiting_since_ms = 0;
+    s->n_touched = 0;
+    s->touched_all = false;
     const char *params[2] = {r->reason, site};
     set_state(r, RUN_BEGINNING);
-    if (db_exec(r->db, store_begin_sql, 2, params, run_begun, r) < 0) {
+    if (db_exec(r->db, r->quick ? begin_quick_sql : store_begin_sql, 2, params, run_begun, r) < 0) {
         /* Not connected after all: the site waits for the connection. */
-        s->pending = true;
+        s->pending = was_pending;
+        s->touched_all = was_all;
+        s->n_touched = was_n;
         snprintf(s->pending_reason, sizeof s->pending_reason, "%s", r->reason);
         set_state(r, RUN_IDLE);
         r->site = 0;
@@ -569,21 +737,23 @@ static void schedule(struct runs *r)
         return;
     uint64_t now = uv_now(r->loop), next = UINT64_MAX;
     struct site *best = NULL;
+    uint64_t best_since = UINT64_MAX;
     for (int i = 0; i < r->n_sites; i++) {
         struct site *s = &r->sites[i];
-        if (!s->pending || !s->info.led)
+        if ((!s->pending && !s->full_owed) || !s->info.led)
             continue;
-        if (s->due_ms > now) {
-            if (s->due_ms < next)
-                next = s->due_ms;
+        /* A change first; the full run a quick one owes when no change waits. */
+        uint64_t due = s->pending ? s->due_ms : s->full_due_ms;
+        if (due > now) {
+            if (due < next)
+                next = due;
             continue;
         }
-        uint64_t since = s->waiting_since_ms ? s->waiting_since_ms : s->due_ms;
-        uint64_t best_since = best == NULL             ? UINT64_MAX
-                              : best->waiting_since_ms ? best->waiting_since_ms
-                                                       : best->due_ms;
-        if (best == NULL || since < best_since)
+        uint64_t since = s->pending && s->waiting_since_ms ? s->waiting_since_ms : due;
+        if (best == NULL || since < best_since) {
             best = s;
+            best_since = since;
+        }
     }
     if (best != NULL) {
         uv_timer_stop(&r->wake);
@@ -596,12 +766,33 @@ static void schedule(struct runs *r)
 
 /* ---- what the daemon tells us --------------------------------------------- */
 
-static void mark(struct runs *r, struct site *s, const char *reason, bool debounce)
+static void mark(struct runs *r, struct site *s, const char *reason, bool debounce,
+                 const int64_t *agents, int n_agents)
 {
     uint64_t now = uv_now(r->loop);
     if (s->waiting_since_ms == 0)
         s->waiting_since_ms = now;
     snprintf(s->pending_reason, sizeof s->pending_reason, "%s", reason);
+    /* What the changes pending touched: the agents they named, or everything. */
+    if (!s->pending) {
+        s->n_touched = 0;
+        s->touched_all = false;
+    }
+    if (n_agents < 0)
+        s->touched_all = true;
+    for (int i = 0; i < n_agents && !s->touched_all; i++) {
+        bool known = false;
+        for (int k = 0; k < s->n_touched && !known; k++)
+            known = s->touched[k] == agents[i];
+        if (known)
+            continue;
+        if (s->n_touched == RUNS_MAX_AGENTS)
+            s->touched_all = true;
+        else
+            s->touched[s->n_touched++] = agents[i];
+    }
+    /* The full run a quick one owes waits for quiet. */
+    s->full_due_ms = now + (uint64_t)r->cfg.full_plan_after_ms;
     if (!debounce) {
         s->pending = true;
         s->retrying = false;
@@ -609,24 +800,39 @@ static void mark(struct runs *r, struct site *s, const char *reason, bool deboun
         return;
     }
     /*
-     * Debounce: wait for debounce_ms of quiet, but never more than
-     * max_debounce_ms after the first change of the burst. A change also cuts
-     * a retry's wait short: it may be the fix.
+     * Debounce: a change that comes alone (none heard for debounce_ms) waits
+     * quick_debounce_ms, long enough for the other notifications of its
+     * transaction; while changes keep coming, wait for debounce_ms of quiet,
+     * but never more than max_debounce_ms after the first change of the
+     * burst. A change also cuts a retry's wait short: it may be the fix.
      */
+    bool alone = s->last_change_ms == 0 || now - s->last_change_ms >= (uint64_t)r->cfg.debounce_ms;
+    s->last_change_ms = now;
     if (!s->pending || s->retrying || s->burst_started_ms == 0)
         s->burst_started_ms = now;
-    uint64_t due = now + (uint64_t)r->cfg.debounce_ms;
+    uint64_t due = now + (uint64_t)(alone ? r->cfg.quick_debounce_ms : r->cfg.debounce_ms);
     uint64_t deadline = s->burst_started_ms + (uint64_t)r->cfg.max_debounce_ms;
     s->due_ms = due < deadline ? due : deadline;
     s->pending = true;
     s->retrying = false;
 }
 
-void runs_changed(struct runs *r, int64_t site, const char *reason)
+void runs_changed(struct runs *r, int64_t site, const char *reason, const int64_t *agents,
+                  int n_agents)
 {
     for (int i = 0; i < r->n_sites; i++)
         if (r->sites[i].info.led && (site == 0 || r->sites[i].info.id == site))
-            mark(r, &r->sites[i], reason, true);
+            mark(r, &r->sites[i], reason, true, agents, n_agents);
+    /*
+     * The full run a quick one owed, still planning, gives way to a change a
+     * quick run can take: the agent waits for that, not for the full search.
+     */
+    struct site *s = r->site != 0 ? site_of(r, r->site) : NULL;
+    if (s != NULL && r->owed && s->pending && !s->touched_all && r->cfg.quick_plan &&
+        (r->state == RUN_BEGINNING || r->state == RUN_LOADING || r->state == RUN_PLANNING)) {
+        r->preempted = true;
+        atomic_store(&r->cancel, true);
+    }
     schedule(r);
 }
 
@@ -634,7 +840,7 @@ void runs_now(struct runs *r, int64_t site, const char *reason)
 {
     for (int i = 0; i < r->n_sites; i++)
         if (r->sites[i].info.led && (site == 0 || r->sites[i].info.id == site))
-            mark(r, &r->sites[i], reason, false);
+            mark(r, &r->sites[i], reason, false, NULL, -1);
     schedule(r);
 }
 
@@ -696,7 +902,7 @@ void runs_set_sites(struct runs *r, const struct runs_site_info *in, int n)
      */
     for (int i = 0; i < n; i++)
         if (gained[i])
-            mark(r, &r->sites[i], "leading", false);
+            mark(r, &r->sites[i], "leading", false, NULL, -1);
     free(gained);
     schedule(r);
 }

@@ -191,10 +191,12 @@ int store_build_params(const struct snapshot *s, const struct plan *p, const str
     struct text_buf b[8] = {{0}};
     for (int k = 0; k < 8; k++)
         text_buf_printf(&b[k], "{");
+    const char *sep = "";
     for (int q = 0; q < s->n_queues; q++) {
         for (int c = 0; c < s->n_cells; c++) {
             size_t i = (size_t)q * (size_t)s->n_cells + (size_t)c;
-            const char *sep = (q == 0 && c == 0) ? "" : ",";
+            if (info->cov_cells != NULL && !info->cov_cells[i])
+                continue;
             text_buf_printf(&b[0], "%s%lld", sep, (long long)s->queues[q].id);
             text_buf_printf(&b[1], "%s%lld", sep,
                             (long long)(s->horizon_start + (sd_time)c * SD_CELL_SECONDS));
@@ -210,6 +212,7 @@ int store_build_params(const struct snapshot *s, const struct plan *p, const str
                 text_buf_printf(&b[6], "%sNULL", sep);
                 text_buf_printf(&b[7], "%sNULL", sep);
             }
+            sep = ",";
         }
     }
     for (int k = 0; k < 8; k++) {

@@ -23,8 +23,20 @@ struct config {
     int max_connections;  /* HTTP connections held at once (capped by the descriptor limit) */
     int failover_seconds; /* a daemon silent this long loses its sites (leader.c) */
     int horizon_days;
-    int debounce_ms;
-    int max_debounce_ms;
+    int debounce_ms;     /* quiet time after a change while changes keep arriving */
+    int max_debounce_ms; /* longest wait after the first change of a burst */
+    /*
+     * Quick plans (docs/engine.md, "Quick plans"): a change that names its
+     * agents (time off, availability, skills, preferences, an agent row) is
+     * planned first for those agents and their neighbourhood only, on a small
+     * budget, after quick_debounce_ms when it came alone; the full search
+     * follows once no change has come for full_plan_after_ms.
+     */
+    bool quick_plan;
+    int quick_debounce_ms;
+    double quick_plan_seconds;
+    long long quick_plan_iterations; /* > 0: instead of seconds (tests) */
+    int full_plan_after_ms;
     int cancelled_grace_days;
     bool migrate_on_start;
     char log_level[16];

@@ -28,6 +28,21 @@ struct plan_params {
      * Before s->now (0, say) it changes nothing: what has started stays anyway.
      */
     sd_time freeze_until;
+    /*
+     * A quick plan: the agents (by id) whose inputs changed since the
+     * published roster was planned. They are planned again over the whole
+     * horizon, the agents who could fill what they leave over the days around
+     * it, and everybody else keeps the published roster (roster.h). NULL: a
+     * full plan. Needs a search budget; -EAGAIN when not possible.
+     */
+    const int64_t *quick_agents;
+    int n_quick_agents;
+    /*
+     * The full plan that follows quick ones: the published roster stays
+     * unless the search found a better one by the engine's measure (stability
+     * included), so an idle site's roster changes only for the better.
+     */
+    bool improve_only;
 };
 
 /* Fills *out (plan_free() it). 0, -ECANCELED, -ENOMEM. */

@@ -29,10 +29,19 @@ struct roster_params {
     int threads;
     const atomic_bool *cancel; /* may be NULL */
     sd_time freeze_until;      /* as plan_params.freeze_until */
+    /* A quick plan (plan_params.quick_agents): the agents whose inputs changed, by id. */
+    const int64_t *quick_agents;
+    int n_quick_agents;
+    bool improve_only; /* as plan_params.improve_only */
 };
 
-/* Reads plan->required; fills plan->shifts, plan->breaks, plan->scheduled, plan->warnings. 0 or
- * -errno. */
+/*
+ * Reads plan->required; fills plan->shifts, plan->breaks, plan->scheduled, plan->warnings. 0 or
+ * -errno. With p->quick_agents, a quick plan (docs/engine.md, "Quick plans"): only those agents
+ * and their neighbourhood are planned, everybody else keeps the published roster; -EAGAIN when
+ * that is not possible (an agent of the neighbourhood has no feasible horizon around its
+ * published days), and the caller plans in full.
+ */
 int roster_build(const struct snapshot *s, const struct roster_params *p,
                  struct plan *plan) STAFFD_MUSTCHECK;
 

@@ -98,8 +98,15 @@ void runs_set_db(struct runs *r, struct db *db);
 void runs_set_sites(struct runs *r, const struct runs_site_info *sites, int n);
 /* A counted change was heard: the change counter's value it carried (runs_check_counter). */
 void runs_heard(struct runs *r, long long seq);
-/* A change heard for a site (0: every led site), planned after the debounce. */
-void runs_changed(struct runs *r, int64_t site, const char *reason);
+/* The most agents one notification names for a quick run (migration 0014). */
+#define RUNS_MAX_AGENTS 32
+/*
+ * A change heard for a site (0: every led site), planned after the debounce.
+ * agents[0..n_agents): the agents (ids) whose inputs it changed, all of them;
+ * n_agents < 0: not known, or more than agents' inputs (a full run).
+ */
+void runs_changed(struct runs *r, int64_t site, const char *reason, const int64_t *agents,
+                  int n_agents);
 /* Plan a site (0: every led site) as soon as the planner is free, without debounce. */
 void runs_now(struct runs *r, int64_t site, const char *reason);
 /* Every few seconds: compares staffd.change_seq with what was planned. */

@@ -35,6 +35,11 @@ struct store_run_info {
     const char *reason;
     const char *message;     /* may be NULL */
     const char *recruitment; /* JSON of recruit_to_json(), or NULL for none */
+    /*
+     * NULL: coverage of every cell. Else only the cells [queue * n_cells + cell]
+     * set here, for staffd.publish_quick_run (migration 0014), which writes just those.
+     */
+    const bool *cov_cells;
 };
 
 /* Fills params[0..STORE_NPARAMS-1] with malloc'd strings. 0 or -ENOMEM. */

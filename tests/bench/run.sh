@@ -6,7 +6,8 @@
 #   2. From a committed availability INSERT to the changed feed: median, p95.
 #   3. Staffing maths: 1,000,000 requirement computations (Erlang C and A).
 #   4. The console's pages on a 1,000-agent, 28-day site (tests/bench/console.sh).
-#   5, 6 on request: BENCH_SCALE=1 (docs/scale.md), BENCH_SITES=1 (docs/sites.md).
+#   5. One agent's time off to its feed, quick plans against full ones (change_latency.sh).
+#   6, 7 on request: BENCH_SCALE=1 (docs/scale.md), BENCH_SITES=1 (docs/sites.md).
 # Uses the demo data on a throwaway PostgreSQL under var/bench-pg.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -121,7 +122,11 @@ cc -std=c17 -O2 -D_GNU_SOURCE -Iinclude $(pkg-config --cflags libcjson libpq) \
 #    weight per page (tests/bench/console.sh, its own PostgreSQL and daemon).
 sh tests/bench/console.sh
 
-# 5. Contact-centre scale (100 / 1,000 / 10,000 agents, 28 days) and the LP
+# 5. One agent's time off to the agent's feed on the demo and a 1,000-agent
+#    site: quick plans against the full plan of before (change_latency.sh).
+sh tests/bench/change_latency.sh
+
+# 6. Contact-centre scale (100 / 1,000 / 10,000 agents, 28 days) and the LP
 #    bound on the 100-agent site: long (about 20 minutes), so only on request.
 # 6. Sites and several daemons (tests/bench/sites.py, about 30 minutes, its
 #    own PostgreSQL): failover and throughput with 1, 2, 3 daemons, on request.

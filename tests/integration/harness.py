@@ -283,6 +283,12 @@ class Harness:
             "log_level": "info",
             "plan_seed": 1,
             "clock": TEST_NOW,
+            # Most tests assert what one full run does after a change; test_quick.py turns
+            # quick runs (a quick run, then a full one) on.
+            "quick_plan": "no",
+            # ... and wait debounce_ms after every change, as before adaptive debounce: tests
+            # that read the last run id right after their change rely on it.
+            "quick_debounce_ms": debounce_ms,
         }
         self.proc = None
         self.log_file = None

@@ -41,6 +41,20 @@ static void test_config_parses_and_reports_lines(void **state)
     assert_string_equal(c.listen_address, "::1");
     assert_false(c.migrate_on_start);
     assert_int_equal(c.horizon_days, 14);
+    /* Quick plans are on by default (docs/engine.md, "Quick plans"). */
+    assert_true(c.quick_plan);
+    assert_int_equal(c.quick_debounce_ms, 20);
+    assert_int_equal(c.full_plan_after_ms, 2000);
+    unlink(p);
+    free(p);
+    p = write_temp("quick_plan = no\nquick_debounce_ms = 300\nquick_plan_seconds = 0.25\n"
+                   "quick_plan_iterations = 500\nfull_plan_after_ms = 0\n");
+    assert_int_equal(config_load(p, &c, err, sizeof err), 0);
+    assert_false(c.quick_plan);
+    assert_int_equal(c.quick_debounce_ms, 300);
+    assert_true(c.quick_plan_seconds == 0.25);
+    assert_int_equal(c.quick_plan_iterations, 500);
+    assert_int_equal(c.full_plan_after_ms, 0);
     unlink(p);
     free(p);
 
@@ -54,6 +68,7 @@ static void test_config_parses_and_reports_lines(void **state)
         {"migrate_on_start = maybe\n", "not a boolean"},
         {"just words\n", "expected 'key = value'"},
         {"debounce_ms = 5000\nmax_debounce_ms = 100\n", "max_debounce_ms"},
+        {"quick_plan_seconds = 0\n", "quick_plan_seconds must be above 0"},
         /* Found by tests/fuzz/fuzz_config: the hex spelling of a subnormal passed, the decimal
            one was "not a number"; neither is a planning budget. */
         {"plan_seconds = 0x1p-1027\n", ":1: plan_seconds: out of range"},
