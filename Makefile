@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # staffd build. `make` builds build/staffd; `make check` installs what is
 # missing (tools/deps.sh) and runs every test under AddressSanitizer +
 # UndefinedBehaviorSanitizer; `make demo` runs the demo; `make lint` checks

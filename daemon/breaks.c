@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * breaks.c — break windows from contract rules, and their placement against
  * the queue's coverage (see include/breaks.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * calendar.c — renders one agent's schedule as an iCalendar feed (include/calendar.h).
  *

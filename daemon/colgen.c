@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * colgen.c — the LP relaxation of an engine instance by column generation,
  * and a roster dived from it (see include/colgen.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * config.c — parsing and validation of the configuration file (see
  * include/config.h). Unknown keys are errors: a misspelt key silently

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * console.c — the planners' console: sign-in and sessions, CSRF, the
  * sign-in rate limit, and the what-if and hire actions (see

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * console_data.c — the console's SQL and the shaping of its results into
  * template values (see include/console_data.h). Nothing here does I/O: the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * console_parse.c — the console's readers of request bytes (see
  * include/console_parse.h): paths, the Cookie header, the form's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * console_svg.c — the coverage heatmap and the day time lines of the console
  * (see include/console_svg.h). Markup comes only from literals (html_lit),

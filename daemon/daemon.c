@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * daemon.c — the loop of `staffd run` (see include/daemon.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * db.c — the daemon's one PostgreSQL connection, driven by libpq in
  * non-blocking mode on the loop thread (see include/db.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * engine_dp.c — the per-agent dynamic programme (see include/engine_dp.h,
  * docs/engine.md, Method 1): the cheapest horizon of one agent, every hard

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * engine_dp_tables.c — what one call of the per-agent DP (engine_dp.c)
  * prepares before it runs, all from the instance, the caller's costs and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * engine_model.c — the engine's model (see include/engine.h, docs/engine.md):
  * the builder (engine_instance_new, cells, options, rules, wishes, the

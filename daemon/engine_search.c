@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * engine_search.c — the engine's local search (see include/engine_search.h,
  * docs/engine.md, Method 2-5): one thread's roster, improved by moves that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * engine_solve.c — engine_solve() (see include/engine.h, docs/engine.md,
  * Method 6-10): one run's orchestration on top of the local search

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * feeds.c — rendered calendars by agent, and tokens by hash (see
  * include/feeds.h). Both tables are sorted arrays searched by bsearch: they

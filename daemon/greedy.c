@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * greedy.c — the first scheduler, a greedy builder (see include/greedy.h).
  *

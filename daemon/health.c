@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * health.c — /healthz and /metrics bodies (see include/health.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * hiring.c — hiring profiles from a plan's shortage (see include/hiring.h; the
  * method is explained in docs/recruitment.md).

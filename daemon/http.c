@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * http.c — the HTTP front end: h2o 2.2.5 (libuv build) serving calendar feeds,
  * /healthz and /metrics on the daemon's loop (see include/http.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * leader.c — which sites this daemon plans (see include/leader.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * load.c — the snapshot query and its parsing (see include/load.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * log.c — stderr logging with journal priority prefixes (see include/log.h).
  * One fprintf per line with the stream locked, so lines from worker threads

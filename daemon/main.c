@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * main.c — the `staffd` command line: picks the subcommand and hands over.
  * Exit status: 0 success, 1 runtime failure, 2 usage or configuration error.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * migrate.c — ordered, transactional, recorded schema migrations under an
  * advisory lock (see include/migrate.h). Blocking by design: it runs before

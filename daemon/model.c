@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * model.c — lifetime of snapshots and plans, and local-time arithmetic over
  * the offset tables that PostgreSQL computed for the snapshot (see model.h).

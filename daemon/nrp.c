@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * nrp.c — the Curtois & Qu benchmark (see include/nrp.h, docs/nrp.md):
  * parser, solution files, the independent checker, translation into the

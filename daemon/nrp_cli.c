@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * nrp_cli.c — `staffd nrp`: solve, check or export a Curtois & Qu instance.
  *

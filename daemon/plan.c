@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * plan.c — a planning run from snapshot to plan (see include/plan.h).
  * Requirements are computed per cell and rounded per queue (one queue, one

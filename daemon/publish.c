@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * publish.c — stable identities across planning runs (see include/publish.h).
  * Exact matches are paired first so that an unchanged shift never loses its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * recruit.c — hiring needs and applicant ranking from a plan's shortage (see
  * include/recruit.h; the model is explained in docs/recruitment.md).

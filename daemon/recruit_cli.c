@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * recruit_cli.c — `staffd recruit`: hiring needs and the best candidates for
  * what the current data leaves short, --what-if a few were hired,

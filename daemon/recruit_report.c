@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * recruit_report.c — recruitment results for people and programs (see
  * include/recruit_report.h): the JSON that the store lands and GET

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * requirements_cli.c — `staffd requirements`: the staffing maths, one line per
  * interval, so a planner can check any figure by hand.

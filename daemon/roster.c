@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * roster.c — a contact centre's planning problem as an engine instance
  * (see include/roster.h and include/engine.h).

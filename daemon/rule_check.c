@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rule_check.c — the independent rule checker (see include/rule_check.h). It
  * re-verifies a finished set of shifts from scratch, sorted per agent, with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * runs.c — the planning runs of the sites this daemon leads (see
  * include/runs.h).

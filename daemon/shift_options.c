@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * shift_options.c — the shifts an agent may work (see include/shift_options.h):
  * every contract length from every start step inside an availability window,

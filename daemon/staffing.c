@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * staffing.c — staffing requirements and predictions for one queue and interval
  * (Erlang C, Erlang A, chat concurrency, email workload); see include/staffing.h

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * store.c — parameters for staffd.publish_run (see include/store.h).
  * Shift changes and errors go as JSON (cJSON); coverage, the bulk of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * template.c — the console's template renderer and its one HTML escaper (see
  * include/template.h for the syntax and the rules it enforces).

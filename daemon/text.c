@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * text.c — UTF-8-safe formatting into fixed buffers (see include/text.h).
  * The cut backs off over continuation bytes (10xxxxxx) to the start of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * util.c — small helpers shared by every module (see include/util.h).
  */

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- staffd demo data: three queues, two weeks of demand shaped on a real bank's
 -- call arrivals, ~150 remote agents in nine time zones, time off and applicants.
 --

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- staffd demo, two sites: after demo/demo.sql, the German voice team becomes a
 -- site of its own ("dach", Europe/Berlin) beside the English and Nordic chat
 -- teams (site 1, renamed "english and nordic"). `make demo DAEMONS=2` loads

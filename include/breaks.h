@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * breaks.h — places each shift's breaks where the queue misses the agent least.
  *

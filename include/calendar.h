@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * calendar.h — renders one agent's schedule as an iCalendar (RFC 5545) feed.
  *

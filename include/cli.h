@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cli.h — the subcommands of `staffd` besides run, migrate and check-config:
  * one home for the command lines, so that the modules they drive (staffing,

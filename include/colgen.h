@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * colgen.h — the LP relaxation of an engine instance by column generation,
  * and a roster dived from it.

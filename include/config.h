@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * config.h — the `key = value` configuration file (see docs/interfaces.md).
  *

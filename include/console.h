@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * console.h — the planners' web console: routes, sign-in, sessions, CSRF,
  * rate limits, and the jobs behind its two actions (what-if, hire).

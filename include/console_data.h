@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * console_data.h — every SQL statement of the planners' console and the
  * shaping of its results into template values (console.c routes, this module

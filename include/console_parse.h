@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * console_parse.h — what the planners' console reads out of a request's
  * bytes: the route of its path, its Cookie header, the Content-Type of a

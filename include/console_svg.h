@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * console_svg.h — the console's pictures, drawn on the server as inline SVG
  * (no chart library, no script): the coverage heatmap of a queue and the

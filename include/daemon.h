@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * daemon.h — `staffd run`: the event loop that ties the modules together.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * db.h — the daemon's one PostgreSQL connection, driven without blocking.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * engine.h — the rostering engine: one generic model for contact centres and
  * the Curtois rostering benchmark (docs/nrp.md), solved by dynamic

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * engine_dp.h — the engine's per-agent dynamic programme (engine_dp.c): the
  * cheapest horizon of one agent that breaks none of its hard rules, under

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * engine_internal.h — the engine's prepared model: struct engine_instance as
  * engine_model.c builds and finalizes it (options sorted by agent and day,

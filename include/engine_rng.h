@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * engine_rng.h — the engine's seeded random numbers (splitmix64): the
  * search's moves and the DP's tie-breaking nudge (engine_dp_costs) draw from

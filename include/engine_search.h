@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * engine_search.h — the engine's local search (engine_search.c) as the
  * orchestration (engine_solve.c) drives it: one struct search per thread,

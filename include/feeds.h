@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * feeds.h — the in-memory cache of every agent's rendered calendar.
  *

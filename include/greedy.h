@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * greedy.h — the first scheduler: a greedy builder over the shift options
  * (shift_options.h), used when a run has no engine budget and as the what-if

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * health.h — what /healthz and /metrics say, from figures the daemon gathers.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * hiring.h — hiring profiles: the shortage a plan leaves, sized in whole hires
  * of a contract template and grouped into job ads HR can post ("8 hires for

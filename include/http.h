@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * http.h — the HTTP front end: h2o (libuv build) on the daemon's loop.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * http_internal.h — the pure parsers behind http.c: request paths and feed
  * tokens, HTTP dates, entity tags and If-None-Match, the Authorization

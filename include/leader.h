@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * leader.h — which sites this daemon plans, decided through PostgreSQL.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * load.h — reading a planning snapshot from PostgreSQL.
  *

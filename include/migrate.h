@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * migrate.h — schema migrations, compiled into the binary from
  * migrations/NNNN_name.sql (tools/embed-migrations.sh).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * model.h — the immutable planning snapshot and the plan computed from it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * nrp.h — the Curtois & Qu rostering benchmark (docs/nrp.md): parser, an
  * independent checker, translation into the engine's model, an LP writer for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * plan.h — one planning run over an immutable snapshot: requirements per
  * queue and 15-minute cell (staffing.c), shifts (roster.c with a search

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * publish.h — what a new plan changes in the published schedule.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * recruit.h — recruitment: the shortage a planning run leaves, turned into
  * hiring needs and a ranking of applicants (the model and its parameters

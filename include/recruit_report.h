@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * recruit_report.h — recruitment results rendered: JSON for the database and
  * the API, text for a terminal. Pure, like recruit.c whose results it reads;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * requirements_cli.h — the CSV reader of `staffd requirements` (whose entry
  * point, requirements_main, is in cli.h with the other subcommands).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * roster.h — plans a contact centre with the rostering engine (engine.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rule_check.h — the independent checker of a finished schedule: every
  * shift's length, start step, skill, availability and time off, and per agent

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * runs.h — the planning runs of the sites this daemon leads.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * shift_options.h — every shift an agent may work, the choices every planner
  * (greedy.c, roster.c) picks from.

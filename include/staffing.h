@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * staffing.h — how many agents one queue needs in one interval, and how a given
  * number of agents will perform (Erlang C, Erlang A, chat concurrency, email).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * store.h — turns a finished plan into the one statement that lands it
  * (staffd.publish_run, migrations/0002_publish_run.sql; its last form is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * template.h — HTML from templates compiled into the binary, with HTML
  * escaping done here and nowhere else.

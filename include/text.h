@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * text.h — UTF-8-safe text in fixed buffers.
  *

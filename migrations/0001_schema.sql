@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- staffd data contract, first version: the inputs HR writes, the outputs staffd
 -- writes, and the functions that issue private feed URLs.
 --

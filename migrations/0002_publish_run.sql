@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- staffd.publish_run: lands one planning run whole, in the caller's single
 -- statement (so in one transaction): the run row, the shift changes the
 -- daemon computed (inserts mint UUIDs; updates and cancellations carry the new

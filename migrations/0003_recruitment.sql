@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- Recruitment: hiring an applicant in one call (staffd.hire), the shape of the
 -- two recruitment outputs (hiring_needs, candidate_ranking) as recruit.c
 -- computes them, the function the daemon lands them with

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- Breaks and preferences: the format of contracts.break_rules, checked at
 -- write time with a message that says what is wrong; staffd.preferences, the
 -- agents' wishes about days and times; and staffd.publish_run, which now also

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- Trust: what staffd reports must be true, and no single row can stop planning.
 --
 -- * runs.planned_at: the instant a run planned as of (its snapshot's clock).

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- Feeds that tell the whole truth (issue #12, finding 7).
 --
 -- * A rename reaches the feeds at once. An agent's name is its calendar's

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- One publication at a time, and never from a stale plan.
 --
 -- A daemon killed (or cut off from PostgreSQL) while its publish statement

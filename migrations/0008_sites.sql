@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- Sites: one company, several markets, each planned on its own.
 --
 -- A site (staffd.sites) owns its queues, agents, contracts and applicants; what

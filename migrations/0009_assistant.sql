@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- The assistant's share: companies that keep an AI assistant in front of their
 -- people let it resolve part of the contacts and hand the rest, often the
 -- harder ones, to an agent. A queue says which share the assistant resolves

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- The planners' console (docs/console.md): who may sign in, their sessions,
 -- and what they did.
 --

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- The console per site (docs/console.md): a hire is made at the site the
 -- planner is looking at, and refused when the applicant or the contract is of
 -- another site.

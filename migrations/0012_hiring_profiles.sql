@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- Hiring profiles (docs/recruitment.md, "Hiring needs"): the shortage a run
 -- leaves is sized in whole hires of one contract template and grouped into
 -- profiles HR can post as job ads, with what is left after them.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- Surplus beside shortage, and the shortage no roster can fix (issue 17).
 --
 -- Surplus: agents scheduled above the requirement cost money and are a sign

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- Quick runs (issue #17, "a change reaches the agent's calendar within a second").
 --
 -- * runs.kind: 'full' (the whole site searched) or 'quick' (only the agents a

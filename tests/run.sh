@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Runs the whole suite: every unit test binary, each fuzz harness over its
 # corpus and a few seconds more (one test each), then the integration tests
 # against a throwaway PostgreSQL that this script starts and stops. Prints a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Runs the integration tests as of several fixed instants spread over a day,
 # across a week boundary (Sunday to Monday, UTC) and across a daylight-saving
 # change, to show that no test depends on the hour or the date it runs at.

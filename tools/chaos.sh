@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The chaos run on its own (`make chaos`): tests/integration/test_chaos.py with
 # the daemon of BUILD_DIR (default build/asan), for $CHAOS_SECONDS (default
 # 300) of faults. The test starts, kills and removes a PostgreSQL cluster of

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # make demo: build staffd, give it a database with demo data, print three agents'
 # calendar feed URLs and run the daemon in the foreground. Ctrl-C stops the
 # daemon, then the PostgreSQL cluster this script started. Running it again

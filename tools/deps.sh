@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Installs the Debian packages needed to build, test and demo staffd (make deps).
 #   tools/deps.sh            install what is missing (as root), or print the command
 #   tools/deps.sh --check    only report; exit 1 if anything is missing

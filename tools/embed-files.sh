@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Turns the console's templates and static files into a C array of struct
 # embedded_file (include/template.h), the way embed-migrations.sh does for the
 # migrations: the binary serves exactly the pages it was built with.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Turns migrations/NNNN_name.sql into a C array (see include/migrate.h) so that the
 # binary carries exactly the migrations it was built with.
 set -eu

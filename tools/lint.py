@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """The architecture, checked (make lint).
 
 1. The planning core is pure: none of its files includes libpq, libuv, h2o or
@@ -8,8 +9,10 @@
 2. The modules form no cycle: module X (daemon/X.c with include/X.h, or a
    header alone) depends on Y when one of X's files includes include/Y.h. A
    cycle means two rooms that cannot be understood, tested or replaced apart.
+3. Every C file opens with its licence: "/* SPDX-License-Identifier: ISC */"
+   (LICENSE), so that a file copied out of the tree still says under what terms.
 
-    tools/lint.py [ROOT]        exit 0 when both hold; else each problem on stderr, exit 1
+    tools/lint.py [ROOT]        exit 0 when all hold; else each problem on stderr, exit 1
     tools/lint.py --self-test   shows that each check fails on a tree made to break it
 """
 import os
@@ -31,6 +34,7 @@ FORBIDDEN = {
     "h2o.h": "h2o",
     "cJSON.h": "cJSON",
 }
+SPDX = "/* SPDX-License-Identifier: ISC */"
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 
 
@@ -65,6 +69,14 @@ def check(root):
                     deps[m].add(base[:-2])
                 elif kind == "<" and base in FORBIDDEN:
                     system[m].add(base)
+
+    # 3. The licence line, first in every file.
+    for m in sorted(mods):
+        for path in mods[m]:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                first = f.readline().rstrip("\n")
+            if first != SPDX:
+                problems.append("%s does not open with %s" % (os.path.relpath(path, root), SPDX))
 
     # 1. Purity, through project headers too.
     for m in sorted(CORE & set(mods)):
@@ -133,6 +145,7 @@ def self_test():
             {"db": ('#include "http.h"\n', ""), "http": ('#include "db.h"\n', "")}, 1),
         "a longer cycle": ({"a": ('#include "b.h"\n', ""), "b": ("", '#include "c.h"\n'),
                             "c": ('#include "a.h"\n', "")}, 1),
+        "a file without its licence line": ({"model": ("", ""), "plan": (None, "")}, 1),
     }
     for name, (files, want) in cases.items():
         with tempfile.TemporaryDirectory() as root:
@@ -140,9 +153,9 @@ def self_test():
             os.mkdir(os.path.join(root, "include"))
             for m, (c, h) in files.items():
                 with open(os.path.join(root, "daemon", m + ".c"), "w") as f:
-                    f.write(c)
+                    f.write("" if c is None else SPDX + "\n" + c)
                 with open(os.path.join(root, "include", m + ".h"), "w") as f:
-                    f.write(h)
+                    f.write(SPDX + "\n" + h)
             got = len(check(root))
             if (got > 0) != (want > 0):
                 print("lint self-test: %s: %d problem(s), expected %s"
@@ -163,7 +176,7 @@ def main():
         print("lint: " + p, file=sys.stderr)
     if problems:
         return 1
-    print("lint: the planning core is pure and the %d modules form no cycle" % len(modules(root)))
+    print("lint: the planning core is pure, the %d modules form no cycle, every C file carries its licence line" % len(modules(root)))
     return 0
 
 

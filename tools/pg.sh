@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Throwaway PostgreSQL for tests and the demo.
 #   tools/pg.sh start DIR [PORT]   initdb (once) and start a cluster in DIR, socket in DIR
 #   tools/pg.sh stop DIR [MODE]    pg_ctl stop -m MODE: fast (default) or immediate (a crash:

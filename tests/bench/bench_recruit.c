@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench_recruit.c — how long ranking 5,000 candidates takes against the
  * shortage a 1,000-agent site leaves (target: 10 s on the project's 2-core

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench_scale.c — plans a generated contact-centre site (gen_site.c) with
  * plan_run() under a wall-clock budget and prints what came out: shortage,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench_staffing.c — time 1,000,000 staffing_required() calls per model.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench_surplus.c — what a plan leaves short and over, which part of the
  * shortage no roster can fix, and how much of an absence the next run covers

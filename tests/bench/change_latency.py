@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """One agent's time off, from the commit to the changed feed, and what it costs in plan quality.
 
 Each trial takes another agent with a scheduled shift past the freeze, INSERTs

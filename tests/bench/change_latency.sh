@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # One agent's change to the agent's feed (issue #17): `make bench` runs it.
 # Two sites, each planned by the daemon with its defaults (1 s plans, 14-day
 # horizon) in two settings, one after the other on the same database:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The console on a large site (make bench, or alone): a 1,000-agent, 28-day
 # site from tests/bench/gen_site.c written as SQL (site_sql.c), planned by the
 # daemon itself, then every page timed (console_pages.py): median time to the

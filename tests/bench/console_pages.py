@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Times the console's pages (tests/bench/console.sh): signs in with a link,
 then requests each page ROUNDS times over one keep-alive connection and prints
 per page the median time to the first byte (the server builds a page whole

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * gen_nrp.c — hard rostering instances in the Curtois & Qu format
  * (docs/nrp.md), with the published family's structure, at any size: the

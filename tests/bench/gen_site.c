@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * gen_site.c — a synthetic contact-centre site for the scale benchmark (see
  * gen_site.h and docs/scale.md). Everything is drawn from one seeded

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * gen_site.h — a synthetic but realistic contact-centre site as an in-memory
  * planning snapshot, for the scale benchmark (tests/bench/bench_scale.c).

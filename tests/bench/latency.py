@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """From a committed availability INSERT to the changed feed being served.
 
 Each trial adds a new agent (contract, skill, private feed URL, no availability

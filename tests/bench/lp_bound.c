@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * lp_bound.c — writes the roster problem's linear relaxation (see lp_bound.h).
  * Terms are written a few per line: CPLEX LP readers accept a row spread over

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * lp_bound.h — the linear relaxation of a site's roster problem, written as a
  * CPLEX-format LP file for an outside solver (CBC or GLPK), so that staffd's

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Curtois & Qu benchmark: solves instances 1-12 with staffd's engine and prints,
 # per instance and time limit, the median objective over the seeds beside the
 # best known value (tests/data/nrp/best_known.csv). Every solution is re-judged

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The same instances as an integer program (`staffd nrp FILE --write-lp`) solved
 # by COIN-OR CBC (apt-get install coinor-cbc) with the same time limit, beside
 # staffd's engine (one run, seed 1) and the best known value.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The engine on generated rostering instances of the Curtois & Qu family
 # (tests/bench/gen_nrp.c), from 30 staff x 28 days x 3 types to 150 x 364 x 32,
 # beside two references: the LP bound of staffd's own column generation

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # `make bench`: the measurements quoted in the README, each against a
 # baseline measured in the same run.
 #   1. Feed serving: wrk against one demo agent's feed from staffd, and against

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Contact-centre scale: plans generated sites of 100, 1,000 and 10,000 agents
 # (tests/bench/gen_site.c, 28 days of 15-minute cells) with growing wall-clock
 # budgets, one process per run under /usr/bin/time -v, and reports where the

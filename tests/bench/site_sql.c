@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * site_sql.c — a generated site (gen_site.c) written as SQL for the schema,
  * so that the daemon itself can plan it and the console be measured on it

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Sites and several daemons, measured (issue #14): `make bench-sites` (or
 BENCH_SITES=1 make bench) runs it; about 30 minutes on 2 cores.
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Runs the libFuzzer harnesses of tests/fuzz/ (built by `make fuzz-build` into
 # build/fuzz/fuzzers/) for a given time each, at nice 19, and prints one line
 # per harness: seconds run, executions, coverage (cov: edges, ft: features,

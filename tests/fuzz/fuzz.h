@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz.h — what every libFuzzer harness in tests/fuzz/ shares (header-only):
  * a failed oracle check aborts with a message, which libFuzzer reports as a

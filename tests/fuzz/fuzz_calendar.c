@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_calendar.c — libFuzzer harness for calendar rendering
  * (calendar_render() in daemon/calendar.c) of arbitrary agent and queue

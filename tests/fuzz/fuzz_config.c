@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_config.c — libFuzzer harness for the configuration file parser
  * (config_parse() in daemon/config.c, the one config_load() uses).

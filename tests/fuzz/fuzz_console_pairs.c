@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_console_pairs.c — libFuzzer harness for what the console reads out of
  * a query string or a form body (daemon/console_parse.c):

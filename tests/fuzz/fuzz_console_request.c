@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_console_request.c — libFuzzer harness for the rest of what the
  * console reads out of a request (daemon/console_parse.c): the Cookie header

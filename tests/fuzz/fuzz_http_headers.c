@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_http_headers.c — libFuzzer harness for the request headers staffd
  * reads itself (daemon/http.c; h2o parses the HTTP syntax around them):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_http_path.c — libFuzzer harness for request routing
  * (http_route_path() in daemon/http.c): which resource a raw request path

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_nrp.c — libFuzzer harness for the Curtois & Qu instance parser
  * (nrp_parse() in daemon/nrp.c) and everything `staffd nrp` does with what it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_nrp_solution.c — libFuzzer harness for the benchmark's solution
  * reader (nrp_solution_parse() in daemon/nrp.c, what `staffd nrp FILE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_requirements_csv.c — libFuzzer harness for the interval CSV of
  * `staffd requirements --csv` (requirements_csv_next() in

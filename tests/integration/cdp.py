@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """A real browser for the console's tests: Debian's headless chromium, driven
 over the Chrome DevTools Protocol with Python's standard library only (a
 small WebSocket client, RFC 6455, written here).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Shared helpers for the staffd integration tests.
 
 Every test file runs as `/usr/bin/python3 tests/integration/test_x.py` from the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The invariants of several daemons sharing sites (issue #14), checked from
 outside: by tests/integration/test_sites_chaos.py after every step of its
 faults, and by tests/bench/sites.py after every failover trial. Not a test of

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """GET /api/recruitment: hiring needs and the applicant ranking as JSON, behind
 the admin token (only its SHA-256 in the configuration) and off by default."""
 import hashlib

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Bad input rows are refused by PostgreSQL at insert time with a message that
 names the rule; output tables refuse writes from anyone but the daemon; the
 daemon keeps running and planning after all of it.

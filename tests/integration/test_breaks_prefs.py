@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Breaks and preferences against a real PostgreSQL and the real daemon.
 
 contracts.break_rules and staffd.preferences refuse bad rows with messages

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """A chaos run (issue #12): bounded, self-stopping, reproducible by its seed.
 
 The test starts its own PostgreSQL cluster (tools/pg.sh in a temporary

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """The planner's clock: with `clock = database` a run plans as of PostgreSQL's
 now() (runs.planned_at, the horizon from 00:00 UTC of that day); a fixed
 `clock` set by a reload moves the next run to that instant, horizon and all;

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """The planners' console over plain HTTP: sign-in links and sessions, cookies,
 CSRF, roles, revocation, the sign-in rate limit, security headers, escaping,
 CSV downloads and bad requests (docs/console.md). The fixture has three

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """The console in a real browser (Debian's headless chromium over the DevTools
 protocol, tests/integration/cdp.py) on the demo data, planned as of the tests'
 fixed clock: the figures on the pages against the same figures computed

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Idle clients cannot starve the database connection (issue #12, finding 5).
 
 The daemon runs with a descriptor limit of 256 (as if the unit's LimitNOFILE

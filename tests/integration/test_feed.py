@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Calendar feeds over HTTP, as subscribing clients see them (docs/interfaces.md
 "HTTP", docs/feeds.md): headers, conditional requests, byte-stable bodies,
 cancellations, revocation and re-issue of private URLs, /healthz and /metrics.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Feeds that tell the whole truth (issue #12, finding 7): renames reach the
 feeds at once with SEQUENCE + 1 and a later Last-Modified; Last-Modified is
 never later than Date; long names are cut on a character with "…" and keep

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Hiring profiles on the demo data (docs/recruitment.md, "Hiring needs").
 
 `staffd recruit` sizes the shortage in whole hires of a contract template and

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Bad data stays local: every row of tests/integration/hostile_rows.txt is
 either refused by a named rule, or gets in and is reported in
 staffd.input_errors while the rest is still planned. Never a failed run,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """The systemd notify protocol, as systemd sees it: a datagram socket named by
 NOTIFY_SOCKET receives READY=1 once the database is connected, STATUS= lines,
 WATCHDOG=1 at half of WATCHDOG_USEC, RELOADING=1 then READY=1 on SIGHUP, and

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """`staffd nrp` end to end on the real binary: a benchmark instance solved to its
 known optimum and written out, the written solution judged by the independent
 checker (and a broken one refused), the LP relaxation's bound, and clear errors

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Quick runs (issue #17, docs/engine.md "Quick plans"): one agent's time off,
 committed, reaches that agent's feed by a run marked kind = 'quick' in
 staffd.runs, which changes only that agent and the neighbours who fill the

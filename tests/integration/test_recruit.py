@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Recruitment against a real PostgreSQL and the real daemon.
 
 Bad applicant rows are refused with a message naming the rule; staffd.hire()

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """On the demo data: hiring the top-ranked applicant lowers the shortage the next
 run realises by the amount the ranking predicted, within 10 %.
 

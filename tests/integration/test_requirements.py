@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """`staffd requirements`: the published worked examples from a CSV, the inverse
 question (--agents), clear errors for bad rows, and a queue's forecast read from
 the database with the queue's own parameters."""

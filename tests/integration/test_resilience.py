@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Resilience: debounce of change bursts, PostgreSQL going away and coming back
 under the running daemon, SIGHUP with a broken and a valid configuration,
 `staffd check-config`, and `staffd migrate` (idempotent, safe when concurrent).

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Planning rules against a real PostgreSQL and the real daemon.
 
 With the small fixture loaded, the daemon's first run must produce a schedule

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Clean stop on SIGTERM: while idle, and right after a change that starts a
 planning run on larger data (300 agents, 3 queues, 14 days). The daemon must exit
 0 within 5 s and leave no half-written run: every run row succeeded, failed or

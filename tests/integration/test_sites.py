@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Sites and several daemons on one database (issue #14).
 
 Two sites, two daemons. Before sites and leadership, two daemons on one

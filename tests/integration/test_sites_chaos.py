@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Three daemons, six sites with different demand, and their leaders hit again
 and again (issue #14; the short version make check keeps, tests/bench/sites.py
 is the long one that measures).

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Surplus beside shortage, and the shortage no roster can fix (migration 0013).
 
 On the small fixture under the tests' fixed clock (voice-sv needs far more than

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """The shipped unit file: `systemd-analyze verify` is clean and
 `systemd-analyze security --offline=true --threshold=20` passes (exposure <= 2.0)."""
 import os

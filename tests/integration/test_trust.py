@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Nothing stops planning silently (issue #12, findings 1 and 4).
 
 - A snapshot read cancelled while it waits on a lock (pg_cancel_backend, as a

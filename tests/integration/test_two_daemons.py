@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Two daemons on one database, one site (issue #14's defect).
 
 Before leadership, both daemons planned and both wrote: each change cost two

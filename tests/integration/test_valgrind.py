@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """The plain (non-sanitizer) daemon build under valgrind memcheck: start, one
 planning run, a few HTTP requests, SIGTERM. Exit code 0 and no definite leaks.
 A missing valgrind or binary is a FAIL, never a silent pass.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests of break placement (breaks.c): the windows a contract's rules give a
  * shift, placements that respect them, less shortage than breaks in the middle

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_calendar.c — calendar_render(): what it writes is read back with libical
  * (event count, UIDs, instants, SEQUENCE, STATUS, text), and the text itself is

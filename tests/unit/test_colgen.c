@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_colgen.c — the LP relaxation by column generation and its dives
  * (daemon/colgen.c): the bound never exceeds a roster the search finds, the

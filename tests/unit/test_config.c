@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests of the configuration file parser (config.c): values, defaults, the
  * line named in every error, and a failed load leaving the old configuration.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_console_data.c — the console's choice of site without a database: the
  * sites statement's result is built in memory (PQsetvalue) and given to

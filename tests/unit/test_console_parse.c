@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_console_parse.c — the console's readers of outside input
  * (include/console_parse.h) without a server: key=value pairs and their

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_db.c — daemon/db.c against a real PostgreSQL (no mocks).
  *

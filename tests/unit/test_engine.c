@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests of the rostering engine (engine_*.c): rules counted by engine_check()
  * on hand-made rows; the DP against brute force on tiny instances; property

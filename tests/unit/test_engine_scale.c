@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests of the engine on instances of sizes instances 1-12 never had (issue
  * 15): 64 shift types with many bounded types per agent, a horizon of 364

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_feeds.c — daemon/feeds.c without a database: the results of
  * feeds_tokens_sql and feeds_shifts_sql are built in memory (PQsetvalue), so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_http.c — daemon/http.c over real sockets.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_http_parse.c — the pure parsers of http.c (include/http_internal.h)
  * without a socket: routing of paths, the Authorization header, HTTP dates in

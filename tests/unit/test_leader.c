@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests of the leadership decision (leader_decide in leader.c): each daemon
  * takes free sites up to its share and gives back what it holds beyond it.

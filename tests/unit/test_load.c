@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests of the snapshot loader (load.c) without a server: the query text
  * load_snapshot_sql() builds, and load_snapshot() over results made in memory

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests of the migrations the binary carries (migrate.h, compiled in by
  * tools/embed-migrations.sh), without a server: they are the files in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests of the Curtois & Qu benchmark module (nrp.c): the parser on all 12
  * instances, the independent checker on hand-made solutions with known

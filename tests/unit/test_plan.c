@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests of a planning run's requirements and coverage (plan.c): Erlang C with
  * shrinkage per 15-minute cell, email by workload over its response goal, and

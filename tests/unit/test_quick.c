@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests of quick plans (roster.c with roster_params.quick_agents, docs/engine.md
  * "Quick plans"): a week, two queues, six agents; a roster is planned in full

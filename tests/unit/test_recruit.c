@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests of recruitment (recruit.c): hiring needs from a plan's shortage and
  * the greedy ranking of candidates, on small snapshots built by hand. The

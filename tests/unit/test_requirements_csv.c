@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests of the requirements CSV reader (requirements_csv_next() in
  * requirements_cli.c): rows, the header, comments, every line end, lines of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests of the contact-centre roster (roster.c) on small snapshots:
  * preferences (avoid a weekday, prefer an evening, avoid a window, prefer a

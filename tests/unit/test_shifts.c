@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests of local-time arithmetic (model.c), shift options (shift_options.c),
  * the greedy scheduler (greedy.c) and the rule checker (rule_check.c): DST in

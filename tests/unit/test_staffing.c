@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_staffing.c — tests for daemon/staffing.c.
  *

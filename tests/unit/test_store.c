@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests of the publish statement's parameters (store.c), without a server:
  * the statement takes every parameter store_build_params() fills, and a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests of the console's template renderer (template.c): every value is
  * escaped whatever the tag, only a built fragment passes as markup, sections

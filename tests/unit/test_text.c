@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests of UTF-8-safe formatting (text.c): every cut of names made of one-,
  * two-, three- and four-byte characters, at every buffer size, leaves valid

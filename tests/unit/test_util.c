@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Tests of the shared small helpers (util.c): the two ways an array grows,
  * division rounded down, and the clocks.
