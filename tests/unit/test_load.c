@@ -50,7 +50,7 @@ enum {
 
 static const int columns[N_RESULTS] = {
     [CLOCK] = 2,      [TZ] = 3,     [QUEUES] = 12,    [DEMAND] = 7,
-    [CONTRACTS] = 11, [AGENTS] = 4, [SKILLS] = 2,     [AVAIL] = 7,
+    [CONTRACTS] = 12, [AGENTS] = 4, [SKILLS] = 2,     [AVAIL] = 7,
     [TIME_OFF] = 4,   [SHIFTS] = 7, [CANDIDATES] = 6, [CAND_SKILLS] = 2,
     [CAND_AVAIL] = 5, [PREFS] = 8,  [BREAKS] = 4,     [RECENT] = 3,
 };
@@ -178,7 +178,7 @@ static void test_rows_become_the_snapshot(void **state)
         "0");
     ROW(res[QUEUES], "2", "chat-en", "chat", "0.9", "60", "0.85", "2", "0", "0.3", "UTC", "0", "0");
     ROW(res[CONTRACTS], "5", "full time", "0", "2400", "5", "5", "660", "30", "480,360", "[]",
-        NULL);
+        NULL, "t");
     ROW(res[AGENTS], "10", "Ana", "UTC", "5");
     ROW(res[AGENTS], "11", "Bo", "UTC", "5");
     ROW(res[SKILLS], "10", "1");
@@ -210,6 +210,7 @@ static void test_rows_become_the_snapshot(void **state)
     assert_int_equal(s.n_contracts, 1);
     assert_int_equal(s.contracts[0].n_lengths, 2);
     assert_int_equal(s.contracts[0].shift_lengths_minutes[1], 360);
+    assert_true(s.contracts[0].hiring_template); /* the last column (migration 0012) */
     assert_int_equal(s.n_agents, 2);
 
     const struct agent *ana = &s.agents[0], *bo = &s.agents[1];
