@@ -177,8 +177,8 @@ static void test_rows_become_the_snapshot(void **state)
     ROW(res[QUEUES], "1", "voice-en", "voice", "0.8", "20", "0.85", "1", "0", "0.3", "UTC", "0",
         "0");
     ROW(res[QUEUES], "2", "chat-en", "chat", "0.9", "60", "0.85", "2", "0", "0.3", "UTC", "0", "0");
-    ROW(res[CONTRACTS], "5", "full time", "0", "2400", "5", "5", "660", "30", "480,360", "[]",
-        NULL, "t");
+    ROW(res[CONTRACTS], "5", "full time", "0", "2400", "5", "5", "660", "30", "480,360", "[]", NULL,
+        "t");
     ROW(res[AGENTS], "10", "Ana", "UTC", "5");
     ROW(res[AGENTS], "11", "Bo", "UTC", "5");
     ROW(res[SKILLS], "10", "1");
