@@ -99,57 +99,38 @@ int main(int argc, char **argv)
     struct canceller canc = {.after = -1, .raised_at = -1};
     atomic_init(&canc.flag, false);
     atomic_init(&canc.done, false);
-    static const struct option longopts[] = {{"agents", required_argument, NULL, 'n'},
-                                             {"csv", required_argument, NULL, 'c'},
+    static const struct option longopts[] = {GEN_SITE_LONGOPTS("seed"),
                                              {"seconds", required_argument, NULL, 'b'},
                                              {"iterations", required_argument, NULL, 'i'},
-                                             {"seed", required_argument, NULL, 's'},
                                              {"plan-seed", required_argument, NULL, 'p'},
                                              {"threads", required_argument, NULL, 't'},
-                                             {"load", required_argument, NULL, 'l'},
-                                             {"step", required_argument, NULL, 'm'},
-                                             {"queues", required_argument, NULL, 'q'},
-                                             {"infeasible", required_argument, NULL, 'k'},
                                              {"lp", required_argument, NULL, 'L'},
                                              {"no-plan", no_argument, NULL, 'N'},
                                              {"options", no_argument, NULL, 'O'},
                                              {"cancel-after", required_argument, NULL, 'C'},
                                              {NULL, 0, NULL, 0}};
     int ch;
+    char err[256] = "";
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        int site_opt = gen_site_option(&gp, ch, optarg, err, sizeof err);
+        if (site_opt < 0) {
+            fprintf(stderr, "bench_scale: %s\n", err);
+            return 2;
+        }
+        if (site_opt > 0)
+            continue;
         switch (ch) {
-        case 'n':
-            gp.agents = atoi(optarg);
-            break;
-        case 'c':
-            gp.arrivals_csv = optarg;
-            break;
         case 'b':
             pp.seconds = atof(optarg);
             break;
         case 'i':
             pp.iterations = atol(optarg);
             break;
-        case 's':
-            gp.seed = strtoull(optarg, NULL, 10);
-            break;
         case 'p':
             pp.seed = strtoull(optarg, NULL, 10);
             break;
         case 't':
             pp.threads = atoi(optarg);
-            break;
-        case 'l':
-            gp.load = atof(optarg);
-            break;
-        case 'm':
-            gp.step_minutes = atoi(optarg);
-            break;
-        case 'q':
-            gp.queues = atoi(optarg);
-            break;
-        case 'k':
-            gp.infeasible = atoi(optarg);
             break;
         case 'L':
             lp_path = optarg;
@@ -184,7 +165,6 @@ int main(int argc, char **argv)
     double pk, cur, t0 = util_mono_seconds();
     struct snapshot s;
     struct gen_site_info info;
-    char err[256] = "";
     int rc = gen_site(&gp, &s, &info, err, sizeof err);
     if (rc < 0) {
         fprintf(stderr, "bench_scale: %s\n", err);

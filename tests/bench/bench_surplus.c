@@ -5,13 +5,16 @@
  * again (docs/engine.md, "Contact-centre plans: shortage and surplus").
  *
  *   bench_surplus (--db CONNINFO [--clock 2026-12-09T16:05:00Z] [--days 14] [--site 1]
- *                  | --agents N --csv arrivals_30min.csv [--site-seed S])
+ *                  | --agents N --csv arrivals_30min.csv [--site-seed S] [--load X]
+ *                    [--step M] [--queues Q] [--infeasible K])
  *                 (--iterations I | --seconds B) [--threads T] [--seeds "1 2 3"]
  *                 [--absences K [--absence-seed S]] [--freeze-hours 48]
  *
  * The site is the database's (the demo: demo/demo.sql loaded under the same
- * fixed clock) or a generated one (gen_site.c). Each plan seed plans the site
- * from scratch (plan_run(), as the daemon's first run) and prints, over the
+ * fixed clock) or a generated one (gen_site.h: the generator's options, as
+ * bench_scale takes them but with the seed named --site-seed). Each plan
+ * seed plans the site from scratch (plan_run(), as the daemon's first run)
+ * and prints, over the
  * future intervals (snapshot_first_future_cell()), the agent-minutes short,
  * unfixable (short beyond what the agents could work at all), over, and over
  * where nobody is needed (idle); the share of intervals with demand whose
@@ -70,16 +73,6 @@ struct backfill {
     double shift_needed, shift_covered; /* the whole published shift */
     int kept_shorter, others_changed, n;
 };
-
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
 
 static int load_from_db(const char *conninfo, int days, bool fixed, sd_time at, int64_t site,
                         struct snapshot *out)
@@ -313,16 +306,16 @@ static int absences(struct snapshot *s, const struct plan_params *pp, const stru
     for (int i = 0; i < p0->n_shifts; i++)
         if (p0->shifts[i].start >= s->now + 3600 && p0->shifts[i].start < s->now + 4 * 86400)
             pick[n++] = i;
-    rng_state = seed;
+    uint64_t rng = seed;
     for (int a = 0; a < count && n > 0 && rc == 0; a++) {
-        int k = pick[rnd() % (uint64_t)n];
+        int k = pick[gen_splitmix64(&rng) % (uint64_t)n];
         const struct planned_shift *sh = &p0->shifts[k];
         int len = (int)((sh->end - sh->start) / 60);
-        int want = 120 + 60 * (int)(rnd() % 5);
+        int want = 120 + 60 * (int)(gen_splitmix64(&rng) % 5);
         if (want > len)
             want = len;
         int slots = (len - want) / 30 + 1;
-        sd_time from = sh->start + (sd_time)(rnd() % (uint64_t)slots) * 1800;
+        sd_time from = sh->start + (sd_time)(gen_splitmix64(&rng) % (uint64_t)slots) * 1800;
         rc = one_absence(s, pp, p0, k, (struct span){from, from + (sd_time)want * 60}, bf);
     }
     free(pick);
@@ -344,9 +337,7 @@ int main(int argc, char **argv)
                                              {"clock", required_argument, NULL, 'k'},
                                              {"days", required_argument, NULL, 'D'},
                                              {"site", required_argument, NULL, 'S'},
-                                             {"agents", required_argument, NULL, 'n'},
-                                             {"csv", required_argument, NULL, 'c'},
-                                             {"site-seed", required_argument, NULL, 'g'},
+                                             GEN_SITE_LONGOPTS("site-seed"),
                                              {"iterations", required_argument, NULL, 'i'},
                                              {"seconds", required_argument, NULL, 'b'},
                                              {"threads", required_argument, NULL, 't'},
@@ -356,7 +347,15 @@ int main(int argc, char **argv)
                                              {"freeze-hours", required_argument, NULL, 'f'},
                                              {NULL, 0, NULL, 0}};
     int ch;
+    char err[256] = "";
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        int site_opt = gen_site_option(&gp, ch, optarg, err, sizeof err);
+        if (site_opt < 0) {
+            fprintf(stderr, "bench_surplus: %s\n", err);
+            return 2;
+        }
+        if (site_opt > 0)
+            continue;
         switch (ch) {
         case 'd':
             conninfo = optarg;
@@ -369,15 +368,6 @@ int main(int argc, char **argv)
             break;
         case 'S':
             site = atoll(optarg);
-            break;
-        case 'n':
-            gp.agents = atoi(optarg);
-            break;
-        case 'c':
-            gp.arrivals_csv = optarg;
-            break;
-        case 'g':
-            gp.seed = strtoull(optarg, NULL, 10);
             break;
         case 'i':
             pp.iterations = atol(optarg);
@@ -426,7 +416,6 @@ int main(int argc, char **argv)
         rc = load_from_db(conninfo, days, true, at, site, &s);
     } else {
         struct gen_site_info info;
-        char err[256] = "";
         rc = gen_site(&gp, &s, &info, err, sizeof err);
         if (rc < 0)
             fprintf(stderr, "bench_surplus: %s\n", err);

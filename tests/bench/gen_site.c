@@ -31,12 +31,17 @@ enum kind { K_FULL = 0, K_PART, K_STUDENT };
 static uint64_t rng_state;
 
 /* splitmix64: every draw depends on the seed and the draw's rank only. */
-static uint64_t rnd(void)
+uint64_t gen_splitmix64(uint64_t *state)
 {
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ULL);
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
     return z ^ (z >> 31);
+}
+
+static uint64_t rnd(void)
+{
+    return gen_splitmix64(&rng_state);
 }
 
 static int rnd_below(int n)
@@ -66,6 +71,65 @@ static char *xstrdup(const char *s)
     if (d)
         memcpy(d, s, n);
     return d;
+}
+
+/* A whole number in [0, 1,000,000]: sizes and counts of a site. */
+static int parse_count(const char *arg, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (end == arg || *end || errno || v < 0 || v > 1000000)
+        return -EINVAL;
+    *out = (int)v;
+    return 0;
+}
+
+int gen_site_option(struct gen_site_params *p, int opt, const char *arg, char *err, size_t err_len)
+{
+    char *end;
+    int rc = 0;
+    switch (opt) {
+    case GEN_OPT_AGENTS:
+        rc = parse_count(arg, &p->agents);
+        break;
+    case GEN_OPT_CSV:
+        p->arrivals_csv = arg;
+        break;
+    case GEN_OPT_SEED:
+        errno = 0;
+        p->seed = strtoull(arg, &end, 10);
+        if (end == arg || *end || errno || arg[0] == '-')
+            rc = -EINVAL;
+        break;
+    case GEN_OPT_LOAD:
+        errno = 0;
+        p->load = strtod(arg, &end);
+        if (end == arg || *end || errno || !isfinite(p->load))
+            rc = -EINVAL;
+        break;
+    case GEN_OPT_STEP:
+        rc = parse_count(arg, &p->step_minutes);
+        break;
+    case GEN_OPT_QUEUES:
+        rc = parse_count(arg, &p->queues);
+        break;
+    case GEN_OPT_INFEASIBLE:
+        rc = parse_count(arg, &p->infeasible);
+        break;
+    default:
+        return 0;
+    }
+    if (rc < 0) {
+        static const char *const names[] = {"--agents", "--csv",    "the site seed", "--load",
+                                            "--step",   "--queues", "--infeasible"};
+        set_err(err, err_len, "%s: '%s' is not a %s", names[opt - GEN_OPT_AGENTS], arg,
+                opt == GEN_OPT_LOAD   ? "number"
+                : opt == GEN_OPT_SEED ? "whole number of 64 bits"
+                                      : "whole number from 0 to 1000000");
+        return rc;
+    }
+    return 1;
 }
 
 int32_t gen_days_from_civil(int y, int m, int d)

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * gen_site.h — a synthetic but realistic contact-centre site as an in-memory
- * planning snapshot, for the scale benchmark (tests/bench/bench_scale.c).
+ * planning snapshot, for the benches that plan one (tests/bench/bench_scale.c,
+ * tests/bench/bench_surplus.c), with the command-line options that describe
+ * it, so that every bench takes a generated site the same way.
  *
  * Deterministic for a given seed and parameters. The snapshot is allocated the
  * way load.c allocates one, so snapshot_free() releases it.
@@ -25,6 +27,7 @@
 #ifndef STAFFD_BENCH_GEN_SITE_H
 #define STAFFD_BENCH_GEN_SITE_H
 
+#include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +57,43 @@ struct gen_site_info {
 /* Fills *out (snapshot_free() it). 0, or -errno with a message in err. */
 int gen_site(const struct gen_site_params *p, struct snapshot *out, struct gen_site_info *info,
              char *err, size_t err_len);
+
+/*
+ * The generator's options: --agents N, --csv FILE, the site seed under the
+ * name the bench gives it (SEED_NAME, e.g. "seed" or "site-seed"), --load X,
+ * --step M, --queues Q and --infeasible K (the fields of gen_site_params).
+ * A bench puts GEN_SITE_LONGOPTS(...) in its getopt_long() table and hands
+ * each option to gen_site_option() before its own switch.
+ */
+enum {
+    GEN_OPT_AGENTS = 0x100, /* above every short option's character */
+    GEN_OPT_CSV,
+    GEN_OPT_SEED,
+    GEN_OPT_LOAD,
+    GEN_OPT_STEP,
+    GEN_OPT_QUEUES,
+    GEN_OPT_INFEASIBLE,
+};
+
+/* clang-format off */
+#define GEN_SITE_LONGOPTS(SEED_NAME)                                \
+    {"agents", required_argument, NULL, GEN_OPT_AGENTS},            \
+    {"csv", required_argument, NULL, GEN_OPT_CSV},                  \
+    {SEED_NAME, required_argument, NULL, GEN_OPT_SEED},             \
+    {"load", required_argument, NULL, GEN_OPT_LOAD},                \
+    {"step", required_argument, NULL, GEN_OPT_STEP},                \
+    {"queues", required_argument, NULL, GEN_OPT_QUEUES},            \
+    {"infeasible", required_argument, NULL, GEN_OPT_INFEASIBLE}
+/* clang-format on */
+
+/* Option OPT of getopt_long() with argument ARG into *p: 1 when it is one of
+ * the generator's, 0 when not (the bench's own), -EINVAL when its value is
+ * not a number in range (a message naming the option in err). */
+int gen_site_option(struct gen_site_params *p, int opt, const char *arg, char *err, size_t err_len);
+
+/* One draw of splitmix64 from *state: the same state sequence always gives the
+ * same draws, so a bench's random choices depend on its seed only. */
+uint64_t gen_splitmix64(uint64_t *state);
 
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
 int32_t gen_days_from_civil(int y, int m, int d);
