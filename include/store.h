@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * store.h — turns a finished plan into the one statement that lands it
- * (staffd.publish_run, migrations/0002_publish_run.sql; its last form is
- * 0013_surplus.sql's, which adds what the agents could work per interval).
+ * (staffd.publish_run, migrations/0002_publish_run.sql; its parameters are
+ * 0013_surplus.sql's, which adds what the agents could work per interval, and
+ * its body since 0015_publish_once.sql the one it shares with publish_quick_run).
  *
  * Pure: builds the SQL text and its parameters; the daemon sends them with
  * db_exec() and reads back the run id and the agents whose feeds changed.
