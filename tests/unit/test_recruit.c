@@ -749,48 +749,66 @@ static void test_json_and_text(void **state)
     recruit_result_free(&rr);
 }
 
+/* The one agent of day_agent_site(), with what its snapshot points at. */
+struct day_agent {
+    struct contract ct;
+    int lengths[2];
+    struct agent ag;
+    int skill;
+    struct window w[5];
+};
+
+/*
+ * Demand on chat-sv on weekdays from 08:00 to 22:00 local time, 4 contacts an
+ * interval until 16:00 and `evening` after; one agent, skilled for it, works
+ * weekdays 08:00-16:00 only (full time: 4 or 8 h shifts, 40 h and 5 days a week).
+ */
+static void day_agent_site(struct fx *f, struct day_agent *d, double evening)
+{
+    fx_init(f);
+    for (int c = 0; c < CELLS; c++) {
+        int wd, m;
+        local_of(f, 0, c, &wd, &m);
+        if (wd <= 5 && m >= 8 * 60 && m < 22 * 60) {
+            f->contacts[c] = m >= 16 * 60 ? evening : 4;
+            f->aht[c] = 180;
+        }
+    }
+    d->lengths[0] = 240;
+    d->lengths[1] = 480;
+    d->ct = (struct contract){.id = 1,
+                              .name = (char *)"ft",
+                              .max_minutes_per_week = 2400,
+                              .max_days_per_week = 5,
+                              .max_consecutive_days = 5,
+                              .min_rest_minutes = 660,
+                              .shift_start_step_minutes = 30,
+                              .n_lengths = 2,
+                              .shift_lengths_minutes = d->lengths};
+    d->skill = 0;
+    for (int k = 0; k < 5; k++)
+        d->w[k] = (struct window){k + 1, 8 * 60, 16 * 60, INT32_MIN, INT32_MAX};
+    d->ag = (struct agent){.id = 1,
+                           .name = (char *)"day",
+                           .tz = 0,
+                           .contract = 0,
+                           .n_skills = 1,
+                           .skills = &d->skill,
+                           .n_windows = 5,
+                           .windows = d->w};
+    f->s.n_contracts = 1;
+    f->s.contracts = &d->ct;
+    f->s.n_agents = 1;
+    f->s.agents = &d->ag;
+}
+
 static void test_what_if_adds_the_candidate_as_an_agent(void **state)
 {
     (void)state;
     static struct fx f;
-    static struct contract ct;
-    static int lengths[2] = {240, 480};
-    static struct agent ag;
-    static int ag_skill = 0;
-    static struct window ag_w[5];
-    fx_init(&f);
+    static struct day_agent da;
     /* Demand on chat-sv all day on weekdays; the one agent works days only. */
-    for (int c = 0; c < CELLS; c++) {
-        int wd, m;
-        local_of(&f, 0, c, &wd, &m);
-        if (wd <= 5 && m >= 8 * 60 && m < 22 * 60) {
-            f.contacts[c] = 4;
-            f.aht[c] = 180;
-        }
-    }
-    ct = (struct contract){.id = 1,
-                           .name = (char *)"ft",
-                           .max_minutes_per_week = 2400,
-                           .max_days_per_week = 5,
-                           .max_consecutive_days = 5,
-                           .min_rest_minutes = 660,
-                           .shift_start_step_minutes = 30,
-                           .n_lengths = 2,
-                           .shift_lengths_minutes = lengths};
-    for (int d = 0; d < 5; d++)
-        ag_w[d] = (struct window){d + 1, 8 * 60, 16 * 60, INT32_MIN, INT32_MAX};
-    ag = (struct agent){.id = 1,
-                        .name = (char *)"day",
-                        .tz = 0,
-                        .contract = 0,
-                        .n_skills = 1,
-                        .skills = &ag_skill,
-                        .n_windows = 5,
-                        .windows = ag_w};
-    f.s.n_contracts = 1;
-    f.s.contracts = &ct;
-    f.s.n_agents = 1;
-    f.s.agents = &ag;
+    day_agent_site(&f, &da, 4);
     add_candidate(&f, 5, 0, WEEKDAYS, 16 * 60, 22 * 60, 1500, -1);
 
     struct plan_params pp = {.seed = 1};
@@ -836,43 +854,8 @@ static void test_profiles_what_if_realises_the_prediction(void **state)
 {
     (void)state;
     static struct fx f;
-    static struct contract ct;
-    static int lengths[2] = {240, 480};
-    static struct agent ag;
-    static int ag_skill = 0;
-    static struct window ag_w[5];
-    fx_init(&f);
-    for (int c = 0; c < CELLS; c++) {
-        int wd, m;
-        local_of(&f, 0, c, &wd, &m);
-        if (wd <= 5 && m >= 8 * 60 && m < 22 * 60) {
-            f.contacts[c] = m >= 16 * 60 ? 12 : 4;
-            f.aht[c] = 180;
-        }
-    }
-    ct = (struct contract){.id = 1,
-                           .name = (char *)"ft",
-                           .max_minutes_per_week = 2400,
-                           .max_days_per_week = 5,
-                           .max_consecutive_days = 5,
-                           .min_rest_minutes = 660,
-                           .shift_start_step_minutes = 30,
-                           .n_lengths = 2,
-                           .shift_lengths_minutes = lengths};
-    for (int d = 0; d < 5; d++)
-        ag_w[d] = (struct window){d + 1, 8 * 60, 16 * 60, INT32_MIN, INT32_MAX};
-    ag = (struct agent){.id = 1,
-                        .name = (char *)"day",
-                        .tz = 0,
-                        .contract = 0,
-                        .n_skills = 1,
-                        .skills = &ag_skill,
-                        .n_windows = 5,
-                        .windows = ag_w};
-    f.s.n_contracts = 1;
-    f.s.contracts = &ct;
-    f.s.n_agents = 1;
-    f.s.agents = &ag;
+    static struct day_agent da;
+    day_agent_site(&f, &da, 12);
 
     struct plan_params pp = {.seed = 1};
     struct plan base;
