@@ -152,6 +152,58 @@ static double erlang_c_wait(int n, double a)
     return last / (sum + last);
 }
 
+enum { TWO_HOUR_MAX_AGENTS = 14 };
+
+/* What two_hour_site()'s snapshot points at. */
+struct two_hour_agents {
+    int lengths[1];
+    struct contract con;
+    int skill;
+    struct window w;
+    struct agent ag[TWO_HOUR_MAX_AGENTS];
+};
+
+/*
+ * A voice queue without shrinkage needing 14 agents (50 contacts of 180 s a
+ * cell: 10 Erlangs) from 09:00 until cell demand_end, and n agents (at most
+ * TWO_HOUR_MAX_AGENTS) who can each work one 2-hour shift, 09:00-11:00, and no other.
+ */
+static void two_hour_site(struct one_queue *f, struct two_hour_agents *t, int demand_end, int n)
+{
+    one_queue_init(f, CHANNEL_VOICE);
+    f->q.shrinkage = 0;
+    for (int c = 36; c < demand_end; c++) {
+        f->contacts[c] = 50;
+        f->aht[c] = 180;
+    }
+    t->lengths[0] = 120;
+    t->con = (struct contract){.id = 1,
+                               .name = (char *)"two hours",
+                               .max_minutes_per_week = 2400,
+                               .max_days_per_week = 5,
+                               .max_consecutive_days = 5,
+                               .min_rest_minutes = 660,
+                               .shift_start_step_minutes = 60,
+                               .n_lengths = 1,
+                               .shift_lengths_minutes = t->lengths};
+    t->skill = 0;
+    int weekday = day_weekday((int32_t)(f->s.horizon_start / 86400));
+    t->w = (struct window){weekday, 9 * 60, 11 * 60, INT32_MIN, INT32_MAX};
+    assert_in_range(n, 1, TWO_HOUR_MAX_AGENTS);
+    for (int a = 0; a < n; a++)
+        t->ag[a] = (struct agent){.id = a + 1,
+                                  .name = (char *)"agent",
+                                  .contract = 0,
+                                  .n_skills = 1,
+                                  .skills = &t->skill,
+                                  .n_windows = 1,
+                                  .windows = &t->w};
+    f->s.n_contracts = 1;
+    f->s.contracts = &t->con;
+    f->s.n_agents = n;
+    f->s.agents = t->ag;
+}
+
 /*
  * The path the coverage test above cannot reach: agents scheduled. Twelve
  * agents who can only work 09:00-11:00 (one 2-hour option each) against 10
@@ -164,38 +216,8 @@ static void test_coverage_with_agents(void **state)
     (void)state;
     enum { N = 12 };
     struct one_queue f;
-    one_queue_init(&f, CHANNEL_VOICE);
-    f.q.shrinkage = 0;
-    for (int c = 36; c < 44; c++) {
-        f.contacts[c] = 50;
-        f.aht[c] = 180;
-    }
-    int lengths[1] = {120};
-    struct contract con = {.id = 1,
-                           .name = (char *)"two hours",
-                           .max_minutes_per_week = 2400,
-                           .max_days_per_week = 5,
-                           .max_consecutive_days = 5,
-                           .min_rest_minutes = 660,
-                           .shift_start_step_minutes = 60,
-                           .n_lengths = 1,
-                           .shift_lengths_minutes = lengths};
-    int skill = 0;
-    int weekday = day_weekday((int32_t)(f.s.horizon_start / 86400));
-    struct window w = {weekday, 9 * 60, 11 * 60, INT32_MIN, INT32_MAX};
-    struct agent ag[N];
-    for (int a = 0; a < N; a++)
-        ag[a] = (struct agent){.id = a + 1,
-                               .name = (char *)"agent",
-                               .contract = 0,
-                               .n_skills = 1,
-                               .skills = &skill,
-                               .n_windows = 1,
-                               .windows = &w};
-    f.s.n_contracts = 1;
-    f.s.contracts = &con;
-    f.s.n_agents = N;
-    f.s.agents = ag;
+    struct two_hour_agents t;
+    two_hour_site(&f, &t, 44, N);
 
     struct plan p;
     assert_int_equal(plan_run(&f.s, &(struct plan_params){.seed = 1}, &p), 0);
@@ -235,43 +257,14 @@ static void test_surplus_and_unfixable_shortage(void **state)
     (void)state;
     enum { N = 14 };
     struct one_queue f;
-    one_queue_init(&f, CHANNEL_VOICE);
-    f.q.shrinkage = 0;
-    for (int c = 36; c < 40; c++) {
-        f.contacts[c] = 50;
-        f.aht[c] = 180;
-    }
-    int lengths[1] = {120};
-    struct contract con = {.id = 1,
-                           .name = (char *)"two hours",
-                           .max_minutes_per_week = 2400,
-                           .max_days_per_week = 5,
-                           .max_consecutive_days = 5,
-                           .min_rest_minutes = 660,
-                           .shift_start_step_minutes = 60,
-                           .n_lengths = 1,
-                           .shift_lengths_minutes = lengths};
-    int skill = 0;
-    int weekday = day_weekday((int32_t)(f.s.horizon_start / 86400));
-    struct window w = {weekday, 9 * 60, 11 * 60, INT32_MIN, INT32_MAX};
-    struct window short_w = {weekday, 9 * 60, 10 * 60, INT32_MIN, INT32_MAX};
+    struct two_hour_agents t;
+    two_hour_site(&f, &t, 40, N);
+    struct window short_w = t.w;
+    short_w.end_min = 10 * 60;
     struct span off = {f.s.horizon_start + 9 * 3600 + 1800, f.s.horizon_start + 10 * 3600 + 1800};
-    struct agent ag[N];
-    for (int a = 0; a < N; a++)
-        ag[a] = (struct agent){.id = a + 1,
-                               .name = (char *)"agent",
-                               .contract = 0,
-                               .n_skills = 1,
-                               .skills = &skill,
-                               .n_windows = 1,
-                               .windows = &w};
-    ag[12].windows = &short_w; /* no 2-hour shift fits in an hour */
-    ag[13].n_time_off = 1;     /* off in the middle of the only shift it could work */
-    ag[13].time_off = &off;
-    f.s.n_contracts = 1;
-    f.s.contracts = &con;
-    f.s.n_agents = N;
-    f.s.agents = ag;
+    t.ag[12].windows = &short_w; /* no 2-hour shift fits in an hour */
+    t.ag[13].n_time_off = 1;     /* off in the middle of the only shift it could work */
+    t.ag[13].time_off = &off;
 
     struct plan p;
     assert_int_equal(plan_run(&f.s, &(struct plan_params){.seed = 1}, &p), 0);
@@ -291,7 +284,7 @@ static void test_surplus_and_unfixable_shortage(void **state)
     plan_free(&p);
 
     /* Without the time off, the thirteenth could work: one fewer short, none unfixable. */
-    ag[13].n_time_off = 0;
+    t.ag[13].n_time_off = 0;
     assert_int_equal(plan_run(&f.s, &(struct plan_params){.seed = 1}, &p), 0);
     assert_int_equal(p.available[36], 13);
     assert_near(p.shortage[36], 1, 1e-9);
@@ -299,7 +292,7 @@ static void test_surplus_and_unfixable_shortage(void **state)
     plan_free(&p);
 
     /* Fourteen required, fourteen could work: whatever is short is the roster's doing. */
-    ag[12].windows = &w;
+    t.ag[12].windows = &t.w;
     assert_int_equal(plan_run(&f.s, &(struct plan_params){.seed = 1}, &p), 0);
     assert_int_equal(p.available[36], 14);
     assert_near(p.unfixable_minutes, 0, 1e-9);
