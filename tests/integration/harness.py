@@ -592,6 +592,15 @@ class Harness:
         self.sql(fixture_sql(days), single_transaction=True)
         return self.fixture_ids()
 
+    def load_demo(self):
+        """demo/demo.sql, as of the tests' fixed clock (the demo's own staffd.demo_clock)."""
+        env = psql_env(self.db)
+        env["PGOPTIONS"] = "-c staffd.demo_clock=" + TEST_NOW
+        p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f",
+                            os.path.join(REPO, "demo", "demo.sql")],
+                           env=env, capture_output=True, text=True, cwd=REPO, timeout=300)
+        require(p.returncode == 0, "demo.sql failed: %s" % p.stderr[-500:])
+
     def fixture_ids(self):
         fx = Fixture()
         for name, i in self.sql("SELECT name, id FROM staffd.queues ORDER BY id"):

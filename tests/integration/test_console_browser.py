@@ -56,12 +56,7 @@ def main():
     def body():
         def start():
             h.setup_database()
-            env = harness.psql_env(h.db)
-            env["PGOPTIONS"] = "-c staffd.demo_clock=" + harness.TEST_NOW
-            p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f",
-                                os.path.join(REPO, "demo", "demo.sql")],
-                               env=env, capture_output=True, text=True, cwd=REPO, timeout=300)
-            require(p.returncode == 0, "demo.sql failed: %s" % p.stderr[-500:])
+            h.load_demo()
             h.start()
             h.wait_succeeded_runs(1, timeout=120)
             h.wait_quiet(quiet=1.0, timeout=120)

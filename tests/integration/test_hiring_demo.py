@@ -22,7 +22,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import REPO, require  # noqa: E402
+from harness import require  # noqa: E402
 
 TOP = 3
 
@@ -40,13 +40,7 @@ def main():
     def body():
         def start():
             h.setup_database()
-            env = harness.psql_env(h.db)
-            env["PGOPTIONS"] = "-c staffd.demo_clock=" + harness.TEST_NOW
-            p = harness.subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f",
-                                        os.path.join(REPO, "demo", "demo.sql")],
-                                       env=env, capture_output=True, text=True,
-                                       cwd=REPO, timeout=300)
-            require(p.returncode == 0, "demo.sql failed: %s" % p.stderr[-500:])
+            h.load_demo()
         t.case("hiring_demo_loaded", start)
         up = ["hiring_demo_loaded"]
 
