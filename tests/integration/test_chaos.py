@@ -617,8 +617,10 @@ ORDER BY s.agent_id, s.starts, s.id""")
             if self.rng.random() < 0.5:
                 self.add_time_off()
             else:
+                # Not a hostile row let in earlier (NaN, or at the million cap).
                 self.sql("UPDATE staffd.demand SET contacts = contacts + 1"
-                         " WHERE interval_start = (SELECT min(interval_start) FROM staffd.demand"
+                         " WHERE contacts < 1000"
+                         " AND interval_start = (SELECT min(interval_start) FROM staffd.demand"
                          " WHERE interval_start > test_now() + interval '1 day')")
             pid, _ = harness.wait_until(lambda: self.scalar(
                 "SELECT pid FROM pg_stat_activity WHERE application_name = 'staffd' AND state = 'active'"
@@ -637,7 +639,8 @@ ORDER BY s.agent_id, s.starts, s.id""")
 
     def do_kill_random(self):
         self.sql("UPDATE staffd.demand SET contacts = contacts + 1"
-                 " WHERE interval_start = (SELECT max(interval_start) FROM staffd.demand"
+                 " WHERE contacts < 1000"
+                 " AND interval_start = (SELECT max(interval_start) FROM staffd.demand"
                  " WHERE interval_start < test_now() + interval '5 days')")
         time.sleep(self.rng.uniform(0, 1.5))  # a random moment while that change is planned
         rid = self.running_run()
