@@ -2,19 +2,19 @@
 /*
  * engine_solve.c — engine_solve() (see include/engine.h, docs/engine.md,
  * Method 6-10): one run's orchestration on top of the local search
- * (engine_search.c) and the LP relaxation (colgen.c).
+ * (engine_search.c) and the LP relaxation (colgen.h).
  *
  * Threads search independently with two settings (a portfolio); the best
  * roster wins. Each thread runs search_main: a first roster, then search
  * steps until the iteration budget, the clock, a cancel or a proof ends it.
  * With P->lp_share the last thread starts from a roster dived from the LP
- * relaxation (colgen.c) and branches and prices from the best roster of any
+ * relaxation (colgen.h) and branches and prices from the best roster of any
  * thread, or solves the LP by windows where its root is too slow; late in
  * the run it recombines every thread's best (and the other threads' segment
  * bests) with the LP's columns by branch and bound. A roster that branch
  * and price proves optimal ends every thread at once.
  *
- * The only engine file that calls colgen.c: the model, the DP and the search
+ * The only engine file that calls colgen.h: the model, the DP and the search
  * do not. Layout: the run's constants; the LP thread (lp_start, lp_branch,
  * lp_windows, recombine); segments; a thread's loop; engine_solve.
  */

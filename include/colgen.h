@@ -23,8 +23,11 @@
  * Built on the engine's prepared model (engine_internal.h) and its DP
  * (engine_dp.h), beside the local search and below the orchestration:
  * engine_solve.c (the LP thread) is its caller in the engine, `staffd nrp
- * --lp` (nrp_cli.c) the other; colgen.c includes neither the search's nor
- * the orchestration's headers.
+ * --lp` (nrp_cli.c) the other. Three files implement it, sharing
+ * colgen_internal.h: colgen_master.c (the master and its pricing),
+ * colgen_dive.c (colgen_run's dives and restricted MIP, colgen_recombine)
+ * and colgen_branch.c (branch and price); none includes the search's or the
+ * orchestration's headers.
  */
 #ifndef STAFFD_COLGEN_H
 #define STAFFD_COLGEN_H

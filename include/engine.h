@@ -18,8 +18,9 @@
  * candidate cover").
  *
  * Implementation (docs/engine.md, "Files"): engine_model.c (builder,
- * finalize, engine_check), engine_dp.c (the per-agent DP,
- * engine_best_pattern), engine_search.c (one thread's local search) and
+ * finalize, engine_check), engine_dp.c, engine_dp_prune.c and
+ * engine_dp_tables.c (the per-agent DP, engine_best_pattern),
+ * engine_search.c (one thread's local search) and
  * engine_solve.c (engine_solve: the threads, and the LP thread by way of
  * colgen.h); their shared internals are in engine_internal.h, engine_dp.h,
  * engine_rng.h and engine_search.h.

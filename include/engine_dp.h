@@ -11,10 +11,10 @@
  *
  * Two users: the local search (engine_search.c: construction, re-optimising
  * an agent, ruin and recreate, repair), with costs against everybody else's
- * coverage from engine_dp_costs(); and the column generation (colgen.c),
+ * coverage from engine_dp_costs(); and the column generation (colgen_*.c),
  * with the LP's duals as costs and the agent's convexity dual as ub, so only
  * horizons that price out survive. A truncated answer is a column but no
- * proof (colgen.c then claims no bound from it).
+ * proof (colgen_master.c then claims no bound from it).
  *
  *   struct dp_work w;                     one per thread: scratch, not shared
  *   engine_dp_init(&w, inst);
@@ -29,7 +29,7 @@
  * suffix) and engine_dp_tables.c (costs, bounds, reachability); the end of
  * this header is theirs alone.
  *
- * Include order: engine_internal.h <- engine_dp.h <- engine_search.h, colgen.c.
+ * Include order: engine_internal.h <- engine_dp.h <- engine_search.h, colgen_internal.h.
  */
 #ifndef STAFFD_ENGINE_DP_H
 #define STAFFD_ENGINE_DP_H

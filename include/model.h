@@ -12,7 +12,8 @@
  *   roster.c         the contact centre as a rostering problem for the engine
  *   engine_solve.c   the rostering engine (engine_search.c, engine_dp.c,
  *                    engine_dp_prune.c, engine_dp_tables.c, engine_model.c,
- *                    colgen.c; engine.h is its API)
+ *                    colgen_master.c, colgen_dive.c, colgen_branch.c;
+ *                    engine.h is its API)
  *   greedy.c         the greedy scheduler (no engine budget; recruitment's what-if)
  *   shift_options.c  the shifts an agent may work, which both pick from
  *   breaks.c         breaks inside the chosen shifts

@@ -25,7 +25,8 @@ import tempfile
 CORE = {
     "model", "text", "staffing", "shift_options", "greedy", "rule_check", "roster", "plan", "breaks", "publish",
     "recruit", "hiring", "engine", "engine_internal", "engine_model", "engine_dp", "engine_search",
-    "engine_solve", "engine_rng", "engine_dp_tables", "engine_dp_prune", "colgen", "nrp", "calendar",
+    "engine_solve", "engine_rng", "engine_dp_tables", "engine_dp_prune", "colgen", "colgen_internal",
+    "colgen_master", "colgen_dive", "colgen_branch", "nrp", "calendar",
     "console_parse",
 }
 FORBIDDEN = {
