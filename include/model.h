@@ -10,6 +10,7 @@
  *   plan.c           one planning run: requirements, shifts, breaks, coverage
  *   staffing.c       requirements per queue and cell (Erlang C / A, chat, email)
  *   roster.c         the contact centre as a rostering problem for the engine
+ *                    (roster_quick.c: a quick plan's neighbourhood)
  *   engine_solve.c   the rostering engine (engine_search.c, engine_dp.c,
  *                    engine_dp_prune.c, engine_dp_tables.c, engine_model.c,
  *                    colgen_master.c, colgen_dive.c, colgen_branch.c;
