@@ -782,39 +782,21 @@ static bool trial_before(const struct trial *a, const struct trial *b)
     return a->start < b->start;
 }
 
+static bool trial_first(const void *a, const void *b)
+{
+    return trial_before(a, b);
+}
+
+/* The pass's heap of trials (util_heap_push: room for *n + 1). */
 static void trial_push(struct trial *h, int *n, struct trial t)
 {
-    int i = (*n)++;
-    while (i > 0) {
-        int up = (i - 1) / 2;
-        if (!trial_before(&t, &h[up]))
-            break;
-        h[i] = h[up];
-        i = up;
-    }
-    h[i] = t;
+    util_heap_push(h, n, sizeof *h, &t, trial_first);
 }
 
 static struct trial trial_pop(struct trial *h, int *n)
 {
-    struct trial top = h[0], last = h[--(*n)];
-    int i = 0;
-    for (;;) {
-        int l = 2 * i + 1, best = i;
-        const struct trial *bv = &last;
-        if (l < *n && trial_before(&h[l], bv)) {
-            best = l;
-            bv = &h[l];
-        }
-        if (l + 1 < *n && trial_before(&h[l + 1], bv))
-            best = l + 1;
-        if (best == i)
-            break;
-        h[i] = h[best];
-        i = best;
-    }
-    if (*n > 0)
-        h[i] = last;
+    struct trial top;
+    util_heap_pop(h, n, sizeof *h, &top, trial_first);
     return top;
 }
 
