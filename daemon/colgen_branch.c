@@ -93,6 +93,8 @@ static int node_seed(struct colgen *G)
         apply_forbids(G, a);
         double cost;
         int rc = dp_any(G, a, G->restr + (size_t)a * (size_t)D, INFINITY, &cost);
+        if (rc == -ENOENT && G->w.truncated)
+            G->inexact = true; /* the node is left, but nothing is proved by it */
         if (rc < 0)
             return rc;
         if (!row_fits(G, a, G->row))

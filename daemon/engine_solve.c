@@ -140,7 +140,10 @@ static int lp_start(struct search *S)
                                .clock = S->clk};
     struct colgen_result cr;
     int rc = colgen_run(I, &cp, P->seconds > 0 ? &S->cg : NULL, &cr);
-    /* -EDOM: some agent has no horizon; the construction finds and names it. */
+    /*
+     * -EDOM: some agent has no horizon; the construction finds and names it.
+     * -ERANGE: none found within the DP's memory bound; the thread searches.
+     */
     if (rc == -ECANCELED || rc == -ENOMEM) {
         if (rc == -ECANCELED)
             S->cancelled = true;
@@ -207,6 +210,10 @@ static int lp_windows(struct search *S)
     if (start == NULL)
         return -ENOMEM;
     rc = colgen_new(I, &cp, &S->cg);
+    if (rc == -EDOM || rc == -ERANGE) {
+        rc = 0; /* an agent without a first horizon (or none found in memory): search on */
+        goto out;
+    }
     bool paid = false; /* some window improved the roster */
     for (int w = WINDOW_DAYS; rc == 0; w += WINDOW_STEP) {
         int len = w < D ? w : D;

@@ -74,6 +74,7 @@ struct colgen_result {
 
 /*
  * 0; -EINVAL, -ENOMEM, -ECANCELED, -EDOM (an agent with no feasible horizon),
+ * -ERANGE (an agent for whom no horizon was found within the DP's memory bound),
  * -EIO (LP failed), -ETIMEDOUT (no LP solution in time, or see converged_only).
  */
 int colgen_solve(const struct engine_instance *inst, const struct colgen_params *p,
@@ -122,7 +123,7 @@ int colgen_branch_window(struct colgen *g, const int *start, int d0, int d1, dou
                          int *choice, double *objective, bool *proved) STAFFD_MUSTCHECK;
 /*
  * A master with one column per agent and nothing solved (colgen_branch and
- * colgen_branch_window price the rest). 0, -EINVAL, -ENOMEM, -EDOM.
+ * colgen_branch_window price the rest). 0, -EINVAL, -ENOMEM, -EDOM, -ERANGE.
  */
 int colgen_new(const struct engine_instance *inst, const struct colgen_params *p,
                struct colgen **g) STAFFD_MUSTCHECK;
