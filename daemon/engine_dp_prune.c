@@ -257,11 +257,12 @@ int dp_cap(const struct engine_instance *I, struct dp_work *w, int a, int d, int
     int n = w->n[d], S = 2 * (p->cap_work + p->cap_off + 1), kept = 0;
     if (n <= 0)
         return 0;
+    int R = w->diverse ? 3 : 1; /* representatives per run state */
     if (util_grow((void **)&w->rk, &w->rk_cap, n, sizeof *w->rk) < 0 ||
         util_grow((void **)&w->alive, &w->alive_cap, n, 1) < 0 ||
-        util_grow((void **)&w->rep, &w->rep_cap, S, sizeof *w->rep) < 0)
+        util_grow((void **)&w->rep, &w->rep_cap, R * S, sizeof *w->rep) < 0)
         return -ENOMEM;
-    for (int st = 0; st < S; st++)
+    for (int st = 0; st < R * S; st++)
         w->rep[st] = -1;
     for (int i = 0; i < n; i++) {
         const struct dp_node *nd = &w->layer[d][i];
@@ -272,16 +273,29 @@ int dp_cap(const struct engine_instance *I, struct dp_work *w, int a, int d, int
         int st = run_state(p, &nd->k);
         if (w->rep[st] < 0 || rank_less(&w->rk[i], &w->rk[w->rep[st]]))
             w->rep[st] = i;
+        if (R == 1)
+            continue;
+        int *fw = &w->rep[S + st], *mm = &w->rep[2 * S + st];
+        const struct dp_node *o;
+        if (*fw < 0 || nd->k.wk < (o = &w->layer[d][*fw])->k.wk ||
+            (nd->k.wk == o->k.wk && rank_less(&w->rk[i], &w->rk[*fw])))
+            *fw = i;
+        if (*mm < 0 || nd->k.mins > (o = &w->layer[d][*mm])->k.mins ||
+            (nd->k.mins == o->k.mins && rank_less(&w->rk[i], &w->rk[*mm])))
+            *mm = i;
     }
     memset(w->alive, 0, (size_t)n);
     /* The best of each run state first (the cap's best of them if they are more). */
     int nrep = 0;
-    if (util_grow((void **)&w->rk, &w->rk_cap, n + S, sizeof *w->rk) < 0)
+    if (util_grow((void **)&w->rk, &w->rk_cap, n + R * S, sizeof *w->rk) < 0)
         return -ENOMEM;
     struct dp_rank *reps = w->rk + n; /* scratch past the scores */
-    for (int st = 0; st < S; st++)
-        if (w->rep[st] >= 0)
+    for (int st = 0; st < R * S; st++)
+        if (w->rep[st] >= 0 && !w->alive[w->rep[st]]) {
+            w->alive[w->rep[st]] = 1; /* marks it listed: one label may stand for several */
             reps[nrep++] = w->rk[w->rep[st]];
+        }
+    memset(w->alive, 0, (size_t)n);
     if (nrep > cap)
         rank_select(reps, nrep, cap);
     for (int i = 0; i < nrep && kept < cap; i++, kept++)

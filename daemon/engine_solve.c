@@ -497,10 +497,11 @@ int engine_solve(const struct engine_instance *I, const struct engine_params *P,
             pthread_join(th[t], NULL);
         else
             search_run(&S[t]); /* no thread: run it here, the result is the same */
-    bool timed_out = false;
+    bool timed_out = false, unplaced = false;
     for (int t = 0; t < nt; t++) {
         timed_out |= S[t].rc == -ETIMEDOUT;
-        if (S[t].rc == -ECANCELED || S[t].rc == -ETIMEDOUT)
+        unplaced |= S[t].rc == -ERANGE;
+        if (S[t].rc == -ECANCELED || S[t].rc == -ETIMEDOUT || S[t].rc == -ERANGE)
             continue; /* another thread may have a roster */
         if (S[t].rc < 0) {
             rc = S[t].rc;
@@ -512,7 +513,10 @@ int engine_solve(const struct engine_instance *I, const struct engine_params *P,
     }
     if (win < 0) {
         /* No thread finished a first roster: cancelled, or out of time (and grace). */
-        rc = timed_out && !(P->cancel && atomic_load(P->cancel)) ? -ETIMEDOUT : -ECANCELED;
+        rc = P->cancel && atomic_load(P->cancel) ? -ECANCELED
+             : unplaced                          ? -ERANGE
+             : timed_out                         ? -ETIMEDOUT
+                                                 : -ECANCELED;
         out->cancelled = rc == -ECANCELED;
         goto out;
     }

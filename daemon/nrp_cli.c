@@ -325,6 +325,9 @@ int nrp_main(int argc, char **argv)
         else if (rc == -ETIMEDOUT)
             fprintf(stderr, "staffd nrp: no roster without hard violations was found within "
                             "the budget\n");
+        else if (rc == -ERANGE)
+            fprintf(stderr, "staffd nrp: for some staff member no horizon that keeps every hard "
+                            "rule was found within the DP's memory bound\n");
         else
             fprintf(stderr, "staffd nrp: engine: %s\n", strerror(-rc));
         goto out;

@@ -233,7 +233,10 @@ int engine_option_type(const struct engine_instance *inst, int agent, int day, i
 /*
  * Solves. On success (0) *out owns a choice array (engine_solution_free()).
  * -EDOM when some agent has no feasible horizon at all (out->infeasible_agent
- * says which), -EINVAL for bad parameters, -ENOMEM. Cancellation after the
+ * says which), -ERANGE when over a horizon too long for the exact DP
+ * (more than two months) no thread placed some agent even with the widest
+ * beam, -ETIMEDOUT when no roster was complete in time, -EINVAL for bad
+ * parameters, -ENOMEM. Cancellation after the
  * first complete roster is not an error: the best solution found so far comes
  * back with out->cancelled set. Cancelled while the first roster is still
  * being built (which takes seconds on very large sites): -ECANCELED, with

@@ -89,6 +89,12 @@ struct dp_work {
     long budget;                    /* labels a call may make (the cap follows); 0: DP_LABELS */
     const struct engine_clock *clk; /* checked once a day: -ETIMEDOUT, -ECANCELED */
     bool cancel_only;               /* ... but only its cancel flag (a construction) */
+    /*
+     * The beam keeps, per run state, besides its cheapest label the one with
+     * the fewest weekends used and the one with the most minutes: where a
+     * narrow beam lost every horizon, what it lacked was slack, not cost.
+     */
+    bool diverse;
     /* Set by engine_dp_agent. */
     bool truncated; /* labels were dropped beyond the cap: the answer is a heuristic one */
     long labels;    /* labels the last call created */
