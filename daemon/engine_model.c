@@ -7,7 +7,7 @@
  * judge of a roster against it.
  *
  * Use: build an instance with the engine_* setters, then finalize it once;
- * afterwards it is read-only and the DP, the search and colgen.c share it
+ * afterwards it is read-only and the DP, the search and colgen_*.c share it
  * across threads. engine_check() and engine_agent_scan() recount every hard
  * rule from the instance alone: the search uses the scan as its feasibility
  * test and engine_check to resynchronise its running cost, and every roster

@@ -56,6 +56,7 @@
 #define CONSTRUCT_RATE   2000000.0
 #define CONSTRUCT_SHARE  0.1
 #define SEARCH_LABELS    30000.0
+#define EXACT_DAYS       62 /* the longest horizon a construction proves infeasible (place_agent) */
 
 double search_now(const struct search *S, enum engine_phase phase)
 {
@@ -212,8 +213,9 @@ int search_reopt_agent(struct search *S, int a, const int *restrict_, double *de
 
 /*
  * One agent of a construction: the DP as a beam of cap labels a day; where
- * the beam lost every horizon, eight times wider, then the default width,
- * then unbounded (exact: only then is -ENOENT a proof, -EDOM).
+ * the beam lost every horizon, eight times wider and keeping slack
+ * (w.diverse), then the default width, then unbounded (exact: only then is
+ * -ENOENT a proof, -EDOM) up to EXACT_DAYS; beyond, -ERANGE.
  */
 static int construct_agent(struct search *S, int a, int cap)
 {
@@ -236,14 +238,22 @@ static int place_agent(struct search *S, int a, int cap)
         double dl;
         S->w.cap_layer = cap;
         int rc = search_reopt_agent(S, a, NULL, &dl);
+        S->w.diverse = false;
         if (rc != -ENOENT)
             return rc;
+        S->w.diverse = true; /* the wider beams keep slack too (engine_dp.h) */
         if (!S->w.truncated) {
             S->infeasible_agent = a;
             return -EDOM;
         }
         if (cap == INT_MAX)
             return -EDOM; /* not reached: an uncapped DP truncates nothing */
+        /*
+         * The exact DP, the only proof, fits in memory over a few weeks; over
+         * a year its layers reached 4 GiB without an answer (150 x 364 x 8).
+         */
+        if (cap == 0 && S->I->D > EXACT_DAYS)
+            return -ERANGE;
         cap = cap == 0 ? INT_MAX : (long)cap * 8 >= DP_LABELS / S->I->D ? 0 : cap * 8;
     }
 }

@@ -2,19 +2,19 @@
 /*
  * engine_solve.c — engine_solve() (see include/engine.h, docs/engine.md,
  * Method 6-10): one run's orchestration on top of the local search
- * (engine_search.c) and the LP relaxation (colgen.c).
+ * (engine_search.c) and the LP relaxation (colgen.h).
  *
  * Threads search independently with two settings (a portfolio); the best
  * roster wins. Each thread runs search_main: a first roster, then search
  * steps until the iteration budget, the clock, a cancel or a proof ends it.
  * With P->lp_share the last thread starts from a roster dived from the LP
- * relaxation (colgen.c) and branches and prices from the best roster of any
+ * relaxation (colgen.h) and branches and prices from the best roster of any
  * thread, or solves the LP by windows where its root is too slow; late in
  * the run it recombines every thread's best (and the other threads' segment
  * bests) with the LP's columns by branch and bound. A roster that branch
  * and price proves optimal ends every thread at once.
  *
- * The only engine file that calls colgen.c: the model, the DP and the search
+ * The only engine file that calls colgen.h: the model, the DP and the search
  * do not. Layout: the run's constants; the LP thread (lp_start, lp_branch,
  * lp_windows, recombine); segments; a thread's loop; engine_solve.
  */
@@ -140,7 +140,10 @@ static int lp_start(struct search *S)
                                .clock = S->clk};
     struct colgen_result cr;
     int rc = colgen_run(I, &cp, P->seconds > 0 ? &S->cg : NULL, &cr);
-    /* -EDOM: some agent has no horizon; the construction finds and names it. */
+    /*
+     * -EDOM: some agent has no horizon; the construction finds and names it.
+     * -ERANGE: none found within the DP's memory bound; the thread searches.
+     */
     if (rc == -ECANCELED || rc == -ENOMEM) {
         if (rc == -ECANCELED)
             S->cancelled = true;
@@ -207,6 +210,10 @@ static int lp_windows(struct search *S)
     if (start == NULL)
         return -ENOMEM;
     rc = colgen_new(I, &cp, &S->cg);
+    if (rc == -EDOM || rc == -ERANGE) {
+        rc = 0; /* an agent without a first horizon (or none found in memory): search on */
+        goto out;
+    }
     bool paid = false; /* some window improved the roster */
     for (int w = WINDOW_DAYS; rc == 0; w += WINDOW_STEP) {
         int len = w < D ? w : D;
@@ -490,10 +497,11 @@ int engine_solve(const struct engine_instance *I, const struct engine_params *P,
             pthread_join(th[t], NULL);
         else
             search_run(&S[t]); /* no thread: run it here, the result is the same */
-    bool timed_out = false;
+    bool timed_out = false, unplaced = false;
     for (int t = 0; t < nt; t++) {
         timed_out |= S[t].rc == -ETIMEDOUT;
-        if (S[t].rc == -ECANCELED || S[t].rc == -ETIMEDOUT)
+        unplaced |= S[t].rc == -ERANGE;
+        if (S[t].rc == -ECANCELED || S[t].rc == -ETIMEDOUT || S[t].rc == -ERANGE)
             continue; /* another thread may have a roster */
         if (S[t].rc < 0) {
             rc = S[t].rc;
@@ -505,7 +513,10 @@ int engine_solve(const struct engine_instance *I, const struct engine_params *P,
     }
     if (win < 0) {
         /* No thread finished a first roster: cancelled, or out of time (and grace). */
-        rc = timed_out && !(P->cancel && atomic_load(P->cancel)) ? -ETIMEDOUT : -ECANCELED;
+        rc = P->cancel && atomic_load(P->cancel) ? -ECANCELED
+             : unplaced                          ? -ERANGE
+             : timed_out                         ? -ETIMEDOUT
+                                                 : -ECANCELED;
         out->cancelled = rc == -ECANCELED;
         goto out;
     }

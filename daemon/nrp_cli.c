@@ -264,6 +264,14 @@ int nrp_main(int argc, char **argv)
         struct colgen_result cr;
         struct colgen *g = NULL;
         rc = colgen_run(E, &cp, &g, &cr);
+        if (rc == -ERANGE || rc == -EDOM) {
+            fprintf(stderr, "staffd nrp: column generation: %s\n",
+                    rc == -EDOM ? "some staff member has no horizon that keeps every hard rule"
+                                : "for some staff member no first horizon was found within the "
+                                  "DP's memory bound, so the LP cannot start (the engine without "
+                                  "--lp still solves the instance)");
+            goto out;
+        }
         if (rc < 0) {
             fprintf(stderr, "staffd nrp: column generation: %s\n", strerror(-rc));
             goto out;
@@ -317,6 +325,9 @@ int nrp_main(int argc, char **argv)
         else if (rc == -ETIMEDOUT)
             fprintf(stderr, "staffd nrp: no roster without hard violations was found within "
                             "the budget\n");
+        else if (rc == -ERANGE)
+            fprintf(stderr, "staffd nrp: for some staff member no horizon that keeps every hard "
+                            "rule was found within the DP's memory bound\n");
         else
             fprintf(stderr, "staffd nrp: engine: %s\n", strerror(-rc));
         goto out;

@@ -285,39 +285,21 @@ static bool entry_before(const struct entry *a, const struct entry *b)
     return a->id < b->id;
 }
 
+static bool entry_first(const void *a, const void *b)
+{
+    return entry_before(a, b);
+}
+
+/* The ranking's heap of entries (util_heap_push: room for *n + 1). */
 static void heap_push(struct entry *h, int *n, struct entry e)
 {
-    int i = (*n)++;
-    while (i > 0) {
-        int up = (i - 1) / 2;
-        if (!entry_before(&e, &h[up]))
-            break;
-        h[i] = h[up];
-        i = up;
-    }
-    h[i] = e;
+    util_heap_push(h, n, sizeof *h, &e, entry_first);
 }
 
 static struct entry heap_pop(struct entry *h, int *n)
 {
-    struct entry top = h[0], last = h[--(*n)];
-    int i = 0;
-    for (;;) {
-        int l = 2 * i + 1, best = i;
-        const struct entry *bv = &last;
-        if (l < *n && entry_before(&h[l], bv)) {
-            best = l;
-            bv = &h[l];
-        }
-        if (l + 1 < *n && entry_before(&h[l + 1], bv))
-            best = l + 1;
-        if (best == i)
-            break;
-        h[i] = h[best];
-        i = best;
-    }
-    if (*n > 0)
-        h[i] = last;
+    struct entry top;
+    util_heap_pop(h, n, sizeof *h, &top, entry_first);
     return top;
 }
 

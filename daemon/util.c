@@ -56,6 +56,52 @@ int64_t util_floor_div(int64_t a, int64_t b)
     return q;
 }
 
+static void *heap_at(void *base, int i, size_t size)
+{
+    return (char *)base + (size_t)i * size;
+}
+
+/* Moves the hole at the end up past every parent that elem must come out before. */
+void util_heap_push(void *base, int *n, size_t size, const void *elem, util_before_fn before)
+{
+    int i = (*n)++;
+    while (i > 0) {
+        int up = (i - 1) / 2;
+        if (!before(elem, heap_at(base, up, size)))
+            break;
+        memcpy(heap_at(base, i, size), heap_at(base, up, size), size);
+        i = up;
+    }
+    memcpy(heap_at(base, i, size), elem, size);
+}
+
+/*
+ * The last element fills the hole at the top, sifted down; it stays where it
+ * was (past the new end) until its place is found, so it needs no copy.
+ */
+void util_heap_pop(void *base, int *n, size_t size, void *out, util_before_fn before)
+{
+    memcpy(out, base, size);
+    const void *last = heap_at(base, --(*n), size);
+    int i = 0;
+    for (;;) {
+        int l = 2 * i + 1, best = i;
+        const void *bv = last;
+        if (l < *n && before(heap_at(base, l, size), bv)) {
+            best = l;
+            bv = heap_at(base, l, size);
+        }
+        if (l + 1 < *n && before(heap_at(base, l + 1, size), bv))
+            best = l + 1;
+        if (best == i)
+            break;
+        memcpy(heap_at(base, i, size), heap_at(base, best, size), size);
+        i = best;
+    }
+    if (*n > 0)
+        memcpy(heap_at(base, i, size), last, size);
+}
+
 double util_mono_seconds(void)
 {
     struct timespec ts;

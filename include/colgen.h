@@ -23,8 +23,11 @@
  * Built on the engine's prepared model (engine_internal.h) and its DP
  * (engine_dp.h), beside the local search and below the orchestration:
  * engine_solve.c (the LP thread) is its caller in the engine, `staffd nrp
- * --lp` (nrp_cli.c) the other; colgen.c includes neither the search's nor
- * the orchestration's headers.
+ * --lp` (nrp_cli.c) the other. Three files implement it, sharing
+ * colgen_internal.h: colgen_master.c (the master and its pricing),
+ * colgen_dive.c (colgen_run's dives and restricted MIP, colgen_recombine)
+ * and colgen_branch.c (branch and price); none includes the search's or the
+ * orchestration's headers.
  */
 #ifndef STAFFD_COLGEN_H
 #define STAFFD_COLGEN_H
@@ -71,6 +74,7 @@ struct colgen_result {
 
 /*
  * 0; -EINVAL, -ENOMEM, -ECANCELED, -EDOM (an agent with no feasible horizon),
+ * -ERANGE (an agent for whom no horizon was found within the DP's memory bound),
  * -EIO (LP failed), -ETIMEDOUT (no LP solution in time, or see converged_only).
  */
 int colgen_solve(const struct engine_instance *inst, const struct colgen_params *p,
@@ -119,7 +123,7 @@ int colgen_branch_window(struct colgen *g, const int *start, int d0, int d1, dou
                          int *choice, double *objective, bool *proved) STAFFD_MUSTCHECK;
 /*
  * A master with one column per agent and nothing solved (colgen_branch and
- * colgen_branch_window price the rest). 0, -EINVAL, -ENOMEM, -EDOM.
+ * colgen_branch_window price the rest). 0, -EINVAL, -ENOMEM, -EDOM, -ERANGE.
  */
 int colgen_new(const struct engine_instance *inst, const struct colgen_params *p,
                struct colgen **g) STAFFD_MUSTCHECK;

@@ -18,8 +18,9 @@
  * candidate cover").
  *
  * Implementation (docs/engine.md, "Files"): engine_model.c (builder,
- * finalize, engine_check), engine_dp.c (the per-agent DP,
- * engine_best_pattern), engine_search.c (one thread's local search) and
+ * finalize, engine_check), engine_dp.c, engine_dp_prune.c and
+ * engine_dp_tables.c (the per-agent DP, engine_best_pattern),
+ * engine_search.c (one thread's local search) and
  * engine_solve.c (engine_solve: the threads, and the LP thread by way of
  * colgen.h); their shared internals are in engine_internal.h, engine_dp.h,
  * engine_rng.h and engine_search.h.
@@ -232,7 +233,10 @@ int engine_option_type(const struct engine_instance *inst, int agent, int day, i
 /*
  * Solves. On success (0) *out owns a choice array (engine_solution_free()).
  * -EDOM when some agent has no feasible horizon at all (out->infeasible_agent
- * says which), -EINVAL for bad parameters, -ENOMEM. Cancellation after the
+ * says which), -ERANGE when over a horizon too long for the exact DP
+ * (more than two months) no thread placed some agent even with the widest
+ * beam, -ETIMEDOUT when no roster was complete in time, -EINVAL for bad
+ * parameters, -ENOMEM. Cancellation after the
  * first complete roster is not an error: the best solution found so far comes
  * back with out->cancelled set. Cancelled while the first roster is still
  * being built (which takes seconds on very large sites): -ECANCELED, with

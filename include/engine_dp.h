@@ -11,10 +11,10 @@
  *
  * Two users: the local search (engine_search.c: construction, re-optimising
  * an agent, ruin and recreate, repair), with costs against everybody else's
- * coverage from engine_dp_costs(); and the column generation (colgen.c),
+ * coverage from engine_dp_costs(); and the column generation (colgen_*.c),
  * with the LP's duals as costs and the agent's convexity dual as ub, so only
  * horizons that price out survive. A truncated answer is a column but no
- * proof (colgen.c then claims no bound from it).
+ * proof (colgen_master.c then claims no bound from it).
  *
  *   struct dp_work w;                     one per thread: scratch, not shared
  *   engine_dp_init(&w, inst);
@@ -24,7 +24,12 @@
  *   engine_dp_more(inst, &w, a, ub, 4, choices, costs);  optional: runners-up
  *   engine_dp_free(&w);
  *
- * Include order: engine_internal.h <- engine_dp.h <- engine_search.h, colgen.c.
+ * The DP is three files behind this header: engine_dp.c (the labels, the
+ * recursion over days), engine_dp_prune.c (dominance, the beam, the pinned
+ * suffix) and engine_dp_tables.c (costs, bounds, reachability); the end of
+ * this header is theirs alone.
+ *
+ * Include order: engine_internal.h <- engine_dp.h <- engine_search.h, colgen_internal.h.
  */
 #ifndef STAFFD_ENGINE_DP_H
 #define STAFFD_ENGINE_DP_H
@@ -32,7 +37,9 @@
 #include "engine_internal.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util.h"
@@ -44,9 +51,9 @@
  */
 #define DP_LABELS 4000000
 
-struct dp_node;    /* a label: state, cost, parent (engine_dp.c) */
-struct dp_sortent; /* dominance filter scratch (engine_dp.c) */
-struct dp_rank;    /* the cap's selection scratch (engine_dp.c) */
+struct dp_node;    /* a label: state, cost, parent (below) */
+struct dp_sortent; /* dominance filter scratch (engine_dp_prune.c) */
+struct dp_rank;    /* the cap's selection scratch (engine_dp_prune.c) */
 
 /* One thread's DP scratch: the layers of labels, their hash table, the bound's tables. */
 struct dp_work {
@@ -82,6 +89,12 @@ struct dp_work {
     long budget;                    /* labels a call may make (the cap follows); 0: DP_LABELS */
     const struct engine_clock *clk; /* checked once a day: -ETIMEDOUT, -ECANCELED */
     bool cancel_only;               /* ... but only its cancel flag (a construction) */
+    /*
+     * The beam keeps, per run state, besides its cheapest label the one with
+     * the fewest weekends used and the one with the most minutes: where a
+     * narrow beam lost every horizon, what it lacked was slack, not cost.
+     */
+    bool diverse;
     /* Set by engine_dp_agent. */
     bool truncated; /* labels were dropped beyond the cap: the answer is a heuristic one */
     long labels;    /* labels the last call created */
@@ -115,9 +128,9 @@ int engine_dp_more(const struct engine_instance *I, const struct dp_work *w, int
  * Fills w->ocost and offc[n_days] for agent a against coverage cov[n_cells]
  * (which excludes a; NULL: nobody), each option's and day off's soft cost
  * plus the change in cell penalties it brings. rng (may be NULL) adds the
- * tie-breaking nudge (see engine_dp.c) and advances it. d0..d1: only those
- * days' costs are needed (the rest are pinned); the others are left as
- * they were. engine_dp_costs is the whole horizon.
+ * tie-breaking nudge (see engine_dp_tables.c) and advances it. d0..d1: only
+ * those days' costs are needed (the rest are pinned); the others are left
+ * as they were. engine_dp_costs is the whole horizon.
  */
 void engine_dp_costs(const struct engine_instance *I, struct dp_work *w, int a, const int *cov,
                      double *offc, uint64_t *rng);
@@ -126,7 +139,7 @@ void engine_dp_costs_days(const struct engine_instance *I, struct dp_work *w, in
 
 /*
  * What one DP call prepares before it runs (engine_dp_tables.c), for
- * engine_dp.c alone.
+ * engine_dp.c and engine_dp_prune.c alone.
  */
 #define DP_NO_REACH (LONG_MIN / 4) /* a run state with no feasible continuation */
 
@@ -179,5 +192,129 @@ static inline int engine_dp_pinned(const struct engine_instance *I, int a, int d
         return restrict_[d];
     return I->fixed[a * I->D + d];
 }
+
+/*
+ * The labels and the layer operations shared by engine_dp.c (the labels, the
+ * recursion) and engine_dp_prune.c (what thins a layer), for those two alone.
+ */
+
+/* Every field is set explicitly (padding included) so that keys compare with memcmp. */
+struct dp_key {
+    int32_t last;  /* 0: off yesterday (or nothing yet); else class + 1 of yesterday's option */
+    int32_t mins;  /* minutes so far / g */
+    int32_t wmin;  /* minutes this week / g */
+    int16_t run;   /* length of the current run (work if last > 0, else off), capped */
+    int16_t wk;    /* weekends used */
+    uint8_t flag;  /* the current run started on day 0 */
+    uint8_t wdays; /* days worked this week */
+    uint16_t zero;
+};
+
+struct dp_node {
+    double cost;
+    struct dp_key k;
+    int32_t parent;
+    int32_t choice;
+};
+
+static inline uint16_t *cnt_of(const struct dp_work *w, int d, int i, int n_cnt)
+{
+    return w->cnt[d] + (size_t)i * (size_t)n_cnt;
+}
+
+/* The index of a label's run state in the reachability tables (see dp_reach). */
+static inline int run_state(const struct aprep *p, const struct dp_key *k)
+{
+    int r = k->last > 0 ? k->run - 1 : p->cap_work + k->run;
+    return r * 2 + k->flag;
+}
+
+/*
+ * The most minutes a label in run state st can still add from tomorrow on
+ * (rx0: the tables at tomorrow, tab apart; dp_reach). For every cut q, the
+ * table that shortens every bounded type to cut q minutes, plus what the
+ * label's own bounded types can add beyond that cut: each one left times
+ * the minutes its longest option exceeds the cut by. Every q gives an upper
+ * bound, the smallest is kept: a label with one long night shift left can
+ * no longer count on a night shift every day (a beam that spent its long
+ * shifts early used to learn only days before the end that it could not
+ * reach its minimum).
+ */
+static inline long reach_max(const struct dp_work *w, const struct aprep *p, const int *cmax,
+                             const uint16_t *kc, bool spent, const long *rx0, size_t tab, int st)
+{
+    int nc = p->n_cnt, ncut = w->ncut;
+    const long *cut = w->ctlen + nc + 1;
+    long best = rx0[(size_t)(2 * (ncut - 1) + spent) * tab + (size_t)st];
+    if (best == DP_NO_REACH || ncut <= 1)
+        return best;
+    for (int q = 0; q + 1 < ncut; q++) {
+        long v = rx0[(size_t)(2 * q + spent) * tab + (size_t)st];
+        for (int i = 0; i < nc && v < best; i++)
+            if (w->ctlen[i] > cut[q])
+                v += (long)(cmax[i] - kc[i]) * (w->ctlen[i] - cut[q]);
+        best = v < best ? v : best;
+    }
+    return best;
+}
+
+/*
+ * Minutes in dominance (dp_dominance): a label that can no longer exceed
+ * the maximum (its minutes plus all it can still reach stay below it), or
+ * can no longer miss the minimum (plus what it must still work reach it),
+ * is as good as one with fewer, or more, minutes that costs no less. The
+ * generated instances' shifts of 6-12 h make the minutes a label carries
+ * take hundreds of values a day where 8-hour shifts take tens; without
+ * this the exact DP kept them all. Off where the agent has a fairness
+ * target (minutes have a price then).
+ */
+struct dom_ctx {
+    bool on;
+    const struct aprep *p;
+    const struct engine_agent_rules *r;
+    const int *cmax;
+    const long *rx0, *rn0; /* the reachability tables at this layer (dp_reach) */
+    size_t tab;
+};
+
+/* The bound from day d on when mins minutes are already worked. */
+static inline double dp_lb(const struct dp_bound *b, const struct engine_agent_rules *r,
+                           bool track_mins, int D, int d, long mins)
+{
+    long lo = 0, hi = b->nfree[d];
+    if (track_mins) {
+        if (mins < r->min_minutes) {
+            lo = (r->min_minutes - mins + b->maxm - 1) / b->maxm - b->pinw[d];
+            if (lo < 0)
+                lo = 0;
+        }
+        if (b->minm > 0 && r->max_minutes < ENGINE_UNLIMITED) {
+            long h = (r->max_minutes - mins) / b->minm;
+            if (h < hi)
+                hi = h;
+        }
+    }
+    if (lo > hi)
+        return INFINITY;
+    long j = b->neg[d];
+    if (j < lo)
+        j = lo;
+    if (j > hi)
+        j = hi;
+    return b->offsuf[d] + b->pre[(size_t)d * (size_t)(D + 1) + (size_t)j];
+}
+
+/* Empties the hash table (for the next layer). engine_dp.c */
+void dp_hash_clear(struct dp_work *w);
+/* Keeps the labels of layer d with alive[i] set, in their order; returns how many. engine_dp.c */
+int dp_compact(struct dp_work *w, int d, int n_cnt);
+/* Removes the dominated labels of layer d (engine_dp_prune.c). 0 or -ENOMEM. */
+int dp_dominance(struct dp_work *w, int d, int n_cnt, const struct dom_ctx *mc);
+/* Keeps the cap best labels of layer d (engine_dp_prune.c): the beam. 0 or -ENOMEM. */
+int dp_cap(const struct engine_instance *I, struct dp_work *w, int a, int d, int cap,
+           const struct dp_bound *bd);
+/* Layer P when every day from P on is pinned (engine_dp_prune.c). 0 or -ENOMEM. */
+int dp_suffix(const struct engine_instance *I, struct dp_work *w, int a, int P,
+              const struct dp_tail *t);
 
 #endif

@@ -7,11 +7,12 @@
  * agent's hard rules.
  *
  * The bottom of the engine's include order (docs/engine.md):
- *   engine.h <- engine_internal.h, engine_rng.h <- engine_dp.h <- engine_search.h, colgen.c
- *   <- engine_solve.c
- * Included by the engine's files (engine_model.c, engine_dp.c,
- * engine_search.c, engine_solve.c) and by colgen.c, which prices rosters
- * against the same model. Not an API: nothing outside the engine includes
+ *   engine.h <- engine_internal.h, engine_rng.h <- engine_dp.h <- engine_search.h,
+ *   colgen_internal.h <- engine_solve.c
+ * Included by the engine's files (engine_model.c, engine_dp*.c,
+ * engine_search.c, engine_solve.c) and by the column generation
+ * (colgen_internal.h, colgen_*.c), which prices rosters against the same
+ * model. Not an API: nothing outside the engine includes
  * this. A finalized instance is read-only (shared by the search threads).
  */
 #ifndef STAFFD_ENGINE_INTERNAL_H

@@ -26,6 +26,10 @@
  *
  * Also here, because recruit.c's explanations share them: the words for weekly
  * time blocks ("weekday evenings 17:00–22:00 Europe/Stockholm").
+ *
+ * Three files implement it: hiring.c (the sizing and the what-if),
+ * hiring_template.c (the template) and hiring_words.c (the words), sharing
+ * include/hiring_internal.h.
  */
 #ifndef STAFFD_HIRING_H
 #define STAFFD_HIRING_H

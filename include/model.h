@@ -10,8 +10,11 @@
  *   plan.c           one planning run: requirements, shifts, breaks, coverage
  *   staffing.c       requirements per queue and cell (Erlang C / A, chat, email)
  *   roster.c         the contact centre as a rostering problem for the engine
+ *                    (roster_quick.c: a quick plan's neighbourhood)
  *   engine_solve.c   the rostering engine (engine_search.c, engine_dp.c,
- *                    engine_model.c, colgen.c; engine.h is its API)
+ *                    engine_dp_prune.c, engine_dp_tables.c, engine_model.c,
+ *                    colgen_master.c, colgen_dive.c, colgen_branch.c;
+ *                    engine.h is its API)
  *   greedy.c         the greedy scheduler (no engine budget; recruitment's what-if)
  *   shift_options.c  the shifts an agent may work, which both pick from
  *   breaks.c         breaks inside the chosen shifts

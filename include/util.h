@@ -10,6 +10,8 @@
  *   int64_t week = util_floor_div(day + 3, 7);  // rounds towards minus infinity
  *   double t0 = util_mono_seconds();             // for durations
  *   double at = util_wall_seconds();             // for what is recorded
+ *   util_heap_push(h, &n, sizeof *h, &x, x_first);  // a binary heap in h[]
+ *   util_heap_pop(h, &n, sizeof *h, &x, x_first);   // its first element into x
  *
  * STAFFD_MUSTCHECK marks a result the caller must look at (it is an error
  * code, or the only way to know what happened), after the declaration:
@@ -21,6 +23,7 @@
 #ifndef STAFFD_UTIL_H
 #define STAFFD_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +47,19 @@ void *util_push(void **p, int *n, size_t size) STAFFD_MUSTCHECK;
 
 /* a / b rounded towards minus infinity (b > 0): days and weeks before 1970 too. */
 int64_t util_floor_div(int64_t a, int64_t b);
+
+/*
+ * A binary heap in an array the caller owns: base holds *n elements of `size`
+ * bytes, and before(a, b) is true when a must come out before b (a strict
+ * order; elements it cannot tell apart come out in no set order). Push copies
+ * *elem in (base needs room for *n + 1 elements); pop copies the first
+ * element out to *out and removes it (*n > 0). Neither elem nor out may point
+ * into base. O(log n), no allocation. The lazy greedy searches of hiring.c
+ * and recruit.c keep their candidates in one.
+ */
+typedef bool (*util_before_fn)(const void *a, const void *b);
+void util_heap_push(void *base, int *n, size_t size, const void *elem, util_before_fn before);
+void util_heap_pop(void *base, int *n, size_t size, void *out, util_before_fn before);
 
 /* Seconds on a clock that never jumps (durations, deadlines). */
 double util_mono_seconds(void);

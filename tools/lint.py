@@ -23,10 +23,13 @@ import tempfile
 # The planning core: what runs on the worker thread, plus the pure parsers
 # and renderers that tests and fuzzers drive without any I/O.
 CORE = {
-    "model", "text", "staffing", "shift_options", "greedy", "rule_check", "roster", "plan", "breaks", "publish",
-    "recruit", "hiring", "engine", "engine_internal", "engine_model", "engine_dp", "engine_search",
-    "engine_solve", "engine_rng", "engine_dp_tables", "colgen", "nrp", "calendar",
-    "console_parse",
+    "model", "text", "staffing", "shift_options", "greedy", "rule_check", "plan", "breaks", "publish",
+    "roster", "roster_internal", "roster_quick",
+    "recruit", "hiring", "hiring_internal", "hiring_template", "hiring_words",
+    "engine", "engine_internal", "engine_model", "engine_dp", "engine_dp_prune", "engine_dp_tables",
+    "engine_search", "engine_solve", "engine_rng",
+    "colgen", "colgen_internal", "colgen_master", "colgen_dive", "colgen_branch",
+    "nrp", "calendar", "console_parse",
 }
 FORBIDDEN = {
     "libpq-fe.h": "libpq",

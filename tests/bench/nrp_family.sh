@@ -6,7 +6,8 @@
 # (`staffd nrp F --lp`; a lower bound only when its root converged, else the
 # best Lagrangian bound of an exact pricing round, or none) and COIN-OR CBC
 # on the instance as an integer program (`--write-lp`, CBC 2.10, 2 threads,
-# the same seconds as staffd; its incumbent and its bound). staffd runs each
+# the same seconds as staffd, killed at 3x that plus a minute when it is still
+# reading the file; its incumbent and its bound). staffd runs each
 # instance with seeds 1..3, 2 threads; every roster is re-judged by the
 # independent checker (a hard violation fails the bench). Per run: the
 # objective, wall time from process start to exit and peak memory
@@ -54,7 +55,10 @@ for size in $family; do
     if [ -z "${NO_CBC:-}" ] && command -v cbc > /dev/null; then
         "$bin" nrp "$f" --write-lp "$tmp/i.lp" > /dev/null
         rm -f "$tmp/i.sol"
-        cbc "$tmp/i.lp" sec "$secs" threads "$threads" solve solu "$tmp/i.sol" > "$tmp/cbc.log" 2>&1 || true
+        # CBC's clock starts after it has read the LP, which on 364-day instances
+        # took longer than 24 minutes: the whole call gets a wall limit.
+        timeout $((3 * secs + 60)) cbc "$tmp/i.lp" sec "$secs" threads "$threads" solve \
+            solu "$tmp/i.sol" > "$tmp/cbc.log" 2>&1 || true
         head1=$(head -n 1 "$tmp/i.sol" 2>/dev/null || echo "no solution")
         inc=$(echo "$head1" | sed -n 's/.*objective value *\([-0-9.e+]*\).*/\1/p')
         case $head1 in *"no integer solution"* | "no solution") inc=none ;; esac

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * test_colgen.c — the LP relaxation by column generation and its dives
- * (daemon/colgen.c): the bound never exceeds a roster the search finds, the
+ * (daemon/colgen_*.c): the bound never exceeds a roster the search finds, the
  * dived roster breaks no hard rule, convex shortage curves are priced as the
  * engine scores them, benchmark instances with a known optimum are solved to
  * it, cancellation, and the engine's LP-started thread.

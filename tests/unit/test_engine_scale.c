@@ -13,8 +13,12 @@
  * limits set around a planted roster that keeps them (so a roster with no
  * hard violation exists, as in tests/bench/gen_nrp.c, which the bench uses
  * at full size).
+ *
+ * And the per-agent DP's beam on a year-long contract whose cheapest labels
+ * run out of slack (tests/data/gen/slack_364x8.txt).
  */
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,6 +32,7 @@
 #include <cmocka.h>
 
 #include "engine.h"
+#include "engine_dp.h"
 #include "nrp.h"
 #include "testutil.h"
 
@@ -235,6 +240,51 @@ static void test_year(void **state)
     free(text);
 }
 
+/*
+ * A staff member whose year (27 of 52 weekends, at least 78,720 minutes,
+ * runs of at most 4, days off in threes) a narrow beam ranked by cost
+ * alone loses: every kept label runs short of weekends or minutes, at every
+ * width up to 4,096 labels a day. Keeping per run state the label with the
+ * fewest weekends and the one with the most minutes (w.diverse) finds a
+ * horizon at 64 labels a day, and it keeps every hard rule.
+ */
+static void test_beam_keeps_slack(void **state)
+{
+    (void)state;
+    const char *dir = getenv("STAFFD_TEST_DATA");
+    char path[512], err[256];
+    snprintf(path, sizeof path, "%s/gen/slack_364x8.txt", dir && *dir ? dir : "tests/data");
+    struct nrp_instance I;
+    struct engine_instance *E;
+    if (nrp_load(path, &I, err, sizeof err) != 0)
+        fail_msg("%s: %s", path, err);
+    assert_int_equal(I.days, 364);
+    assert_int_equal(I.n_staff, 1);
+    assert_int_equal(nrp_to_engine(&I, &E), 0);
+    struct dp_work w;
+    assert_int_equal(engine_dp_init(&w, E), 0);
+    int *choice = malloc(364 * sizeof *choice);
+    double *offc = calloc(364, sizeof *offc), cost;
+    assert_non_null(choice);
+    assert_non_null(offc);
+    for (int diverse = 0; diverse <= 1; diverse++) {
+        engine_dp_costs(E, &w, 0, NULL, offc, NULL);
+        w.cap_layer = 64;
+        w.diverse = diverse;
+        int rc = engine_dp_agent(E, &w, 0, offc, NULL, INFINITY, choice, &cost);
+        assert_true(w.truncated);
+        assert_int_equal(rc, diverse ? 0 : -ENOENT);
+    }
+    struct nrp_result r;
+    nrp_check(&I, choice, 0, &r);
+    assert_int_equal(r.violations, 0);
+    free(choice);
+    free(offc);
+    engine_dp_free(&w);
+    engine_instance_free(E);
+    nrp_free(&I);
+}
+
 /* Instance 3 on the virtual clock: the run must end, with a valid roster. */
 static void run_on_vclock(struct vclock *c, double seconds, bool no_branch, double lp_share,
                           int expect_rc)
@@ -319,9 +369,8 @@ static void test_clock_construction(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_64_types),
-        cmocka_unit_test(test_year),
-        cmocka_unit_test(test_clock_phases),
+        cmocka_unit_test(test_64_types),           cmocka_unit_test(test_year),
+        cmocka_unit_test(test_beam_keeps_slack),   cmocka_unit_test(test_clock_phases),
         cmocka_unit_test(test_clock_construction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
