@@ -28,7 +28,7 @@
 #include <string.h>
 
 /* Whether agent a's horizon row keeps every decision on the agent at this node. */
-bool row_fits(const struct colgen *G, int a, const int *row)
+bool cg_row_fits(const struct colgen *G, int a, const int *row)
 {
     for (int i = G->dhead[a]; i >= 0; i = G->dec[i].next) {
         const struct bdec *b = &G->dec[i];
@@ -40,7 +40,7 @@ bool row_fits(const struct colgen *G, int a, const int *row)
 
 static bool column_fits(const struct colgen *G, int j)
 {
-    return row_fits(G, G->col[j].agent, G->col_row + (size_t)j * (size_t)G->I->D);
+    return cg_row_fits(G, G->col[j].agent, G->col_row + (size_t)j * (size_t)G->I->D);
 }
 
 /* Lays out the node's decisions: per-agent lists, the pins, which columns live. */
@@ -90,16 +90,16 @@ static int node_seed(struct colgen *G)
             G->w.ocost[j - base] = I->po[j].cost;
         for (int d = 0; d < D; d++)
             G->offc[d] = I->offcost[a * D + d];
-        apply_forbids(G, a);
+        cg_apply_forbids(G, a);
         double cost;
-        int rc = dp_any(G, a, G->restr + (size_t)a * (size_t)D, INFINITY, &cost);
+        int rc = cg_dp_any(G, a, G->restr + (size_t)a * (size_t)D, INFINITY, &cost);
         if (rc == -ENOENT && G->w.truncated)
             G->inexact = true; /* the node is left, but nothing is proved by it */
         if (rc < 0)
             return rc;
-        if (!row_fits(G, a, G->row))
+        if (!cg_row_fits(G, a, G->row))
             return -ENOENT; /* its cheapest horizon needs a forbidden option: none is allowed */
-        rc = add_column(G, a, G->row);
+        rc = cg_add_column(G, a, G->row);
         if (rc < 0)
             return rc;
     }
@@ -112,7 +112,7 @@ static int node_seed(struct colgen *G)
  */
 static int node_lp(struct colgen *G, double cutoff, double deadline)
 {
-    int rc = generate(G, deadline, 0, cutoff, NULL);
+    int rc = cg_generate(G, deadline, 0, cutoff, NULL);
     if (rc == 3)
         G->inexact = true; /* its LP as far as a beam prices it: branch on, prove nothing */
     return rc < 0 ? rc : rc == 2 ? 1 : rc == 1 || rc == 3 ? 0 : -ETIMEDOUT;
@@ -229,9 +229,9 @@ static int branch_price(struct colgen *G, int base, int *inc, double *inc_obj, d
                 }
                 G->dec[G->n_dec++] = b;
             } else {
-                largest_columns(G);
+                cg_largest_columns(G);
                 double obj, z = glp_get_obj_val(G->lp);
-                rc = roster_of(G, G->bestc, choice, &obj);
+                rc = cg_roster_of(G, G->bestc, choice, &obj);
                 if (rc < 0)
                     break;
                 /* The proof needs the master to score rosters as the engine does. */
@@ -311,7 +311,7 @@ int colgen_branch_window(struct colgen *G, const int *start, int d0, int d1, dou
         if (rc < 0)
             goto out;
         for (int a = 0; rep.violations == 0 && a < A; a++) {
-            rc = add_column_at(G, a, start + (size_t)a * (size_t)D, &inc[a]);
+            rc = cg_add_column_at(G, a, start + (size_t)a * (size_t)D, &inc[a]);
             if (rc < 0)
                 goto out;
         }
@@ -324,7 +324,7 @@ int colgen_branch_window(struct colgen *G, const int *start, int d0, int d1, dou
     }
     double first = obj;
     bool improved = false;
-    rc = undo_dive(G, deadline);
+    rc = cg_undo_dive(G, deadline);
     if (rc == 0 && (d0 > 0 || d1 < D - 1)) {
         rc = pin_outside(G, start, d0, d1);
         base = G->n_dec;
@@ -332,7 +332,7 @@ int colgen_branch_window(struct colgen *G, const int *start, int d0, int d1, dou
     if (rc == 0)
         rc = branch_price(G, base, inc, &obj, deadline, proved, &improved);
     if (improved && obj < first) {
-        int r2 = roster_of(G, inc, choice, objective);
+        int r2 = cg_roster_of(G, inc, choice, objective);
         if (r2 < 0)
             rc = r2;
         else if (rc == 0 || rc == -ETIMEDOUT || rc == -EIO || rc == -ECANCELED)

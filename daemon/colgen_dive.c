@@ -58,7 +58,7 @@ static int dive_columns(struct colgen *G, double deadline)
 {
     int A = G->I->A, left = A;
     while (left > 0) {
-        largest_columns(G);
+        cg_largest_columns(G);
         bool late = deadline > 0 && elapsed(G) >= deadline;
         G->late |= late;
         int pick = -1, n_fixed = 0;
@@ -85,7 +85,7 @@ static int dive_columns(struct colgen *G, double deadline)
         if (left == 0 || late)
             break;
         /* Fewer rounds per step (5) cost 7 and 9 dearly (1066 -> 1187, 439 -> 539). */
-        int rc = generate(G, deadline, 20, INFINITY, NULL);
+        int rc = cg_generate(G, deadline, 20, INFINITY, NULL);
         if (rc == -ETIMEDOUT)
             continue; /* the next pass fixes the rest as they stand */
         if (rc < 0)
@@ -110,7 +110,7 @@ static int dive_days(struct colgen *G, double deadline)
     const struct engine_instance *I = G->I;
     int A = I->A, D = I->D;
     for (;;) {
-        largest_columns(G);
+        cg_largest_columns(G);
         bool integral = true;
         for (int a = 0; a < A; a++)
             integral &= G->bestx[a] >= 0.999;
@@ -153,7 +153,7 @@ static int dive_days(struct colgen *G, double deadline)
             n_pinned += pin(G, pa, pd, po);
         if (n_pinned == 0)
             break; /* nothing left to decide */
-        int rc = generate(G, deadline, 20, INFINITY, NULL);
+        int rc = cg_generate(G, deadline, 20, INFINITY, NULL);
         if (rc == -ETIMEDOUT) {
             G->late = true;
             break;
@@ -162,7 +162,7 @@ static int dive_days(struct colgen *G, double deadline)
             return rc;
     }
     /* Whatever is still open takes its largest live column. */
-    largest_columns(G);
+    cg_largest_columns(G);
     for (int a = 0; a < A; a++) {
         if (G->bestc[a] < 0)
             return -EIO;
@@ -175,7 +175,7 @@ static int dive_days(struct colgen *G, double deadline)
  * Undoes a dive's fixes; the columns it generated stay (a larger pool for
  * the next dive and the MIP).
  */
-int undo_dive(struct colgen *G, double deadline)
+int cg_undo_dive(struct colgen *G, double deadline)
 {
     const struct engine_instance *I = G->I;
     for (int j = 0; j < G->n_col; j++)
@@ -187,7 +187,7 @@ int undo_dive(struct colgen *G, double deadline)
         G->fix_col[a] = -1;
     for (int i = 0; i < I->A * I->D; i++)
         G->restr[i] = NO_FIX;
-    return solve_lp(G, deadline);
+    return cg_solve_lp(G, deadline);
 }
 
 struct mip_cb {
@@ -297,7 +297,7 @@ static int restricted_mip(struct colgen *G, int *inc, double deadline)
 /* The dive's roster into choice (A*D) and its objective. */
 static int take_roster(struct colgen *G, int *choice, double *objective)
 {
-    return roster_of(G, G->fix_col, choice, objective);
+    return cg_roster_of(G, G->fix_col, choice, objective);
 }
 
 int colgen_run(const struct engine_instance *I, const struct colgen_params *P, struct colgen **keep,
@@ -320,7 +320,7 @@ int colgen_run(const struct engine_instance *I, const struct colgen_params *P, s
     G->phase = ENGINE_PHASE_LP;
     double total = P->seconds > 0 ? P->seconds : 0;
     double share = P->root_share > 0 && P->root_share <= 1 ? P->root_share : 0.5;
-    rc = generate(G, total > 0 ? total * share : 0, 0, INFINITY, out);
+    rc = cg_generate(G, total > 0 ? total * share : 0, 0, INFINITY, out);
     if (rc == -ETIMEDOUT && G->lp_solves > 1)
         rc = 0; /* a basis from an earlier solve stands: dive from it */
     if (rc < 0)
@@ -361,7 +361,7 @@ int colgen_run(const struct engine_instance *I, const struct colgen_params *P, s
     /* Past the first dive, running out of time only ends the improving. */
     int r2 = rc;
     G->late = false;
-    if (r2 == 0 && (total <= 0 || elapsed(G) < total) && (r2 = undo_dive(G, total)) == 0 &&
+    if (r2 == 0 && (total <= 0 || elapsed(G) < total) && (r2 = cg_undo_dive(G, total)) == 0 &&
         (r2 = dive_days(G, total > 0 ? elapsed(G) + (total - elapsed(G)) / 2 : 0)) == 0 &&
         (r2 = take_roster(G, other, &second)) == 0 && second < out->objective) {
         memcpy(out->choice, other, ad * sizeof *other);
@@ -379,7 +379,7 @@ int colgen_run(const struct engine_instance *I, const struct colgen_params *P, s
     double mip = total - elapsed(G);
     mip = mip / 4 < total / 20 ? mip / 4 : total / 20;
     if (r2 == 0 && out->objective > out->lp_bound + 1e-6 && (total <= 0 || elapsed(G) < total) &&
-        (r2 = undo_dive(G, total)) == 0 &&
+        (r2 = cg_undo_dive(G, total)) == 0 &&
         restricted_mip(G, inc, total > 0 ? elapsed(G) + mip : 0) == 1) {
         memcpy(G->fix_col, inc, (size_t)A * sizeof *inc);
         if ((r2 = take_roster(G, other, &second)) == 0 && second < out->objective) {
@@ -444,7 +444,7 @@ int colgen_recombine(struct colgen *G, const int *rosters, int n, double seconds
     for (int r = 0; r < n; r++)
         for (int a = 0; a < A; a++) {
             int col;
-            rc = add_column_at(G, a, rosters + (size_t)r * ad + (size_t)a * (size_t)D, &col);
+            rc = cg_add_column_at(G, a, rosters + (size_t)r * ad + (size_t)a * (size_t)D, &col);
             if (rc < 0)
                 goto out;
             if (r == best)
@@ -452,13 +452,13 @@ int colgen_recombine(struct colgen *G, const int *rosters, int n, double seconds
         }
     G->phase = ENGINE_PHASE_RECOMBINE;
     double deadline = elapsed(G) + seconds;
-    rc = undo_dive(G, deadline);
+    rc = cg_undo_dive(G, deadline);
     if (rc < 0)
         goto out;
     rc = restricted_mip(G, inc, deadline);
     if (rc == 1) {
         double obj;
-        rc = roster_of(G, inc, choice, &obj);
+        rc = cg_roster_of(G, inc, choice, &obj);
         if (rc == 0 && obj < best_obj - 1e-9) {
             *objective = obj;
             rc = 1;

@@ -78,7 +78,7 @@ static uint64_t row_hash(int a, const int *row, int D)
  * column already in the master, but rounding in the simplex can; refusing
  * it keeps the loop finite.
  */
-int add_column_at(struct colgen *G, int a, const int *row, int *col)
+int cg_add_column_at(struct colgen *G, int a, const int *row, int *col)
 {
     const struct engine_instance *I = G->I;
     int D = I->D;
@@ -137,9 +137,9 @@ int add_column_at(struct colgen *G, int a, const int *row, int *col)
     return 0;
 }
 
-int add_column(struct colgen *G, int a, const int *row)
+int cg_add_column(struct colgen *G, int a, const int *row)
 {
-    return add_column_at(G, a, row, NULL);
+    return cg_add_column_at(G, a, row, NULL);
 }
 
 /*
@@ -152,7 +152,7 @@ int add_column(struct colgen *G, int a, const int *row)
  * w.truncated then says that none was found, not that none exists; without
  * it, it is a proof.
  */
-int dp_any(struct colgen *G, int a, const int *restr, double ub, double *cost)
+int cg_dp_any(struct colgen *G, int a, const int *restr, double ub, double *cost)
 {
     long most = DP_LABELS / (G->I->D > 0 ? G->I->D : 1);
     int rc, cap = 64;
@@ -209,19 +209,19 @@ static int build_master(struct colgen *G)
         for (int d = 0; d < D; d++)
             G->offc[d] = I->offcost[a * D + d];
         double cost;
-        int rc = dp_any(G, a, NULL, INFINITY, &cost);
+        int rc = cg_dp_any(G, a, NULL, INFINITY, &cost);
         if (rc == -ENOENT)
             return G->w.truncated ? -ERANGE : -EDOM;
         if (rc < 0)
             return rc;
-        rc = add_column(G, a, G->row);
+        rc = cg_add_column(G, a, G->row);
         if (rc < 0)
             return rc;
     }
     return 0;
 }
 
-int solve_lp(struct colgen *G, double deadline)
+int cg_solve_lp(struct colgen *G, double deadline)
 {
     G->smcp.tm_lim = INT_MAX;
     if (deadline > 0) {
@@ -247,7 +247,7 @@ int solve_lp(struct colgen *G, double deadline)
 }
 
 /* The branch's forbidden options of agent a, priced out of its DP. */
-void apply_forbids(struct colgen *G, int a)
+void cg_apply_forbids(struct colgen *G, int a)
 {
     if (G->dhead == NULL)
         return;
@@ -294,7 +294,7 @@ static int price_round(struct colgen *G, double *sum_neg)
         }
         for (int d = 0; d < D; d++)
             G->offc[d] = I->offcost[a * D + d];
-        apply_forbids(G, a);
+        cg_apply_forbids(G, a);
         double cost;
         int rc = engine_dp_agent(I, &G->w, a, G->offc, G->restr + (size_t)a * (size_t)D,
                                  G->mu[a] - RC_EPS, G->row, &cost);
@@ -308,9 +308,9 @@ static int price_round(struct colgen *G, double *sum_neg)
         int n = engine_dp_more(I, &G->w, a, G->mu[a] - RC_EPS, G->per_agent, G->more, G->more_cost);
         for (int j = 0; j < n; j++) {
             /* FORBID_COST outweighs any sane cost, but a forbidden row must never live. */
-            if (G->n_dec > 0 && !row_fits(G, a, G->more + (size_t)j * (size_t)D))
+            if (G->n_dec > 0 && !cg_row_fits(G, a, G->more + (size_t)j * (size_t)D))
                 continue;
-            rc = add_column(G, a, G->more + (size_t)j * (size_t)D);
+            rc = cg_add_column(G, a, G->more + (size_t)j * (size_t)D);
             if (rc < 0)
                 return rc;
             added += rc == 0;
@@ -327,11 +327,11 @@ static int price_round(struct colgen *G, double *sum_neg)
  * LP value once nothing prices out) may cut a branch-and-price node off,
  * and only from a round whose pricing was exact.
  */
-int generate(struct colgen *G, double deadline, int max_rounds, double cutoff,
-             struct colgen_result *out)
+int cg_generate(struct colgen *G, double deadline, int max_rounds, double cutoff,
+                struct colgen_result *out)
 {
     for (int r = 0; max_rounds <= 0 || r < max_rounds; r++) {
-        int rc = solve_lp(G, deadline);
+        int rc = cg_solve_lp(G, deadline);
         if (rc < 0)
             return rc;
         double z = glp_get_obj_val(G->lp), neg;
@@ -366,11 +366,11 @@ int generate(struct colgen *G, double deadline, int max_rounds, double cutoff,
         if (deadline > 0 && elapsed(G) >= deadline)
             return 0;
     }
-    return solve_lp(G, deadline) < 0 ? -EIO : 0;
+    return cg_solve_lp(G, deadline) < 0 ? -EIO : 0;
 }
 
 /* For every agent, its live column of largest value in the LP. */
-void largest_columns(struct colgen *G)
+void cg_largest_columns(struct colgen *G)
 {
     int A = G->I->A;
     for (int a = 0; a < A; a++) {
@@ -393,7 +393,7 @@ void largest_columns(struct colgen *G)
  * The roster of a column per agent (cols[A]) into choice (A*D) and its
  * objective; INFINITY if it breaks a hard rule (a pooled row could).
  */
-int roster_of(struct colgen *G, const int *cols, int *choice, double *objective)
+int cg_roster_of(struct colgen *G, const int *cols, int *choice, double *objective)
 {
     const struct engine_instance *I = G->I;
     size_t D = (size_t)I->D;

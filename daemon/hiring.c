@@ -467,7 +467,7 @@ static void window_shortage(const struct sim *m, const struct hiring_profile *f,
                             double *peak)
 {
     double avg[WEEK_SLOTS];
-    weekly_average(m->s, m->residual, f->queue, avg);
+    hiring_weekly_average(m->s, m->residual, f->queue, avg);
     int s0 = f->start_min / SLOT_MINUTES,
         ns = (profile_minutes(f) + SLOT_MINUTES - 1) / SLOT_MINUTES;
     *minutes = *peak = 0;
@@ -492,8 +492,8 @@ static void profile_words(const struct sim *m, struct hiring_profile *f)
     char hours[48], lens[32];
     hiring_block_label(f->weekdays, f->start_min, f->start_min + profile_minutes(f),
                        hiring_tz_name(s, s->queues[f->queue].tz), f->label, sizeof f->label);
-    hours_range_words(f->minutes_min, f->minutes_max, hours, sizeof hours);
-    lengths_words(t, lens, sizeof lens);
+    hiring_hours_range_words(f->minutes_min, f->minutes_max, hours, sizeof hours);
+    hiring_lengths_words(t, lens, sizeof lens);
     say(f->ad, sizeof f->ad, "%d %s for %s, %s, %s ('%s')", f->hires,
         f->hires == 1 ? "hire" : "hires", qn, f->label, hours, t->c.name);
     double factor = f->productive > 0 ? f->hires_exact / f->productive : 1;
@@ -571,7 +571,7 @@ static int explain_left(struct sim *m, int q, struct hiring_queue *hq, bool capp
             hq->next_best = e.covered;
         eval_free(&e);
     }
-    int rc = left_blocks_words(s, m->p, m->residual, q, blocks, sizeof blocks);
+    int rc = hiring_left_blocks_words(s, m->p, m->residual, q, blocks, sizeof blocks);
     if (rc < 0)
         return rc;
     const char *qn = s->queues[q].name;
@@ -669,7 +669,7 @@ int hiring_size(const struct snapshot *s, const struct plan *plan, const struct 
     if (rc < 0)
         return rc;
     m.tpl = &out->tpl;
-    template_contract(&out->tpl, m.lengths, &m.ct);
+    hiring_template_contract(&out->tpl, m.lengths, &m.ct);
     m.min_minutes = out->tpl.min_hours * 60;
     if (m.min_minutes < SLOT_MINUTES)
         m.min_minutes = SLOT_MINUTES;
@@ -813,7 +813,7 @@ int hiring_what_if(const struct snapshot *s, const struct plan *base, const stru
         memcpy(contracts, s->contracts, (size_t)nk * sizeof *contracts);
     int tc = r->tpl.contract, lengths[HIRING_MAX_LENGTHS];
     if (tc < 0) {
-        template_contract(&r->tpl, lengths, &contracts[nk]);
+        hiring_template_contract(&r->tpl, lengths, &contracts[nk]);
         tc = nk;
     }
     int a = na;

@@ -5,7 +5,7 @@
  * chose, else one marked for hiring, else the part-time contract most agents
  * have, else a built-in one, keeps its usable shift lengths, and derives the
  * least a hire must cover a week and the window a hypothetical hire is
- * offered. hiring.c gives every hypothetical hire template_contract().
+ * offered. hiring.c gives every hypothetical hire hiring_template_contract().
  */
 #include "hiring.h"
 #include "hiring_internal.h"
@@ -37,7 +37,7 @@ static bool contract_usable(const struct contract *c)
  * The contract every hypothetical hire works under; its lengths are copied to
  * lengths[HIRING_MAX_LENGTHS], which must outlive *out.
  */
-void template_contract(const struct hiring_template *t, int *lengths, struct contract *out)
+void hiring_template_contract(const struct hiring_template *t, int *lengths, struct contract *out)
 {
     memcpy(lengths, t->lengths, sizeof t->lengths);
     *out = t->c;
@@ -121,7 +121,7 @@ int hiring_template_pick(const struct snapshot *s, const struct hiring_params *p
         how = "built-in: the site has no usable contract";
     }
     c->n_lengths = n;
-    c->shift_lengths_minutes = NULL; /* template_contract() gives a copy of out->lengths */
+    c->shift_lengths_minutes = NULL; /* hiring_template_contract() gives a copy of out->lengths */
     out->contract = pick;
     out->how = how;
 

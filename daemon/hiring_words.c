@@ -5,7 +5,7 @@
  * hiring_block_label, hiring_hhmm, hiring_tz_name: recruit.c's explanations
  * use them too), a template's shift lengths and a range of weekly hours,
  * and the weekly blocks of what a queue is still short ("Wednesday evenings
- * 16:15–18:30 (7.9 h)", left_blocks_words) that hiring.c's "what is left"
+ * 16:15–18:30 (7.9 h)", hiring_left_blocks_words) that hiring.c's "what is left"
  * names.
  *
  * Pure: text from numbers, cut short on a character boundary when it does
@@ -132,7 +132,7 @@ void hiring_block_label(unsigned mask, int start_min, int end_min, const char *z
 }
 
 /* "4–6 h", "8 h", "4.5–5 h": the template's shift lengths. */
-void lengths_words(const struct hiring_template *t, char *buf, size_t len)
+void hiring_lengths_words(const struct hiring_template *t, char *buf, size_t len)
 {
     int lo = 0, hi = 0;
     for (int i = 0; i < t->c.n_lengths; i++) {
@@ -149,7 +149,7 @@ void lengths_words(const struct hiring_template *t, char *buf, size_t len)
 }
 
 /* "12–16 h a week" or "about 16 h a week". */
-void hours_range_words(double min_minutes, double max_minutes, char *buf, size_t len)
+void hiring_hours_range_words(double min_minutes, double max_minutes, char *buf, size_t len)
 {
     long lo = lround(min_minutes / 60), hi = lround(max_minutes / 60);
     if (lo == hi)
@@ -167,7 +167,7 @@ void hours_range_words(double min_minutes, double max_minutes, char *buf, size_t
  * 15-minute slot: each future cell lands on the slot its start has in the
  * queue's zone, and each slot is averaged over the times the horizon saw it.
  */
-void weekly_average(const struct snapshot *s, const double *values, int q, double *avg)
+void hiring_weekly_average(const struct snapshot *s, const double *values, int q, double *avg)
 {
     double sum[WEEK_SLOTS] = {0};
     int seen[WEEK_SLOTS] = {0};
@@ -284,13 +284,13 @@ static int cmp_block_hours(const void *x, const void *y)
  * "Wednesday evenings 16:15–18:30 (7.9 h), Sunday mornings 06:00–11:30 (6.0
  * h)": the largest blocks of what is left on queue q, weekly averages.
  */
-int left_blocks_words(const struct snapshot *s, const struct hiring_params *p,
-                      const double *residual, int q, char *buf, size_t len)
+int hiring_left_blocks_words(const struct snapshot *s, const struct hiring_params *p,
+                             const double *residual, int q, char *buf, size_t len)
 {
     double avg[WEEK_SLOTS];
     bool is_short[WEEK_SLOTS];
     struct block_vec bv = {0};
-    weekly_average(s, residual, q, avg);
+    hiring_weekly_average(s, residual, q, avg);
     for (int k = 0; k < WEEK_SLOTS; k++)
         is_short[k] = avg[k] > 0 && avg[k] >= p->min_cell_shortage;
     buf[0] = '\0';

@@ -766,7 +766,7 @@ int roster_build(const struct snapshot *s, const struct roster_params *p_in, str
     if (s->n_agents == 0)
         goto out;
     if (quick) {
-        rc = select_neighbourhood(&b);
+        rc = roster_quick_neighbourhood(&b);
         if (rc < 0)
             goto out;
     } else {
@@ -831,7 +831,7 @@ int roster_build(const struct snapshot *s, const struct roster_params *p_in, str
         goto out;
     }
     if (p->improve_only && !quick && sol.choice != NULL) {
-        rc = keep_published_unless_better(&b, &sol);
+        rc = roster_keep_published_unless_better(&b, &sol);
         if (rc < 0)
             goto out;
     }
@@ -851,7 +851,7 @@ int roster_build(const struct snapshot *s, const struct roster_params *p_in, str
     for (int k = 0; quick && k < s->n_published; k++) {
         const struct published_shift *ps = &s->published[k];
         int day;
-        if (!kept_published(&b, ps, &day))
+        if (!roster_kept_published(&b, ps, &day))
             continue;
         rc = plan_add_shift(s, plan, ps->agent, ps->queue, ps->start, ps->end);
         if (rc < 0)

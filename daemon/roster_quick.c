@@ -3,13 +3,13 @@
  * roster_quick.c — the parts of roster_build() (roster.c) that plan around a
  * published roster (docs/engine.md, "Quick plans"):
  *
- *  - a quick plan's neighbourhood (select_neighbourhood): the agents whose
+ *  - a quick plan's neighbourhood (roster_quick_neighbourhood): the agents whose
  *    inputs changed, the holes they leave, and the few others who could fill
  *    them, on the days they may change; everybody else keeps the published
- *    roster (kept_published), whose cover is taken off the requirement;
+ *    roster (roster_kept_published), whose cover is taken off the requirement;
  *  - the full run a quick plan owes runs with improve_only: the published
  *    roster stays unless the solver's is better by the engine's own measure
- *    (keep_published_unless_better).
+ *    (roster_keep_published_unless_better).
  *
  * Pure, like roster.c; called by roster.c alone through
  * include/roster_internal.h.
@@ -43,7 +43,7 @@
  * Whether published shift ps stands as it is in a quick plan: its agent is
  * not in the engine and it starts on one of the engine's days (*day).
  */
-bool kept_published(const struct build *b, const struct published_shift *ps, int *day)
+bool roster_kept_published(const struct build *b, const struct published_shift *ps, int *day)
 {
     const struct snapshot *s = b->s;
     if (ps->cancelled || ps->queue < 0 || ps->agent < 0 || ps->agent >= s->n_agents ||
@@ -91,7 +91,7 @@ static int cmp_neighbour(const void *x, const void *y)
  * most of its cells, over the hole's local days and QUICK_MARGIN_DAYS either side. Fills
  * b->n_eng, agent_of, eng_of, free_day, kept_cov. 0 or -ENOMEM.
  */
-int select_neighbourhood(struct build *b)
+int roster_quick_neighbourhood(struct build *b)
 {
     const struct snapshot *s = b->s;
     const struct roster_params *p = b->p;
@@ -181,7 +181,7 @@ int select_neighbourhood(struct build *b)
     for (int k = 0; k < s->n_published; k++) {
         const struct published_shift *ps = &s->published[k];
         int day;
-        if (!kept_published(b, ps, &day))
+        if (!roster_kept_published(b, ps, &day))
             continue;
         int c0, c1;
         snapshot_span_cells(s, ps->start, ps->end, &c0, &c1);
@@ -232,7 +232,7 @@ static bool published_choice(const struct build *b, int *choice)
  * is better by the engine's own measure (which counts every change against
  * it); else sol->choice becomes the published roster. 0 or -ENOMEM.
  */
-int keep_published_unless_better(const struct build *b, struct engine_solution *sol)
+int roster_keep_published_unless_better(const struct build *b, struct engine_solution *sol)
 {
     size_t n = (size_t)b->n_eng * (size_t)b->n_days;
     int *choice = malloc((n ? n : 1) * sizeof *choice);

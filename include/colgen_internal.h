@@ -114,33 +114,33 @@ static inline bool cancelled(const struct colgen *G)
 /* colgen_master.c */
 
 /* Adds agent a's horizon row as a column: 0, or 1 if the master has it; *col its index. */
-int add_column_at(struct colgen *G, int a, const int *row, int *col);
-/* add_column_at() without the index. */
-int add_column(struct colgen *G, int a, const int *row);
+int cg_add_column_at(struct colgen *G, int a, const int *row, int *col);
+/* cg_add_column_at() without the index. */
+int cg_add_column(struct colgen *G, int a, const int *row);
 /* A cheap horizon of agent a into G->row under the current costs and pins restr. */
-int dp_any(struct colgen *G, int a, const int *restr, double ub, double *cost);
+int cg_dp_any(struct colgen *G, int a, const int *restr, double ub, double *cost);
 /* Solves the master (until deadline; 0: none) and reads its duals. 0, -ETIMEDOUT, -EIO. */
-int solve_lp(struct colgen *G, double deadline);
+int cg_solve_lp(struct colgen *G, double deadline);
 /* The branch's forbidden options of agent a, priced out of its DP. */
-void apply_forbids(struct colgen *G, int a);
+void cg_apply_forbids(struct colgen *G, int a);
 /* Columns until none prices out (1), deadline or max_rounds (0), cutoff (2), a beam's end (3). */
-int generate(struct colgen *G, double deadline, int max_rounds, double cutoff,
-             struct colgen_result *out);
+int cg_generate(struct colgen *G, double deadline, int max_rounds, double cutoff,
+                struct colgen_result *out);
 /* For every agent, its live column of largest value in the LP (bestx, bestc). */
-void largest_columns(struct colgen *G);
+void cg_largest_columns(struct colgen *G);
 /* The roster of a column per agent into choice and its objective (INFINITY: breaks a rule). */
-int roster_of(struct colgen *G, const int *cols, int *choice, double *objective);
+int cg_roster_of(struct colgen *G, const int *cols, int *choice, double *objective);
 /* A master with one column per agent (its cheapest horizon), nothing solved yet. */
 int cg_new(const struct engine_instance *I, const struct colgen_params *P, struct colgen **out);
 
 /* colgen_dive.c */
 
 /* Undoes a dive's fixes (the columns stay) and solves the master again. */
-int undo_dive(struct colgen *G, double deadline);
+int cg_undo_dive(struct colgen *G, double deadline);
 
 /* colgen_branch.c */
 
 /* Whether agent a's horizon row keeps every decision on the agent at this node. */
-bool row_fits(const struct colgen *G, int a, const int *row);
+bool cg_row_fits(const struct colgen *G, int a, const int *row);
 
 #endif

@@ -79,18 +79,18 @@ static inline const struct tz_table *queue_tz(const struct snapshot *s, int q)
  * The contract every hypothetical hire works under; its lengths are copied to
  * lengths[HIRING_MAX_LENGTHS], which must outlive *out.
  */
-void template_contract(const struct hiring_template *t, int *lengths, struct contract *out);
+void hiring_template_contract(const struct hiring_template *t, int *lengths, struct contract *out);
 
 /* hiring_words.c */
 
 /* "4–6 h", "8 h", "4.5–5 h": the template's shift lengths. */
-void lengths_words(const struct hiring_template *t, char *buf, size_t len);
+void hiring_lengths_words(const struct hiring_template *t, char *buf, size_t len);
 /* "12–16 h a week" or "about 16 h a week". */
-void hours_range_words(double min_minutes, double max_minutes, char *buf, size_t len);
+void hiring_hours_range_words(double min_minutes, double max_minutes, char *buf, size_t len);
 /* Weekly average of values[] of queue q per local weekday x slot, into avg[WEEK_SLOTS]. */
-void weekly_average(const struct snapshot *s, const double *values, int q, double *avg);
+void hiring_weekly_average(const struct snapshot *s, const double *values, int q, double *avg);
 /* The largest blocks of what is left on queue q, in words. 0 or -ENOMEM. */
-int left_blocks_words(const struct snapshot *s, const struct hiring_params *p,
-                      const double *residual, int q, char *buf, size_t len);
+int hiring_left_blocks_words(const struct snapshot *s, const struct hiring_params *p,
+                             const double *residual, int q, char *buf, size_t len);
 
 #endif

@@ -6,9 +6,9 @@
  * standing. Not an API (include/roster.h is): nothing else includes this.
  *
  * roster.c fills the build (options, the published shifts by agent, the
- * engine's agents), calls select_neighbourhood() for a quick plan before it
- * builds the instance, and after the solve keep_published_unless_better()
- * under improve_only and kept_published() for a quick plan's other shifts.
+ * engine's agents), calls roster_quick_neighbourhood() for a quick plan before it
+ * builds the instance, and after the solve roster_keep_published_unless_better()
+ * under improve_only and roster_kept_published() for a quick plan's other shifts.
  */
 #ifndef STAFFD_ROSTER_INTERNAL_H
 #define STAFFD_ROSTER_INTERNAL_H
@@ -44,7 +44,7 @@ struct build {
     int *pub_first, *pub;
     /*
      * The engine's agents: every agent, or a quick plan's neighbourhood
-     * (select_neighbourhood). agent_of[i] is engine agent i's snapshot agent,
+     * (roster_quick_neighbourhood). agent_of[i] is engine agent i's snapshot agent,
      * eng_of[a] the other way (-1: keeps its published roster).
      */
     int n_eng;
@@ -63,10 +63,10 @@ struct build {
  * A quick plan's agents (docs/engine.md, "Quick plans"): fills b->n_eng,
  * agent_of, eng_of, free_day, kept_cov. 0 or -ENOMEM.
  */
-int select_neighbourhood(struct build *b);
+int roster_quick_neighbourhood(struct build *b);
 /* Whether published shift ps stands as it is in a quick plan, and on which engine *day. */
-bool kept_published(const struct build *b, const struct published_shift *ps, int *day);
+bool roster_kept_published(const struct build *b, const struct published_shift *ps, int *day);
 /* improve_only: sol->choice becomes the published roster unless the solver's is better. */
-int keep_published_unless_better(const struct build *b, struct engine_solution *sol);
+int roster_keep_published_unless_better(const struct build *b, struct engine_solution *sol);
 
 #endif
