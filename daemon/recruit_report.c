@@ -72,9 +72,33 @@ static cJSON *add_contract_id(cJSON *o, const struct snapshot *s, const struct h
     return cJSON_AddNullToObject(o, "contract_id");
 }
 
-/* "hiring": the template, the one total, and per queue what is covered and left. */
-static bool hiring_to_json(cJSON *root, const struct snapshot *s, const struct hiring_result *h)
+/*
+ * The shortage split of a row (struct recruit_split): how much of the shortage,
+ * of what the hires cover and of what is left needs hiring (unfixable) and how
+ * much a better roster could fix; null where the plan had no split.
+ */
+static bool split_to_json(cJSON *o, const struct recruit_result *r, const struct recruit_split *sp)
 {
+    static const char *const keys[] = {
+        "unfixable_hours_per_week",         "fixable_hours_per_week",
+        "covered_unfixable_hours_per_week", "covered_fixable_hours_per_week",
+        "left_unfixable_hours_per_week",    "left_fixable_hours_per_week"};
+    const double v[] = {sp->unfixable,       sp->fixable,        sp->covered_unfixable,
+                        sp->covered_fixable, sp->left_unfixable, sp->left_fixable};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        cJSON *item = r->split_known
+                          ? cJSON_AddNumberToObject(o, keys[i], fmax(0, round1(v[i] / 60)))
+                          : cJSON_AddNullToObject(o, keys[i]);
+        if (item == NULL)
+            return false;
+    }
+    return true;
+}
+
+/* "hiring": the template, the one total, and per queue what is covered and left. */
+static bool hiring_to_json(cJSON *root, const struct snapshot *s, const struct recruit_result *r)
+{
+    const struct hiring_result *h = &r->hiring;
     bool ok = true;
 #define ADD(expr) ok = ok && (expr) != NULL
     cJSON *o = cJSON_AddObjectToObject(root, "hiring");
@@ -98,6 +122,7 @@ static bool hiring_to_json(cJSON *root, const struct snapshot *s, const struct h
     ADD(cJSON_AddNumberToObject(o, "covered_hours_per_week", round1(h->covered / 60)));
     ADD(cJSON_AddNumberToObject(o, "left_hours_per_week", round1(h->left / 60)));
     ADD(cJSON_AddBoolToObject(o, "capped", h->capped));
+    ok = ok && split_to_json(o, r, &r->split);
     cJSON *qs = cJSON_AddArrayToObject(o, "queues");
     ADD(qs);
     for (int q = 0; ok && q < h->n_queues && q < s->n_queues; q++) {
@@ -113,6 +138,7 @@ static bool hiring_to_json(cJSON *root, const struct snapshot *s, const struct h
         ADD(cJSON_AddNumberToObject(qo, "hires", hq->hires));
         ADD(cJSON_AddNumberToObject(qo, "next_hire_hours_per_week", round1(hq->next_best / 60)));
         ADD(cJSON_AddStringToObject(qo, "left_reason", hq->left_reason));
+        ok = ok && split_to_json(qo, r, &r->queue_split[q]);
     }
 #undef ADD
     return ok;
@@ -139,7 +165,7 @@ cJSON *recruit_to_json(const struct snapshot *s, const struct recruit_result *r)
         ADD(cJSON_AddNumberToObject(pr, "score_weight", r->params.score_weight));
         ADD(cJSON_AddNumberToObject(pr, "unscored_score", r->params.unscored_score));
     }
-    ok = ok && hiring_to_json(root, s, h);
+    ok = ok && hiring_to_json(root, s, r);
     cJSON *needs = cJSON_AddArrayToObject(root, "needs");
     ADD(needs);
     for (int i = 0; ok && i < h->n_profiles; i++) {
@@ -338,13 +364,32 @@ static void format_needs(struct text_buf *b, const struct snapshot *s,
         text_buf_printf(b, "; %.1f h of shortage a week per productive hire",
                         h->covered / 60 / h->productive);
     text_buf_printf(b, "\n");
+    if (r->split_known) {
+        const struct recruit_split *sp = &r->split;
+        text_buf_printf(b,
+                        "  They cover %.1f h a week of the shortage that needs hiring and %.1f h "
+                        "that a better roster could fix; of the %.1f h left after them, %.1f "
+                        "still needs hiring (beyond the skilled agents available, the hires "
+                        "counted) and %.1f is fixable by rostering\n",
+                        sp->covered_unfixable / 60, sp->covered_fixable / 60, sp->left / 60,
+                        sp->left_unfixable / 60, sp->left_fixable / 60);
+    }
     for (int q = 0; q < h->n_queues && q < s->n_queues; q++) {
         const struct hiring_queue *hq = &h->queues[q];
         if (hq->shortage <= 0)
             continue;
-        text_buf_printf(b, "    %s: short %.1f, covered %.1f, left %.1f h a week, %d hires\n",
+        text_buf_printf(b, "    %s: short %.1f, covered %.1f, left %.1f h a week, %d hires",
                         s->queues[q].name, hq->shortage / 60, hq->covered / 60,
                         fmax(0, hq->left / 60), hq->hires);
+        if (r->split_known) {
+            const struct recruit_split *sp = &r->queue_split[q];
+            text_buf_printf(b,
+                            "; needs hiring %.1f before the hires, %.1f after; fixable by "
+                            "rostering %.1f before, %.1f after",
+                            sp->unfixable / 60, sp->left_unfixable / 60, sp->fixable / 60,
+                            sp->left_fixable / 60);
+        }
+        text_buf_printf(b, "\n");
         if (hq->left_reason[0] != '\0')
             text_buf_printf(b, "      %s\n", hq->left_reason);
     }
@@ -354,8 +399,16 @@ char *recruit_format_text(const struct snapshot *s, const struct recruit_result 
 {
     struct text_buf b = {0};
     text_buf_printf(
-        &b, "Shortage left after planning: %.1f agent-hours a week over the next %.1f weeks.\n\n",
+        &b, "Shortage left after planning: %.1f agent-hours a week over the next %.1f weeks.\n",
         r->shortage_per_week / 60, r->weeks);
+    if (r->split_known)
+        text_buf_printf(&b,
+                        "  %.1f of it needs hiring: fewer skilled agents could work then than "
+                        "required, so no roster can fix it\n"
+                        "  %.1f of it is fixable by rostering: skilled agents were available "
+                        "but not scheduled then\n",
+                        r->split.unfixable / 60, r->split.fixable / 60);
+    text_buf_printf(&b, "\n");
 
     format_needs(&b, s, r);
     int shown = top < r->n_ranked ? top : r->n_ranked;
