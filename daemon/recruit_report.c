@@ -83,12 +83,19 @@ static bool split_to_json(cJSON *o, const struct recruit_result *r, const struct
         "unfixable_hours_per_week",         "fixable_hours_per_week",
         "covered_unfixable_hours_per_week", "covered_fixable_hours_per_week",
         "left_unfixable_hours_per_week",    "left_fixable_hours_per_week"};
-    const double v[] = {sp->unfixable,       sp->fixable,        sp->covered_unfixable,
-                        sp->covered_fixable, sp->left_unfixable, sp->left_fixable};
+    bool known = r->split_known && sp != NULL;
+    double v[] = {0, 0, 0, 0, 0, 0};
+    if (known) {
+        v[0] = sp->unfixable;
+        v[1] = sp->fixable;
+        v[2] = sp->covered_unfixable;
+        v[3] = sp->covered_fixable;
+        v[4] = sp->left_unfixable;
+        v[5] = sp->left_fixable;
+    }
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        cJSON *item = r->split_known
-                          ? cJSON_AddNumberToObject(o, keys[i], fmax(0, round1(v[i] / 60)))
-                          : cJSON_AddNullToObject(o, keys[i]);
+        cJSON *item = known ? cJSON_AddNumberToObject(o, keys[i], fmax(0, round1(v[i] / 60)))
+                            : cJSON_AddNullToObject(o, keys[i]);
         if (item == NULL)
             return false;
     }
@@ -138,7 +145,7 @@ static bool hiring_to_json(cJSON *root, const struct snapshot *s, const struct r
         ADD(cJSON_AddNumberToObject(qo, "hires", hq->hires));
         ADD(cJSON_AddNumberToObject(qo, "next_hire_hours_per_week", round1(hq->next_best / 60)));
         ADD(cJSON_AddStringToObject(qo, "left_reason", hq->left_reason));
-        ok = ok && split_to_json(qo, r, &r->queue_split[q]);
+        ok = ok && split_to_json(qo, r, r->queue_split != NULL ? &r->queue_split[q] : NULL);
     }
 #undef ADD
     return ok;
@@ -381,7 +388,7 @@ static void format_needs(struct text_buf *b, const struct snapshot *s,
         text_buf_printf(b, "    %s: short %.1f, covered %.1f, left %.1f h a week, %d hires",
                         s->queues[q].name, hq->shortage / 60, hq->covered / 60,
                         fmax(0, hq->left / 60), hq->hires);
-        if (r->split_known) {
+        if (r->split_known && r->queue_split != NULL) {
             const struct recruit_split *sp = &r->queue_split[q];
             text_buf_printf(b,
                             "; needs hiring %.1f before the hires, %.1f after; fixable by "
