@@ -19,6 +19,13 @@
  *   over the intervals with demand;
  * - shortage and surplus are agent-hours: 15 minutes of one agent missing
  *   (shortage) or scheduled above the requirement (surplus) is 0.25;
+ * - shortage splits in two (migration 0013, docs/engine.md): the part that
+ *   needs hiring (coverage.unfixable_shortage: fewer skilled agents could work
+ *   the interval at all than it requires, so no roster can fix it) and the rest,
+ *   fixable by rostering (agents were available but not scheduled there); a
+ *   row written before that migration has no split (NULL), shown as "–";
+ * - sums of agent-hours are rounded to 4 decimals in SQL, so that a figure of
+ *   whole quarters (0.25, 1.75) is shown the same however the rows were added;
  * - a queue's day is the date in the queue's own time zone; an agent's day
  *   is the date in the agent's time zone (the day a shift belongs to).
  */
@@ -60,7 +67,7 @@ const char console_sql_hire[] =
 static const char sql_site_summary[] =
     "SELECT s.id, s.name, s.active, lr.id, lr.status, r.id,"
     " to_char(r.finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'),"
-    " extract(epoch FROM now() - r.finished_at)::bigint, f.n, f.met, f.short"
+    " extract(epoch FROM now() - r.finished_at)::bigint, f.n, f.met, f.short, f.unfixable"
     " FROM staffd.sites s"
     " LEFT JOIN LATERAL (SELECT id, status FROM staffd.runs WHERE site_id = s.id"
     "  ORDER BY id DESC LIMIT 1) lr ON true"
@@ -68,7 +75,8 @@ static const char sql_site_summary[] =
     "  WHERE site_id = s.id AND status = 'succeeded' ORDER BY id DESC LIMIT 1) r ON true"
     " LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE c.required > 0) AS n,"
     "  count(*) FILTER (WHERE c.required > 0 AND c.expected_service_level >= q.service_level)"
-    "  AS met, coalesce(sum(c.shortage), 0) * 0.25 AS short"
+    "  AS met, coalesce(sum(c.shortage), 0) * 0.25 AS short,"
+    "  round((sum(c.unfixable_shortage) * 0.25)::numeric, 4) AS unfixable"
     "  FROM staffd.coverage c JOIN staffd.queues q ON q.id = c.queue_id"
     "  WHERE q.site_id = s.id AND c.interval_start >= r.planned_at"
     "  AND c.interval_start < r.horizon_end) f ON r.id IS NOT NULL"
@@ -103,7 +111,9 @@ static const char sql_queue_days[] =
     " count(*) FILTER (WHERE c.required > 0),"
     " count(*) FILTER (WHERE c.required > 0 AND c.expected_service_level >= q.service_level),"
     " sum(c.shortage) * 0.25, sum(greatest(c.scheduled - c.required, 0)) * 0.25,"
-    " q.service_level, avg(c.expected_service_level) FILTER (WHERE c.required > 0)"
+    " q.service_level, avg(c.expected_service_level) FILTER (WHERE c.required > 0),"
+    " round((sum(c.unfixable_shortage) * 0.25)::numeric, 4),"
+    " round((sum(c.shortage - c.unfixable_shortage) * 0.25)::numeric, 4)"
     " FROM staffd.coverage c JOIN staffd.queues q ON q.id = c.queue_id CROSS JOIN " LAST_RUN " r"
     " WHERE q.site_id = $1 AND c.interval_start >= r.planned_at"
     " AND c.interval_start < r.horizon_end AND ($2::bigint IS NULL OR q.id = $2)"
@@ -132,7 +142,7 @@ static const char sql_cells[] =
     "  + extract(minute FROM c.interval_start AT TIME ZONE q.time_zone))::int,"
     " c.required, c.scheduled, c.shortage, coalesce(c.expected_service_level, 1),"
     " c.interval_start >= r.planned_at, to_char(c.interval_start AT TIME ZONE q.time_zone,"
-    " 'Dy DD Mon')"
+    " 'Dy DD Mon'), coalesce(c.unfixable_shortage, -1), coalesce(c.available, -1)"
     " FROM staffd.coverage c JOIN staffd.queues q ON q.id = c.queue_id CROSS JOIN " LAST_RUN " r"
     " WHERE q.site_id = $1 AND c.queue_id = coalesce($2::bigint, (SELECT id FROM staffd.queues"
     " WHERE site_id = $1 ORDER BY name, id LIMIT 1)) AND c.interval_start >= r.horizon_start"
@@ -267,6 +277,9 @@ static const char csv_overview[] =
     " count(*) FILTER (WHERE c.required > 0 AND c.expected_service_level >= q.service_level)"
     "  AS intervals_meeting_goal,"
     " round(sum(c.shortage)::numeric * 0.25, 2) AS shortage_agent_hours,"
+    " round(sum(c.shortage - c.unfixable_shortage)::numeric * 0.25, 2)"
+    "  AS fixable_shortage_agent_hours,"
+    " round(sum(c.unfixable_shortage)::numeric * 0.25, 2) AS unfixable_shortage_agent_hours,"
     " round(sum(greatest(c.scheduled - c.required, 0))::numeric * 0.25, 2)"
     "  AS surplus_agent_hours"
     " FROM staffd.coverage c JOIN staffd.queues q ON q.id = c.queue_id CROSS JOIN " LAST_RUN " r"
@@ -279,7 +292,8 @@ static const char csv_coverage[] =
     " 'YYYY-MM-DD\"T\"HH24:MI\"Z\"') AS interval_start_utc, to_char(c.interval_start AT TIME ZONE"
     " q.time_zone, 'YYYY-MM-DD HH24:MI') AS local_time, q.time_zone,"
     " round(c.required::numeric, 2) AS required, c.scheduled,"
-    " round(c.shortage::numeric, 2) AS shortage,"
+    " round(c.shortage::numeric, 2) AS shortage, c.available,"
+    " round(c.unfixable_shortage::numeric, 2) AS unfixable_shortage,"
     " round(greatest(c.scheduled - c.required, 0)::numeric, 2) AS surplus,"
     " round(c.expected_service_level::numeric, 4) AS expected_service_level,"
     " c.interval_start >= r.planned_at AS future"
@@ -333,7 +347,8 @@ static const char csv_ranking[] =
 
 static const char csv_runs[] =
     "SELECT id, status, reason, started_at, finished_at, planned_at, shortage_minutes,"
-    " past_shortage_minutes, shifts_scheduled, shifts_changed, message FROM staffd.runs"
+    " unfixable_shortage_minutes, surplus_minutes, past_shortage_minutes, shifts_scheduled,"
+    " shifts_changed, message FROM staffd.runs"
     " WHERE site_id = $1::bigint ORDER BY id DESC LIMIT 1000";
 
 static const char csv_errors[] =
@@ -519,6 +534,8 @@ static long long integer(const PGresult *r, int row, int col)
 static void hours_text(char *buf, size_t len, double v)
 {
     char raw[64];
+    /* Whole quarters are exact in binary: 0.2499999 and 0.2500001 both read 0.25. */
+    v = round(v * 1e6) / 1e6;
     snprintf(raw, sizeof raw, "%.1f", v);
     char *dot = strchr(raw, '.');
     size_t int_len = dot != NULL ? (size_t)(dot - raw) : strlen(raw);
@@ -536,6 +553,18 @@ static void set_hours(struct tpl_obj *o, const char *key, double v)
     char buf[64];
     hours_text(buf, sizeof buf, v);
     tpl_set(o, key, buf);
+}
+
+/* A shortage's split: "fixable_hours" by rostering and "unfixable_hours" (needs hiring). */
+static void set_split(struct tpl_obj *o, bool known, double fixable, double unfixable)
+{
+    if (!known) {
+        tpl_set(o, "fixable_hours", "–");
+        tpl_set(o, "unfixable_hours", "–");
+        return;
+    }
+    set_hours(o, "fixable_hours", fmax(0, fixable));
+    set_hours(o, "unfixable_hours", unfixable);
 }
 
 /* The run header every page shows; false when no run has landed yet. */
@@ -647,6 +676,7 @@ static void shape_site_summary(const PGresult *r, int64_t site, struct tpl_obj *
             tpl_set(o, "age", "–");
             tpl_set(o, "share", "–");
             tpl_set(o, "short_hours", "–");
+            tpl_set(o, "unfixable_hours", "–");
             continue;
         }
         char age[64];
@@ -659,6 +689,10 @@ static void shape_site_summary(const PGresult *r, int64_t site, struct tpl_obj *
         else
             tpl_set(o, "share", "–");
         set_hours(o, "short_hours", num(r, i, 10));
+        if (PQgetisnull(r, i, 11))
+            tpl_set(o, "unfixable_hours", "–");
+        else
+            set_hours(o, "unfixable_hours", num(r, i, 11));
     }
 }
 
@@ -667,7 +701,8 @@ static void shape_site_summary(const PGresult *r, int64_t site, struct tpl_obj *
 struct queue_total {
     int64_t id;
     long intervals, met;
-    double short_h, surplus_h, worst_short;
+    double short_h, surplus_h, worst_short, fixable_h, unfixable_h;
+    bool split; /* a day of it has the split (written since migration 0013) */
     char worst_day[32];
     struct tpl_obj *obj;
 };
@@ -690,7 +725,8 @@ static void shape_overview(const struct console_args *a, PGresult *const *res, s
         tpl_set(o, "shortage_hours", val(runs, i, 6));
     }
     struct queue_total cur = {0};
-    double all_short = 0, all_surplus = 0;
+    double all_short = 0, all_surplus = 0, all_fixable = 0, all_unfixable = 0;
+    bool all_split = false;
     int n = PQntuples(days);
     for (int i = 0; i <= n; i++) {
         if (i == n || integer(days, i, 0) != cur.id) {
@@ -700,6 +736,7 @@ static void shape_overview(const struct console_args *a, PGresult *const *res, s
                 tpl_setf(cur.obj, "met_of", "%ld of %ld", cur.met, cur.intervals);
                 set_hours(cur.obj, "short_hours", cur.short_h);
                 set_hours(cur.obj, "surplus_hours", cur.surplus_h);
+                set_split(cur.obj, cur.split, cur.fixable_h, cur.unfixable_h);
                 tpl_set(cur.obj, "worst_day", cur.worst_short > 0 ? cur.worst_day : "none");
                 set_hours(cur.obj, "worst_short", cur.worst_short);
             }
@@ -715,6 +752,14 @@ static void shape_overview(const struct console_args *a, PGresult *const *res, s
         }
         long iv = integer(days, i, 5), met = integer(days, i, 6);
         double sh = num(days, i, 7), su = num(days, i, 8);
+        bool split = !PQgetisnull(days, i, 11);
+        double un = num(days, i, 11), fx = num(days, i, 12);
+        cur.split = cur.split || split;
+        all_split = all_split || split;
+        cur.fixable_h += fx;
+        cur.unfixable_h += un;
+        all_fixable += fx;
+        all_unfixable += un;
         cur.intervals += iv;
         cur.met += met;
         cur.short_h += sh;
@@ -736,6 +781,7 @@ static void shape_overview(const struct console_args *a, PGresult *const *res, s
         tpl_flag(d, "below", iv > 0 && met < iv);
         set_hours(d, "short_hours", sh);
         set_hours(d, "surplus_hours", su);
+        set_split(d, split, fx, un);
         tpl_flag(d, "short", sh > 0.05);
         if (!PQgetisnull(days, i, 10))
             tpl_setf(d, "mean_sl", "%.0f %%", 100 * num(days, i, 10));
@@ -744,6 +790,10 @@ static void shape_overview(const struct console_args *a, PGresult *const *res, s
     }
     set_hours(page, "all_short_hours", all_short);
     set_hours(page, "all_surplus_hours", all_surplus);
+    if (all_split) {
+        struct tpl_obj *o = tpl_child(page, "split");
+        set_split(o, true, all_fixable, all_unfixable);
+    }
     int ne = PQntuples(errs);
     tpl_setf(page, "error_count", "%lld", ne > 0 ? integer(errs, 0, 4) : 0LL);
     for (int i = 0; i < ne; i++) {
@@ -787,6 +837,8 @@ static int shape_coverage(const struct console_args *a, PGresult *const *res, st
         cv[i].shortage = num(cells, i, 4);
         cv[i].service_level = num(cells, i, 5);
         cv[i].future = val(cells, i, 6)[0] == 't';
+        cv[i].unfixable = num(cells, i, 8);
+        cv[i].available = (int)integer(cells, i, 9);
     }
     struct html svg = {0};
     console_svg_heatmap(&svg, cv, n, val(queues, qrow, 1), val(queues, qrow, 2));
@@ -803,7 +855,8 @@ static int shape_coverage(const struct console_args *a, PGresult *const *res, st
     char prev_day[16] = "";
     struct tpl_obj *drow = NULL;
     long d_iv = 0, d_met = 0;
-    double d_short = 0, d_surplus = 0;
+    double d_short = 0, d_surplus = 0, d_fixable = 0, d_unfixable = 0;
+    bool d_split = false;
     for (int i = 0; i <= n; i++) {
         if (i == n || strcmp(cv[i].day, prev_day) != 0) {
             if (drow != NULL) {
@@ -812,6 +865,7 @@ static int shape_coverage(const struct console_args *a, PGresult *const *res, st
                 tpl_setf(drow, "met_of", "%ld of %ld", d_met, d_iv);
                 set_hours(drow, "short_hours", d_short);
                 set_hours(drow, "surplus_hours", d_surplus);
+                set_split(drow, d_split, d_fixable, d_unfixable);
             }
             if (i == n)
                 break;
@@ -821,7 +875,8 @@ static int shape_coverage(const struct console_args *a, PGresult *const *res, st
             tpl_set(drow, "label", cv[i].label);
             tpl_flag(drow, "current", day != NULL && strcmp(cv[i].day, day) == 0);
             d_iv = d_met = 0;
-            d_short = d_surplus = 0;
+            d_short = d_surplus = d_fixable = d_unfixable = 0;
+            d_split = false;
         }
         if (!cv[i].future)
             continue; /* history: the figures are about what can still change */
@@ -831,6 +886,11 @@ static int shape_coverage(const struct console_args *a, PGresult *const *res, st
         }
         d_short += cv[i].shortage * 0.25;
         d_surplus += fmax(cv[i].scheduled - cv[i].required, 0) * 0.25;
+        if (cv[i].unfixable >= 0) {
+            d_split = true;
+            d_unfixable += cv[i].unfixable * 0.25;
+            d_fixable += (cv[i].shortage - cv[i].unfixable) * 0.25;
+        }
     }
     if (day != NULL) {
         tpl_set(page, "day", day);
@@ -843,6 +903,15 @@ static int shape_coverage(const struct console_args *a, PGresult *const *res, st
             tpl_setf(o, "required", "%.1f", cv[i].required);
             tpl_setf(o, "scheduled", "%.0f", cv[i].scheduled);
             tpl_setf(o, "short", "%.1f", cv[i].shortage);
+            if (cv[i].unfixable >= 0 && cv[i].future) {
+                tpl_setf(o, "available", "%d", cv[i].available);
+                tpl_setf(o, "unfixable", "%.1f", cv[i].unfixable);
+                tpl_setf(o, "fixable", "%.1f", fmax(0, cv[i].shortage - cv[i].unfixable));
+            } else {
+                tpl_set(o, "available", "–");
+                tpl_set(o, "unfixable", "–");
+                tpl_set(o, "fixable", "–");
+            }
             tpl_setf(o, "surplus", "%.1f", fmax(cv[i].scheduled - cv[i].required, 0));
             tpl_setf(o, "sl", "%.0f %%", 100 * cv[i].service_level);
             tpl_flag(o, "past", !cv[i].future);

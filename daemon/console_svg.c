@@ -19,7 +19,12 @@
 #define HM_CELL_H 18
 #define HM_SLOTS  96
 
-/* "s1".."s4" agents short, "u1".."u4" over, "ok" when the plan meets the requirement. */
+/*
+ * "s1".."s4" agents short, "u1".."u4" over, "ok" when the plan meets the
+ * requirement; the unfixable part of a shortage is a hatched path over the
+ * cell (class "uf", filled with the pattern "hm-uf" by a presentation
+ * attribute, not a style), which lets the pointer through to the cell's title.
+ */
 static const char *cell_class(const struct console_cell *c)
 {
     double diff = c->scheduled - c->required;
@@ -36,8 +41,9 @@ void console_svg_heatmap(struct html *out, const struct console_cell *cells, int
                          const char *queue, const char *tz)
 {
     int rows = 0;
-    double short_h = 0, over_h = 0;
+    double short_h = 0, over_h = 0, unfixable_h = 0;
     long short_cells = 0, future_cells = 0;
+    bool split = false;
     for (int i = 0; i < n; i++) {
         if (i == 0 || strcmp(cells[i].day, cells[i - 1].day) != 0)
             rows++;
@@ -46,6 +52,10 @@ void console_svg_heatmap(struct html *out, const struct console_cell *cells, int
             short_cells += cells[i].shortage > 0.05;
             short_h += cells[i].shortage * 0.25;
             over_h += fmax(cells[i].scheduled - cells[i].required, 0) * 0.25;
+            if (cells[i].unfixable >= 0) {
+                split = true;
+                unfixable_h += cells[i].unfixable * 0.25;
+            }
         }
     }
     int width = HM_LEFT + HM_SLOTS * HM_CELL_W + 12, height = HM_TOP + rows * HM_CELL_H + 4;
@@ -55,11 +65,26 @@ void console_svg_heatmap(struct html *out, const struct console_cell *cells, int
     html_textf(out, "Coverage of %s, required against scheduled per 15 minutes, times in %s", queue,
                tz);
     html_lit(out, "</title><desc id=\"hm-desc\">");
-    html_textf(out,
-               "%ld of %ld future intervals short; %.1f agent-hours short and %.1f over in all. "
-               "The tables below give every figure.",
-               short_cells, future_cells, short_h, over_h);
+    if (split)
+        html_textf(out,
+                   "%ld of %ld future intervals short; %.1f agent-hours short (%.1f of them need "
+                   "hiring: fewer skilled agents available than required, hatched; %.1f fixable "
+                   "by rostering) and %.1f over in all. The tables below give every figure.",
+                   short_cells, future_cells, short_h, unfixable_h, fmax(0, short_h - unfixable_h),
+                   over_h);
+    else
+        html_textf(
+            out,
+            "%ld of %ld future intervals short; %.1f agent-hours short and %.1f over in all. "
+            "The tables below give every figure.",
+            short_cells, future_cells, short_h, over_h);
     html_lit(out, "</desc>");
+    /* The hatching of unfixable shortage: dark and light stripes, seen on any hue. */
+    html_lit(out, "<defs><pattern id=\"hm-uf\" width=\"4\" height=\"4\" "
+                  "patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
+                  "<line class=\"hd\" x1=\"1\" y1=\"0\" x2=\"1\" y2=\"4\"/>"
+                  "<line class=\"hl\" x1=\"2.5\" y1=\"0\" x2=\"2.5\" y2=\"4\"/>"
+                  "</pattern></defs>");
     /* The axis: every two hours, in the queue's zone, which the corner names. */
     html_lit(out, "<text class=\"tz\" x=\"2\" y=\"14\">");
     html_text(out, tz);
@@ -106,11 +131,27 @@ void console_svg_heatmap(struct html *out, const struct console_cell *cells, int
             html_lit(out, " past");
         html_lit(out, "\"><title>");
         double diff = c->scheduled - c->required;
-        html_textf(
-            out, "%s %02d:%02d%s: required %.1f, scheduled %.0f, %s %.1f, service level %.0f %%",
-            c->label, c->minute / 60, c->minute % 60, c->future ? "" : " (past)", c->required,
-            c->scheduled, diff < 0 ? "short" : "over", fabs(diff), 100 * c->service_level);
+        html_textf(out, "%s %02d:%02d%s: required %.1f, scheduled %.0f, %s %.1f", c->label,
+                   c->minute / 60, c->minute % 60, c->future ? "" : " (past)", c->required,
+                   c->scheduled, diff < 0 ? "short" : "over", fabs(diff));
+        /* History has no split: nobody can be hired or rostered for it any more. */
+        if (c->future && c->shortage > 0.05 && c->unfixable >= 0)
+            html_textf(out,
+                       " (%.1f needs hiring: %d skilled agents available; %.1f fixable by "
+                       "rostering)",
+                       c->unfixable, c->available, fmax(0, c->shortage - c->unfixable));
+        html_textf(out, ", service level %.0f %%", 100 * c->service_level);
         html_lit(out, "</title></rect>");
+        /* The unfixable share of the shortage, hatched from the cell's bottom up. */
+        if (c->future && c->shortage > 0.05 && c->unfixable > 0.05) {
+            int h = (int)lround(17 * fmin(1, c->unfixable / c->shortage));
+            if (h < 3)
+                h = 3; /* still visible */
+            html_lit(out, "<path fill=\"url(#hm-uf)\" class=\"uf\" d=\"M");
+            html_textf(out, "%d %dh10v%dh-10z", HM_LEFT + slot * HM_CELL_W,
+                       HM_TOP + row * HM_CELL_H + 17 - h, h);
+            html_lit(out, "\"/>");
+        }
     }
     if (row >= 0)
         html_lit(out, "</g>");

@@ -610,6 +610,7 @@ void hiring_result_free(struct hiring_result *r)
         return;
     free(r->profiles);
     free(r->queues);
+    free(r->residual);
     *r = (struct hiring_result){0};
 }
 
@@ -744,6 +745,8 @@ int hiring_size(const struct snapshot *s, const struct plan *plan, const struct 
         if (rc < 0)
             goto out;
     }
+    out->residual = m.residual;
+    m.residual = NULL;
 out:
     free(dv.v);
     free(m.residual);

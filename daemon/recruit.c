@@ -610,6 +610,7 @@ void recruit_result_free(struct recruit_result *r)
     if (r == NULL)
         return;
     hiring_result_free(&r->hiring);
+    free(r->queue_split);
     recruit_ranked_free(r->ranked, r->n_ranked);
     *r = (struct recruit_result){0};
 }
@@ -666,6 +667,47 @@ static double shortage_per_week(const struct snapshot *s, const struct plan *pla
     return sum * SLOT_MINUTES / weeks;
 }
 
+/* The row of queue q (struct recruit_split, in recruit.h), added to *all as well. */
+static void split_queue(const struct snapshot *s, const struct plan *plan,
+                        const struct hiring_result *h, int q, struct recruit_split *out,
+                        struct recruit_split *all)
+{
+    double weeks = future_weeks(s);
+    *out = (struct recruit_split){0};
+    if (weeks <= 0)
+        return;
+    for (int c = first_future_cell(s); c < s->n_cells; c++) {
+        size_t k = cell_index(s, q, c);
+        double sh = plan->shortage[k] > 0 ? plan->shortage[k] : 0;
+        double un = plan->unfixable != NULL ? fmin(fmax(plan->unfixable[k], 0), sh) : 0;
+        double left = h->residual != NULL ? fmin(fmax(h->residual[k], 0), sh) : sh;
+        double left_un = fmin(left, fmax(0, un - (sh - left)));
+        out->shortage += sh;
+        out->unfixable += un;
+        out->left += left;
+        out->left_unfixable += left_un;
+    }
+    double f = SLOT_MINUTES / weeks;
+    out->shortage *= f;
+    out->unfixable *= f;
+    out->left *= f;
+    out->left_unfixable *= f;
+    out->fixable = out->shortage - out->unfixable;
+    out->covered = out->shortage - out->left;
+    out->covered_unfixable = out->unfixable - out->left_unfixable;
+    out->covered_fixable = out->covered - out->covered_unfixable;
+    out->left_fixable = out->left - out->left_unfixable;
+    all->shortage += out->shortage;
+    all->unfixable += out->unfixable;
+    all->fixable += out->fixable;
+    all->covered += out->covered;
+    all->covered_unfixable += out->covered_unfixable;
+    all->covered_fixable += out->covered_fixable;
+    all->left += out->left;
+    all->left_unfixable += out->left_unfixable;
+    all->left_fixable += out->left_fixable;
+}
+
 int recruit_run(const struct snapshot *s, const struct plan *plan, const struct recruit_params *p,
                 struct recruit_result *out)
 {
@@ -675,6 +717,16 @@ int recruit_run(const struct snapshot *s, const struct plan *plan, const struct 
     for (int q = 0; q < s->n_queues; q++)
         out->shortage_per_week += shortage_per_week(s, plan, q);
     rc = recruit_needs(s, plan, p, &out->hiring);
+    if (rc == 0) {
+        out->queue_split = calloc((size_t)(s->n_queues + 1), sizeof *out->queue_split);
+        if (out->queue_split == NULL)
+            rc = -ENOMEM;
+    }
+    if (rc == 0) {
+        out->split_known = plan->unfixable != NULL;
+        for (int q = 0; q < s->n_queues; q++)
+            split_queue(s, plan, &out->hiring, q, &out->queue_split[q], &out->split);
+    }
     if (rc == 0)
         rc = recruit_rank(s, plan, p, &out->ranked, &out->n_ranked);
     if (rc < 0) {

@@ -22,6 +22,48 @@ static double round1(double x)
     return round(x * 10) / 10;
 }
 
+/*
+ * A new object at the end of `arr`: NULL when it could not be made (then
+ * nothing was added). Every row of every array below starts here.
+ */
+static cJSON *add_row(cJSON *arr)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (o != NULL && !cJSON_AddItemToArray(arr, o)) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    return o;
+}
+
+/* A row about queue q: {"queue_id", "queue", ...}; NULL on failure. */
+static cJSON *add_queue_row(cJSON *arr, const struct snapshot *s, int q)
+{
+    cJSON *o = add_row(arr);
+    if (o == NULL || cJSON_AddNumberToObject(o, "queue_id", (double)s->queues[q].id) == NULL ||
+        cJSON_AddStringToObject(o, "queue", s->queues[q].name) == NULL)
+        return NULL;
+    return o;
+}
+
+/* A contacts-weighted service level, or null where the queue had no demand (sl < 0). */
+static cJSON *add_sl(cJSON *o, const char *key, double sl)
+{
+    if (sl < 0)
+        return cJSON_AddNullToObject(o, key);
+    return cJSON_AddNumberToObject(o, key, round(sl * 10000) / 10000);
+}
+
+/* The document built, or NULL (freed) when a step of it failed. */
+static cJSON *json_done(cJSON *root, bool ok)
+{
+    if (!ok) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}
+
 /* The template's id in the database, or NULL (JSON null) for the built-in one. */
 static cJSON *add_contract_id(cJSON *o, const struct snapshot *s, const struct hiring_template *t)
 {
@@ -30,9 +72,40 @@ static cJSON *add_contract_id(cJSON *o, const struct snapshot *s, const struct h
     return cJSON_AddNullToObject(o, "contract_id");
 }
 
-/* "hiring": the template, the one total, and per queue what is covered and left. */
-static bool hiring_to_json(cJSON *root, const struct snapshot *s, const struct hiring_result *h)
+/*
+ * The shortage split of a row (struct recruit_split): how much of the shortage,
+ * of what the hires cover and of what is left needs hiring (unfixable) and how
+ * much a better roster could fix; null where the plan had no split.
+ */
+static bool split_to_json(cJSON *o, const struct recruit_result *r, const struct recruit_split *sp)
 {
+    static const char *const keys[] = {
+        "unfixable_hours_per_week",         "fixable_hours_per_week",
+        "covered_unfixable_hours_per_week", "covered_fixable_hours_per_week",
+        "left_unfixable_hours_per_week",    "left_fixable_hours_per_week"};
+    bool known = r->split_known && sp != NULL;
+    double v[] = {0, 0, 0, 0, 0, 0};
+    if (known) {
+        v[0] = sp->unfixable;
+        v[1] = sp->fixable;
+        v[2] = sp->covered_unfixable;
+        v[3] = sp->covered_fixable;
+        v[4] = sp->left_unfixable;
+        v[5] = sp->left_fixable;
+    }
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        cJSON *item = known ? cJSON_AddNumberToObject(o, keys[i], fmax(0, round1(v[i] / 60)))
+                            : cJSON_AddNullToObject(o, keys[i]);
+        if (item == NULL)
+            return false;
+    }
+    return true;
+}
+
+/* "hiring": the template, the one total, and per queue what is covered and left. */
+static bool hiring_to_json(cJSON *root, const struct snapshot *s, const struct recruit_result *r)
+{
+    const struct hiring_result *h = &r->hiring;
     bool ok = true;
 #define ADD(expr) ok = ok && (expr) != NULL
     cJSON *o = cJSON_AddObjectToObject(root, "hiring");
@@ -56,18 +129,15 @@ static bool hiring_to_json(cJSON *root, const struct snapshot *s, const struct h
     ADD(cJSON_AddNumberToObject(o, "covered_hours_per_week", round1(h->covered / 60)));
     ADD(cJSON_AddNumberToObject(o, "left_hours_per_week", round1(h->left / 60)));
     ADD(cJSON_AddBoolToObject(o, "capped", h->capped));
+    ok = ok && split_to_json(o, r, &r->split);
     cJSON *qs = cJSON_AddArrayToObject(o, "queues");
     ADD(qs);
     for (int q = 0; ok && q < h->n_queues && q < s->n_queues; q++) {
         const struct hiring_queue *hq = &h->queues[q];
-        cJSON *qo = cJSON_CreateObject();
-        ok = qo != NULL && cJSON_AddItemToArray(qs, qo);
-        if (!ok) {
-            cJSON_Delete(qo);
+        cJSON *qo = add_queue_row(qs, s, q);
+        ADD(qo);
+        if (!ok)
             break;
-        }
-        ADD(cJSON_AddNumberToObject(qo, "queue_id", (double)s->queues[q].id));
-        ADD(cJSON_AddStringToObject(qo, "queue", s->queues[q].name));
         ADD(cJSON_AddNumberToObject(qo, "shortage_hours_per_week", round1(hq->shortage / 60)));
         ADD(cJSON_AddNumberToObject(qo, "covered_hours_per_week", round1(hq->covered / 60)));
         /* Never below 0 (a rounding of both terms could make it -0.1). */
@@ -75,6 +145,7 @@ static bool hiring_to_json(cJSON *root, const struct snapshot *s, const struct h
         ADD(cJSON_AddNumberToObject(qo, "hires", hq->hires));
         ADD(cJSON_AddNumberToObject(qo, "next_hire_hours_per_week", round1(hq->next_best / 60)));
         ADD(cJSON_AddStringToObject(qo, "left_reason", hq->left_reason));
+        ok = ok && split_to_json(qo, r, r->queue_split != NULL ? &r->queue_split[q] : NULL);
     }
 #undef ADD
     return ok;
@@ -101,24 +172,19 @@ cJSON *recruit_to_json(const struct snapshot *s, const struct recruit_result *r)
         ADD(cJSON_AddNumberToObject(pr, "score_weight", r->params.score_weight));
         ADD(cJSON_AddNumberToObject(pr, "unscored_score", r->params.unscored_score));
     }
-    ok = ok && hiring_to_json(root, s, h);
+    ok = ok && hiring_to_json(root, s, r);
     cJSON *needs = cJSON_AddArrayToObject(root, "needs");
     ADD(needs);
     for (int i = 0; ok && i < h->n_profiles; i++) {
         const struct hiring_profile *f = &h->profiles[i];
-        const struct queue *q = &s->queues[f->queue];
-        cJSON *o = cJSON_CreateObject();
-        ok = o != NULL && cJSON_AddItemToArray(needs, o);
-        if (!ok) {
-            cJSON_Delete(o);
+        cJSON *o = add_queue_row(needs, s, f->queue);
+        ADD(o);
+        if (!ok)
             break;
-        }
         char a[8], b[8];
         hiring_hhmm(f->start_min, a, sizeof a);
         hiring_hhmm(f->end_min, b, sizeof b);
-        ADD(cJSON_AddNumberToObject(o, "queue_id", (double)q->id));
-        ADD(cJSON_AddStringToObject(o, "queue", q->name));
-        ADD(cJSON_AddStringToObject(o, "time_zone", hiring_tz_name(s, q->tz)));
+        ADD(cJSON_AddStringToObject(o, "time_zone", hiring_tz_name(s, s->queues[f->queue].tz)));
         cJSON *days = cJSON_AddArrayToObject(o, "weekdays");
         ADD(days);
         for (int d = 0; ok && d < 7; d++)
@@ -147,12 +213,10 @@ cJSON *recruit_to_json(const struct snapshot *s, const struct recruit_result *r)
     for (int i = 0; ok && i < r->n_ranked; i++) {
         const struct recruit_ranked *rk = &r->ranked[i];
         const struct candidate *c = &s->candidates[rk->candidate];
-        cJSON *o = cJSON_CreateObject();
-        ok = o != NULL && cJSON_AddItemToArray(cands, o);
-        if (!ok) {
-            cJSON_Delete(o);
+        cJSON *o = add_row(cands);
+        ADD(o);
+        if (!ok)
             break;
-        }
         ADD(cJSON_AddNumberToObject(o, "rank", rk->rank));
         ADD(cJSON_AddNumberToObject(o, "candidate_id", (double)c->id));
         ADD(cJSON_AddStringToObject(o, "source", c->source != NULL ? c->source : "other"));
@@ -167,24 +231,16 @@ cJSON *recruit_to_json(const struct snapshot *s, const struct recruit_result *r)
         for (int q = 0; ok && q < s->n_queues; q++) {
             if (rk->queue_minutes[q] <= 0)
                 continue;
-            cJSON *qo = cJSON_CreateObject();
-            ok = qo != NULL && cJSON_AddItemToArray(qs, qo);
-            if (!ok) {
-                cJSON_Delete(qo);
+            cJSON *qo = add_queue_row(qs, s, q);
+            ADD(qo);
+            if (!ok)
                 break;
-            }
-            ADD(cJSON_AddNumberToObject(qo, "queue_id", (double)s->queues[q].id));
-            ADD(cJSON_AddStringToObject(qo, "queue", s->queues[q].name));
             ADD(cJSON_AddNumberToObject(qo, "minutes_per_week", round1(rk->queue_minutes[q])));
         }
         ADD(cJSON_AddStringToObject(o, "explanation", rk->explanation));
     }
 #undef ADD
-    if (!ok) {
-        cJSON_Delete(root);
-        return NULL;
-    }
-    return root;
+    return json_done(root, ok);
 }
 
 /* ---- text --------------------------------------------------------------- */
@@ -219,6 +275,22 @@ static void sb_cell(struct text_buf *b, const char *t, int width, bool right)
         text_buf_printf(b, "%*s%s", pad > 0 ? pad : 0, "", cut);
     else
         text_buf_printf(b, "%s%*s", cut, pad > 0 ? pad : 0, "");
+}
+
+/* A table row's first cell: the queue's name, indented, in 12 columns. */
+static void queue_cell(struct text_buf *b, const struct snapshot *s, int q)
+{
+    text_buf_printf(b, "  ");
+    sb_cell(b, s->queues[q].name, 12, false);
+}
+
+/* A contacts-weighted service level ("93.4 %"), or "no demand" (sl < 0). */
+static void sl_text(char *buf, size_t len, double sl)
+{
+    if (sl >= 0)
+        snprintf(buf, len, "%.1f %%", sl * 100);
+    else
+        snprintf(buf, len, "no demand");
 }
 
 /* "shifts of 4–6 h, at most 25 h and 5 days a week, 11 h rest" */
@@ -299,13 +371,32 @@ static void format_needs(struct text_buf *b, const struct snapshot *s,
         text_buf_printf(b, "; %.1f h of shortage a week per productive hire",
                         h->covered / 60 / h->productive);
     text_buf_printf(b, "\n");
+    if (r->split_known) {
+        const struct recruit_split *sp = &r->split;
+        text_buf_printf(b,
+                        "  They cover %.1f h a week of the shortage that needs hiring and %.1f h "
+                        "that a better roster could fix; of the %.1f h left after them, %.1f "
+                        "still needs hiring (beyond the skilled agents available, the hires "
+                        "counted) and %.1f is fixable by rostering\n",
+                        sp->covered_unfixable / 60, sp->covered_fixable / 60, sp->left / 60,
+                        sp->left_unfixable / 60, sp->left_fixable / 60);
+    }
     for (int q = 0; q < h->n_queues && q < s->n_queues; q++) {
         const struct hiring_queue *hq = &h->queues[q];
         if (hq->shortage <= 0)
             continue;
-        text_buf_printf(b, "    %s: short %.1f, covered %.1f, left %.1f h a week, %d hires\n",
+        text_buf_printf(b, "    %s: short %.1f, covered %.1f, left %.1f h a week, %d hires",
                         s->queues[q].name, hq->shortage / 60, hq->covered / 60,
                         fmax(0, hq->left / 60), hq->hires);
+        if (r->split_known && r->queue_split != NULL) {
+            const struct recruit_split *sp = &r->queue_split[q];
+            text_buf_printf(b,
+                            "; needs hiring %.1f before the hires, %.1f after; fixable by "
+                            "rostering %.1f before, %.1f after",
+                            sp->unfixable / 60, sp->left_unfixable / 60, sp->fixable / 60,
+                            sp->left_fixable / 60);
+        }
+        text_buf_printf(b, "\n");
         if (hq->left_reason[0] != '\0')
             text_buf_printf(b, "      %s\n", hq->left_reason);
     }
@@ -315,8 +406,16 @@ char *recruit_format_text(const struct snapshot *s, const struct recruit_result 
 {
     struct text_buf b = {0};
     text_buf_printf(
-        &b, "Shortage left after planning: %.1f agent-hours a week over the next %.1f weeks.\n\n",
+        &b, "Shortage left after planning: %.1f agent-hours a week over the next %.1f weeks.\n",
         r->shortage_per_week / 60, r->weeks);
+    if (r->split_known)
+        text_buf_printf(&b,
+                        "  %.1f of it needs hiring: fewer skilled agents could work then than "
+                        "required, so no roster can fix it\n"
+                        "  %.1f of it is fixable by rostering: skilled agents were available "
+                        "but not scheduled then\n",
+                        r->split.unfixable / 60, r->split.fixable / 60);
+    text_buf_printf(&b, "\n");
 
     format_needs(&b, s, r);
     int shown = top < r->n_ranked ? top : r->n_ranked;
@@ -371,16 +470,9 @@ char *recruit_format_what_if(const struct snapshot *s, const struct recruit_what
     for (int q = 0; q < w->n_queues; q++) {
         const struct recruit_queue_change *ch = &w->queues[q];
         char slb[16], sla[16];
-        if (ch->sl_before >= 0)
-            snprintf(slb, sizeof slb, "%.1f %%", ch->sl_before * 100);
-        else
-            snprintf(slb, sizeof slb, "no demand");
-        if (ch->sl_after >= 0)
-            snprintf(sla, sizeof sla, "%.1f %%", ch->sl_after * 100);
-        else
-            snprintf(sla, sizeof sla, "no demand");
-        text_buf_printf(&b, "  ");
-        sb_cell(&b, s->queues[q].name, 12, false);
+        sl_text(slb, sizeof slb, ch->sl_before);
+        sl_text(sla, sizeof sla, ch->sl_after);
+        queue_cell(&b, s, q);
         text_buf_printf(&b, " %9.0f %9.0f %+11.0f %11s %11s\n", ch->shortage_before,
                         ch->shortage_after, ch->shortage_after - ch->shortage_before, slb, sla);
     }
@@ -410,46 +502,22 @@ cJSON *recruit_what_if_to_json(const struct snapshot *s, const struct recruit_wh
     }
     for (int q = 0; ok && q < w->n_queues; q++) {
         const struct recruit_queue_change *ch = &w->queues[q];
-        cJSON *o = cJSON_CreateObject();
-        ok = o != NULL && cJSON_AddItemToArray(qs, o);
-        if (!ok) {
-            cJSON_Delete(o);
+        cJSON *o = add_queue_row(qs, s, q);
+        ADD(o);
+        if (!ok)
             break;
-        }
-        ADD(cJSON_AddNumberToObject(o, "queue_id", (double)s->queues[q].id));
-        ADD(cJSON_AddStringToObject(o, "queue", s->queues[q].name));
         ADD(cJSON_AddNumberToObject(o, "shortage_minutes_per_week_before",
                                     round1(ch->shortage_before)));
         ADD(cJSON_AddNumberToObject(o, "shortage_minutes_per_week_after",
                                     round1(ch->shortage_after)));
-        if (ch->sl_before >= 0)
-            ADD(cJSON_AddNumberToObject(o, "service_level_before",
-                                        round(ch->sl_before * 10000) / 10000));
-        else
-            ADD(cJSON_AddNullToObject(o, "service_level_before"));
-        if (ch->sl_after >= 0)
-            ADD(cJSON_AddNumberToObject(o, "service_level_after",
-                                        round(ch->sl_after * 10000) / 10000));
-        else
-            ADD(cJSON_AddNullToObject(o, "service_level_after"));
+        ADD(add_sl(o, "service_level_before", ch->sl_before));
+        ADD(add_sl(o, "service_level_after", ch->sl_after));
     }
 #undef ADD
-    if (!ok) {
-        cJSON_Delete(root);
-        return NULL;
-    }
-    return root;
+    return json_done(root, ok);
 }
 
 /* ---- what if the assistant resolved another share ------------------------ */
-
-static void sl_text(char *buf, size_t len, double sl)
-{
-    if (sl >= 0)
-        snprintf(buf, len, "%.1f %%", sl * 100);
-    else
-        snprintf(buf, len, "no demand");
-}
 
 char *recruit_format_containment(const struct snapshot *s, const struct recruit_containment *c)
 {
@@ -470,8 +538,7 @@ char *recruit_format_containment(const struct snapshot *s, const struct recruit_
         char slb[16], sla[16];
         sl_text(slb, sizeof slb, ch->sl_before);
         sl_text(sla, sizeof sla, ch->sl_after);
-        text_buf_printf(&b, "  ");
-        sb_cell(&b, s->queues[q].name, 12, false);
+        queue_cell(&b, s, q);
         text_buf_printf(&b, " %5.0f%% %5.0f%% %9.1f %9.1f %9.1f %9.1f %9s %9s %6d %6d\n",
                         ch->share_before * 100, ch->share_after * 100, ch->required_hours_before,
                         ch->required_hours_after, ch->shortage_hours_before,
@@ -480,13 +547,6 @@ char *recruit_format_containment(const struct snapshot *s, const struct recruit_
     text_buf_printf(&b, "  hires in all: %d before, %d after (%+d)\n", c->hires_before,
                     c->hires_after, c->hires_after - c->hires_before);
     return text_buf_finish(&b);
-}
-
-static cJSON *add_sl(cJSON *o, const char *key, double sl)
-{
-    if (sl < 0)
-        return cJSON_AddNullToObject(o, key);
-    return cJSON_AddNumberToObject(o, key, round(sl * 10000) / 10000);
 }
 
 cJSON *recruit_containment_to_json(const struct snapshot *s, const struct recruit_containment *c)
@@ -507,14 +567,10 @@ cJSON *recruit_containment_to_json(const struct snapshot *s, const struct recrui
     ADD(qs);
     for (int q = 0; ok && q < c->n_queues; q++) {
         const struct recruit_containment_queue *ch = &c->queues[q];
-        cJSON *o = cJSON_CreateObject();
-        ok = o != NULL && cJSON_AddItemToArray(qs, o);
-        if (!ok) {
-            cJSON_Delete(o);
+        cJSON *o = add_queue_row(qs, s, q);
+        ADD(o);
+        if (!ok)
             break;
-        }
-        ADD(cJSON_AddNumberToObject(o, "queue_id", (double)s->queues[q].id));
-        ADD(cJSON_AddStringToObject(o, "queue", s->queues[q].name));
         ADD(cJSON_AddNumberToObject(o, "assistant_share_before", ch->share_before));
         ADD(cJSON_AddNumberToObject(o, "assistant_share_after", ch->share_after));
         ADD(cJSON_AddNumberToObject(o, "required_hours_per_week_before",
@@ -531,11 +587,7 @@ cJSON *recruit_containment_to_json(const struct snapshot *s, const struct recrui
         ADD(cJSON_AddNumberToObject(o, "hires_after", ch->hires_after));
     }
 #undef ADD
-    if (!ok) {
-        cJSON_Delete(root);
-        return NULL;
-    }
-    return root;
+    return json_done(root, ok);
 }
 
 /* ---- what if the hiring profiles were hired ------------------------------ */
@@ -597,12 +649,10 @@ cJSON *recruit_check_to_json(const struct snapshot *s, const struct hiring_check
     ADD(steps);
     for (int i = 0; ok && i < c->n_steps; i++) {
         const struct hiring_check_step *st = &c->steps[i];
-        cJSON *o = cJSON_CreateObject();
-        ok = o != NULL && cJSON_AddItemToArray(steps, o);
-        if (!ok) {
-            cJSON_Delete(o);
+        cJSON *o = add_row(steps);
+        ADD(o);
+        if (!ok)
             break;
-        }
         ADD(cJSON_AddNumberToObject(o, "profiles", st->profiles));
         ADD(cJSON_AddNumberToObject(o, "agents", st->agents));
         ADD(cJSON_AddNumberToObject(o, "predicted_hours_per_week", round1(st->predicted / 60)));
@@ -614,21 +664,13 @@ cJSON *recruit_check_to_json(const struct snapshot *s, const struct hiring_check
     cJSON *qs = cJSON_AddArrayToObject(root, "queues");
     ADD(qs);
     for (int q = 0; ok && q < c->n_queues && q < s->n_queues; q++) {
-        cJSON *o = cJSON_CreateObject();
-        ok = o != NULL && cJSON_AddItemToArray(qs, o);
-        if (!ok) {
-            cJSON_Delete(o);
+        cJSON *o = add_queue_row(qs, s, q);
+        ADD(o);
+        if (!ok)
             break;
-        }
-        ADD(cJSON_AddNumberToObject(o, "queue_id", (double)s->queues[q].id));
-        ADD(cJSON_AddStringToObject(o, "queue", s->queues[q].name));
         ADD(cJSON_AddNumberToObject(o, "shortage_hours_per_week_after",
                                     round1(c->queue_after[q] / 60)));
     }
 #undef ADD
-    if (!ok) {
-        cJSON_Delete(root);
-        return NULL;
-    }
-    return root;
+    return json_done(root, ok);
 }

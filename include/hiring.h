@@ -125,6 +125,12 @@ struct hiring_result {
     int hires, productive;          /* totals */
     double shortage, covered, left; /* agent-minutes a week, all queues */
     bool capped;                    /* stopped at max_hires */
+    /*
+     * [n_queues * n_cells, as plan->shortage]: agents still short in each cell
+     * with the profiles' productive hires working (0 before now); what `left`
+     * sums. recruit.c splits it as it splits the plan's shortage.
+     */
+    double *residual;
 };
 
 /*

@@ -76,12 +76,36 @@ struct recruit_ranked {
     char explanation[320];
 };
 
+/*
+ * The shortage a plan leaves, split as plan.h splits it (struct plan's
+ * `unfixable`), in agent-minutes a week over the future cells: `unfixable`
+ * where fewer skilled agents could work a cell at all than it requires, which
+ * hiring (or more availability) must address; `fixable` the rest, where agents
+ * were available but not scheduled, which a better roster could fix. The
+ * hiring profiles' productive hires cover `covered` of the shortage; a hire
+ * working a cell is one more agent available there, so in each cell they cover
+ * the unfixable part first: left_unfixable = min(left, max(0, unfixable -
+ * covered)) per cell. That counts a hire as available only where the
+ * simulation has them work, so it is the most of what is left that can still
+ * need hiring. In every row: unfixable + fixable = shortage, covered_unfixable +
+ * covered_fixable = covered, left_unfixable + left_fixable = left = shortage -
+ * covered.
+ */
+struct recruit_split {
+    double shortage, unfixable, fixable;
+    double covered, covered_unfixable, covered_fixable;
+    double left, left_unfixable, left_fixable;
+};
+
 struct recruit_result {
-    double weeks;                  /* future part of the horizon, in weeks */
-    double shortage_per_week;      /* agent-minutes/week left by the plan (future cells) */
-    struct hiring_result hiring;   /* the needs: hiring profiles, largest first */
-    int n_ranked;                  /* == snapshot.n_candidates */
-    struct recruit_ranked *ranked; /* rank order */
+    double weeks;                      /* future part of the horizon, in weeks */
+    double shortage_per_week;          /* agent-minutes/week left by the plan (future cells) */
+    struct hiring_result hiring;       /* the needs: hiring profiles, largest first */
+    bool split_known;                  /* the plan had the split (plan_run always gives it) */
+    struct recruit_split split;        /* all queues */
+    struct recruit_split *queue_split; /* [hiring.n_queues] */
+    int n_ranked;                      /* == snapshot.n_candidates */
+    struct recruit_ranked *ranked;     /* rank order */
     struct recruit_params params;
 };
 

@@ -20,7 +20,8 @@
  * {"weeks", "shortage_minutes_per_week", "params": {...}, "hiring": {...},
  *  "needs": [...], "candidates": [...]} — the shape staffd.publish_recruitment()
  * reads (see docs/recruitment.md): "needs" are the hiring profiles, "hiring"
- * their template, one total and per queue what is covered and left.
+ * their template, one total and per queue what is covered and left, each split
+ * into what needs hiring and what a better roster could fix (null without it).
  * Candidates carry ids, never names or e-mail addresses. NULL on allocation
  * failure; cJSON_Delete() it.
  */

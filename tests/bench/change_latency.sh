@@ -7,19 +7,23 @@
 #             quick plans (every change waits 300 ms, then a full plan)
 #   quick     the defaults: a quick plan of the agent and its neighbourhood
 #             after 20 ms, the full search once the site is quiet
-# and per setting CHANGE_TRIALS (20) time offs, each another agent's
-# (tests/bench/change_latency.py): median and p95 from the commit to the
-# changed feed, and the quick plan's quality against the full plan after it.
+# and per setting and case CHANGE_TRIALS (20) changes (tests/bench/change_latency.py):
+#   time_off      a time off over one agent's shift, each trial another agent's
+#   availability  a new agent's week of availability, each trial a new agent
+# median and p95 from the commit to the changed feed, and the quick plan's
+# quality against the full plan after it.
 # Sites: the demo (153 agents), and the generated 1,000-agent site
 # (tests/bench/gen_site.c, as console.sh) planned as of 2026-03-02 08:00.
 #   env: CHANGE_TRIALS (20, after CHANGE_WARMUP = 3 not counted), CHANGE_SITES ("demo 1000"), CHANGE_MODES ("baseline quick"),
-#        CHANGE_BUILD (build/plain), CHANGE_VERBOSE (set: every trial)
+#        CHANGE_CASES ("time_off availability"),
+#        CHANGE_BUILD (build/plain), CHANGE_VERBOSE (set: every trial), CHANGE_PORT (18193) and
+#        CHANGE_PGPORT (54353): the daemon's HTTP port and its throwaway PostgreSQL's
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 trials=${CHANGE_TRIALS:-20}
 sites=${CHANGE_SITES:-demo 1000}
-port=18193
+port=${CHANGE_PORT:-18193}
 pgdir="$top/var/bench-change-pg"
 work=$(mktemp -d)
 daemon_pid=""
@@ -36,8 +40,8 @@ make --no-print-directory BUILD="$build" all >/dev/null
 cc -std=c17 -O2 -D_GNU_SOURCE -Iinclude $(pkg-config --cflags libcjson libpq) \
     -o "$work/site_sql" tests/bench/site_sql.c tests/bench/gen_site.c "$build/libstaffd.a" \
     $(pkg-config --libs libpq libuv libcjson libical libh2o libsystemd libcrypto) -lglpk -lm -lpthread
-sh tools/pg.sh start "$pgdir" 54353 >/dev/null
-eval "$(sh tools/pg.sh env "$pgdir" 54353)"
+sh tools/pg.sh start "$pgdir" "${CHANGE_PGPORT:-54353}" >/dev/null
+eval "$(sh tools/pg.sh env "$pgdir" "${CHANGE_PGPORT:-54353}")"
 
 for site in $sites; do
     for mode in ${CHANGE_MODES:-baseline quick}; do
@@ -67,10 +71,12 @@ for site in $sites; do
         until [ "$(psql -X -qAt -c "SELECT count(*) FROM staffd.runs WHERE status = 'succeeded'")" -ge 1 ]; do
             i=$((i + 1)); [ $i -lt 3000 ] || { cat "$work/staffd-$site-$mode.log"; exit 1; }; sleep 0.1
         done
-        echo "== one agent's time off -> feed, site $site, $mode (load average $(cut -d' ' -f1-3 /proc/loadavg))"
-        /usr/bin/python3 tests/bench/change_latency.py "http://127.0.0.1:$port" "$trials" "$site $mode" \
-            2>"$work/trials-$site-$mode.txt" || { cat "$work/trials-$site-$mode.txt"; exit 1; }
-        [ -z "${CHANGE_VERBOSE:-}" ] || cat "$work/trials-$site-$mode.txt"
+        for case in ${CHANGE_CASES:-time_off availability}; do
+            echo "== one agent's change ($case) -> feed, site $site, $mode (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+            /usr/bin/python3 tests/bench/change_latency.py "http://127.0.0.1:$port" "$trials" "$site $mode" "$case" \
+                2>"$work/trials-$site-$mode-$case.txt" || { cat "$work/trials-$site-$mode-$case.txt"; exit 1; }
+            [ -z "${CHANGE_VERBOSE:-}" ] || cat "$work/trials-$site-$mode-$case.txt"
+        done
         kill "$daemon_pid"; wait "$daemon_pid" 2>/dev/null || true; daemon_pid=""
         psql -X -q -d postgres -c "DROP DATABASE $db"
     done

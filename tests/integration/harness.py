@@ -791,8 +791,11 @@ FROM staffd.queues q CROSS JOIN generate_series(0, %(last)d) g WHERE q.name = 'v
 def console_queue_days_sql(site):
     """Per queue of `site` and local day of the queue, from the clock of the site's last
     plan on: queue name, day, intervals with demand, those meeting the goal, agent-hours
-    short. Written apart from the console's own SQL (daemon/console_data.c): days are
-    generated and bounded by instants, not grouped by a cast of each interval."""
+    short, of them needing hiring (coverage.unfixable_shortage) and fixable by rostering
+    (the rest), and agent-hours over (coverage.surplus); the last three rounded to 4
+    decimals (NULL without the split). Written apart from the console's own SQL
+    (daemon/console_data.c): days are generated and bounded by instants, not grouped by a
+    cast of each interval."""
     return """
 WITH r AS (SELECT planned_at, horizon_end FROM staffd.runs WHERE status = 'succeeded' AND site_id = %(site)d
            ORDER BY id DESC LIMIT 1),
@@ -809,7 +812,14 @@ SELECT d.name, to_char(d.day, 'YYYY-MM-DD'),
        (SELECT count(*) FROM staffd.coverage c WHERE c.queue_id = d.id AND c.interval_start >= d.t0
           AND c.interval_start < d.t1 AND c.required > 0 AND c.expected_service_level >= d.service_level),
        (SELECT coalesce(sum(c.shortage), 0) / 4 FROM staffd.coverage c WHERE c.queue_id = d.id
-          AND c.interval_start >= d.t0 AND c.interval_start < d.t1)
+          AND c.interval_start >= d.t0 AND c.interval_start < d.t1),
+       (SELECT round((sum(c.unfixable_shortage) / 4)::numeric, 4) FROM staffd.coverage c
+          WHERE c.queue_id = d.id AND c.interval_start >= d.t0 AND c.interval_start < d.t1),
+       (SELECT round((sum(c.shortage) / 4 - sum(c.unfixable_shortage) / 4)::numeric, 4)
+          FROM staffd.coverage c WHERE c.queue_id = d.id AND c.interval_start >= d.t0
+          AND c.interval_start < d.t1),
+       (SELECT round((coalesce(sum(c.surplus), 0) / 4)::numeric, 4) FROM staffd.coverage c
+          WHERE c.queue_id = d.id AND c.interval_start >= d.t0 AND c.interval_start < d.t1)
 FROM d WHERE d.t0 < d.t1 ORDER BY 1, 2
 """ % {"site": site}
 

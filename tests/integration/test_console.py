@@ -116,8 +116,31 @@ def overview_figures(page):
     return out
 
 
+def overview_split(page):
+    """{(queue, day): (short, needing hiring, fixable by rostering, over)} of the overview."""
+    out = {}
+    for queue, table in re.findall(r'<table class="data" data-queue="([^"]*)">(.*?)</table>', page, re.S):
+        for day, row in re.findall(r'<tr data-day="([^"]+)">(.*?)</tr>', table, re.S):
+            out[(htmlmod.unescape(queue), day)] = tuple(
+                re.search(r'data-k="%s">([^<]*)<' % k, row).group(1) for k in ("short", "unfixable", "fixable", "surplus"))
+    return out
+
+
 def thousands(v):
     return "{:,.1f}".format(v)
+
+
+def split_want(expected):
+    """overview_split()'s values from harness.console_queue_days_sql() rows."""
+    return {(r[0], r[1]): (thousands(float(r[4])),
+                           thousands(float(r[5])) if r[5] is not None else "–",
+                           thousands(float(r[6])) if r[6] is not None else "–",
+                           thousands(float(r[7])))
+            for r in expected}
+
+
+def number(text):
+    return float(text.replace(",", ""))
 
 
 def main():
@@ -306,7 +329,7 @@ SELECT c.id, q.id FROM staffd.candidates c CROSS JOIN staffd.queues q;
                 want = {}
                 n_all = met_all = 0
                 short_all = 0.0
-                for name, day, n, met, short in expected:
+                for name, day, n, met, short, *_ in expected:
                     n, met, short = int(n), int(met), float(short)
                     want[(name, day)] = ("%.0f %%" % (100.0 * met / n) if n else "–", thousands(short))
                     n_all, met_all, short_all = n_all + n, met_all + met, short_all + short
@@ -359,6 +382,98 @@ WHERE q.site_id = %d AND c.interval_start >= r.horizon_start AND c.interval_star
             require(code == 200 and b"is not active" in data and b"No planning run of site paused" in data,
                     "the inactive site's overview: HTTP %d" % code)
         t.case("console_figures_of_each_site_match_sql", site_figures,
+               after=["console_every_page_and_download_is_of_the_chosen_site"])
+
+        def split_figures():
+            """The shortage split (needs hiring / fixable by rostering) and surplus on the overview
+            and the coverage pages, against what staffd.coverage holds (migration 0013)."""
+            cookie = st["planner"]
+            for site in (1, 2):
+                page = st["site_html"][(site, "/console/")]
+                expected = h.sql(harness.console_queue_days_sql(site))
+                shown, want = overview_split(page), split_want(expected)
+                require(shown == want, "site %d's split per queue and day: page %s, SQL %s" % (
+                    site, sorted(shown.items())[:3], sorted(want.items())[:3]))
+                for key, total in (("all-unfixable", sum(float(r[5]) for r in expected)),
+                                   ("all-fixable", sum(float(r[6]) for r in expected))):
+                    got = number(re.search(r'id="%s">([^<]*)<' % key, page).group(1))
+                    require(abs(got - total) <= 0.05 + 1e-9, "site %d's %s: %s, SQL %.4f" % (site, key, got, total))
+                for name, unf, fix in re.findall(r'<h3 id="queue-\d+">([^<]*) <span.*?data-k="queue-unfixable">([^<]*)<'
+                                                 r'.*?data-k="queue-fixable">([^<]*)<', page, re.S):
+                    rows = [r for r in expected if r[0] == htmlmod.unescape(name)]
+                    for got, col in ((unf, 5), (fix, 6)):
+                        total = sum(float(r[col]) for r in rows)
+                        require(abs(number(got) - total) <= 0.05 + 1e-9,
+                                "site %d, %s: %s, SQL %.4f" % (site, name, got, total))
+                # Every site at a glance: the part needing hiring, from either site's overview.
+                for other in (1, 2):
+                    row = re.search(r'<tr data-site="%d">(.*?)</tr>' % site, st["site_html"][(other, "/console/")], re.S)
+                    got = number(re.search(r'data-k="unfixable">([^<]*)<', row.group(1)).group(1))
+                    total = sum(float(r[5]) for r in expected)
+                    require(abs(got - total) <= 0.05 + 1e-9, "site %d at a glance: %s needing hiring, SQL %.4f"
+                            % (site, got, total))
+            # The fixture: nobody is skilled for voice-fi, so all of its shortage needs hiring;
+            # voice-sv, far short with three agents, has some that needs hiring too.
+            expected = h.sql(harness.console_queue_days_sql(1))
+            fi = [r for r in expected if r[0] == "voice-fi"]
+            require(fi and sum(float(r[4]) for r in fi) > 1, "voice-fi is not short: %s" % fi)
+            require(all(float(r[6]) == 0 and abs(float(r[5]) - float(r[4])) < 1e-3 for r in fi),
+                    "voice-fi's shortage is not all unfixable: %s" % fi)
+            require(sum(float(r[5]) for r in expected if r[0] == "voice-sv") > 0, "voice-sv has no unfixable shortage")
+            harness.note("site 1 short %.1f agent-h: %.1f needing hiring, %.1f fixable by rostering" % (
+                sum(float(r[4]) for r in expected), sum(float(r[5]) for r in expected),
+                sum(float(r[6]) for r in expected)))
+
+            # The coverage page of every queue of site 1: its days, the hatching and a day's intervals.
+            for qid, name, tz in h.sql("SELECT id, name, time_zone FROM staffd.queues WHERE site_id = 1 ORDER BY id"):
+                # The clock's day: its intervals are part history, part future.
+                today = h.scalar("SELECT to_char((planned_at AT TIME ZONE %s)::date, 'YYYY-MM-DD') FROM staffd.runs"
+                                 " WHERE status = 'succeeded' AND site_id = 1 ORDER BY id DESC LIMIT 1" % lit(tz))
+                code, hd, data, _ = request(h.port, "GET", "/console/coverage?site=1&queue=%s&day=%s" % (qid, today),
+                                            headers={"Cookie": cookie})
+                require(code == 200, "coverage of %s: HTTP %d" % (name, code))
+                page = data.decode()
+                days = page.split('id="coverage-days"')[1].split("</table>")[0]
+                shown = {day: tuple(re.search(r'data-k="%s">([^<]*)<' % k, row).group(1)
+                                    for k in ("short", "unfixable", "fixable", "surplus"))
+                         for day, row in re.findall(r'<tr data-day="([^"]+)">(.*?)</tr>', days, re.S)}
+                want = {d: v for (q, d), v in split_want(expected).items() if q == name}
+                require(want and {d: shown.get(d) for d in want} == want,
+                        "coverage of %s per day: page %s, SQL %s" % (name, shown, want))
+                hatched = page.count('<path fill="url(#hm-uf)" class="uf')
+                want_hatched = int(h.scalar("""
+SELECT count(*) FROM staffd.coverage c JOIN staffd.runs r ON r.id = (SELECT max(id) FROM staffd.runs
+    WHERE status = 'succeeded' AND site_id = 1)
+WHERE c.queue_id = %s AND c.interval_start >= r.planned_at AND c.interval_start < r.horizon_end
+  AND (c.required > 0 OR c.scheduled > 0) AND c.shortage > 0.05 AND c.unfixable_shortage > 0.05""" % qid))
+                require(hatched == want_hatched, "%s's heatmap hatches %d cells, SQL %d" % (name, hatched, want_hatched))
+                require(page.count(" needs hiring: ") == int(h.scalar("""
+SELECT count(*) FROM staffd.coverage c JOIN staffd.runs r ON r.id = (SELECT max(id) FROM staffd.runs
+    WHERE status = 'succeeded' AND site_id = 1)
+WHERE c.queue_id = %s AND c.interval_start >= r.planned_at AND c.interval_start < r.horizon_end
+  AND (c.required > 0 OR c.scheduled > 0) AND c.shortage > 0.05""" % qid)),
+                        "%s: not every future short cell's title has its split" % name)
+                day = re.search(r'<h2 id="intervals-h">Intervals of ([0-9-]+)</h2>', page).group(1)
+                rows = re.findall(r'<th scope="row">(\d\d:\d\d)(?: <span class="sub">\(past\)</span>)?</th>'
+                                  r'.*?data-k="available">([^<]*)<.*?data-k="short">([^<]*)<'
+                                  r'.*?data-k="unfixable">([^<]*)<.*?data-k="fixable">([^<]*)<',
+                                  page.split('id="coverage-intervals"')[1].split("</table>")[0], re.S)
+                db = h.sql("""
+SELECT to_char(c.interval_start AT TIME ZONE %s, 'HH24:MI'), c.available, c.shortage, c.unfixable_shortage,
+       c.interval_start >= r.planned_at
+FROM staffd.coverage c JOIN staffd.runs r ON r.id = (SELECT max(id) FROM staffd.runs
+    WHERE status = 'succeeded' AND site_id = 1)
+WHERE c.queue_id = %s AND (c.interval_start AT TIME ZONE %s)::date = date %s
+  AND c.interval_start >= r.horizon_start AND c.interval_start < r.horizon_end ORDER BY c.interval_start"""
+                           % (lit(tz), qid, lit(tz), lit(day)))
+                # History has no split: nobody can be hired or rostered for it any more.
+                want_rows = [(t, a, "%.1f" % float(sh), "%.1f" % float(u), "%.1f" % max(0.0, float(sh) - float(u)))
+                             if future == "t" else (t, "–", "%.1f" % float(sh), "–", "–")
+                             for t, a, sh, u, future in db]
+                require(day == today and any(r[1] == "–" for r in rows) and any(r[1] != "–" for r in rows),
+                        "%s on %s: want the clock's day %s, part history and part future" % (name, day, today))
+                require(rows == want_rows, "%s on %s: page %s, SQL %s" % (name, day, rows[:3], want_rows[:3]))
+        t.case("console_shortage_split_on_overview_and_coverage_matches_sql", split_figures,
                after=["console_every_page_and_download_is_of_the_chosen_site"])
 
         def unknown_site():

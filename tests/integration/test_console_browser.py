@@ -115,19 +115,26 @@ def main():
             expected = h.sql(harness.console_queue_days_sql(1))
             require(len(expected) >= 30, "only %d queue-days expected" % len(expected))
             rows = b.evaluate("""Array.from(document.querySelectorAll('table[data-queue] tbody tr')).map(tr =>
-                [tr.closest('table').dataset.queue, tr.dataset.day,
-                 tr.querySelector('[data-k=share]').textContent, tr.querySelector('[data-k=short]').textContent])""")
-            shown = {(r[0], r[1]): (r[2], r[3]) for r in rows}
+                [tr.closest('table').dataset.queue, tr.dataset.day].concat(
+                 ['share', 'short', 'unfixable', 'fixable', 'surplus'].map(
+                  k => tr.querySelector('[data-k=' + k + ']').textContent)))""")
+            shown = {(r[0], r[1]): tuple(r[2:]) for r in rows}
             problems = []
-            for name, day, n, met, short in expected:
+            for name, day, n, met, short, unfixable, fixable, surplus in expected:
                 n, met, short = int(n), int(met), float(short)
-                want_share = "%.0f %%" % (100.0 * met / n) if n else "–"
+                want = ("%.0f %%" % (100.0 * met / n) if n else "–", thousands(short),
+                        thousands(float(unfixable)), thousands(float(fixable)), thousands(float(surplus)))
                 got = shown.get((name, day))
                 if got is None:
                     problems.append("%s %s missing" % (name, day))
-                elif got != (want_share, thousands(short)):
-                    problems.append("%s %s: page %s, SQL %s" % (name, day, got, (want_share, thousands(short))))
+                elif got != want:
+                    problems.append("%s %s: page %s, SQL %s" % (name, day, got, want))
             require(not problems, "; ".join(problems[:5]))
+            harness.note("demo, future intervals: %.1f agent-hours short, %.1f needing hiring, %.1f fixable by "
+                         "rostering, %.1f over (page: %s needing hiring, %s fixable)" % (
+                             sum(float(r[4]) for r in expected), sum(float(r[5]) for r in expected),
+                             sum(float(r[6]) for r in expected), sum(float(r[7]) for r in expected),
+                             b.text("#all-unfixable"), b.text("#all-fixable")))
             # The issue's example: voice-de, its worst day.
             worst = max((r for r in expected if r[0] == "voice-de"), key=lambda r: float(r[4]))
             harness.note("voice-de worst day %s: %s short, goal met in %s/%s intervals (page: %s)"
@@ -150,6 +157,16 @@ def main():
             require(rects == want and titled == rects, "%d cells drawn, %d titled, %d expected" % (rects, titled, want))
             require(b.count("svg.heatmap rect[class^=s]") > 0 and b.count("svg.heatmap rect[class^=u]") > 0,
                     "the heatmap shows no shortage or no surplus")
+            # The part of the future shortage that needs hiring is hatched, cell by cell.
+            hatched = int(h.scalar("SELECT count(*) FROM staffd.coverage c, (SELECT planned_at, horizon_end FROM "
+                                   "staffd.runs WHERE status = 'succeeded' ORDER BY id DESC LIMIT 1) r WHERE "
+                                   "c.queue_id = %s AND c.interval_start >= r.planned_at AND c.interval_start < "
+                                   "r.horizon_end AND (c.required > 0 OR c.scheduled > 0) AND c.shortage > 0.05 "
+                                   "AND c.unfixable_shortage > 0.05" % qid))
+            require(hatched > 0 and b.count("svg.heatmap path.uf") == hatched,
+                    "%d cells hatched, %d expected" % (b.count("svg.heatmap path.uf"), hatched))
+            require(b.evaluate("getComputedStyle(document.querySelector('svg.heatmap path.uf')).pointerEvents")
+                    == "none", "the hatching hides the cells' titles from the pointer")
             require(b.count(".legend li") >= 9, "legend")
             require(b.evaluate("document.querySelector('svg.heatmap').getAttribute('role')") == "img", "svg role")
             require(b.count("#coverage-intervals tbody tr") >= 92, "no interval table (text alternative)")
@@ -325,7 +342,7 @@ def main():
                  tr.querySelector('[data-k=share]').textContent, tr.querySelector('[data-k=short]').textContent])""")
             shown = {(r[0], r[1]): (r[2], r[3]) for r in rows}
             want = {(name, day): ("%.0f %%" % (100.0 * int(met) / int(n)) if int(n) else "–", thousands(float(short)))
-                    for name, day, n, met, short in expected}
+                    for name, day, n, met, short, *_ in expected}
             require(want and shown == want, "site 2's overview %s, SQL %s" % (sorted(shown.items())[:3], sorted(want.items())[:3]))
             require(b.count("#sites tbody tr") == 2, "every site at a glance: %d rows" % b.count("#sites tbody tr"))
             b.screenshot(os.path.join(ARTEFACTS, "overview-site-2.png"))

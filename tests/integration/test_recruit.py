@@ -9,9 +9,13 @@ contracts, and the next planning run schedules the new agent; `staffd
 recruit` ranks only open applicants (an evening student where the fixture is
 short in the evening), answers --what-if, and refuses closed or unknown ids;
 the daemon's run writes hiring_needs and candidate_ranking without rejected or
-withdrawn applicants.
+withdrawn applicants. The shortage split (needs hiring / fixable by rostering,
+before and after the hiring profiles' hires) in the daemon's recruitment (GET
+/api/recruitment) matches what its run wrote to staffd.coverage and
+staffd.runs, and `staffd recruit` prints it consistently.
 """
 
+import hashlib
 import json
 import os
 import re
@@ -23,6 +27,7 @@ import harness  # noqa: E402
 from harness import lit, require  # noqa: E402
 
 OPEN = ("applied", "screening", "interview", "offer")
+TOKEN = "recruit-test-admin-token"
 
 # name, source, status, score, minutes wanted, queue skills, (weekdays, start, end)
 CANDIDATES = [
@@ -95,6 +100,8 @@ def candidates_sql():
 def main():
     t = harness.Tests()
     h = harness.Harness("recruit", horizon_days=7)
+    # GET /api/recruitment: the recruitment the daemon's own run made, beside its coverage.
+    h.settings["admin_token_sha256"] = hashlib.sha256(TOKEN.encode()).hexdigest()
     st = {}
 
     def body():
@@ -165,6 +172,71 @@ def main():
                     "neither student nor night owl among the top two: %s" % p.stdout[-800:])
             require("more (--top N)" in p.stdout, "no note about the rest")
         t.case("recruit_cli_text_table", cli_text, after=up)
+
+        def daemon_split():
+            h.wait_quiet(quiet=0.5, timeout=30)
+            r = harness.http_get(h.port, "/api/recruitment", {"Authorization": "Bearer " + TOKEN})
+            require(r.status == 200, "GET /api/recruitment: HTTP %d" % r.status)
+            hi = r.json()["hiring"]
+            rid, kind, unf_minutes = h.sql("SELECT id, kind, unfixable_shortage_minutes FROM staffd.runs"
+                                           " WHERE status = 'succeeded' ORDER BY id DESC LIMIT 1")[0]
+            require(kind == "full", "the last run is %s, not the full run that made the recruitment" % kind)
+            # The weeks recruitment counts: the whole 15-minute intervals from the run's clock on.
+            weeks = float(h.scalar("SELECT (extract(epoch FROM horizon_end) - ceil(extract(epoch FROM planned_at)"
+                                   " / 900) * 900) / 604800 FROM staffd.runs WHERE id = %s" % rid))
+            db = {row[0]: (float(row[1]) / weeks, float(row[2]) / weeks) for row in h.sql("""
+SELECT q.name, sum(c.shortage) / 4, sum(c.unfixable_shortage) / 4
+FROM staffd.coverage c JOIN staffd.queues q ON q.id = c.queue_id JOIN staffd.runs r ON r.id = c.run_id
+WHERE r.id = %s AND c.interval_start >= r.planned_at GROUP BY q.name""" % rid)}
+            close = lambda a, b, tol=0.051: abs(a - b) <= tol
+            for q in hi["queues"]:
+                short, unf = db[q["queue"]]
+                got = (q["shortage_hours_per_week"], q["unfixable_hours_per_week"], q["fixable_hours_per_week"])
+                require(close(got[0], short) and close(got[1], unf) and close(got[2], short - unf),
+                        "%s: short, needing hiring, fixable %s h a week; coverage says %.2f, %.2f, %.2f"
+                        % (q["queue"], got, short, unf, short - unf))
+                require(close(q["covered_unfixable_hours_per_week"] + q["covered_fixable_hours_per_week"],
+                              q["covered_hours_per_week"], 0.11)
+                        and close(q["left_unfixable_hours_per_week"] + q["left_fixable_hours_per_week"],
+                                  q["left_hours_per_week"], 0.11)
+                        and close(q["covered_unfixable_hours_per_week"] + q["left_unfixable_hours_per_week"],
+                                  q["unfixable_hours_per_week"], 0.11),
+                        "%s: the split does not add up: %s" % (q["queue"], q))
+            total_unf = sum(u for _, u in db.values())
+            require(close(hi["unfixable_hours_per_week"], total_unf, 0.11) and
+                    close(hi["unfixable_hours_per_week"], float(unf_minutes) / 60 / weeks, 0.11),
+                    "needing hiring in all: %s h a week; coverage %.2f, runs.unfixable_shortage_minutes %.2f"
+                    % (hi["unfixable_hours_per_week"], total_unf, float(unf_minutes) / 60 / weeks))
+            # Nobody is skilled for voice-fi: none of its shortage is the roster's, before or after.
+            fi = [q for q in hi["queues"] if q["queue"] == "voice-fi"][0]
+            require(fi["unfixable_hours_per_week"] > 0 and fi["fixable_hours_per_week"] == 0
+                    and fi["left_fixable_hours_per_week"] == 0 and fi["covered_fixable_hours_per_week"] == 0,
+                    "voice-fi: %s" % fi)
+            harness.note("short %.1f h a week: %.1f needing hiring, %.1f fixable; the hires cover %.1f + %.1f;"
+                         " left %.1f: %.1f needing hiring, %.1f fixable" % (
+                             hi["shortage_hours_per_week"], hi["unfixable_hours_per_week"],
+                             hi["fixable_hours_per_week"], hi["covered_unfixable_hours_per_week"],
+                             hi["covered_fixable_hours_per_week"], hi["left_hours_per_week"],
+                             hi["left_unfixable_hours_per_week"], hi["left_fixable_hours_per_week"]))
+            # The text report: the split of the whole and per queue, each adding up.
+            p = recruit("--top", "0")
+            require(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr.strip()[-400:]))
+            m = re.search(r"Shortage left after planning: ([\d.]+) agent-hours a week.*\n"
+                          r"  ([\d.]+) of it needs hiring: .*\n  ([\d.]+) of it is fixable by rostering", p.stdout)
+            require(m and close(float(m.group(2)) + float(m.group(3)), float(m.group(1)), 0.11),
+                    "no split of the shortage in: %s" % p.stdout[:600])
+            lines = re.findall(r"^    (\S+): short ([\d.]+), covered ([\d.]+), left ([\d.]+) h a week, \d+ hires?; "
+                               r"needs hiring ([\d.]+) before the hires, ([\d.]+) after; fixable by rostering "
+                               r"([\d.]+) before, ([\d.]+) after$", p.stdout, re.M)
+            require(len(lines) == sum(1 for q in hi["queues"] if q["shortage_hours_per_week"] > 0),
+                    "per-queue split lines %s in: %s" % (lines, p.stdout[-1500:]))
+            for name, short, covered, left, unf, unf_after, fix, fix_after in lines:
+                require(close(float(unf) + float(fix), float(short), 0.11) and
+                        close(float(unf_after) + float(fix_after), float(left), 0.11),
+                        "%s's split does not add up: %s" % (name, (short, covered, left, unf, unf_after, fix, fix_after)))
+            require("still needs hiring (beyond the skilled agents available, the hires counted)" in p.stdout,
+                    "no split of what is left after the hires: %s" % p.stdout[-1500:])
+        t.case("recruit_shortage_split_matches_the_runs_coverage", daemon_split, after=up)
 
         def what_if():
             before = h.sql("SELECT count(*), coalesce(sum(sequence), 0) FROM staffd.shifts")[0]

@@ -723,6 +723,10 @@ static void test_json_and_text(void **state)
                     cJSON_GetObjectItem(h, "left_hours_per_week")->valuedouble,
                 50 + 8 + 28, 0.11);
     assert_string_equal(cJSON_GetObjectItem(h, "contract")->valuestring, "built-in template");
+    /* A plan without the split (built by hand here; plan_run always has it): null, not 0. */
+    assert_false(rr.split_known);
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(h, "unfixable_hours_per_week")));
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(h, "left_fixable_hours_per_week")));
     cJSON *hq = cJSON_GetObjectItem(h, "queues");
     assert_int_equal(cJSON_GetArraySize(hq), 2);
     assert_non_null(cJSON_GetObjectItem(cJSON_GetArrayItem(hq, 1), "left_reason"));
@@ -744,6 +748,7 @@ static void test_json_and_text(void **state)
     assert_non_null(strstr(txt, "ad: 3 hires for chat-sv"));
     assert_non_null(strstr(txt, "In all: "));
     assert_non_null(strstr(txt, "3 more (--top N)"));
+    assert_null(strstr(txt, "needs hiring"));
     free(txt);
     cJSON_Delete(j);
     recruit_result_free(&rr);
@@ -800,6 +805,88 @@ static void day_agent_site(struct fx *f, struct day_agent *d, double evening)
     f->s.contracts = &d->ct;
     f->s.n_agents = 1;
     f->s.agents = &d->ag;
+}
+
+/*
+ * The shortage split (recruit.h, struct recruit_split): chat-sv is 2 agents
+ * short on weekday evenings, 1 of them beyond the agents who could work then
+ * (unfixable); voice-en is 1 short for an hour on Sundays, all of it fixable
+ * by rostering. Before the hires the split is the plan's; the hires cover the
+ * unfixable part of each cell first, and what is left splits the same way.
+ */
+static void test_split_of_the_shortage_before_and_after_the_hires(void **state)
+{
+    (void)state;
+    static struct fx f;
+    static double unfixable[NQ * CELLS];
+    fx_init(&f);
+    set_short(&f, 0, WEEKDAYS, 17 * 60, 22 * 60, 2);
+    set_short(&f, 1, 0x40u, 7 * 60, 8 * 60, 1);
+    for (int k = 0; k < NQ * CELLS; k++)
+        unfixable[k] = k < CELLS && f.shortage[k] > 0 ? 1 : 0;
+    f.p.unfixable = unfixable;
+    struct recruit_params rp;
+    recruit_params_default(&rp);
+    struct recruit_result rr;
+    assert_int_equal(recruit_run(&f.s, &f.p, &rp, &rr), 0);
+    assert_true(rr.split_known);
+    const struct recruit_split *sv = &rr.queue_split[0], *en = &rr.queue_split[1];
+    /* Per week over the two future weeks: 2 agents x 5 h x 5 days, half of it unfixable. */
+    assert_near(sv->shortage, 3000, 1e-6);
+    assert_near(sv->unfixable, 1500, 1e-6);
+    assert_near(sv->fixable, 1500, 1e-6);
+    assert_near(en->shortage, 60, 1e-6);
+    assert_near(en->unfixable, 0, 1e-9);
+    assert_near(en->fixable, 60, 1e-6);
+    assert_gt(rr.hiring.n_profiles, 0);
+    for (int q = 0; q < NQ; q++) {
+        const struct recruit_split *x = &rr.queue_split[q];
+        /* What hiring.c says the hires cover and leave. */
+        assert_near(x->covered, rr.hiring.queues[q].covered, 1e-6);
+        assert_near(x->left, rr.hiring.queues[q].left, 1e-6);
+        assert_near(x->covered_unfixable + x->covered_fixable, x->covered, 1e-6);
+        assert_near(x->left_unfixable + x->left_fixable, x->left, 1e-6);
+        assert_near(x->covered_unfixable + x->left_unfixable, x->unfixable, 1e-6);
+        /* In each cell the hires take the unfixable part first: min(unfixable, covered). */
+        double first = 0;
+        for (int c = 0; c < CELLS; c++) {
+            int k = q * CELLS + c;
+            first += fmin(unfixable[k], f.shortage[k] - rr.hiring.residual[k]);
+        }
+        assert_near(x->covered_unfixable, first * 15 / 2, 1e-6);
+    }
+    assert_gt(sv->covered_unfixable, 0);
+    assert_near(en->covered_unfixable, 0, 1e-9);
+    assert_near(rr.split.unfixable, 1500, 1e-6);
+    assert_near(rr.split.fixable, 1560, 1e-6);
+    assert_near(rr.split.left, rr.hiring.left, 1e-6);
+
+    char *t = recruit_format_text(&f.s, &rr, 0);
+    assert_non_null(t);
+    assert_non_null(strstr(t, "  25.0 of it needs hiring: fewer skilled agents"));
+    assert_non_null(strstr(t, "  26.0 of it is fixable by rostering"));
+    char want[200];
+    snprintf(want, sizeof want, "of the %.1f h left after them, %.1f still needs hiring",
+             rr.split.left / 60, rr.split.left_unfixable / 60);
+    assert_non_null(strstr(t, want));
+    snprintf(want, sizeof want, "; needs hiring 25.0 before the hires, %.1f after",
+             sv->left_unfixable / 60);
+    assert_non_null(strstr(t, want));
+    free(t);
+    cJSON *j = recruit_to_json(&f.s, &rr);
+    assert_non_null(j);
+    cJSON *h = cJSON_GetObjectItem(j, "hiring");
+    assert_near(cJSON_GetObjectItem(h, "unfixable_hours_per_week")->valuedouble, 25, 1e-9);
+    assert_near(cJSON_GetObjectItem(h, "fixable_hours_per_week")->valuedouble, 26, 1e-9);
+    cJSON *q1 = cJSON_GetArrayItem(cJSON_GetObjectItem(h, "queues"), 1);
+    assert_string_equal(cJSON_GetObjectItem(q1, "queue")->valuestring, "voice-en");
+    assert_near(cJSON_GetObjectItem(q1, "fixable_hours_per_week")->valuedouble, 1, 1e-9);
+    assert_near(cJSON_GetObjectItem(q1, "covered_unfixable_hours_per_week")->valuedouble, 0, 1e-9);
+    assert_near(cJSON_GetObjectItem(q1, "left_fixable_hours_per_week")->valuedouble +
+                    cJSON_GetObjectItem(q1, "covered_fixable_hours_per_week")->valuedouble,
+                1, 0.11);
+    cJSON_Delete(j);
+    recruit_result_free(&rr);
 }
 
 static void test_what_if_adds_the_candidate_as_an_agent(void **state)
@@ -1043,6 +1130,7 @@ int main(void)
         cmocka_unit_test(test_template_by_the_rule),
         cmocka_unit_test(test_no_shortage_no_needs_and_zero_ranking),
         cmocka_unit_test(test_json_and_text),
+        cmocka_unit_test(test_split_of_the_shortage_before_and_after_the_hires),
         cmocka_unit_test(test_what_if_adds_the_candidate_as_an_agent),
         cmocka_unit_test(test_profiles_what_if_realises_the_prediction),
         cmocka_unit_test(test_default_contract_fits_wanted_minutes),
