@@ -217,6 +217,57 @@ int plan_requirements(const struct snapshot *s, double *out)
     return requirements(s, out, NULL);
 }
 
+double plan_service_level(const struct snapshot *s, int q, int cell, double scheduled,
+                          double required)
+{
+    const struct queue *qu = &s->queues[q];
+    size_t i = (size_t)q * (size_t)s->n_cells + (size_t)cell;
+    if (qu->channel == CHANNEL_EMAIL) /* no queueing model: the share of the workload covered */
+        return required > 0 ? fmax(0, fmin(1.0, scheduled / required)) : 1;
+    if (s->contacts[i] <= 0)
+        return 1;
+    struct staffing_params sp = cell_params(qu, s->contacts[i], s->aht[i]);
+    struct staffing_prediction pr;
+    double productive = fmax(0, scheduled) * (1 - qu->shrinkage);
+    if (staffing_predict(&sp, productive, &pr) == 0 && isfinite(pr.service_level))
+        return pr.service_level;
+    return 0;
+}
+
+/*
+ * Forced hours (docs/engine.md): per voice and chat cell with demand, what
+ * the 1st, 2nd, ... agent above the requirement adds to its expected service
+ * level, made non-increasing (roster_params.buffer_gain): the mean of two
+ * cases, every scheduled agent there and one of them missing (absent, late,
+ * called away). The second is the risk of a thin interval: where two agents
+ * are needed, one missing costs far more service than one of thirty. Email
+ * stays 0: its service level is the share of the workload covered, complete
+ * at the requirement. Only cells from now on: the roster changes nothing before.
+ */
+static void buffer_gains(const struct snapshot *s, const double *required, double *gain)
+{
+    int first = snapshot_first_future_cell(s);
+    for (int q = 0; q < s->n_queues; q++) {
+        if (s->queues[q].channel == CHANNEL_EMAIL)
+            continue;
+        for (int c = first; c < s->n_cells; c++) {
+            size_t i = (size_t)q * (size_t)s->n_cells + (size_t)c;
+            double need = ceil(required[i] - 1e-9), prev = 1;
+            if (s->contacts[i] <= 0 || need <= 0)
+                continue;
+            /* sl[k]: with need - 1 + k agents. */
+            double sl[ROSTER_BUFFER_LEVELS + 2];
+            for (int k = 0; k < ROSTER_BUFFER_LEVELS + 2; k++)
+                sl[k] = plan_service_level(s, q, c, need - 1 + k, need);
+            for (int j = 0; j < ROSTER_BUFFER_LEVELS; j++) {
+                double g = fmin(fmax(0.5 * (sl[j + 2] - sl[j]), 0), prev);
+                gain[i * ROSTER_BUFFER_LEVELS + (size_t)j] = g;
+                prev = g;
+            }
+        }
+    }
+}
+
 int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan *out)
 {
     /* p->seconds is the run's: requirements and the roster's building count too. */
@@ -248,6 +299,12 @@ int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan 
             rc = breaks_place(s, out);
     } else {
         /* The roster places the breaks itself. */
+        double *gain = calloc(n * ROSTER_BUFFER_LEVELS + 1, sizeof *gain);
+        if (gain == NULL) {
+            rc = -ENOMEM;
+            goto fail;
+        }
+        buffer_gains(s, out->required, gain);
         struct roster_params rp = {.seed = p->seed,
                                    .iterations = p->iterations,
                                    .seconds = p->seconds,
@@ -257,8 +314,10 @@ int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan 
                                    .freeze_until = p->freeze_until,
                                    .quick_agents = p->quick_agents,
                                    .n_quick_agents = p->n_quick_agents,
-                                   .improve_only = p->improve_only};
+                                   .improve_only = p->improve_only,
+                                   .buffer_gain = gain};
         rc = roster_build(s, &rp, out);
+        free(gain);
     }
     if (rc == 0)
         rc = count_available(s, p->freeze_until, out->available);
@@ -268,7 +327,6 @@ int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan 
     double short_sum = 0, past_sum = 0, sq = 0, over_sum = 0, unfix_sum = 0;
     int first_future = snapshot_first_future_cell(s);
     for (int q = 0; q < s->n_queues; q++) {
-        const struct queue *qu = &s->queues[q];
         for (int c = 0; c < s->n_cells; c++) {
             size_t i = (size_t)q * (size_t)s->n_cells + (size_t)c;
             double sh = out->required[i] - out->scheduled[i];
@@ -284,20 +342,8 @@ int plan_run(const struct snapshot *s, const struct plan_params *p, struct plan 
                 past_sum += out->shortage[i];
             }
             sq += out->shortage[i] * out->shortage[i];
-            out->service_level[i] = 1;
-            if (qu->channel == CHANNEL_EMAIL) {
-                /* No queueing model: the share of the cell's workload covered. */
-                out->service_level[i] =
-                    out->required[i] > 0 ? fmin(1.0, out->scheduled[i] / out->required[i]) : 1;
-            } else if (s->contacts[i] > 0) {
-                struct staffing_params sp2 = cell_params(qu, s->contacts[i], s->aht[i]);
-                struct staffing_prediction pr;
-                double productive = out->scheduled[i] * (1 - qu->shrinkage);
-                if (staffing_predict(&sp2, productive, &pr) == 0 && isfinite(pr.service_level))
-                    out->service_level[i] = pr.service_level;
-                else
-                    out->service_level[i] = 0;
-            }
+            out->service_level[i] =
+                plan_service_level(s, q, c, out->scheduled[i], out->required[i]);
         }
     }
     out->shortage_minutes = short_sum * (SD_CELL_SECONDS / 60);

@@ -50,6 +50,15 @@ struct plan_params {
 int plan_run(const struct snapshot *s, const struct plan_params *p,
              struct plan *out) STAFFD_MUSTCHECK;
 
+/*
+ * The service level expected in cell `cell` of queue q with `scheduled` agents
+ * (shrinkage taken off) as coverage reports it: the queueing model's for
+ * voice and chat (1 without demand, 0 where the models cannot say), the share
+ * of the `required` agents for email.
+ */
+double plan_service_level(const struct snapshot *s, int q, int cell, double scheduled,
+                          double required);
+
 /* Fills out[queue * n_cells + cell] with agents to schedule. 0 or -errno. */
 int plan_requirements(const struct snapshot *s, double *out) STAFFD_MUSTCHECK;
 

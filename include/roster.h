@@ -22,6 +22,9 @@
 #include "shift_options.h"
 #include "util.h"
 
+/* How many agents above a cell's requirement roster_params.buffer_gain rates. */
+#define ROSTER_BUFFER_LEVELS 2
+
 struct roster_params {
     uint64_t seed;
     long iterations; /* per search thread; <= 0: none (seconds must be > 0) */
@@ -34,6 +37,14 @@ struct roster_params {
     const int64_t *quick_agents;
     int n_quick_agents;
     bool improve_only; /* as plan_params.improve_only */
+    /*
+     * May be NULL (no cell gains from a buffer). Else, at
+     * [(queue * n_cells + cell) * ROSTER_BUFFER_LEVELS + j]: what the (j+1)-th
+     * agent above the cell's requirement adds to its expected service level (a
+     * share, non-increasing in j; plan.c). Hours a contract forces beyond the
+     * need go where this is largest (docs/engine.md, "Forced hours").
+     */
+    const double *buffer_gain;
 };
 
 /*

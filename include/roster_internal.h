@@ -55,6 +55,8 @@ struct build {
     int *kept_cov;
     int n_changed; /* a quick plan: engine agents 0..n_changed-1 are the ones whose inputs changed
                     */
+    /* [queue * n_cells + cell]: the engine cell of its buffer rebate (add_buffer_cell), or -1. */
+    int *buffer_cell;
 };
 
 /* roster_quick.c */

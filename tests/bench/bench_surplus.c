@@ -9,6 +9,7 @@
  *                    [--step M] [--queues Q] [--infeasible K])
  *                 (--iterations I | --seconds B) [--threads T] [--seeds "1 2 3"]
  *                 [--absences K [--absence-seed S]] [--freeze-hours 48]
+ *                 [--load L] [--forced]
  *
  * The site is the database's (the demo: demo/demo.sql loaded under the same
  * fixed clock) or a generated one (gen_site.h: the generator's options, as
@@ -36,6 +37,20 @@
  * (what of the shift was kept, or backfilled), how many absent agents keep a
  * shorter shift, and how many other agents' shifts changed.
  *
+ * --load L: the generated site's requirement is L times what its skilled
+ * agents could work (gen_site.h; below 1 the contracts' weekly minimums force
+ * hours beyond the need). --forced: where the surplus lands (docs/engine.md,
+ * "Forced hours"): of the surplus agent-minutes in intervals with demand, the
+ * share in thin intervals (requirement at most the queue's median over its
+ * future intervals with demand, which are `thin_intervals_pct` of them) and
+ * in intervals where a first agent above the requirement adds more than the
+ * median (plan.c's buffer gain, `high_gain_pct`); the mean expected service
+ * level over the intervals with demand, and the same with one scheduled agent
+ * missing in each (the risk a buffer lowers); and the agent-minutes worked
+ * (more would mean hours added for a buffer). It needs plan_service_level():
+ * its "before" was this library with main's roster.o put in its place
+ * (ar rcs libstaffd.a roster.o).
+ *
  * Built against the library of a commit (both sides of a comparison use the
  * same source of this file; -DBENCH_BEFORE for a library without the
  * unfixable split of migration 0013):
@@ -48,6 +63,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libpq-fe.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -162,6 +178,79 @@ static double median(double *v, int n)
 {
     qsort(v, (size_t)n, sizeof *v, cmp_double);
     return n == 0 ? 0 : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* --forced: where the surplus of intervals with demand lands (see the top of the file). */
+struct forced {
+    double surplus, thin_surplus, gain_surplus, worked, sl_sum, sl1_sum;
+    int with_demand, thin;
+};
+
+/* What a 1st agent above the requirement adds in cell c of queue q: plan.c's buffer gain. */
+static double first_gain(const struct snapshot *s, int q, int c, double required)
+{
+    double need = ceil(required - 1e-9);
+    return 0.5 * (plan_service_level(s, q, c, need + 1, need) -
+                  plan_service_level(s, q, c, need - 1, need));
+}
+
+/*
+ * Per queue, the median requirement of its future intervals with demand
+ * (med[q]); over all of them, the median first_gain() (*gmed).
+ */
+static int thin_medians(const struct snapshot *s, const double *required, double *med, double *gmed)
+{
+    int first = snapshot_first_future_cell(s), ng = 0;
+    size_t ncov = (size_t)s->n_queues * (size_t)s->n_cells;
+    double *v = malloc((size_t)(s->n_cells ? s->n_cells : 1) * sizeof *v);
+    double *g = malloc((ncov ? ncov : 1) * sizeof *g);
+    if (v == NULL || g == NULL) {
+        free(v);
+        free(g);
+        return -ENOMEM;
+    }
+    for (int q = 0; q < s->n_queues; q++) {
+        int n = 0;
+        for (int c = first; c < s->n_cells; c++) {
+            double r = required[(size_t)q * (size_t)s->n_cells + (size_t)c];
+            if (r > 0) {
+                v[n++] = r;
+                g[ng++] = first_gain(s, q, c, r);
+            }
+        }
+        med[q] = median(v, n);
+    }
+    *gmed = median(g, ng);
+    free(v);
+    free(g);
+    return 0;
+}
+
+static struct forced forced_of(const struct snapshot *s, const struct plan *p, const double *med,
+                               double gmed)
+{
+    struct forced f = {0};
+    int first = snapshot_first_future_cell(s);
+    for (int q = 0; q < s->n_queues; q++) {
+        for (int c = first; c < s->n_cells; c++) {
+            size_t i = (size_t)q * (size_t)s->n_cells + (size_t)c;
+            double over = p->scheduled[i] - p->required[i];
+            f.worked += p->scheduled[i] * 15;
+            if (p->required[i] <= 0)
+                continue;
+            bool thin = p->required[i] <= med[q];
+            f.with_demand++;
+            f.thin += thin;
+            f.sl_sum += p->service_level[i];
+            f.sl1_sum += plan_service_level(s, q, c, p->scheduled[i] - 1, p->required[i]);
+            if (over > 0) {
+                f.surplus += over * 15;
+                f.thin_surplus += thin ? over * 15 : 0;
+                f.gain_surplus += first_gain(s, q, c, p->required[i]) > gmed ? over * 15 : 0;
+            }
+        }
+    }
+    return f;
 }
 
 static void print_figures(const char *what, const struct figures *f)
@@ -331,6 +420,7 @@ int main(int argc, char **argv)
     struct gen_site_params gp = {.agents = 0, .seed = 1};
     struct plan_params pp = {.threads = 1};
     int days = 14, n_seeds = 0, n_absences = 0, freeze_hours = 48;
+    bool forced = false;
     int64_t site = 1;
     uint64_t seeds[MAX_SEEDS], absence_seed = 1;
     static const struct option longopts[] = {{"db", required_argument, NULL, 'd'},
@@ -345,6 +435,8 @@ int main(int argc, char **argv)
                                              {"absences", required_argument, NULL, 'a'},
                                              {"absence-seed", required_argument, NULL, 'A'},
                                              {"freeze-hours", required_argument, NULL, 'f'},
+                                             {"load", required_argument, NULL, 'L'},
+                                             {"forced", no_argument, NULL, 'F'},
                                              {NULL, 0, NULL, 0}};
     int ch;
     char err[256] = "";
@@ -391,6 +483,12 @@ int main(int argc, char **argv)
             break;
         case 'f':
             freeze_hours = atoi(optarg);
+            break;
+        case 'L':
+            gp.load = atof(optarg);
+            break;
+        case 'F':
+            forced = true;
             break;
         default:
             fprintf(stderr, "bench_surplus: see the comment at the top of the file\n");
@@ -445,6 +543,11 @@ int main(int argc, char **argv)
         m_goal[MAX_SEEDS];
     double m_goal10[MAX_SEEDS], m_fixgoal[MAX_SEEDS];
     double m_hole[MAX_SEEDS], m_shift[MAX_SEEDS];
+    double m_thin[MAX_SEEDS], m_sl[MAX_SEEDS], m_sl1[MAX_SEEDS], m_worked[MAX_SEEDS];
+    double *med = calloc((size_t)(s.n_queues ? s.n_queues : 1), sizeof *med), gmed = 0;
+    double m_gain[MAX_SEEDS];
+    if (med == NULL)
+        return 1;
     for (int k = 0; k < n_seeds; k++) {
         struct plan p;
         pp.seed = seeds[k];
@@ -470,6 +573,22 @@ int main(int argc, char **argv)
         m_goal10[k] = all.with_demand ? 100.0 * all.at_goal_10 / all.with_demand : 100;
         m_fixgoal[k] = all.fixable ? 100.0 * all.fixable_at_goal / all.fixable : 100;
         m_goal[k] = all.with_demand ? 100.0 * all.at_goal / all.with_demand : 100;
+        if (forced) {
+            if (k == 0 && thin_medians(&s, p.required, med, &gmed) < 0)
+                return 1;
+            struct forced fo = forced_of(&s, &p, med, gmed);
+            m_thin[k] = fo.surplus > 0 ? 100 * fo.thin_surplus / fo.surplus : 0;
+            m_gain[k] = fo.surplus > 0 ? 100 * fo.gain_surplus / fo.surplus : 0;
+            m_sl[k] = fo.with_demand ? fo.sl_sum / fo.with_demand : 1;
+            m_sl1[k] = fo.with_demand ? fo.sl1_sum / fo.with_demand : 1;
+            m_worked[k] = fo.worked;
+            printf("forced seed=%llu surplus_demand_min %.0f thin_min %.0f thin_pct %.1f "
+                   "thin_intervals_pct %.1f high_gain_pct %.1f mean_sl %.4f mean_sl_one_missing "
+                   "%.4f worked_min %.0f\n",
+                   (unsigned long long)seeds[k], fo.surplus, fo.thin_surplus, m_thin[k],
+                   fo.with_demand ? 100.0 * fo.thin / fo.with_demand : 0, m_gain[k], m_sl[k],
+                   m_sl1[k], fo.worked);
+        }
         if (n_absences > 0) {
             struct backfill bf = {0};
             rc = absences(&s, &pp, &p, n_absences, absence_seed, &bf);
@@ -494,8 +613,14 @@ int main(int argc, char **argv)
     if (n_absences > 0)
         printf(" backfill_hole_pct %.1f backfill_shift_pct %.1f", median(m_hole, n_seeds),
                median(m_shift, n_seeds));
+    if (forced)
+        printf(" thin_pct %.1f high_gain_pct %.1f mean_sl %.4f mean_sl_one_missing %.4f "
+               "worked_min %.0f",
+               median(m_thin, n_seeds), median(m_gain, n_seeds), median(m_sl, n_seeds),
+               median(m_sl1, n_seeds), median(m_worked, n_seeds));
     printf("\n");
     free(req10);
+    free(med);
     snapshot_free(&s);
     return 0;
 }

@@ -3,9 +3,10 @@
  * Tests of the contact-centre roster (roster.c) on small snapshots:
  * preferences (avoid a weekday, prefer an evening, avoid a window, prefer a
  * date), fair shares of hours, no idle day for a quarter hour short, weekend
- * shifts going to whoever had fewer
- * lately, breaks placed after the search, determinism, and no broken rule
- * (rule_check) in any of it.
+ * shifts going to whoever had fewer lately, hours a contract forces beyond
+ * the need going to the thin interval, breaks
+ * placed after the search, determinism, and no broken rule (rule_check) in
+ * any of it.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -20,6 +21,7 @@
 
 #include "breaks.h"
 #include "model.h"
+#include "plan.h"
 #include "roster.h"
 #include "rule_check.h"
 #include "testutil.h"
@@ -29,7 +31,8 @@
 #define HS     ((sd_time)MONDAY * DAY)
 #define NDAYS  7
 #define NCELLS (NDAYS * 96)
-#define NAG    2
+#define NAG    2  /* the agents of most tests */
+#define MAXAG  24 /* the forced-hours tests' */
 
 struct rf {
     struct snapshot s;
@@ -41,10 +44,10 @@ struct rf {
     struct contract c;
     int lengths[2];
     struct break_rule rules[2];
-    struct agent ag[NAG];
-    struct window win[NAG][7];
+    struct agent ag[MAXAG];
+    struct window win[MAXAG][7];
     int skills[1];
-    struct preference prefs[NAG][4];
+    struct preference prefs[MAXAG][4];
     double contacts[NCELLS], aht[NCELLS];
     double required[NCELLS];
 };
@@ -67,7 +70,7 @@ static void rf_init(struct rf *f, int length)
                              .n_lengths = 1,
                              .shift_lengths_minutes = f->lengths};
     f->skills[0] = 0;
-    for (int a = 0; a < NAG; a++) {
+    for (int a = 0; a < MAXAG; a++) {
         for (int d = 0; d < 7; d++)
             f->win[a][d] = (struct window){.weekday = d + 1,
                                            .start_min = 8 * 60,
@@ -420,6 +423,83 @@ static void test_freeze_keeps_published_unless_unavailable(void **state)
     release(&p);
 }
 
+/* A voice queue the staffing model can size: 80 % in 20 s, 30 % shrinkage. */
+static void voice_queue(struct rf *f)
+{
+    f->q.channel = CHANNEL_VOICE;
+    f->q.service_level = 0.8;
+    f->q.target_seconds = 20;
+    f->q.max_occupancy = 0.9;
+    f->q.shrinkage = 0.3;
+}
+
+/* `contacts` calls of 5 minutes a quarter hour on day d (0 = Monday) from hour h0 to h1. */
+static void calls(struct rf *f, int d, int h0, int h1, double contacts)
+{
+    for (int c = h0 * 4; c < h1 * 4; c++) {
+        f->contacts[d * 96 + c] = contacts;
+        f->aht[d * 96 + c] = 300;
+    }
+}
+
+/* A whole planning run (requirements from the calls, the roster, coverage), rules checked. */
+static void plan_site(struct rf *f, uint64_t seed, struct plan *p)
+{
+    struct plan_params pp = {.seed = seed, .iterations = 3000, .threads = 1};
+    assert_int_equal(plan_run(&f->s, &pp, p), 0);
+    char why[256] = "";
+    int rc = rule_check(&f->s, p->shifts, p->n_shifts, why, sizeof why);
+    if (rc != 0)
+        fail_msg("a rule is broken: %s", why);
+}
+
+/* Agents required on day d at hour h. */
+static int required_at(struct rf *f, int d, int h)
+{
+    double req[NCELLS];
+    assert_int_equal(plan_requirements(&f->s, req), 0);
+    return (int)req[d * 96 + h * 4];
+}
+
+/*
+ * Forced hours go where one more agent lowers the risk most (docs/engine.md,
+ * "Forced hours"). Every agent must work one 8-hour shift a week (its
+ * minimum is its maximum); Monday 09-17 has 1 call a quarter hour (3 agents
+ * required), Tuesday 09-17 25 (18 required), and one agent more than the two
+ * days need: one shift is surplus. With a flat weight per agent over the
+ * requirement either day costs the same and the old roster put it on either,
+ * by seed. A fourth agent where three are needed adds far more service than
+ * a nineteenth where eighteen are (and keeps far more when one is missing):
+ * Monday. With one agent fewer nothing is spare: shortage comes before any
+ * buffer, and both days get exactly what they need.
+ */
+static void test_forced_hours_go_to_the_thin_interval(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 6; seed++) {
+        for (int spare = 1; spare >= 0; spare--) {
+            struct rf f;
+            struct plan p;
+            rf_init(&f, 480);
+            voice_queue(&f);
+            f.c.min_minutes_per_week = f.c.max_minutes_per_week = 480;
+            calls(&f, 0, 9, 17, 1);
+            calls(&f, 1, 9, 17, 25);
+            int thin = required_at(&f, 0, 9), thick = required_at(&f, 1, 9);
+            assert_int_equal(thin, 3);
+            assert_int_equal(thick, 18);
+            f.s.n_agents = thin + thick + spare;
+            plan_site(&f, seed, &p);
+            assert_int_equal(p.n_shifts, f.s.n_agents);
+            for (int c = 9 * 4; c < 17 * 4; c++) {
+                assert_int_equal(p.scheduled[c], thin + spare);
+                assert_int_equal(p.scheduled[96 + c], thick);
+            }
+            plan_free(&p);
+        }
+    }
+}
+
 static void test_deterministic(void **state)
 {
     (void)state;
@@ -471,6 +551,7 @@ int main(void)
         cmocka_unit_test(test_breaks_after_the_search),
         cmocka_unit_test(test_unreachable_minimum_relaxed_and_named),
         cmocka_unit_test(test_freeze_keeps_published_unless_unavailable),
+        cmocka_unit_test(test_forced_hours_go_to_the_thin_interval),
         cmocka_unit_test(test_deterministic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
