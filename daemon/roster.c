@@ -12,7 +12,9 @@
  *
  * Stability: a published shift that is offered again carries a wish to keep
  * it, worth more the sooner it starts; inside the freeze window it is fixed,
- * unless the agent can no longer work it (then it is cancelled). A published
+ * unless the agent can no longer work it: then the longest part the agent can
+ * still work stays in its place (absence.h), or it is cancelled, and another
+ * agent's frozen shift next to the hole may grow into it. A published
  * day off costs a little to fill in the same way; the freeze does not forbid
  * it, since offering work in a gap does not move anything an agent was told. An agent whose
  * contract minimum cannot be met (too little availability) gets the minimum relaxed, with a warning
@@ -31,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "absence.h"
 #include "breaks.h"
 #include "engine.h"
 #include "shift_options.h"
@@ -75,6 +78,12 @@
  * such option.
  */
 #define UNPOPULAR_UNIT 0.5
+/*
+ * A frozen shift that may grow into a hole is no longer fixed, so the engine
+ * could drop it: a day off there costs this much, far beyond anything a day
+ * off could gain (surplus, fairness, a preference of weight 100 costs 400).
+ */
+#define FROZEN_STAYS 1e5
 /*
  * A quick plan re-plans the changed agents and at most this many others, the
  * ones who could fill most of what the change leaves open: enough to backfill
@@ -122,6 +131,9 @@ struct build {
     int *kept_cov;
     int n_changed; /* a quick plan: engine agents 0..n_changed-1 are the ones whose inputs changed
                     */
+    /* What published shifts lose to absences (absence_holes()): others may fill it. */
+    struct absence_hole *holes;
+    int n_holes;
 };
 
 static int cmp_option(const void *x, const void *y)
@@ -265,22 +277,31 @@ int roster_agent_options(const struct snapshot *s, int a, sd_time freeze_until,
     if (rc < 0)
         return rc;
     cap = n;
-    /* Published shifts that stand whatever happens: under way, or frozen and still workable. */
+    /*
+     * Published shifts that stand whatever happens: under way, or frozen and
+     * still workable; and the part of one cut by an absence that the agent
+     * can still work (absence_kept_part()), frozen or not, so that it can be
+     * kept in the shift's place.
+     */
     for (int i = 0; i < s->n_published; i++) {
         const struct published_shift *p = &s->published[i];
         if (p->agent != a || p->cancelled || p->queue < 0)
             continue;
-        bool fixed = p->start < s->now || (p->start < freeze_until &&
-                                           shift_options_valid(s, a, p->queue, p->start, p->end));
-        int32_t day = tz_local_day(tz, p->start);
-        if (!fixed || day < base || day >= base + base_days)
+        struct span part = {p->start, p->end};
+        enum absence_keep keep = ABSENCE_WHOLE;
+        if (p->start >= s->now)
+            keep = absence_kept_part(s, p, &part);
+        bool offer = p->start < s->now || (p->start < freeze_until && keep == ABSENCE_WHOLE) ||
+                     keep == ABSENCE_PART;
+        int32_t day = tz_local_day(tz, part.start);
+        if (!offer || day < base || day >= base + base_days)
             continue; /* shifts before the horizon only ever matter as history */
         rc = util_grow((void **)&o, &cap, n + 1, sizeof *o);
         if (rc < 0) {
             free(o);
             return rc;
         }
-        o[n++] = (struct shift_option){day, p->queue, p->start, p->end};
+        o[n++] = (struct shift_option){day, p->queue, part.start, part.end};
     }
     if (n > 1)
         qsort(o, (size_t)n, sizeof *o, cmp_option);
@@ -354,6 +375,10 @@ static int build_agent(struct build *b, int a, int *cells)
     }
     if (b->free_day != NULL)
         keep_published_days(b, a, ea, o, &n);
+    const int *mine = b->pub + b->pub_first[a];
+    int n_mine = b->pub_first[a + 1] - b->pub_first[a];
+    /* A frozen day next to a hole: its shift, or the shift extended into the hole. */
+    absence_keep_extensions(s, a, b->p->freeze_until, mine, n_mine, b->holes, b->n_holes, o, &n);
     b->n_opts[a] = n;
     b->day_first[a] = calloc((size_t)b->n_days, sizeof **b->day_first);
     if (b->day_first[a] == NULL)
@@ -381,8 +406,6 @@ static int build_agent(struct build *b, int a, int *cells)
      * short notice lightly: a day off that was published costs a little to
      * fill, more the sooner it is. (New agents start with a clean slate.)
      */
-    const int *mine = b->pub + b->pub_first[a];
-    int n_mine = b->pub_first[a + 1] - b->pub_first[a];
     bool has_schedule = n_mine > 0;
     for (int i = 0; has_schedule && i < n; i++) {
         if (i > 0 && o[i - 1].day == o[i].day)
@@ -401,20 +424,42 @@ static int build_agent(struct build *b, int a, int *cells)
             return rc;
     }
 
-    /* Stability and the freeze, option by option. */
-    for (int i = 0; i < n; i++) {
-        int day = o[i].day - b->base;
-        int idx = i - b->day_first[a][day];
-        for (int k = 0; k < n_mine; k++) {
-            const struct published_shift *p = &s->published[mine[k]];
-            if (p->cancelled || p->start != o[i].start || p->end != o[i].end ||
-                p->queue != o[i].queue)
+    /*
+     * Stability and the freeze, shift by shift: what stands of a published
+     * shift (all of it, or the part an absence leaves, absence_kept_part();
+     * a shift under way as it is) is fixed inside the freeze and wished for
+     * outside it. A frozen shift next to a hole may grow into it
+     * (absence_keep_extensions() left only those options that day): at the
+     * cost of filling a day off, and never dropped.
+     */
+    for (int k = 0; k < n_mine; k++) {
+        const struct published_shift *p = &s->published[mine[k]];
+        struct span st = {p->start, p->end};
+        enum absence_keep keep = ABSENCE_WHOLE;
+        if (p->cancelled || p->queue < 0 ||
+            (p->start >= s->now && (keep = absence_kept_part(s, p, &st)) == ABSENCE_NONE))
+            continue;
+        for (int i = 0; i < n; i++) {
+            if (st.start != o[i].start || st.end != o[i].end || p->queue != o[i].queue)
                 continue;
-            if (p->start < b->p->freeze_until)
-                rc = engine_agent_fix(b->inst, ea, day, idx);
-            else
+            int day = o[i].day - b->base;
+            int idx = i - b->day_first[a][day];
+            /* As absence_keep_extensions() found it: a frozen shift, whole, next to a hole. */
+            bool grows = false, may_grow = p->start >= s->now && p->start < b->p->freeze_until &&
+                                           keep == ABSENCE_WHOLE;
+            for (int j = b->day_first[a][day]; may_grow && j < n && o[j].day == o[i].day; j++)
+                grows |= absence_extends_into_holes(&o[j], st.start, st.end, p->queue, b->holes,
+                                                    b->n_holes);
+            if (p->start >= b->p->freeze_until)
                 rc = engine_wish_option(b->inst, ea, day, idx, true, stability_weight(s, p->start),
                                         ENGINE_KIND_STABILITY);
+            else if (!grows)
+                rc = engine_agent_fix(b->inst, ea, day, idx);
+            else if ((rc = engine_wish_option(b->inst, ea, day, idx, true,
+                                              0.5 * stability_weight(s, p->start),
+                                              ENGINE_KIND_STABILITY)) == 0)
+                rc = engine_wish_type(b->inst, ea, day, -1, false, FROZEN_STAYS,
+                                      ENGINE_KIND_STABILITY);
             if (rc < 0)
                 return rc;
         }
@@ -783,10 +828,12 @@ static int cmp_neighbour(const void *x, const void *y)
 
 /*
  * A quick plan's agents (docs/engine.md, "Quick plans"): the changed agents
- * over their whole horizon, then the holes they leave (their published shifts
- * from now on that they can no longer work, or all of them for an agent gone),
- * and up to QUICK_NEIGHBOURS agents skilled for a hole's queue who could fill
- * most of its cells, over the hole's local days and QUICK_MARGIN_DAYS either side. Fills
+ * over their whole horizon, then the holes they leave (what their published
+ * shifts from now on lose: all of a shift they can no longer work, or all but
+ * the part an absence leaves, absence_holes()), and up to QUICK_NEIGHBOURS
+ * agents skilled for a hole's queue who could fill most of its cells
+ * (absence_cover_score(): on a frozen day only by extending that day's shift),
+ * over the hole's local days and QUICK_MARGIN_DAYS either side. Fills
  * b->n_eng, agent_of, eng_of, free_day, kept_cov. 0 or -ENOMEM.
  */
 static int select_neighbourhood(struct build *b)
@@ -795,21 +842,18 @@ static int select_neighbourhood(struct build *b)
     const struct roster_params *p = b->p;
     int na = s->n_agents, D = b->n_days, rc = 0, n_nb = 0;
     size_t ncov = (size_t)s->n_queues * (size_t)s->n_cells;
-    int *holes = malloc((size_t)(s->n_published ? s->n_published : 1) * sizeof *holes);
+    struct absence_hole *holes = malloc((size_t)(b->n_holes ? b->n_holes : 1) * sizeof *holes);
     struct neighbour *nb = malloc((size_t)(na ? na : 1) * sizeof *nb);
     b->kept_cov = calloc(ncov ? ncov : 1, sizeof *b->kept_cov);
     if (holes == NULL || nb == NULL || b->kept_cov == NULL) {
         rc = -ENOMEM;
         goto out;
     }
+    /* The changed agents' holes: what their published shifts lose (absence_holes()). */
     int n_holes = 0;
-    for (int k = 0; k < s->n_published; k++) {
-        const struct published_shift *ps = &s->published[k];
-        if (ps->cancelled || ps->queue < 0 || ps->start < s->now || !changed_id(p, ps->agent_id))
-            continue;
-        if (ps->agent < 0 || !shift_options_valid(s, ps->agent, ps->queue, ps->start, ps->end))
-            holes[n_holes++] = k;
-    }
+    for (int k = 0; k < b->n_holes; k++)
+        if (changed_id(p, s->published[b->holes[k].published].agent_id))
+            holes[n_holes++] = b->holes[k];
     b->n_eng = 0;
     for (int a = 0; a < na; a++) {
         b->eng_of[a] = -1;
@@ -826,24 +870,15 @@ static int select_neighbourhood(struct build *b)
             continue;
         bool skilled = false;
         for (int h = 0; h < n_holes && !skilled; h++)
-            skilled = has_skill(ag, s->published[holes[h]].queue);
+            skilled = has_skill(ag, holes[h].queue);
         if (!skilled)
             continue;
         rc = roster_agent_options(s, a, p->freeze_until, &b->opts[a], &b->n_opts[a]);
         if (rc < 0)
             goto out;
-        int score = 0;
-        for (int i = 0; i < b->n_opts[a]; i++) {
-            const struct shift_option *o = &b->opts[a][i];
-            for (int h = 0; h < n_holes; h++) {
-                const struct published_shift *hs = &s->published[holes[h]];
-                if (o->queue != hs->queue || o->start >= hs->end || hs->start >= o->end)
-                    continue;
-                sd_time from = o->start > hs->start ? o->start : hs->start;
-                sd_time to = o->end < hs->end ? o->end : hs->end;
-                score += (int)((to - from) / SD_CELL_SECONDS);
-            }
-        }
+        int score = absence_cover_score(s, a, p->freeze_until, b->pub + b->pub_first[a],
+                                        b->pub_first[a + 1] - b->pub_first[a], b->opts[a],
+                                        b->n_opts[a], holes, n_holes);
         if (score > 0)
             nb[n_nb++] = (struct neighbour){a, score};
     }
@@ -867,7 +902,7 @@ static int select_neighbourhood(struct build *b)
         for (int d = 0; d < D; d++)
             fd[d] = i < b->n_changed;
         for (int h = 0; h < n_holes && i >= b->n_changed; h++) {
-            const struct published_shift *hs = &s->published[holes[h]];
+            const struct absence_hole *hs = &holes[h];
             int d0 = tz_local_day(tz, hs->start) - b->base,
                 d1 = tz_local_day(tz, hs->end) - b->base;
             for (int d = d0 - QUICK_MARGIN_DAYS; d <= d1 + QUICK_MARGIN_DAYS; d++)
@@ -1008,6 +1043,8 @@ int roster_build(const struct snapshot *s, const struct roster_params *p_in, str
         goto out;
     }
     rc = index_published(&b);
+    if (rc == 0)
+        rc = absence_holes(s, &b.holes, &b.n_holes);
     if (rc < 0)
         goto out;
     /*
@@ -1125,5 +1162,6 @@ out:
     free(b.eng_of);
     free(b.free_day);
     free(b.kept_cov);
+    free(b.holes);
     return rc;
 }

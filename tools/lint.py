@@ -24,7 +24,7 @@ import tempfile
 # and renderers that tests and fuzzers drive without any I/O.
 CORE = {
     "model", "text", "staffing", "shift_options", "greedy", "rule_check", "roster", "plan", "breaks", "publish",
-    "recruit", "hiring", "engine", "engine_internal", "engine_model", "engine_dp", "engine_search",
+    "recruit", "hiring", "absence", "engine", "engine_internal", "engine_model", "engine_dp", "engine_search",
     "engine_solve", "engine_rng", "engine_dp_tables", "colgen", "nrp", "calendar",
     "console_parse",
 }
