@@ -150,6 +150,23 @@ bool absence_extends_into_holes(const struct shift_option *o, sd_time f_start, s
            inside_holes(f_end, o->end, f_queue, h, nh);
 }
 
+bool absence_fills_hole(const struct shift_option *o, const struct absence_hole *h, int nh)
+{
+    bool near = false;
+    for (int i = 0; i < nh && !near; i++)
+        near = h[i].queue == o->queue && h[i].start < o->end && o->start < h[i].end;
+    if (!near)
+        return false;
+    /* Quarter hour by quarter hour: holes of two absences may overlap. */
+    sd_time inside = 0;
+    for (sd_time t = o->start; t < o->end; t += SD_CELL_SECONDS) {
+        sd_time e = t + SD_CELL_SECONDS < o->end ? t + SD_CELL_SECONDS : o->end;
+        if (inside_holes(t, e, o->queue, h, nh))
+            inside += e - t;
+    }
+    return 2 * inside >= o->end - o->start;
+}
+
 /* Whether a hole of queue q lies within an extension's reach of [start, end). */
 static bool hole_near(sd_time start, sd_time end, int q, const struct absence_hole *h, int nh)
 {

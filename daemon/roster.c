@@ -79,6 +79,18 @@
  */
 #define UNPOPULAR_UNIT 0.5
 /*
+ * Filling a published day off costs this share of the stability weight: it
+ * moves nothing an agent was told, but asks for work at short notice.
+ */
+#define FILL_SHARE 0.5
+/*
+ * ... and this share where the new work fills a hole an absence left inside
+ * the freeze (a new shift over it, or a frozen shift grown into it): the call
+ * to cover an absence. Measured on the demo and a bench site
+ * (docs/engine.md, "Absences").
+ */
+#define BACKFILL_SHARE 0.05
+/*
  * A frozen shift that may grow into a hole is no longer fixed, so the engine
  * could drop it: a day off there costs this much, far beyond anything a day
  * off could gain (surplus, fairness, a preference of weight 100 costs 400).
@@ -418,8 +430,25 @@ static int build_agent(struct build *b, int a, int *cells)
         }
         if (published_day || o[i].start < s->now)
             continue;
-        rc = engine_wish_type(b->inst, ea, day, -1, true, 0.5 * stability_weight(s, o[i].start),
-                              ENGINE_KIND_STABILITY);
+        /*
+         * Inside the freeze, a shift that fills a hole an absence left is a
+         * backfill: it costs only BACKFILL_SHARE of the weight, any other the
+         * rest on top.
+         */
+        double w = stability_weight(s, o[i].start), fill = FILL_SHARE;
+        int j = i;
+        bool backfill = false;
+        for (; j < n && o[j].day == o[i].day; j++)
+            backfill |=
+                o[j].start < b->p->freeze_until && absence_fills_hole(&o[j], b->holes, b->n_holes);
+        if (backfill)
+            fill = BACKFILL_SHARE;
+        rc = engine_wish_type(b->inst, ea, day, -1, true, fill * w, ENGINE_KIND_STABILITY);
+        for (int x = i; backfill && FILL_SHARE > BACKFILL_SHARE && x < j && rc == 0; x++)
+            if (o[x].start >= b->p->freeze_until ||
+                !absence_fills_hole(&o[x], b->holes, b->n_holes))
+                rc = engine_wish_option(b->inst, ea, day, x - i, false,
+                                        (FILL_SHARE - BACKFILL_SHARE) * w, ENGINE_KIND_STABILITY);
         if (rc < 0)
             return rc;
     }
@@ -456,7 +485,7 @@ static int build_agent(struct build *b, int a, int *cells)
             else if (!grows)
                 rc = engine_agent_fix(b->inst, ea, day, idx);
             else if ((rc = engine_wish_option(b->inst, ea, day, idx, true,
-                                              0.5 * stability_weight(s, p->start),
+                                              BACKFILL_SHARE * stability_weight(s, p->start),
                                               ENGINE_KIND_STABILITY)) == 0)
                 rc = engine_wish_type(b->inst, ea, day, -1, false, FROZEN_STAYS,
                                       ENGINE_KIND_STABILITY);

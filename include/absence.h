@@ -79,6 +79,13 @@ bool absence_extends_into_holes(const struct shift_option *o, sd_time f_start, s
                                 int f_queue, const struct absence_hole *h, int nh);
 
 /*
+ * Whether option o is a backfill: at least half of it lies inside holes
+ * h[0..nh) of its queue (a 4-hour hole can be backfilled by an 8-hour shift,
+ * not by one that only touches it).
+ */
+bool absence_fills_hole(const struct shift_option *o, const struct absence_hole *h, int nh);
+
+/*
  * The roster's options o[0..*n) of agent a (sorted by day, as
  * roster_agent_options() gives them), filtered in place: on each local day
  * where one of a's published shifts mine[0..n_mine) (indices into

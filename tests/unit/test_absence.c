@@ -395,15 +395,16 @@ static void test_frozen_shift_keeps_its_part(void **state)
 
 /*
  * Ana's frozen Tuesday 09-17 is cut to 09-13 by time off 13-17; Bo was told
- * 09-13 that day; Cy is not available on Tuesday. `short_by` agents are
- * needed 09:00-17:00 above the two.
+ * 09-13 that day; Cy is not available on Tuesday. Two are needed 09-13, and
+ * `after` from 13:00 for `hours`.
  */
-static void backfill_site(struct af *f, double short_by)
+static void backfill_site(struct af *f, double after, double hours)
 {
     af_init(f);
     f->win[2][1].start_min = 0;
     f->win[2][1].end_min = 60; /* Cy: Tuesday 00:00-01:00 only, no shift fits */
-    need(f, 1, 9, 17, 2 + short_by);
+    need(f, 1, 9, 13, 2);
+    need(f, 1, 13, 13 + hours, after);
     publish(f, 0, TUE + 9 * HOUR, TUE + 17 * HOUR);
     publish(f, 1, TUE + 9 * HOUR, TUE + 13 * HOUR);
     take_off(f, 0, TUE + 13 * HOUR, TUE + 17 * HOUR);
@@ -416,12 +417,13 @@ static void test_frozen_shift_grows_into_the_hole(void **state)
     struct af f;
     struct plan p;
     /*
-     * Two needed: with Ana gone 13-17 the cells are 2 short, and Bo's 4 more
-     * hours take the second missing agent off 16 cells (3 each, 48) for half
-     * the stability weight of a shift 33 hours away (16 + 100 e^-0.69 = 66.3,
-     * 33.1): Bo works 09-17. Before, his frozen 09-13 could not move.
+     * Two needed 13-17: with Ana gone the cells are 2 short, and Bo's 4 more
+     * hours take the second missing agent off 16 cells (3 each, 48) for a
+     * backfill's share of the stability weight of a shift 33 hours away
+     * (0.05 x (16 + 100 e^-0.69) = 3.3): Bo works 09-17. Before, his frozen
+     * 09-13 could not move.
      */
-    backfill_site(&f, 0);
+    backfill_site(&f, 2, 4);
     solve(&f, NULL, 0, &p);
     const struct planned_shift *ana = shift_on(&p, 0, 1), *bo = shift_on(&p, 1, 1);
     assert_non_null(ana);
@@ -452,23 +454,71 @@ static void test_backfill_respects_the_change_cost(void **state)
     struct af f;
     struct plan p;
     /*
-     * One needed only: Ana's hole leaves the cells 1 short (1 each, 16), less
-     * than the 33.1 Bo's change costs: his 09-13 stands as told.
+     * One needed 13:00-13:30 only: Bo's 4 more hours would take 2 cells off
+     * 1 short (2) and leave 14 idle (0.1 each, 1.4), less than the 3.3 his
+     * change costs: his 09-13 stands as told.
      */
-    backfill_site(&f, -1);
+    backfill_site(&f, 1, 0.5);
     solve(&f, NULL, 0, &p);
     const struct planned_shift *bo = shift_on(&p, 1, 1);
     assert_non_null(bo);
     assert_int_equal(bo->start, TUE + 9 * HOUR);
     assert_int_equal(bo->end, TUE + 13 * HOUR);
     release(&p);
+    /* One needed 13:00-15:00: 8 cells (8, less 0.8 idle) are worth it. */
+    backfill_site(&f, 1, 2);
+    solve(&f, NULL, 0, &p);
+    bo = shift_on(&p, 1, 1);
+    assert_non_null(bo);
+    assert_int_equal(bo->end, TUE + 17 * HOUR);
+    release(&p);
     /* Bo's weekly maximum reached by his 4 hours (a rule, not a cost): nothing grows. */
-    backfill_site(&f, 0);
+    backfill_site(&f, 2, 4);
     f.c.max_minutes_per_week = 240;
     solve(&f, NULL, 0, &p);
     bo = shift_on(&p, 1, 1);
     assert_non_null(bo);
     assert_int_equal(bo->end, TUE + 13 * HOUR);
+    release(&p);
+}
+
+static void test_day_off_backfills_the_hole(void **state)
+{
+    (void)state;
+    struct af f;
+    struct plan p;
+    /*
+     * Bo cannot grow (his weekly maximum), Cy is available on Tuesday and was
+     * told a day off there (he works Wednesday). One needed 13-17 and one
+     * 19-23. The hole is worth 16 (16 cells 1 short): Cy's 13-17 costs a
+     * backfill's 3.3 and he comes in; before, a day off cost half the
+     * stability weight (33.1) and he did not. 19-23 is no hole: a shift there
+     * still costs 33.1, more than its 16, and an 8-hour shift would break
+     * the weekly maximum: he works 13-17.
+     */
+    backfill_site(&f, 1, 4);
+    need(&f, 1, 19, 23, 1);
+    f.c.max_minutes_per_week = 240 + 480; /* Bo: 09-13 and Wednesday's 8 hours */
+    f.win[2][1] = f.win[2][0];
+    f.win[2][1].weekday = 2;
+    publish(&f, 1, TUE + DAY + 9 * HOUR, TUE + DAY + 17 * HOUR);
+    publish(&f, 2, TUE + DAY + 9 * HOUR, TUE + DAY + 17 * HOUR);
+    need(&f, 2, 9, 17, 2);
+    solve(&f, NULL, 0, &p);
+    const struct planned_shift *bo = shift_on(&p, 1, 1), *cy = shift_on(&p, 2, 1);
+    assert_non_null(bo);
+    assert_int_equal(bo->end, TUE + 13 * HOUR);
+    assert_non_null(cy);
+    assert_int_equal(cy->start, TUE + 13 * HOUR);
+    assert_int_equal(cy->end, TUE + 17 * HOUR);
+    release(&p);
+    /* The quick plan of Ana's change does the same. */
+    int64_t ana_id = f.ag[0].id;
+    solve(&f, &ana_id, 1, &p);
+    cy = shift_on(&p, 2, 1);
+    assert_non_null(cy);
+    assert_int_equal(cy->start, TUE + 13 * HOUR);
+    assert_int_equal(cy->end, TUE + 17 * HOUR);
     release(&p);
 }
 
@@ -483,6 +533,7 @@ int main(void)
         cmocka_unit_test(test_frozen_shift_keeps_its_part),
         cmocka_unit_test(test_frozen_shift_grows_into_the_hole),
         cmocka_unit_test(test_backfill_respects_the_change_cost),
+        cmocka_unit_test(test_day_off_backfills_the_hole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
