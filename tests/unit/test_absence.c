@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "absence.h"
+#include "greedy.h"
 #include "model.h"
 #include "roster.h"
 #include "rule_check.h"
@@ -522,6 +523,27 @@ static void test_day_off_backfills_the_hole(void **state)
     release(&p);
 }
 
+static void test_greedy_keeps_the_part_too(void **state)
+{
+    (void)state;
+    /* The what-if planner (greedy.c) keeps the same part of a frozen shift. */
+    struct af f;
+    struct plan p = {0};
+    af_init(&f);
+    f.s.n_agents = 1;
+    need(&f, 1, 15, 23, 3);
+    publish(&f, 0, TUE + 9 * HOUR, TUE + 17 * HOUR);
+    take_off(&f, 0, TUE + 9 * HOUR, TUE + 13 * HOUR);
+    p.required = f.required;
+    struct greedy_params gp = {.seed = 1, .freeze_until = HS + 48 * HOUR};
+    assert_int_equal(greedy_build(&f.s, &gp, &p), 0);
+    const struct planned_shift *mine = shift_on(&p, 0, 1);
+    assert_non_null(mine);
+    assert_int_equal(mine->start, TUE + 13 * HOUR);
+    assert_int_equal(mine->end, TUE + 17 * HOUR);
+    release(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -534,6 +556,7 @@ int main(void)
         cmocka_unit_test(test_frozen_shift_grows_into_the_hole),
         cmocka_unit_test(test_backfill_respects_the_change_cost),
         cmocka_unit_test(test_day_off_backfills_the_hole),
+        cmocka_unit_test(test_greedy_keeps_the_part_too),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
