@@ -7,7 +7,7 @@
  *   bench_surplus (--db CONNINFO [--clock 2026-12-09T16:05:00Z] [--days 14] [--site 1]
  *                  | --agents N --csv arrivals_30min.csv [--site-seed S])
  *                 (--iterations I | --seconds B) [--threads T] [--seeds "1 2 3"]
- *                 [--absences K [--absence-seed S] [--absence-hours 48]
+ *                 [--absences K [--absence-seed S] [--absence-hours 48] [--absence-length 2-6]
  *                  [--absence-plan quick|full] [--quick-iterations Q]] [--freeze-hours 48]
  *
  * The site is the database's (the demo: demo/demo.sql loaded under the same
@@ -25,8 +25,9 @@
  * (its shifts and breaks become the snapshot's published ones) and K
  * absences are drawn from --absence-seed, each on another published shift
  * starting between half an hour and --absence-hours (48: the default freeze,
- * today and tomorrow) after the clock: 2 to 6 whole hours of it, from the
- * shift's start or a half hour after (the whole shift when it is shorter).
+ * today and tomorrow) after the clock: --absence-length (2 to 6) whole hours
+ * of it, from the shift's start or a half hour after (the whole shift when it
+ * is shorter).
  * Each is added to the agent's time off alone and planned again from the
  * published plan, as the daemon plans one agent's change: a quick plan of
  * that agent (--quick-iterations, default a tenth of --iterations as the
@@ -37,8 +38,12 @@
  * break), the share of them backfilled (the new plan schedules as many on
  * the queue in that interval as the published one), the same over the
  * intervals that losing the agent leaves short ("needed"), the share of the
- * shift's time outside the absence the agent still works (kept), how many
- * absent agents keep a shorter shift, how many other agents' shifts changed,
+ * shift's time outside the absence the agent still works (kept), the share
+ * of the whole shift's working time that stays as well covered (kept or
+ * backfilled), how many
+ * absences leave a stretch of the shift as long as the agent's shortest
+ * contract length (where a part could be kept at all), how many absent agents
+ * keep a shorter shift, how many other agents' shifts changed,
  * and the shortage the new plans add.
  *
  * Built against the library of a commit (both sides of a comparison use the
@@ -252,12 +257,16 @@ static sd_time overlap(sd_time a0, sd_time a1, sd_time b0, sd_time b1)
  * schedules as many on the queue as before (somebody else works it); `needed`
  * and `needed_back` the same over the cells that losing the agent leaves
  * short. `keepable` is the shift's time outside the absence from the clock
- * on, `kept` what of it the agent still works.
+ * on, `kept` what of it the agent still works. `worked` is every minute of
+ * the shift the agent worked, `still` those that stay as well covered (kept
+ * or backfilled).
  */
 struct backfill {
     double lost, backfilled, needed, needed_back, keepable, kept;
+    double worked, still;  /* the whole shift: worked before, and as well covered after */
     double added_shortage; /* future shortage minutes of the new plans over the published one */
     int kept_shorter, others_changed, fallbacks, n;
+    int part_fits; /* absences that leave a stretch as long as the contract's shortest length */
 };
 
 /* One absence on shift k of the published plan p0: plans again and adds up what was covered. */
@@ -295,13 +304,17 @@ static int one_absence(struct snapshot *s, const struct plan_params *pa,
         return rc;
     int c0, c1, first = snapshot_first_future_cell(s);
     snapshot_span_cells(s, sh->start, sh->end, &c0, &c1);
-    double lost = 0, back = 0, need = 0, need_back = 0;
+    double lost = 0, back = 0, need = 0, need_back = 0, worked = 0, still = 0;
     for (int c = c0 > first ? c0 : first; c < c1; c++) {
         sd_time t0 = s->horizon_start + (sd_time)c * SD_CELL_SECONDS;
-        if (!working(s, p0, k, c) || !(t0 < off.end && off.start < t0 + SD_CELL_SECONDS))
+        if (!working(s, p0, k, c))
             continue;
         size_t i = (size_t)sh->queue * (size_t)s->n_cells + (size_t)c;
         bool covered = p1.scheduled[i] >= p0->scheduled[i];
+        worked += 15;
+        still += covered ? 15 : 0;
+        if (!(t0 < off.end && off.start < t0 + SD_CELL_SECONDS))
+            continue;
         lost += 15;
         back += covered ? 15 : 0;
         if (p0->scheduled[i] - 1 < p0->required[i] - 1e-9) {
@@ -353,9 +366,19 @@ static int one_absence(struct snapshot *s, const struct plan_params *pa,
     bf->needed += need;
     bf->needed_back += need_back;
     bf->keepable += keepable;
+    bf->worked += worked;
+    bf->still += still;
     bf->kept += kept;
     bf->added_shortage += p1.shortage_minutes - p0->shortage_minutes;
     bf->kept_shorter += shorter;
+    /* Whether a contract length fits beside the absence at all (the step aside). */
+    const struct contract *ct = &s->contracts[ag->contract];
+    int shortest = ct->n_lengths > 0 ? ct->shift_lengths_minutes[0] : 0;
+    for (int l = 1; l < ct->n_lengths; l++)
+        if (ct->shift_lengths_minutes[l] < shortest)
+            shortest = ct->shift_lengths_minutes[l];
+    sd_time side = a1 - a0 > b1 - b0 ? a1 - a0 : b1 - b0;
+    bf->part_fits += shortest > 0 && side >= (sd_time)shortest * 60;
     bf->others_changed += changed;
     bf->fallbacks += fallback;
     bf->n++;
@@ -366,14 +389,14 @@ static int one_absence(struct snapshot *s, const struct plan_params *pa,
 /*
  * `count` absences drawn from `seed`, each on its own published shift that
  * starts between half an hour and `window` after the clock (the default
- * window, 48 hours, is the daemon's freeze: today and tomorrow): 2 to 6 whole
- * hours of it, starting on the half hour (the whole shift when it is
+ * window, 48 hours, is the daemon's freeze: today and tomorrow): min_hours to
+ * max_hours whole hours of it, starting on the half hour (the whole shift when it is
  * shorter). Each is planned alone from the published plan p0 by pa (by pf
  * when pa is a quick plan that is not possible).
  */
 static int absences(struct snapshot *s, const struct plan_params *pa, const struct plan_params *pf,
-                    const struct plan *p0, int count, uint64_t seed, sd_time window,
-                    struct backfill *bf)
+                    const struct plan *p0, int count, uint64_t seed, sd_time window, int min_hours,
+                    int max_hours, struct backfill *bf)
 {
     int rc = publish(s, p0);
     int *pick = malloc((size_t)(p0->n_shifts ? p0->n_shifts : 1) * sizeof *pick), n = 0;
@@ -390,7 +413,7 @@ static int absences(struct snapshot *s, const struct plan_params *pa, const stru
         pick[x] = pick[--n]; /* each shift once */
         const struct planned_shift *sh = &p0->shifts[k];
         int len = (int)((sh->end - sh->start) / 60);
-        int want = 120 + 60 * (int)(rnd() % 5);
+        int want = 60 * (min_hours + (int)(rnd() % (uint64_t)(max_hours - min_hours + 1)));
         if (want > len)
             want = len;
         int slots = (len - want) / 30 + 1;
@@ -418,6 +441,7 @@ int main(int argc, char **argv)
     struct gen_site_params gp = {.agents = 0, .seed = 1};
     struct plan_params pp = {.threads = 1};
     int days = 14, n_seeds = 0, n_absences = 0, freeze_hours = 48, absence_hours = 48;
+    int min_hours = 2, max_hours = 6;
     long quick_iterations = -1;
     bool absence_full = false;
     int64_t site = 1;
@@ -437,6 +461,7 @@ int main(int argc, char **argv)
                                              {"absence-seed", required_argument, NULL, 'A'},
                                              {"freeze-hours", required_argument, NULL, 'f'},
                                              {"absence-hours", required_argument, NULL, 'H'},
+                                             {"absence-length", required_argument, NULL, 'L'},
                                              {"absence-plan", required_argument, NULL, 'P'},
                                              {"quick-iterations", required_argument, NULL, 'q'},
                                              {NULL, 0, NULL, 0}};
@@ -489,6 +514,13 @@ int main(int argc, char **argv)
             break;
         case 'H':
             absence_hours = atoi(optarg);
+            break;
+        case 'L':
+            if (sscanf(optarg, "%d-%d", &min_hours, &max_hours) != 2 || min_hours < 1 ||
+                max_hours < min_hours) {
+                fprintf(stderr, "bench_surplus: --absence-length wants hours like 2-6\n");
+                return 2;
+            }
             break;
         case 'P':
             if (strcmp(optarg, "quick") != 0 && strcmp(optarg, "full") != 0) {
@@ -553,7 +585,7 @@ int main(int argc, char **argv)
     double m_short[MAX_SEEDS], m_unfix[MAX_SEEDS], m_over[MAX_SEEDS], m_idle[MAX_SEEDS],
         m_goal[MAX_SEEDS];
     double m_goal10[MAX_SEEDS], m_fixgoal[MAX_SEEDS];
-    double m_back[MAX_SEEDS], m_need[MAX_SEEDS], m_kept[MAX_SEEDS];
+    double m_back[MAX_SEEDS], m_need[MAX_SEEDS], m_kept[MAX_SEEDS], m_still[MAX_SEEDS];
     /* How the daemon plans one agent's change (runs.c): a quick plan of a tenth of the budget. */
     struct plan_params pa = pp;
     if (!absence_full) {
@@ -594,7 +626,7 @@ int main(int argc, char **argv)
         if (n_absences > 0) {
             struct backfill bf = {0};
             rc = absences(&s, &pa, &pp, &p, n_absences, absence_seed, (sd_time)absence_hours * 3600,
-                          &bf);
+                          min_hours, max_hours, &bf);
             if (rc < 0) {
                 fprintf(stderr, "bench_surplus: absences: %s\n", strerror(-rc));
                 return 1;
@@ -602,12 +634,15 @@ int main(int argc, char **argv)
             m_back[k] = pct(bf.backfilled, bf.lost);
             m_need[k] = pct(bf.needed_back, bf.needed);
             m_kept[k] = pct(bf.kept, bf.keepable);
+            m_still[k] = pct(bf.still, bf.worked);
             printf("backfill seed=%llu plan %s absences %d lost_min %.0f backfilled_pct %.1f "
                    "needed_min %.0f needed_backfilled_pct %.1f keepable_min %.0f kept_pct %.1f "
-                   "kept_shorter %d others_changed %d added_shortage_min %.0f planned_in_full %d\n",
+                   "shift_min %.0f shift_covered_pct %.1f part_fits %d kept_shorter %d "
+                   "others_changed %d added_shortage_min %.0f planned_in_full %d\n",
                    (unsigned long long)seeds[k], absence_full ? "full" : "quick", bf.n, bf.lost,
-                   m_back[k], bf.needed, m_need[k], bf.keepable, m_kept[k], bf.kept_shorter,
-                   bf.others_changed, bf.added_shortage, bf.fallbacks);
+                   m_back[k], bf.needed, m_need[k], bf.keepable, m_kept[k], bf.worked, m_still[k],
+                   bf.part_fits, bf.kept_shorter, bf.others_changed, bf.added_shortage,
+                   bf.fallbacks);
         }
         plan_free(&p);
     }
@@ -617,8 +652,10 @@ int main(int argc, char **argv)
            median(m_idle, n_seeds), median(m_goal, n_seeds), median(m_goal10, n_seeds),
            median(m_fixgoal, n_seeds));
     if (n_absences > 0)
-        printf(" backfilled_pct %.1f needed_backfilled_pct %.1f kept_pct %.1f",
-               median(m_back, n_seeds), median(m_need, n_seeds), median(m_kept, n_seeds));
+        printf(
+            " backfilled_pct %.1f needed_backfilled_pct %.1f kept_pct %.1f shift_covered_pct %.1f",
+            median(m_back, n_seeds), median(m_need, n_seeds), median(m_kept, n_seeds),
+            median(m_still, n_seeds));
     printf("\n");
     free(req10);
     snapshot_free(&s);
