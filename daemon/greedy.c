@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "absence.h"
 #include "shift_options.h"
 #include "util.h"
 
@@ -189,10 +190,14 @@ int greedy_build(const struct snapshot *s, const struct greedy_params *params, s
         pub_next[i] = -1;
         if (p->cancelled || p->agent < 0 || p->queue < 0)
             continue;
-        if (p->start < s->now || (p->start < params->freeze_until &&
-                                  shift_options_valid(s, p->agent, p->queue, p->start, p->end))) {
-            int32_t day = tz_local_day(&s->tzs[s->agents[p->agent].tz], p->start);
-            rc = builder_add(&b, p->agent, p->queue, p->start, p->end, day);
+        /* ... or, cut by an absence, the part the agent can still work (absence.h). */
+        struct span part = {p->start, p->end};
+        enum absence_keep keep = p->start < s->now ? ABSENCE_WHOLE : ABSENCE_NONE;
+        if (p->start >= s->now && p->start < params->freeze_until)
+            keep = absence_kept_part(s, p, &part);
+        if (keep != ABSENCE_NONE) {
+            int32_t day = tz_local_day(&s->tzs[s->agents[p->agent].tz], part.start);
+            rc = builder_add(&b, p->agent, p->queue, part.start, part.end, day);
             if (rc < 0)
                 goto out;
         } else {

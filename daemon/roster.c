@@ -16,7 +16,9 @@
  *
  * Stability: a published shift that is offered again carries a wish to keep
  * it, worth more the sooner it starts; inside the freeze window it is fixed,
- * unless the agent can no longer work it (then it is cancelled). A published
+ * unless the agent can no longer work it: then the longest part the agent can
+ * still work stays in its place (absence.h), or it is cancelled, and another
+ * agent's frozen shift next to the hole may grow into it. A published
  * day off costs a little to fill in the same way; the freeze does not forbid
  * it, since offering work in a gap does not move anything an agent was told. An agent whose
  * contract minimum cannot be met (too little availability) gets the minimum relaxed, with a warning
@@ -40,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "absence.h"
 #include "breaks.h"
 #include "engine.h"
 #include "shift_options.h"
@@ -109,6 +112,24 @@
  * such option.
  */
 #define UNPOPULAR_UNIT 0.5
+/*
+ * Filling a published day off costs this share of the stability weight: it
+ * moves nothing an agent was told, but asks for work at short notice.
+ */
+#define FILL_SHARE 0.5
+/*
+ * ... and this share where the new work fills a hole an absence left inside
+ * the freeze (a new shift over it, or a frozen shift grown into it): the call
+ * to cover an absence. Measured on the demo and a bench site
+ * (docs/engine.md, "Absences").
+ */
+#define BACKFILL_SHARE 0.05
+/*
+ * A frozen shift that may grow into a hole is no longer fixed, so the engine
+ * could drop it: a day off there costs this much, far beyond anything a day
+ * off could gain (surplus, fairness, a preference of weight 100 costs 400).
+ */
+#define FROZEN_STAYS 1e5
 
 static int cmp_option(const void *x, const void *y)
 {
@@ -256,22 +277,31 @@ int roster_agent_options(const struct snapshot *s, int a, sd_time freeze_until,
     if (rc < 0)
         return rc;
     cap = n;
-    /* Published shifts that stand whatever happens: under way, or frozen and still workable. */
+    /*
+     * Published shifts that stand whatever happens: under way, or frozen and
+     * still workable; and the part of one cut by an absence that the agent
+     * can still work (absence_kept_part()), frozen or not, so that it can be
+     * kept in the shift's place.
+     */
     for (int i = 0; i < s->n_published; i++) {
         const struct published_shift *p = &s->published[i];
         if (p->agent != a || p->cancelled || p->queue < 0)
             continue;
-        bool fixed = p->start < s->now || (p->start < freeze_until &&
-                                           shift_options_valid(s, a, p->queue, p->start, p->end));
-        int32_t day = tz_local_day(tz, p->start);
-        if (!fixed || day < base || day >= base + base_days)
+        struct span part = {p->start, p->end};
+        enum absence_keep keep = ABSENCE_WHOLE;
+        if (p->start >= s->now)
+            keep = absence_kept_part(s, p, &part);
+        bool offer = p->start < s->now || (p->start < freeze_until && keep == ABSENCE_WHOLE) ||
+                     keep == ABSENCE_PART;
+        int32_t day = tz_local_day(tz, part.start);
+        if (!offer || day < base || day >= base + base_days)
             continue; /* shifts before the horizon only ever matter as history */
         rc = util_grow((void **)&o, &cap, n + 1, sizeof *o);
         if (rc < 0) {
             free(o);
             return rc;
         }
-        o[n++] = (struct shift_option){day, p->queue, p->start, p->end};
+        o[n++] = (struct shift_option){day, p->queue, part.start, part.end};
     }
     if (n > 1)
         qsort(o, (size_t)n, sizeof *o, cmp_option);
@@ -345,6 +375,10 @@ static int build_agent(struct build *b, int a, int *cells)
     }
     if (b->free_day != NULL)
         keep_published_days(b, a, ea, o, &n);
+    const int *mine = b->pub + b->pub_first[a];
+    int n_mine = b->pub_first[a + 1] - b->pub_first[a];
+    /* A frozen day next to a hole: its shift, or the shift extended into the hole. */
+    absence_keep_extensions(s, a, b->p->freeze_until, mine, n_mine, b->holes, b->n_holes, o, &n);
     b->n_opts[a] = n;
     b->day_first[a] = calloc((size_t)b->n_days, sizeof **b->day_first);
     if (b->day_first[a] == NULL)
@@ -372,8 +406,6 @@ static int build_agent(struct build *b, int a, int *cells)
      * short notice lightly: a day off that was published costs a little to
      * fill, more the sooner it is. (New agents start with a clean slate.)
      */
-    const int *mine = b->pub + b->pub_first[a];
-    int n_mine = b->pub_first[a + 1] - b->pub_first[a];
     bool has_schedule = n_mine > 0;
     for (int i = 0; has_schedule && i < n; i++) {
         if (i > 0 && o[i - 1].day == o[i].day)
@@ -386,26 +418,65 @@ static int build_agent(struct build *b, int a, int *cells)
         }
         if (published_day || o[i].start < s->now)
             continue;
-        rc = engine_wish_type(b->inst, ea, day, -1, true, 0.5 * stability_weight(s, o[i].start),
-                              ENGINE_KIND_STABILITY);
+        /*
+         * Inside the freeze, a shift that fills a hole an absence left is a
+         * backfill: it costs only BACKFILL_SHARE of the weight, any other the
+         * rest on top.
+         */
+        double w = stability_weight(s, o[i].start), fill = FILL_SHARE;
+        int j = i;
+        bool backfill = false;
+        for (; j < n && o[j].day == o[i].day; j++)
+            backfill |=
+                o[j].start < b->p->freeze_until && absence_fills_hole(&o[j], b->holes, b->n_holes);
+        if (backfill)
+            fill = BACKFILL_SHARE;
+        rc = engine_wish_type(b->inst, ea, day, -1, true, fill * w, ENGINE_KIND_STABILITY);
+        for (int x = i; backfill && FILL_SHARE > BACKFILL_SHARE && x < j && rc == 0; x++)
+            if (o[x].start >= b->p->freeze_until ||
+                !absence_fills_hole(&o[x], b->holes, b->n_holes))
+                rc = engine_wish_option(b->inst, ea, day, x - i, false,
+                                        (FILL_SHARE - BACKFILL_SHARE) * w, ENGINE_KIND_STABILITY);
         if (rc < 0)
             return rc;
     }
 
-    /* Stability and the freeze, option by option. */
-    for (int i = 0; i < n; i++) {
-        int day = o[i].day - b->base;
-        int idx = i - b->day_first[a][day];
-        for (int k = 0; k < n_mine; k++) {
-            const struct published_shift *p = &s->published[mine[k]];
-            if (p->cancelled || p->start != o[i].start || p->end != o[i].end ||
-                p->queue != o[i].queue)
+    /*
+     * Stability and the freeze, shift by shift: what stands of a published
+     * shift (all of it, or the part an absence leaves, absence_kept_part();
+     * a shift under way as it is) is fixed inside the freeze and wished for
+     * outside it. A frozen shift next to a hole may grow into it
+     * (absence_keep_extensions() left only those options that day): at the
+     * cost of filling a day off, and never dropped.
+     */
+    for (int k = 0; k < n_mine; k++) {
+        const struct published_shift *p = &s->published[mine[k]];
+        struct span st = {p->start, p->end};
+        enum absence_keep keep = ABSENCE_WHOLE;
+        if (p->cancelled || p->queue < 0 ||
+            (p->start >= s->now && (keep = absence_kept_part(s, p, &st)) == ABSENCE_NONE))
+            continue;
+        for (int i = 0; i < n; i++) {
+            if (st.start != o[i].start || st.end != o[i].end || p->queue != o[i].queue)
                 continue;
-            if (p->start < b->p->freeze_until)
-                rc = engine_agent_fix(b->inst, ea, day, idx);
-            else
+            int day = o[i].day - b->base;
+            int idx = i - b->day_first[a][day];
+            /* As absence_keep_extensions() found it: a frozen shift, whole, next to a hole. */
+            bool grows = false, may_grow = p->start >= s->now && p->start < b->p->freeze_until &&
+                                           keep == ABSENCE_WHOLE;
+            for (int j = b->day_first[a][day]; may_grow && j < n && o[j].day == o[i].day; j++)
+                grows |= absence_extends_into_holes(&o[j], st.start, st.end, p->queue, b->holes,
+                                                    b->n_holes);
+            if (p->start >= b->p->freeze_until)
                 rc = engine_wish_option(b->inst, ea, day, idx, true, stability_weight(s, p->start),
                                         ENGINE_KIND_STABILITY);
+            else if (!grows)
+                rc = engine_agent_fix(b->inst, ea, day, idx);
+            else if ((rc = engine_wish_option(b->inst, ea, day, idx, true,
+                                              BACKFILL_SHARE * stability_weight(s, p->start),
+                                              ENGINE_KIND_STABILITY)) == 0)
+                rc = engine_wish_type(b->inst, ea, day, -1, false, FROZEN_STAYS,
+                                      ENGINE_KIND_STABILITY);
             if (rc < 0)
                 return rc;
         }
@@ -848,6 +919,8 @@ int roster_build(const struct snapshot *s, const struct roster_params *p_in, str
         goto out;
     }
     rc = index_published(&b);
+    if (rc == 0)
+        rc = absence_holes(s, &b.holes, &b.n_holes);
     if (rc < 0)
         goto out;
     /*
@@ -965,5 +1038,6 @@ out:
     free(b.eng_of);
     free(b.free_day);
     free(b.kept_cov);
+    free(b.holes);
     return rc;
 }

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "absence.h"
 #include "engine.h"
 #include "model.h"
 #include "shift_options.h"
@@ -85,10 +86,12 @@ static int cmp_neighbour(const void *x, const void *y)
 
 /*
  * A quick plan's agents (docs/engine.md, "Quick plans"): the changed agents
- * over their whole horizon, then the holes they leave (their published shifts
- * from now on that they can no longer work, or all of them for an agent gone),
- * and up to QUICK_NEIGHBOURS agents skilled for a hole's queue who could fill
- * most of its cells, over the hole's local days and QUICK_MARGIN_DAYS either side. Fills
+ * over their whole horizon, then the holes they leave (what their published
+ * shifts from now on lose: all of a shift they can no longer work, or all but
+ * the part an absence leaves, absence_holes()), and up to QUICK_NEIGHBOURS
+ * agents skilled for a hole's queue who could fill most of its cells
+ * (absence_cover_score(): on a frozen day only by extending that day's shift),
+ * over the hole's local days and QUICK_MARGIN_DAYS either side. Fills
  * b->n_eng, agent_of, eng_of, free_day, kept_cov. 0 or -ENOMEM.
  */
 int roster_quick_neighbourhood(struct build *b)
@@ -97,7 +100,7 @@ int roster_quick_neighbourhood(struct build *b)
     const struct roster_params *p = b->p;
     int na = s->n_agents, D = b->n_days, rc = 0, n_nb = 0;
     size_t ncov = (size_t)s->n_queues * (size_t)s->n_cells;
-    int *holes = malloc((size_t)(s->n_published ? s->n_published : 1) * sizeof *holes);
+    struct absence_hole *holes = malloc((size_t)(b->n_holes ? b->n_holes : 1) * sizeof *holes);
     struct neighbour *nb = malloc((size_t)(na ? na : 1) * sizeof *nb);
     b->kept_cov = calloc(ncov ? ncov : 1, sizeof *b->kept_cov);
     if (holes == NULL || nb == NULL || b->kept_cov == NULL) {
@@ -105,13 +108,10 @@ int roster_quick_neighbourhood(struct build *b)
         goto out;
     }
     int n_holes = 0;
-    for (int k = 0; k < s->n_published; k++) {
-        const struct published_shift *ps = &s->published[k];
-        if (ps->cancelled || ps->queue < 0 || ps->start < s->now || !changed_id(p, ps->agent_id))
-            continue;
-        if (ps->agent < 0 || !shift_options_valid(s, ps->agent, ps->queue, ps->start, ps->end))
-            holes[n_holes++] = k;
-    }
+    /* The changed agents' holes: what their published shifts lose (absence_holes()). */
+    for (int k = 0; k < b->n_holes; k++)
+        if (changed_id(p, s->published[b->holes[k].published].agent_id))
+            holes[n_holes++] = b->holes[k];
     b->n_eng = 0;
     for (int a = 0; a < na; a++) {
         b->eng_of[a] = -1;
@@ -128,24 +128,15 @@ int roster_quick_neighbourhood(struct build *b)
             continue;
         bool skilled = false;
         for (int h = 0; h < n_holes && !skilled; h++)
-            skilled = has_skill(ag, s->published[holes[h]].queue);
+            skilled = has_skill(ag, holes[h].queue);
         if (!skilled)
             continue;
         rc = roster_agent_options(s, a, p->freeze_until, &b->opts[a], &b->n_opts[a]);
         if (rc < 0)
             goto out;
-        int score = 0;
-        for (int i = 0; i < b->n_opts[a]; i++) {
-            const struct shift_option *o = &b->opts[a][i];
-            for (int h = 0; h < n_holes; h++) {
-                const struct published_shift *hs = &s->published[holes[h]];
-                if (o->queue != hs->queue || o->start >= hs->end || hs->start >= o->end)
-                    continue;
-                sd_time from = o->start > hs->start ? o->start : hs->start;
-                sd_time to = o->end < hs->end ? o->end : hs->end;
-                score += (int)((to - from) / SD_CELL_SECONDS);
-            }
-        }
+        int score = absence_cover_score(s, a, p->freeze_until, b->pub + b->pub_first[a],
+                                        b->pub_first[a + 1] - b->pub_first[a], b->opts[a],
+                                        b->n_opts[a], holes, n_holes);
         if (score > 0)
             nb[n_nb++] = (struct neighbour){a, score};
     }
@@ -169,7 +160,7 @@ int roster_quick_neighbourhood(struct build *b)
         for (int d = 0; d < D; d++)
             fd[d] = i < b->n_changed;
         for (int h = 0; h < n_holes && i >= b->n_changed; h++) {
-            const struct published_shift *hs = &s->published[holes[h]];
+            const struct absence_hole *hs = &holes[h];
             int d0 = tz_local_day(tz, hs->start) - b->base,
                 d1 = tz_local_day(tz, hs->end) - b->base;
             for (int d = d0 - QUICK_MARGIN_DAYS; d <= d1 + QUICK_MARGIN_DAYS; d++)

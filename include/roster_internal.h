@@ -22,6 +22,8 @@
 
 struct roster_params;
 
+struct absence_hole;
+
 struct build {
     const struct snapshot *s;
     const struct roster_params *p;
@@ -57,6 +59,9 @@ struct build {
                     */
     /* [queue * n_cells + cell]: the engine cell of its buffer rebate (add_buffer_cell), or -1. */
     int *buffer_cell;
+    /* What published shifts lose to absences (absence_holes()): others may fill it. */
+    struct absence_hole *holes;
+    int n_holes;
 };
 
 /* roster_quick.c */

@@ -24,7 +24,7 @@ import tempfile
 # and renderers that tests and fuzzers drive without any I/O.
 CORE = {
     "model", "text", "staffing", "shift_options", "greedy", "rule_check", "plan", "breaks", "publish",
-    "roster", "roster_internal", "roster_quick",
+    "roster", "roster_internal", "roster_quick", "absence",
     "recruit", "hiring", "hiring_internal", "hiring_template", "hiring_words",
     "engine", "engine_internal", "engine_model", "engine_dp", "engine_dp_prune", "engine_dp_tables",
     "engine_search", "engine_solve", "engine_rng",

@@ -8,8 +8,9 @@
  *                  | --agents N --csv arrivals_30min.csv [--site-seed S] [--load X]
  *                    [--step M] [--queues Q] [--infeasible K])
  *                 (--iterations I | --seconds B) [--threads T] [--seeds "1 2 3"]
- *                 [--absences K [--absence-seed S]] [--freeze-hours 48]
- *                 [--load L] [--forced]
+ *                 [--absences K [--absence-seed S] [--absence-hours 48] [--absence-length 2-6]
+ *                  [--absence-plan quick|full] [--quick-iterations Q]] [--freeze-hours 48]
+ *                 [--forced]
  *
  * The site is the database's (the demo: demo/demo.sql loaded under the same
  * fixed clock) or a generated one (gen_site.h: the generator's options, as
@@ -24,18 +25,30 @@
  * surplus is a buffer), and the share at goal among the intervals without
  * unfixable shortage; in all and per queue; then the medians over the seeds.
  *
- * --absences K: the seed's plan is published (its shifts become the
- * snapshot's published ones) and K absences are drawn from --absence-seed:
- * a published shift starting between an hour and four days from now, and a
- * span of 2 to 6 hours of it (on the half hour; the whole shift when it is
- * shorter). Each is planned again alone, under the freeze, from the
- * published plan. Per interval of the shift where the agent worked (not on
- * a break) and losing it leaves the queue short ("needed"), the interval is
- * covered again when the new plan schedules at least as many as the old one
- * less that agent. Reported: the share of needed agent-minutes covered again
- * inside the absence (by others: the backfill rate) and over the whole shift
- * (what of the shift was kept, or backfilled), how many absent agents keep a
- * shorter shift, and how many other agents' shifts changed.
+ * --absences K (docs/engine.md, "Absences"): the seed's plan is published
+ * (its shifts and breaks become the snapshot's published ones) and K
+ * absences are drawn from --absence-seed, each on another published shift
+ * starting between half an hour and --absence-hours (48: the default freeze,
+ * today and tomorrow) after the clock: --absence-length (2 to 6) whole hours
+ * of it, from the shift's start or a half hour after (the whole shift when it
+ * is shorter).
+ * Each is added to the agent's time off alone and planned again from the
+ * published plan, as the daemon plans one agent's change: a quick plan of
+ * that agent (--quick-iterations, default a tenth of --iterations as the
+ * daemon's quick_plan_iterations; 0.1 s with --seconds), in full when the
+ * quick plan is not possible; with --absence-plan full, a full plan of the
+ * same budget (a daemon with quick_plan = no). Reported per absence and in
+ * all: the agent-minutes the absence took (the agent on the queue, not on a
+ * break), the share of them backfilled (the new plan schedules as many on
+ * the queue in that interval as the published one), the same over the
+ * intervals that losing the agent leaves short ("needed"), the share of the
+ * shift's time outside the absence the agent still works (kept), the share
+ * of the whole shift's working time that stays as well covered (kept or
+ * backfilled), how many
+ * absences leave a stretch of the shift as long as the agent's shortest
+ * contract length (where a part could be kept at all), how many absent agents
+ * keep a shorter shift, how many other agents' shifts changed,
+ * and the shortage the new plans add.
  *
  * --load L: the generated site's requirement is L times what its skilled
  * agents could work (gen_site.h; below 1 the contracts' weekly minimums force
@@ -82,12 +95,6 @@ struct figures {
     double shortage, unfixable, surplus, idle, required;
     int with_demand, at_goal, at_goal_10; /* at_goal_10: still with 10 % more contacts */
     int fixable, fixable_at_goal;         /* intervals with demand and no unfixable shortage */
-};
-
-struct backfill {
-    double hole_needed, hole_covered;   /* inside the absence */
-    double shift_needed, shift_covered; /* the whole published shift */
-    int kept_shorter, others_changed, n;
 };
 
 static int load_from_db(const char *conninfo, int days, bool fixed, sd_time at, int64_t site,
@@ -265,14 +272,19 @@ static void print_figures(const char *what, const struct figures *f)
            f->fixable);
 }
 
-/* The plan's shifts as the snapshot's published ones (the daemon's next run sees them so). */
+/* The plan's shifts and breaks as the snapshot's published ones (the daemon's next run sees them
+ * so). */
 static int publish(struct snapshot *s, const struct plan *p)
 {
     free(s->published);
+    free(s->published_breaks);
     s->published = calloc((size_t)(p->n_shifts ? p->n_shifts : 1), sizeof *s->published);
-    if (s->published == NULL)
+    s->published_breaks =
+        calloc((size_t)(p->n_breaks ? p->n_breaks : 1), sizeof *s->published_breaks);
+    if (s->published == NULL || s->published_breaks == NULL)
         return -ENOMEM;
     s->n_published = p->n_shifts;
+    s->n_published_breaks = p->n_breaks;
     for (int i = 0; i < p->n_shifts; i++) {
         const struct planned_shift *ps = &p->shifts[i];
         struct published_shift *o = &s->published[i];
@@ -283,6 +295,15 @@ static int publish(struct snapshot *s, const struct plan *p)
         o->queue_id = s->queues[ps->queue].id;
         o->start = ps->start;
         o->end = ps->end;
+        o->first_break = 0;
+        o->n_breaks = 0;
+    }
+    /* plan.breaks are ordered by shift, as snapshot.published_breaks must be. */
+    for (int b = p->n_breaks - 1; b >= 0; b--) {
+        s->published_breaks[b] = p->breaks[b];
+        struct published_shift *o = &s->published[p->breaks[b].shift];
+        o->first_break = b;
+        o->n_breaks++;
     }
     return 0;
 }
@@ -304,9 +325,36 @@ static bool working(const struct snapshot *s, const struct plan *p, int k, int c
     return true;
 }
 
+/* Seconds of [a0, a1) that [b0, b1) covers. */
+static sd_time overlap(sd_time a0, sd_time a1, sd_time b0, sd_time b1)
+{
+    sd_time from = a0 > b0 ? a0 : b0, to = a1 < b1 ? a1 : b1;
+    return to > from ? to - from : 0;
+}
+
+/*
+ * What the injected absences did (docs/engine.md, "Absences"). Agent-minutes:
+ * `lost` is what the absence took (the absent agent on the queue, not on a
+ * break, from the clock on), `backfilled` the part of it where the new plan
+ * schedules as many on the queue as before (somebody else works it); `needed`
+ * and `needed_back` the same over the cells that losing the agent leaves
+ * short. `keepable` is the shift's time outside the absence from the clock
+ * on, `kept` what of it the agent still works. `worked` is every minute of
+ * the shift the agent worked, `still` those that stay as well covered (kept
+ * or backfilled).
+ */
+struct backfill {
+    double lost, backfilled, needed, needed_back, keepable, kept;
+    double worked, still;  /* the whole shift: worked before, and as well covered after */
+    double added_shortage; /* future shortage minutes of the new plans over the published one */
+    int kept_shorter, others_changed, fallbacks, n;
+    int part_fits; /* absences that leave a stretch as long as the contract's shortest length */
+};
+
 /* One absence on shift k of the published plan p0: plans again and adds up what was covered. */
-static int one_absence(struct snapshot *s, const struct plan_params *pp, const struct plan *p0,
-                       int k, struct span off, struct backfill *bf)
+static int one_absence(struct snapshot *s, const struct plan_params *pa,
+                       const struct plan_params *pf, const struct plan *p0, int k, struct span off,
+                       struct backfill *bf)
 {
     const struct planned_shift *sh = &p0->shifts[k];
     struct agent *ag = &s->agents[sh->agent];
@@ -318,40 +366,61 @@ static int one_absence(struct snapshot *s, const struct plan_params *pp, const s
     nt[ag->n_time_off] = off;
     ag->time_off = nt;
     ag->n_time_off++;
+    /* As the daemon plans one agent's change: a quick plan, in full when it cannot be one. */
+    struct plan_params pq = *pa;
+    int64_t id = ag->id;
+    if (pq.quick_agents != NULL) {
+        pq.quick_agents = &id;
+        pq.n_quick_agents = 1;
+    }
     struct plan p1;
-    int rc = plan_run(s, pp, &p1);
+    int rc = plan_run(s, &pq, &p1), fallback = 0;
+    if (rc == -EAGAIN) {
+        fallback = 1;
+        rc = plan_run(s, pf, &p1);
+    }
     ag->n_time_off--;
     ag->time_off = old;
     free(nt);
     if (rc < 0)
         return rc;
-    int c0, c1;
+    int c0, c1, first = snapshot_first_future_cell(s);
     snapshot_span_cells(s, sh->start, sh->end, &c0, &c1);
-    double hn = 0, hc = 0, sn = 0, sc = 0;
-    for (int c = c0; c < c1; c++) {
-        if (c < snapshot_first_future_cell(s) || !working(s, p0, k, c))
+    double lost = 0, back = 0, need = 0, need_back = 0, worked = 0, still = 0;
+    for (int c = c0 > first ? c0 : first; c < c1; c++) {
+        sd_time t0 = s->horizon_start + (sd_time)c * SD_CELL_SECONDS;
+        if (!working(s, p0, k, c))
             continue;
         size_t i = (size_t)sh->queue * (size_t)s->n_cells + (size_t)c;
-        double without = p0->scheduled[i] - 1;
-        if (without >= p0->required[i])
-            continue; /* a surplus agent: losing it leaves nobody short */
-        bool covered = p1.scheduled[i] > without;
-        sd_time t0 = s->horizon_start + (sd_time)c * SD_CELL_SECONDS;
-        bool hole = t0 < off.end && off.start < t0 + SD_CELL_SECONDS;
-        sn += 15;
-        sc += covered ? 15 : 0;
-        if (hole) {
-            hn += 15;
-            hc += covered ? 15 : 0;
+        bool covered = p1.scheduled[i] >= p0->scheduled[i];
+        worked += 15;
+        still += covered ? 15 : 0;
+        if (!(t0 < off.end && off.start < t0 + SD_CELL_SECONDS))
+            continue;
+        lost += 15;
+        back += covered ? 15 : 0;
+        if (p0->scheduled[i] - 1 < p0->required[i] - 1e-9) {
+            need += 15;
+            need_back += covered ? 15 : 0;
         }
     }
-    /* The agent's own shift that day, kept in part; and every other agent's changes. */
-    bool kept = false;
+    /* The shift's time outside the absence, from the clock on, and what of it the agent works. */
+    sd_time from = sh->start > s->now ? sh->start : s->now;
+    sd_time a0 = from, a1 = off.start < sh->end ? off.start : sh->end;
+    sd_time b0 = off.end > from ? off.end : from, b1 = sh->end;
+    double keepable = (double)(overlap(a0, a1, a0, a1) + overlap(b0, b1, b0, b1)) / 60.0, kept = 0;
+    bool shorter = false;
     int changed = 0;
     for (int i = 0; i < p1.n_shifts; i++) {
         const struct planned_shift *x = &p1.shifts[i];
         if (x->agent == sh->agent) {
-            kept |= x->start < sh->end && sh->start < x->end && !same_shift(x, sh);
+            if (x->queue == sh->queue) {
+                kept += (double)(overlap(x->start, x->end, a0, a1) +
+                                 overlap(x->start, x->end, b0, b1)) /
+                        60.0;
+                shorter |= x->start >= sh->start && x->end <= sh->end && !same_shift(x, sh) &&
+                           overlap(x->start, x->end, sh->start, sh->end) > 0;
+            }
             continue;
         }
         bool found = false;
@@ -367,24 +436,49 @@ static int one_absence(struct snapshot *s, const struct plan_params *pp, const s
             found = same_shift(&p1.shifts[i], &p0->shifts[j]);
         changed += !found;
     }
-    printf("absence agent=%lld shift=%lld+%lldmin off=%lld+%lldmin hole_needed_min %.0f "
-           "covered %.0f shift_needed_min %.0f covered %.0f kept_shorter %d others_changed %d\n",
+    printf("absence agent=%lld shift=%lld+%lldmin off=%lld+%lldmin lost_min %.0f backfilled %.0f "
+           "needed_min %.0f backfilled %.0f keepable_min %.0f kept %.0f kept_shorter %d "
+           "others_changed %d added_shortage_min %.0f%s\n",
            (long long)ag->id, (long long)sh->start, (long long)(sh->end - sh->start) / 60,
-           (long long)off.start, (long long)(off.end - off.start) / 60, hn, hc, sn, sc, kept,
-           changed);
-    bf->hole_needed += hn;
-    bf->hole_covered += hc;
-    bf->shift_needed += sn;
-    bf->shift_covered += sc;
-    bf->kept_shorter += kept;
+           (long long)off.start, (long long)(off.end - off.start) / 60, lost, back, need, need_back,
+           keepable, kept, shorter, changed, p1.shortage_minutes - p0->shortage_minutes,
+           fallback ? " (planned in full)" : "");
+    bf->lost += lost;
+    bf->backfilled += back;
+    bf->needed += need;
+    bf->needed_back += need_back;
+    bf->keepable += keepable;
+    bf->worked += worked;
+    bf->still += still;
+    bf->kept += kept;
+    bf->added_shortage += p1.shortage_minutes - p0->shortage_minutes;
+    bf->kept_shorter += shorter;
+    /* Whether a contract length fits beside the absence at all (the step aside). */
+    const struct contract *ct = &s->contracts[ag->contract];
+    int shortest = ct->n_lengths > 0 ? ct->shift_lengths_minutes[0] : 0;
+    for (int l = 1; l < ct->n_lengths; l++)
+        if (ct->shift_lengths_minutes[l] < shortest)
+            shortest = ct->shift_lengths_minutes[l];
+    sd_time side = a1 - a0 > b1 - b0 ? a1 - a0 : b1 - b0;
+    bf->part_fits += shortest > 0 && side >= (sd_time)shortest * 60;
     bf->others_changed += changed;
+    bf->fallbacks += fallback;
     bf->n++;
     plan_free(&p1);
     return 0;
 }
 
-static int absences(struct snapshot *s, const struct plan_params *pp, const struct plan *p0,
-                    int count, uint64_t seed, struct backfill *bf)
+/*
+ * `count` absences drawn from `seed`, each on its own published shift that
+ * starts between half an hour and `window` after the clock (the default
+ * window, 48 hours, is the daemon's freeze: today and tomorrow): min_hours to
+ * max_hours whole hours of it, starting on the half hour (the whole shift when it is
+ * shorter). Each is planned alone from the published plan p0 by pa (by pf
+ * when pa is a quick plan that is not possible).
+ */
+static int absences(struct snapshot *s, const struct plan_params *pa, const struct plan_params *pf,
+                    const struct plan *p0, int count, uint64_t seed, sd_time window, int min_hours,
+                    int max_hours, struct backfill *bf)
 {
     int rc = publish(s, p0);
     int *pick = malloc((size_t)(p0->n_shifts ? p0->n_shifts : 1) * sizeof *pick), n = 0;
@@ -393,25 +487,35 @@ static int absences(struct snapshot *s, const struct plan_params *pp, const stru
         return -ENOMEM;
     }
     for (int i = 0; i < p0->n_shifts; i++)
-        if (p0->shifts[i].start >= s->now + 3600 && p0->shifts[i].start < s->now + 4 * 86400)
+        if (p0->shifts[i].start >= s->now + 1800 && p0->shifts[i].start < s->now + window)
             pick[n++] = i;
     uint64_t rng = seed;
     for (int a = 0; a < count && n > 0 && rc == 0; a++) {
-        int k = pick[gen_splitmix64(&rng) % (uint64_t)n];
+        int x = (int)(gen_splitmix64(&rng) % (uint64_t)n), k = pick[x];
+        pick[x] = pick[--n]; /* each shift once */
         const struct planned_shift *sh = &p0->shifts[k];
         int len = (int)((sh->end - sh->start) / 60);
-        int want = 120 + 60 * (int)(gen_splitmix64(&rng) % 5);
+        int want =
+            60 * (min_hours + (int)(gen_splitmix64(&rng) % (uint64_t)(max_hours - min_hours + 1)));
         if (want > len)
             want = len;
         int slots = (len - want) / 30 + 1;
         sd_time from = sh->start + (sd_time)(gen_splitmix64(&rng) % (uint64_t)slots) * 1800;
-        rc = one_absence(s, pp, p0, k, (struct span){from, from + (sd_time)want * 60}, bf);
+        rc = one_absence(s, pa, pf, p0, k, (struct span){from, from + (sd_time)want * 60}, bf);
     }
     free(pick);
     free(s->published);
+    free(s->published_breaks);
     s->published = NULL;
+    s->published_breaks = NULL;
     s->n_published = 0;
+    s->n_published_breaks = 0;
     return rc;
+}
+
+static double pct(double part, double whole)
+{
+    return whole > 0 ? 100.0 * part / whole : 100.0;
 }
 
 int main(int argc, char **argv)
@@ -419,7 +523,10 @@ int main(int argc, char **argv)
     const char *conninfo = NULL, *clock = "2026-12-09T16:05:00Z";
     struct gen_site_params gp = {.agents = 0, .seed = 1};
     struct plan_params pp = {.threads = 1};
-    int days = 14, n_seeds = 0, n_absences = 0, freeze_hours = 48;
+    int days = 14, n_seeds = 0, n_absences = 0, freeze_hours = 48, absence_hours = 48;
+    int min_hours = 2, max_hours = 6;
+    long quick_iterations = -1;
+    bool absence_full = false;
     bool forced = false;
     int64_t site = 1;
     uint64_t seeds[MAX_SEEDS], absence_seed = 1;
@@ -435,7 +542,10 @@ int main(int argc, char **argv)
                                              {"absences", required_argument, NULL, 'a'},
                                              {"absence-seed", required_argument, NULL, 'A'},
                                              {"freeze-hours", required_argument, NULL, 'f'},
-                                             {"load", required_argument, NULL, 'L'},
+                                             {"absence-hours", required_argument, NULL, 'H'},
+                                             {"absence-length", required_argument, NULL, 'L'},
+                                             {"absence-plan", required_argument, NULL, 'P'},
+                                             {"quick-iterations", required_argument, NULL, 'q'},
                                              {"forced", no_argument, NULL, 'F'},
                                              {NULL, 0, NULL, 0}};
     int ch;
@@ -484,8 +594,25 @@ int main(int argc, char **argv)
         case 'f':
             freeze_hours = atoi(optarg);
             break;
+        case 'H':
+            absence_hours = atoi(optarg);
+            break;
         case 'L':
-            gp.load = atof(optarg);
+            if (sscanf(optarg, "%d-%d", &min_hours, &max_hours) != 2 || min_hours < 1 ||
+                max_hours < min_hours) {
+                fprintf(stderr, "bench_surplus: --absence-length wants hours like 2-6\n");
+                return 2;
+            }
+            break;
+        case 'P':
+            if (strcmp(optarg, "quick") != 0 && strcmp(optarg, "full") != 0) {
+                fprintf(stderr, "bench_surplus: --absence-plan is quick or full\n");
+                return 2;
+            }
+            absence_full = strcmp(optarg, "full") == 0;
+            break;
+        case 'q':
+            quick_iterations = atol(optarg);
             break;
         case 'F':
             forced = true;
@@ -542,12 +669,24 @@ int main(int argc, char **argv)
     double m_short[MAX_SEEDS], m_unfix[MAX_SEEDS], m_over[MAX_SEEDS], m_idle[MAX_SEEDS],
         m_goal[MAX_SEEDS];
     double m_goal10[MAX_SEEDS], m_fixgoal[MAX_SEEDS];
-    double m_hole[MAX_SEEDS], m_shift[MAX_SEEDS];
     double m_thin[MAX_SEEDS], m_sl[MAX_SEEDS], m_sl1[MAX_SEEDS], m_worked[MAX_SEEDS];
     double *med = calloc((size_t)(s.n_queues ? s.n_queues : 1), sizeof *med), gmed = 0;
     double m_gain[MAX_SEEDS];
     if (med == NULL)
         return 1;
+    double m_back[MAX_SEEDS], m_need[MAX_SEEDS], m_kept[MAX_SEEDS], m_still[MAX_SEEDS];
+    /* How the daemon plans one agent's change (runs.c): a quick plan of a tenth of the budget. */
+    struct plan_params pa = pp;
+    if (!absence_full) {
+        static const int64_t placeholder = 0; /* one_absence() names the agent */
+        pa.quick_agents = &placeholder;
+        pa.n_quick_agents = 1;
+        pa.threads = 1;
+        pa.iterations = quick_iterations >= 0 ? quick_iterations
+                        : pp.iterations > 0   ? (pp.iterations + 9) / 10
+                                              : 0;
+        pa.seconds = pa.iterations > 0 ? 0 : 0.1;
+    }
     for (int k = 0; k < n_seeds; k++) {
         struct plan p;
         pp.seed = seeds[k];
@@ -591,17 +730,24 @@ int main(int argc, char **argv)
         }
         if (n_absences > 0) {
             struct backfill bf = {0};
-            rc = absences(&s, &pp, &p, n_absences, absence_seed, &bf);
+            rc = absences(&s, &pa, &pp, &p, n_absences, absence_seed, (sd_time)absence_hours * 3600,
+                          min_hours, max_hours, &bf);
             if (rc < 0) {
                 fprintf(stderr, "bench_surplus: absences: %s\n", strerror(-rc));
                 return 1;
             }
-            m_hole[k] = bf.hole_needed > 0 ? 100 * bf.hole_covered / bf.hole_needed : 100;
-            m_shift[k] = bf.shift_needed > 0 ? 100 * bf.shift_covered / bf.shift_needed : 100;
-            printf("backfill seed=%llu absences %d hole_needed_min %.0f covered_pct %.1f "
-                   "shift_needed_min %.0f covered_pct %.1f kept_shorter %d others_changed %d\n",
-                   (unsigned long long)seeds[k], bf.n, bf.hole_needed, m_hole[k], bf.shift_needed,
-                   m_shift[k], bf.kept_shorter, bf.others_changed);
+            m_back[k] = pct(bf.backfilled, bf.lost);
+            m_need[k] = pct(bf.needed_back, bf.needed);
+            m_kept[k] = pct(bf.kept, bf.keepable);
+            m_still[k] = pct(bf.still, bf.worked);
+            printf("backfill seed=%llu plan %s absences %d lost_min %.0f backfilled_pct %.1f "
+                   "needed_min %.0f needed_backfilled_pct %.1f keepable_min %.0f kept_pct %.1f "
+                   "shift_min %.0f shift_covered_pct %.1f part_fits %d kept_shorter %d "
+                   "others_changed %d added_shortage_min %.0f planned_in_full %d\n",
+                   (unsigned long long)seeds[k], absence_full ? "full" : "quick", bf.n, bf.lost,
+                   m_back[k], bf.needed, m_need[k], bf.keepable, m_kept[k], bf.worked, m_still[k],
+                   bf.part_fits, bf.kept_shorter, bf.others_changed, bf.added_shortage,
+                   bf.fallbacks);
         }
         plan_free(&p);
     }
@@ -611,8 +757,10 @@ int main(int argc, char **argv)
            median(m_idle, n_seeds), median(m_goal, n_seeds), median(m_goal10, n_seeds),
            median(m_fixgoal, n_seeds));
     if (n_absences > 0)
-        printf(" backfill_hole_pct %.1f backfill_shift_pct %.1f", median(m_hole, n_seeds),
-               median(m_shift, n_seeds));
+        printf(
+            " backfilled_pct %.1f needed_backfilled_pct %.1f kept_pct %.1f shift_covered_pct %.1f",
+            median(m_back, n_seeds), median(m_need, n_seeds), median(m_kept, n_seeds),
+            median(m_still, n_seeds));
     if (forced)
         printf(" thin_pct %.1f high_gain_pct %.1f mean_sl %.4f mean_sl_one_missing %.4f "
                "worked_min %.0f",

@@ -8,7 +8,9 @@
 #   3. The console's pages on a 1,000-agent, 28-day site (tests/bench/console.sh).
 #   4. One agent's change to its feed (a time off; a new agent's week of
 #      availability), quick plans against full ones (change_latency.sh).
-#   5, 6 on request: BENCH_SCALE=1 (docs/scale.md), BENCH_SITES=1 (docs/sites.md).
+#   5. Absences on the demo: what 20 injected absences lose, keep and get backfilled,
+#      quick plans against full ones (bench_surplus --absences, docs/engine.md "Absences").
+#   6, 7 on request: BENCH_SCALE=1 (docs/scale.md), BENCH_SITES=1 (docs/sites.md).
 # Uses the demo data on a throwaway PostgreSQL under var/bench-pg.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -125,9 +127,22 @@ sh tests/bench/console.sh
 #    against the full plan of before (change_latency.sh).
 sh tests/bench/change_latency.sh
 
-# 5. Contact-centre scale (100 / 1,000 / 10,000 agents, 28 days) and the LP
+# 5. Absences on the demo, as of now (it was loaded relative to now): 20
+#    seeded absences of 2-6 hours on shifts of today and tomorrow, each planned
+#    as the daemon plans one agent's change (a quick plan), and in full.
+echo "== absences on the demo: backfill rate and kept share (docs/engine.md, Absences)"
+cc -std=c17 -O2 -D_GNU_SOURCE -Iinclude $(pkg-config --cflags libcjson libpq) \
+    -o "$work/bench_surplus" tests/bench/bench_surplus.c tests/bench/gen_site.c build/plain/libstaffd.a \
+    $(pkg-config --libs libpq libuv libcjson libical libh2o libsystemd libcrypto) -lglpk -lm -lpthread
+clock=$(psql -X -qAt -c "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
+for mode in quick full; do
+    "$work/bench_surplus" --db "dbname=staffd_bench" --clock "$clock" --iterations 20000 --threads 2 \
+        --seeds 1 --absences 20 --absence-seed 1 --absence-plan "$mode" | grep -E '^backfill'
+done
+
+# 6. Contact-centre scale (100 / 1,000 / 10,000 agents, 28 days) and the LP
 #    bound on the 100-agent site: long (about 20 minutes), so only on request.
-# 6. Sites and several daemons (tests/bench/sites.py, about 30 minutes, its
+# 7. Sites and several daemons (tests/bench/sites.py, about 30 minutes, its
 #    own PostgreSQL): failover and throughput with 1, 2, 3 daemons, on request.
 if [ "${BENCH_SITES:-0}" = 1 ]; then
     echo "== sites: failover and throughput with several daemons (docs/sites.md)"
