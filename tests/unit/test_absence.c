@@ -26,6 +26,7 @@
 #include "model.h"
 #include "roster.h"
 #include "rule_check.h"
+#include "roster_fixture.h"
 #include "testutil.h"
 
 #define DAY    86400LL
@@ -332,25 +333,7 @@ static void solve(struct af *f, const int64_t *quick, int n_quick, struct plan *
                                .quick_agents = quick,
                                .n_quick_agents = n_quick};
     assert_int_equal(roster_build(&f->s, &rp, p), 0);
-    char why[256] = "";
-    int rc = rule_check(&f->s, p->shifts, p->n_shifts, why, sizeof why);
-    if (rc != 0)
-        fail_msg("a rule is broken: %s", why);
-}
-
-static void release(struct plan *p)
-{
-    p->required = NULL; /* the fixture's */
-    plan_free(p);
-}
-
-/* Agent a's shift starting on engine-free day d (0 = Monday), or NULL. */
-static const struct planned_shift *shift_on(const struct plan *p, int a, int d)
-{
-    for (int k = 0; k < p->n_shifts; k++)
-        if (p->shifts[k].agent == a && (p->shifts[k].start - HS) / DAY == d)
-            return &p->shifts[k];
-    return NULL;
+    fixture_check_rules(&f->s, p);
 }
 
 static void test_frozen_shift_keeps_its_part(void **state)
@@ -371,27 +354,27 @@ static void test_frozen_shift_keeps_its_part(void **state)
     take_off(&f, 0, TUE + 9 * HOUR, TUE + 13 * HOUR);
     f.freeze_until = HS + 48 * HOUR;
     solve(&f, NULL, 0, &p);
-    const struct planned_shift *mine = shift_on(&p, 0, 1);
+    const struct planned_shift *mine = fixture_shift_on(&p, 0, HS, 1);
     assert_non_null(mine);
     assert_int_equal(mine->start, TUE + 13 * HOUR);
     assert_int_equal(mine->end, TUE + 17 * HOUR);
-    release(&p);
+    fixture_release(&p);
     /* Outside the freeze it is wished for, not fixed: the evening wins. */
     f.freeze_until = 0;
     solve(&f, NULL, 0, &p);
-    mine = shift_on(&p, 0, 1);
+    mine = fixture_shift_on(&p, 0, HS, 1);
     assert_non_null(mine);
     assert_int_not_equal(mine->start, TUE + 13 * HOUR);
-    release(&p);
+    fixture_release(&p);
     /* Demand 09:00-17:00 instead, outside the freeze: the part that was told wins a tie. */
     memset(f.required, 0, sizeof f.required);
     need(&f, 1, 9, 17, 1);
     solve(&f, NULL, 0, &p);
-    mine = shift_on(&p, 0, 1);
+    mine = fixture_shift_on(&p, 0, HS, 1);
     assert_non_null(mine);
     assert_int_equal(mine->start, TUE + 13 * HOUR);
     assert_int_equal(mine->end, TUE + 17 * HOUR);
-    release(&p);
+    fixture_release(&p);
 }
 
 /*
@@ -426,27 +409,28 @@ static void test_frozen_shift_grows_into_the_hole(void **state)
      */
     backfill_site(&f, 2, 4);
     solve(&f, NULL, 0, &p);
-    const struct planned_shift *ana = shift_on(&p, 0, 1), *bo = shift_on(&p, 1, 1);
+    const struct planned_shift *ana = fixture_shift_on(&p, 0, HS, 1),
+                               *bo = fixture_shift_on(&p, 1, HS, 1);
     assert_non_null(ana);
     assert_int_equal(ana->start, TUE + 9 * HOUR);
     assert_int_equal(ana->end, TUE + 13 * HOUR);
     assert_non_null(bo);
     assert_int_equal(bo->start, TUE + 9 * HOUR);
     assert_int_equal(bo->end, TUE + 17 * HOUR);
-    release(&p);
+    fixture_release(&p);
     /*
      * The quick plan of Ana's change finds Bo (the only one who can fill it)
      * and does the same.
      */
     int64_t ana_id = f.ag[0].id;
     solve(&f, &ana_id, 1, &p);
-    ana = shift_on(&p, 0, 1);
-    bo = shift_on(&p, 1, 1);
+    ana = fixture_shift_on(&p, 0, HS, 1);
+    bo = fixture_shift_on(&p, 1, HS, 1);
     assert_non_null(ana);
     assert_int_equal(ana->end, TUE + 13 * HOUR);
     assert_non_null(bo);
     assert_int_equal(bo->end, TUE + 17 * HOUR);
-    release(&p);
+    fixture_release(&p);
 }
 
 static void test_backfill_respects_the_change_cost(void **state)
@@ -461,26 +445,26 @@ static void test_backfill_respects_the_change_cost(void **state)
      */
     backfill_site(&f, 1, 0.5);
     solve(&f, NULL, 0, &p);
-    const struct planned_shift *bo = shift_on(&p, 1, 1);
+    const struct planned_shift *bo = fixture_shift_on(&p, 1, HS, 1);
     assert_non_null(bo);
     assert_int_equal(bo->start, TUE + 9 * HOUR);
     assert_int_equal(bo->end, TUE + 13 * HOUR);
-    release(&p);
+    fixture_release(&p);
     /* One needed 13:00-15:00: 8 cells (8, less 0.8 idle) are worth it. */
     backfill_site(&f, 1, 2);
     solve(&f, NULL, 0, &p);
-    bo = shift_on(&p, 1, 1);
+    bo = fixture_shift_on(&p, 1, HS, 1);
     assert_non_null(bo);
     assert_int_equal(bo->end, TUE + 17 * HOUR);
-    release(&p);
+    fixture_release(&p);
     /* Bo's weekly maximum reached by his 4 hours (a rule, not a cost): nothing grows. */
     backfill_site(&f, 2, 4);
     f.c.max_minutes_per_week = 240;
     solve(&f, NULL, 0, &p);
-    bo = shift_on(&p, 1, 1);
+    bo = fixture_shift_on(&p, 1, HS, 1);
     assert_non_null(bo);
     assert_int_equal(bo->end, TUE + 13 * HOUR);
-    release(&p);
+    fixture_release(&p);
 }
 
 static void test_day_off_backfills_the_hole(void **state)
@@ -506,21 +490,22 @@ static void test_day_off_backfills_the_hole(void **state)
     publish(&f, 2, TUE + DAY + 9 * HOUR, TUE + DAY + 17 * HOUR);
     need(&f, 2, 9, 17, 2);
     solve(&f, NULL, 0, &p);
-    const struct planned_shift *bo = shift_on(&p, 1, 1), *cy = shift_on(&p, 2, 1);
+    const struct planned_shift *bo = fixture_shift_on(&p, 1, HS, 1),
+                               *cy = fixture_shift_on(&p, 2, HS, 1);
     assert_non_null(bo);
     assert_int_equal(bo->end, TUE + 13 * HOUR);
     assert_non_null(cy);
     assert_int_equal(cy->start, TUE + 13 * HOUR);
     assert_int_equal(cy->end, TUE + 17 * HOUR);
-    release(&p);
+    fixture_release(&p);
     /* The quick plan of Ana's change does the same. */
     int64_t ana_id = f.ag[0].id;
     solve(&f, &ana_id, 1, &p);
-    cy = shift_on(&p, 2, 1);
+    cy = fixture_shift_on(&p, 2, HS, 1);
     assert_non_null(cy);
     assert_int_equal(cy->start, TUE + 13 * HOUR);
     assert_int_equal(cy->end, TUE + 17 * HOUR);
-    release(&p);
+    fixture_release(&p);
 }
 
 static void test_greedy_keeps_the_part_too(void **state)
@@ -537,11 +522,11 @@ static void test_greedy_keeps_the_part_too(void **state)
     p.required = f.required;
     struct greedy_params gp = {.seed = 1, .freeze_until = HS + 48 * HOUR};
     assert_int_equal(greedy_build(&f.s, &gp, &p), 0);
-    const struct planned_shift *mine = shift_on(&p, 0, 1);
+    const struct planned_shift *mine = fixture_shift_on(&p, 0, HS, 1);
     assert_non_null(mine);
     assert_int_equal(mine->start, TUE + 13 * HOUR);
     assert_int_equal(mine->end, TUE + 17 * HOUR);
-    release(&p);
+    fixture_release(&p);
 }
 
 int main(void)

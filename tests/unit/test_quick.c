@@ -23,6 +23,7 @@
 #include "model.h"
 #include "roster.h"
 #include "rule_check.h"
+#include "roster_fixture.h"
 #include "testutil.h"
 
 #define DAY    86400LL
@@ -118,16 +119,7 @@ static void build(struct qf *f, const int64_t *quick, int n_quick, bool improve_
                                .n_quick_agents = n_quick,
                                .improve_only = improve_only};
     assert_int_equal(roster_build(&f->s, &rp, p), 0);
-    char why[256] = "";
-    int rc = rule_check(&f->s, p->shifts, p->n_shifts, why, sizeof why);
-    if (rc != 0)
-        fail_msg("a rule is broken: %s", why);
-}
-
-static void release(struct plan *p)
-{
-    p->required = NULL; /* the fixture's */
-    plan_free(p);
+    fixture_check_rules(&f->s, p);
 }
 
 /* The plan becomes the published roster. */
@@ -212,9 +204,9 @@ static void test_quick_moves_only_the_neighbourhood(void **state)
     for (int k = 0; k < quick.n_shifts; k++)
         assert_true(planned(&again, quick.shifts[k].agent, quick.shifts[k].start,
                             quick.shifts[k].end, quick.shifts[k].queue));
-    release(&again);
-    release(&quick);
-    release(&full);
+    fixture_release(&again);
+    fixture_release(&quick);
+    fixture_release(&full);
     free(f);
 }
 
@@ -233,8 +225,8 @@ static void test_quick_without_hole_touches_only_the_agent(void **state)
     for (int a = 0; a < NAG; a++)
         if (a != 4)
             assert_true(unchanged(f, &quick, a, -1));
-    release(&quick);
-    release(&full);
+    fixture_release(&quick);
+    fixture_release(&full);
     free(f);
 }
 
@@ -251,8 +243,8 @@ static void test_improve_only_keeps_a_good_roster(void **state)
     /* The roster just planned is as good as any the same search finds from it. */
     for (int a = 0; a < NAG; a++)
         assert_true(unchanged(f, &again, a, -1));
-    release(&again);
-    release(&full);
+    fixture_release(&again);
+    fixture_release(&full);
     free(f);
 }
 

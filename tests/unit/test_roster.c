@@ -24,6 +24,7 @@
 #include "plan.h"
 #include "roster.h"
 #include "rule_check.h"
+#include "roster_fixture.h"
 #include "testutil.h"
 
 #define DAY    86400LL
@@ -131,25 +132,7 @@ static void solve(struct rf *f, uint64_t seed, struct plan *p)
     struct roster_params rp = {
         .seed = seed, .iterations = 3000, .threads = 1, .freeze_until = f->freeze_until};
     assert_int_equal(roster_build(&f->s, &rp, p), 0);
-    char why[256] = "";
-    int rc = rule_check(&f->s, p->shifts, p->n_shifts, why, sizeof why);
-    if (rc != 0)
-        fail_msg("a rule is broken: %s", why);
-}
-
-static void release(struct plan *p)
-{
-    p->required = NULL; /* the fixture's */
-    plan_free(p);
-}
-
-/* The shift agent a works on day d (0 = Monday), or NULL. */
-static const struct planned_shift *shift_on(const struct plan *p, int a, int d)
-{
-    for (int i = 0; i < p->n_shifts; i++)
-        if (p->shifts[i].agent == a && (p->shifts[i].start - HS) / DAY == d)
-            return &p->shifts[i];
-    return NULL;
+    fixture_check_rules(&f->s, p);
 }
 
 static int shifts_of(const struct plan *p, int a)
@@ -171,13 +154,13 @@ static void test_avoid_mondays(void **state)
             need(&f, 0, 9, 17, 1);
             add_pref(&f, avoider, 1, INT32_MIN, -1, -1, true, 1);
             solve(&f, seed, &p);
-            const struct planned_shift *mine = shift_on(&p, avoider, 0);
-            const struct planned_shift *other = shift_on(&p, 1 - avoider, 0);
+            const struct planned_shift *mine = fixture_shift_on(&p, avoider, HS, 0);
+            const struct planned_shift *other = fixture_shift_on(&p, 1 - avoider, HS, 0);
             assert_null(mine);
             assert_non_null(other);
             assert_int_equal(other->start, HS + 9 * 3600);
             assert_int_equal(other->end, HS + 17 * 3600);
-            release(&p);
+            fixture_release(&p);
         }
     }
 }
@@ -194,8 +177,8 @@ static void test_avoid_monday_yields_when_nobody_else_can(void **state)
     f.ag[1].n_windows = 6;
     f.ag[1].windows = &f.win[1][1]; /* Tuesday to Sunday */
     solve(&f, 1, &p);
-    assert_non_null(shift_on(&p, 0, 0));
-    release(&p);
+    assert_non_null(fixture_shift_on(&p, 0, HS, 0));
+    fixture_release(&p);
 }
 
 static void test_prefer_evening_gets_evening(void **state)
@@ -210,13 +193,13 @@ static void test_prefer_evening_gets_evening(void **state)
             need(&f, 0, 18, 22, 1);
             add_pref(&f, fan, 1, INT32_MIN, 17, 23, false, 1);
             solve(&f, seed, &p);
-            const struct planned_shift *eve = shift_on(&p, fan, 0);
-            const struct planned_shift *morning = shift_on(&p, 1 - fan, 0);
+            const struct planned_shift *eve = fixture_shift_on(&p, fan, HS, 0);
+            const struct planned_shift *morning = fixture_shift_on(&p, 1 - fan, HS, 0);
             assert_non_null(eve);
             assert_non_null(morning);
             assert_int_equal(eve->start, HS + 18 * 3600);
             assert_int_equal(morning->start, HS + 9 * 3600);
-            release(&p);
+            fixture_release(&p);
         }
     }
 }
@@ -237,13 +220,13 @@ static void test_avoid_window_and_prefer_date(void **state)
         need(&f, 1, 10, 14, 1);
         add_pref(&f, 1, 0, MONDAY + 1, -1, -1, false, 2);
         solve(&f, seed, &p);
-        assert_non_null(shift_on(&p, 0, 0));
-        assert_int_equal(shift_on(&p, 0, 0)->start, HS + 18 * 3600);
-        assert_non_null(shift_on(&p, 1, 0));
-        assert_int_equal(shift_on(&p, 1, 0)->start, HS + 9 * 3600);
-        assert_non_null(shift_on(&p, 1, 1));
-        assert_null(shift_on(&p, 0, 1));
-        release(&p);
+        assert_non_null(fixture_shift_on(&p, 0, HS, 0));
+        assert_int_equal(fixture_shift_on(&p, 0, HS, 0)->start, HS + 18 * 3600);
+        assert_non_null(fixture_shift_on(&p, 1, HS, 0));
+        assert_int_equal(fixture_shift_on(&p, 1, HS, 0)->start, HS + 9 * 3600);
+        assert_non_null(fixture_shift_on(&p, 1, HS, 1));
+        assert_null(fixture_shift_on(&p, 0, HS, 1));
+        fixture_release(&p);
     }
 }
 
@@ -261,7 +244,7 @@ static void test_fair_share_of_hours(void **state)
         assert_int_equal(p.n_shifts, 4);
         assert_int_equal(shifts_of(&p, 0), 2);
         assert_int_equal(shifts_of(&p, 1), 2);
-        release(&p);
+        fixture_release(&p);
     }
 }
 
@@ -282,9 +265,9 @@ static void test_no_idle_day_for_a_quarter_hour(void **state)
             need(&f, d, 9, 17, 1);
         solve(&f, seed, &p);
         assert_int_equal(p.n_shifts, 3);
-        assert_null(shift_on(&p, 0, 0));
-        assert_null(shift_on(&p, 1, 0));
-        release(&p);
+        assert_null(fixture_shift_on(&p, 0, HS, 0));
+        assert_null(fixture_shift_on(&p, 1, HS, 0));
+        fixture_release(&p);
     }
 }
 
@@ -300,9 +283,9 @@ static void test_weekends_to_whoever_had_fewer(void **state)
             need(&f, 1, 9, 17, 1); /* and Tuesday, so both may work */
             f.ag[busy].recent_weekend_shifts = 6;
             solve(&f, seed, &p);
-            assert_null(shift_on(&p, busy, 5));
-            assert_non_null(shift_on(&p, 1 - busy, 5));
-            release(&p);
+            assert_null(fixture_shift_on(&p, busy, HS, 5));
+            assert_non_null(fixture_shift_on(&p, 1 - busy, HS, 5));
+            fixture_release(&p);
         }
     }
 }
@@ -355,7 +338,7 @@ static void test_breaks_after_the_search(void **state)
             lunch[nl++] = p.breaks[i].start;
     assert_int_equal(nl, 2);
     assert_int_not_equal(lunch[0], lunch[1]);
-    release(&p);
+    fixture_release(&p);
 }
 
 static void test_unreachable_minimum_relaxed_and_named(void **state)
@@ -375,9 +358,9 @@ static void test_unreachable_minimum_relaxed_and_named(void **state)
     assert_string_equal(p.warnings[0].key, "id=1");
     assert_non_null(strstr(p.warnings[0].message, "Ana"));
     assert_non_null(strstr(p.warnings[0].message, "1200"));
-    assert_non_null(shift_on(&p, 0, 0));
+    assert_non_null(fixture_shift_on(&p, 0, HS, 0));
     assert_ge(shifts_of(&p, 1) * 480, 1200);
-    release(&p);
+    fixture_release(&p);
 }
 
 static void test_freeze_keeps_published_unless_unavailable(void **state)
@@ -400,27 +383,27 @@ static void test_freeze_keeps_published_unless_unavailable(void **state)
     f.s.n_published = 1;
     /* Without a freeze the gain is worth the change: the shift moves to the evening. */
     solve(&f, 1, &p);
-    const struct planned_shift *mine = shift_on(&p, 0, 1);
+    const struct planned_shift *mine = fixture_shift_on(&p, 0, HS, 1);
     assert_non_null(mine);
     assert_int_equal(mine->start, HS + DAY + 15 * 3600);
-    release(&p);
+    fixture_release(&p);
     /* Inside a 48-hour freeze it stands. */
     f.freeze_until = HS + 48 * 3600;
     solve(&f, 1, &p);
-    mine = shift_on(&p, 0, 1);
+    mine = fixture_shift_on(&p, 0, HS, 1);
     assert_non_null(mine);
     assert_int_equal(mine->start, pub.start);
     assert_int_equal(mine->end, pub.end);
-    release(&p);
+    fixture_release(&p);
     /* Frozen, but Ana became unavailable that morning (time off): it goes. */
     struct span off = {HS + DAY + 10 * 3600, HS + DAY + 11 * 3600};
     f.ag[0].time_off = &off;
     f.ag[0].n_time_off = 1;
     solve(&f, 1, &p);
-    mine = shift_on(&p, 0, 1);
+    mine = fixture_shift_on(&p, 0, HS, 1);
     if (mine != NULL)
         assert_int_not_equal(mine->start, pub.start);
-    release(&p);
+    fixture_release(&p);
 }
 
 /* A voice queue the staffing model can size: 80 % in 20 s, 30 % shrinkage. */
@@ -447,10 +430,7 @@ static void plan_site(struct rf *f, uint64_t seed, struct plan *p)
 {
     struct plan_params pp = {.seed = seed, .iterations = 3000, .threads = 1};
     assert_int_equal(plan_run(&f->s, &pp, p), 0);
-    char why[256] = "";
-    int rc = rule_check(&f->s, p->shifts, p->n_shifts, why, sizeof why);
-    if (rc != 0)
-        fail_msg("a rule is broken: %s", why);
+    fixture_check_rules(&f->s, p);
 }
 
 /* Agents required on day d at hour h. */
@@ -534,8 +514,8 @@ static void test_deterministic(void **state)
         assert_int_equal(p1.breaks[i].shift, p2.breaks[i].shift);
     }
     assert_memory_equal(p1.scheduled, p2.scheduled, NCELLS * sizeof *p1.scheduled);
-    release(&p1);
-    release(&p2);
+    fixture_release(&p1);
+    fixture_release(&p2);
 }
 
 int main(void)

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * roster_fixture.h — what the roster tests (test_roster.c, test_quick.c,
+ * test_absence.c) share about a plan once built: its rules checked by the
+ * independent checker, its release when the fixture owns `required`, and
+ * the shift an agent works on a day. Include after <cmocka.h>.
+ */
+#ifndef STAFFD_ROSTER_FIXTURE_H
+#define STAFFD_ROSTER_FIXTURE_H
+
+#include "model.h"
+#include "rule_check.h"
+
+/* Fails the test, naming the rule, when plan p breaks one on snapshot s. */
+static inline void fixture_check_rules(const struct snapshot *s, const struct plan *p)
+{
+    char why[256] = "";
+    int rc = rule_check(s, p->shifts, p->n_shifts, why, sizeof why);
+    if (rc != 0)
+        fail_msg("a rule is broken: %s", why);
+}
+
+/* Frees a plan whose `required` is the fixture's. */
+static inline void fixture_release(struct plan *p)
+{
+    p->required = NULL;
+    plan_free(p);
+}
+
+/* Agent a's shift starting on day d (counted from day0, 0:00 UTC), or NULL. */
+static inline const struct planned_shift *fixture_shift_on(const struct plan *p, int a,
+                                                           sd_time day0, int d)
+{
+    for (int k = 0; k < p->n_shifts; k++)
+        if (p->shifts[k].agent == a && (p->shifts[k].start - day0) / 86400 == d)
+            return &p->shifts[k];
+    return NULL;
+}
+
+#endif
