@@ -9,8 +9,8 @@
  * steps until the iteration budget, the clock, a cancel or a proof ends it.
  * With P->lp_share the last thread starts from a roster dived from the LP
  * relaxation (colgen.h) and branches and prices from the best roster of any
- * thread, or solves the LP by windows where its root is too slow; late in
- * the run it recombines every thread's best (and the other threads' segment
+ * thread, and solves the LP by windows where its root or that tree is too
+ * slow; late in the run it recombines every thread's best (and the other threads' segment
  * bests) with the LP's columns by branch and bound. A roster that branch
  * and price proves optimal ends every thread at once.
  *
@@ -45,13 +45,17 @@
 #define SEGMENT         0.075
 #define SEGMENTS_END    0.7  /* the recombination comes at 0.75 */
 #define RECOMBINE_MIP   0.05 /* of the run for branch and bound over the pool */
+#define RECOMBINE_AT    0.75
 /*
  * The LP thread's first branch and price, from its dive or the best roster
- * of any thread, ends at this share of the run; if it has not proved a
- * roster optimal by then, the thread anneals and tries again after the
- * recombination with a better roster to cut the tree with.
+ * of any thread, ends at this share of the run, and gets at most
+ * BRANCH_EARLY_MAX of it: where the tree over the whole horizon closes, it
+ * closed within 1.5 s on 1-12 (5, 6, 10, 11), and where it does not, trees
+ * over windows of the horizon pay at once (lp_windows). If it has not
+ * proved a roster optimal, the thread goes on by windows and recombines.
  */
 #define BRANCH_EARLY_END 0.5
+#define BRANCH_EARLY_MAX 0.1
 
 /* The LP thread takes roster (better than its best) as its current one. */
 static int adopt_roster(struct search *S, const int *roster)
@@ -180,14 +184,24 @@ static int lp_start(struct search *S)
         return rc;
     S->cur_cost = rep.objective;
     search_note_best(S);
-    rc = lp_branch(S, BRANCH_EARLY_END);
+    double now = P->seconds > 0 ? search_now(S, ENGINE_PHASE_BRANCH) / P->seconds : 0;
+    rc = lp_branch(S, fmin(BRANCH_EARLY_END, now + BRANCH_EARLY_MAX));
+    /*
+     * Not proved: the tree over the whole horizon is too big for now, but
+     * trees over windows of it are not, and the master has the root's
+     * columns. Windows until the recombination, then the thread anneals.
+     */
+    if (rc == 0 && S->cg && P->seconds > 0 && !P->no_branch && !atomic_load(S->optimal) &&
+        !S->cancelled)
+        S->windows = true;
     return rc < 0 ? rc : 1;
 }
 
 /*
- * Where the LP root does not converge in time (instances 8 and 12: 20-42 s
- * and 9 s), the LP thread solves it by windows instead: the best roster of
- * any thread with every agent-day outside WINDOW days fixed, and branch and
+ * Where the LP root does not converge in time (instance 12 and, under
+ * load, 8), or the tree over the whole horizon does not close within
+ * BRANCH_EARLY_MAX (7, 8, 9), the LP thread solves it by windows: the best
+ * roster of any thread with every agent-day outside WINDOW days fixed, and branch and
  * price (colgen_branch_window) over the rest, which finds the best roster
  * that differs only inside the window, or proves there is none. Windows
  * step by a week over the horizon; when a whole pass improves nothing, the
@@ -206,21 +220,30 @@ static int lp_windows(struct search *S)
     int D = I->D, rc = 0;
     size_t ad = (size_t)I->A * (size_t)D;
     struct colgen_params cp = {.elsewhere = S->best_any, .cancel = P->cancel, .clock = S->clk};
+    /*
+     * After an unproved branch (lp_start), on its master: until the
+     * recombination, which keeps the master, and after it to the end.
+     */
+    bool own = S->cg == NULL;
+    double end = (own || S->recombined ? 1 : RECOMBINE_AT) * P->seconds;
     int *start = malloc(ad * sizeof *start);
     if (start == NULL)
         return -ENOMEM;
-    rc = colgen_new(I, &cp, &S->cg);
+    if (own)
+        rc = colgen_new(I, &cp, &S->cg);
     if (rc == -EDOM || rc == -ERANGE) {
         rc = 0; /* an agent without a first horizon (or none found in memory): search on */
         goto out;
     }
-    bool paid = false; /* some window improved the roster */
-    for (int w = WINDOW_DAYS; rc == 0; w += WINDOW_STEP) {
+    bool paid = S->windows_paid; /* some window improved the roster (before a recombination too) */
+    /* After the recombination, from the width reached before it. */
+    for (int w = S->window_days > 0 ? S->window_days : WINDOW_DAYS; rc == 0; w += WINDOW_STEP) {
         int len = w < D ? w : D;
+        S->window_days = w;
         bool better = false;
         for (int d0 = 0; rc == 0; d0 += WINDOW_STEP) {
             int d1 = d0 + len - 1 < D ? d0 + len - 1 : D - 1;
-            double left = P->seconds - search_now(S, ENGINE_PHASE_WINDOW);
+            double left = end - search_now(S, ENGINE_PHASE_WINDOW);
             if (left < 0.05 || search_should_stop(S))
                 goto out;
             best_of_all(S, start);
@@ -236,7 +259,7 @@ static int lp_windows(struct search *S)
                 goto out;
             }
             if (rc == 1) {
-                better = paid = true;
+                better = paid = S->windows_paid = true;
                 rc = obj < S->best_cost - 1e-9 ? adopt_roster(S, start) : 0;
             } else if (rc == 0 && proved && len == D) {
                 atomic_store(S->optimal, true); /* the whole horizon's tree, exhausted */
@@ -259,8 +282,10 @@ static int lp_windows(struct search *S)
     }
 out:
     free(start);
-    colgen_free(S->cg);
-    S->cg = NULL;
+    if (own || S->recombined) {
+        colgen_free(S->cg);
+        S->cg = NULL;
+    }
     return rc;
 }
 
@@ -298,13 +323,23 @@ static int recombine(struct search *S)
         rc = adopt_roster(S, choice);
     if (rc < 0)
         goto out;
-    /* Then from the best roster of any thread (a thread's best is as good as its segments'). */
-    rc = lp_branch(S, 1);
+    /*
+     * Then from the best roster of any thread (a thread's best is as good
+     * as its segments'): by windows where they paid before (they grow to
+     * the whole horizon, which proves as the whole tree does), else by one
+     * tree over the horizon.
+     */
+    if (S->windows_paid)
+        S->windows = true;
+    else
+        rc = lp_branch(S, 1);
 out:
     free(ros);
     free(choice);
-    colgen_free(S->cg);
-    S->cg = NULL;
+    if (!S->windows) {
+        colgen_free(S->cg);
+        S->cg = NULL;
+    }
     return rc < 0 ? rc : 0;
 }
 
@@ -412,7 +447,7 @@ static void search_main(struct search *S)
         if (S->windows) {
             S->windows = false;
             rc = lp_windows(S);
-        } else if (S->cg && !S->recombined && S->P->seconds > 0 && prog >= 0.75) {
+        } else if (S->cg && !S->recombined && S->P->seconds > 0 && prog >= RECOMBINE_AT) {
             S->recombined = true;
             rc = recombine(S);
         } else {

@@ -68,9 +68,11 @@ struct search {
     /* The LP thread: its master, kept for one recombination late in the run. */
     struct colgen *cg;
     bool recombined;
-    bool windows; /* the LP thread solves the LP by windows (lp_windows) */
-    int pooled;   /* rosters the recombination had */
-    long nodes;   /* branch and price nodes */
+    bool windows;      /* the LP thread solves the LP by windows (lp_windows) */
+    bool windows_paid; /* ... and some window improved the roster */
+    int window_days;   /* ... the width they had reached (0: none yet) */
+    int pooled;        /* rosters the recombination had */
+    long nodes;        /* branch and price nodes */
     int *snap; /* [(RECOMBINE_SNAPS + 1) * A * D]: bests of finished segments, then the current */
     int n_snap;
     double seg_cost;          /* best of the current segment */
