@@ -536,6 +536,7 @@ static void health_gather(struct daemon *d, struct health_input *in)
     if (d->http != NULL)
         http_get_stats(d->http, &in->http);
     in->feeds = feeds_count(d->feeds);
+    in->feeds_loading = !feeds_ready(d->feeds);
     in->pending_limit_ms = PENDING_LIMIT_MS + (uint64_t)d->cfg.max_debounce_ms +
                            (uint64_t)(2000 * d->cfg.plan_seconds);
 }

@@ -70,6 +70,7 @@ struct feeds {
     struct token_entry *tokens;
     int n_tokens;
     bool tokens_loaded; /* the tokens have been read once: an unknown one is unknown */
+    bool rendered;      /* a full render is installed: every live token's feed is here */
 };
 
 struct feeds_batch {
@@ -325,6 +326,7 @@ int feeds_install(struct feeds *f, struct feeds_batch *b, int full)
     free(f->feeds);
     f->feeds = m;
     f->n_feeds = k;
+    f->rendered |= full != 0;
     free(b->v);
     free(b);
     return changed;
@@ -395,6 +397,11 @@ int feeds_lookup(const struct feeds *f, const char *token, size_t len, struct fe
     out->etag = e->etag;
     out->last_modified = e->last_modified;
     return 0;
+}
+
+bool feeds_ready(const struct feeds *f)
+{
+    return f->tokens_loaded && f->rendered;
 }
 
 int feeds_count(const struct feeds *f)

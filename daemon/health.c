@@ -44,6 +44,9 @@ int health_reasons(const struct health_input *in, char reasons[][192], int max)
                         "site %s: a change heard %llu s ago has not been planned", s->name,
                         (unsigned long long)(s->waiting_ms / 1000));
     }
+    if (in->feeds_loading && n < max)
+        snprintf(reasons[n++], 192,
+                 "the calendar feeds are still loading; feed URLs answer 503 until they are");
     if (in->runs.unheard && n < max)
         snprintf(reasons[n++], 192,
                  "changes were committed without a notification reaching staffd; re-planning");

@@ -20,6 +20,7 @@
 #define STAFFD_FEEDS_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,6 +73,11 @@ int feeds_revoke(struct feeds *f, const char *hex) STAFFD_MUSTCHECK;
  */
 int feeds_lookup(const struct feeds *f, const char *token, size_t len,
                  struct feeds_rendered *out) STAFFD_MUSTCHECK;
+/*
+ * The tokens have been read and a full render installed since the start:
+ * from then on a lookup answers -EAGAIN only for a feed rendered since.
+ */
+bool feeds_ready(const struct feeds *f);
 int feeds_count(const struct feeds *f);
 int feeds_token_count(const struct feeds *f);
 

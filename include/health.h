@@ -34,6 +34,8 @@ struct health_input {
     struct leader_stats leader;
     struct http_stats http;
     int feeds;
+    /* The feed cache is not filled yet (feeds_ready): feed URLs answer 503 until it is. */
+    bool feeds_loading;
     /* A change waiting this long (ms) without a plan is a reason to say "degraded". */
     uint64_t pending_limit_ms;
 };

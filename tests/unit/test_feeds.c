@@ -315,6 +315,7 @@ static void test_lookup_before_anything_is_loaded(void **state)
     /* Nothing read yet: it cannot say the token is unknown. */
     assert_int_equal(feeds_lookup(f, TOKEN, strlen(TOKEN), &out), -EAGAIN);
     assert_null(out.body);
+    assert_false(feeds_ready(f));
     feeds_free(f);
 }
 
@@ -328,6 +329,7 @@ static void test_lookup_with_tokens_but_no_feed_rendered(void **state)
     /* A live token whose feed is not rendered yet: not "gone" either. */
     assert_int_equal(feeds_lookup(f, TOKEN, strlen(TOKEN), &out), -EAGAIN);
     assert_int_equal(feeds_lookup(f, "other", 5, &out), -ENOENT);
+    assert_false(feeds_ready(f)); /* /healthz says so (health.c) */
     feeds_free(f);
 }
 
@@ -351,7 +353,9 @@ static void test_lookup_after_render(void **state)
     set(r, 0, 10, NULL);
     assert_int_equal(feeds_render(r, &b), 0);
     PQclear(r);
+    assert_false(feeds_ready(f));
     assert_int_equal(feeds_install(f, b, 1), 1);
+    assert_true(feeds_ready(f));
     assert_int_equal(feeds_lookup(f, TOKEN, strlen(TOKEN), &out), 0);
     assert_non_null(out.body);
     assert_non_null(strstr(out.body, "BEGIN:VCALENDAR"));
