@@ -1,15 +1,46 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * roster_fixture.h — what the roster tests (test_roster.c, test_quick.c,
- * test_absence.c) share about a plan once built: its rules checked by the
+ * test_absence.c) share: the contract and the weekly availability their
+ * sites are built from; about a plan once built, its rules checked by the
  * independent checker, its release when the fixture owns `required`, and
  * the shift an agent works on a day. Include after <cmocka.h>.
  */
 #ifndef STAFFD_ROSTER_FIXTURE_H
 #define STAFFD_ROSTER_FIXTURE_H
 
+#include <stdint.h>
+
 #include "model.h"
 #include "rule_check.h"
+
+/*
+ * The roster tests' contract: 40 h and 5 days a week, at most 5 in a row,
+ * 11 h of rest, starts on the hour, shifts of the given lengths.
+ */
+static inline struct contract fixture_contract(int *lengths, int n_lengths)
+{
+    return (struct contract){.id = 1,
+                             .name = (char *)"c",
+                             .max_minutes_per_week = 2400,
+                             .max_days_per_week = 5,
+                             .max_consecutive_days = 5,
+                             .min_rest_minutes = 660,
+                             .shift_start_step_minutes = 60,
+                             .n_lengths = n_lengths,
+                             .shift_lengths_minutes = lengths};
+}
+
+/* Availability every weekday from `from` to `to` (minutes of the local day), always valid. */
+static inline void fixture_week(struct window w[7], int from, int to)
+{
+    for (int d = 0; d < 7; d++)
+        w[d] = (struct window){.weekday = d + 1,
+                               .start_min = from,
+                               .end_min = to,
+                               .valid_from = INT32_MIN,
+                               .valid_until = INT32_MAX};
+}
 
 /* Fails the test, naming the rule, when plan p breaks one on snapshot s. */
 static inline void fixture_check_rules(const struct snapshot *s, const struct plan *p)

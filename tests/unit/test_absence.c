@@ -68,22 +68,9 @@ static void af_init(struct af *f)
     f->q = (struct queue){.id = 1, .name = (char *)"q", .concurrency = 1};
     f->lengths[0] = 480;
     f->lengths[1] = 240;
-    f->c = (struct contract){.id = 1,
-                             .name = (char *)"c",
-                             .max_minutes_per_week = 2400,
-                             .max_days_per_week = 5,
-                             .max_consecutive_days = 5,
-                             .min_rest_minutes = 660,
-                             .shift_start_step_minutes = 60,
-                             .n_lengths = 2,
-                             .shift_lengths_minutes = f->lengths};
+    f->c = fixture_contract(f->lengths, 2);
     for (int a = 0; a < NAG; a++) {
-        for (int d = 0; d < 7; d++)
-            f->win[a][d] = (struct window){.weekday = d + 1,
-                                           .start_min = 8 * 60,
-                                           .end_min = 23 * 60,
-                                           .valid_from = INT32_MIN,
-                                           .valid_until = INT32_MAX};
+        fixture_week(f->win[a], 8 * 60, 23 * 60);
         f->ag[a] = (struct agent){.id = 100 + a,
                                   .name = (char *)"agent",
                                   .n_skills = 1,

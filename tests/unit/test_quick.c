@@ -62,22 +62,9 @@ static void qf_init(struct qf *f)
         f->skills[q] = q;
     }
     f->lengths[0] = 480;
-    f->c = (struct contract){.id = 1,
-                             .name = (char *)"c",
-                             .max_minutes_per_week = 2400,
-                             .max_days_per_week = 5,
-                             .max_consecutive_days = 5,
-                             .min_rest_minutes = 660,
-                             .shift_start_step_minutes = 60,
-                             .n_lengths = 1,
-                             .shift_lengths_minutes = f->lengths};
+    f->c = fixture_contract(f->lengths, 1);
     for (int a = 0; a < NAG; a++) {
-        for (int d = 0; d < 7; d++)
-            f->win[a][d] = (struct window){.weekday = d + 1,
-                                           .start_min = 7 * 60,
-                                           .end_min = 23 * 60,
-                                           .valid_from = INT32_MIN,
-                                           .valid_until = INT32_MAX};
+        fixture_week(f->win[a], 7 * 60, 23 * 60);
         f->ag[a] = (struct agent){.id = 100 + a,
                                   .name = (char *)"agent",
                                   .n_skills = 1,

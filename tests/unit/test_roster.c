@@ -61,23 +61,10 @@ static void rf_init(struct rf *f, int length)
     f->tz = (struct tz_table){.name = (char *)"UTC", .n = 1, .from = &f->from, .offset = &f->off};
     f->q = (struct queue){.id = 1, .name = (char *)"q", .concurrency = 1};
     f->lengths[0] = length;
-    f->c = (struct contract){.id = 1,
-                             .name = (char *)"c",
-                             .max_minutes_per_week = 2400,
-                             .max_days_per_week = 5,
-                             .max_consecutive_days = 5,
-                             .min_rest_minutes = 660,
-                             .shift_start_step_minutes = 60,
-                             .n_lengths = 1,
-                             .shift_lengths_minutes = f->lengths};
+    f->c = fixture_contract(f->lengths, 1);
     f->skills[0] = 0;
     for (int a = 0; a < MAXAG; a++) {
-        for (int d = 0; d < 7; d++)
-            f->win[a][d] = (struct window){.weekday = d + 1,
-                                           .start_min = 8 * 60,
-                                           .end_min = 23 * 60,
-                                           .valid_from = INT32_MIN,
-                                           .valid_until = INT32_MAX};
+        fixture_week(f->win[a], 8 * 60, 23 * 60);
         f->ag[a] = (struct agent){.id = a + 1,
                                   .name = (char *)(a == 0 ? "Ana" : "Bo"),
                                   .contract = 0,
