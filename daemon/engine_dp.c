@@ -246,6 +246,36 @@ static int layer_cap(const struct dp_work *w, int nfree, double branch)
 }
 
 /*
+ * Under w->opt_keep: the options of agent-day ix a label tries, the
+ * cheapest ones (by ocost, not banned) in kept[], and how many; -1 when the
+ * day has no more than that and every option is tried.
+ */
+static int opt_kept(const struct engine_instance *I, const struct dp_work *w, int ix, int base,
+                    int kept[DP_OPT_KEEP_MAX])
+{
+    int k = w->opt_keep > DP_OPT_KEEP_MAX ? DP_OPT_KEEP_MAX : w->opt_keep;
+    int j0 = I->ad_start[ix], j1 = I->ad_start[ix + 1];
+    if (k <= 0 || j1 - j0 <= k)
+        return -1;
+    double best[DP_OPT_KEEP_MAX]; /* kept[]'s costs, ascending */
+    int n = 0;
+    for (int j = j0; j < j1; j++) {
+        double c = w->ocost[j - base];
+        if (I->po[j].banned || (n == k && c >= best[k - 1]))
+            continue;
+        int i = n < k ? n++ : k - 1;
+        while (i > 0 && best[i - 1] > c) {
+            best[i] = best[i - 1];
+            kept[i] = kept[i - 1];
+            i--;
+        }
+        best[i] = c;
+        kept[i] = j;
+    }
+    return n;
+}
+
+/*
  * The cheapest feasible horizon of agent a. ocost[j] is the cost of its j-th
  * option (relative to the agent's first), offc[d] the cost of a day off;
  * restrict_ (may be NULL) pins day d to restrict_[d] unless it is NO_FIX.
@@ -357,6 +387,11 @@ int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
         }
         w->n[d + 1] = 0;
         dp_hash_clear(w);
+        int kept[DP_OPT_KEEP_MAX], n_kept = free_day ? opt_kept(I, w, ix, base, kept) : -1;
+        if (n_kept >= 0)
+            w->truncated = true; /* what it leaves out might have been the only way */
+        int j_lo = n_kept >= 0 ? 0 : I->ad_start[ix],
+            j_hi = n_kept >= 0 ? n_kept : I->ad_start[ix + 1];
         for (int i = 0; i < w->n[d]; i++) {
             struct dp_key k = w->layer[d][i].k;
             double c = w->layer[d][i].cost;
@@ -407,7 +442,8 @@ int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
                 }
             }
             /* Each option. */
-            for (int j = I->ad_start[ix]; j < I->ad_start[ix + 1]; j++) {
+            for (int q = j_lo; q < j_hi; q++) {
+                int j = n_kept >= 0 ? kept[q] : q;
                 const struct popt *o = &I->po[j];
                 int oi = j - I->ad_start[ix];
                 if (o->banned && fx != oi)

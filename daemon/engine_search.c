@@ -36,6 +36,7 @@
 
 #define SMALL_MOVES 16 /* a batch of small moves: one step (see search_init) */
 #define CAP_NARROW  8  /* the DP's beam for a construction that runs past the deadline */
+#define OPT_KEEP    8  /* ... and the options a day it tries (engine_dp.h opt_keep) */
 /*
  * The most days a neighbourhood re-optimises at once: the whole horizon of
  * instances 1-12 (28 days) and a little more, a window of it beyond. With
@@ -222,6 +223,7 @@ static int construct_agent(struct search *S, int a, int cap)
     long budget = S->w.budget;
     S->w.budget = 0; /* a construction's width is cap's alone */
     int rc = place_agent(S, a, cap);
+    S->w.opt_keep = 0;
     S->w.cap_layer = S->cap_search;
     S->w.budget = budget;
     return rc;
@@ -234,9 +236,12 @@ int search_place_agent(struct search *S, int a)
 
 static int place_agent(struct search *S, int a, int cap)
 {
+    /* The narrowest beam keeps few labels a day: it tries as few options first. */
+    int keep = cap > 0 && cap <= CAP_NARROW ? OPT_KEEP : 0;
     for (;;) {
         double dl;
         S->w.cap_layer = cap;
+        S->w.opt_keep = keep;
         int rc = search_reopt_agent(S, a, NULL, &dl);
         S->w.diverse = false;
         if (rc != -ENOENT)
@@ -245,6 +250,10 @@ static int place_agent(struct search *S, int a, int cap)
         if (!S->w.truncated) {
             S->infeasible_agent = a;
             return -EDOM;
+        }
+        if (keep > 0) {
+            keep = 0; /* every option before a wider beam: the cheaper retry */
+            continue;
         }
         if (cap == INT_MAX)
             return -EDOM; /* not reached: an uncapped DP truncates nothing */
@@ -795,6 +804,7 @@ int search_init(struct search *S, const struct engine_instance *I, const struct 
     dflt = dflt < 256 ? 256 : dflt > 200000 ? 200000 : dflt; /* engine_dp.c's default */
     double c = labels / I->A / per_day;
     S->cap_construct = c >= dflt ? 0 : c < CAP_NARROW ? CAP_NARROW : (int)c;
+    S->hurried = c < CAP_NARROW;
     /* The search's DPs: a budget per call, whatever the window (engine_dp.c's layer_cap). */
     S->cap_search = 0;
     S->w.cap_layer = 0;

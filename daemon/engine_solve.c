@@ -131,6 +131,18 @@ static int lp_start(struct search *S)
     const struct engine_instance *I = S->I;
     const struct engine_params *P = S->P;
     /*
+     * An instance so large for its budget that even a construction runs at
+     * its narrowest: the root's first columns alone are a construction at a
+     * wider beam, its pricing rounds more, so it cannot converge in time
+     * (150 x 364 x 32 at 2 s: it only delayed the other thread's first
+     * roster). The thread constructs, then solves by windows.
+     */
+    if (S->hurried && P->seconds > 0) {
+        atomic_store(S->lp_gone, true);
+        S->windows = !P->no_branch;
+        return 0;
+    }
+    /*
      * The LP pays where it converges fast (instances 5-11: 0.1-5 s); where
      * it does not (8 and 12 need 8 s to minutes), the thread is worth more
      * searching, so it gives up after a quarter of its share.
@@ -408,8 +420,21 @@ static void search_main(struct search *S)
     int nt = S->P->threads <= 0 ? 1 : S->P->threads;
     S->seg_base = -1;
     S->seg_cost = INFINITY;
-    S->rc = S->thread == nt - 1 && S->P->lp_share > 0 ? lp_start(S) : 0;
-    if (S->rc == 0)
+    bool lp = S->thread == nt - 1 && S->P->lp_share > 0, built = false;
+    S->rc = 0;
+    /*
+     * Alone, the LP thread holds the run's only roster: it constructs one
+     * before the LP, which on a large instance takes most of the budget
+     * before its dive (50 x 84 x 6 on one thread at 2 s: its first roster
+     * at 1.03 s, after the LP gave up; 0.02 s so).
+     */
+    if (lp && nt == 1 && S->P->seconds > 0) {
+        S->rc = search_construct(S, ENGINE_PHASE_CONSTRUCT);
+        built = S->rc == 0;
+    }
+    if (lp && S->rc == 0)
+        S->rc = lp_start(S);
+    if (S->rc == 0 && !built)
         S->rc = search_construct(S, ENGINE_PHASE_CONSTRUCT);
     if (S->rc < 0)
         return;

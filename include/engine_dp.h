@@ -49,7 +49,8 @@
  * about DP_LABELS labels over the whole horizon, at least 256 and at most
  * 200,000 a day (instances 1-12 never reach it, so their DP stays exact).
  */
-#define DP_LABELS 4000000
+#define DP_LABELS       4000000
+#define DP_OPT_KEEP_MAX 16
 
 struct dp_node;    /* a label: state, cost, parent (below) */
 struct dp_sortent; /* dominance filter scratch (engine_dp_prune.c) */
@@ -95,6 +96,13 @@ struct dp_work {
      * narrow beam lost every horizon, what it lacked was slack, not cost.
      */
     bool diverse;
+    /*
+     * A free day extends each label by the day's opt_keep cheapest options
+     * only (by ocost; the day off always): a construction in a hurry, where
+     * most of a DP's time goes in pushing labels nobody keeps. 0: every one.
+     * At most DP_OPT_KEEP_MAX; what it leaves out marks the answer truncated.
+     */
+    int opt_keep;
     /* Set by engine_dp_agent. */
     bool truncated; /* labels were dropped beyond the cap: the answer is a heuristic one */
     long labels;    /* labels the last call created */

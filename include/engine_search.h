@@ -64,6 +64,7 @@ struct search {
     const struct engine_clock *clk; /* the run's clock (engine_solve.c's) */
     struct engine_clock clk_grace;  /* the same, its deadline moved by the construction's grace */
     int cap_construct; /* the DP's labels per day in a construction (see search_init) */
+    bool hurried;      /* ... even its narrowest beam overruns its share of the budget */
     int cap_search;    /* ... and in the search's neighbourhoods */
     /* The LP thread: its master, kept for one recombination late in the run. */
     struct colgen *cg;

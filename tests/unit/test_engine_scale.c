@@ -285,6 +285,124 @@ static void test_beam_keeps_slack(void **state)
     nrp_free(&I);
 }
 
+/*
+ * A construction in a hurry tries a day's opt_keep cheapest options only
+ * (engine_dp.h): on 64 types, with every option's cost drawn at random, each
+ * free day of the answer holds one of its day's eight cheapest, and the
+ * answer is marked truncated (what was left out is not proved absent).
+ */
+static void test_beam_tries_cheapest_options(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = make_instance(4, 28, 64, 20, 3, &len);
+    struct nrp_instance I;
+    struct engine_instance *E;
+    char err[256];
+    assert_int_equal(nrp_parse(text, len, &I, err, sizeof err), 0);
+    assert_int_equal(nrp_to_engine(&I, &E), 0);
+    struct dp_work w;
+    assert_int_equal(engine_dp_init(&w, E), 0);
+    int D = 28, *choice = malloc(D * sizeof *choice);
+    double *offc = calloc(D, sizeof *offc), cost;
+    assert_non_null(choice);
+    assert_non_null(offc);
+    uint64_t s = 5;
+    for (int a = 0; a < 4; a++) {
+        engine_dp_costs(E, &w, a, NULL, offc, NULL);
+        int base = E->ad_start[a * D], n = E->ad_start[(a + 1) * D] - base;
+        for (int j = 0; j < n; j++)
+            w.ocost[j] = rint_(&s, 1000) - 2000 + j * 1e-6; /* wanted, no ties */
+        w.cap_layer = 256;
+        w.diverse = true;
+        w.opt_keep = 8;
+        assert_int_equal(engine_dp_agent(E, &w, a, offc, NULL, INFINITY, choice, &cost), 0);
+        assert_true(w.truncated);
+        for (int d = 0; d < D; d++) {
+            int ix = a * D + d, j0 = E->ad_start[ix];
+            if (choice[d] < 0 || E->fixed[ix] != NO_FIX)
+                continue;
+            double c = w.ocost[j0 + choice[d] - base];
+            int cheaper = 0;
+            for (int j = j0; j < E->ad_start[ix + 1]; j++)
+                cheaper += !E->po[j].banned && w.ocost[j - base] < c;
+            assert_in_range(cheaper, 0, 7);
+        }
+    }
+    free(choice);
+    free(offc);
+    engine_dp_free(&w);
+    engine_instance_free(E);
+    nrp_free(&I);
+    free(text);
+}
+
+/*
+ * One staff member, 14 days, nine one-hour shifts each wanted every day and
+ * a ten-hour one nobody wants, and at least 3,000 minutes to work: only the
+ * unwanted long shift (four of them at least) keeps the minimum. A day's eight
+ * cheapest options are all short, so the hurried DP finds nothing and says
+ * it may have missed something (truncated), and a run whose budget hurries
+ * its construction (5 ms) widens to every option and returns a roster that
+ * keeps every hard rule, rather than refuse the staff member as infeasible.
+ */
+static const char hurried_text[] =
+    "SECTION_HORIZON\n14\n\nSECTION_SHIFTS\n"
+    "A0,60,\nA1,60,\nA2,60,\nA3,60,\nA4,60,\nA5,60,\nA6,60,\nA7,60,\nA8,60,\nL,600,\n"
+    "\nSECTION_STAFF\n"
+    "S0,A0=14|A1=14|A2=14|A3=14|A4=14|A5=14|A6=14|A7=14|A8=14|L=14,8400,3000,14,1,1,2\n"
+    "\nSECTION_DAYS_OFF\nS0\n";
+
+static void test_hurried_construction_widens(void **state)
+{
+    (void)state;
+    struct buf b = {0};
+    put(&b, "%s\nSECTION_COVER\n", hurried_text);
+    for (int d = 0; d < 14; d++) {
+        for (int t = 0; t < 9; t++)
+            put(&b, "%d,A%d,1,100,1\n", d, t);
+        put(&b, "%d,L,0,100,1\n", d);
+    }
+    struct nrp_instance I;
+    struct engine_instance *E;
+    char err[256];
+    if (nrp_parse(b.p, b.n, &I, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(nrp_to_engine(&I, &E), 0);
+    struct dp_work w;
+    assert_int_equal(engine_dp_init(&w, E), 0);
+    int choice[14];
+    double offc[14], cost;
+    for (int keep = 8; keep >= 0; keep -= 8) {
+        engine_dp_costs(E, &w, 0, NULL, offc, NULL);
+        w.cap_layer = 1000; /* no layer is cut: only the options left out are */
+        w.opt_keep = keep;
+        int rc = engine_dp_agent(E, &w, 0, offc, NULL, INFINITY, choice, &cost);
+        assert_int_equal(rc, keep ? -ENOENT : 0);
+        if (keep)
+            assert_true(w.truncated);
+    }
+    engine_dp_free(&w);
+    struct vclock c;
+    vclock_init(&c, 1, false);
+    struct engine_params p = {.seed = 1,
+                              .seconds = 0.005,
+                              .threads = 2,
+                              .lp_share = 0.5,
+                              .clock = vclock_read,
+                              .clock_ctx = &c};
+    struct engine_solution sol;
+    assert_int_equal(engine_solve(E, &p, &sol), 0);
+    struct nrp_result r;
+    nrp_check(&I, sol.choice, 0, &r);
+    assert_int_equal(r.violations, 0);
+    assert_int_equal(sol.report.violations, 0);
+    engine_solution_free(&sol);
+    engine_instance_free(E);
+    nrp_free(&I);
+    free(b.p);
+}
+
 /* Instance 3 on the virtual clock: the run must end, with a valid roster. */
 static void run_on_vclock(struct vclock *c, double seconds, bool no_branch, double lp_share,
                           int expect_rc)
@@ -369,9 +487,13 @@ static void test_clock_construction(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_64_types),           cmocka_unit_test(test_year),
-        cmocka_unit_test(test_beam_keeps_slack),   cmocka_unit_test(test_clock_phases),
+        cmocka_unit_test(test_64_types),
+        cmocka_unit_test(test_year),
+        cmocka_unit_test(test_beam_keeps_slack),
+        cmocka_unit_test(test_clock_phases),
         cmocka_unit_test(test_clock_construction),
+        cmocka_unit_test(test_beam_tries_cheapest_options),
+        cmocka_unit_test(test_hurried_construction_widens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
