@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * roster_fixture.h — what the roster tests (test_roster.c, test_quick.c,
- * test_absence.c) share: the contract and the weekly availability their
- * sites are built from; about a plan once built, its rules checked by the
- * independent checker, its release when the fixture owns `required`, and
- * the shift an agent works on a day. Include after <cmocka.h>.
+ * test_absence.c, test_breaks.c) share: the UTC time-zone table, the
+ * snapshot, the contract and the weekly availability their sites are built
+ * from; about a plan once built, its rules checked by the independent
+ * checker, its release when the fixture owns `required`, and the shift an
+ * agent works on a day. Include after <cmocka.h>.
  */
 #ifndef STAFFD_ROSTER_FIXTURE_H
 #define STAFFD_ROSTER_FIXTURE_H
@@ -13,6 +14,40 @@
 
 #include "model.h"
 #include "rule_check.h"
+
+/* One time zone, UTC for all time: *from and *off are what tz points at. */
+static inline void fixture_utc(struct tz_table *tz, sd_time *from, int32_t *off)
+{
+    *from = INT64_MIN / 2;
+    *off = 0;
+    *tz = (struct tz_table){.name = (char *)"UTC", .n = 1, .from = from, .offset = off};
+}
+
+/*
+ * A site of `days` days of 15-minute cells from `start` (also its clock),
+ * in time zone tz: its queues with their contacts and handling times, one
+ * contract, its agents. Nothing published, no time off, no hiring.
+ */
+static inline struct snapshot fixture_snapshot(sd_time start, int days, struct tz_table *tz,
+                                               struct queue *queues, int n_queues, double *contacts,
+                                               double *aht, struct contract *c,
+                                               struct agent *agents, int n_agents)
+{
+    return (struct snapshot){.now = start,
+                             .horizon_start = start,
+                             .horizon_days = days,
+                             .n_cells = days * 96,
+                             .n_tzs = 1,
+                             .tzs = tz,
+                             .n_queues = n_queues,
+                             .queues = queues,
+                             .contacts = contacts,
+                             .aht = aht,
+                             .n_contracts = 1,
+                             .contracts = c,
+                             .n_agents = n_agents,
+                             .agents = agents};
+}
 
 /*
  * The roster tests' contract: 40 h and 5 days a week, at most 5 in a row,

@@ -63,8 +63,7 @@ struct af {
 static void af_init(struct af *f)
 {
     memset(f, 0, sizeof *f);
-    f->from = INT64_MIN / 2;
-    f->tz = (struct tz_table){.name = (char *)"UTC", .n = 1, .from = &f->from, .offset = &f->off};
+    fixture_utc(&f->tz, &f->from, &f->off);
     f->q = (struct queue){.id = 1, .name = (char *)"q", .concurrency = 1};
     f->lengths[0] = 480;
     f->lengths[1] = 240;
@@ -79,21 +78,8 @@ static void af_init(struct af *f)
                                   .windows = f->win[a],
                                   .time_off = f->time_off[a]};
     }
-    f->s = (struct snapshot){.now = HS,
-                             .horizon_start = HS,
-                             .horizon_days = NDAYS,
-                             .n_cells = NCELLS,
-                             .n_tzs = 1,
-                             .tzs = &f->tz,
-                             .n_queues = 1,
-                             .queues = &f->q,
-                             .contacts = f->contacts,
-                             .aht = f->aht,
-                             .n_contracts = 1,
-                             .contracts = &f->c,
-                             .n_agents = NAG,
-                             .agents = f->ag,
-                             .published = f->pub};
+    f->s = fixture_snapshot(HS, NDAYS, &f->tz, &f->q, 1, f->contacts, f->aht, &f->c, f->ag, NAG);
+    f->s.published = f->pub;
 }
 
 /* Publishes [start, end) for agent a; returns its index. */

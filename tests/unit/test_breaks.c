@@ -17,6 +17,7 @@
 
 #include "breaks.h"
 #include "model.h"
+#include "roster_fixture.h"
 #include "testutil.h"
 
 #define DAY  86400LL
@@ -57,8 +58,7 @@ struct fixture {
 static void fixture_init(struct fixture *f, int n_agents)
 {
     memset(f, 0, sizeof *f);
-    f->from = INT64_MIN / 2;
-    f->tz = (struct tz_table){.name = (char *)"UTC", .n = 1, .from = &f->from, .offset = &f->off};
+    fixture_utc(&f->tz, &f->from, &f->off);
     f->q = (struct queue){.id = 1, .name = (char *)"q", .concurrency = 1};
     f->c = (struct contract){.id = 7,
                              .name = (char *)"c",
@@ -67,20 +67,8 @@ static void fixture_init(struct fixture *f, int n_agents)
                              .break_rules = example_rules};
     for (int a = 0; a < n_agents; a++)
         f->agents[a] = (struct agent){.id = a + 1, .name = (char *)"agent", .contract = 0};
-    f->s = (struct snapshot){.now = HS,
-                             .horizon_start = HS,
-                             .horizon_days = 1,
-                             .n_cells = 96,
-                             .n_tzs = 1,
-                             .tzs = &f->tz,
-                             .n_queues = 1,
-                             .queues = &f->q,
-                             .contacts = f->contacts,
-                             .aht = f->aht,
-                             .n_contracts = 1,
-                             .contracts = &f->c,
-                             .n_agents = n_agents,
-                             .agents = f->agents};
+    f->s =
+        fixture_snapshot(HS, 1, &f->tz, &f->q, 1, f->contacts, f->aht, &f->c, f->agents, n_agents);
 }
 
 /* A plan of the given shifts (agent a works shifts[a]); scheduled counts them in full. */

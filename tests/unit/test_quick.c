@@ -55,8 +55,7 @@ struct qf {
 static void qf_init(struct qf *f)
 {
     memset(f, 0, sizeof *f);
-    f->from = INT64_MIN / 2;
-    f->tz = (struct tz_table){.name = (char *)"UTC", .n = 1, .from = &f->from, .offset = &f->off};
+    fixture_utc(&f->tz, &f->from, &f->off);
     for (int q = 0; q < NQ; q++) {
         f->q[q] = (struct queue){.id = q + 1, .name = (char *)(q ? "q1" : "q0"), .concurrency = 1};
         f->skills[q] = q;
@@ -77,21 +76,8 @@ static void qf_init(struct qf *f)
         for (int d = 0; d < NDAYS; d++)
             for (int c = 8 * 4; c < 22 * 4; c++)
                 f->required[q * NCELLS + d * 96 + c] = 2;
-    f->s = (struct snapshot){.now = HS,
-                             .horizon_start = HS,
-                             .horizon_days = NDAYS,
-                             .n_cells = NCELLS,
-                             .n_tzs = 1,
-                             .tzs = &f->tz,
-                             .n_queues = NQ,
-                             .queues = f->q,
-                             .contacts = f->contacts,
-                             .aht = f->aht,
-                             .n_contracts = 1,
-                             .contracts = &f->c,
-                             .n_agents = NAG,
-                             .agents = f->ag,
-                             .published = f->pub};
+    f->s = fixture_snapshot(HS, NDAYS, &f->tz, f->q, NQ, f->contacts, f->aht, &f->c, f->ag, NAG);
+    f->s.published = f->pub;
 }
 
 static void build(struct qf *f, const int64_t *quick, int n_quick, bool improve_only,

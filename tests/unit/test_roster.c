@@ -57,8 +57,7 @@ struct rf {
 static void rf_init(struct rf *f, int length)
 {
     memset(f, 0, sizeof *f);
-    f->from = INT64_MIN / 2;
-    f->tz = (struct tz_table){.name = (char *)"UTC", .n = 1, .from = &f->from, .offset = &f->off};
+    fixture_utc(&f->tz, &f->from, &f->off);
     f->q = (struct queue){.id = 1, .name = (char *)"q", .concurrency = 1};
     f->lengths[0] = length;
     f->c = fixture_contract(f->lengths, 1);
@@ -74,20 +73,7 @@ static void rf_init(struct rf *f, int length)
                                   .windows = f->win[a],
                                   .prefs = f->prefs[a]};
     }
-    f->s = (struct snapshot){.now = HS,
-                             .horizon_start = HS,
-                             .horizon_days = NDAYS,
-                             .n_cells = NCELLS,
-                             .n_tzs = 1,
-                             .tzs = &f->tz,
-                             .n_queues = 1,
-                             .queues = &f->q,
-                             .contacts = f->contacts,
-                             .aht = f->aht,
-                             .n_contracts = 1,
-                             .contracts = &f->c,
-                             .n_agents = NAG,
-                             .agents = f->ag};
+    f->s = fixture_snapshot(HS, NDAYS, &f->tz, &f->q, 1, f->contacts, f->aht, &f->c, f->ag, NAG);
 }
 
 /* `agents` needed on day d (0 = Monday) from hour h0 to h1. */
