@@ -101,6 +101,7 @@ struct dp_work {
      * only (by ocost; the day off always): a construction in a hurry, where
      * most of a DP's time goes in pushing labels nobody keeps. 0: every one.
      * At most DP_OPT_KEEP_MAX; what it leaves out marks the answer truncated.
+     * Its reachability bound is then the coarser one (engine_dp_reach).
      */
     int opt_keep;
     /* Set by engine_dp_agent. */
