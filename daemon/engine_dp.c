@@ -246,6 +246,24 @@ static int layer_cap(const struct dp_work *w, int nfree, double branch)
 }
 
 /*
+ * The k cheapest seen so far, ascending in cost[0..*n) with their ids: adds
+ * (c, id) if it is among them (k at least 1).
+ */
+static void cheapest_add(double *cost, int *ids, int *n, int k, double c, int id)
+{
+    if (*n == k && c >= cost[k - 1])
+        return;
+    int i = *n < k ? (*n)++ : k - 1;
+    while (i > 0 && cost[i - 1] > c) {
+        cost[i] = cost[i - 1];
+        ids[i] = ids[i - 1];
+        i--;
+    }
+    cost[i] = c;
+    ids[i] = id;
+}
+
+/*
  * Under w->opt_keep: the options of agent-day ix a label tries, the
  * cheapest ones (by ocost, not banned) in kept[], and how many; -1 when the
  * day has no more than that and every option is tried.
@@ -259,19 +277,9 @@ static int opt_kept(const struct engine_instance *I, const struct dp_work *w, in
         return -1;
     double best[DP_OPT_KEEP_MAX]; /* kept[]'s costs, ascending */
     int n = 0;
-    for (int j = j0; j < j1; j++) {
-        double c = w->ocost[j - base];
-        if (I->po[j].banned || (n == k && c >= best[k - 1]))
-            continue;
-        int i = n < k ? n++ : k - 1;
-        while (i > 0 && best[i - 1] > c) {
-            best[i] = best[i - 1];
-            kept[i] = kept[i - 1];
-            i--;
-        }
-        best[i] = c;
-        kept[i] = j;
-    }
+    for (int j = j0; j < j1; j++)
+        if (!I->po[j].banned)
+            cheapest_add(best, kept, &n, k, w->ocost[j - base], j);
     return n;
 }
 
@@ -560,18 +568,10 @@ int engine_dp_more(const struct engine_instance *I, const struct dp_work *w, int
     int D = I->D, n = 0, idx[16];
     if (k > 16)
         k = 16;
-    for (int i = 0; i < w->n[D]; i++) {
+    for (int i = 0; i < w->n[D] && k > 0; i++) {
         double c = dp_final_cost(I, a, &w->layer[D][i]);
-        if (!(c < ub) || (n == k && c >= costs[n - 1]))
-            continue;
-        int q = n < k ? n++ : n - 1;
-        while (q > 0 && costs[q - 1] > c) {
-            costs[q] = costs[q - 1];
-            idx[q] = idx[q - 1];
-            q--;
-        }
-        costs[q] = c;
-        idx[q] = i;
+        if (c < ub)
+            cheapest_add(costs, idx, &n, k, c, i);
     }
     for (int j = 0; j < n; j++)
         for (int d = D, i = idx[j]; d > 0; d--) {
