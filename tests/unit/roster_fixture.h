@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * roster_fixture.h — what the roster tests (test_roster.c, test_quick.c,
- * test_absence.c, test_breaks.c) share: the UTC time-zone table, the
+ * test_absence.c, test_breaks.c; the contract also test_plan.c,
+ * test_recruit.c, test_shifts.c) share: the UTC time-zone table, the
  * snapshot, the contract and the weekly availability their sites are built
  * from; about a plan once built, its rules checked by the independent
  * checker, its release when the fixture owns `required`, and the shift an
@@ -50,18 +51,19 @@ static inline struct snapshot fixture_snapshot(sd_time start, int days, struct t
 }
 
 /*
- * The roster tests' contract: 40 h and 5 days a week, at most 5 in a row,
- * 11 h of rest, starts on the hour, shifts of the given lengths.
+ * The tests' full-time contract (id 1): 40 h and 5 days a week, at most 5
+ * in a row, 11 h of rest, starts every step minutes, shifts of the given
+ * lengths.
  */
-static inline struct contract fixture_contract(int *lengths, int n_lengths)
+static inline struct contract fixture_contract(char *name, int step, int *lengths, int n_lengths)
 {
     return (struct contract){.id = 1,
-                             .name = (char *)"c",
+                             .name = name,
                              .max_minutes_per_week = 2400,
                              .max_days_per_week = 5,
                              .max_consecutive_days = 5,
                              .min_rest_minutes = 660,
-                             .shift_start_step_minutes = 60,
+                             .shift_start_step_minutes = step,
                              .n_lengths = n_lengths,
                              .shift_lengths_minutes = lengths};
 }

@@ -67,7 +67,7 @@ static void af_init(struct af *f)
     f->q = (struct queue){.id = 1, .name = (char *)"q", .concurrency = 1};
     f->lengths[0] = 480;
     f->lengths[1] = 240;
-    f->c = fixture_contract(f->lengths, 2);
+    f->c = fixture_contract("c", 60, f->lengths, 2);
     for (int a = 0; a < NAG; a++) {
         fixture_week(f->win[a], 8 * 60, 23 * 60);
         f->ag[a] = (struct agent){.id = 100 + a,

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "model.h"
+#include "roster_fixture.h"
 #include "plan.h"
 #include "testutil.h"
 
@@ -177,15 +178,7 @@ static void two_hour_site(struct one_queue *f, struct two_hour_agents *t, int de
         f->aht[c] = 180;
     }
     t->lengths[0] = 120;
-    t->con = (struct contract){.id = 1,
-                               .name = (char *)"two hours",
-                               .max_minutes_per_week = 2400,
-                               .max_days_per_week = 5,
-                               .max_consecutive_days = 5,
-                               .min_rest_minutes = 660,
-                               .shift_start_step_minutes = 60,
-                               .n_lengths = 1,
-                               .shift_lengths_minutes = t->lengths};
+    t->con = fixture_contract("two hours", 60, t->lengths, 1);
     t->skill = 0;
     int weekday = day_weekday((int32_t)(f->s.horizon_start / 86400));
     t->w = (struct window){weekday, 9 * 60, 11 * 60, INT32_MIN, INT32_MAX};

@@ -61,7 +61,7 @@ static void qf_init(struct qf *f)
         f->skills[q] = q;
     }
     f->lengths[0] = 480;
-    f->c = fixture_contract(f->lengths, 1);
+    f->c = fixture_contract("c", 60, f->lengths, 1);
     for (int a = 0; a < NAG; a++) {
         fixture_week(f->win[a], 7 * 60, 23 * 60);
         f->ag[a] = (struct agent){.id = 100 + a,

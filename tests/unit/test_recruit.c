@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "model.h"
+#include "roster_fixture.h"
 #include "testutil.h"
 #include "plan.h"
 #include "recruit.h"
@@ -781,15 +782,7 @@ static void day_agent_site(struct fx *f, struct day_agent *d, double evening)
     }
     d->lengths[0] = 240;
     d->lengths[1] = 480;
-    d->ct = (struct contract){.id = 1,
-                              .name = (char *)"ft",
-                              .max_minutes_per_week = 2400,
-                              .max_days_per_week = 5,
-                              .max_consecutive_days = 5,
-                              .min_rest_minutes = 660,
-                              .shift_start_step_minutes = 30,
-                              .n_lengths = 2,
-                              .shift_lengths_minutes = d->lengths};
+    d->ct = fixture_contract("ft", 30, d->lengths, 2);
     d->skill = 0;
     for (int k = 0; k < 5; k++)
         d->w[k] = (struct window){k + 1, 8 * 60, 16 * 60, INT32_MIN, INT32_MAX};
@@ -1017,15 +1010,7 @@ static void test_containment_what_if_plans_for_what_reaches_people(void **state)
         }
     }
     f.s.offered = offered;
-    ct = (struct contract){.id = 1,
-                           .name = (char *)"ft",
-                           .max_minutes_per_week = 2400,
-                           .max_days_per_week = 5,
-                           .max_consecutive_days = 5,
-                           .min_rest_minutes = 660,
-                           .shift_start_step_minutes = 30,
-                           .n_lengths = 1,
-                           .shift_lengths_minutes = lengths};
+    ct = fixture_contract("ft", 30, lengths, 1);
     for (int d = 0; d < 5; d++)
         ag_w[d] = (struct window){d + 1, 8 * 60, 20 * 60, INT32_MIN, INT32_MAX};
     for (int i = 0; i < 2; i++)

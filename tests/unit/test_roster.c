@@ -60,7 +60,7 @@ static void rf_init(struct rf *f, int length)
     fixture_utc(&f->tz, &f->from, &f->off);
     f->q = (struct queue){.id = 1, .name = (char *)"q", .concurrency = 1};
     f->lengths[0] = length;
-    f->c = fixture_contract(f->lengths, 1);
+    f->c = fixture_contract("c", 60, f->lengths, 1);
     f->skills[0] = 0;
     for (int a = 0; a < MAXAG; a++) {
         fixture_week(f->win[a], 8 * 60, 23 * 60);

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "model.h"
+#include "roster_fixture.h"
 #include "testutil.h"
 #include "plan.h"
 #include "shift_options.h"
@@ -122,15 +123,7 @@ static void fixture_init(struct fixture *f, int32_t first_day, int days)
                              .concurrency = 1};
     f->lengths[0] = 240;
     f->lengths[1] = 480;
-    f->c[0] = (struct contract){.id = 1,
-                                .name = (char *)"ft",
-                                .max_minutes_per_week = 2400,
-                                .max_days_per_week = 5,
-                                .max_consecutive_days = 5,
-                                .min_rest_minutes = 660,
-                                .shift_start_step_minutes = 30,
-                                .n_lengths = 2,
-                                .shift_lengths_minutes = f->lengths};
+    f->c[0] = fixture_contract("ft", 30, f->lengths, 2);
     for (int i = 0; i < 8; i++) {
         f->skills[i][0] = 0;
         f->a[i] = (struct agent){.id = 100 + i,
