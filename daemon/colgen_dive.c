@@ -309,6 +309,7 @@ int colgen_run(const struct engine_instance *I, const struct colgen_params *P, s
         return -EINVAL;
     memset(out, 0, sizeof *out);
     out->lp_bound = -INFINITY;
+    out->lagrange_bound = -INFINITY;
     struct colgen *G;
     int A = I->A, D = I->D;
     int rc = cg_new(I, P, &G);

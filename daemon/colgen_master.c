@@ -300,6 +300,7 @@ static int price_round(struct colgen *G, double *sum_neg)
                                  G->mu[a] - RC_EPS, G->row, &cost);
         /* A beam's "nothing prices out" is no proof: the round bounds nothing. */
         G->round_trunc |= G->w.truncated;
+        G->bound_up[a] = rc == 0 ? cost : INFINITY;
         if (rc == -ENOENT)
             continue; /* nothing prices out: the best reduced cost is >= 0 */
         if (rc < 0)
@@ -357,6 +358,21 @@ int cg_generate(struct colgen *G, double deadline, int max_rounds, double cutoff
             out->lp_value = z;
             if (!G->round_trunc && z + neg > out->lp_bound)
                 out->lp_bound = z + neg;
+            /*
+             * A beam's round proves nothing: the relaxed pricing bounds it
+             * (out: the root only). Where pricing found nothing more, the
+             * duals stay: the relaxation's prices get more steps there.
+             */
+            double lag;
+            rc = G->P.lagrange
+                     ? cg_bound(G, added == 0 ? BOUND_STEPS_END : BOUND_STEPS_ROUND, deadline, &lag)
+                     : -EAGAIN;
+            if (rc == 0 && z + lag > out->lagrange_bound)
+                out->lagrange_bound = z + lag;
+            if (out->lagrange_bound > out->lp_bound)
+                out->lp_bound = out->lagrange_bound;
+            if (rc == -ENOMEM || rc == -ECANCELED)
+                return rc;
         }
         /* Less the pricing's tolerance per agent: an agent reported at >= 0 may be at -RC_EPS. */
         if (!G->round_trunc && z + neg - G->I->A * RC_EPS > cutoff)
@@ -410,6 +426,7 @@ static void cg_free(struct colgen *G)
     if (G->lp)
         glp_delete_prob(G->lp);
     engine_dp_free(&G->w);
+    cg_bound_free(G);
     free(G->offc);
     free(G->dual);
     free(G->mu);
@@ -510,7 +527,7 @@ int cg_new(const struct engine_instance *I, const struct colgen_params *P, struc
     G->yoff = malloc((size_t)A * (size_t)D * sizeof *G->yoff);
     if (!G->lp || !G->offc || !G->dual || !G->mu || !G->acc || !G->touched || !G->ind || !G->val ||
         !G->row || !G->more || !G->fix_col || !G->bestx || !G->bestc || !G->restr || !G->ysum ||
-        !G->dhead || !G->ypo || !G->yoff || engine_dp_init(&G->w, I) < 0)
+        !G->dhead || !G->ypo || !G->yoff || engine_dp_init(&G->w, I) < 0 || cg_bound_init(G) < 0)
         goto out;
     G->w.clk = G->P.clock; /* the run's deadline stops a pricing DP too */
     G->integral = costs_integral(I);

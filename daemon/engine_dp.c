@@ -214,10 +214,11 @@ int dp_compact(struct dp_work *w, int d, int n_cnt)
 }
 
 /* A last-layer label's total cost (fairness added), INFINITY if it misses a minimum. */
-static double dp_final_cost(const struct engine_instance *I, int a, const struct dp_node *nd)
+static double dp_final_cost(const struct engine_instance *I, const struct dp_work *w, int a,
+                            const struct dp_node *nd)
 {
     const struct engine_agent_rules *r = &I->rules[a];
-    const struct aprep *p = &I->ap[a];
+    const struct aprep *p = dp_prep(I, w, a);
     int D = I->D, g = p->g;
     bool lastwhole = (D + r->week_offset) % 7 == 0 && D >= 7;
     if (p->track_mins && (long)nd->k.mins * g < r->min_minutes)
@@ -296,8 +297,8 @@ int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
                     const int *restrict_, double ub, int *choice, double *cost)
 {
     const struct engine_agent_rules *r = &I->rules[a];
-    const struct aprep *p = &I->ap[a];
-    int D = I->D, T = I->T, base = I->ad_start[a * D], nc = p->n_cnt;
+    const struct aprep *p = dp_prep(I, w, a);
+    int D = I->D, base = I->ad_start[a * D], nc = p->n_cnt;
     int g = p->g, S = 2 * (p->cap_work + p->cap_off + 1);
     const int *cmax = I->cnt_max + p->cnt_off;
     w->truncated = false;
@@ -487,7 +488,7 @@ int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
                 }
                 int s = run_state(p, &nk);
                 bool spent = p->track_wk && nk.wk >= r->max_weekends;
-                int ci = I->cnt_index[a * T + o->type];
+                int ci = dp_counter(I, p, a, o->type);
                 if (ci >= 0 && kc[ci] + 1 > cmax[ci])
                     continue;
                 if (ci >= 0)
@@ -540,7 +541,7 @@ int engine_dp_agent(const struct engine_instance *I, struct dp_work *w, int a, c
     int best = -1;
     double bc = INFINITY;
     for (int i = 0; i < w->n[D]; i++) {
-        double c = dp_final_cost(I, a, &w->layer[D][i]);
+        double c = dp_final_cost(I, w, a, &w->layer[D][i]);
         if (c < bc) {
             bc = c;
             best = i;
@@ -569,7 +570,7 @@ int engine_dp_more(const struct engine_instance *I, const struct dp_work *w, int
     if (k > 16)
         k = 16;
     for (int i = 0; i < w->n[D] && k > 0; i++) {
-        double c = dp_final_cost(I, a, &w->layer[D][i]);
+        double c = dp_final_cost(I, w, a, &w->layer[D][i]);
         if (c < ub)
             cheapest_add(costs, idx, &n, k, c, i);
     }

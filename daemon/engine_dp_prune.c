@@ -253,7 +253,7 @@ int dp_cap(const struct engine_instance *I, struct dp_work *w, int a, int d, int
            const struct dp_bound *bd)
 {
     const struct engine_agent_rules *r = &I->rules[a];
-    const struct aprep *p = &I->ap[a];
+    const struct aprep *p = dp_prep(I, w, a);
     int n = w->n[d], S = 2 * (p->cap_work + p->cap_off + 1), kept = 0;
     if (n <= 0)
         return 0;
@@ -328,7 +328,7 @@ int dp_suffix(const struct engine_instance *I, struct dp_work *w, int a, int P,
               const struct dp_tail *t)
 {
     const struct engine_agent_rules *r = &I->rules[a];
-    const struct aprep *p = &I->ap[a];
+    const struct aprep *p = dp_prep(I, w, a);
     int n = w->n[P], nc = p->n_cnt, g = p->g;
     const int *cmax = I->cnt_max + p->cnt_off;
     if (n <= 1)

@@ -162,8 +162,8 @@ int engine_dp_reach(const struct engine_instance *I, struct dp_work *w, int a, c
                     int F, int P, long SM)
 {
     const struct engine_agent_rules *r = &I->rules[a];
-    const struct aprep *p = &I->ap[a];
-    int D = I->D, T = I->T, S = 2 * (p->cap_work + p->cap_off + 1), nc = p->n_cnt;
+    const struct aprep *p = dp_prep(I, w, a);
+    int D = I->D, S = 2 * (p->cap_work + p->cap_off + 1), nc = p->n_cnt;
     int c = w->ctlen_cap;
     if (util_grow((void **)&w->ctlen, &c, 2 * nc + 2, sizeof *w->ctlen) < 0)
         return -ENOMEM;
@@ -180,7 +180,7 @@ int engine_dp_reach(const struct engine_instance *I, struct dp_work *w, int a, c
     bool cuts = p->track_mins && w->opt_keep == 0;
     if (cuts)
         for (int j = I->ad_start[a * D]; j < I->ad_start[(a + 1) * D]; j++) {
-            int ci = I->cnt_index[a * T + I->po[j].type];
+            int ci = dp_counter(I, p, a, I->po[j].type);
             if (ci >= 0 && I->po[j].minutes > w->ctlen[ci])
                 w->ctlen[ci] = I->po[j].minutes;
         }
@@ -232,7 +232,7 @@ int engine_dp_reach(const struct engine_instance *I, struct dp_work *w, int a, c
                 if ((fx != NO_FIX && fx != oi) || (I->po[j].banned && fx != oi))
                     continue;
                 long m = I->po[j].minutes;
-                if (!base && I->cnt_index[a * T + I->po[j].type] >= 0 && m > lim)
+                if (!base && dp_counter(I, p, a, I->po[j].type) >= 0 && m > lim)
                     m = lim; /* a type used up: the day's best is no longer than the cut */
                 hi = m > hi ? m : hi;
                 lo = I->po[j].minutes < lo ? I->po[j].minutes : lo;
@@ -294,8 +294,8 @@ int engine_dp_reach(const struct engine_instance *I, struct dp_work *w, int a, c
 int engine_dp_tail(const struct engine_instance *I, struct dp_work *w, int a, const int *restrict_,
                    int P, struct dp_tail *t)
 {
-    const struct aprep *p = &I->ap[a];
-    int D = I->D, T = I->T, nc = p->n_cnt;
+    const struct aprep *p = dp_prep(I, w, a);
+    int D = I->D, nc = p->n_cnt;
     memset(t, 0, sizeof *t);
     int c = w->tcnt_cap;
     if (util_grow((void **)&w->tcnt, &c, nc + 1, sizeof *w->tcnt) < 0)
@@ -311,7 +311,7 @@ int engine_dp_tail(const struct engine_instance *I, struct dp_work *w, int a, co
             continue;
         const struct popt *po = opt_of(I, a, d, o);
         t->minutes += po->minutes;
-        int ci = I->cnt_index[a * T + po->type];
+        int ci = dp_counter(I, p, a, po->type);
         if (ci >= 0)
             w->tcnt[ci]++;
         int wkd = I->weekend[a * D + d];

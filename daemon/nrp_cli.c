@@ -264,7 +264,7 @@ int nrp_main(int argc, char **argv)
         goto out;
     }
     if (lp_only) {
-        struct colgen_params cp = {.seconds = p.seconds};
+        struct colgen_params cp = {.seconds = p.seconds, .lagrange = true};
         struct colgen_result cr;
         struct colgen *g = NULL;
         rc = colgen_run(E, &cp, &g, &cr);
@@ -280,10 +280,10 @@ int nrp_main(int argc, char **argv)
             fprintf(stderr, "staffd nrp: column generation: %s\n", strerror(-rc));
             goto out;
         }
-        printf(
-            "lp value %.2f, lower bound %.2f%s, %d columns, %d rounds, %d LP solves, root %.2f s\n",
-            cr.lp_value, cr.lp_bound, cr.converged ? " (converged)" : "", cr.columns, cr.rounds,
-            cr.lp_solves, cr.root_seconds);
+        printf("lp value %.2f, lower bound %.2f%s, %d columns, %d rounds, %d LP solves, root %.2f "
+               "s, relaxed-pricing bound %.2f\n",
+               cr.lp_value, cr.lp_bound, cr.converged ? " (converged)" : "", cr.columns, cr.rounds,
+               cr.lp_solves, cr.root_seconds, cr.lagrange_bound);
         printf("dive objective %.0f%s, %.2f s\n", cr.objective,
                cr.complete ? "" : " (cut short by the clock)", cr.seconds);
         /* The rest of the time: branch and price from the dived roster. */

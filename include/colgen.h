@@ -59,15 +59,24 @@ struct colgen_params {
      * flag also stop a pricing DP at once.
      */
     const struct engine_clock *clock;
+    /*
+     * Also bound the root from below by a Lagrangian relaxation of the
+     * pricing (colgen_bound.c) after every pricing round: the only bound
+     * there is while pricing is a beam (large instances), at most 10 % of
+     * the root's time (30 % where the beam finds nothing more). `staffd nrp
+     * --lp` sets it; the engine's LP thread does not need it.
+     */
+    bool lagrange;
 };
 
 struct colgen_result {
-    double lp_value;  /* root master LP value */
-    double lp_bound;  /* best Lagrangian lower bound seen at the root */
-    bool converged;   /* no column priced out at the root: lp_bound == lp_value */
-    int *choice;      /* [agent * n_days + day] dived roster, NULL if time ran out first */
-    double objective; /* engine_check() of choice */
-    bool complete;    /* choice comes from a dive that finished in time (or the MIP) */
+    double lp_value;       /* root master LP value */
+    double lp_bound;       /* best Lagrangian lower bound seen at the root */
+    double lagrange_bound; /* the best of them from the relaxed pricing (lagrange); -INFINITY */
+    bool converged;        /* no column priced out at the root: lp_bound == lp_value */
+    int *choice;           /* [agent * n_days + day] dived roster, NULL if time ran out first */
+    double objective;      /* engine_check() of choice */
+    bool complete;         /* choice comes from a dive that finished in time (or the MIP) */
     int columns, rounds, lp_solves;
     double root_seconds, seconds;
 };

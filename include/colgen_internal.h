@@ -81,6 +81,20 @@ struct colgen {
     long nodes;
     double price_deadline; /* branch and price's: a pricing round stops there; 0: none */
     bool inexact;          /* an integral node's LP value differed from its roster's objective */
+    /* The root's Lagrangian bound under beam pricing (colgen_bound.c). */
+    size_t *bound_off;     /* [A + 1]: an agent's prices in bound_v */
+    double *bound_v;       /* every agent's best prices of the last call */
+    int *bound_rows;       /* [A]: horizons kept so far (the last BOUND_ROWS stay) */
+    int *bound_row;        /* [A * BOUND_ROWS * D]: the horizons whose planes make the LP */
+    double *bound_try;     /* [3 + most bounded types of an agent]: scratch, the LP's prices */
+    double *bound_up;      /* [A]: the pricing round's cheapest horizon (INFINITY: none) */
+    double *bound_lb;      /* [A]: the last call's bound on each agent's cheapest horizon */
+    double *bound_base;    /* [options of an agent]: scratch, the options' reduced costs */
+    uint8_t *bound_priced; /* [A]: the agent's minutes are priced, not tracked (they cut its DP) */
+    double *bound_g;       /* [3 + most bounded types of an agent]: scratch, a plane */
+    int *bound_ind;        /* [5 + most bounded types]: scratch, a plane's row (1-based) */
+    double *bound_val;     /* [5 + most bounded types] */
+    double bound_seconds;  /* spent on it so far */
 };
 
 /*
@@ -132,6 +146,25 @@ void cg_largest_columns(struct colgen *G);
 int cg_roster_of(struct colgen *G, const int *cols, int *choice, double *objective);
 /* A master with one column per agent (its cheapest horizon), nothing solved yet. */
 int cg_new(const struct engine_instance *I, const struct colgen_params *P, struct colgen **out);
+
+/* colgen_bound.c */
+
+#define BOUND_STEPS_ROUND 2  /* relaxed DPs per agent for the bound after a pricing round */
+#define BOUND_STEPS_END   50 /* ... and where pricing found nothing more */
+
+/* The bound's multipliers and scratch, with the master. 0 or -ENOMEM (cg_bound_free frees). */
+int cg_bound_init(struct colgen *G);
+void cg_bound_free(struct colgen *G);
+/*
+ * At the duals of the last LP solve (no agent fixed, no decision, no pin):
+ * *sum, a lower bound on the sum over agents of min(0, cheapest reduced
+ * cost), from up to `iterations` relaxed DPs per agent (the later ones stop
+ * at deadline, elapsed on G's clock; 0: none), and each agent's bound on its
+ * cheapest horizon in G->bound_lb. The LP value plus *sum bounds every
+ * roster. 0; -EAGAIN (its share of the time is spent: no bound this
+ * time), -ERANGE (a relaxed DP was cut), -ENOMEM, -ETIMEDOUT, -ECANCELED.
+ */
+int cg_bound(struct colgen *G, int iterations, double deadline, double *sum);
 
 /* colgen_dive.c */
 

@@ -104,6 +104,14 @@ struct dp_work {
      * Its reachability bound is then the coarser one (engine_dp_reach).
      */
     int opt_keep;
+    /*
+     * What the DP tracks for the agent instead of I->ap[a] (NULL: that): a
+     * relaxation of the agent's rules that the caller builds for the agent
+     * it asks about (colgen_bound.c leaves out minutes, weekends, weekly
+     * limits and bounded types, and prices them instead). The cheapest
+     * horizon it returns is then a lower bound, and may break those rules.
+     */
+    const struct aprep *prep;
     /* Set by engine_dp_agent. */
     bool truncated; /* labels were dropped beyond the cap: the answer is a heuristic one */
     long labels;    /* labels the last call created */
@@ -206,6 +214,19 @@ static inline int engine_dp_pinned(const struct engine_instance *I, int a, int d
  * The labels and the layer operations shared by engine_dp.c (the labels, the
  * recursion) and engine_dp_prune.c (what thins a layer), for those two alone.
  */
+
+/* The rules the DP tracks for agent a: its own, or the caller's relaxation. */
+static inline const struct aprep *dp_prep(const struct engine_instance *I, const struct dp_work *w,
+                                          int a)
+{
+    return w->prep ? w->prep : &I->ap[a];
+}
+
+/* The DP's counter of type t for agent a under p; -1: not counted (or p counts none). */
+static inline int dp_counter(const struct engine_instance *I, const struct aprep *p, int a, int t)
+{
+    return p->n_cnt > 0 ? I->cnt_index[a * I->T + t] : -1;
+}
 
 /* Every field is set explicitly (padding included) so that keys compare with memcmp. */
 struct dp_key {
