@@ -300,7 +300,8 @@ static int price_round(struct colgen *G, double *sum_neg)
                                  G->mu[a] - RC_EPS, G->row, &cost);
         /* A beam's "nothing prices out" is no proof: the round bounds nothing. */
         G->round_trunc |= G->w.truncated;
-        G->bound_up[a] = rc == 0 ? cost : INFINITY;
+        if (G->bound_up)
+            G->bound_up[a] = rc == 0 ? cost : INFINITY; /* the relaxed bound's aim */
         if (rc == -ENOENT)
             continue; /* nothing prices out: the best reduced cost is >= 0 */
         if (rc < 0)
@@ -527,7 +528,8 @@ int cg_new(const struct engine_instance *I, const struct colgen_params *P, struc
     G->yoff = malloc((size_t)A * (size_t)D * sizeof *G->yoff);
     if (!G->lp || !G->offc || !G->dual || !G->mu || !G->acc || !G->touched || !G->ind || !G->val ||
         !G->row || !G->more || !G->fix_col || !G->bestx || !G->bestc || !G->restr || !G->ysum ||
-        !G->dhead || !G->ypo || !G->yoff || engine_dp_init(&G->w, I) < 0 || cg_bound_init(G) < 0)
+        !G->dhead || !G->ypo || !G->yoff || engine_dp_init(&G->w, I) < 0 ||
+        (P->lagrange && cg_bound_init(G) < 0))
         goto out;
     G->w.clk = G->P.clock; /* the run's deadline stops a pricing DP too */
     G->integral = costs_integral(I);

@@ -23,10 +23,11 @@
  * Built on the engine's prepared model (engine_internal.h) and its DP
  * (engine_dp.h), beside the local search and below the orchestration:
  * engine_solve.c (the LP thread) is its caller in the engine, `staffd nrp
- * --lp` (nrp_cli.c) the other. Three files implement it, sharing
+ * --lp` (nrp_cli.c) the other. Four files implement it, sharing
  * colgen_internal.h: colgen_master.c (the master and its pricing),
- * colgen_dive.c (colgen_run's dives and restricted MIP, colgen_recombine)
- * and colgen_branch.c (branch and price); none includes the search's or the
+ * colgen_dive.c (colgen_run's dives and restricted MIP, colgen_recombine),
+ * colgen_branch.c (branch and price) and colgen_bound.c (the root's bound
+ * while pricing is a beam); none includes the search's or the
  * orchestration's headers.
  */
 #ifndef STAFFD_COLGEN_H

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * colgen_internal.h — the column generation's master as its three files
+ * colgen_internal.h — the column generation's master as its four files
  * share it (include/colgen.h is the API): struct colgen (the GLPK problem,
  * its columns, the dive's fixes and pins, branch and price's decisions),
  * the clock helpers, and the operations one file lends the others.
@@ -11,10 +11,12 @@
  *   colgen_dive.c    the dives and the restricted MIP from the root LP:
  *                    colgen_run/solve, colgen_recombine
  *   colgen_branch.c  branch and price: colgen_branch, colgen_branch_window
+ *   colgen_bound.c   the root's lower bound while pricing is a beam: cg_bound
  *
  * Include order: engine_internal.h, engine_dp.h, colgen.h <-
- * colgen_internal.h <- colgen_*.c. Not an API: nothing outside those three
- * files includes this. A struct colgen belongs to one thread (GLPK's state
+ * colgen_internal.h <- colgen_*.c. Not an API: nothing outside those four
+ * files includes this but test_colgen.c (which checks cg_bound agent by
+ * agent against the exact DP). A struct colgen belongs to one thread (GLPK's state
  * is per thread).
  */
 #ifndef STAFFD_COLGEN_INTERNAL_H
@@ -152,7 +154,8 @@ int cg_new(const struct engine_instance *I, const struct colgen_params *P, struc
 #define BOUND_STEPS_ROUND 2  /* relaxed DPs per agent for the bound after a pricing round */
 #define BOUND_STEPS_END   50 /* ... and where pricing found nothing more */
 
-/* The bound's multipliers and scratch, with the master. 0 or -ENOMEM (cg_bound_free frees). */
+/* The bound's prices and scratch, with a master whose P.lagrange is set. 0 or -ENOMEM
+ * (cg_bound_free frees). */
 int cg_bound_init(struct colgen *G);
 void cg_bound_free(struct colgen *G);
 /*

@@ -3,8 +3,9 @@
 # The engine on generated rostering instances of the Curtois & Qu family
 # (tests/bench/gen_nrp.c), from 30 staff x 28 days x 3 types to 150 x 364 x 32,
 # beside two references: the LP bound of staffd's own column generation
-# (`staffd nrp F --lp`; a lower bound only when its root converged, else the
-# best Lagrangian bound of an exact pricing round, or none) and COIN-OR CBC
+# (`staffd nrp F --lp`: the LP value when its root converged with exact
+# pricing, else the best Lagrangian bound of an exact round or of the relaxed
+# pricing of daemon/colgen_bound.c, or none) and COIN-OR CBC
 # on the instance as an integer program (`--write-lp`, CBC 2.10, 2 threads,
 # the same seconds as staffd, killed at 3x that plus a minute when it is still
 # reading the file; its incumbent and its bound). staffd runs each

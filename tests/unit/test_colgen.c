@@ -168,7 +168,7 @@ static void test_lagrange_bound(void **state)
     int tight[2] = {0, 0}, n[2] = {0, 0}, roots = 0, at_lp = 0;
     for (uint64_t seed = 1; seed <= 30; seed++) {
         struct engine_instance *E = random_sized(seed, 14, -1, -1);
-        struct colgen_params cp = {0};
+        struct colgen_params cp = {.lagrange = true};
         struct colgen *G = NULL;
         if (cg_new(E, &cp, &G) < 0) { /* some agent has no horizon at all */
             colgen_free(G);
