@@ -228,20 +228,6 @@ static int relaxed(struct colgen *G, int a, const struct limits *L, const double
     return 0;
 }
 
-/* The options' reduced costs of agent a under the duals, into G->bound_base. */
-static void reduced_costs(struct colgen *G, int a)
-{
-    const struct engine_instance *I = G->I;
-    int D = I->D, base = I->ad_start[a * D];
-    for (int j = base; j < I->ad_start[(a + 1) * D]; j++) {
-        const struct popt *o = &I->po[j];
-        double c = o->cost;
-        for (int k = 0; k < o->n_cover; k++)
-            c -= G->dual[I->cov_cell[o->cover_off + k]] * I->cov_amt[o->cover_off + k];
-        G->bound_base[j - base] = c;
-    }
-}
-
 /* Keeps G->row as one of agent a's planes (the oldest goes when BOUND_ROWS are kept). */
 static void keep_row(struct colgen *G, int a)
 {
@@ -279,7 +265,7 @@ static int agent_bound(struct colgen *G, int a, int iterations, double up, doubl
     double *x = G->bound_v + o, *g = G->bound_g, v;
     struct limits L;
     limits_of(G, a, &L);
-    reduced_costs(G, a);
+    cg_reduced_costs(G, a, G->bound_base);
     rc = relaxed(G, a, &L, x, lb);
     if (rc == -ERANGE && !L.mins) {
         /* Its minutes cut the DP: from now on they are priced. */

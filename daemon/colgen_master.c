@@ -264,6 +264,19 @@ void cg_apply_forbids(struct colgen *G, int a)
     }
 }
 
+void cg_reduced_costs(const struct colgen *G, int a, double *rc)
+{
+    const struct engine_instance *I = G->I;
+    int D = I->D, base = I->ad_start[a * D];
+    for (int j = base; j < I->ad_start[(a + 1) * D]; j++) {
+        const struct popt *o = &I->po[j];
+        double c = o->cost;
+        for (int k = 0; k < o->n_cover; k++)
+            c -= G->dual[I->cov_cell[o->cover_off + k]] * I->cov_amt[o->cover_off + k];
+        rc[j - base] = c;
+    }
+}
+
 /*
  * One pricing round over the agents not fixed yet: adds every horizon with
  * negative reduced cost. *sum_neg gets the sum of the (negative) best reduced
@@ -284,14 +297,7 @@ static int price_round(struct colgen *G, double *sum_neg)
         /* A round prices every agent: on instance 8 that is most of a second. */
         if (G->price_deadline > 0 && elapsed(G) >= G->price_deadline)
             return -ETIMEDOUT;
-        int base = I->ad_start[a * D];
-        for (int j = base; j < I->ad_start[(a + 1) * D]; j++) {
-            const struct popt *o = &I->po[j];
-            double c = o->cost;
-            for (int k = 0; k < o->n_cover; k++)
-                c -= G->dual[I->cov_cell[o->cover_off + k]] * I->cov_amt[o->cover_off + k];
-            G->w.ocost[j - base] = c;
-        }
+        cg_reduced_costs(G, a, G->w.ocost);
         for (int d = 0; d < D; d++)
             G->offc[d] = I->offcost[a * D + d];
         cg_apply_forbids(G, a);

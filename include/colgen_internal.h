@@ -137,6 +137,8 @@ int cg_add_column(struct colgen *G, int a, const int *row);
 int cg_dp_any(struct colgen *G, int a, const int *restr, double ub, double *cost);
 /* Solves the master (until deadline; 0: none) and reads its duals. 0, -ETIMEDOUT, -EIO. */
 int cg_solve_lp(struct colgen *G, double deadline);
+/* Agent a's options' reduced costs under the duals (their own cost less the cover's duals). */
+void cg_reduced_costs(const struct colgen *G, int a, double *rc);
 /* The branch's forbidden options of agent a, priced out of its DP. */
 void cg_apply_forbids(struct colgen *G, int a);
 /* Columns until none prices out (1), deadline or max_rounds (0), cutoff (2), a beam's end (3). */
