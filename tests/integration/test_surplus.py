@@ -26,6 +26,11 @@ import harness  # noqa: E402
 from harness import require  # noqa: E402
 
 
+# Where the past spell starts: two hours before the clock's quarter hour, or at midnight
+# (at 00:05 the spell is the one quarter hour that has begun).
+PAST_START = "greatest(%s, %s - interval '2 hours')" % (harness.HORIZON_START, harness.NOW_15)
+
+
 def main():
     t = harness.Tests()
     h = harness.Harness("surplus", horizon_days=3)
@@ -37,8 +42,9 @@ def main():
             h.setup_database()
             st["fx"] = h.load_fixture(days=3)
             # One busy quarter of an hour tomorrow on a queue of its own, which only a
-            # full-time agent (6 or 8 h shifts) could cover, and a busy morning today
-            # that has passed (08:00-10:00 UTC, the clock being 16:05): history.
+            # full-time agent (6 or 8 h shifts) could cover, and a busy spell today
+            # that has passed: the two hours before the tests' clock (08:00-10:00 UTC
+            # at the usual 16:05), as much of them as today holds: history.
             h.sql("""INSERT INTO staffd.queues (name, channel, time_zone, service_level, target_seconds)
                          VALUES ('voice-x', 'voice', 'UTC', 0.8, 20);
                      INSERT INTO staffd.agents (name, email, time_zone, contract_id)
@@ -54,9 +60,10 @@ def main():
                          SELECT id, %(hs)s + interval '1 day 12 hours', 15, 2, 300 FROM staffd.queues
                          WHERE name = 'voice-x';
                      INSERT INTO staffd.demand (queue_id, interval_start, interval_minutes, contacts, aht_seconds)
-                         SELECT q.id, %(hs)s + interval '8 hours' + g * interval '15 minutes', 15, 20, 300
+                         SELECT q.id, %(past)s + g * interval '15 minutes', 15, 20, 300
                          FROM staffd.queues q CROSS JOIN generate_series(0, 7) g
-                         WHERE q.name = 'voice-x';""" % {"hs": harness.HORIZON_START},
+                         WHERE q.name = 'voice-x' AND %(past)s + g * interval '15 minutes' < test_now();"""
+                  % {"hs": harness.HORIZON_START, "past": PAST_START},
                   single_transaction=True)
             h.start()
             st["run"] = h.wait_succeeded_runs(1, timeout=60)
@@ -76,8 +83,16 @@ def main():
                            WHERE r.id = %d GROUP BY r.id""" % st["run"])[0]
             require(row[0] == "t", "the run did not plan as of the tests' clock")
             short, past, sur, sql_short, sql_past, sql_sur = (float(x) for x in row[1:7])
-            require(int(row[7]) == 4 * 65, "%s intervals before the clock, want 4 queues x 65" % row[7])
-            require(sql_past >= 8 * 15, "this morning's voice-x demand left %.0f agent-minutes short" % sql_past)
+            # Every queue's intervals from midnight to the clock (65 a queue at 16:05).
+            before = int(h.scalar("SELECT ceil(extract(epoch FROM test_now() - %s) / 900)"
+                                  % harness.HORIZON_START))
+            spell = int(h.scalar("SELECT count(*) FROM staffd.demand d JOIN staffd.queues q ON q.id = d.queue_id "
+                                 "WHERE q.name = 'voice-x' AND d.interval_start < test_now()"))
+            require(int(row[7]) == 4 * before, "%s intervals before the clock, want 4 queues x %d"
+                    % (row[7], before))
+            require(spell >= 1 and sql_past >= spell * 15,
+                    "the past spell of voice-x demand (%d intervals) left %.0f agent-minutes short"
+                    % (spell, sql_past))
             require(abs(short - sql_short) < 0.01 and abs(past - sql_past) < 0.01
                     and abs(sur - sql_sur) < 0.01,
                     "runs says %.0f short from now on, %.0f before, %.0f over; SQL on coverage says %.0f, %.0f, %.0f"
