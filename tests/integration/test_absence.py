@@ -4,7 +4,8 @@
 
 Two agents in UTC, both available every day 17:00-01:00 on one voice queue, with
 shifts of 8 or 4 hours on the hour (8 hours get a 30-minute break); Ben would
-rather not work before 21:00. Today (the tests' clock: 16:05 UTC) the queue
+rather not work before 21:00. Today (the tests' clock: 16:05 UTC; tomorrow when
+the clock is past 16:00, see TODAY) the queue
 needs one agent 17:00-21:00 and two 21:00-01:00, so the first run tells Ann
 17:00-01:00 and Ben 21:00-01:00, both inside the 48-hour freeze. Then the demand
 changes (three needed 17:00-21:00, one after): both shifts are frozen and stay.
@@ -24,7 +25,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import require  # noqa: E402
 
-TODAY = "(date_trunc('day', test_now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
+# The day whose evening the test plans: today while 17:00 is an hour ahead of the
+# tests' clock (at the usual 16:05 it is), else tomorrow, so that the evening is
+# always ahead and inside the 48-hour freeze (make check-times runs it at 23:50).
+MIDNIGHT = "(date_trunc('day', test_now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
+TODAY = ("(CASE WHEN test_now() <= %s + interval '16 hours' THEN %s ELSE %s + interval '1 day' END)"
+         % (MIDNIGHT, MIDNIGHT, MIDNIGHT))
 
 FIXTURE = """
 INSERT INTO staffd.contracts (name, max_minutes_per_week, max_days_per_week, max_consecutive_days,
