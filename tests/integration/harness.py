@@ -820,7 +820,12 @@ SELECT d.name, to_char(d.day, 'YYYY-MM-DD'),
           AND c.interval_start < d.t1),
        (SELECT round((coalesce(sum(c.surplus), 0) / 4)::numeric, 4) FROM staffd.coverage c
           WHERE c.queue_id = d.id AND c.interval_start >= d.t0 AND c.interval_start < d.t1)
-FROM d WHERE d.t0 < d.t1 ORDER BY 1, 2
+FROM d
+-- The days the console lists: those with an interval that starts in them from the
+-- clock on (at 23:50 UTC a UTC queue's today has none, though t0 < t1).
+WHERE EXISTS (SELECT 1 FROM staffd.coverage c WHERE c.queue_id = d.id AND c.interval_start >= d.t0
+              AND c.interval_start < d.t1)
+ORDER BY 1, 2
 """ % {"site": site}
 
 

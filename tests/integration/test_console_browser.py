@@ -175,7 +175,8 @@ def main():
 
         def pages():
             b = st["browser"]
-            sunday = h.scalar("SELECT to_char(d, 'YYYY-MM-DD') FROM generate_series(test_today(), test_today() + 6, "
+            # The coming Sunday, never today: at 23:50 on a Sunday its shifts are over.
+            sunday = h.scalar("SELECT to_char(d, 'YYYY-MM-DD') FROM generate_series(test_today() + 1, test_today() + 7, "
                               "interval '1 day') d WHERE extract(isodow FROM d) = 7")
             working = int(h.scalar("SELECT count(DISTINCT a.id) FROM staffd.shifts s JOIN staffd.agents a ON a.id = "
                                    "s.agent_id WHERE s.status = 'scheduled' AND a.active AND "
