@@ -367,11 +367,12 @@ int cg_generate(struct colgen *G, double deadline, int max_rounds, double cutoff
                 out->lp_bound = z + neg;
             /*
              * A beam's round proves nothing: the relaxed pricing bounds it
-             * (out: the root only). Where pricing found nothing more, the
-             * duals stay: the relaxation's prices get more steps there.
+             * (out: the root only; after an exact round the bound above is
+             * already the best there is). Where pricing found nothing more,
+             * the duals stay: the relaxation's prices get more steps there.
              */
             double lag;
-            rc = G->P.lagrange
+            rc = G->P.lagrange && G->round_trunc
                      ? cg_bound(G, added == 0 ? BOUND_STEPS_END : BOUND_STEPS_ROUND, deadline, &lag)
                      : -EAGAIN;
             if (rc == 0 && z + lag > out->lagrange_bound)

@@ -62,7 +62,7 @@ struct colgen_params {
     const struct engine_clock *clock;
     /*
      * Also bound the root from below by a Lagrangian relaxation of the
-     * pricing (colgen_bound.c) after every pricing round: the only bound
+     * pricing (colgen_bound.c) after every pricing round that was a beam: the only bound
      * there is while pricing is a beam (large instances), at most 10 % of
      * the root's time (30 % where the beam finds nothing more). `staffd nrp
      * --lp` sets it; the engine's LP thread does not need it.
