@@ -454,15 +454,23 @@ CREATE TABLE public.chaos_saved (row jsonb NOT NULL);""")
     # -- changes ---------------------------------------------------------------
 
     def commit(self, text):
-        """Runs a change (autocommit, or its own BEGIN ... COMMIT), then reads the
+        """Runs a change (autocommit, or its own BEGIN ... COMMIT) after reading the
         database's clock in the same session: (the change's output, an instant just
-        after its commit). A run that begins after that instant plans the change;
-        one that began before may not."""
-        rc, out, err = harness.psql_raw(text + ";\nSELECT 'chaos-committed', clock_timestamp();", self.h.db)
+        before it). A run that begins after the commit plans the change; one that began
+        before it may not. The instant is taken before, not after: the daemon begins a
+        run 20 ms after the notification, and a loaded machine can hold psql longer than
+        that between the COMMIT and a clock read after it, so that the run that planned
+        the change seemed to begin before it and no later one was due (a failure seen
+        under CI load, seed 805079118). The price: a run that begins in the milliseconds
+        between this instant and the commit counts as planning the change though its
+        snapshot may miss it (the daemon plans again when the notification comes; the
+        feed checks see the change's effect itself)."""
+        rc, out, err = harness.psql_raw("SELECT 'chaos-before', clock_timestamp();\n" + text + ";",
+                                        self.h.db)
         if rc != 0:
             raise harness.SqlError(err)
-        m = re.search("chaos-committed\x1f([^\x1e\n]+)", out)
-        require(m, "no commit instant in psql's output %r" % out[-200:])
+        m = re.search("chaos-before\x1f([^\x1e\n]+)", out)
+        require(m, "no instant in psql's output %r" % out[-200:])
         return out, m.group(1)
 
     def commit_time(self):
@@ -478,7 +486,7 @@ CREATE TABLE public.chaos_saved (row jsonb NOT NULL);""")
         if not rid:
             recent = self.sql("SELECT id, status, reason, coalesce(message, '') FROM staffd.runs"
                               " ORDER BY id DESC LIMIT 4")
-            self.violation("planned", "%s committed at %s: no run that began after it landed within %.0f s"
+            self.violation("planned", "%s committed just after %s: no run that began after that landed within %.0f s"
                            " (last runs: %s; daemon log: %s)"
                            % (what, ts, PLANNED_LIMIT, recent, self.h.log_tail(3, joined=True)))
             return None
