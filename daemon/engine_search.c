@@ -14,7 +14,9 @@
  * agents by DP, and swap a block between two agents then repair both by DP.
  * The windowed ruin is aimed: its window holds an agent-day that costs
  * something now (an unmet wish) or where the agent could cover a short cell,
- * and its other agents are drawn from those working that day. Acceptance is
+ * and its other agents are drawn from those working that day, first those
+ * who work the shift the agent wishes for; swaps aimed at such a day take
+ * such a partner too (search_wish_partner). Acceptance is
  * simulated annealing with a geometric schedule over the budget (iterations
  * if given, else seconds); equal-cost moves are always taken, so the search
  * walks plateaus.
@@ -397,6 +399,16 @@ static void small_move(struct search *S)
         memcpy(S->row2, rb, (size_t)D * sizeof *rb);
         int len = kind < 5 ? 1 : 1 + rng_int(&S->rng, D < 7 ? D : 7);
         int d0 = rng_int(&S->rng, D - len + 1), d1 = d0 + len - 1;
+        /* From a focus: the swap grants the wish there, with the agent who has it. */
+        int p = fd >= 0 ? search_wish_partner(S, a, fd) : -1;
+        if (p >= 0) {
+            b = p;
+            rb = S->cur + (size_t)b * (size_t)D;
+            memcpy(S->row2, rb, (size_t)D * sizeof *rb);
+            d0 = fd - rng_int(&S->rng, len);
+            d0 = d0 < 0 ? 0 : d0 + len > D ? D - len : d0;
+            d1 = d0 + len - 1;
+        }
         bool diff = false;
         for (int d = d0; d <= d1; d++) {
             int x = same_slot(I, b, a, d, rb[d]), y = same_slot(I, a, b, d, ra[d]);
@@ -444,6 +456,50 @@ static void small_move(struct search *S)
 }
 
 static bool covers_short(const struct search *S, int a, int d, int o);
+
+/*
+ * The slot of the shift agent a wishes for on day d: that of its cheapest
+ * option there, when that costs less than what a has now and less than a
+ * day off; -1 when no shift is wished for.
+ */
+static int wished_slot(const struct search *S, int a, int d)
+{
+    const struct engine_instance *I = S->I;
+    int ix = a * I->D + d, o = S->cur[ix], slot = -1;
+    double c = o >= 0 ? opt_of(I, a, d, o)->cost : I->offcost[ix];
+    if (I->offcost[ix] < c)
+        c = I->offcost[ix];
+    for (int j = 0; j < I->n_per_ad[ix]; j++) {
+        const struct popt *p = opt_of(I, a, d, j);
+        if (!p->banned && p->cost < c - 1e-9) {
+            c = p->cost;
+            slot = p->slot;
+        }
+    }
+    return slot;
+}
+
+/*
+ * A partner for agent a's wish on day d: one of the agents who work the
+ * wished shift there, drawn uniformly (one pass, reservoir); -1 when a
+ * wishes for no shift or nobody works it. On 100 x 28 x 12 about 3.4 agents
+ * work a shift on a day, so a random partner held it one time in thirty; and
+ * where cover can be met, unmet wishes are the cost that is left
+ * (docs/engine.md, Session 13).
+ */
+int search_wish_partner(struct search *S, int a, int d)
+{
+    const struct engine_instance *I = S->I;
+    int s = wished_slot(S, a, d), n = 0, pick = -1;
+    if (s < 0)
+        return -1;
+    for (int b = 0; b < I->A; b++) {
+        int o = S->cur[b * I->D + d];
+        if (b != a && o >= 0 && opt_of(I, b, d, o)->slot == s && rng_int(&S->rng, ++n) == 0)
+            pick = b;
+    }
+    return pick;
+}
 
 /*
  * A focus for a neighbourhood: an agent-day that costs something now (an
@@ -501,8 +557,18 @@ static int ruin_recreate(struct search *S, int k, int win0, int win1, int focus,
                 S->order[nw++] = S->order[i];
                 S->order[i] = t;
             }
+        /* Those who work the shift the focus agent wishes for come first. */
+        int ns = 1, ws = wished_slot(S, focus, focus_day);
+        for (int i = 1; ws >= 0 && i < nw; i++) {
+            int b = S->order[i];
+            if (opt_of(I, b, focus_day, S->cur[b * D + focus_day])->slot == ws) {
+                int t = S->order[ns];
+                S->order[ns++] = b;
+                S->order[i] = t;
+            }
+        }
         for (int i = 1; i < k && i < nw; i++) {
-            int j = i + rng_int(&S->rng, nw - i), t = S->order[i];
+            int j = i + rng_int(&S->rng, (i < ns ? ns : nw) - i), t = S->order[i];
             S->order[i] = S->order[j];
             S->order[j] = t;
         }
@@ -598,8 +664,11 @@ static int swap_repair(struct search *S)
     int fa, fd;
     if (pick_focus(S, &fa, &fd)) {
         ag[0] = fa;
-        ag[1] = rng_int(&S->rng, A - 1);
-        ag[1] += ag[1] >= ag[0];
+        ag[1] = search_wish_partner(S, fa, fd);
+        if (ag[1] < 0) {
+            ag[1] = rng_int(&S->rng, A - 1);
+            ag[1] += ag[1] >= ag[0];
+        }
         d0 = fd - rng_int(&S->rng, len);
         d0 = d0 < 0 ? 0 : d0 + len > D ? D - len : d0;
         d1 = d0 + len - 1;

@@ -118,6 +118,12 @@ double search_now(const struct search *S, enum engine_phase phase); /* ditto, fo
 int search_place_agent(struct search *S, int a);
 /* Agent a's whole row becomes row (unchecked); returns the cost change. */
 double search_set_row(struct search *S, int a, const int *row);
+/*
+ * An agent who works, on day d, the shift agent a wishes for there and does
+ * not have (drawn uniformly among them), or -1: the partner of the trades
+ * aimed at an unmet wish (docs/engine.md, Method 4).
+ */
+int search_wish_partner(struct search *S, int a, int d);
 /* Whether row breaks none of agent a's hard rules. */
 bool search_row_ok(const struct search *S, int a, const int *row);
 /* Agent a's horizon re-optimised by DP against the others (days pinned by restrict_). */

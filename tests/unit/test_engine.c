@@ -5,8 +5,9 @@
  * tests over many random small instances (hard rules never broken,
  * determinism per seed with an iteration budget, threads included);
  * cancellation (before the first roster: -ECANCELED; later: the best so
- * far); the progress callback; convex shortage; the benchmark's Instance1
- * solved to its best known value. Iteration budgets only, never timed assertions.
+ * far); the progress callback; the partner of a trade aimed at a wish; convex shortage; the
+ * benchmark's Instance1 solved to its best known value. Iteration budgets only, never timed
+ * assertions.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -23,6 +24,7 @@
 #include <cmocka.h>
 
 #include "engine.h"
+#include "engine_search.h"
 #include "nrp.h"
 #include "testutil.h"
 
@@ -648,6 +650,64 @@ static void test_tiny_sites(void **state)
         }
 }
 
+/* ---------------------------------------------------------- wish partner */
+
+/*
+ * The partner a trade aimed at an unmet wish takes (search_wish_partner):
+ * someone who works the wished shift that day, each of them in turn; none
+ * where the agent has its wish, wishes for a day off, or nobody works it.
+ */
+static void test_wish_partner(void **state)
+{
+    (void)state;
+    enum { D = 2, A = 5, T = 3 };
+    struct engine_instance *E = engine_instance_new(D, A, T);
+    assert_non_null(E);
+    int cell[D][T];
+    for (int d = 0; d < D; d++)
+        for (int t = 0; t < T; t++)
+            assert_true((cell[d][t] = engine_cell_add(E, 1, 100, 1)) >= 0);
+    for (int a = 0; a < A; a++)
+        for (int d = 0; d < D; d++)
+            for (int t = 0; t < T; t++) {
+                int64_t st = (int64_t)d * 86400 + (6 + 5 * t) * 3600;
+                struct engine_option o = {.type = t,
+                                          .start = st,
+                                          .end = st + 480 * 60,
+                                          .minutes = 480,
+                                          .n_cover = 1,
+                                          .cells = &cell[d][t]};
+                assert_int_equal(engine_option_add(E, a, d, &o), t);
+            }
+    /* Agent 0 wants type 2 on day 0, agent 1 that day off, agent 4 type 1 on day 1. */
+    assert_int_equal(engine_wish_type(E, 0, 0, 2, true, 3, ENGINE_KIND_REQUEST_ON), 0);
+    assert_int_equal(engine_wish_type(E, 1, 0, -1, true, 3, ENGINE_KIND_REQUEST_ON), 0);
+    assert_int_equal(engine_wish_type(E, 4, 1, 1, true, 3, ENGINE_KIND_REQUEST_ON), 0);
+    assert_int_equal(engine_instance_finalize(E), 0);
+    struct engine_params P = {.seed = 7, .iterations = 1, .threads = 1};
+    struct search S;
+    assert_int_equal(search_init(&S, E, &P, 0), 0);
+    /* Day 0: 0 works type 0, 1 type 1, 2 and 3 type 2, 4 is off; day 1 nobody works. */
+    int rows[A][D] = {{0, -1}, {1, -1}, {2, -1}, {2, -1}, {-1, -1}};
+    for (int a = 0; a < A; a++)
+        search_set_row(&S, a, rows[a]);
+    int seen[A] = {0};
+    for (int i = 0; i < 64; i++) {
+        int p = search_wish_partner(&S, 0, 0);
+        assert_true(p == 2 || p == 3);
+        seen[p]++;
+    }
+    assert_true(seen[2] > 0 && seen[3] > 0);             /* both, not the first found */
+    assert_int_equal(search_wish_partner(&S, 1, 0), -1); /* wishes for the day off */
+    assert_int_equal(search_wish_partner(&S, 2, 0), -1); /* no wish */
+    assert_int_equal(search_wish_partner(&S, 4, 1), -1); /* nobody works type 1 on day 1 */
+    int has[D] = {2, -1};
+    search_set_row(&S, 0, has);
+    assert_int_equal(search_wish_partner(&S, 0, 0), -1); /* has its wish */
+    search_free(&S);
+    engine_instance_free(E);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -656,6 +716,7 @@ int main(void)
         cmocka_unit_test(test_determinism),    cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_bad_params),     cmocka_unit_test(test_instance1_best_known),
         cmocka_unit_test(test_progress),       cmocka_unit_test(test_tiny_sites),
+        cmocka_unit_test(test_wish_partner),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
