@@ -60,6 +60,7 @@
 #define CONSTRUCT_SHARE  0.1
 #define SEARCH_LABELS    30000.0
 #define EXACT_DAYS       62 /* the longest horizon a construction proves infeasible (place_agent) */
+#define PARTNER_SCAN     512 /* agents search_wish_partner looks at */
 
 double search_now(const struct search *S, enum engine_phase phase)
 {
@@ -332,6 +333,13 @@ static int same_slot(const struct engine_instance *I, int a, int b, int d, int o
     return -2;
 }
 
+/* The first day of a window of len days that holds day fd, placed at random, within the horizon. */
+static int window_at(struct search *S, int fd, int len)
+{
+    int d0 = fd - rng_int(&S->rng, len), D = S->I->D;
+    return d0 < 0 ? 0 : d0 + len > D ? D - len : d0;
+}
+
 /* Applies a tentative change of rows a (row) and b (row2, b may be -1); annealing decides. */
 static void try_rows(struct search *S, int a, int b, int d0, int d1)
 {
@@ -393,22 +401,17 @@ static void small_move(struct search *S)
     } else if (kind < 8) {
         if (A < 2)
             return;
-        int b = rng_int(&S->rng, A - 1);
-        b += b >= a;
+        /* From a focus: the swap grants the wish there, with the agent who has it. */
+        int b = fd >= 0 ? search_wish_partner(S, a, fd) : -1;
+        bool aimed = b >= 0;
+        if (!aimed) {
+            b = rng_int(&S->rng, A - 1);
+            b += b >= a;
+        }
         int *rb = S->cur + (size_t)b * (size_t)D;
         memcpy(S->row2, rb, (size_t)D * sizeof *rb);
         int len = kind < 5 ? 1 : 1 + rng_int(&S->rng, D < 7 ? D : 7);
-        int d0 = rng_int(&S->rng, D - len + 1), d1 = d0 + len - 1;
-        /* From a focus: the swap grants the wish there, with the agent who has it. */
-        int p = fd >= 0 ? search_wish_partner(S, a, fd) : -1;
-        if (p >= 0) {
-            b = p;
-            rb = S->cur + (size_t)b * (size_t)D;
-            memcpy(S->row2, rb, (size_t)D * sizeof *rb);
-            d0 = fd - rng_int(&S->rng, len);
-            d0 = d0 < 0 ? 0 : d0 + len > D ? D - len : d0;
-            d1 = d0 + len - 1;
-        }
+        int d0 = aimed ? window_at(S, fd, len) : rng_int(&S->rng, D - len + 1), d1 = d0 + len - 1;
         bool diff = false;
         for (int d = d0; d <= d1; d++) {
             int x = same_slot(I, b, a, d, rb[d]), y = same_slot(I, a, b, d, ra[d]);
@@ -481,11 +484,13 @@ static int wished_slot(const struct search *S, int a, int d)
 
 /*
  * A partner for agent a's wish on day d: one of the agents who work the
- * wished shift there, drawn uniformly (one pass, reservoir); -1 when a
- * wishes for no shift or nobody works it. On 100 x 28 x 12 about 3.4 agents
- * work a shift on a day, so a random partner held it one time in thirty; and
- * where cover can be met, unmet wishes are the cost that is left
- * (docs/engine.md, Session 13).
+ * wished shift there, drawn uniformly (one pass, reservoir) among the
+ * PARTNER_SCAN agents from a random one on (all of them up to that size: a
+ * site of 10,000 agents with stability wishes would otherwise scan them all
+ * for every aimed move); -1 when a wishes for no shift or none is found.
+ * On 100 x 28 x 12 about 3.4 agents work a shift on a day, so a random
+ * partner held it one time in thirty; and where cover can be met, unmet
+ * wishes are the cost that is left (docs/engine.md, Session 13).
  */
 int search_wish_partner(struct search *S, int a, int d)
 {
@@ -493,7 +498,8 @@ int search_wish_partner(struct search *S, int a, int d)
     int s = wished_slot(S, a, d), n = 0, pick = -1;
     if (s < 0)
         return -1;
-    for (int b = 0; b < I->A; b++) {
+    int A = I->A, b = rng_int(&S->rng, A), m = A < PARTNER_SCAN ? A : PARTNER_SCAN;
+    for (int i = 0; i < m; i++, b = b + 1 == A ? 0 : b + 1) {
         int o = S->cur[b * I->D + d];
         if (b != a && o >= 0 && opt_of(I, b, d, o)->slot == s && rng_int(&S->rng, ++n) == 0)
             pick = b;
@@ -669,8 +675,7 @@ static int swap_repair(struct search *S)
             ag[1] = rng_int(&S->rng, A - 1);
             ag[1] += ag[1] >= ag[0];
         }
-        d0 = fd - rng_int(&S->rng, len);
-        d0 = d0 < 0 ? 0 : d0 + len > D ? D - len : d0;
+        d0 = window_at(S, fd, len);
         d1 = d0 + len - 1;
     }
     int *saved = S->order + A; /* 2 * D */
@@ -779,8 +784,7 @@ int search_step(struct search *S, double u)
         int k = A < 2 ? A : 2 + rng_int(&S->rng, A < 8 ? A - 1 : 7);
         int fa = -1, fd = -1, d0;
         if (pick_focus(S, &fa, &fd)) {
-            d0 = fd - rng_int(&S->rng, len);
-            d0 = d0 < 0 ? 0 : d0 + len > D ? D - len : d0;
+            d0 = window_at(S, fd, len);
         } else {
             fa = -1;
             d0 = rng_int(&S->rng, D - len + 1);

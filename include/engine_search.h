@@ -120,7 +120,8 @@ int search_place_agent(struct search *S, int a);
 double search_set_row(struct search *S, int a, const int *row);
 /*
  * An agent who works, on day d, the shift agent a wishes for there and does
- * not have (drawn uniformly among them), or -1: the partner of the trades
+ * not have (drawn uniformly among those of up to 512 agents from a random
+ * one on), or -1: the partner of the trades
  * aimed at an unmet wish (docs/engine.md, Method 4).
  */
 int search_wish_partner(struct search *S, int a, int d);
