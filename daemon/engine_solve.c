@@ -72,14 +72,21 @@ static int adopt_roster(struct search *S, const int *roster)
     return rc;
 }
 
+/* The thread with the best roster (S's own on a tie); the caller holds best_mu. */
+static int leader(const struct search *S)
+{
+    int lead = S->thread;
+    for (int t = 0; t < S->nt; t++)
+        if (S->all[t].best_cost < S->all[lead].best_cost - 1e-9)
+            lead = t;
+    return lead;
+}
+
 /* Copies the best roster any thread holds into roster; returns that thread. */
 static int best_of_all(struct search *S, int *roster)
 {
-    int from = S->thread;
     pthread_mutex_lock(S->best_mu);
-    for (int t = 0; t < S->nt; t++)
-        if (S->all[t].best_cost < S->all[from].best_cost - 1e-9)
-            from = t;
+    int from = leader(S);
     memcpy(roster, S->all[from].best, (size_t)S->I->A * (size_t)S->I->D * sizeof *roster);
     pthread_mutex_unlock(S->best_mu);
     return from;
@@ -410,16 +417,11 @@ static int next_segment(struct search *S)
  */
 #define RACE_AT 0.5
 
-static bool race(struct search *S)
+static void race(struct search *S)
 {
     pthread_mutex_lock(S->best_mu);
-    int lead = S->thread;
-    for (int t = 0; t < S->nt; t++)
-        if (S->all[t].best_cost < S->all[lead].best_cost - 1e-9)
-            lead = t;
-    S->temp1 = S->all[lead].temp1; /* written under the lock: other threads read it so */
+    S->temp1 = S->all[leader(S)].temp1; /* written under the lock: other threads read it so */
     pthread_mutex_unlock(S->best_mu);
-    return true;
 }
 
 static void search_main(struct search *S);
@@ -493,8 +495,10 @@ static void search_main(struct search *S)
             }
             tprog = (prog - seg0) / SEGMENT;
         }
-        if (!raced && prog >= RACE_AT)
-            raced = race(S);
+        if (!raced && prog >= RACE_AT) {
+            race(S);
+            raced = true;
+        }
         search_cool(S, tprog);
         if (S->windows) {
             S->windows = false;
