@@ -412,8 +412,8 @@ static int next_segment(struct search *S)
  * ends. On the generated 100 x 28 x 12 (docs/engine.md, "Session 14") the
  * warm end lost by 30 to the cold one at 60 s; on instance 8 neither thread's
  * annealing is the one that finds its best (the LP thread's windows are).
- * Not under an iteration budget: who is ahead depends on the threads' pace,
- * and such runs are reproducible.
+ * Not under an iteration budget: who is ahead at half time depends on the
+ * threads' pace, and a run on an iteration budget must be reproducible.
  */
 #define RACE_AT 0.5
 
