@@ -303,7 +303,12 @@ static char *build(struct fuzz_reader *r, size_t *n)
     static const char *const keys[] = {"site",  "queue", "contract", "agent",    "tz",
                                        "day",   "days",  "page",     "working",  "sort",
                                        "hired", "csrf",  "token",    "candidate"};
-    size_t nk = sizeof keys / sizeof *keys, cap = 2 * r->n + 64, len = 0;
+    /*
+     * Each part takes at least its selector byte and writes at most the
+     * longest key (9), '=' and '&' beside the bytes it takes: 12 per byte
+     * read bounds the whole (a part of three bytes, "candidate=&", is 11).
+     */
+    size_t nk = sizeof keys / sizeof *keys, cap = 12 * r->n + 1, len = 0;
     char *out = malloc(cap);
     FUZZ_CHECK(out != NULL, "malloc");
     while (r->n > 0) {
