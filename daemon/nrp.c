@@ -536,6 +536,17 @@ int nrp_solution_write(const struct nrp_instance *I, const int *assign, FILE *f)
     return ferror(f) ? -EIO : 0;
 }
 
+/*
+ * *acc += a * b (both >= 0), held at LONG_MAX: weights and requirements
+ * up to INT_MAX are valid input, and a few such cells overflow a long.
+ */
+static void add_sat(long *acc, long a, long b)
+{
+    long p;
+    if (__builtin_mul_overflow(a, b, &p) || __builtin_add_overflow(*acc, p, acc))
+        *acc = LONG_MAX;
+}
+
 /* ---------------------------------------------------------------- checker */
 
 int nrp_check(const struct nrp_instance *I, const int *assign, int extra, struct nrp_result *res)
@@ -611,12 +622,12 @@ int nrp_check(const struct nrp_instance *I, const int *assign, int extra, struct
     for (int i = 0; i < I->n_on; i++) {
         const struct nrp_request *q = &I->on[i];
         if (assign[q->staff * D + q->day] != q->shift)
-            res->on += q->weight;
+            add_sat(&res->on, q->weight, 1);
     }
     for (int i = 0; i < I->n_off; i++) {
         const struct nrp_request *q = &I->off[i];
         if (assign[q->staff * D + q->day] == q->shift)
-            res->off += q->weight;
+            add_sat(&res->off, q->weight, 1);
     }
     for (int i = 0; i < I->n_cover; i++) {
         const struct nrp_cover *c = &I->cover[i];
@@ -624,12 +635,16 @@ int nrp_check(const struct nrp_instance *I, const int *assign, int extra, struct
         for (int e = 0; e < I->n_staff; e++)
             n += assign[e * D + c->day] == c->shift;
         if (n < c->requirement)
-            res->under += (long)c->under * (c->requirement - n);
+            add_sat(&res->under, c->under, (long)c->requirement - n);
         else
-            res->over += (long)c->over * (n - c->requirement);
+            add_sat(&res->over, c->over, (long)n - c->requirement);
     }
 #undef BAD
-    res->objective = res->on + res->off + res->under + res->over;
+    res->objective = 0;
+    add_sat(&res->objective, res->on, 1);
+    add_sat(&res->objective, res->off, 1);
+    add_sat(&res->objective, res->under, 1);
+    add_sat(&res->objective, res->over, 1);
     return 0;
 }
 

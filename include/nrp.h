@@ -84,7 +84,8 @@ int nrp_solution_write(const struct nrp_instance *inst, const int *assign,
 
 /*
  * Objective and hard violations, from the instance alone; extra as from
- * nrp_solution_parse. Always 0: the verdict is in *res.
+ * nrp_solution_parse. Always 0: the verdict is in *res, whose sums stop at
+ * LONG_MAX rather than overflow.
  */
 int nrp_check(const struct nrp_instance *inst, const int *assign, int extra,
               struct nrp_result *res);

@@ -7,6 +7,7 @@
  * (a directory) or "tests/data", subdirectory nrp/.
  */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -320,6 +321,38 @@ static void test_engine_agrees(void **state)
     }
 }
 
+/*
+ * Weights and requirements up to INT_MAX are valid input; the checker's sums
+ * of a few such cells pass LONG_MAX, and must stop there rather than wrap
+ * (a fuzzer found the overflow: UndefinedBehaviorSanitizer calls it).
+ */
+static void test_check_saturates(void **state)
+{
+    (void)state;
+    const char *text = "SECTION_HORIZON\n3\n\nSECTION_SHIFTS\nE,0,\n\n"
+                       "SECTION_STAFF\nA,,0,0,0,0,0,0\n\nSECTION_COVER\n"
+                       "0,E,2147483647,2147483647,0\n1,E,2147483647,2147483647,0\n"
+                       "2,E,2147483647,2147483647,0\n";
+    struct nrp_instance I;
+    char err[256];
+    assert_int_equal(nrp_parse(text, strlen(text), &I, err, sizeof err), 0);
+    int assign[3] = {-1, -1, -1};
+    struct nrp_result res;
+    assert_int_equal(nrp_check(&I, assign, 0, &res), 0);
+    assert_true(res.under == LONG_MAX);
+    assert_true(res.objective == LONG_MAX);
+    nrp_free(&I);
+    /* Two such cells fit, just: they sum exactly. */
+    const char *two = "SECTION_HORIZON\n2\n\nSECTION_SHIFTS\nE,0,\n\n"
+                      "SECTION_STAFF\nA,,0,0,0,0,0,0\n\nSECTION_COVER\n"
+                      "0,E,2147483647,2147483647,0\n1,E,2147483647,2147483647,0\n";
+    assert_int_equal(nrp_parse(two, strlen(two), &I, err, sizeof err), 0);
+    assert_int_equal(nrp_check(&I, assign, 0, &res), 0);
+    assert_true(res.under == 2 * (2147483647L * 2147483647L));
+    assert_true(res.under < LONG_MAX && res.objective == res.under);
+    nrp_free(&I);
+}
+
 static void test_solution_roundtrip(void **state)
 {
     (void)state;
@@ -435,6 +468,7 @@ int main(void)
         cmocka_unit_test(test_repeated_section_refused),
         cmocka_unit_test(test_checker),
         cmocka_unit_test(test_engine_agrees),
+        cmocka_unit_test(test_check_saturates),
         cmocka_unit_test(test_solution_roundtrip),
         cmocka_unit_test(test_write_lp),
         cmocka_unit_test(test_write_lp_huge_minimums),
