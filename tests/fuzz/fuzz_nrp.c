@@ -31,15 +31,30 @@
  */
 #define SMALL_LP_TERMS 500000.0
 
-/* An upper bound of the terms nrp_write_lp() writes for the run-length rows. */
+/*
+ * Staff x days up to which a written solution is read back: under
+ * AddressSanitizer's strict_string_checks (CI's setting) every strchr() of
+ * nrp_solution_parse measures the rest of the text, so the round trip grows
+ * with the square of the cells (60 staff x 3,660 days: past the timeout).
+ */
+#define ROUNDTRIP_CELLS 20000
+
+/*
+ * An upper bound of the terms nrp_write_lp() writes for the run-length rows:
+ * the minimum runs' (the square of their lengths) and the maximum runs'
+ * (a row of mc + 1 days for each of the D - mc windows).
+ */
 static double lp_terms(const struct nrp_instance *I)
 {
-    double terms = 0;
+    double terms = 0, D = I->days;
     for (int e = 0; e < I->n_staff; e++) {
-        double on = I->staff[e].min_consecutive < I->days ? I->staff[e].min_consecutive : I->days;
+        double on = I->staff[e].min_consecutive < I->days ? I->staff[e].min_consecutive : D;
         double off =
-            I->staff[e].min_consecutive_off < I->days ? I->staff[e].min_consecutive_off : I->days;
-        terms += (on * on + off * off) * I->days * I->n_shifts;
+            I->staff[e].min_consecutive_off < I->days ? I->staff[e].min_consecutive_off : D;
+        double mc = I->staff[e].max_consecutive;
+        terms += (on * on + off * off) * D * I->n_shifts;
+        if (mc < D)
+            terms += (D - mc) * (mc + 1) * I->n_shifts;
     }
     return terms;
 }
@@ -132,7 +147,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(nrp_check(&I, assign, 0, &res) == 0 && res.objective >= 0, "check, all off");
     some_roster(&I, assign);
     FUZZ_CHECK(nrp_check(&I, assign, 2, &res) == 0 && res.violations >= 2, "check, a roster");
-    check_solution_roundtrip(&I, assign);
+    if (cells <= ROUNDTRIP_CELLS)
+        check_solution_roundtrip(&I, assign);
 
     if (cells * (size_t)I.n_shifts <= SMALL_CELLS) {
         struct engine_instance *E = NULL;
