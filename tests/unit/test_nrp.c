@@ -324,7 +324,8 @@ static void test_engine_agrees(void **state)
 /*
  * Weights and requirements up to INT_MAX are valid input; the checker's sums
  * of a few such cells pass LONG_MAX, and must stop there rather than wrap
- * (a fuzzer found the overflow: UndefinedBehaviorSanitizer calls it).
+ * (found running fuzz_nrp on inputs made in a review of the harnesses:
+ * UndefinedBehaviorSanitizer calls it).
  */
 static void test_check_saturates(void **state)
 {
