@@ -33,7 +33,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: staffd nrp FILE [--seconds S] [--seed N] [--iterations N] "
                "[--threads N] [--lp-share X] [--no-branch] [--solution-out F] [--trace]\n"
-               "       staffd nrp FILE --lp [--seconds S]\n"
+               "       staffd nrp FILE --lp [--seconds S] [--solution-out F]\n"
                "       staffd nrp FILE --check SOLUTION\n"
                "       staffd nrp FILE --write-lp F\n"
                "\n"
@@ -57,7 +57,8 @@ static void usage(FILE *f)
                "                    a tenth of the time, it skips the LP and works by\n"
                "                    windows of days instead\n"
                "  --no-branch       the LP thread without branch and price (to measure it)\n"
-               "  --solution-out F  write the roster in the benchmark's solution format\n"
+               "  --solution-out F  write the roster in the benchmark's solution format (with\n"
+               "                    --lp: the dive's, or branch and price's if better)\n"
                "  --trace           print every improvement: time since the command started,\n"
                "                    thread, objective\n"
                "  --lp              only the LP: its value, lower bound, the dived roster,\n"
@@ -138,6 +139,18 @@ static void trace_flush(struct trace *t)
     for (int i = 0; i < 64; i++)
         if (t->held_t[i] >= 0)
             fprintf(stderr, "trace %.3f s thread %d best %.0f\n", t->held_t[i], i, t->held_best[i]);
+}
+
+/* --solution-out: the roster in the benchmark's solution format; says why not. */
+static int write_solution(const struct nrp_instance *inst, const int *assign, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    int rc = f ? nrp_solution_write(inst, assign, f) : -errno;
+    if (f && fclose(f) != 0 && rc == 0)
+        rc = -EIO;
+    if (rc < 0)
+        fprintf(stderr, "staffd nrp: %s: %s\n", path, strerror(-rc));
+    return rc;
 }
 
 static int parse_num(const char *s, double *v)
@@ -305,6 +318,16 @@ int nrp_main(int argc, char **argv)
             printf("branch and price objective %.0f, %ld nodes, %s\n", obj, colgen_nodes(g),
                    proved ? "optimal" : "stopped by the clock");
         }
+        /* The best roster (the dive's, or branch and price's where it found better). */
+        if (sol_out && cr.choice) {
+            for (int i = 0; i < inst.n_staff * inst.days; i++)
+                assign[i] = cr.choice[i];
+            if (write_solution(&inst, assign, sol_out) < 0) {
+                colgen_free(g);
+                colgen_result_free(&cr);
+                goto out;
+            }
+        }
         colgen_free(g);
         colgen_result_free(&cr);
         status = 0;
@@ -357,16 +380,8 @@ int nrp_main(int argc, char **argv)
         status = 1;
         goto out;
     }
-    if (sol_out) {
-        FILE *f = fopen(sol_out, "w");
-        rc = f ? nrp_solution_write(&inst, assign, f) : -errno;
-        if (f && fclose(f) != 0 && rc == 0)
-            rc = -EIO;
-        if (rc < 0) {
-            fprintf(stderr, "staffd nrp: %s: %s\n", sol_out, strerror(-rc));
-            goto out;
-        }
-    }
+    if (sol_out && write_solution(&inst, assign, sol_out) < 0)
+        goto out;
     status = r.violations ? 1 : 0;
 out:
     engine_solution_free(&sol);

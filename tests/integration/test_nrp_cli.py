@@ -73,13 +73,17 @@ def main():
     t.case("nrp_check_judges_the_written_solution", check, after=["nrp_solves_instance3_to_its_optimum"])
 
     def lp():
-        p = staffd([INSTANCE, "--lp", "--seconds", "10"])
+        lp_sol = os.path.join(tmp, "lp_solution.txt")
+        p = staffd([INSTANCE, "--lp", "--seconds", "10", "--solution-out", lp_sol])
         require(p.returncode == 0, "exit %d: %s" % (p.returncode, p.stderr))
         line = field(p.stdout, "lp value ")
         require("lower bound 1001.00 (converged)" in line, line)
         require(field(p.stdout, "dive objective ").startswith("1001,"), p.stdout)
         bp = field(p.stdout, "branch and price objective ")
         require(bp.startswith("1001,") and bp.endswith("optimal"), bp)
+        # The LP's roster is written too, and the checker judges it as the LP said.
+        p = staffd([INSTANCE, "--check", lp_sol])
+        require(p.returncode == 0 and field(p.stdout, "objective ") == "1001", p.stdout + p.stderr)
     t.case("nrp_lp_bound_and_dive", lp)
 
     def errors():
