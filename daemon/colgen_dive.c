@@ -2,8 +2,8 @@
 /*
  * colgen_dive.c — rosters from the root LP of the column generation (see
  * include/colgen.h): colgen_run() solves the root (colgen_master.c), then
- * dives twice, fixing whole columns (dive_columns) and pinning agent-days
- * (dive_days), each generating columns for the rest after every step, and
+ * dives twice, pinning agent-days (dive_days) and fixing whole columns
+ * (dive_columns), each generating columns for the rest after every step, and
  * ends with a short branch and bound over every column seen
  * (restricted_mip). colgen_recombine() runs that branch and bound over the
  * rows of rosters found elsewhere.
@@ -341,6 +341,12 @@ int colgen_run(const struct engine_instance *I, const struct colgen_params *P, s
      * agent-days reaches the optimum where the LP is integral in most
      * agent-days (10, 11); fixing columns is better where it is not (5-9).
      * Then branch and bound over all columns seen, from that roster.
+     * Pinning agent-days goes first, with half the time: it pins every day
+     * the LP decides at once, where fixing columns fixes one agent a step
+     * while the LP mixes horizons, so it is the faster of the two (7: 0.3 s
+     * against 1.0 s; 12: 30 s against more than 35 s; generated seed 2 of
+     * 100 x 28 x 12: its roster of 154, the LP's value, in 25 s, where
+     * fixing columns first had not ended in minutes).
      */
     size_t ad = (size_t)A * (size_t)D;
     out->choice = malloc(ad * sizeof *out->choice);
@@ -353,7 +359,7 @@ int colgen_run(const struct engine_instance *I, const struct colgen_params *P, s
         goto out;
     }
     double left = total > 0 ? total - elapsed(G) : 0, second;
-    rc = dive_columns(G, total > 0 ? elapsed(G) + left / 3 : 0);
+    rc = dive_days(G, total > 0 ? elapsed(G) + left / 2 : 0);
     if (rc == 0) {
         memcpy(inc, G->fix_col, (size_t)A * sizeof *inc);
         rc = take_roster(G, out->choice, &out->objective);
@@ -363,7 +369,7 @@ int colgen_run(const struct engine_instance *I, const struct colgen_params *P, s
     int r2 = rc;
     G->late = false;
     if (r2 == 0 && (total <= 0 || elapsed(G) < total) && (r2 = cg_undo_dive(G, total)) == 0 &&
-        (r2 = dive_days(G, total > 0 ? elapsed(G) + (total - elapsed(G)) / 2 : 0)) == 0 &&
+        (r2 = dive_columns(G, total > 0 ? elapsed(G) + (total - elapsed(G)) / 2 : 0)) == 0 &&
         (r2 = take_roster(G, other, &second)) == 0 && second < out->objective) {
         memcpy(out->choice, other, ad * sizeof *other);
         memcpy(inc, G->fix_col, (size_t)A * sizeof *inc);
