@@ -44,7 +44,7 @@ struct engine_clock;
 struct colgen_params {
     double seconds;            /* wall clock for everything; <= 0: no limit */
     double root_share;         /* of seconds for the root LP; 0 means 0.5 */
-    bool converged_only;       /* no dive unless the root converged in time: -ETIMEDOUT */
+    bool converged_only;       /* no dive unless root pricing ended in time: -ETIMEDOUT */
     const atomic_bool *cancel; /* may be NULL */
     atomic_bool *root_done;    /* may be NULL: set as soon as the root LP converged */
     /*
@@ -77,7 +77,7 @@ struct colgen_result {
     bool converged;        /* no column priced out at the root: lp_bound == lp_value */
     int *choice;           /* [agent * n_days + day] dived roster, NULL if time ran out first */
     double objective;      /* engine_check() of choice */
-    bool complete;         /* choice comes from a dive that finished in time (or the MIP) */
+    bool complete;         /* choice from a finished dive, the MIP, or better than those */
     int columns, rounds, lp_solves;
     double root_seconds, seconds;
 };
